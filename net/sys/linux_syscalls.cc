@@ -1,0 +1,99 @@
+// Pass-through to the real kernel. The only file in net/ and sim/ that reads
+// the global errno or a real clock.
+#include "net/sys/linux_syscalls.h"
+
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace simsock::sys {
+namespace {
+
+// Converts a libc return value to the raw kernel convention.
+template <typename T>
+T Ret(T r) {
+  return r < 0 ? static_cast<T>(-errno) : r;
+}
+
+}  // namespace
+
+int LinuxSyscalls::socket(int domain, int type, int protocol) {
+  return Ret(::socket(domain, type, protocol));
+}
+int LinuxSyscalls::bind(int fd, const sockaddr* addr, socklen_t addrlen) {
+  return Ret(::bind(fd, addr, addrlen));
+}
+int LinuxSyscalls::listen(int fd, int backlog) {
+  return Ret(::listen(fd, backlog));
+}
+int LinuxSyscalls::accept4(int fd, sockaddr* addr, socklen_t* addrlen,
+                           int flags) {
+  return Ret(::accept4(fd, addr, addrlen, flags));
+}
+int LinuxSyscalls::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
+  return Ret(::connect(fd, addr, addrlen));
+}
+ssize_t LinuxSyscalls::read(int fd, void* buf, size_t count) {
+  return Ret(::read(fd, buf, count));
+}
+ssize_t LinuxSyscalls::write(int fd, const void* buf, size_t count) {
+  // send(MSG_NOSIGNAL) so that a write to a shut-down socket returns EPIPE
+  // without raising SIGPIPE, as the simulator does; non-sockets fall back.
+  ssize_t r = ::send(fd, buf, count, MSG_NOSIGNAL);
+  if (r < 0 && errno == ENOTSOCK) r = ::write(fd, buf, count);
+  return Ret(r);
+}
+ssize_t LinuxSyscalls::recvfrom(int fd, void* buf, size_t len, int flags,
+                                sockaddr* src_addr, socklen_t* addrlen) {
+  return Ret(::recvfrom(fd, buf, len, flags, src_addr, addrlen));
+}
+ssize_t LinuxSyscalls::sendto(int fd, const void* buf, size_t len, int flags,
+                              const sockaddr* dest_addr, socklen_t addrlen) {
+  return Ret(::sendto(fd, buf, len, flags | MSG_NOSIGNAL, dest_addr, addrlen));
+}
+int LinuxSyscalls::shutdown(int fd, int how) {
+  return Ret(::shutdown(fd, how));
+}
+int LinuxSyscalls::close(int fd) { return Ret(::close(fd)); }
+int LinuxSyscalls::getsockopt(int fd, int level, int optname, void* optval,
+                              socklen_t* optlen) {
+  return Ret(::getsockopt(fd, level, optname, optval, optlen));
+}
+int LinuxSyscalls::setsockopt(int fd, int level, int optname,
+                              const void* optval, socklen_t optlen) {
+  return Ret(::setsockopt(fd, level, optname, optval, optlen));
+}
+int LinuxSyscalls::getsockname(int fd, sockaddr* addr, socklen_t* addrlen) {
+  return Ret(::getsockname(fd, addr, addrlen));
+}
+int LinuxSyscalls::getpeername(int fd, sockaddr* addr, socklen_t* addrlen) {
+  return Ret(::getpeername(fd, addr, addrlen));
+}
+int LinuxSyscalls::fcntl(int fd, int cmd, long arg) {
+  return Ret(::fcntl(fd, cmd, arg));
+}
+int LinuxSyscalls::epoll_create1(int flags) {
+  return Ret(::epoll_create1(flags));
+}
+int LinuxSyscalls::epoll_ctl(int epfd, int op, int fd, epoll_event* event) {
+  return Ret(::epoll_ctl(epfd, op, fd, event));
+}
+int LinuxSyscalls::epoll_wait(int epfd, epoll_event* events, int maxevents,
+                              int timeout_ms) {
+  return Ret(::epoll_wait(epfd, events, maxevents, timeout_ms));
+}
+int64_t LinuxSyscalls::clock_gettime_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+int LinuxSyscalls::nanosleep_ns(int64_t ns) {
+  if (ns < 0) return -EINVAL;
+  timespec ts{static_cast<time_t>(ns / 1'000'000'000),
+              static_cast<long>(ns % 1'000'000'000)};
+  return Ret(::nanosleep(&ts, nullptr));
+}
+
+}  // namespace simsock::sys

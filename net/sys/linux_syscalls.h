@@ -1,0 +1,43 @@
+// simsock::sys::LinuxSyscalls — the real Linux kernel behind the Syscalls
+// interface: a thin pass-through that converts errno to -errno at once.
+// Writes use MSG_NOSIGNAL semantics (SIGPIPE is never raised): write() is
+// sent as send(MSG_NOSIGNAL) on sockets, so both backends return EPIPE.
+#pragma once
+
+#include "net/sys/syscalls.h"
+
+namespace simsock::sys {
+
+class LinuxSyscalls final : public Syscalls {
+ public:
+  LinuxSyscalls() = default;
+
+  int socket(int domain, int type, int protocol) override;
+  int bind(int fd, const sockaddr* addr, socklen_t addrlen) override;
+  int listen(int fd, int backlog) override;
+  int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) override;
+  int connect(int fd, const sockaddr* addr, socklen_t addrlen) override;
+  ssize_t read(int fd, void* buf, size_t count) override;
+  ssize_t write(int fd, const void* buf, size_t count) override;
+  ssize_t recvfrom(int fd, void* buf, size_t len, int flags,
+                   sockaddr* src_addr, socklen_t* addrlen) override;
+  ssize_t sendto(int fd, const void* buf, size_t len, int flags,
+                 const sockaddr* dest_addr, socklen_t addrlen) override;
+  int shutdown(int fd, int how) override;
+  int close(int fd) override;
+  int getsockopt(int fd, int level, int optname, void* optval,
+                 socklen_t* optlen) override;
+  int setsockopt(int fd, int level, int optname, const void* optval,
+                 socklen_t optlen) override;
+  int getsockname(int fd, sockaddr* addr, socklen_t* addrlen) override;
+  int getpeername(int fd, sockaddr* addr, socklen_t* addrlen) override;
+  int fcntl(int fd, int cmd, long arg) override;
+  int epoll_create1(int flags) override;
+  int epoll_ctl(int epfd, int op, int fd, epoll_event* event) override;
+  int epoll_wait(int epfd, epoll_event* events, int maxevents,
+                 int timeout_ms) override;
+  int64_t clock_gettime_ns() override;
+  int nanosleep_ns(int64_t ns) override;
+};
+
+}  // namespace simsock::sys

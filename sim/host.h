@@ -1,0 +1,139 @@
+// Host: one simulated machine. It has a name, one IPv4 address plus its
+// loopback (all of 127.0.0.0/8 is local, as on Linux), sysctl-like settings
+// with Linux's defaults, a port table per protocol, the TCP connection table
+// (which keeps a connection alive after its last fd closes, through
+// FIN_WAIT and TIME_WAIT), and its processes. Packets for the host arrive in
+// Receive and are demultiplexed to a connection, a listener or a UDP socket;
+// what reaches nobody is answered as Linux answers (TCP RST, ICMP port
+// unreachable).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/packet.h"
+#include "sim/port_table.h"
+#include "sim/time.h"
+
+namespace simsock::sim {
+
+class Process;
+class Socket;
+class TcpSocket;
+class UdpSocket;
+class World;
+
+// SOCK_MIN_SNDBUF / SOCK_MIN_RCVBUF as this kernel reports them.
+inline constexpr int kMinSndBuf = 4608;
+inline constexpr int kMinRcvBuf = 2304;
+
+// The sysctls that reach behaviour, with Linux 6.x defaults
+// (LINUX-SEMANTICS.md §1).
+struct HostSettings {
+  int somaxconn = 4096;
+  int port_range_lo = 32768;  // net.ipv4.ip_local_port_range
+  int port_range_hi = 60999;
+  int tcp_syn_retries = 6;
+  int tcp_syn_linear_timeouts = 4;
+  int tcp_synack_retries = 5;
+  int tcp_retries2 = 15;
+  int tcp_orphan_retries = 0;  // 0 means 8
+  Duration tcp_fin_timeout = std::chrono::seconds(60);
+  Duration tcp_time_wait = std::chrono::seconds(60);  // TCP_TIMEWAIT_LEN
+  int tcp_keepalive_time = 7200;
+  int tcp_keepalive_intvl = 75;
+  int tcp_keepalive_probes = 9;
+  int tcp_rmem[3] = {4096, 131072, 33554432};
+  int tcp_wmem[3] = {4096, 16384, 4194304};
+  int rmem_default = 212992;
+  int wmem_default = 212992;
+  int rmem_max = 4194304;
+  int wmem_max = 4194304;
+  int nofile_limit = 1024;  // RLIMIT_NOFILE for new processes
+  // Link MTUs: loopback 65536, the host's interface 1500.
+  int loopback_mtu = 65536;
+  int mtu = 1500;
+};
+
+// A TCP connection's 4-tuple, from this host's side.
+struct ConnKey {
+  uint32_t local_ip = 0;
+  uint16_t local_port = 0;
+  uint32_t remote_ip = 0;
+  uint16_t remote_port = 0;
+  auto operator<=>(const ConnKey&) const = default;
+};
+
+class Host {
+ public:
+  Host(World& world, std::string name, uint32_t ip, int id);
+  ~Host();
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+
+  World& world() const { return world_; }
+  const std::string& name() const { return name_; }
+  uint32_t address() const { return ip_; }
+  int id() const { return id_; }
+  HostSettings& settings() { return settings_; }
+  const HostSettings& settings() const { return settings_; }
+
+  // A process to drive from the test's own code (implements sys::Syscalls).
+  Process& SpawnProcess();
+  const std::vector<std::unique_ptr<Process>>& processes() const {
+    return processes_;
+  }
+
+  // The host's own address or anything in 127.0.0.0/8.
+  bool IsLocalAddress(uint32_t ip) const {
+    return ip == ip_ || IsLoopback(ip);
+  }
+  // The source address Linux's routing would pick to reach `dst`.
+  uint32_t SourceAddressFor(uint32_t dst) const;
+  // MSS for a path to `dst` (MTU - 40).
+  uint16_t MssFor(uint32_t dst) const;
+
+  PortTable& tcp_ports() { return tcp_ports_; }
+  PortTable& udp_ports() { return udp_ports_; }
+
+  // --- TCP connection table ------------------------------------------------
+  void AddConnection(const ConnKey& key, std::shared_ptr<TcpSocket> sock);
+  void RemoveConnection(const ConnKey& key, const TcpSocket* sock);
+  TcpSocket* FindConnection(const ConnKey& key) const;
+  size_t connection_count() const { return tcp_conns_.size(); }
+  // The listener that would take a SYN for ip:port (specific address
+  // before wildcard; a SO_REUSEPORT group is chosen by a hash of the
+  // 4-tuple), or null.
+  TcpSocket* FindListener(uint32_t ip, uint16_t port,
+                          const ConnKey& tuple) const;
+
+  // --- Packets ---------------------------------------------------------------
+  void Send(Packet packet);
+  void Receive(const Packet& packet);
+
+  // A fresh initial sequence number, drawn from the seed.
+  uint32_t NewIss();
+  // Writes a trace line attributed to this host.
+  void TraceLine(const std::string& what);
+
+ private:
+  void ReceiveTcp(const Packet& p);
+  void ReceiveUdp(const Packet& p);
+  void ReceiveIcmp(const Packet& p);
+
+  World& world_;
+  std::string name_;
+  uint32_t ip_;
+  int id_;
+  HostSettings settings_;
+  PortTable tcp_ports_;
+  PortTable udp_ports_;
+  std::map<ConnKey, std::shared_ptr<TcpSocket>> tcp_conns_;
+  std::vector<std::unique_ptr<Process>> processes_;
+  int next_pid_ = 1;
+};
+
+}  // namespace simsock::sim

@@ -1,0 +1,51 @@
+// Network: carries IPv4 packets between the hosts of one world. A packet to
+// an address of the sending host itself (its own address or 127.0.0.0/8)
+// is delivered within the current step, before the syscall that sent it
+// returns, as Linux loopback is (LINUX-SEMANTICS.md §10). A packet to
+// another host arrives after the link's one-way latency, as an event. A
+// packet to an address no host owns is dropped (and traced).
+//
+// Link faults (loss, jitter, partitions) are a later issue; the per-link
+// settings are where they will live.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <utility>
+
+#include "sim/packet.h"
+#include "sim/time.h"
+
+namespace simsock::sim {
+
+class Host;
+class World;
+
+class Network {
+ public:
+  explicit Network(World& world) : world_(world) {}
+
+  void AttachHost(Host& host);
+  Host* HostByAddress(uint32_t ip) const;
+
+  // One-way latency between two hosts (both directions); the default is
+  // used for pairs never set.
+  void SetLatency(const Host& a, const Host& b, Duration one_way);
+  void SetDefaultLatency(Duration one_way) { default_latency_ = one_way; }
+  Duration Latency(const Host& a, const Host& b) const;
+
+  // Sends a packet from `from`. Never fails: what cannot be delivered is
+  // dropped.
+  void Send(Host& from, Packet packet);
+
+  uint64_t packets_sent() const { return packets_sent_; }
+
+ private:
+  World& world_;
+  std::map<uint32_t, Host*> by_address_;
+  std::map<std::pair<int, int>, Duration> latency_;  // by host ids, ordered
+  Duration default_latency_ = std::chrono::microseconds(500);
+  uint64_t packets_sent_ = 0;
+};
+
+}  // namespace simsock::sim

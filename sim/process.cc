@@ -1,0 +1,468 @@
+#include "sim/process.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "net/sys/errno_name.h"
+#include "sim/host.h"
+#include "sim/socket/epoll.h"
+#include "sim/socket/tcp_socket.h"
+#include "sim/socket/udp_socket.h"
+#include "sim/world.h"
+
+namespace simsock::sim {
+namespace {
+
+std::string TypeString(int type) {
+  int base = type & 0xf;
+  std::string s = base == SOCK_STREAM  ? "SOCK_STREAM"
+                  : base == SOCK_DGRAM ? "SOCK_DGRAM"
+                                       : std::to_string(base);
+  if (type & SOCK_NONBLOCK) s += "|SOCK_NONBLOCK";
+  if (type & SOCK_CLOEXEC) s += "|SOCK_CLOEXEC";
+  int rest = type & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (rest != 0) s += "|" + std::to_string(rest);
+  return s;
+}
+
+std::string FamilyString(int domain) {
+  switch (domain) {
+    case AF_INET:
+      return "AF_INET";
+    case AF_INET6:
+      return "AF_INET6";
+    case AF_UNSPEC:
+      return "AF_UNSPEC";
+    default:
+      return std::to_string(domain);
+  }
+}
+
+std::string I(long v) { return std::to_string(v); }
+
+}  // namespace
+
+Process::Process(Host& host, int pid)
+    : host_(host),
+      world_(host.world()),
+      pid_(pid),
+      fds_(host.settings().nofile_limit) {}
+
+Process::~Process() {
+  // Exit closes every fd, as the kernel does when a process dies.
+  for (int fd : fds_.OpenFds()) {
+    std::shared_ptr<File> f = fds_.Remove(fd);
+    if (f && f->DropFdRef()) {
+      f->RunReleaseHooks();
+      f->OnLastClose();
+    }
+  }
+}
+
+template <typename T>
+T Process::Done(T result, const char* call,
+                const std::function<std::string()>& args) {
+  Trace& t = world_.trace();
+  if (t.Enabled()) {
+    t.Write(world_.Now(), host_.name() + " pid " + std::to_string(pid_),
+            std::string(call) + "(" + args() + ") = " +
+                sys::ResultString(static_cast<long>(result)));
+  }
+  world_.DrainImmediate();
+  return result;
+}
+
+Socket* Process::SocketAt(int fd) const {
+  File* f = fds_.Get(fd);
+  return f != nullptr && f->IsSocket() ? static_cast<Socket*>(f) : nullptr;
+}
+
+int Process::LookupSocket(int fd, std::shared_ptr<Socket>* out) const {
+  std::shared_ptr<File> f = fds_.GetShared(fd);
+  if (!f) return -EBADF;
+  if (!f->IsSocket()) return -ENOTSOCK;
+  *out = std::static_pointer_cast<Socket>(f);
+  return 0;
+}
+
+Time Process::Deadline(const timeval& tv) const {
+  if (tv.tv_sec == 0 && tv.tv_usec == 0) return kNever;
+  return world_.Now() + std::chrono::seconds(tv.tv_sec) +
+         std::chrono::microseconds(tv.tv_usec);
+}
+
+bool Process::WaitUntil(const std::function<bool()>& done, Time deadline,
+                        const char* call) {
+  world_.DrainImmediate();
+  while (!done()) {
+    Time next = world_.NextEventTime();
+    if (next == kNever && deadline == kNever) {
+      host_.TraceLine("pid " + std::to_string(pid_) + " deadlock: blocking " +
+                      call + " can never complete");
+      return false;
+    }
+    if (next > deadline) {
+      world_.RunFor(deadline - world_.Now());
+      return done();
+    }
+    world_.RunFor(next - world_.Now());
+  }
+  return true;
+}
+
+bool Process::WaitOn(File& file, Time deadline, const char* call) {
+  bool woke = false;
+  uint64_t id = file.wait_queue().Add([&woke](uint32_t) { woke = true; });
+  bool ok = WaitUntil([&woke] { return woke; }, deadline, call);
+  file.wait_queue().Remove(id);
+  return ok;
+}
+
+// __sys_socket / __sock_create / inet_create.
+int Process::socket(int domain, int type, int protocol) {
+  auto args = [&] {
+    return FamilyString(domain) + ", " + TypeString(type) + ", " + I(protocol);
+  };
+  int flags = type & ~0xf;
+  if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Done(-EINVAL, "socket", args);
+  int base = type & 0xf;
+  if (domain < 0 || domain >= AF_MAX) return Done(-EAFNOSUPPORT, "socket", args);
+  if (base < 0 || base >= 11) return Done(-EINVAL, "socket", args);
+  // Only AF_INET is modelled; AF_INET6 comes later (docs/semantics.md).
+  if (domain != AF_INET) return Done(-EAFNOSUPPORT, "socket", args);
+  std::shared_ptr<Socket> s;
+  if (base == SOCK_STREAM) {
+    if (protocol != 0 && protocol != IPPROTO_TCP)
+      return Done(-EPROTONOSUPPORT, "socket", args);
+    s = std::make_shared<TcpSocket>(host_);
+  } else if (base == SOCK_DGRAM) {
+    if (protocol != 0 && protocol != IPPROTO_UDP)
+      return Done(-EPROTONOSUPPORT, "socket", args);
+    s = std::make_shared<UdpSocket>(host_);
+  } else if (base == SOCK_RAW) {
+    return Done(-EPROTONOSUPPORT, "socket", args);  // raw IP not modelled
+  } else {
+    return Done(-ESOCKTNOSUPPORT, "socket", args);
+  }
+  s->set_nonblocking(type & SOCK_NONBLOCK);
+  int fd = fds_.Install(s, type & SOCK_CLOEXEC);
+  return Done(fd, "socket", args);
+}
+
+int Process::bind(int fd, const sockaddr* addr, socklen_t addrlen) {
+  auto args = [&] { return I(fd) + ", " + DescribeAddr(addr, addrlen) + ", " + I(addrlen); };
+  std::shared_ptr<Socket> s;
+  if (int e = LookupSocket(fd, &s)) return Done(e, "bind", args);
+  sockaddr_storage ss;
+  if (int e = CopyAddrIn(addr, addrlen, &ss)) return Done(e, "bind", args);
+  return Done(s->Bind(ss, addrlen), "bind", args);
+}
+
+int Process::listen(int fd, int backlog) {
+  auto args = [&] { return I(fd) + ", " + I(backlog); };
+  std::shared_ptr<Socket> s;
+  if (int e = LookupSocket(fd, &s)) return Done(e, "listen", args);
+  return Done(s->Listen(backlog), "listen", args);
+}
+
+// __sys_accept4: flags, fds, a free fd, the connection, then the address
+// (a failed address copy loses the connection, as on Linux).
+int Process::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
+  auto args = [&] { return I(fd) + ", " + TypeString(flags & ~0xf); };
+  if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Done(-EINVAL, "accept4", args);
+  std::shared_ptr<Socket> s;
+  if (int e = LookupSocket(fd, &s)) return Done(e, "accept4", args);
+  if (!fds_.HasRoom()) return Done(-EMFILE, "accept4", args);
+  std::shared_ptr<Socket> child;
+  int r = s->Accept(&child);
+  if (r == -EAGAIN && !s->nonblocking()) {
+    Time deadline = Deadline(s->options().rcvtimeo);
+    while (r == -EAGAIN) {
+      if (!WaitOn(*s, deadline, "accept4")) break;
+      r = s->Accept(&child);
+    }
+  }
+  if (r < 0) return Done(r, "accept4", args);
+  child->set_nonblocking(flags & SOCK_NONBLOCK);
+  if (addr != nullptr) {
+    Endpoint peer;
+    if (child->GetPeerName(&peer) != 0) peer = {};
+    if (int e = CopyAddrOut(peer, addr, addrlen)) {
+      // The connection is dequeued and destroyed: close it.
+      child->AddFdRef();
+      if (child->DropFdRef()) {
+        child->RunReleaseHooks();
+        child->OnLastClose();
+      }
+      return Done(e, "accept4", args);
+    }
+  }
+  return Done(fds_.Install(child, flags & SOCK_CLOEXEC), "accept4", args);
+}
+
+int Process::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
+  auto args = [&] { return I(fd) + ", " + DescribeAddr(addr, addrlen) + ", " + I(addrlen); };
+  std::shared_ptr<Socket> s;
+  if (int e = LookupSocket(fd, &s)) return Done(e, "connect", args);
+  sockaddr_storage ss;
+  if (int e = CopyAddrIn(addr, addrlen, &ss)) return Done(e, "connect", args);
+  int r = s->Connect(ss, addrlen);
+  if ((r == -EINPROGRESS || r == -EALREADY) && !s->nonblocking()) {
+    Time deadline = Deadline(s->options().sndtimeo);
+    int first = r;
+    while (r == -EINPROGRESS || r == -EALREADY) {
+      if (!WaitOn(*s, deadline, "connect")) {
+        r = first;  // SO_SNDTIMEO: the attempt goes on
+        break;
+      }
+      r = s->Connect(ss, addrlen);
+    }
+  }
+  return Done(r, "connect", args);
+}
+
+ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
+                        sockaddr* addr, socklen_t* addrlen, bool is_read) {
+  std::shared_ptr<Socket> s;
+  if (int e = LookupSocket(fd, &s)) return e;
+  if (is_read && len == 0) return 0;  // sock_read_iter: nothing to read
+  if (buf == nullptr && len > 0 &&
+      !(s->type() == SOCK_STREAM && (flags & MSG_TRUNC)))
+    return -EFAULT;
+  if (addr != nullptr && addrlen == nullptr) return -EFAULT;
+  bool nonblock = s->nonblocking() || (flags & MSG_DONTWAIT);
+  Time deadline = Deadline(s->options().rcvtimeo);
+  auto* bytes = static_cast<uint8_t*>(buf);
+  size_t copied = 0;
+  Endpoint from;
+  bool has_from = false;
+  ssize_t r;
+  for (;;) {
+    r = s->Recv(bytes + copied, len - copied, flags, is_read, &from,
+                &has_from);
+    if (r > 0 && s->type() == SOCK_STREAM && (flags & MSG_WAITALL) &&
+        !(flags & (MSG_PEEK | MSG_TRUNC)) && !nonblock) {
+      copied += static_cast<size_t>(r);
+      if (copied >= len) {
+        r = static_cast<ssize_t>(copied);
+        break;
+      }
+      continue;
+    }
+    if (r == 0 && copied > 0) r = static_cast<ssize_t>(copied);
+    if (r != -EAGAIN || nonblock) break;
+    if (copied > 0) {
+      if (!WaitOn(*s, deadline, "recv")) {
+        r = static_cast<ssize_t>(copied);
+        break;
+      }
+      continue;
+    }
+    if (s->type() == SOCK_DGRAM &&
+        (s->Poll() & EPOLLRDHUP) != 0) {  // blocking read after SHUT_RD
+      r = 0;
+      break;
+    }
+    if (!WaitOn(*s, deadline, "recv")) break;
+  }
+  if (r < 0 && copied > 0) r = static_cast<ssize_t>(copied);
+  if (r >= 0 && addr != nullptr) {
+    if (has_from) {
+      if (int e = CopyAddrOut(from, addr, addrlen)) return e;
+    } else {
+      *addrlen = 0;
+    }
+  }
+  return r;
+}
+
+ssize_t Process::read(int fd, void* buf, size_t count) {
+  ssize_t r = DoRecv(fd, buf, count, 0, nullptr, nullptr, true);
+  return Done(r, "read", [&] { return I(fd) + ", " + I(static_cast<long>(count)); });
+}
+
+ssize_t Process::recvfrom(int fd, void* buf, size_t len, int flags,
+                          sockaddr* src_addr, socklen_t* addrlen) {
+  ssize_t r = DoRecv(fd, buf, len, flags, src_addr, addrlen, false);
+  return Done(r, "recvfrom", [&] {
+    return I(fd) + ", " + I(static_cast<long>(len)) + ", " + I(flags);
+  });
+}
+
+ssize_t Process::DoSend(int fd, const void* buf, size_t len, int flags,
+                        const sockaddr* addr, socklen_t addrlen) {
+  std::shared_ptr<Socket> s;
+  if (int e = LookupSocket(fd, &s)) return e;
+  if (buf == nullptr && len > 0) return -EFAULT;
+  sockaddr_storage ss;
+  const sockaddr_storage* to = nullptr;
+  if (addr != nullptr) {
+    if (int e = CopyAddrIn(addr, addrlen, &ss)) return e;
+    to = &ss;
+  }
+  bool nonblock = s->nonblocking() || (flags & MSG_DONTWAIT);
+  Time deadline = Deadline(s->options().sndtimeo);
+  auto* bytes = static_cast<const uint8_t*>(buf);
+  size_t sent = 0;
+  for (;;) {
+    ssize_t r = s->Send(bytes + sent, len - sent, flags, to, addrlen);
+    if (r > 0) sent += static_cast<size_t>(r);
+    if (s->type() != SOCK_STREAM) return r;
+    if (r < 0 && r != -EAGAIN) return sent > 0 ? static_cast<ssize_t>(sent) : r;
+    if (sent == len) return static_cast<ssize_t>(sent);
+    if (nonblock) return sent > 0 ? static_cast<ssize_t>(sent) : -EAGAIN;
+    if (!WaitOn(*s, deadline, "send"))
+      return sent > 0 ? static_cast<ssize_t>(sent) : -EAGAIN;
+  }
+}
+
+ssize_t Process::write(int fd, const void* buf, size_t count) {
+  ssize_t r = DoSend(fd, buf, count, 0, nullptr, 0);
+  return Done(r, "write", [&] { return I(fd) + ", " + I(static_cast<long>(count)); });
+}
+
+ssize_t Process::sendto(int fd, const void* buf, size_t len, int flags,
+                        const sockaddr* dest_addr, socklen_t addrlen) {
+  ssize_t r = DoSend(fd, buf, len, flags, dest_addr, addrlen);
+  return Done(r, "sendto", [&] {
+    return I(fd) + ", " + I(static_cast<long>(len)) + ", " + I(flags) + ", " +
+           DescribeAddr(dest_addr, addrlen);
+  });
+}
+
+int Process::shutdown(int fd, int how) {
+  auto args = [&] { return I(fd) + ", " + I(how); };
+  std::shared_ptr<Socket> s;
+  if (int e = LookupSocket(fd, &s)) return Done(e, "shutdown", args);
+  return Done(s->Shutdown(how), "shutdown", args);
+}
+
+int Process::close(int fd) {
+  auto args = [&] { return I(fd); };
+  std::shared_ptr<File> f = fds_.Remove(fd);
+  if (!f) return Done(-EBADF, "close", args);
+  if (f->DropFdRef()) {
+    f->RunReleaseHooks();
+    f->OnLastClose();
+  }
+  return Done(0, "close", args);
+}
+
+int Process::getsockopt(int fd, int level, int optname, void* optval,
+                        socklen_t* optlen) {
+  auto args = [&] { return I(fd) + ", " + I(level) + ", " + I(optname); };
+  std::shared_ptr<Socket> s;
+  if (int e = LookupSocket(fd, &s)) return Done(e, "getsockopt", args);
+  if (optlen == nullptr) return Done(-EFAULT, "getsockopt", args);
+  if (static_cast<int>(*optlen) < 0) return Done(-EINVAL, "getsockopt", args);
+  return Done(s->GetSockOpt(level, optname, optval, optlen), "getsockopt", args);
+}
+
+int Process::setsockopt(int fd, int level, int optname, const void* optval,
+                        socklen_t optlen) {
+  auto args = [&] { return I(fd) + ", " + I(level) + ", " + I(optname) + ", " + I(optlen); };
+  std::shared_ptr<Socket> s;
+  if (int e = LookupSocket(fd, &s)) return Done(e, "setsockopt", args);
+  if (static_cast<int>(optlen) < 0) return Done(-EINVAL, "setsockopt", args);
+  return Done(s->SetSockOpt(level, optname, optval, optlen), "setsockopt", args);
+}
+
+int Process::getsockname(int fd, sockaddr* addr, socklen_t* addrlen) {
+  auto args = [&] { return I(fd); };
+  std::shared_ptr<Socket> s;
+  if (int e = LookupSocket(fd, &s)) return Done(e, "getsockname", args);
+  return Done(CopyAddrOut(s->LocalEndpoint(), addr, addrlen), "getsockname", args);
+}
+
+int Process::getpeername(int fd, sockaddr* addr, socklen_t* addrlen) {
+  auto args = [&] { return I(fd); };
+  std::shared_ptr<Socket> s;
+  if (int e = LookupSocket(fd, &s)) return Done(e, "getpeername", args);
+  Endpoint peer;
+  if (int e = s->GetPeerName(&peer)) return Done(e, "getpeername", args);
+  return Done(CopyAddrOut(peer, addr, addrlen), "getpeername", args);
+}
+
+int Process::fcntl(int fd, int cmd, long arg) {
+  auto args = [&] { return I(fd) + ", " + I(cmd) + ", " + I(arg); };
+  File* f = fds_.Get(fd);
+  if (f == nullptr) return Done(-EBADF, "fcntl", args);
+  switch (cmd) {
+    case F_GETFL:
+      return Done(O_RDWR | (f->nonblocking() ? O_NONBLOCK : 0), "fcntl", args);
+    case F_SETFL:
+      f->set_nonblocking((arg & O_NONBLOCK) != 0);
+      return Done(0, "fcntl", args);
+    case F_GETFD:
+      return Done(fds_.cloexec(fd) ? FD_CLOEXEC : 0, "fcntl", args);
+    case F_SETFD:
+      fds_.set_cloexec(fd, (arg & FD_CLOEXEC) != 0);
+      return Done(0, "fcntl", args);
+    default:
+      return Done(-EINVAL, "fcntl", args);
+  }
+}
+
+int Process::epoll_create1(int flags) {
+  auto args = [&] { return I(flags); };
+  if (flags & ~EPOLL_CLOEXEC) return Done(-EINVAL, "epoll_create1", args);
+  auto ep = std::make_shared<Epoll>();
+  return Done(fds_.Install(ep, flags & EPOLL_CLOEXEC), "epoll_create1", args);
+}
+
+// do_epoll_ctl.
+int Process::epoll_ctl(int epfd, int op, int fd, epoll_event* event) {
+  auto args = [&] {
+    return I(epfd) + ", " + I(op) + ", " + I(fd) + ", " +
+           (event ? "{" + I(event->events) + "}" : std::string("NULL"));
+  };
+  epoll_event ev{};
+  if (op != EPOLL_CTL_DEL) {
+    if (event == nullptr) return Done(-EFAULT, "epoll_ctl", args);
+    ev = *event;
+  }
+  std::shared_ptr<File> ep = fds_.GetShared(epfd);
+  if (!ep) return Done(-EBADF, "epoll_ctl", args);
+  std::shared_ptr<File> target = fds_.GetShared(fd);
+  if (!target) return Done(-EBADF, "epoll_ctl", args);
+  if (ep == target || ep->kind() != File::Kind::kEpoll)
+    return Done(-EINVAL, "epoll_ctl", args);
+  auto* epoll = static_cast<Epoll*>(ep.get());
+  return Done(epoll->Ctl(op, fd, target, op == EPOLL_CTL_DEL ? nullptr : &ev),
+              "epoll_ctl", args);
+}
+
+// do_epoll_wait.
+int Process::epoll_wait(int epfd, epoll_event* events, int maxevents,
+                        int timeout_ms) {
+  auto args = [&] { return I(epfd) + ", " + I(maxevents) + ", " + I(timeout_ms); };
+  constexpr int kMaxEvents = INT32_MAX / static_cast<int>(sizeof(epoll_event));
+  if (maxevents <= 0 || maxevents > kMaxEvents)
+    return Done(-EINVAL, "epoll_wait", args);
+  std::shared_ptr<File> f = fds_.GetShared(epfd);
+  if (!f) return Done(-EBADF, "epoll_wait", args);
+  if (f->kind() != File::Kind::kEpoll) return Done(-EINVAL, "epoll_wait", args);
+  auto* ep = static_cast<Epoll*>(f.get());
+  world_.DrainImmediate();
+  if (timeout_ms != 0 && !ep->HasReady()) {
+    Time deadline = timeout_ms < 0
+                        ? kNever
+                        : world_.Now() + std::chrono::milliseconds(timeout_ms);
+    WaitUntil([ep] { return ep->HasReady(); }, deadline, "epoll_wait");
+  }
+  return Done(ep->Collect(events, maxevents), "epoll_wait", args);
+}
+
+int64_t Process::clock_gettime_ns() { return world_.Now().count(); }
+
+int Process::nanosleep_ns(int64_t ns) {
+  auto args = [&] { return I(static_cast<long>(ns)); };
+  if (ns < 0) return Done(-EINVAL, "nanosleep", args);
+  world_.RunFor(Duration(ns));
+  return Done(0, "nanosleep", args);
+}
+
+}  // namespace simsock::sim

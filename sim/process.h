@@ -1,0 +1,94 @@
+// Process: one process of the simulated kernel. It implements
+// sys::Syscalls over its host: it resolves fds in its FdTable, copies
+// arguments in and out with Linux's checks (EFAULT, EINVAL, in Linux's
+// order), calls the socket or epoll object, traces the call, and finishes
+// the step (loopback packets are processed before a call returns).
+//
+// Blocking: a call on a blocking socket that cannot complete waits. Until
+// simulated threads exist (a later issue), a Process driven from the
+// test's own code waits by running the world forward until the object it
+// waits on is woken or its timeout (SO_RCVTIMEO, SO_SNDTIMEO, epoll_wait's
+// timeout) passes. If nothing could ever wake it (no pending event at all),
+// the call returns what a nonblocking call would and the trace says
+// "deadlock". Only call blocking syscalls from outside World::RunFor.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "net/sys/syscalls.h"
+#include "sim/fd_table.h"
+#include "sim/time.h"
+
+namespace simsock::sim {
+
+class Host;
+class Socket;
+class World;
+
+class Process final : public sys::Syscalls {
+ public:
+  Process(Host& host, int pid);
+  ~Process() override;
+
+  Host& host() const { return host_; }
+  int pid() const { return pid_; }
+  FdTable& fds() { return fds_; }
+  // The socket behind fd, or null (for tests and tools).
+  Socket* SocketAt(int fd) const;
+
+  int socket(int domain, int type, int protocol) override;
+  int bind(int fd, const sockaddr* addr, socklen_t addrlen) override;
+  int listen(int fd, int backlog) override;
+  int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) override;
+  int connect(int fd, const sockaddr* addr, socklen_t addrlen) override;
+  ssize_t read(int fd, void* buf, size_t count) override;
+  ssize_t write(int fd, const void* buf, size_t count) override;
+  ssize_t recvfrom(int fd, void* buf, size_t len, int flags,
+                   sockaddr* src_addr, socklen_t* addrlen) override;
+  ssize_t sendto(int fd, const void* buf, size_t len, int flags,
+                 const sockaddr* dest_addr, socklen_t addrlen) override;
+  int shutdown(int fd, int how) override;
+  int close(int fd) override;
+  int getsockopt(int fd, int level, int optname, void* optval,
+                 socklen_t* optlen) override;
+  int setsockopt(int fd, int level, int optname, const void* optval,
+                 socklen_t optlen) override;
+  int getsockname(int fd, sockaddr* addr, socklen_t* addrlen) override;
+  int getpeername(int fd, sockaddr* addr, socklen_t* addrlen) override;
+  int fcntl(int fd, int cmd, long arg) override;
+  int epoll_create1(int flags) override;
+  int epoll_ctl(int epfd, int op, int fd, epoll_event* event) override;
+  int epoll_wait(int epfd, epoll_event* events, int maxevents,
+                 int timeout_ms) override;
+  int64_t clock_gettime_ns() override;
+  int nanosleep_ns(int64_t ns) override;
+
+ private:
+  // Resolves fd to a socket: -EBADF or -ENOTSOCK.
+  int LookupSocket(int fd, std::shared_ptr<Socket>* out) const;
+  // Runs the world until `file` is woken or `deadline` passes. Returns
+  // false on timeout or deadlock.
+  bool WaitOn(File& file, Time deadline, const char* call);
+  // Runs the world until `deadline`; false if it is kNever and nothing
+  // is pending.
+  bool WaitUntil(const std::function<bool()>& done, Time deadline,
+                 const char* call);
+  Time Deadline(const timeval& tv) const;
+  ssize_t DoRecv(int fd, void* buf, size_t len, int flags, sockaddr* addr,
+                 socklen_t* addrlen, bool is_read);
+  ssize_t DoSend(int fd, const void* buf, size_t len, int flags,
+                 const sockaddr* addr, socklen_t addrlen);
+  // Traces "call(args) = result" and completes the step.
+  template <typename T>
+  T Done(T result, const char* call, const std::function<std::string()>& args);
+
+  Host& host_;
+  World& world_;
+  int pid_;
+  FdTable fds_;
+};
+
+}  // namespace simsock::sim

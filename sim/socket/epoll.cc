@@ -1,0 +1,178 @@
+#include "sim/socket/epoll.h"
+
+#include <cerrno>
+
+namespace simsock::sim {
+namespace {
+
+// Flags that are not events (EP_PRIVATE_BITS).
+constexpr uint32_t kPrivateBits =
+    EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE;
+
+// Nested epolls deeper than this are refused (EP_MAX_NESTS).
+constexpr int kMaxNests = 4;
+
+}  // namespace
+
+Epoll::~Epoll() { OnLastClose(); }
+
+void Epoll::OnLastClose() {
+  while (!items_.empty()) Remove(items_.begin()->first);
+}
+
+Epoll::Item* Epoll::Find(int fd, const File* file) {
+  auto it = items_.find(fd);
+  if (it == items_.end() || it->second.raw != file) return nullptr;
+  return &it->second;
+}
+
+void Epoll::Enqueue(Item& item) {
+  if (item.queued) return;
+  item.queued = true;
+  ready_.push_back(item.fd);
+  Notify(EPOLLIN | EPOLLRDNORM);
+}
+
+void Epoll::OnWake(int fd, uint32_t key) {
+  auto it = items_.find(fd);
+  if (it == items_.end()) return;
+  Item& item = it->second;
+  if ((item.events & ~kPrivateBits) == 0) return;  // disabled one-shot
+  if (key != 0 && (key & item.events) == 0) return;
+  Enqueue(item);
+}
+
+void Epoll::Remove(int fd) {
+  auto it = items_.find(fd);
+  if (it == items_.end()) return;
+  Item& item = it->second;
+  if (auto f = item.file.lock()) {
+    f->wait_queue().Remove(item.waiter_id);
+    f->RemoveReleaseHook(item.hook_id);
+  }
+  if (item.queued) {
+    for (auto r = ready_.begin(); r != ready_.end(); ++r) {
+      if (*r == fd) {
+        ready_.erase(r);
+        break;
+      }
+    }
+  }
+  items_.erase(it);
+}
+
+bool Epoll::Reaches(const File* target, int depth) const {
+  if (target == this) return true;
+  if (depth > kMaxNests) return true;
+  for (const auto& [fd, item] : items_) {
+    auto f = item.file.lock();
+    if (f && f->kind() == Kind::kEpoll &&
+        static_cast<const Epoll*>(f.get())->Reaches(target, depth + 1))
+      return true;
+  }
+  return false;
+}
+
+// do_epoll_ctl, from the point where both fds are known.
+int Epoll::Ctl(int op, int fd, const std::shared_ptr<File>& file,
+               const epoll_event* ev) {
+  if (file.get() == this) return -EINVAL;
+  if (op != EPOLL_CTL_ADD && op != EPOLL_CTL_DEL && op != EPOLL_CTL_MOD)
+    return -EINVAL;
+  if (op != EPOLL_CTL_DEL && (ev->events & EPOLLEXCLUSIVE)) {
+    if (op == EPOLL_CTL_MOD || file->kind() == Kind::kEpoll) return -EINVAL;
+  }
+  Item* item = Find(fd, file.get());
+  switch (op) {
+    case EPOLL_CTL_ADD: {
+      if (item != nullptr) return -EEXIST;
+      if (file->kind() == Kind::kEpoll &&
+          static_cast<Epoll*>(file.get())->Reaches(this))
+        return -ELOOP;
+      Item& it = items_[fd];
+      it.fd = fd;
+      it.file = file;
+      it.raw = file.get();
+      it.events = ev->events | EPOLLERR | EPOLLHUP;
+      it.data = ev->data.u64;
+      std::weak_ptr<Epoll> self =
+          std::static_pointer_cast<Epoll>(shared_from_this());
+      it.waiter_id = file->wait_queue().Add([self, fd](uint32_t key) {
+        if (auto ep = self.lock()) ep->OnWake(fd, key);
+      });
+      it.hook_id = file->AddReleaseHook([self, fd]() {
+        if (auto ep = self.lock()) ep->Remove(fd);
+      });
+      if (file->Poll() & it.events) Enqueue(it);
+      return 0;
+    }
+    case EPOLL_CTL_DEL:
+      if (item == nullptr) return -ENOENT;
+      Remove(fd);
+      return 0;
+    case EPOLL_CTL_MOD:
+      if (item == nullptr) return -ENOENT;
+      if (item->events & EPOLLEXCLUSIVE) return 0;
+      item->events = ev->events | EPOLLERR | EPOLLHUP;
+      item->data = ev->data.u64;
+      if (file->Poll() & item->events) Enqueue(*item);
+      return 0;
+  }
+  return -EINVAL;
+}
+
+bool Epoll::HasReady() {
+  for (int fd : ready_) {
+    auto it = items_.find(fd);
+    if (it == items_.end()) continue;
+    auto f = it->second.file.lock();
+    if (f && (f->Poll() & it->second.events & ~kPrivateBits)) return true;
+  }
+  return false;
+}
+
+// ep_send_events.
+int Epoll::Collect(epoll_event* out, int maxevents) {
+  std::deque<int> pending = std::move(ready_);
+  ready_.clear();
+  std::deque<int> requeue;
+  int n = 0;
+  while (!pending.empty() && n < maxevents) {
+    int fd = pending.front();
+    pending.pop_front();
+    auto it = items_.find(fd);
+    if (it == items_.end()) continue;
+    Item& item = it->second;
+    item.queued = false;
+    auto f = item.file.lock();
+    uint32_t revents = f ? (f->Poll() & item.events & ~kPrivateBits) : 0;
+    if (revents == 0) continue;
+    if (out == nullptr) {
+      // Copying out faults: the item stays ready, the call fails.
+      item.queued = true;
+      pending.push_front(fd);
+      if (n == 0) {
+        for (int r : pending) ready_.push_back(r);
+        return -EFAULT;
+      }
+      break;
+    }
+    out[n].events = revents;
+    out[n].data.u64 = item.data;
+    ++n;
+    if (item.events & EPOLLONESHOT) {
+      item.events &= kPrivateBits;
+    } else if (!(item.events & EPOLLET)) {
+      item.queued = true;
+      requeue.push_back(fd);
+    }
+  }
+  // Items not reached keep their place; level-triggered ones follow.
+  for (int fd : pending) ready_.push_back(fd);
+  for (int fd : requeue) ready_.push_back(fd);
+  return n;
+}
+
+uint32_t Epoll::Poll() { return HasReady() ? (EPOLLIN | EPOLLRDNORM) : 0; }
+
+}  // namespace simsock::sim

@@ -1,0 +1,65 @@
+// Epoll: a simulated epoll instance (fs/eventpoll.c). Each registered
+// (fd, file) pair is an item that waits on its file's wait queue; a wakeup
+// whose key matches the item's events puts it on the ready list, in wakeup
+// order. epoll_wait walks the ready list, polls each file for its current
+// mask, reports what is set, and puts level-triggered items back at the
+// tail; edge-triggered items wait for the next wakeup; one-shot items are
+// disabled until EPOLL_CTL_MOD. EPOLLERR and EPOLLHUP are always watched.
+// Closing the last fd of a watched file removes it from every epoll.
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+
+#include "sim/socket/file.h"
+
+namespace simsock::sim {
+
+class Epoll final : public File {
+ public:
+  Epoll() = default;
+  ~Epoll() override;
+
+  Kind kind() const override { return Kind::kEpoll; }
+  uint32_t Poll() override;
+  void OnLastClose() override;
+
+  // epoll_ctl after the fds were resolved. `ev` is the copied-in event
+  // (null for DEL).
+  int Ctl(int op, int fd, const std::shared_ptr<File>& file,
+          const epoll_event* ev);
+  // Collects up to maxevents ready events without waiting. With a null
+  // `out`, returns -EFAULT if any event is ready (and reports nothing).
+  int Collect(epoll_event* out, int maxevents);
+  // True if Collect would report something now.
+  bool HasReady();
+
+  // True if `target` is this epoll or is reachable through it (ELOOP).
+  bool Reaches(const File* target, int depth = 0) const;
+
+ private:
+  struct Item {
+    int fd = -1;
+    std::weak_ptr<File> file;
+    const File* raw = nullptr;  // identity only, never dereferenced
+    uint32_t events = 0;
+    uint64_t data = 0;
+    uint64_t waiter_id = 0;
+    uint64_t hook_id = 0;
+    bool queued = false;  // on the ready list
+  };
+
+  void OnWake(int fd, uint32_t key);
+  void Enqueue(Item& item);
+  void Remove(int fd);
+  Item* Find(int fd, const File* file);
+
+  std::map<int, Item> items_;
+  std::deque<int> ready_;
+};
+
+}  // namespace simsock::sim

@@ -1,0 +1,64 @@
+// File: an open file description of the simulated kernel (a socket or an
+// epoll instance). Several fds may refer to one File; it holds the status
+// flags (O_NONBLOCK) that they share, its wait queue, and a count of fd
+// references so that "the last close" can be told apart from other owners
+// (the host keeps TCP sockets alive after their last fd closes).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+
+#include "sim/socket/wait_queue.h"
+
+namespace simsock::sim {
+
+class File : public std::enable_shared_from_this<File> {
+ public:
+  enum class Kind { kTcp, kUdp, kEpoll };
+
+  virtual ~File() = default;
+  virtual Kind kind() const = 0;
+  bool IsSocket() const { return kind() != Kind::kEpoll; }
+
+  // The readiness mask poll(2) would report now (EPOLLIN | EPOLLOUT | ...).
+  virtual uint32_t Poll() = 0;
+  // Called when the last fd referring to this file is closed.
+  virtual void OnLastClose() {}
+
+  WaitQueue& wait_queue() { return wait_queue_; }
+  bool nonblocking() const { return nonblocking_; }
+  void set_nonblocking(bool on) { nonblocking_ = on; }
+
+  // Hooks run when the last fd is closed, before OnLastClose (epoll uses
+  // them to drop the file from its interest lists, as eventpoll_release).
+  uint64_t AddReleaseHook(std::function<void()> fn) {
+    release_hooks_.emplace(++next_hook_, std::move(fn));
+    return next_hook_;
+  }
+  void RemoveReleaseHook(uint64_t id) { release_hooks_.erase(id); }
+  void RunReleaseHooks() {
+    auto hooks = std::move(release_hooks_);
+    release_hooks_.clear();
+    for (auto& [id, fn] : hooks) fn();
+  }
+
+  int fd_refs() const { return fd_refs_; }
+  void AddFdRef() { ++fd_refs_; }
+  // Returns true when this was the last fd reference.
+  bool DropFdRef() { return --fd_refs_ == 0; }
+
+ protected:
+  // Wakes the waiters with a readiness key (0 = any change).
+  void Notify(uint32_t key) { wait_queue_.Wake(key); }
+
+ private:
+  WaitQueue wait_queue_;
+  std::map<uint64_t, std::function<void()>> release_hooks_;
+  uint64_t next_hook_ = 0;
+  bool nonblocking_ = false;
+  int fd_refs_ = 0;
+};
+
+}  // namespace simsock::sim

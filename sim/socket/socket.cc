@@ -1,0 +1,174 @@
+#include "sim/socket/socket.h"
+
+#include <netinet/tcp.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+#include "sim/host.h"
+
+namespace simsock::sim {
+
+Socket::Socket(Host& host, int type) : host_(host), type_(type) {
+  const HostSettings& s = host.settings();
+  if (type == SOCK_STREAM) {
+    opts_.sndbuf = s.tcp_wmem[1];
+    opts_.rcvbuf = s.tcp_rmem[1];
+  } else {
+    opts_.sndbuf = s.wmem_default;
+    opts_.rcvbuf = s.rmem_default;
+  }
+}
+
+Socket::~Socket() = default;
+
+int Socket::TakeError() {
+  int e = error_;
+  error_ = 0;
+  return e;
+}
+
+int Socket::PutBytes(const void* v, socklen_t size, void* val,
+                     socklen_t* len) {
+  socklen_t n = std::min(*len, size);
+  if (n > 0) {
+    if (val == nullptr) return -EFAULT;
+    std::memcpy(val, v, n);
+  }
+  *len = n;
+  return 0;
+}
+
+int Socket::PutInt(int v, void* val, socklen_t* len) {
+  return PutBytes(&v, sizeof v, val, len);
+}
+
+// sk_getsockopt (net/core/sock.c).
+int Socket::GetSockOpt(int level, int name, void* val, socklen_t* len) {
+  if (level != SOL_SOCKET) return GetProtoOpt(level, name, val, len);
+  switch (name) {
+    case SO_TYPE:
+      return PutInt(type_, val, len);
+    case SO_DOMAIN:
+      return PutInt(AF_INET, val, len);
+    case SO_PROTOCOL:
+      return PutInt(type_ == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP, val,
+                    len);
+    case SO_ERROR:
+      return PutInt(TakeError(), val, len);
+    case SO_REUSEADDR:
+      return PutInt(opts_.reuseaddr, val, len);
+    case SO_REUSEPORT:
+      return PutInt(opts_.reuseport, val, len);
+    case SO_KEEPALIVE:
+      return PutInt(opts_.keepalive, val, len);
+    case SO_BROADCAST:
+      return PutInt(opts_.broadcast, val, len);
+    case SO_SNDBUF:
+      return PutInt(opts_.sndbuf, val, len);
+    case SO_RCVBUF:
+      return PutInt(opts_.rcvbuf, val, len);
+    case SO_RCVLOWAT:
+      return PutInt(opts_.rcvlowat, val, len);
+    case SO_SNDLOWAT:
+      return PutInt(1, val, len);
+    case SO_ACCEPTCONN:
+      return PutInt(AcceptConn(), val, len);
+    case SO_LINGER: {
+      linger l{opts_.linger ? 1 : 0, opts_.linger_seconds};
+      return PutBytes(&l, sizeof l, val, len);
+    }
+    case SO_RCVTIMEO:
+      return PutBytes(&opts_.rcvtimeo, sizeof(timeval), val, len);
+    case SO_SNDTIMEO:
+      return PutBytes(&opts_.sndtimeo, sizeof(timeval), val, len);
+    default:
+      return -ENOPROTOOPT;
+  }
+}
+
+// sk_setsockopt (net/core/sock.c): optlen is checked before the name.
+int Socket::SetSockOpt(int level, int name, const void* val, socklen_t len) {
+  if (level != SOL_SOCKET) return SetProtoOpt(level, name, val, len);
+  if (len < sizeof(int)) return -EINVAL;
+  if (val == nullptr) return -EFAULT;
+  int v;
+  std::memcpy(&v, val, sizeof v);
+  bool on = v != 0;
+  const HostSettings& s = host_.settings();
+  switch (name) {
+    case SO_REUSEADDR:
+      opts_.reuseaddr = on;
+      return 0;
+    case SO_REUSEPORT:
+      opts_.reuseport = on;
+      return 0;
+    case SO_KEEPALIVE:
+      opts_.keepalive = on;
+      OnKeepAliveChanged();
+      return 0;
+    case SO_BROADCAST:
+      opts_.broadcast = on;
+      return 0;
+    case SO_SNDBUF: {
+      // min_t(u32, val, wmem_max) * 2, floored at SOCK_MIN_SNDBUF.
+      uint32_t u = std::min(static_cast<uint32_t>(v),
+                            static_cast<uint32_t>(s.wmem_max));
+      opts_.sndbuf = std::max(static_cast<int>(u) * 2, kMinSndBuf);
+      opts_.sndbuf_locked = true;
+      OnBufferSizeChanged();
+      return 0;
+    }
+    case SO_RCVBUF: {
+      uint32_t u = std::min(static_cast<uint32_t>(v),
+                            static_cast<uint32_t>(s.rmem_max));
+      opts_.rcvbuf = std::max(static_cast<int>(u) * 2, kMinRcvBuf);
+      opts_.rcvbuf_locked = true;
+      OnBufferSizeChanged();
+      return 0;
+    }
+    case SO_RCVLOWAT:
+      opts_.rcvlowat = v < 0 ? INT_MAX : (v == 0 ? 1 : v);
+      return 0;
+    case SO_LINGER: {
+      if (len < sizeof(linger)) return -EINVAL;
+      linger l;
+      std::memcpy(&l, val, sizeof l);
+      if (!l.l_onoff) {
+        opts_.linger = false;
+      } else {
+        opts_.linger = true;
+        opts_.linger_seconds = l.l_linger;
+      }
+      return 0;
+    }
+    case SO_RCVTIMEO:
+    case SO_SNDTIMEO: {
+      if (len < sizeof(timeval)) return -EINVAL;
+      timeval tv;
+      std::memcpy(&tv, val, sizeof tv);
+      if (tv.tv_usec < 0 || tv.tv_usec >= 1000000) return -EDOM;
+      if (tv.tv_sec < 0) tv = timeval{};
+      (name == SO_RCVTIMEO ? opts_.rcvtimeo : opts_.sndtimeo) = tv;
+      return 0;
+    }
+    default:
+      return -ENOPROTOOPT;
+  }
+}
+
+// ip_getsockopt / ip_setsockopt: a level that is neither SOL_SOCKET nor the
+// protocol's own. IP-level options are not modelled.
+int Socket::GetProtoOpt(int, int, void*, socklen_t*) { return -EOPNOTSUPP; }
+int Socket::SetProtoOpt(int, int, const void*, socklen_t) {
+  return -ENOPROTOOPT;
+}
+
+std::string Socket::Describe() const {
+  return std::string(type_ == SOCK_STREAM ? "tcp " : "udp ") +
+         ToString(local_);
+}
+
+}  // namespace simsock::sim

@@ -1,0 +1,115 @@
+// Socket: the part of a simulated socket that does not depend on the
+// protocol: its host, local and peer endpoints, the SOL_SOCKET options, and
+// the syscall entry points each protocol implements. Process resolves fds,
+// copies arguments in and out with Linux's checks, and calls these.
+//
+// Every method returns a result >= 0 or a negated errno, in the order Linux
+// checks (af_inet.c, sock.c); the comments name the Linux function followed.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "sim/socket/file.h"
+#include "sim/socket/sockaddr.h"
+
+namespace simsock::sim {
+
+class Host;
+
+// SOL_SOCKET state shared by TCP and UDP (struct sock's option fields).
+struct SocketOptions {
+  bool reuseaddr = false;  // sk_reuse
+  bool reuseport = false;  // sk_reuseport
+  bool keepalive = false;
+  bool broadcast = false;
+  bool linger = false;     // SOCK_LINGER
+  int linger_seconds = 0;  // sk_lingertime / HZ, kept when linger is off
+  int sndbuf = 0;          // sk_sndbuf, as getsockopt reports it
+  int rcvbuf = 0;          // sk_rcvbuf
+  bool sndbuf_locked = false;  // SOCK_SNDBUF_LOCK: no autotuning
+  bool rcvbuf_locked = false;
+  int rcvlowat = 1;
+  timeval rcvtimeo{};  // SO_RCVTIMEO; zero = none
+  timeval sndtimeo{};
+};
+
+class Socket : public File {
+ public:
+  Socket(Host& host, int type);
+  ~Socket() override;
+
+  Host& host() const { return host_; }
+  // SOCK_STREAM or SOCK_DGRAM.
+  int type() const { return type_; }
+  const SocketOptions& options() const { return opts_; }
+
+  // --- Syscall entry points -------------------------------------------------
+  // `addr` has been copied in with CopyAddrIn; `len` is the caller's length.
+  virtual int Bind(const sockaddr_storage& addr, socklen_t len) = 0;
+  virtual int Listen(int backlog) = 0;
+  // On success stores the new connection and returns 0.
+  virtual int Accept(std::shared_ptr<Socket>* child) = 0;
+  virtual int Connect(const sockaddr_storage& addr, socklen_t len) = 0;
+  // recvfrom(2): buf may be null only when len is 0 (checked by Process) or
+  // with MSG_TRUNC on TCP. Sets *from (and *has_from) for datagrams.
+  virtual ssize_t Recv(uint8_t* buf, size_t len, int flags, bool is_read,
+                       Endpoint* from, bool* has_from) = 0;
+  // sendto(2): `to` is null when no address was given.
+  virtual ssize_t Send(const uint8_t* buf, size_t len, int flags,
+                       const sockaddr_storage* to, socklen_t tolen) = 0;
+  virtual int Shutdown(int how) = 0;
+  // getsockname: always succeeds for an inet socket.
+  virtual Endpoint LocalEndpoint() const { return local_; }
+  virtual int GetPeerName(Endpoint* peer) = 0;
+
+  // getsockopt / setsockopt after the caller's buffers were validated:
+  // optlen >= 0, optval non-null when needed.
+  int GetSockOpt(int level, int name, void* val, socklen_t* len);
+  int SetSockOpt(int level, int name, const void* val, socklen_t len);
+
+  // The socket's pending error (sk_err), read and cleared (sock_error).
+  int TakeError();
+
+  // Port-table view (sim/port_table.h).
+  const Endpoint& local() const { return local_; }
+  virtual bool IsListening() const { return false; }
+  // True while the socket holds its port because of connect() rather than
+  // bind() or listen() (Linux's connect-only bind buckets).
+  bool connect_bound() const { return connect_bound_; }
+
+  std::string Describe() const;
+
+ protected:
+  // Protocol-level options (IPPROTO_TCP ...). Called for level != SOL_SOCKET.
+  virtual int GetProtoOpt(int level, int name, void* val, socklen_t* len);
+  virtual int SetProtoOpt(int level, int name, const void* val,
+                          socklen_t len);
+  // Hooks for options the protocol reacts to.
+  virtual void OnKeepAliveChanged() {}
+  virtual void OnBufferSizeChanged() {}
+  // Linux's SO_ACCEPTCONN.
+  virtual bool AcceptConn() const { return IsListening(); }
+
+  // Writes an int option value, truncated to *len (sock_getsockopt).
+  static int PutInt(int v, void* val, socklen_t* len);
+  static int PutBytes(const void* v, socklen_t size, void* val,
+                      socklen_t* len);
+
+  Host& host_;
+  int type_;
+  SocketOptions opts_;
+  Endpoint local_;      // 0.0.0.0:0 until bound
+  bool port_bound_ = false;      // holds a port in the host's port table
+  bool port_user_locked_ = false;  // SOCK_BINDPORT_LOCK: bind() chose it
+  bool addr_user_locked_ = false;  // SOCK_BINDADDR_LOCK
+  bool connect_bound_ = false;
+  int error_ = 0;  // sk_err
+};
+
+}  // namespace simsock::sim

@@ -1,0 +1,867 @@
+#include "sim/socket/tcp_socket.h"
+
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+#include "sim/check.h"
+#include "sim/world.h"
+
+namespace simsock::sim {
+
+using tcp::Segment;
+using tcp::TcpState;
+
+namespace {
+
+constexpr uint8_t kRcvShutdown = 1;   // RCV_SHUTDOWN
+constexpr uint8_t kSendShutdown = 2;  // SEND_SHUTDOWN
+constexpr uint8_t kShutdownMask = 3;
+
+constexpr uint32_t kInKey = EPOLLIN | EPOLLRDNORM;
+constexpr uint32_t kOutKey = EPOLLOUT | EPOLLWRNORM;
+
+// Linux's sndbuf autotuning at the end of the handshake
+// (tcp_sndbuf_expand): room for about twice the initial congestion window
+// of full segments with their skb overhead, capped at tcp_wmem[2]. On
+// loopback's 64 KiB MSS this is the cap, 4 MiB, as observed.
+int AutotunedSndBuf(int mss, int cap) {
+  int64_t per_mss = 1;
+  while (per_mss < mss + 320) per_mss *= 2;
+  int64_t v = 2 * 10 * 2 * per_mss;
+  return static_cast<int>(std::min<int64_t>(v, cap));
+}
+
+bool HasState(TcpState s, std::initializer_list<TcpState> set) {
+  return std::find(set.begin(), set.end(), s) != set.end();
+}
+
+}  // namespace
+
+TcpSocket::TcpSocket(Host& host) : Socket(host, SOCK_STREAM) {}
+
+TcpSocket::~TcpSocket() {
+  host_.world().Cancel(timer_);
+  if (held_port_ != 0) host_.tcp_ports().Remove(*this, held_port_);
+}
+
+Time TcpSocket::Now() const { return host_.world().Now(); }
+
+std::shared_ptr<TcpSocket> TcpSocket::Self() {
+  return std::static_pointer_cast<TcpSocket>(shared_from_this());
+}
+
+ConnKey TcpSocket::Key() const {
+  return {local_.ip, tcb_ ? key_.local_port : local_.port, peer_.ip,
+          peer_.port};
+}
+
+TcpState TcpSocket::ConnState() const {
+  if (listening_) return TcpState::kListen;
+  return tcb_ ? tcb_->state() : TcpState::kClosed;
+}
+
+TcpState TcpSocket::FdState() const {
+  TcpState s = ConnState();
+  return s == TcpState::kTimeWait ? TcpState::kClosed : s;
+}
+
+// --- Ports ---------------------------------------------------------------------
+
+void TcpSocket::HoldPort(uint16_t port, bool connect_bound) {
+  SIM_CHECK(held_port_ == 0);
+  local_.port = port;
+  connect_bound_ = connect_bound;
+  host_.tcp_ports().Add(*this, port);
+  held_port_ = port;
+}
+
+void TcpSocket::ReleasePort() {
+  if (held_port_ == 0) return;
+  host_.tcp_ports().Remove(*this, held_port_);
+  held_port_ = 0;
+  connect_bound_ = false;
+}
+
+// inet_bind / __inet_bind.
+int TcpSocket::Bind(const sockaddr_storage& addr, socklen_t len) {
+  if (len < sizeof(sockaddr_in)) return -EINVAL;
+  sockaddr_in sin;
+  std::memcpy(&sin, &addr, sizeof sin);
+  if (sin.sin_family != AF_INET) {
+    // AF_UNSPEC is accepted for INADDR_ANY only, for compatibility.
+    if (sin.sin_family != AF_UNSPEC || sin.sin_addr.s_addr != htonl(INADDR_ANY))
+      return -EAFNOSUPPORT;
+  }
+  Endpoint ep = FromSockAddr(sin);
+  // Multicast and broadcast addresses are accepted by TCP bind (a quirk of
+  // inet_addr_valid_or_nonlocal: they are not "unicast local" but pass).
+  bool multicast = (ep.ip >> 28) == 0xE;
+  if (ep.ip != 0 && !host_.IsLocalAddress(ep.ip) && !multicast &&
+      ep.ip != 0xFFFFFFFFu)
+    return -EADDRNOTAVAIL;
+  // The simulator runs every process as root: CAP_NET_BIND_SERVICE holds.
+  if (held_port_ != 0 || FdState() != TcpState::kClosed || listening_)
+    return -EINVAL;
+  const HostSettings& s = host_.settings();
+  uint16_t port = ep.port;
+  local_.ip = ep.ip;
+  if (port == 0) {
+    port = host_.tcp_ports().PickForBind(*this, ep.ip, s.port_range_lo,
+                                         s.port_range_hi,
+                                         host_.world().Rng("port.ephemeral"));
+    if (port == 0) {
+      local_.ip = 0;
+      return -EADDRINUSE;
+    }
+  } else if (!host_.tcp_ports().CanBind(*this, ep.ip, port)) {
+    local_.ip = 0;
+    return -EADDRINUSE;
+  }
+  addr_user_locked_ = ep.ip != 0;
+  port_user_locked_ = ep.port != 0;
+  HoldPort(port, /*connect_bound=*/false);
+  return 0;
+}
+
+// inet_listen / inet_csk_listen_start.
+int TcpSocket::Listen(int backlog) {
+  if (sock_state_ != SockState::kUnconnected) return -EINVAL;
+  TcpState st = ConnState();
+  if (st != TcpState::kClosed && st != TcpState::kListen) return -EINVAL;
+  const HostSettings& s = host_.settings();
+  int capped = static_cast<unsigned>(backlog) > static_cast<unsigned>(s.somaxconn)
+                   ? s.somaxconn
+                   : backlog;
+  if (listening_) {
+    backlog_ = capped;  // a second listen() changes the backlog
+    return 0;
+  }
+  if (tcb_ && tcb_->state() == TcpState::kTimeWait) return -EINVAL;
+  // Re-check the port as a listener: two SO_REUSEADDR sockets may share a
+  // port, but only one may listen on it.
+  listening_ = true;
+  if (held_port_ != 0) {
+    if (!host_.tcp_ports().CanBind(*this, local_.ip, held_port_)) {
+      listening_ = false;
+      return -EADDRINUSE;
+    }
+  } else {
+    uint16_t port = host_.tcp_ports().PickForBind(
+        *this, local_.ip, s.port_range_lo, s.port_range_hi,
+        host_.world().Rng("port.ephemeral"));
+    if (port == 0) {
+      listening_ = false;
+      return -EADDRINUSE;
+    }
+    HoldPort(port, /*connect_bound=*/false);
+  }
+  connect_bound_ = false;
+  backlog_ = capped;
+  tcb_.reset();
+  shutdown_ = 0;
+  done_ = false;
+  return 0;
+}
+
+// inet_accept / inet_csk_accept.
+int TcpSocket::Accept(std::shared_ptr<Socket>* child) {
+  if (!listening_) return -EINVAL;
+  if (accept_queue_.empty()) return -EAGAIN;
+  std::shared_ptr<TcpSocket> c = accept_queue_.front();
+  accept_queue_.pop_front();
+  c->parent_ = nullptr;
+  *child = c;
+  return 0;
+}
+
+void TcpSocket::StopListening() {
+  listening_ = false;
+  auto queued = std::move(accept_queue_);
+  auto pending = std::move(syn_queue_);
+  accept_queue_.clear();
+  syn_queue_.clear();
+  for (auto& c : pending) {
+    c->parent_ = nullptr;
+    if (c->tcb_) {
+      c->tcb_->Abort(Now());
+      c->AfterTcb();
+    }
+  }
+  for (auto& c : queued) {
+    c->parent_ = nullptr;
+    c->orphan_ = true;
+    if (c->tcb_) {
+      c->tcb_->Abort(Now());
+      c->AfterTcb();
+    }
+  }
+  // An autobound listener gives its port back (tcp_set_state(TCP_CLOSE)).
+  if (!port_user_locked_) {
+    ReleasePort();
+    if (!addr_user_locked_) local_.ip = 0;
+    local_.port = 0;
+  }
+}
+
+// --- Connect -------------------------------------------------------------------
+
+tcp::TcbConfig TcpSocket::MakeConfig(uint32_t peer_ip) const {
+  const HostSettings& s = host_.settings();
+  tcp::TcbConfig c;
+  c.local_port = local_.port;
+  c.remote_port = peer_.port;
+  uint16_t mss = host_.MssFor(peer_ip);
+  if (user_mss_ > 0) mss = std::min<uint16_t>(mss, user_mss_);
+  c.mss = mss;
+  // The window scale Linux offers for the largest receive buffer it could
+  // grow to (tcp_select_initial_window with tcp_rmem[2]).
+  uint8_t wscale = 0;
+  int64_t space = std::max(s.tcp_rmem[2], s.rmem_max);
+  while ((space >> wscale) > 65535 && wscale < 14) ++wscale;
+  c.rcv_wscale = wscale;
+  // Half of sk_rcvbuf is payload (tcp_adv_win_scale = 1).
+  c.rcv_buf = static_cast<uint32_t>(opts_.rcvbuf / 2);
+  c.snd_buf = static_cast<uint32_t>(opts_.sndbuf);
+  c.nodelay = nodelay_;
+  c.syn_retries = syncnt_ > 0 ? syncnt_ : s.tcp_syn_retries;
+  c.syn_linear_timeouts = s.tcp_syn_linear_timeouts;
+  c.synack_retries = s.tcp_synack_retries;
+  c.retries2 = s.tcp_retries2;
+  c.orphan_retries = s.tcp_orphan_retries == 0 ? 8 : s.tcp_orphan_retries;
+  c.time_wait = s.tcp_time_wait;
+  c.fin_timeout = linger2_ > 0 ? std::chrono::seconds(linger2_)
+                               : s.tcp_fin_timeout;
+  c.user_timeout = std::chrono::milliseconds(user_timeout_ms_);
+  c.keepalive = opts_.keepalive;
+  c.keepalive_idle =
+      std::chrono::seconds(keepidle_ > 0 ? keepidle_ : s.tcp_keepalive_time);
+  c.keepalive_interval = std::chrono::seconds(
+      keepintvl_ > 0 ? keepintvl_ : s.tcp_keepalive_intvl);
+  c.keepalive_count = keepcnt_ > 0 ? keepcnt_ : s.tcp_keepalive_probes;
+  return c;
+}
+
+uint16_t TcpSocket::PickConnectPort(uint32_t src, const Endpoint& dst) {
+  const HostSettings& s = host_.settings();
+  return host_.tcp_ports().PickForConnect(
+      s.port_range_lo, s.port_range_hi, host_.world().Rng("port.ephemeral"),
+      [&](uint16_t port) {
+        return host_.FindConnection({src, port, dst.ip, dst.port}) == nullptr;
+      });
+}
+
+// __inet_stream_connect + tcp_v4_connect.
+int TcpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
+  if (len < sizeof(sa_family_t)) return -EINVAL;
+  if (addr.ss_family == AF_UNSPEC) {
+    // connect(AF_UNSPEC): disconnect, then the socket may connect again.
+    if (listening_) StopListening();
+    Disconnect();
+    sock_state_ = SockState::kUnconnected;
+    return 0;
+  }
+  int err = 0;
+  switch (sock_state_) {
+    case SockState::kConnected:
+      return -EISCONN;
+    case SockState::kConnecting:
+      err = -EALREADY;
+      break;
+    case SockState::kUnconnected: {
+      if (FdState() != TcpState::kClosed) return -EISCONN;
+      if (len < sizeof(sockaddr_in)) return -EINVAL;
+      if (addr.ss_family != AF_INET) return -EAFNOSUPPORT;
+      sockaddr_in sin;
+      std::memcpy(&sin, &addr, sizeof sin);
+      Endpoint dst = FromSockAddr(sin);
+      // A zero destination means this host (ip_route_connect).
+      if (dst.ip == 0) dst.ip = 0x7F000001;
+      uint32_t src = local_.ip != 0 ? local_.ip : host_.SourceAddressFor(dst.ip);
+      uint16_t port = held_port_;
+      if (port == 0) {
+        port = PickConnectPort(src, dst);
+        if (port == 0) return -EADDRNOTAVAIL;
+      } else if (TcpSocket* other =
+                     host_.FindConnection({src, port, dst.ip, dst.port})) {
+        // The 4-tuple is in use. A TIME_WAIT is recycled, as Linux's
+        // tcp_tw_reuse = 2 does on loopback; anything else refuses.
+        if (other->ConnState() != TcpState::kTimeWait) return -EADDRNOTAVAIL;
+        other->KillTimeWait();
+      }
+      if (tcb_) tcb_.reset();  // a finished earlier connection
+      local_.ip = src;
+      peer_ = dst;
+      if (held_port_ == 0) HoldPort(port, /*connect_bound=*/true);
+      key_ = {src, port, dst.ip, dst.port};
+      tcb_ = std::make_unique<tcp::Tcb>(MakeConfig(dst.ip));
+      host_.AddConnection(key_, Self());
+      in_table_ = true;
+      shutdown_ = 0;
+      done_ = false;
+      error_ = 0;
+      sock_state_ = SockState::kConnecting;
+      tcb_->Connect(tcp::SeqNum(host_.NewIss()), Now());
+      AfterTcb();
+      err = -EINPROGRESS;
+      break;
+    }
+  }
+  TcpState st = FdState();
+  if (st == TcpState::kSynSent || st == TcpState::kSynReceived) {
+    // Blocking connects wait in Process (it retries after a wakeup).
+    return err;
+  }
+  if (st == TcpState::kClosed) {
+    // Refused, reset or timed out: report the error once, then
+    // ECONNABORTED; the socket may start a new attempt afterwards.
+    int e = TakeError();
+    sock_state_ = SockState::kUnconnected;
+    Disconnect();
+    return e != 0 ? -e : -ECONNABORTED;
+  }
+  sock_state_ = SockState::kConnected;
+  return 0;
+}
+
+// tcp_disconnect(): aborts whatever is in progress and returns the socket
+// to a fresh state that may bind-less connect again.
+void TcpSocket::Disconnect() {
+  if (tcb_) {
+    TcpState old = tcb_->state();
+    bool need_reset = HasState(old, {TcpState::kEstablished,
+                                     TcpState::kCloseWait, TcpState::kFinWait1,
+                                     TcpState::kFinWait2,
+                                     TcpState::kSynReceived});
+    if (old != TcpState::kClosed && old != TcpState::kTimeWait) {
+      tcb_->Abort(Now());
+      if (need_reset || old == TcpState::kSynSent) error_ = ECONNRESET;
+    }
+    std::vector<Segment> out = tcb_->TakeOutput();
+    for (const Segment& seg : out) SendSegment(seg, key_.local_ip, key_.remote_ip);
+    if (old == TcpState::kTimeWait) {
+      // The fd no longer owns the tuple; the TIME_WAIT lives on alone.
+      auto keep = std::move(tcb_);
+      (void)keep;
+      // Not reachable in practice: TIME_WAIT sockets are detached at
+      // FdState CLOSE; kept for safety.
+    }
+    if (in_table_) {
+      host_.RemoveConnection(key_, this);
+      in_table_ = false;
+    }
+    tcb_.reset();
+    host_.world().Cancel(timer_);
+    timer_ = {};
+  }
+  if (!port_user_locked_) {
+    ReleasePort();
+    local_.port = 0;
+  }
+  if (!addr_user_locked_) local_.ip = 0;
+  peer_ = {};
+  shutdown_ = 0;
+  done_ = false;
+  last_state_ = TcpState::kClosed;
+  last_readable_ = 0;
+  Notify(0);
+}
+
+// --- Data ------------------------------------------------------------------------
+
+// tcp_recvmsg_locked.
+ssize_t TcpSocket::Recv(uint8_t* buf, size_t len, int flags, bool /*is_read*/,
+                        Endpoint* /*from*/, bool* has_from) {
+  *has_from = false;
+  if (listening_) return -ENOTCONN;
+  if (flags & MSG_OOB) return -EINVAL;  // no urgent data is ever queued
+  size_t avail = tcb_ ? tcb_->RecvAvailable() : 0;
+  if (avail > 0 && len > 0) {
+    bool peek = (flags & MSG_PEEK) != 0;
+    bool discard = (flags & MSG_TRUNC) != 0;
+    size_t n = tcb_->Recv(discard ? nullptr : buf, std::min(len, avail),
+                          peek, Now());
+    last_readable_ = tcb_->RecvAvailable();
+    AfterTcb();
+    return static_cast<ssize_t>(n);
+  }
+  if (avail > 0) return 0;  // recv(len 0) with data queued
+  if (done_) return 0;
+  if (error_ != 0) return -TakeError();
+  if (shutdown_ & kRcvShutdown) return 0;
+  if (FdState() == TcpState::kClosed) return -ENOTCONN;
+  return -EAGAIN;
+}
+
+bool TcpSocket::Writeable() const {
+  // sk_stream_is_writeable: free space >= half the queued bytes.
+  if (!tcb_) return true;
+  size_t queued = tcb_->SendQueued();
+  size_t buf = static_cast<size_t>(opts_.sndbuf);
+  size_t free_space = buf > queued ? buf - queued : 0;
+  return free_space >= queued / 2 && tcb_->SendSpace() > 0;
+}
+
+// tcp_sendmsg_locked.
+ssize_t TcpSocket::Send(const uint8_t* buf, size_t len, int /*flags*/,
+                        const sockaddr_storage* /*to*/, socklen_t /*tolen*/) {
+  TcpState st = FdState();
+  if (st != TcpState::kEstablished && st != TcpState::kCloseWait) {
+    // sk_stream_wait_connect.
+    if (int e = TakeError()) return -e;
+    if (st != TcpState::kSynSent && st != TcpState::kSynReceived)
+      return -EPIPE;
+    return -EAGAIN;
+  }
+  if (error_ != 0 || (shutdown_ & kSendShutdown)) {
+    int e = TakeError();
+    return e != 0 ? -e : -EPIPE;
+  }
+  if (len == 0) return 0;
+  size_t n = tcb_->Send(buf, len, Now());
+  if (n < len) nospace_ = true;
+  AfterTcb();
+  return n == 0 ? -EAGAIN : static_cast<ssize_t>(n);
+}
+
+// inet_shutdown + tcp_shutdown.
+int TcpSocket::Shutdown(int how) {
+  if (how < SHUT_RD || how > SHUT_RDWR) return -EINVAL;
+  uint8_t mask = static_cast<uint8_t>(how + 1);  // RCV=1, SEND=2, both=3
+  if (sock_state_ == SockState::kConnecting) {
+    TcpState st = FdState();
+    sock_state_ = (st == TcpState::kSynSent || st == TcpState::kSynReceived ||
+                   st == TcpState::kClosed)
+                      ? SockState::kUnconnected
+                      : SockState::kConnected;
+  }
+  int err = 0;
+  TcpState st = FdState();
+  if (st == TcpState::kListen) {
+    if (mask & kRcvShutdown) {
+      StopListening();
+      Disconnect();
+      sock_state_ = SockState::kUnconnected;
+    }
+  } else if (st == TcpState::kSynSent) {
+    Disconnect();
+    sock_state_ = SockState::kUnconnected;
+  } else {
+    if (st == TcpState::kClosed) err = -ENOTCONN;  // flags are set anyway
+    shutdown_ |= mask;
+    if (tcb_) {
+      if (mask & kRcvShutdown) tcb_->ShutdownReceive();
+      if ((mask & kSendShutdown) &&
+          HasState(tcb_->state(), {TcpState::kEstablished,
+                                   TcpState::kSynReceived,
+                                   TcpState::kCloseWait}))
+        tcb_->Close(Now());
+      AfterTcb();
+    }
+  }
+  Notify(0);
+  return err;
+}
+
+int TcpSocket::GetPeerName(Endpoint* peer) {
+  TcpState st = FdState();
+  if (listening_ || !tcb_ || st == TcpState::kClosed ||
+      st == TcpState::kSynSent ||
+      (sock_state_ != SockState::kConnected && st == TcpState::kSynReceived))
+    return -ENOTCONN;
+  *peer = peer_;
+  return 0;
+}
+
+// --- Readiness (tcp_poll) ----------------------------------------------------------
+
+uint32_t TcpSocket::Poll() {
+  if (listening_)
+    return accept_queue_.empty() ? 0 : (EPOLLIN | EPOLLRDNORM);
+  uint32_t mask = 0;
+  TcpState st = FdState();
+  if (shutdown_ == kShutdownMask || st == TcpState::kClosed) mask |= EPOLLHUP;
+  if (shutdown_ & kRcvShutdown) mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+  if (st != TcpState::kSynSent && st != TcpState::kSynReceived) {
+    if (tcb_ && tcb_->RecvAvailable() >= static_cast<size_t>(std::max(1, opts_.rcvlowat)))
+      mask |= EPOLLIN | EPOLLRDNORM;
+    if (!(shutdown_ & kSendShutdown)) {
+      if (Writeable()) {
+        mask |= EPOLLOUT | EPOLLWRNORM;
+      } else {
+        nospace_ = true;
+      }
+    } else {
+      mask |= EPOLLOUT | EPOLLWRNORM;
+    }
+  }
+  if (error_ != 0) mask |= EPOLLERR;
+  return mask;
+}
+
+// --- Close --------------------------------------------------------------------------
+
+// tcp_close.
+void TcpSocket::OnLastClose() {
+  orphan_ = true;
+  shutdown_ = kShutdownMask;
+  if (listening_) {
+    StopListening();
+    ReleasePort();
+    return;
+  }
+  if (!tcb_) {
+    ReleasePort();
+    return;
+  }
+  TcpState st = tcb_->state();
+  if (st == TcpState::kClosed) {
+    if (in_table_) {
+      host_.RemoveConnection(key_, this);
+      in_table_ = false;
+    }
+    ReleasePort();
+    return;
+  }
+  if (st == TcpState::kTimeWait) return;  // the TIME_WAIT finishes alone
+  tcb_->ShutdownReceive();
+  if (tcb_->RecvAvailable() > 0) {
+    // Unread data: RST instead of FIN (RFC 2525 §2.17), no error recorded.
+    tcb_->Abort(Now());
+  } else if (opts_.linger && opts_.linger_seconds == 0) {
+    tcb_->Abort(Now());  // SO_LINGER {1, 0}: abortive close
+  } else {
+    tcb_->Close(Now());
+  }
+  tcb_->SetOrphan(Now());
+  AfterTcb();
+}
+
+// --- Segments ----------------------------------------------------------------------
+
+void TcpSocket::SendSegment(const Segment& seg, uint32_t src, uint32_t dst) {
+  Packet p;
+  p.src = src;
+  p.dst = dst;
+  p.proto = IpProto::kTcp;
+  p.tcp = seg;
+  host_.Send(std::move(p));
+}
+
+bool TcpSocket::AcceptsNewSyn(const Segment& seg) const {
+  return tcb_ && tcb_->state() == TcpState::kTimeWait &&
+         seg.Has(tcp::kSyn) && !seg.Has(tcp::kAck) && !seg.Has(tcp::kRst) &&
+         seg.seq > tcb_->rcv_nxt();
+}
+
+void TcpSocket::KillTimeWait() {
+  SIM_CHECK(tcb_ && tcb_->state() == TcpState::kTimeWait);
+  tcb_->Abort(Now());
+  AfterTcb();
+}
+
+void TcpSocket::OnSegment(const Packet& p) {
+  SIM_CHECK(tcb_ != nullptr);
+  const Segment& seg = p.tcp;
+  // The final ACK of the handshake finds the accept queue full: drop it
+  // (tcp_abort_on_overflow = 0); the SYN-ACK will be retransmitted.
+  if (parent_ != nullptr && tcb_->state() == TcpState::kSynReceived &&
+      seg.Has(tcp::kAck) && !seg.Has(tcp::kSyn) && !seg.Has(tcp::kRst) &&
+      parent_->accept_queue_.size() > static_cast<size_t>(parent_->backlog_)) {
+    host_.TraceLine("drop: accept queue of " + ToString(parent_->local_) +
+                    " is full");
+    return;
+  }
+  tcb_->OnSegment(seg, Now());
+  AfterTcb();
+}
+
+void TcpSocket::OnListenSegment(const Packet& p) {
+  const Segment& seg = p.tcp;
+  if (seg.Has(tcp::kRst)) return;
+  if (seg.Has(tcp::kAck) || !seg.Has(tcp::kSyn)) {
+    // An ACK to a listener with no matching request: RST (tcp_v4_do_rcv).
+    Segment reply;
+    if (tcp::ResetFor(seg, &reply)) SendSegment(reply, p.dst, p.src);
+    return;
+  }
+  // sk_acceptq_is_full: more than backlog queued. The SYN is dropped
+  // silently and the client retransmits it.
+  if (accept_queue_.size() > static_cast<size_t>(backlog_)) {
+    host_.TraceLine("drop: SYN to " + ToString(local_) +
+                    ", accept queue full");
+    return;
+  }
+  auto child = std::make_shared<TcpSocket>(host_);
+  // sk_clone_lock copies the listener; O_NONBLOCK is per file and is not.
+  child->opts_ = opts_;
+  child->nodelay_ = nodelay_;
+  child->syncnt_ = syncnt_;
+  child->user_mss_ = user_mss_;
+  child->keepidle_ = keepidle_;
+  child->keepintvl_ = keepintvl_;
+  child->keepcnt_ = keepcnt_;
+  child->linger2_ = linger2_;
+  child->user_timeout_ms_ = user_timeout_ms_;
+  child->local_ = {p.dst, local_.port};
+  child->peer_ = {p.src, seg.src_port};
+  child->port_user_locked_ = true;
+  child->addr_user_locked_ = true;
+  child->HoldPort(local_.port, /*connect_bound=*/false);
+  child->local_.ip = p.dst;
+  child->key_ = {p.dst, local_.port, p.src, seg.src_port};
+  child->sock_state_ = SockState::kConnected;
+  child->parent_ = this;
+  child->tcb_ = std::make_unique<tcp::Tcb>(child->MakeConfig(p.src));
+  host_.AddConnection(child->key_, child);
+  child->in_table_ = true;
+  syn_queue_.push_back(child);
+  child->tcb_->AcceptSyn(seg, tcp::SeqNum(host_.NewIss()), Now());
+  child->AfterTcb();
+}
+
+// --- Reacting to the control block ---------------------------------------------------
+
+void TcpSocket::AfterTcb() {
+  if (!tcb_) return;
+  for (const Segment& seg : tcb_->TakeOutput())
+    SendSegment(seg, key_.local_ip, key_.remote_ip);
+
+  TcpState now_state = tcb_->state();
+  TcpState was = last_state_;
+  last_state_ = now_state;
+  uint32_t wake = 0;
+  bool wake_all = false;
+
+  if (now_state != was) {
+    wake_all = true;
+    if (now_state == TcpState::kEstablished &&
+        (was == TcpState::kSynSent || was == TcpState::kSynReceived)) {
+      // End of the handshake: sndbuf autotuning, and a child moves from
+      // the SYN queue to its listener's accept queue.
+      if (!opts_.sndbuf_locked) {
+        opts_.sndbuf = AutotunedSndBuf(tcb_->send_mss(),
+                                       host_.settings().tcp_wmem[2]);
+        tcb_->SetSendBuffer(static_cast<uint32_t>(opts_.sndbuf));
+      }
+      if (parent_ != nullptr) {
+        auto& q = parent_->syn_queue_;
+        auto it = std::find_if(q.begin(), q.end(),
+                               [this](auto& c) { return c.get() == this; });
+        if (it != q.end()) {
+          parent_->accept_queue_.push_back(*it);
+          q.erase(it);
+          parent_->Notify(kInKey);
+        }
+      }
+    }
+    if (now_state == TcpState::kClosed) OnConnectionClosed();
+  }
+  if (!tcb_) {
+    Notify(0);
+    return;
+  }
+  if (tcb_->fin_received() && !done_) {
+    done_ = true;
+    shutdown_ |= kRcvShutdown;
+    wake_all = true;
+  }
+  size_t readable = tcb_->RecvAvailable();
+  if (readable > last_readable_) wake |= kInKey;
+  last_readable_ = readable;
+  if (nospace_ && Writeable() && !(shutdown_ & kSendShutdown)) {
+    nospace_ = false;
+    wake |= kOutKey;
+  }
+  ArmTimer();
+  if (wake_all) {
+    Notify(0);
+  } else if (wake != 0) {
+    Notify(wake);
+  }
+}
+
+void TcpSocket::OnConnectionClosed() {
+  if (int e = tcb_->error()) {
+    error_ = e;
+    tcb_->ClearError();
+  }
+  shutdown_ = kShutdownMask;
+  host_.world().Cancel(timer_);
+  timer_ = {};
+  if (in_table_) {
+    host_.RemoveConnection(key_, this);
+    in_table_ = false;
+  }
+  // A child that dies before it was accepted leaves the SYN queue; one in
+  // the accept queue stays there and accept() still returns it.
+  if (parent_ != nullptr) {
+    auto& q = parent_->syn_queue_;
+    auto it = std::find_if(q.begin(), q.end(),
+                           [this](auto& c) { return c.get() == this; });
+    if (it != q.end()) {
+      parent_ = nullptr;
+      q.erase(it);  // may destroy *this: nothing may follow
+      return;
+    }
+  }
+  // tcp_set_state(TCP_CLOSE) gives back a port the socket did not bind.
+  if (!port_user_locked_ || orphan_) {
+    ReleasePort();
+    if (!port_user_locked_) local_.port = 0;
+  }
+}
+
+void TcpSocket::ArmTimer() {
+  if (!tcb_) return;
+  Time at = tcb_->PollAt();
+  if (timer_.valid() && timer_.at == at) return;
+  host_.world().Cancel(timer_);
+  timer_ = {};
+  if (at == kNever) return;
+  std::weak_ptr<TcpSocket> weak = Self();
+  timer_ = host_.world().Schedule(std::max(at, Now()), [weak]() {
+    if (auto s = weak.lock()) s->OnTimer();
+  });
+}
+
+void TcpSocket::OnTimer() {
+  timer_ = {};
+  if (!tcb_) return;
+  auto keep = Self();  // closing may drop the table's reference
+  tcb_->OnTimer(Now());
+  AfterTcb();
+}
+
+// --- Options -------------------------------------------------------------------------
+
+void TcpSocket::OnKeepAliveChanged() {
+  if (tcb_) {
+    tcb_->SetKeepAlive(opts_.keepalive, Now());
+    AfterTcb();
+  }
+}
+
+void TcpSocket::OnBufferSizeChanged() {
+  if (tcb_) {
+    tcb_->SetSendBuffer(static_cast<uint32_t>(opts_.sndbuf));
+    tcb_->SetReceiveBuffer(static_cast<uint32_t>(opts_.rcvbuf / 2));
+    AfterTcb();
+  }
+}
+
+// do_tcp_getsockopt.
+int TcpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
+  if (level != IPPROTO_TCP) {
+    return level == IPPROTO_IP ? -ENOPROTOOPT : -EOPNOTSUPP;
+  }
+  const HostSettings& s = host_.settings();
+  switch (name) {
+    case TCP_NODELAY:
+      return PutInt(nodelay_, val, len);
+    case TCP_MAXSEG: {
+      int v = 536;  // TCP_MSS_DEFAULT until connected
+      TcpState st = FdState();
+      if (tcb_ && st != TcpState::kClosed && st != TcpState::kListen)
+        v = tcb_->send_mss();
+      else if (user_mss_ > 0)
+        v = user_mss_;
+      return PutInt(v, val, len);
+    }
+    case TCP_KEEPIDLE:
+      return PutInt(keepidle_ > 0 ? keepidle_ : s.tcp_keepalive_time, val, len);
+    case TCP_KEEPINTVL:
+      return PutInt(keepintvl_ > 0 ? keepintvl_ : s.tcp_keepalive_intvl, val,
+                    len);
+    case TCP_KEEPCNT:
+      return PutInt(keepcnt_ > 0 ? keepcnt_ : s.tcp_keepalive_probes, val,
+                    len);
+    case TCP_SYNCNT:
+      return PutInt(syncnt_ > 0 ? syncnt_ : s.tcp_syn_retries, val, len);
+    case TCP_LINGER2: {
+      int v = linger2_ < 0 ? -1
+                           : (linger2_ > 0
+                                  ? linger2_
+                                  : static_cast<int>(
+                                        std::chrono::duration_cast<
+                                            std::chrono::seconds>(
+                                            s.tcp_fin_timeout)
+                                            .count()));
+      return PutInt(v, val, len);
+    }
+    case TCP_USER_TIMEOUT:
+      return PutInt(user_timeout_ms_, val, len);
+    case TCP_INFO: {
+      tcp_info info{};
+      info.tcpi_state = tcp::LinuxStateNumber(FdState());
+      if (listening_) {
+        info.tcpi_unacked = static_cast<uint32_t>(accept_queue_.size());
+        info.tcpi_sacked = static_cast<uint32_t>(backlog_);
+      } else if (tcb_) {
+        info.tcpi_rto = static_cast<uint32_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(tcb_->rto())
+                .count());
+        info.tcpi_snd_mss = tcb_->send_mss();
+        info.tcpi_unacked = tcb_->snd_nxt() - tcb_->snd_una();
+      }
+      return PutBytes(&info, sizeof info, val, len);
+    }
+    default:
+      return -ENOPROTOOPT;
+  }
+}
+
+// do_tcp_setsockopt.
+int TcpSocket::SetProtoOpt(int level, int name, const void* val,
+                           socklen_t len) {
+  if (level != IPPROTO_TCP) return -ENOPROTOOPT;
+  if (len < sizeof(int)) return -EINVAL;
+  if (val == nullptr) return -EFAULT;
+  int v;
+  std::memcpy(&v, val, sizeof v);
+  switch (name) {
+    case TCP_NODELAY:
+      nodelay_ = v != 0;
+      if (tcb_) {
+        tcb_->SetNoDelay(nodelay_, Now());
+        AfterTcb();
+      }
+      return 0;
+    case TCP_MAXSEG:
+      if (v != 0 && (v < 88 || v > 65535)) return -EINVAL;
+      user_mss_ = v;
+      return 0;
+    case TCP_KEEPIDLE:
+      if (v < 1 || v > 32767) return -EINVAL;
+      keepidle_ = v;
+      OnKeepAliveChanged();
+      return 0;
+    case TCP_KEEPINTVL:
+      if (v < 1 || v > 32767) return -EINVAL;
+      keepintvl_ = v;
+      return 0;
+    case TCP_KEEPCNT:
+      if (v < 1 || v > 127) return -EINVAL;
+      keepcnt_ = v;
+      return 0;
+    case TCP_SYNCNT:
+      if (v < 1 || v > 255) return -EINVAL;
+      syncnt_ = v;
+      return 0;
+    case TCP_LINGER2:
+      linger2_ = v < 0 ? -1 : v;
+      return 0;
+    case TCP_USER_TIMEOUT:
+      if (v < 0) return -EINVAL;
+      user_timeout_ms_ = v;
+      return 0;
+    default:
+      return -ENOPROTOOPT;
+  }
+}
+
+}  // namespace simsock::sim

@@ -1,0 +1,71 @@
+// ByteQueue: a FIFO of bytes backed by a growable ring buffer. Used for the
+// TCP send queue (bytes from snd_una on) and receive queue.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace simsock::sim::tcp {
+
+class ByteQueue {
+ public:
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+  void Append(const uint8_t* data, size_t len) {
+    if (len == 0) return;
+    Reserve(size_ + len);
+    size_t tail = (head_ + size_) % buf_.size();
+    size_t first = std::min(len, buf_.size() - tail);
+    std::memcpy(buf_.data() + tail, data, first);
+    std::memcpy(buf_.data(), data + first, len - first);
+    size_ += len;
+  }
+
+  // Copies up to len bytes starting offset bytes from the front, without
+  // consuming them. Returns the number copied.
+  size_t Peek(size_t offset, uint8_t* out, size_t len) const {
+    if (offset >= size_) return 0;
+    len = std::min(len, size_ - offset);
+    size_t start = (head_ + offset) % buf_.size();
+    size_t first = std::min(len, buf_.size() - start);
+    std::memcpy(out, buf_.data() + start, first);
+    std::memcpy(out + first, buf_.data(), len - first);
+    return len;
+  }
+
+  // Drops up to len bytes from the front. Returns the number dropped.
+  size_t Consume(size_t len) {
+    len = std::min(len, size_);
+    if (len == 0) return 0;
+    head_ = (head_ + len) % buf_.size();
+    size_ -= len;
+    if (size_ == 0) head_ = 0;
+    return len;
+  }
+
+  void Clear() {
+    head_ = 0;
+    size_ = 0;
+  }
+
+ private:
+  void Reserve(size_t need) {
+    if (need <= buf_.size()) return;
+    size_t cap = buf_.empty() ? 256 : buf_.size();
+    while (cap < need) cap *= 2;
+    std::vector<uint8_t> next(cap);
+    Peek(0, next.data(), size_);
+    buf_.swap(next);
+    head_ = 0;
+  }
+
+  std::vector<uint8_t> buf_;
+  size_t head_ = 0;
+  size_t size_ = 0;
+};
+
+}  // namespace simsock::sim::tcp

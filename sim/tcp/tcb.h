@@ -1,0 +1,314 @@
+// Tcb: one TCP connection's control block, sans-IO.
+//
+// Reading list: RFC 9293 (TCP, §3.10 event processing), RFC 1122 (§4.2.3.4
+// Nagle, §4.2.2.17 zero-window probes, §4.2.3.3 receiver SWS avoidance),
+// RFC 6298 (RTO), RFC 7323 (window scale), RFC 5961 (RST/SYN robustness).
+// Where Linux differs from the RFCs we follow Linux and say so at the spot
+// (net/ipv4/tcp_input.c, tcp_output.c, tcp_timer.c, tcp_minisocks.c).
+//
+// The control block never touches a network, a clock or a scheduler. Time
+// comes in as an argument; timers are data (PollAt says when the block next
+// needs OnTimer); segments to send accumulate in an outbox drained with
+// TakeOutput. The socket layer (sim/socket/tcp_socket.*) owns the fd-level
+// semantics (errors surfacing once, shutdown flags, wakeups) and the listener
+// (SYN and accept queues); the host routes segments by 4-tuple.
+//
+// LISTEN is not a Tcb state in practice: a listener is a socket holding
+// queues, and each arriving SYN gets a fresh Tcb through AcceptSyn.
+//
+// Deliberate simplifications (also in docs/semantics.md):
+// - every segment that carries data or a FIN is ACKed at once (no delayed
+//   ACK), so a peer's FIN_WAIT1 lasts only as long as the path delay;
+// - no congestion control: the sender is limited by the peer's window only;
+// - no timestamps, SACK or tail-loss probe.
+//
+// Threading: none; the world calls it from its one thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "sim/tcp/byte_queue.h"
+#include "sim/tcp/segment.h"
+#include "sim/tcp/seq.h"
+#include "sim/tcp/tcp_state.h"
+#include "sim/time.h"
+
+namespace simsock::sim::tcp {
+
+// Per-connection parameters, filled by the socket layer from the host's
+// sysctls and the socket's options. Defaults are Linux 6.x defaults.
+struct TcbConfig {
+  uint16_t local_port = 0;
+  uint16_t remote_port = 0;
+  // MSS we advertise (path MTU - 40): 65483 on loopback, 1460 on Ethernet.
+  uint16_t mss = 1460;
+  // Receive window scale we offer in our SYN (used only if the peer offers
+  // one too). Linux offers 7 with the default tcp_rmem.
+  uint8_t rcv_wscale = 7;
+  // Receive buffer capacity, in payload bytes. The advertised window is the
+  // free part of it.
+  uint32_t rcv_buf = 65536;
+  // Send buffer capacity, in payload bytes (unacknowledged + unsent).
+  uint32_t snd_buf = 16384;
+  bool nodelay = false;  // TCP_NODELAY: no Nagle
+  // SYN retransmissions: tcp_syn_retries (or TCP_SYNCNT) and
+  // tcp_syn_linear_timeouts (Linux >= 6.5: the first N backoffs are linear).
+  int syn_retries = 6;
+  int syn_linear_timeouts = 4;
+  int synack_retries = 5;
+  // tcp_retries2, converted to a time budget as Linux's tcp_model_timeout.
+  int retries2 = 15;
+  // tcp_orphan_retries = 0 means 8 (tcp_orphan_retries()).
+  int orphan_retries = 8;
+  Duration rto_initial = std::chrono::seconds(1);   // TCP_TIMEOUT_INIT
+  Duration rto_min = std::chrono::milliseconds(200);
+  Duration rto_max = std::chrono::seconds(120);
+  Duration time_wait = std::chrono::seconds(60);    // TCP_TIMEWAIT_LEN
+  Duration fin_timeout = std::chrono::seconds(60);  // tcp_fin_timeout, orphans
+  Duration user_timeout{0};                         // TCP_USER_TIMEOUT, 0 = off
+  bool keepalive = false;                           // SO_KEEPALIVE
+  Duration keepalive_idle = std::chrono::seconds(7200);
+  Duration keepalive_interval = std::chrono::seconds(75);
+  int keepalive_count = 9;
+};
+
+class Tcb {
+ public:
+  explicit Tcb(const TcbConfig& config);
+
+  // --- Opening -------------------------------------------------------------
+  // Active open (RFC 9293 OPEN call): CLOSED -> SYN_SENT, emits a SYN with
+  // the MSS and window-scale options, arms the SYN timer (Linux schedule:
+  // rto_initial for the first syn_linear_timeouts retransmissions, then
+  // doubling; ETIMEDOUT when retransmits >= syn_retries + linear timeouts or
+  // when (2^(syn_retries+1) - 1) * rto_initial has passed since the first
+  // SYN, whichever comes first, as tcp_write_timeout).
+  void Connect(SeqNum iss, Time now);
+  // Passive open for a listener that accepted `syn` (a SYN without ACK):
+  // CLOSED -> SYN_RECEIVED, emits a SYN-ACK, arms the SYN-ACK timer
+  // (rto_initial doubling, synack_retries, then the block closes silently
+  // with no error, as a Linux request sock expires).
+  void AcceptSyn(const Segment& syn, SeqNum iss, Time now);
+
+  // --- Input ---------------------------------------------------------------
+  // RFC 9293 §3.10.7 SEGMENT ARRIVES for every state but LISTEN, with
+  // RFC 5961 (exact-sequence RST, challenge ACK for an in-window RST or a
+  // SYN in a synchronized state). Segments to a CLOSED block are answered
+  // as for a closed port (see ResetFor). Includes out-of-order reassembly,
+  // duplicate-ACK fast retransmit (3 dup ACKs), window updates, FIN
+  // processing, and: RST in SYN_SENT -> error ECONNREFUSED; RST in
+  // CLOSE_WAIT -> EPIPE; RST in another synchronized state -> ECONNRESET;
+  // a RST in TIME_WAIT ends it (tcp_rfc1337 = 0); new data arriving after
+  // ShutdownReceive() in FIN_WAIT1/2 -> RST sent, CLOSED, error ECONNRESET
+  // (tcp_rcv_state_process). Duplicate SYN in SYN_RECEIVED -> SYN-ACK again.
+  void OnSegment(const Segment& seg, Time now);
+
+  // --- User calls ----------------------------------------------------------
+  // Queues up to SendSpace() bytes and transmits what the peer's window and
+  // Nagle allow. Returns the number of bytes queued. Only in ESTABLISHED or
+  // CLOSE_WAIT (else returns 0).
+  size_t Send(const uint8_t* data, size_t len, Time now);
+  // Copies (or with out == nullptr, discards) up to len in-order bytes.
+  // peek leaves them queued. Consuming may send a window update (receiver
+  // SWS avoidance: when the window grows by at least min(rcv_buf/2, MSS)
+  // from below that size, as tcp_cleanup_rbuf).
+  size_t Recv(uint8_t* out, size_t len, bool peek, Time now);
+  // User CLOSE / shutdown(SHUT_WR): sends FIN after the queued data.
+  // SYN_SENT -> CLOSED (nothing sent); SYN_RECEIVED, ESTABLISHED ->
+  // FIN_WAIT1; CLOSE_WAIT -> LAST_ACK; otherwise no effect.
+  void Close(Time now);
+  // ABORT (tcp_disconnect / SO_LINGER {1,0}): sends RST if the state is
+  // SYN_RECEIVED, ESTABLISHED, FIN_WAIT1/2, CLOSE_WAIT, CLOSING or LAST_ACK;
+  // then CLOSED, with no error recorded. Queues are emptied.
+  void Abort(Time now);
+  // The application will read no more (close() or shutdown(SHUT_RD)).
+  void ShutdownReceive() { rcv_shutdown_ = true; }
+  // No fd refers to the connection any longer: FIN_WAIT2 is then bounded by
+  // fin_timeout, and retransmissions by orphan_retries.
+  void SetOrphan(Time now);
+  void SetNoDelay(bool on, Time now);
+  void SetKeepAlive(bool on, Time now);
+  // Changes the buffer capacities (SO_SNDBUF / SO_RCVBUF, autotuning).
+  void SetSendBuffer(uint32_t bytes) { config_.snd_buf = bytes; }
+  void SetReceiveBuffer(uint32_t bytes);
+
+  // --- Timers --------------------------------------------------------------
+  // When OnTimer must next run; kNever if no timer is armed.
+  Time PollAt() const;
+  // Runs every timer due at `now`: retransmission (with give-up ->
+  // ETIMEDOUT, RST for a synchronized state, CLOSED), zero-window probe,
+  // keepalive (give-up -> RST, ETIMEDOUT), TIME_WAIT expiry, orphan
+  // FIN_WAIT2 expiry, SYN / SYN-ACK retransmission.
+  void OnTimer(Time now);
+
+  // --- Output --------------------------------------------------------------
+  // Segments emitted since the last call, in order.
+  std::vector<Segment> TakeOutput();
+
+  // --- Observers -----------------------------------------------------------
+  TcpState state() const { return state_; }
+  // The pending socket error as a positive errno (ECONNREFUSED, ECONNRESET,
+  // EPIPE, ETIMEDOUT) or 0. The socket layer reads and clears it.
+  int error() const { return error_; }
+  void ClearError() { error_ = 0; }
+  // The peer's FIN has been received in sequence (RCV_SHUTDOWN).
+  bool fin_received() const { return fin_received_; }
+  size_t RecvAvailable() const { return rcv_queue_.size(); }
+  size_t SendQueued() const { return snd_queue_.size(); }
+  size_t SendSpace() const;
+  // Effective send MSS: min(peer's MSS option or 536, our MSS).
+  uint16_t send_mss() const { return snd_mss_; }
+  const TcbConfig& config() const { return config_; }
+
+  SeqNum iss() const { return iss_; }
+  SeqNum irs() const { return irs_; }
+  SeqNum snd_una() const { return snd_una_; }
+  SeqNum snd_nxt() const { return snd_nxt_; }
+  SeqNum rcv_nxt() const { return rcv_nxt_; }
+  uint32_t snd_wnd() const { return snd_wnd_; }
+  uint32_t rcv_wnd() const;
+  Duration rto() const { return rto_; }
+  // Added observer: payload bytes held beyond a hole in the sequence space.
+  size_t OutOfOrderBytes() const { return ooo_bytes_; }
+
+ private:
+  // Implementation-defined; see tcb.cc.
+  TcbConfig config_;
+  TcpState state_ = TcpState::kClosed;
+  int error_ = 0;
+  bool fin_received_ = false;
+  bool rcv_shutdown_ = false;
+  bool orphan_ = false;
+
+  SeqNum iss_, irs_;
+  SeqNum snd_una_, snd_nxt_, rcv_nxt_;
+  uint32_t snd_wnd_ = 0;
+  uint8_t snd_wscale_ = 0;  // shift applied to the peer's window field
+  uint8_t rcv_wscale_ = 0;  // shift we apply to our advertised window
+  uint16_t snd_mss_ = 536;
+  Duration rto_ = std::chrono::seconds(1);
+
+  ByteQueue snd_queue_;  // bytes from snd_una on (sent-unacked, then unsent)
+  ByteQueue rcv_queue_;  // in-order bytes not yet read
+  // Out-of-order segments keyed by their 64-bit stream offset (bytes since
+  // irs + 1), so the order survives sequence-number wrap. Entries are
+  // disjoint and never adjacent (InsertOutOfOrder merges them).
+  std::map<uint64_t, std::vector<uint8_t>> out_of_order_;
+
+  std::vector<Segment> outbox_;
+
+  // --- Further private state (see tcb.cc) ----------------------------------
+  bool passive_ = false;    // opened by AcceptSyn (a Linux request sock)
+  bool syn_acked_ = false;  // our SYN has been acknowledged
+  bool wscale_ok_ = false;  // both SYNs carried the window-scale option
+  bool fin_queued_ = false;  // Close(): a FIN follows the queued data
+  bool fin_sent_ = false;    // the FIN has been transmitted at least once
+  bool fin_acked_ = false;
+  SeqNum fin_seq_;           // valid when fin_sent_
+  // Highest sequence number sent, plus one. snd_nxt_ is the next sequence
+  // number to send and goes back to snd_una_ after a retransmission
+  // timeout (go-back-N, RFC 9293 §3.8.1); snd_max_ never goes back.
+  SeqNum snd_max_;
+  SeqNum snd_wl1_, snd_wl2_;  // segment seq / ack of the last window update
+  uint32_t max_snd_wnd_ = 0;  // largest window the peer offered (RFC 5961 §5)
+  uint16_t syn_window_ = 0;   // the window field of our SYN
+  SeqNum rcv_adv_;            // right edge of the window we advertised
+  uint64_t rcv_off_ = 0;      // stream offset of rcv_nxt_ (FIN excluded)
+  size_t ooo_bytes_ = 0;      // payload bytes held in out_of_order_
+  bool ooo_fin_valid_ = false;  // a FIN arrived beyond a hole, at ooo_fin_
+  uint64_t ooo_fin_ = 0;
+
+  // Timers (kNever = not armed). Linux multiplexes some of these onto one
+  // kernel timer; here each is its own deadline, and PollAt is their minimum.
+  Time rtx_at_ = kNever;        // RTO, SYN and SYN-ACK retransmission
+  Time probe_at_ = kNever;      // zero-window probe (ICSK_TIME_PROBE0)
+  Time keepalive_at_ = kNever;  // SO_KEEPALIVE
+  Time close_at_ = kNever;      // TIME_WAIT end, or orphan FIN_WAIT2 end
+
+  // Retransmission bookkeeping (icsk_retransmits, tp->total_rto,
+  // tp->retrans_stamp, req->num_timeout).
+  int retransmits_ = 0;
+  int total_rto_ = 0;
+  bool retrans_stamp_valid_ = false;
+  Time retrans_stamp_{0};
+  int synack_timeouts_ = 0;
+  // Zero-window and keepalive probes (icsk_probes_out, icsk_backoff for
+  // probe0, icsk_probes_tstamp).
+  int probes_out_ = 0;
+  int probe_backoff_ = 0;
+  bool probes_start_valid_ = false;
+  Time probes_start_{0};
+  Time last_rcv_{0};  // last acceptable segment, for keepalive idle time
+  // Fast retransmit (RFC 5681 §3.2) with NewReno partial ACKs (RFC 6582).
+  int dupacks_ = 0;
+  bool in_recovery_ = false;
+  SeqNum recover_;
+  // RTT estimation (RFC 6298): one timed segment at a time, Karn's rule.
+  bool rtt_timing_ = false;
+  SeqNum rtt_seq_;  // the ACK that completes the sample
+  Time rtt_start_{0};
+  bool have_srtt_ = false;
+  Duration srtt_{0}, rttvar_{0};
+
+  // Segment arrival, by state.
+  void SynSentSegment(const Segment& seg, Time now);
+  void TimeWaitSegment(const Segment& seg, Time now);
+  bool SeqAcceptable(const Segment& seg) const;
+  bool ResetCheck(const Segment& seg) const;
+  bool ProcessAck(const Segment& seg, Time now);
+  void ProcessText(const Segment& seg, Time now);
+  void ProcessFin(Time now);
+  void InsertOutOfOrder(uint64_t off, const uint8_t* data, size_t len);
+  void DrainOutOfOrder();
+  void OnReset();
+
+  // Output.
+  Segment MakeSegment(uint8_t flags, SeqNum seq);
+  void Emit(Segment seg);
+  void SendAck();
+  void SendSyn(bool with_ack);
+  void SendActiveReset();
+  void ReplyReset(const Segment& seg);
+  void Output(Time now);
+  bool SendOneSegment(Time now);
+  void TransmitAt(SeqNum seq, size_t max_len, bool allow_fin, Time now);
+  void RetransmitHead(Time now);
+  void UpdatePersist(Time now);
+  SeqNum AcceptableSeq() const;
+  uint16_t WindowField();
+  uint64_t FreeSpace() const;
+  bool CanSendData() const;
+  size_t UnsentBytes() const;
+  bool HasUnsent() const;
+
+  // Timers.
+  void RetransmitTimer(Time now);
+  void ProbeTimer(Time now);
+  void KeepaliveTimer(Time now);
+  bool WriteTimeout(Time now) const;
+  bool RetransmitsTimedOut(int boundary, Time now) const;
+  Duration ModelTimeout(int boundary, Duration rto_base) const;
+  Duration ClampRtoToUserTimeout(Time now) const;
+  Duration ProbeWhen() const;
+  int OrphanRetries(bool alive) const;
+  void GiveUp(Time now);
+
+  // State changes.
+  void EnterEstablished(Time now);
+  void EnterTimeWait(Time now);
+  void EnterClosed();
+  void CancelTimers();
+  void RttSample(Duration r);
+  Duration ComputedRto() const;
+};
+
+// The reply a host sends for a segment that reaches no connection and no
+// listener (RFC 9293 §3.10.7.1): nothing for a RST; for a segment with ACK,
+// <SEQ=SEG.ACK><CTL=RST>; otherwise <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+// Returns false when no reply is due.
+bool ResetFor(const Segment& seg, Segment* reply);
+
+}  // namespace simsock::sim::tcp

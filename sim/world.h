@@ -1,0 +1,88 @@
+// World: the universe of one simulated run. It owns the virtual clock, the
+// event queue, the seeded random streams, the network, the hosts and the
+// trace. Several worlds may live in one process; nothing here is global.
+//
+// Stepping: RunFor advances virtual time, running every event in
+// (time, insertion) order. Work that is due "now" without delay (loopback
+// packets) goes to an immediate queue that is drained after every event and
+// at the end of every syscall, so that a syscall's loopback consequences are
+// complete before it returns, as on Linux.
+//
+// Threading: one OS thread. Determinism: no wall clock, no pointer ordering,
+// only ordered containers where order can reach behaviour.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/event_queue.h"
+#include "sim/network.h"
+#include "sim/random.h"
+#include "sim/time.h"
+#include "sim/trace.h"
+
+namespace simsock::sim {
+
+class Host;
+
+class World {
+ public:
+  explicit World(uint64_t seed);
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  // Adds a machine with the given name and IPv4 address (dotted quad). Every
+  // host also has its loopback, 127.0.0.0/8. Aborts on a malformed or
+  // duplicate address (a test bug, not a runtime condition).
+  Host& AddHost(std::string name, std::string ipv4);
+  const std::vector<std::unique_ptr<Host>>& hosts() const { return hosts_; }
+
+  // Advances virtual time by d, running every event due until then.
+  void RunFor(Duration d);
+  // Runs until no event remains, or only events further than `horizon`
+  // from now (timers such as TIME_WAIT are not waited for by default).
+  // Returns the number of events run.
+  uint64_t RunUntilIdle(Duration horizon = std::chrono::seconds(1));
+  Time Now() const { return now_; }
+  // When the next scheduled event is due; kNever if none.
+  Time NextEventTime() const { return events_.NextTime(); }
+  size_t pending_events() const { return events_.size(); }
+  uint64_t seed() const { return seed_; }
+
+  // The random stream for one purpose, created on first use.
+  RandomStream& Rng(std::string_view purpose);
+
+  Network& network() { return network_; }
+  Trace& trace() { return trace_; }
+
+  // Schedules fn at virtual time `at` (>= Now()).
+  EventId Schedule(Time at, std::function<void()> fn);
+  void Cancel(EventId id) { events_.Cancel(id); }
+  // Queues fn to run in the current step, after what is running now.
+  void Defer(std::function<void()> fn);
+  // Runs the immediate queue until it is empty. Re-entrant calls return at
+  // once; the outermost caller drains everything.
+  void DrainImmediate();
+
+ private:
+  void RunEvent();
+
+  uint64_t seed_;
+  Time now_{0};
+  EventQueue events_;
+  std::deque<std::function<void()>> immediate_;
+  bool draining_ = false;
+  std::map<std::string, RandomStream, std::less<>> rngs_;
+  Trace trace_;
+  Network network_;
+  std::vector<std::unique_ptr<Host>> hosts_;
+};
+
+}  // namespace simsock::sim

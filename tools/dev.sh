@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The project's two entry points (see README.md):
+#   tools/dev.sh run          set up, build, run the main job
+#   tools/dev.sh test [asan]  set up, build, run every test (optionally under
+#                             the asan preset: clang 14, ASan + UBSan)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+what=${1:-run}
+preset=${2:-default}
+
+bash tools/setup.sh
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset"
+
+case "$what" in
+  run)
+    "build/$preset/examples/sim_scenario"
+    ;;
+  test)
+    ctest --preset "$preset" --label-exclude slow
+    ;;
+  *)
+    echo "usage: tools/dev.sh run|test [default|asan]" >&2
+    exit 2
+    ;;
+esac
