@@ -32,7 +32,7 @@ uint32_t Host::SourceAddressFor(uint32_t dst) const {
 
 uint16_t Host::MssFor(uint32_t dst) const {
   int mtu = IsLocalAddress(dst) ? settings_.loopback_mtu : settings_.mtu;
-  return static_cast<uint16_t>(std::min(65535, mtu - 40));
+  return static_cast<uint16_t>(std::min(65535, mtu) - 40);
 }
 
 uint32_t Host::NewIss() {

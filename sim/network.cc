@@ -12,14 +12,22 @@ Host* Network::HostByAddress(uint32_t ip) const {
   return it == by_address_.end() ? nullptr : it->second;
 }
 
+namespace {
+
+// Links are undirected: key them by the ordered pair of host ids.
+std::pair<int, int> LinkKey(const Host& a, const Host& b) {
+  return a.id() < b.id() ? std::pair{a.id(), b.id()}
+                         : std::pair{b.id(), a.id()};
+}
+
+}  // namespace
+
 void Network::SetLatency(const Host& a, const Host& b, Duration one_way) {
-  auto key = std::minmax(a.id(), b.id());
-  latency_[{key.first, key.second}] = one_way;
+  latency_[LinkKey(a, b)] = one_way;
 }
 
 Duration Network::Latency(const Host& a, const Host& b) const {
-  auto key = std::minmax(a.id(), b.id());
-  auto it = latency_.find({key.first, key.second});
+  auto it = latency_.find(LinkKey(a, b));
   return it == latency_.end() ? default_latency_ : it->second;
 }
 

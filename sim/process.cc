@@ -280,7 +280,11 @@ ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
 }
 
 ssize_t Process::read(int fd, void* buf, size_t count) {
-  ssize_t r = DoRecv(fd, buf, count, 0, nullptr, nullptr, true);
+  // read(2) on an epoll fd: the file has no read operation.
+  File* f = fds_.Get(fd);
+  ssize_t r = f != nullptr && !f->IsSocket()
+                  ? -EINVAL
+                  : DoRecv(fd, buf, count, 0, nullptr, nullptr, true);
   return Done(r, "read", [&] { return I(fd) + ", " + I(static_cast<long>(count)); });
 }
 
@@ -320,7 +324,10 @@ ssize_t Process::DoSend(int fd, const void* buf, size_t len, int flags,
 }
 
 ssize_t Process::write(int fd, const void* buf, size_t count) {
-  ssize_t r = DoSend(fd, buf, count, 0, nullptr, 0);
+  File* f = fds_.Get(fd);
+  ssize_t r = f != nullptr && !f->IsSocket()
+                  ? -EINVAL
+                  : DoSend(fd, buf, count, 0, nullptr, 0);
   return Done(r, "write", [&] { return I(fd) + ", " + I(static_cast<long>(count)); });
 }
 

@@ -1,0 +1,124 @@
+// pingpong: 64-byte messages bounced between two TCP sockets, written once
+// against sys::Syscalls and run on the real loopback and in the simulator
+// in the same run. Prints round trips per wall second for each and the
+// ratio (simulator / loopback). Wall time is measured here, in bench/, and
+// never inside the simulator.
+//
+//   pingpong [--seconds S]   (default 1 s per backend)
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "net/sys/errno_name.h"
+#include "net/sys/linux_syscalls.h"
+#include "sim/host.h"
+#include "sim/process.h"
+#include "sim/world.h"
+
+namespace {
+
+using simsock::sys::Syscalls;
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kMessage = 64;
+
+void Fail(const char* what, long r) {
+  std::fprintf(stderr, "pingpong: %s failed: %s\n", what,
+               simsock::sys::ResultString(r).c_str());
+  std::exit(1);
+}
+
+// Reads exactly n bytes from a nonblocking socket whose data is already on
+// its way (loopback delivers before write returns); bounded retries.
+void ReadFull(Syscalls& sys, int fd, char* buf, size_t n) {
+  size_t got = 0;
+  for (int tries = 0; got < n; ++tries) {
+    if (tries > 1000000) Fail("read (no progress)", -EAGAIN);
+    ssize_t r = sys.read(fd, buf + got, n - got);
+    if (r > 0) {
+      got += static_cast<size_t>(r);
+    } else if (r != -EAGAIN) {
+      Fail("read", r);
+    }
+  }
+}
+
+// Connects a client to a listener on 127.0.0.1 and accepts it; returns the
+// round trips done in `seconds` of wall time.
+double Run(Syscalls& sys, double seconds) {
+  int l = sys.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  if (l < 0) Fail("socket", l);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (int r = sys.bind(l, reinterpret_cast<sockaddr*>(&addr), sizeof addr)) Fail("bind", r);
+  if (int r = sys.listen(l, 1)) Fail("listen", r);
+  socklen_t len = sizeof addr;
+  sys.getsockname(l, reinterpret_cast<sockaddr*>(&addr), &len);
+  int c = sys.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  int one = 1;
+  sys.setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  int r = sys.connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  if (r != -EINPROGRESS && r != 0) Fail("connect", r);
+  int s = -EAGAIN;
+  for (int tries = 0; s == -EAGAIN && tries < 1000000; ++tries)
+    s = sys.accept4(l, nullptr, nullptr, SOCK_NONBLOCK);
+  if (s < 0) Fail("accept4", s);
+  sys.setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+  char msg[kMessage];
+  std::memset(msg, 'x', sizeof msg);
+  char buf[kMessage];
+  uint64_t trips = 0;
+  auto start = Clock::now();
+  auto end = start + std::chrono::duration<double>(seconds);
+  while (true) {
+    for (int i = 0; i < 256; ++i) {
+      if (sys.write(c, msg, kMessage) != static_cast<ssize_t>(kMessage)) Fail("write", -1);
+      ReadFull(sys, s, buf, kMessage);
+      if (sys.write(s, buf, kMessage) != static_cast<ssize_t>(kMessage)) Fail("write", -1);
+      ReadFull(sys, c, buf, kMessage);
+      ++trips;
+    }
+    if (Clock::now() >= end) break;
+  }
+  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  sys.close(c);
+  sys.close(s);
+  sys.close(l);
+  return static_cast<double>(trips) / elapsed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double seconds = 1.0;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--seconds" && i + 1 < argc) {
+      seconds = std::atof(argv[++i]);
+    }
+  }
+  if (seconds <= 0 || seconds > 60) seconds = 1.0;
+
+  simsock::sys::LinuxSyscalls real;
+  double real_rate = Run(real, seconds);
+
+  simsock::sim::World world(1);
+  world.trace().SetEnabled(false);
+  simsock::sim::Host& host = world.AddHost("bench", "10.0.0.1");
+  simsock::sim::Process& proc = host.SpawnProcess();
+  double sim_rate = Run(proc, seconds);
+
+  std::printf("pingpong, %zu-byte messages, %.1f s per backend\n", kMessage,
+              seconds);
+  std::printf("  real loopback: %12.0f round trips/s\n", real_rate);
+  std::printf("  simulator:     %12.0f round trips/s\n", sim_rate);
+  std::printf("  ratio sim/real: %.2f (target >= 10)\n", sim_rate / real_rate);
+  return 0;
+}
