@@ -472,4 +472,22 @@ int Process::nanosleep_ns(int64_t ns) {
   return Done(0, "nanosleep", args);
 }
 
+int Process::resolve_ipv4(std::string_view host,
+                          std::vector<uint32_t>* addrs) {
+  addrs->clear();
+  std::string name(host);
+  uint32_t ip = 0;
+  int r = 0;
+  if (ParseIp(name, &ip)) {
+    addrs->push_back(ip);
+  } else if (name == "localhost") {
+    addrs->push_back(0x7F000001);
+  } else if (const Host* h = world_.HostByName(name)) {
+    addrs->push_back(h->address());
+  } else {
+    r = -ENOENT;
+  }
+  return Done(r, "resolve", [&] { return name; });
+}
+
 }  // namespace simsock::sim

@@ -65,6 +65,8 @@ class Process final : public sys::Syscalls {
                  int timeout_ms) override;
   int64_t clock_gettime_ns() override;
   int nanosleep_ns(int64_t ns) override;
+  int resolve_ipv4(std::string_view host,
+                   std::vector<uint32_t>* addrs) override;
 
  private:
   // Resolves fd to a socket: -EBADF or -ENOTSOCK.

@@ -22,7 +22,17 @@ Host& World::AddHost(std::string name, std::string ipv4) {
                                           static_cast<int>(hosts_.size())));
   Host& host = *hosts_.back();
   network_.AttachHost(host);
+  names_.emplace(host.name(), &host);
   return host;
+}
+
+const Host* World::HostByName(const std::string& name) const {
+  auto it = names_.find(name);
+  return it == names_.end() ? nullptr : it->second;
+}
+
+void World::AddName(std::string name, const Host& host) {
+  names_[std::move(name)] = &host;
 }
 
 RandomStream& World::Rng(std::string_view purpose) {

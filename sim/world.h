@@ -43,6 +43,10 @@ class World {
   // duplicate address (a test bug, not a runtime condition).
   Host& AddHost(std::string name, std::string ipv4);
   const std::vector<std::unique_ptr<Host>>& hosts() const { return hosts_; }
+  // The world's name table: host names resolve to their addresses. Extra
+  // names (aliases such as the seed's long server name) may be added.
+  const Host* HostByName(const std::string& name) const;
+  void AddName(std::string name, const Host& host);
 
   // Advances virtual time by d, running every event due until then.
   void RunFor(Duration d);
@@ -83,6 +87,7 @@ class World {
   Trace trace_;
   Network network_;
   std::vector<std::unique_ptr<Host>> hosts_;
+  std::map<std::string, const Host*> names_;
 };
 
 }  // namespace simsock::sim

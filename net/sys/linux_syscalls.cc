@@ -2,11 +2,14 @@
 // the global errno or a real clock.
 #include "net/sys/linux_syscalls.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <string>
 
 namespace simsock::sys {
 namespace {
@@ -94,6 +97,29 @@ int LinuxSyscalls::nanosleep_ns(int64_t ns) {
   timespec ts{static_cast<time_t>(ns / 1'000'000'000),
               static_cast<long>(ns % 1'000'000'000)};
   return Ret(::nanosleep(&ts, nullptr));
+}
+
+int LinuxSyscalls::resolve_ipv4(std::string_view host,
+                                std::vector<uint32_t>* addrs) {
+  addrs->clear();
+  std::string name(host);
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  int rc = ::getaddrinfo(name.c_str(), nullptr, &hints, &res);
+  if (rc != 0) {
+    return (rc == EAI_AGAIN) ? -EAGAIN : -ENOENT;
+  }
+  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(ai->ai_addr);
+    uint32_t ip = ntohl(sin->sin_addr.s_addr);
+    bool seen = false;
+    for (uint32_t a : *addrs) seen = seen || a == ip;
+    if (!seen) addrs->push_back(ip);
+  }
+  ::freeaddrinfo(res);
+  return addrs->empty() ? -ENOENT : 0;
 }
 
 }  // namespace simsock::sys

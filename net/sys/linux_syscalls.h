@@ -38,6 +38,8 @@ class LinuxSyscalls final : public Syscalls {
                  int timeout_ms) override;
   int64_t clock_gettime_ns() override;
   int nanosleep_ns(int64_t ns) override;
+  int resolve_ipv4(std::string_view host,
+                   std::vector<uint32_t>* addrs) override;
 };
 
 }  // namespace simsock::sys

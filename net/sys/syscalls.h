@@ -20,6 +20,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
+#include <vector>
 
 namespace simsock::sys {
 
@@ -77,6 +79,15 @@ class Syscalls {
   virtual int64_t clock_gettime_ns() = 0;
   // Sleeps ns nanoseconds: 0, or -EINTR / -EINVAL.
   virtual int nanosleep_ns(int64_t ns) = 0;
+
+  // --- Added calls (DESIGN.md allows additions) ---------------------------
+  // Resolves a host name to its IPv4 addresses (host byte order), as
+  // getaddrinfo(AF_INET) does on Linux; in the simulator through the
+  // world's name table (every host's name, plus "localhost"). A dotted
+  // quad resolves to itself. Returns 0, or -ENOENT when the name is
+  // unknown (Go's "no such host"), -EAGAIN for a temporary failure.
+  virtual int resolve_ipv4(std::string_view host,
+                           std::vector<uint32_t>* addrs) = 0;
 };
 
 }  // namespace simsock::sys
