@@ -188,9 +188,7 @@ int Process::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
   if (r < 0) return Done(r, "accept4", args);
   child->set_nonblocking(flags & SOCK_NONBLOCK);
   if (addr != nullptr) {
-    Endpoint peer;
-    if (child->GetPeerName(&peer) != 0) peer = {};
-    if (int e = CopyAddrOut(peer, addr, addrlen)) {
+    if (int e = CopyAddrOut(child->RemoteEndpoint(), addr, addrlen)) {
       // The connection is dequeued and destroyed: close it.
       child->AddFdRef();
       if (child->DropFdRef()) {

@@ -67,6 +67,9 @@ class Socket : public File {
   // getsockname: always succeeds for an inet socket.
   virtual Endpoint LocalEndpoint() const { return local_; }
   virtual int GetPeerName(Endpoint* peer) = 0;
+  // The peer as recorded, without getpeername's state checks (what accept
+  // reports, inet_getname with peer == 2).
+  virtual Endpoint RemoteEndpoint() const { return {}; }
 
   // getsockopt / setsockopt after the caller's buffers were validated:
   // optlen >= 0, optval non-null when needed.

@@ -201,11 +201,7 @@ void TcpSocket::StopListening() {
     }
   }
   // An autobound listener gives its port back (tcp_set_state(TCP_CLOSE)).
-  if (!port_user_locked_) {
-    ReleasePort();
-    if (!addr_user_locked_) local_.ip = 0;
-    local_.port = 0;
-  }
+  if (!port_user_locked_) ReleasePort();
 }
 
 // --- Connect -------------------------------------------------------------------
@@ -301,9 +297,8 @@ int TcpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
       tcb_ = std::make_unique<tcp::Tcb>(MakeConfig(dst.ip));
       host_.AddConnection(key_, Self());
       in_table_ = true;
-      shutdown_ = 0;
-      done_ = false;
-      error_ = 0;
+      // shutdown flags set on the unconnected socket stay (inet_shutdown's
+      // "hack"): a later write still gets EPIPE.
       sock_state_ = SockState::kConnecting;
       tcb_->Connect(tcp::SeqNum(host_.NewIss()), Now());
       AfterTcb();
@@ -358,10 +353,9 @@ void TcpSocket::Disconnect() {
     host_.world().Cancel(timer_);
     timer_ = {};
   }
-  if (!port_user_locked_) {
-    ReleasePort();
-    local_.port = 0;
-  }
+  // The port goes back to the table, but getsockname keeps showing it
+  // (inet_put_port clears inet_num, not inet_sport).
+  if (!port_user_locked_) ReleasePort();
   if (!addr_user_locked_) local_.ip = 0;
   peer_ = {};
   shutdown_ = 0;
@@ -709,11 +703,9 @@ void TcpSocket::OnConnectionClosed() {
       return;
     }
   }
-  // tcp_set_state(TCP_CLOSE) gives back a port the socket did not bind.
-  if (!port_user_locked_ || orphan_) {
-    ReleasePort();
-    if (!port_user_locked_) local_.port = 0;
-  }
+  // tcp_set_state(TCP_CLOSE) gives back a port the socket did not bind
+  // (getsockname still shows it).
+  if (!port_user_locked_ || orphan_) ReleasePort();
 }
 
 void TcpSocket::ArmTimer() {

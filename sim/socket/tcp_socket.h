@@ -49,6 +49,7 @@ class TcpSocket final : public Socket {
                const sockaddr_storage* to, socklen_t tolen) override;
   int Shutdown(int how) override;
   int GetPeerName(Endpoint* peer) override;
+  Endpoint RemoteEndpoint() const override { return peer_; }
   bool IsListening() const override { return listening_; }
 
   // --- Host entry points ---------------------------------------------------
