@@ -67,7 +67,10 @@ T Process::Done(T result, const char* call,
                 const std::function<std::string()>& args) {
   Trace& t = world_.trace();
   if (t.Enabled()) {
-    t.Write(world_.Now(), host_.name() + " pid " + std::to_string(pid_),
+    SimThread* thread = world_.scheduler().Current();
+    t.Write(world_.Now(),
+            host_.name() + " pid " + std::to_string(pid_) +
+                (thread ? " tid " + std::to_string(thread->tid()) : ""),
             std::string(call) + "(" + args() + ") = " +
                 sys::ResultString(static_cast<long>(result)));
   }
@@ -113,12 +116,45 @@ bool Process::WaitUntil(const std::function<bool()>& done, Time deadline,
   return true;
 }
 
+int Process::Spawn(std::function<void()> fn, std::string name) {
+  return world_.scheduler().Spawn(*this, std::move(name), std::move(fn)).tid();
+}
+
+namespace {
+
+// Removes a waiter when the wait ends, also when a killed thread's stack
+// is unwound.
+class WaiterGuard {
+ public:
+  WaiterGuard(std::shared_ptr<File> file, WaitQueue::Callback cb)
+      : file_(std::move(file)), id_(file_->wait_queue().Add(std::move(cb))) {}
+  ~WaiterGuard() { file_->wait_queue().Remove(id_); }
+  WaiterGuard(const WaiterGuard&) = delete;
+  WaiterGuard& operator=(const WaiterGuard&) = delete;
+
+ private:
+  std::shared_ptr<File> file_;
+  uint64_t id_;
+};
+
+}  // namespace
+
 bool Process::WaitOn(File& file, Time deadline, const char* call) {
+  Scheduler& sched = world_.scheduler();
+  if (SimThread* t = sched.Current()) {
+    WaiterGuard guard(file.shared_from_this(),
+                      [&sched, t](uint32_t) { sched.Wake(*t); });
+    return sched.Park(call, deadline);
+  }
+  if (world_.InEvent()) {
+    host_.TraceLine("pid " + std::to_string(pid_) + " " + call +
+                    ": cannot block outside a simulated thread");
+    return false;
+  }
   bool woke = false;
-  uint64_t id = file.wait_queue().Add([&woke](uint32_t) { woke = true; });
-  bool ok = WaitUntil([&woke] { return woke; }, deadline, call);
-  file.wait_queue().Remove(id);
-  return ok;
+  WaiterGuard guard(file.shared_from_this(),
+                    [&woke](uint32_t) { woke = true; });
+  return WaitUntil([&woke] { return woke; }, deadline, call);
 }
 
 // __sys_socket / __sock_create / inet_create.
@@ -452,11 +488,13 @@ int Process::epoll_wait(int epfd, epoll_event* events, int maxevents,
   if (f->kind() != File::Kind::kEpoll) return Done(-EINVAL, "epoll_wait", args);
   auto* ep = static_cast<Epoll*>(f.get());
   world_.DrainImmediate();
-  if (timeout_ms != 0 && !ep->HasReady()) {
+  if (timeout_ms != 0) {
     Time deadline = timeout_ms < 0
                         ? kNever
                         : world_.Now() + std::chrono::milliseconds(timeout_ms);
-    WaitUntil([ep] { return ep->HasReady(); }, deadline, "epoll_wait");
+    while (!ep->HasReady()) {
+      if (!WaitOn(*ep, deadline, "epoll_wait")) break;
+    }
   }
   return Done(ep->Collect(events, maxevents), "epoll_wait", args);
 }
@@ -466,7 +504,12 @@ int64_t Process::clock_gettime_ns() { return world_.Now().count(); }
 int Process::nanosleep_ns(int64_t ns) {
   auto args = [&] { return I(static_cast<long>(ns)); };
   if (ns < 0) return Done(-EINVAL, "nanosleep", args);
-  world_.RunFor(Duration(ns));
+  Scheduler& sched = world_.scheduler();
+  if (sched.Current() != nullptr) {
+    sched.Park("nanosleep", world_.Now() + Duration(ns));
+  } else if (!world_.InEvent()) {
+    world_.RunFor(Duration(ns));
+  }
   return Done(0, "nanosleep", args);
 }
 

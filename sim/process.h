@@ -4,13 +4,16 @@
 // order), calls the socket or epoll object, traces the call, and finishes
 // the step (loopback packets are processed before a call returns).
 //
-// Blocking: a call on a blocking socket that cannot complete waits. Until
-// simulated threads exist (a later issue), a Process driven from the
-// test's own code waits by running the world forward until the object it
-// waits on is woken or its timeout (SO_RCVTIMEO, SO_SNDTIMEO, epoll_wait's
-// timeout) passes. If nothing could ever wake it (no pending event at all),
-// the call returns what a nonblocking call would and the trace says
-// "deadlock". Only call blocking syscalls from outside World::RunFor.
+// Blocking: a call on a blocking socket that cannot complete waits, as in
+// a kernel. Inside a simulated thread (Spawn), the thread parks on the
+// object's wait queue and the world goes on with other threads and with
+// time; it is woken by the object or by its timeout (SO_RCVTIMEO,
+// SO_SNDTIMEO, epoll_wait's timeout, nanosleep). Called from the test's own
+// code (no simulated thread), the call runs the world forward itself until
+// the object is woken or the timeout passes; if nothing could ever wake it
+// (no pending event at all) it returns what a nonblocking call would and
+// the trace says "deadlock". A blocking call from inside an event callback
+// (neither) cannot wait and returns the nonblocking result.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +41,11 @@ class Process final : public sys::Syscalls {
   FdTable& fds() { return fds_; }
   // The socket behind fd, or null (for tests and tools).
   Socket* SocketAt(int fd) const;
+
+  // Starts a simulated thread of this process running fn (which makes its
+  // syscalls on this Process). It first runs at the next scheduling point
+  // (after the current step). Returns its thread id.
+  int Spawn(std::function<void()> fn, std::string name = "");
 
   int socket(int domain, int type, int protocol) override;
   int bind(int fd, const sockaddr* addr, socklen_t addrlen) override;
@@ -69,6 +77,7 @@ class Process final : public sys::Syscalls {
                    std::vector<uint32_t>* addrs) override;
 
  private:
+  // Parks the current simulated thread, or runs the world for the driver.
   // Resolves fd to a socket: -EBADF or -ENOTSOCK.
   int LookupSocket(int fd, std::shared_ptr<Socket>* out) const;
   // Runs the world until `file` is woken or `deadline` passes. Returns

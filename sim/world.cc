@@ -2,14 +2,17 @@
 
 #include "sim/check.h"
 #include "sim/host.h"
+#include "sim/process.h"
 
 namespace simsock::sim {
 
 World::World(uint64_t seed) : seed_(seed), network_(*this) {}
 
 World::~World() {
-  // Hosts (and their sockets) go before the event queue and the network
+  // Threads first (their stacks are unwound and may still use sockets),
+  // then hosts (and their sockets) before the event queue and the network
   // they reference; pending events hold only weak references.
+  scheduler_.KillAll();
   hosts_.clear();
 }
 
@@ -68,27 +71,52 @@ void World::DrainImmediate() {
   draining_ = false;
 }
 
+void World::Settle() {
+  DrainImmediate();
+  // Threads run only from the top level: a blocking call made by test code
+  // runs the world, but a thread never runs another thread.
+  if (scheduler_.Current() != nullptr) return;
+  while (scheduler_.HasRunnable()) {
+    scheduler_.RunReady();
+    DrainImmediate();
+  }
+}
+
 void World::RunEvent() {
   auto [id, fn] = events_.Pop();
   now_ = id.at;
+  ++in_event_;
   fn();
-  DrainImmediate();
+  --in_event_;
+  Settle();
 }
 
 void World::RunFor(Duration d) {
   SIM_CHECK(d.count() >= 0);
-  DrainImmediate();
+  Settle();
   Time end = now_ + d;
   while (!events_.empty() && events_.NextTime() <= end) RunEvent();
   now_ = end;
 }
 
 uint64_t World::RunUntilIdle(Duration horizon) {
-  DrainImmediate();
+  Settle();
   uint64_t n = 0;
   while (!events_.empty() && events_.NextTime() - now_ <= horizon) {
     RunEvent();
     ++n;
+  }
+  deadlock_.clear();
+  if (events_.empty()) {
+    for (const SimThread* t : scheduler_.Blocked()) {
+      deadlock_.push_back(t->process().host().name() + " pid " +
+                          std::to_string(t->process().pid()) + " tid " +
+                          std::to_string(t->tid()) +
+                          (t->name().empty() ? "" : " (" + t->name() + ")") +
+                          " blocked in " + t->wait_reason());
+    }
+    for (const std::string& line : deadlock_)
+      trace_.Write(now_, "world", "deadlock: " + line);
   }
   return n;
 }

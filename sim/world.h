@@ -24,6 +24,7 @@
 #include "sim/event_queue.h"
 #include "sim/network.h"
 #include "sim/random.h"
+#include "sim/sched/scheduler.h"
 #include "sim/time.h"
 #include "sim/trace.h"
 
@@ -50,10 +51,15 @@ class World {
 
   // Advances virtual time by d, running every event due until then.
   void RunFor(Duration d);
-  // Runs until no event remains, or only events further than `horizon`
-  // from now (timers such as TIME_WAIT are not waited for by default).
-  // Returns the number of events run.
+  // Runs until no thread is runnable and no event remains within
+  // `horizon` of now (timers such as TIME_WAIT are not waited for by
+  // default). Returns the number of events run. If threads are still
+  // blocked and no event at all is pending, nothing can ever wake them:
+  // the deadlock is written to the trace and kept in deadlock().
   uint64_t RunUntilIdle(Duration horizon = std::chrono::seconds(1));
+  // The last deadlock RunUntilIdle found: one line per blocked thread
+  // ("host pid 1 tid 2 (server) blocked in accept4(fd 3)"); empty if none.
+  const std::vector<std::string>& deadlock() const { return deadlock_; }
   Time Now() const { return now_; }
   // When the next scheduled event is due; kNever if none.
   Time NextEventTime() const { return events_.NextTime(); }
@@ -64,11 +70,14 @@ class World {
   RandomStream& Rng(std::string_view purpose);
 
   Network& network() { return network_; }
+  Scheduler& scheduler() { return scheduler_; }
   Trace& trace() { return trace_; }
 
   // Schedules fn at virtual time `at` (>= Now()).
   EventId Schedule(Time at, std::function<void()> fn);
   void Cancel(EventId id) { events_.Cancel(id); }
+  // True while an event callback runs (not a simulated thread).
+  bool InEvent() const { return in_event_ > 0; }
   // Queues fn to run in the current step, after what is running now.
   void Defer(std::function<void()> fn);
   // Runs the immediate queue until it is empty. Re-entrant calls return at
@@ -77,17 +86,24 @@ class World {
 
  private:
   void RunEvent();
+  // Runs runnable threads and immediate work until neither is left.
+  void Settle();
 
   uint64_t seed_;
   Time now_{0};
   EventQueue events_;
   std::deque<std::function<void()>> immediate_;
   bool draining_ = false;
+  int in_event_ = 0;
   std::map<std::string, RandomStream, std::less<>> rngs_;
   Trace trace_;
   Network network_;
   std::vector<std::unique_ptr<Host>> hosts_;
   std::map<std::string, const Host*> names_;
+  // Declared last: destroyed first, so unwinding threads still find the
+  // hosts and sockets they reference.
+  Scheduler scheduler_{*this};
+  std::vector<std::string> deadlock_;
 };
 
 }  // namespace simsock::sim

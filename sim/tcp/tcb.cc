@@ -75,6 +75,13 @@ void CheckOrDie(bool ok, const char* what) {
 // A duration doubled, but never past cap.
 Duration Doubled(Duration d, Duration cap) { return std::min(d * 2, cap); }
 
+// base << n, capped (no shift overflow for large n).
+Duration Backoff(Duration base, int n, Duration cap) {
+  Duration d = base;
+  for (int i = 0; i < n && d < cap; ++i) d *= 2;
+  return std::min(d, cap);
+}
+
 }  // namespace
 
 bool ResetFor(const Segment& seg, Segment* reply) {
@@ -175,8 +182,8 @@ void Tcb::OnSegment(const Segment& seg, Time now) {
     SendSyn(/*with_ack=*/true);
     rtt_timing_ = false;
     if (passive_) {
-      rtx_at_ = now + std::min(config_.rto_initial * (1 << synack_timeouts_),
-                               config_.rto_max);
+      rtx_at_ =
+          now + Backoff(config_.rto_initial, synack_timeouts_, config_.rto_max);
     }
     return;
   }
@@ -394,9 +401,9 @@ bool Tcb::ProcessAck(const Segment& seg, Time now) {
 
   probes_out_ = 0;  // tcp_ack: the peer is alive
   const bool prior_in_flight = snd_max_ != snd_una_;
-  const uint32_t seg_wnd =
-      seg.Has(kSyn) ? seg.window
-                    : static_cast<uint32_t>(seg.window) << snd_wscale_;
+  const uint32_t seg_wnd = seg.Has(kSyn) ? seg.window
+                                         : static_cast<uint32_t>(seg.window)
+                                               << snd_wscale_;
   bool partial_ack = false;
 
   if (seg.ack > snd_una_) {
@@ -430,9 +437,8 @@ bool Tcb::ProcessAck(const Segment& seg, Time now) {
     // restart it.
     rtx_at_ = snd_max_ == snd_una_ ? kNever : now + rto_;
     if (state_ == TcpState::kSynReceived) EnterEstablished(now);
-  } else if (seg.ack == snd_una_ && seg.payload.empty() &&
-             !seg.Has(kSyn) && !seg.Has(kFin) && seg_wnd == snd_wnd_ &&
-             prior_in_flight) {
+  } else if (seg.ack == snd_una_ && seg.payload.empty() && !seg.Has(kSyn) &&
+             !seg.Has(kFin) && seg_wnd == snd_wnd_ && prior_in_flight) {
     // RFC 5681 §2 duplicate ACK; the third one triggers fast retransmit of
     // the head segment (only once per window, RFC 6582).
     if (++dupacks_ == 3 && !in_recovery_) {
@@ -637,10 +643,10 @@ size_t Tcb::Recv(uint8_t* out, size_t len, bool peek, Time /*now*/) {
   rcv_queue_.Consume(n);
   // Receiver SWS avoidance (RFC 1122 §4.2.3.3, tcp_cleanup_rbuf): announce
   // the freed space only once it is worth a segment.
-  const bool can_receive = (state_ == TcpState::kEstablished ||
-                            state_ == TcpState::kFinWait1 ||
-                            state_ == TcpState::kFinWait2) &&
-                           !fin_received_;
+  const bool can_receive =
+      (state_ == TcpState::kEstablished || state_ == TcpState::kFinWait1 ||
+       state_ == TcpState::kFinWait2) &&
+      !fin_received_;
   if (can_receive) {
     const uint64_t field =
         std::min<uint64_t>(FreeSpace() >> rcv_wscale_, kMaxWindowField);
@@ -740,7 +746,8 @@ uint32_t Tcb::rcv_wnd() const {
   return left > 0 ? static_cast<uint32_t>(left) : 0;
 }
 
-// --- Timers --------------------------------------------------------------------
+// --- Timers
+// --------------------------------------------------------------------
 
 Time Tcb::PollAt() const {
   return std::min({rtx_at_, probe_at_, keepalive_at_, close_at_});
@@ -784,8 +791,8 @@ void Tcb::RetransmitTimer(Time now) {
     SendSyn(/*with_ack=*/true);
     rtt_timing_ = false;
     ++synack_timeouts_;
-    rtx_at_ = now + std::min(config_.rto_initial * (1 << synack_timeouts_),
-                             config_.rto_max);
+    rtx_at_ =
+        now + Backoff(config_.rto_initial, synack_timeouts_, config_.rto_max);
     return;
   }
 
@@ -865,8 +872,8 @@ bool Tcb::RetransmitsTimedOut(int boundary, Time now) const {
   if (retransmits_ == 0 || !retrans_stamp_valid_) return false;
   Duration timeout = config_.user_timeout;
   if (timeout == Duration::zero()) {
-    timeout = ModelTimeout(
-        boundary, syn_acked_ ? kLinuxRtoMin : config_.rto_initial);
+    timeout =
+        ModelTimeout(boundary, syn_acked_ ? kLinuxRtoMin : config_.rto_initial);
   }
   return now - retrans_stamp_ >= timeout;
 }
@@ -874,6 +881,7 @@ bool Tcb::RetransmitsTimedOut(int boundary, Time now) const {
 // tcp_model_timeout: retries2 = 15 with a 200 ms base gives
 // (2^10 - 1) * 0.2 s + 6 * 120 s = 924.6 s.
 Duration Tcb::ModelTimeout(int boundary, Duration rto_base) const {
+  if (rto_base <= Duration::zero()) return Duration::zero();
   int thresh = 0;  // ilog2(rto_max / rto_base)
   for (int64_t ratio = config_.rto_max / rto_base; ratio > 1; ratio >>= 1) {
     ++thresh;
@@ -904,11 +912,8 @@ int Tcb::OrphanRetries(bool alive) const {
 
 // tcp_probe0_when: max(RTO, rto_min) doubled per unanswered probe, capped.
 Duration Tcb::ProbeWhen() const {
-  Duration when = std::max(rto_, config_.rto_min);
-  for (int i = 0; i < probe_backoff_ && when < config_.rto_max; ++i) {
-    when *= 2;
-  }
-  return std::min(when, config_.rto_max);
+  return Backoff(std::max(rto_, config_.rto_min), probe_backoff_,
+                 config_.rto_max);
 }
 
 // tcp_probe_timer + tcp_send_probe0.
@@ -933,11 +938,9 @@ void Tcb::ProbeTimer(Time now) {
   }
   int max_probes = config_.retries2;
   if (orphan_) {
-    Duration backed_off = rto_;
-    for (int i = 0; i < probe_backoff_ && backed_off < config_.rto_max; ++i) {
-      backed_off *= 2;
-    }
-    const bool alive = backed_off < config_.rto_max;
+    // inet_csk_rto_backoff(icsk, TCP_RTO_MAX) < TCP_RTO_MAX.
+    const bool alive =
+        Backoff(rto_, probe_backoff_, config_.rto_max) < config_.rto_max;
     max_probes = OrphanRetries(alive);
     if (!alive && probe_backoff_ >= max_probes) {
       GiveUp(now);
@@ -1009,7 +1012,8 @@ void Tcb::GiveUp(Time /*now*/) {
   EnterClosed();
 }
 
-// --- Output --------------------------------------------------------------------
+// --- Output
+// --------------------------------------------------------------------
 
 std::vector<Segment> Tcb::TakeOutput() {
   std::vector<Segment> out;
@@ -1035,8 +1039,8 @@ void Tcb::SendAck() { Emit(MakeSegment(kAck, AcceptableSeq())); }
 // Our SYN, or SYN-ACK (first transmission or retransmission).
 void Tcb::SendSyn(bool with_ack) {
   // The window of a SYN is never scaled (RFC 7323 §2.2).
-  syn_window_ = static_cast<uint16_t>(
-      std::min<uint64_t>(FreeSpace(), kMaxWindowField));
+  syn_window_ =
+      static_cast<uint16_t>(std::min<uint64_t>(FreeSpace(), kMaxWindowField));
   if (with_ack) {
     const SeqNum edge = rcv_nxt_ + syn_window_;
     if (edge > rcv_adv_) rcv_adv_ = edge;
@@ -1168,7 +1172,8 @@ uint16_t Tcb::WindowField() {
   const uint64_t unit = uint64_t{1} << rcv_wscale_;
   const int32_t left = rcv_adv_ - rcv_nxt_;
   const uint64_t cur = left > 0 ? static_cast<uint64_t>(left) : 0;
-  uint64_t field = std::max(FreeSpace() >> rcv_wscale_, (cur + unit - 1) >> rcv_wscale_);
+  uint64_t field =
+      std::max(FreeSpace() >> rcv_wscale_, (cur + unit - 1) >> rcv_wscale_);
   field = std::min<uint64_t>(field, kMaxWindowField);
   const SeqNum edge = rcv_nxt_ + static_cast<uint32_t>(field << rcv_wscale_);
   if (edge > rcv_adv_) rcv_adv_ = edge;
@@ -1203,7 +1208,8 @@ size_t Tcb::UnsentBytes() const {
 
 bool Tcb::HasUnsent() const { return UnsentBytes() > 0; }
 
-// --- State changes -------------------------------------------------------------
+// --- State changes
+// -------------------------------------------------------------
 
 void Tcb::EnterEstablished(Time now) {
   state_ = TcpState::kEstablished;

@@ -1,0 +1,187 @@
+#include "fiber/fiber.h"
+
+#include <boost/context/fiber.hpp>
+#include <boost/context/stack_context.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SIMSOCK_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define SIMSOCK_ASAN 1
+#endif
+
+#ifdef SIMSOCK_ASAN
+extern "C" {
+void __sanitizer_start_switch_fiber(void** fake_stack_save, const void* bottom,
+                                    size_t size);
+void __sanitizer_finish_switch_fiber(void* fake_stack_save,
+                                     const void** bottom_old,
+                                     size_t* size_old);
+}
+#endif
+
+namespace simsock::fiber {
+namespace ctx = boost::context;
+
+namespace {
+
+// A free list of same-sized stacks per OS thread. Stacks are malloc'd (no
+// guard page); the pool keeps at most kMaxPooled of each size.
+class StackPool {
+ public:
+  static constexpr size_t kMaxPooled = 1024;
+
+  ~StackPool() {
+    for (auto& s : free_) std::free(static_cast<char*>(s.sp) - s.size);
+  }
+
+  ctx::stack_context Allocate(size_t size) {
+    for (size_t i = free_.size(); i-- > 0;) {
+      if (free_[i].size == size) {
+        ctx::stack_context sc = free_[i];
+        free_[i] = free_.back();
+        free_.pop_back();
+        return sc;
+      }
+    }
+    void* base = std::malloc(size);
+    if (base == nullptr) {
+      std::fprintf(stderr, "fiber: out of memory for a %zu-byte stack\n", size);
+      std::abort();
+    }
+    ctx::stack_context sc;
+    sc.size = size;
+    sc.sp = static_cast<char*>(base) + size;  // stacks grow down
+    return sc;
+  }
+
+  void Release(ctx::stack_context sc) {
+    if (free_.size() < kMaxPooled) {
+      free_.push_back(sc);
+    } else {
+      std::free(static_cast<char*>(sc.sp) - sc.size);
+    }
+  }
+
+  static StackPool& ForThisThread() {
+    thread_local StackPool pool;
+    return pool;
+  }
+
+ private:
+  std::vector<ctx::stack_context> free_;
+};
+
+}  // namespace
+
+struct Fiber::Impl {
+  std::function<void()> fn;
+  size_t stack_size;
+  ctx::fiber self;    // the fiber's own context while it is not running
+  ctx::fiber caller;  // whoever resumed it, while it runs
+  bool started = false;
+  bool done = false;
+  bool is_running = false;
+  Fiber* outer = nullptr;  // the fiber that resumed this one, if any
+  // ASan bookkeeping.
+  void* fake_stack = nullptr;
+  const void* stack_bottom = nullptr;  // this fiber's stack
+  const void* caller_bottom = nullptr;  // the resumer's stack
+  size_t caller_size = 0;
+};
+
+namespace {
+
+// The StackAllocator concept Boost.Context expects; records the stack's
+// bounds for ASan's switch annotations.
+struct PooledStack {
+  size_t size;
+  Fiber::Impl* impl;
+  ctx::stack_context allocate() {
+    ctx::stack_context sc = StackPool::ForThisThread().Allocate(size);
+    impl->stack_bottom = static_cast<char*>(sc.sp) - sc.size;
+    return sc;
+  }
+  void deallocate(ctx::stack_context& sc) noexcept {
+    StackPool::ForThisThread().Release(sc);
+  }
+};
+
+thread_local Fiber* current_fiber = nullptr;
+
+}  // namespace
+
+
+
+Fiber::Fiber(std::function<void()> fn, size_t stack_size)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->fn = std::move(fn);
+  impl_->stack_size = stack_size;
+  Impl* impl = impl_.get();
+  impl_->self = ctx::fiber(
+      std::allocator_arg, PooledStack{stack_size, impl},
+      [impl](ctx::fiber&& caller) {
+        impl->caller = std::move(caller);
+#ifdef SIMSOCK_ASAN
+        __sanitizer_finish_switch_fiber(nullptr, &impl->caller_bottom,
+                                        &impl->caller_size);
+#endif
+        impl->fn();
+        impl->done = true;
+#ifdef SIMSOCK_ASAN
+        // Leaving for good: no fake stack to keep.
+        __sanitizer_start_switch_fiber(nullptr, impl->caller_bottom,
+                                       impl->caller_size);
+#endif
+        return std::move(impl->caller);
+      });
+}
+
+Fiber::~Fiber() = default;
+
+void Fiber::Resume() {
+  Impl* impl = impl_.get();
+  if (impl->done || impl->is_running) {
+    std::fprintf(stderr, "fiber: Resume of a %s fiber\n",
+                 impl->done ? "finished" : "running");
+    std::abort();
+  }
+  impl->outer = current_fiber;
+  current_fiber = this;
+  impl->is_running = true;
+#ifdef SIMSOCK_ASAN
+  void* fake = nullptr;
+  __sanitizer_start_switch_fiber(&fake, impl->stack_bottom, impl->stack_size);
+#endif
+  impl->self = std::move(impl->self).resume();
+#ifdef SIMSOCK_ASAN
+  __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
+#endif
+  impl->is_running = false;
+  current_fiber = impl->outer;
+}
+
+void Fiber::Suspend() {
+  Impl* impl = impl_.get();
+#ifdef SIMSOCK_ASAN
+  __sanitizer_start_switch_fiber(&impl->fake_stack, impl->caller_bottom,
+                                 impl->caller_size);
+#endif
+  impl->caller = std::move(impl->caller).resume();
+#ifdef SIMSOCK_ASAN
+  __sanitizer_finish_switch_fiber(impl->fake_stack, &impl->caller_bottom,
+                                  &impl->caller_size);
+#endif
+}
+
+bool Fiber::finished() const { return impl_->done; }
+bool Fiber::running() const { return impl_->is_running; }
+Fiber* Fiber::Current() { return current_fiber; }
+
+}  // namespace simsock::fiber
