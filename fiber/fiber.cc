@@ -88,6 +88,7 @@ struct Fiber::Impl {
   bool started = false;
   bool done = false;
   bool is_running = false;
+  bool kill_requested = false;
   Fiber* outer = nullptr;  // the fiber that resumed this one, if any
   // ASan bookkeeping.
   void* fake_stack = nullptr;
@@ -115,6 +116,10 @@ struct PooledStack {
 
 thread_local Fiber* current_fiber = nullptr;
 
+// Thrown from Suspend() into a fiber whose owner destroys it. Not derived
+// from std::exception, so ordinary handlers do not catch it.
+struct Killed {};
+
 }  // namespace
 
 
@@ -132,7 +137,14 @@ Fiber::Fiber(std::function<void()> fn, size_t stack_size)
         __sanitizer_finish_switch_fiber(nullptr, &impl->caller_bottom,
                                         &impl->caller_size);
 #endif
-        impl->fn();
+        if (!impl->kill_requested) {
+          try {
+            impl->fn();
+          } catch (const Killed&) {
+            // The owner is destroying an unfinished fiber: its stack has
+            // been unwound up to here.
+          }
+        }
         impl->done = true;
 #ifdef SIMSOCK_ASAN
         // Leaving for good: no fake stack to keep.
@@ -143,7 +155,18 @@ Fiber::Fiber(std::function<void()> fn, size_t stack_size)
       });
 }
 
-Fiber::~Fiber() = default;
+Fiber::~Fiber() {
+  // Unwind an unfinished fiber with our own exception (rather than Boost's
+  // forced unwind from its destructor) so that every switch is annotated
+  // for ASan and the objects on its stack are destroyed.
+  if (impl_ == nullptr || impl_->done) return;
+  impl_->kill_requested = true;
+  for (int tries = 0; tries < 16 && !impl_->done; ++tries) Resume();
+  if (!impl_->done) {
+    std::fprintf(stderr, "fiber: a fiber swallowed its kill request\n");
+    std::abort();
+  }
+}
 
 void Fiber::Resume() {
   Impl* impl = impl_.get();
@@ -178,6 +201,7 @@ void Fiber::Suspend() {
   __sanitizer_finish_switch_fiber(impl->fake_stack, &impl->caller_bottom,
                                   &impl->caller_size);
 #endif
+  if (impl->kill_requested) throw Killed{};
 }
 
 bool Fiber::finished() const { return impl_->done; }

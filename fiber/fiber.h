@@ -26,8 +26,9 @@ class Fiber {
 
   explicit Fiber(std::function<void()> fn,
                  size_t stack_size = kDefaultStackSize);
-  // Destroying a fiber that has started but not finished unwinds nothing:
-  // its stack is simply reclaimed. Owners finish their fibers first.
+  // Destroying an unfinished fiber unwinds its stack: Suspend() throws an
+  // internal exception inside it that ends its function (code that parks
+  // must not swallow unknown exceptions with catch (...)).
   ~Fiber();
   Fiber(const Fiber&) = delete;
   Fiber& operator=(const Fiber&) = delete;

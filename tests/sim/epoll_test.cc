@@ -84,8 +84,11 @@ TEST_F(EpollTest, DataIsReturnedAndErrIsAlwaysWatched) {
   ASSERT_EQ(p_.write(c, "x", 1), 1);  // ICMP port unreachable comes back
   epoll_event out[2];
   ASSERT_EQ(p_.epoll_wait(ep_, out, 2, 0), 1);
-  EXPECT_EQ(out[0].events, static_cast<uint32_t>(EPOLLERR));
-  EXPECT_EQ(out[0].data.u64, 5u);
+  // epoll_event is packed: copy the fields out before comparing.
+  uint32_t events = out[0].events;
+  uint64_t data = out[0].data.u64;
+  EXPECT_EQ(events, static_cast<uint32_t>(EPOLLERR));
+  EXPECT_EQ(data, 5u);
 }
 
 TEST_F(EpollTest, CtlErrors) {
