@@ -444,7 +444,7 @@ bool Tcb::ProcessAck(const Segment& seg, Time now) {
     if (++dupacks_ == 3 && !in_recovery_) {
       in_recovery_ = true;
       recover_ = snd_max_;
-      TransmitAt(snd_una_, snd_mss_, /*allow_fin=*/true, now);
+      TransmitAt(snd_una_, EffectiveMss(), /*allow_fin=*/true, now);
     }
   }
 
@@ -459,7 +459,7 @@ bool Tcb::ProcessAck(const Segment& seg, Time now) {
   }
 
   // NewReno partial ACK: the next hole is lost too; resend it now.
-  if (partial_ack) TransmitAt(snd_una_, snd_mss_, /*allow_fin=*/true, now);
+  if (partial_ack) TransmitAt(snd_una_, EffectiveMss(), /*allow_fin=*/true, now);
 
   // tcp_ack_probe: with nothing in flight and data waiting on the window,
   // either the window now takes the next segment (stop probing) or the
@@ -467,7 +467,7 @@ bool Tcb::ProcessAck(const Segment& seg, Time now) {
   if (!prior_in_flight && CanSendData() && HasUnsent()) {
     const int64_t usable = static_cast<int64_t>(snd_wnd_);
     const int64_t need =
-        static_cast<int64_t>(std::min<size_t>(UnsentBytes(), snd_mss_));
+        static_cast<int64_t>(std::min<size_t>(UnsentBytes(), EffectiveMss()));
     if (need <= usable) {
       probe_at_ = kNever;
       probe_backoff_ = 0;
@@ -953,7 +953,7 @@ void Tcb::ProbeTimer(Time now) {
   }
   // tcp_write_wakeup: if the window has any room, the probe is real data.
   if (snd_wnd_ > 0) {
-    TransmitAt(snd_nxt_, std::min<size_t>(snd_wnd_, snd_mss_),
+    TransmitAt(snd_nxt_, std::min<size_t>(snd_wnd_, EffectiveMss()),
                /*allow_fin=*/true, now);
     probes_out_ = 0;
     probe_backoff_ = 0;
@@ -1079,7 +1079,7 @@ bool Tcb::SendOneSegment(Time now) {
   const bool fin_due =
       fin_queued_ && snd_nxt_ <= snd_una_ + static_cast<uint32_t>(queued);
   if (unsent == 0 && !fin_due) return false;
-  const size_t len = std::min<size_t>(unsent, snd_mss_);
+  const size_t len = std::min<size_t>(unsent, EffectiveMss());
   if (len > 0) {
     // tcp_snd_wnd_test: the segment must fit the window whole.
     const int64_t usable =
@@ -1088,7 +1088,7 @@ bool Tcb::SendOneSegment(Time now) {
     // Nagle (RFC 1122 §4.2.3.4): hold a sub-MSS segment while earlier data
     // is unacknowledged. Closing turns Nagle off (tcp_send_fin pushes with
     // TCP_NAGLE_OFF).
-    if (len < snd_mss_ && !config_.nodelay && !fin_queued_ &&
+    if (len < EffectiveMss() && !config_.nodelay && !fin_queued_ &&
         snd_nxt_ != snd_una_) {
       return false;
     }
@@ -1135,7 +1135,7 @@ void Tcb::TransmitAt(SeqNum seq, size_t max_len, bool allow_fin, Time now) {
 // RTO: resend the head segment (tcp_retransmit_skb) and go back to it.
 void Tcb::RetransmitHead(Time now) {
   snd_nxt_ = snd_una_;
-  size_t len = snd_mss_;
+  size_t len = EffectiveMss();
   // The head goes even into a closed window; into an open one, only what
   // fits.
   if (snd_wnd_ > 0) len = std::min<size_t>(len, snd_wnd_);
@@ -1183,6 +1183,17 @@ uint16_t Tcb::WindowField() {
 uint64_t Tcb::FreeSpace() const {
   const uint64_t used = rcv_queue_.size() + ooo_bytes_;
   return config_.rcv_buf > used ? config_.rcv_buf - used : 0;
+}
+
+// tcp_bound_to_half_wnd (via tcp_sync_mss): against a peer whose largest
+// window is small, segments are cut to half that window (at least 68 bytes
+// less headers), so that data flows instead of waiting for a window of a
+// whole MSS. This is why Linux reports TCP_MAXSEG 32741 on loopback.
+uint16_t Tcb::EffectiveMss() const {
+  uint32_t cutoff = max_snd_wnd_ > kDefaultMss ? max_snd_wnd_ / 2 : max_snd_wnd_;
+  if (cutoff != 0 && snd_mss_ > cutoff)
+    return static_cast<uint16_t>(std::max<uint32_t>(cutoff, 48));
+  return snd_mss_;
 }
 
 bool Tcb::CanSendData() const {

@@ -159,8 +159,9 @@ class Tcb {
   size_t RecvAvailable() const { return rcv_queue_.size(); }
   size_t SendQueued() const { return snd_queue_.size(); }
   size_t SendSpace() const;
-  // Effective send MSS: min(peer's MSS option or 536, our MSS).
-  uint16_t send_mss() const { return snd_mss_; }
+  // Effective send MSS: min(peer's MSS option or 536, our MSS), bounded
+  // to half the peer's largest window (tcp_bound_to_half_wnd).
+  uint16_t send_mss() const { return EffectiveMss(); }
   const TcbConfig& config() const { return config_; }
 
   SeqNum iss() const { return iss_; }
@@ -175,6 +176,7 @@ class Tcb {
   size_t OutOfOrderBytes() const { return ooo_bytes_; }
 
  private:
+  uint16_t EffectiveMss() const;
   // Implementation-defined; see tcb.cc.
   TcbConfig config_;
   TcpState state_ = TcpState::kClosed;

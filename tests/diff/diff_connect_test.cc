@@ -1,0 +1,199 @@
+// Differential scenarios: nonblocking connect() — refusal and the
+// ECONNREFUSED / ECONNABORTED sequences, EALREADY in SYN_SENT, the
+// EINPROGRESS / 0 / EISCONN success sequence, self-connect, AF_UNSPEC and
+// argument errors. LINUX-SEMANTICS.md §2.5.
+#include "tests/diff/harness.h"
+#include "tests/diff/scenario_util.h"
+
+namespace simsock::diff {
+namespace {
+
+DIFF_SCENARIO(Connect_RefusedNoListenerThenSoErrorThenEconnaborted) {
+  uint16_t port = s.Port("server");
+  int c = s.Tcp();
+  s.Connect(c, Lo(port));
+  s.Settle();
+  Mask(s, c);
+  s.GetPeerName(c);
+  s.GetInt(c, SOL_SOCKET, SO_ERROR);  // ECONNREFUSED, clears
+  s.GetInt(c, SOL_SOCKET, SO_ERROR);
+  Mask(s, c);
+  s.Connect(c, Lo(port));  // ECONNABORTED (error was already read)
+  s.Connect(c, Lo(port));  // a new attempt
+  s.Settle();
+  s.GetInt(c, SOL_SOCKET, SO_ERROR);
+}
+
+DIFF_SCENARIO(Connect_RefusedBoundNotListeningThenConnectReportsIt) {
+  uint16_t port = s.Port("server");
+  int holder = s.Tcp();
+  s.Bind(holder, Lo(port));
+  int c = s.Tcp();
+  s.Connect(c, Lo(port));
+  s.Settle();
+  s.Connect(c, Lo(port));  // ECONNREFUSED, SO_ERROR cleared
+  s.GetInt(c, SOL_SOCKET, SO_ERROR);
+  s.Connect(c, Lo(port));  // a new attempt
+  s.Settle();
+  s.Listen(holder, 4);
+  s.Connect(c, Lo(port));  // ECONNREFUSED for the second attempt
+  s.Connect(c, Lo(port));
+  s.Settle();
+  s.Connect(c, Lo(port));  // 0: the third attempt reached the listener
+  s.Accept(holder);
+}
+
+DIFF_SCENARIO(Connect_RefusedThenReadGivesErrorOnceThenEof) {
+  uint16_t port = s.Port("server");
+  int c = s.Tcp();
+  s.Connect(c, Lo(port));
+  s.Settle();
+  s.Read(c, 8);   // ECONNREFUSED
+  s.Read(c, 8);   // 0
+  s.Write(c, "x");  // EPIPE
+  s.GetInt(c, SOL_SOCKET, SO_ERROR);
+}
+
+DIFF_SCENARIO(Connect_RefusedThenWriteGivesErrorOnceThenEpipe) {
+  uint16_t port = s.Port("server");
+  int c = s.Tcp();
+  s.Connect(c, Lo(port));
+  s.Settle();
+  s.Write(c, "x");  // ECONNREFUSED
+  s.Write(c, "x");  // EPIPE
+  s.Read(c, 8);     // 0
+}
+
+DIFF_SCENARIO(Connect_PortZeroIsRefused) {
+  int c = s.Tcp();
+  s.Connect(c, Lo(0));
+  s.Settle();
+  s.GetInt(c, SOL_SOCKET, SO_ERROR);
+}
+
+DIFF_SCENARIO(Connect_EalreadyAndEagainWhileSynSent) {
+  uint16_t port = s.Port("server");
+  uint16_t other = s.Port("other");
+  int l = s.Tcp();
+  s.Bind(l, Lo(port));
+  s.Listen(l, 0);
+  int filler = s.Tcp();
+  s.Connect(filler, Lo(port));
+  s.Settle();
+  int c = s.Tcp();
+  s.Connect(c, Lo(port));
+  s.Settle();
+  s.NameLocalPort(c, "client");
+  s.Connect(c, Lo(port));
+  s.Connect(c, Lo(other));  // EALREADY even to another destination
+  s.GetSockName(c);
+  s.GetPeerName(c);
+  s.Read(c, 8);
+  s.Write(c, "x");
+  s.GetInt(c, SOL_SOCKET, SO_ERROR);
+  Mask(s, c);
+}
+
+DIFF_SCENARIO(Connect_SuccessIsEinprogressThenZeroThenEisconn) {
+  uint16_t port = s.Port("server");
+  int l = s.Tcp();
+  s.Bind(l, Lo(port));
+  s.Listen(l, 4);
+  int c = s.Tcp();
+  s.Connect(c, Lo(port));
+  s.Settle();
+  s.NameLocalPort(c, "client");
+  Mask(s, c);
+  s.GetInt(c, SOL_SOCKET, SO_ERROR);
+  s.GetPeerName(c);
+  s.GetSockName(c);
+  s.Connect(c, Lo(port));
+  s.Connect(c, Lo(port));
+  s.Connect(c, Lo(port));
+  int a = s.Accept(l);
+  s.GetSockName(a);
+  s.GetPeerName(a);
+  s.Connect(a, Lo(port));
+}
+
+DIFF_SCENARIO(Connect_OnListenerIsEisconn) {
+  uint16_t port = s.Port("server");
+  int l = s.Tcp();
+  s.Bind(l, Lo(port));
+  s.Listen(l, 4);
+  s.Connect(l, Lo(port));
+  s.Accept(l);
+}
+
+DIFF_SCENARIO(Connect_ToSelfEstablishesAndLoopsData) {
+  uint16_t port = s.Port("self");
+  int c = s.Tcp();
+  s.Bind(c, Lo(port));
+  s.Connect(c, Lo(port));
+  s.Settle();
+  Mask(s, c);
+  s.GetInt(c, SOL_SOCKET, SO_ERROR);
+  s.Connect(c, Lo(port));
+  s.GetPeerName(c);
+  s.Write(c, "ping");
+  s.Settle();
+  s.Read(c, 16);
+}
+
+DIFF_SCENARIO(Connect_AfUnspecDisconnectsAndAllowsReconnect) {
+  Conn c = Establish(s);
+  s.ConnectUnspec(c.client);
+  s.Settle();
+  s.GetPeerName(c.client);
+  s.GetSockName(c.client);
+  Mask(s, c.client);
+  s.Read(c.server, 8);  // the server saw an RST
+  s.Read(c.server, 8);
+  s.Read(c.client, 8);
+  s.Connect(c.client, Lo(c.port));
+  s.Settle();
+  s.Connect(c.client, Lo(c.port));
+  s.Accept(c.listener);
+}
+
+DIFF_SCENARIO(Connect_ArgumentErrors) {
+  uint16_t port = s.Port("server");
+  int l = s.Tcp();
+  s.Bind(l, Any(port));
+  s.Listen(l, 4);
+  int c = s.Tcp();
+  s.Connect(c, Lo(port), 15);
+  s.Connect(c, Lo(port), 0);
+  s.Connect(c, Ep{"127.0.0.1", port, AF_INET6});
+  s.Raw("connect(" + s.Fd(c) + ", NULL, 16)",
+        s.sys().connect(c, nullptr, 16));
+  s.Connect(c, Ep{"0.0.0.0", port});  // reaches the local listener
+  s.Settle();
+  s.Connect(c, Ep{"0.0.0.0", port});
+  s.GetPeerName(c);
+  s.Accept(l);
+}
+
+DIFF_SCENARIO(Connect_ShutdownWrInSynSentAbortsAttempt) {
+  uint16_t port = s.Port("server");
+  int l = s.Tcp();
+  s.Bind(l, Lo(port));
+  s.Listen(l, 0);
+  int filler = s.Tcp();
+  s.Connect(filler, Lo(port));
+  s.Settle();
+  int c = s.Tcp();
+  s.Connect(c, Lo(port));
+  s.Settle();
+  s.Shutdown(c, SHUT_WR);
+  s.Settle();
+  Mask(s, c);
+  s.GetInt(c, SOL_SOCKET, SO_ERROR);
+  s.Accept(l);  // the filler
+  s.Connect(c, Lo(port));  // a new attempt
+  s.Settle();
+  s.Connect(c, Lo(port));
+}
+
+}  // namespace
+}  // namespace simsock::diff

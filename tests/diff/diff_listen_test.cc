@@ -1,0 +1,251 @@
+// Differential scenarios: listen() errors and re-listen, the accept queue
+// (backlog N holds N+1, silent SYN drop, completion on the next SYN
+// retransmission, TCP_SYNCNT give-up), and what queued connections see when
+// the listener goes away. LINUX-SEMANTICS.md §2.3, §2.4, §3.
+#include <string>
+#include <vector>
+
+#include "tests/diff/harness.h"
+#include "tests/diff/scenario_util.h"
+
+namespace simsock::diff {
+namespace {
+
+DIFF_SCENARIO(Listen_UdpIsEopnotsupp) {
+  int u = s.Udp();
+  s.Listen(u, 4);
+  s.Bind(u, Lo(s.Port("server")));
+  s.Listen(u, 4);
+  s.Accept(u);
+}
+
+DIFF_SCENARIO(Listen_ConnectedOrAcceptedSocketIsEinval) {
+  Conn c = Establish(s);
+  s.Listen(c.client, 4);
+  s.Listen(c.server, 4);
+  s.Accept(c.client);  // not a listener
+  int fresh = s.Tcp();
+  s.Accept(fresh);
+}
+
+DIFF_SCENARIO(Listen_UnboundAutobindsAndAcceptsConnections) {
+  int l = s.Tcp();
+  s.Listen(l, 4);
+  uint16_t port = s.NameLocalPort(l, "server");
+  s.GetInt(l, SOL_SOCKET, SO_ACCEPTCONN);
+  int c = s.Tcp();
+  s.Connect(c, Lo(port));
+  s.Settle();
+  s.NameLocalPort(c, "client");
+  s.Accept(l);
+  s.Accept(l);
+}
+
+// listen(fd, n) with n+2 nonblocking clients: n+1 complete the handshake
+// (OUT on the client, accepted in arrival order), the last stays in
+// SYN_SENT (no events) until an accept makes room and its SYN is
+// retransmitted one second later.
+void BacklogScenario(Script& s, int n) {
+  uint16_t port = s.Port("server");
+  int l = s.Tcp();
+  s.Bind(l, Lo(port));
+  s.Listen(l, n);
+  int ep = s.EpollCreate();
+  std::vector<int> clients;
+  for (int i = 0; i < n + 2; ++i) {
+    int c = s.Tcp();
+    s.Connect(c, Lo(port));
+    s.NameLocalPort(c, "client" + std::to_string(i));
+    s.EpollCtl(ep, EPOLL_CTL_ADD, c, kInOutRdhup);
+    clients.push_back(c);
+    s.Settle();
+  }
+  s.EpollWait(ep);
+  Mask(s, l);
+  int pending = clients.back();
+  s.Connect(pending, Lo(port));  // EALREADY
+  s.Read(pending, 8);            // EAGAIN
+  s.GetPeerName(pending);        // ENOTCONN
+  for (int i = 0; i < n + 2; ++i) s.Accept(l);  // n+1 in order, then EAGAIN
+  s.Advance(milliseconds(1500));
+  s.EpollWait(ep);
+  s.Connect(pending, Lo(port));  // 0: now connected
+  s.Accept(l);
+  s.Accept(l);
+}
+
+DIFF_SCENARIO(Backlog_Listen0HoldsOneConnection) { BacklogScenario(s, 0); }
+DIFF_SCENARIO(Backlog_Listen1HoldsTwoConnections) { BacklogScenario(s, 1); }
+DIFF_SCENARIO(Backlog_Listen2HoldsThreeConnections) { BacklogScenario(s, 2); }
+DIFF_SCENARIO(Backlog_Listen5HoldsSixConnections) { BacklogScenario(s, 5); }
+
+DIFF_SCENARIO(Listen_AgainOnListenerChangesBacklog) {
+  uint16_t port = s.Port("server");
+  int l = s.Tcp();
+  s.Bind(l, Lo(port));
+  s.Listen(l, 0);
+  int ep = s.EpollCreate();
+  for (int i = 0; i < 3; ++i) {
+    int c = s.Tcp();
+    s.Connect(c, Lo(port));
+    s.NameLocalPort(c, "client" + std::to_string(i));
+    s.EpollCtl(ep, EPOLL_CTL_ADD, c, kInOutRdhup);
+    s.Settle();
+  }
+  s.EpollWait(ep);  // only client0
+  s.Listen(l, 2);   // room for two more, no accept
+  s.Advance(milliseconds(1500));
+  s.EpollWait(ep);  // all three
+  // client1 and client2 retransmit at about the same time; their order in
+  // the queue is not deterministic on Linux, so no peer addresses here.
+  s.AcceptLen(l, Script::kNoAddr, SOCK_NONBLOCK);
+  s.AcceptLen(l, Script::kNoAddr, SOCK_NONBLOCK);
+  s.AcceptLen(l, Script::kNoAddr, SOCK_NONBLOCK);
+  s.AcceptLen(l, Script::kNoAddr, SOCK_NONBLOCK);
+}
+
+DIFF_SCENARIO(Backlog_SyncntOneTimesOutAgainstFullQueue) {
+  uint16_t port = s.Port("server");
+  int l = s.Tcp();
+  s.Bind(l, Lo(port));
+  s.Listen(l, 0);
+  int c0 = s.Tcp();
+  s.Connect(c0, Lo(port));
+  s.Settle();
+  int c1 = s.Tcp();
+  s.SetInt(c1, IPPROTO_TCP, TCP_SYNCNT, 1);
+  s.GetInt(c1, IPPROTO_TCP, TCP_SYNCNT);
+  s.Connect(c1, Lo(port));
+  s.Settle();
+  Mask(s, c1);
+  s.Advance(milliseconds(2000));
+  Mask(s, c1);
+  s.GetInt(c1, SOL_SOCKET, SO_ERROR);
+  s.Advance(milliseconds(2000));  // gives up at about 3.07 s
+  Mask(s, c1);
+  s.GetInt(c1, SOL_SOCKET, SO_ERROR);
+  s.GetInt(c1, SOL_SOCKET, SO_ERROR);
+  Mask(s, c1);
+  s.Read(c1, 8);
+  s.Write(c1, "x");
+}
+
+DIFF_SCENARIO(Backlog_ListenerCloseResetsUnacceptedConnections) {
+  uint16_t port = s.Port("server");
+  int l = s.Tcp();
+  s.Bind(l, Lo(port));
+  s.Listen(l, 4);
+  int c1 = s.Tcp();
+  s.Connect(c1, Lo(port));
+  int c2 = s.Tcp();
+  s.Connect(c2, Lo(port));
+  s.Settle();
+  s.Write(c2, "queued");
+  s.Settle();
+  s.Close(l);
+  s.Settle();
+  Mask(s, c1);
+  s.Read(c1, 16);  // ECONNRESET
+  s.Read(c1, 16);  // 0
+  s.Write(c1, "x");  // EPIPE
+  Mask(s, c1);
+  s.GetInt(c2, SOL_SOCKET, SO_ERROR);  // ECONNRESET
+  s.GetInt(c2, SOL_SOCKET, SO_ERROR);
+  s.Write(c2, "x");
+  s.GetPeerName(c2);
+}
+
+DIFF_SCENARIO(Backlog_ListenerCloseRefusesClientStillInSynSent) {
+  uint16_t port = s.Port("server");
+  int l = s.Tcp();
+  s.Bind(l, Lo(port));
+  s.Listen(l, 0);
+  int c0 = s.Tcp();
+  s.Connect(c0, Lo(port));
+  s.Settle();
+  int c1 = s.Tcp();
+  s.Connect(c1, Lo(port));
+  s.Settle();
+  Mask(s, c1);
+  s.Close(l);
+  s.Settle();
+  Mask(s, c1);  // still SYN_SENT
+  s.Advance(milliseconds(1500));  // next SYN -> RST
+  Mask(s, c1);
+  s.GetInt(c1, SOL_SOCKET, SO_ERROR);
+  s.Read(c0, 8);
+}
+
+DIFF_SCENARIO(Backlog_DataAndFinBeforeAcceptAreDelivered) {
+  uint16_t port = s.Port("server");
+  int l = s.Tcp();
+  s.Bind(l, Lo(port));
+  s.Listen(l, 4);
+  int c = s.Tcp();
+  s.Connect(c, Lo(port));
+  s.Settle();
+  s.NameLocalPort(c, "client");
+  s.Write(c, "hello");
+  s.Close(c);
+  s.Settle();
+  Mask(s, l);
+  int a = s.Accept(l);
+  Mask(s, a);
+  s.GetPeerName(a);
+  s.Read(a, 64);
+  s.Read(a, 64);
+  s.Write(a, "late");  // succeeds; the closed peer answers with RST
+  s.Settle();
+  s.Write(a, "again");
+  s.Read(a, 64);
+}
+
+DIFF_SCENARIO(Backlog_DataAndRstBeforeAcceptAreDelivered) {
+  uint16_t port = s.Port("server");
+  int l = s.Tcp();
+  s.Bind(l, Lo(port));
+  s.Listen(l, 4);
+  int c = s.Tcp();
+  s.Connect(c, Lo(port));
+  int c2 = s.Tcp();
+  s.Connect(c2, Lo(port));
+  s.Settle();
+  s.Write(c, "hello");
+  s.SetLinger(c, 1, 0);
+  s.Close(c);
+  s.SetLinger(c2, 1, 0);
+  s.Close(c2);
+  s.Settle();
+  Mask(s, l);  // reset entries still count
+  int a = s.Accept(l);
+  Mask(s, a);
+  s.Read(a, 64);  // the data
+  s.Read(a, 64);  // ECONNRESET
+  s.Read(a, 64);  // 0
+  int b = s.Accept(l);
+  s.Read(b, 64);  // ECONNRESET
+  s.Read(b, 64);  // 0
+  s.Accept(l);
+}
+
+DIFF_SCENARIO(Backlog_DataSentBeforeAcceptIsBuffered) {
+  uint16_t port = s.Port("server");
+  int l = s.Tcp();
+  s.Bind(l, Lo(port));
+  s.Listen(l, 4);
+  int c = s.Tcp();
+  s.Connect(c, Lo(port));
+  s.Settle();
+  s.Connect(c, Lo(port));
+  s.Write(c, "early ");
+  s.Write(c, "bird");
+  s.Settle();
+  int a = s.Accept(l);
+  s.Read(a, 64);
+  s.Write(a, "ack");
+  s.Settle();
+  s.Read(c, 64);
+}
+
+}  // namespace
+}  // namespace simsock::diff
