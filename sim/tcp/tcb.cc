@@ -819,7 +819,7 @@ void Tcb::RetransmitTimer(Time now) {
 
   if (snd_max_ == snd_una_) return;  // nothing in flight
   if (WriteTimeout(now)) {
-    GiveUp(now);
+    GiveUp(now, /*send_reset=*/false);
     return;
   }
   ++retransmits_;
@@ -933,7 +933,7 @@ void Tcb::ProbeTimer(Time now) {
     probes_start_valid_ = true;
     probes_start_ = now;
   } else if (ut > Duration::zero() && now - probes_start_ >= ut) {
-    GiveUp(now);
+    GiveUp(now, /*send_reset=*/false);
     return;
   }
   int max_probes = config_.retries2;
@@ -943,12 +943,12 @@ void Tcb::ProbeTimer(Time now) {
         Backoff(rto_, probe_backoff_, config_.rto_max) < config_.rto_max;
     max_probes = OrphanRetries(alive);
     if (!alive && probe_backoff_ >= max_probes) {
-      GiveUp(now);
+      GiveUp(now, /*send_reset=*/false);
       return;
     }
   }
   if (probes_out_ >= max_probes) {
-    GiveUp(now);
+    GiveUp(now, /*send_reset=*/false);
     return;
   }
   // tcp_write_wakeup: if the window has any room, the probe is real data.
@@ -996,7 +996,7 @@ void Tcb::KeepaliveTimer(Time now) {
   const Duration ut = config_.user_timeout;
   if ((ut > Duration::zero() && elapsed >= ut && probes_out_ > 0) ||
       (ut == Duration::zero() && probes_out_ >= config_.keepalive_count)) {
-    GiveUp(now);
+    GiveUp(now, /*send_reset=*/true);
     return;
   }
   Emit(MakeSegment(kAck, snd_una_ - 1));  // same probe as tcp_xmit_probe_skb
@@ -1004,8 +1004,11 @@ void Tcb::KeepaliveTimer(Time now) {
   keepalive_at_ = now + config_.keepalive_interval;
 }
 
-void Tcb::GiveUp(Time /*now*/) {
-  if (IsSynchronized(state_) && state_ != TcpState::kTimeWait) {
+// tcp_write_err / tcp_done: the connection dies with ETIMEDOUT. Only the
+// keepalive timer tells the peer (tcp_keepalive_timer sends a RST before
+// tcp_write_err); retransmission and probe give-ups send nothing.
+void Tcb::GiveUp(Time /*now*/, bool send_reset) {
+  if (send_reset && IsSynchronized(state_) && state_ != TcpState::kTimeWait) {
     SendActiveReset();
   }
   error_ = ETIMEDOUT;

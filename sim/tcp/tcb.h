@@ -139,7 +139,7 @@ class Tcb {
   // When OnTimer must next run; kNever if no timer is armed.
   Time PollAt() const;
   // Runs every timer due at `now`: retransmission (with give-up ->
-  // ETIMEDOUT, RST for a synchronized state, CLOSED), zero-window probe,
+  // ETIMEDOUT, CLOSED, nothing sent, as tcp_write_err), zero-window probe,
   // keepalive (give-up -> RST, ETIMEDOUT), TIME_WAIT expiry, orphan
   // FIN_WAIT2 expiry, SYN / SYN-ACK retransmission.
   void OnTimer(Time now);
@@ -296,7 +296,7 @@ class Tcb {
   Duration ClampRtoToUserTimeout(Time now) const;
   Duration ProbeWhen() const;
   int OrphanRetries(bool alive) const;
-  void GiveUp(Time now);
+  void GiveUp(Time now, bool send_reset);
 
   // State changes.
   void EnterEstablished(Time now);

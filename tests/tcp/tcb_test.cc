@@ -1250,23 +1250,27 @@ TEST(Established, DupAckWithWindowChange_NotCounted) {
   EXPECT_NO_OUT(t);
 }
 
-TEST(Established, Retries2Is3_TimedOutAt6_2sWithRst) {
+TEST(Established, Retries2Is3_TimedOutAt6_2sSilently) {
   // LINUX-SEMANTICS §6: with retries2 = 3 the 3 s budget counts from the
-  // first retransmission and is checked when the RTO fires.
+  // first retransmission and is checked when the RTO fires. Giving up sends
+  // nothing (tcp_write_err); only keepalive tells the peer with a RST.
   TcbConfig c = Cfg();
   c.retries2 = 3;
   Tcb t = Established(c);
   SendStr(t, "data", Ms(0));
   t.TakeOutput();
-  std::vector<Timed> out = RunTimers(t, Sec(100));
-  ASSERT_EQ(out.size(), 5u);
-  EXPECT_EQ(TimesOf(out), (std::vector<Time>{Ms(200), Ms(600), Ms(1400),
-                                             Ms(3000), Ms(6200)}));
+  std::vector<Timed> out = RunTimers(t, Ms(6199));
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(TimesOf(out),
+            (std::vector<Time>{Ms(200), Ms(600), Ms(1400), Ms(3000)}));
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(Describe(out[i].seg),
               Describe(Out(kPsh | kAck, L, R, 4096, "data")));
   }
-  EXPECT_EQ(Describe(out[4].seg), Describe(Out(kRst | kAck, L + 4, R, 4096)));
+  EXPECT_EQ(t.state(), TcpState::kEstablished);
+  EXPECT_EQ(t.PollAt(), Ms(6200));
+  t.OnTimer(Ms(6200));
+  EXPECT_NO_OUT(t);
   EXPECT_EQ(t.state(), TcpState::kClosed);
   EXPECT_EQ(t.error(), ETIMEDOUT);
 }
@@ -1285,7 +1289,8 @@ TEST(Established, Retries2Is15_Budget924_6sGiveUpAt1044_6s) {
   EXPECT_EQ(t.state(), TcpState::kEstablished);
   EXPECT_EQ(t.PollAt(), Ms(1044600));
   t.OnTimer(Ms(1044600));
-  EXPECT_OUT(t, Out(kRst | kAck, L + 4, R, 4096));
+  EXPECT_NO_OUT(t);  // tcp_write_err: no RST
+  EXPECT_EQ(t.state(), TcpState::kClosed);
   EXPECT_EQ(t.error(), ETIMEDOUT);
 }
 
@@ -1305,9 +1310,11 @@ TEST(Established, UserTimeout_TimedOut) {
   t.TakeOutput();
   std::vector<Timed> out = RunTimers(t, Sec(100));
   // Retransmissions at 0.2, 0.6, 1.4, 3.0; the next RTO is clamped to the
-  // 3.2 s left, and at 6.2 s the 6 s since 0.2 s have passed.
-  EXPECT_EQ(TimesOf(out), (std::vector<Time>{Ms(200), Ms(600), Ms(1400),
-                                             Ms(3000), Ms(6200)}));
+  // 3.2 s left, and at 6.2 s the 6 s since 0.2 s have passed: the
+  // connection dies silently.
+  EXPECT_EQ(TimesOf(out),
+            (std::vector<Time>{Ms(200), Ms(600), Ms(1400), Ms(3000)}));
+  EXPECT_EQ(t.state(), TcpState::kClosed);
   EXPECT_EQ(t.error(), ETIMEDOUT);
 }
 
@@ -1371,8 +1378,8 @@ TEST(Established, ZeroWindowProbesUnanswered_GiveUpAfterRetries2) {
   Tcb t = ZeroWindow();
   SendStr(t, "hello", Ms(0));
   std::vector<Timed> out = RunTimers(t, Sec(100000));
-  ASSERT_EQ(out.size(), 16u);  // 15 probes, then RST
-  EXPECT_EQ(Describe(out.back().seg), Describe(Out(kRst | kAck, L, R, 4096)));
+  ASSERT_EQ(out.size(), 15u);  // 15 probes, then a silent give-up
+  EXPECT_EQ(Describe(out.back().seg), Describe(Out(kAck, L - 1, R, 4096)));
   EXPECT_EQ(t.state(), TcpState::kClosed);
   EXPECT_EQ(t.error(), ETIMEDOUT);
 }
@@ -1601,18 +1608,17 @@ TEST(FinWait1, RstExact_ConnReset) {
   EXPECT_EQ(t.error(), ECONNRESET);
 }
 
-TEST(FinWait1, Orphan_GivesUpAfterOrphanRetriesWithRst) {
+TEST(FinWait1, Orphan_GivesUpAfterOrphanRetriesSilently) {
   // orphan_retries 8: tcp_model_timeout(8, 200 ms) = 511 * 0.2 s = 102.2 s
   // from the first retransmission at 0.2 s; checked at 102.2 s (102.0 s
   // elapsed: one more) and at 204.6 s (give up).
   Tcb t = FinWait1();
   t.SetOrphan(Ms(0));
   std::vector<Timed> out = RunTimers(t, Sec(1000));
-  ASSERT_EQ(out.size(), 10u);
+  ASSERT_EQ(out.size(), 9u);
   EXPECT_EQ(out[8].at, Ms(102200));
-  EXPECT_EQ(out[9].at, Ms(204600));
-  EXPECT_EQ(Describe(out[9].seg), Describe(Out(kRst | kAck, L + 1, R, 4096)));
-  EXPECT_EQ(t.state(), TcpState::kClosed);
+  EXPECT_EQ(t.state(), TcpState::kClosed);  // gave up at 204.6 s, silently
+  EXPECT_EQ(t.error(), ETIMEDOUT);
 }
 
 TEST(FinWait1, OrphanReceivingData_Rst) {
