@@ -738,6 +738,18 @@ void TcpSocket::OnKeepAliveChanged() {
   }
 }
 
+// Options that the control block copied at creation and that Linux lets
+// change on a live connection.
+void TcpSocket::PushTimingOptions() {
+  if (!tcb_) return;
+  tcp::TcbConfig c = MakeConfig(peer_.ip);
+  tcb_->SetKeepAliveTiming(c.keepalive_idle, c.keepalive_interval,
+                           c.keepalive_count, Now());
+  tcb_->SetUserTimeout(c.user_timeout);
+  tcb_->SetFinTimeout(c.fin_timeout);
+  AfterTcb();
+}
+
 void TcpSocket::OnBufferSizeChanged() {
   if (tcb_) {
     tcb_->SetSendBuffer(static_cast<uint32_t>(opts_.sndbuf));
@@ -830,15 +842,17 @@ int TcpSocket::SetProtoOpt(int level, int name, const void* val,
     case TCP_KEEPIDLE:
       if (v < 1 || v > 32767) return -EINVAL;
       keepidle_ = v;
-      OnKeepAliveChanged();
+      PushTimingOptions();
       return 0;
     case TCP_KEEPINTVL:
       if (v < 1 || v > 32767) return -EINVAL;
       keepintvl_ = v;
+      PushTimingOptions();
       return 0;
     case TCP_KEEPCNT:
       if (v < 1 || v > 127) return -EINVAL;
       keepcnt_ = v;
+      PushTimingOptions();
       return 0;
     case TCP_SYNCNT:
       if (v < 1 || v > 255) return -EINVAL;
@@ -846,10 +860,12 @@ int TcpSocket::SetProtoOpt(int level, int name, const void* val,
       return 0;
     case TCP_LINGER2:
       linger2_ = v < 0 ? -1 : v;
+      PushTimingOptions();
       return 0;
     case TCP_USER_TIMEOUT:
       if (v < 0) return -EINVAL;
       user_timeout_ms_ = v;
+      PushTimingOptions();
       return 0;
     default:
       return -ENOPROTOOPT;

@@ -79,6 +79,7 @@ class TcpSocket final : public Socket {
                   socklen_t len) override;
   void OnKeepAliveChanged() override;
   void OnBufferSizeChanged() override;
+  void PushTimingOptions();
 
  private:
   // __inet_stream_connect's socket->state.

@@ -727,6 +727,21 @@ void Tcb::SetKeepAlive(bool on, Time now) {
   }
 }
 
+// TCP_KEEPIDLE and friends after the block exists (keepalive_time_when /
+// tcp_sock_set_keepidle_locked): the timer is re-armed relative to the last
+// segment received.
+void Tcb::SetKeepAliveTiming(Duration idle, Duration interval, int count,
+                             Time now) {
+  config_.keepalive_idle = idle;
+  config_.keepalive_interval = interval;
+  config_.keepalive_count = count;
+  if (config_.keepalive && IsSynchronized(state_) &&
+      state_ != TcpState::kTimeWait && probes_out_ == 0) {
+    const Duration elapsed = now - last_rcv_;
+    keepalive_at_ = now + (idle > elapsed ? idle - elapsed : Duration::zero());
+  }
+}
+
 void Tcb::SetReceiveBuffer(uint32_t bytes) { config_.rcv_buf = bytes; }
 
 size_t Tcb::SendSpace() const {

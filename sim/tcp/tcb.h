@@ -131,6 +131,13 @@ class Tcb {
   void SetOrphan(Time now);
   void SetNoDelay(bool on, Time now);
   void SetKeepAlive(bool on, Time now);
+  // Options changed after the block was made: TCP_KEEPIDLE / KEEPINTVL /
+  // KEEPCNT, TCP_USER_TIMEOUT (checked at the next timer), TCP_LINGER2
+  // (applies from the next entry into orphaned FIN_WAIT2).
+  void SetKeepAliveTiming(Duration idle, Duration interval, int count,
+                          Time now);
+  void SetUserTimeout(Duration timeout) { config_.user_timeout = timeout; }
+  void SetFinTimeout(Duration timeout) { config_.fin_timeout = timeout; }
   // Changes the buffer capacities (SO_SNDBUF / SO_RCVBUF, autotuning).
   void SetSendBuffer(uint32_t bytes) { config_.snd_buf = bytes; }
   void SetReceiveBuffer(uint32_t bytes);
