@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Source rules that a compiler does not check (STYLE.md, DESIGN.md):
+# - no wall clocks or unseeded randomness in sim/ or net/ (LinuxSyscalls is
+#   the one exception: it is the real kernel);
+# - net/ includes nothing from sim/; sim/ includes only net/sys/ from net/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fail=0
+
+bad=$(grep -rnE 'random_device|[^_a-zA-Z]s?rand\(|_clock::now\(|gettimeofday|time\(nullptr\)|time\(NULL\)' \
+        sim net --include='*.h' --include='*.cc' \
+      | grep -v '^net/sys/linux_syscalls\.cc:' || true)
+if [ -n "$bad" ]; then
+  echo "check_sources: wall clock or unseeded randomness in sim/ or net/:"
+  echo "$bad"
+  fail=1
+fi
+
+bad=$(grep -rnE '#include "sim/' net --include='*.h' --include='*.cc' || true)
+if [ -n "$bad" ]; then
+  echo "check_sources: net/ must not include sim/:"
+  echo "$bad"
+  fail=1
+fi
+
+bad=$(grep -rnE '#include "net/' sim --include='*.h' --include='*.cc' \
+      | grep -v '#include "net/sys/' || true)
+if [ -n "$bad" ]; then
+  echo "check_sources: sim/ may include only net/sys/ from net/:"
+  echo "$bad"
+  fail=1
+fi
+
+if [ "$fail" -eq 0 ]; then echo "check_sources: ok"; fi
+exit "$fail"
