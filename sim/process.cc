@@ -137,6 +137,28 @@ class WaiterGuard {
   uint64_t id_;
 };
 
+// A syscall's own reference to the file it works on (fdget): while a call
+// is in progress, close() of the fd by another thread does not make it the
+// last close; the call's end does. So a read blocked in one thread is not
+// woken by close() in another, as on Linux (LINUX-SEMANTICS.md §2.6).
+class CallRef {
+ public:
+  explicit CallRef(std::shared_ptr<File> file) : file_(std::move(file)) {
+    file_->AddFdRef();
+  }
+  ~CallRef() {
+    if (file_->DropFdRef()) {
+      file_->RunReleaseHooks();
+      file_->OnLastClose();
+    }
+  }
+  CallRef(const CallRef&) = delete;
+  CallRef& operator=(const CallRef&) = delete;
+
+ private:
+  std::shared_ptr<File> file_;
+};
+
 }  // namespace
 
 bool Process::WaitOn(File& file, Time deadline, const char* call) {
@@ -212,6 +234,7 @@ int Process::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return Done(e, "accept4", args);
   if (!fds_.HasRoom()) return Done(-EMFILE, "accept4", args);
+  CallRef call_ref(s);
   std::shared_ptr<Socket> child;
   int r = s->Accept(&child);
   if (r == -EAGAIN && !s->nonblocking()) {
@@ -241,6 +264,7 @@ int Process::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
   auto args = [&] { return I(fd) + ", " + DescribeAddr(addr, addrlen) + ", " + I(addrlen); };
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return Done(e, "connect", args);
+  CallRef call_ref(s);
   sockaddr_storage ss;
   if (int e = CopyAddrIn(addr, addrlen, &ss)) return Done(e, "connect", args);
   int r = s->Connect(ss, addrlen);
@@ -262,6 +286,7 @@ ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
                         sockaddr* addr, socklen_t* addrlen, bool is_read) {
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return e;
+  CallRef call_ref(s);
   if (is_read && len == 0) return 0;  // sock_read_iter: nothing to read
   if (buf == nullptr && len > 0 &&
       !(s->type() == SOCK_STREAM && (flags & MSG_TRUNC)))
@@ -334,6 +359,7 @@ ssize_t Process::DoSend(int fd, const void* buf, size_t len, int flags,
                         const sockaddr* addr, socklen_t addrlen) {
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return e;
+  CallRef call_ref(s);
   if (buf == nullptr && len > 0) return -EFAULT;
   sockaddr_storage ss;
   const sockaddr_storage* to = nullptr;
@@ -486,6 +512,7 @@ int Process::epoll_wait(int epfd, epoll_event* events, int maxevents,
   std::shared_ptr<File> f = fds_.GetShared(epfd);
   if (!f) return Done(-EBADF, "epoll_wait", args);
   if (f->kind() != File::Kind::kEpoll) return Done(-EINVAL, "epoll_wait", args);
+  CallRef call_ref(f);
   auto* ep = static_cast<Epoll*>(f.get());
   world_.DrainImmediate();
   if (timeout_ms != 0) {

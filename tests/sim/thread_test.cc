@@ -172,3 +172,62 @@ TEST(SimThread, RandomPolicyReproducesPerSeedAndVariesAcrossSeeds) {
 
 }  // namespace
 }  // namespace simsock::sim
+
+namespace simsock::sim {
+namespace {
+
+// LINUX-SEMANTICS.md §2.6 / §2.4 (P30): close() in one thread does not wake
+// a read or accept blocked in another; shutdown(SHUT_RD) does.
+TEST(SimThread, CloseFromAnotherThreadDoesNotWakeABlockedRead) {
+  World w(1);
+  Process& p = w.AddHost("h", "10.0.0.1").SpawnProcess();
+  int l = p.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  Bind(p, l, "127.0.0.1", 80);
+  p.listen(l, 4);
+  int c = p.socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_EQ(Connect(p, c, "127.0.0.1", 80), 0);
+  int s = p.accept4(l, nullptr, nullptr, 0);
+  ASSERT_GE(s, 0);
+  long got = 1;
+  Time returned_at{-1};
+  p.Spawn([&] {
+    char buf[8];
+    got = p.read(s, buf, sizeof buf);
+    returned_at = w.Now();
+  });
+  w.RunFor(milliseconds(100));
+  ASSERT_EQ(p.close(s), 0);  // another thread closes the fd
+  w.RunFor(milliseconds(100));
+  EXPECT_EQ(returned_at, Time(-1));  // still blocked
+  ASSERT_EQ(p.write(c, "late", 4), 4);
+  w.RunFor(milliseconds(1));
+  EXPECT_EQ(got, 4);
+  EXPECT_EQ(returned_at, Time(milliseconds(200)));
+  // The read's end was the last close: the client sees the FIN.
+  char buf[8];
+  EXPECT_EQ(p.read(c, buf, sizeof buf), 0);
+}
+
+TEST(SimThread, ShutdownReadFromAnotherThreadWakesABlockedRead) {
+  World w(1);
+  Process& p = w.AddHost("h", "10.0.0.1").SpawnProcess();
+  int l = p.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  Bind(p, l, "127.0.0.1", 80);
+  p.listen(l, 4);
+  int c = p.socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_EQ(Connect(p, c, "127.0.0.1", 80), 0);
+  int s = p.accept4(l, nullptr, nullptr, 0);
+  long got = 1;
+  p.Spawn([&] {
+    char buf[8];
+    got = p.read(s, buf, sizeof buf);
+  });
+  w.RunFor(milliseconds(100));
+  EXPECT_EQ(got, 1);
+  ASSERT_EQ(p.shutdown(s, SHUT_RD), 0);
+  w.RunFor(milliseconds(1));
+  EXPECT_EQ(got, 0);
+}
+
+}  // namespace
+}  // namespace simsock::sim
