@@ -52,15 +52,16 @@ const std::vector<Socket*>* PortTable::Holders(uint16_t port) const {
 size_t PortTable::size() const { return ports_.size(); }
 
 uint16_t PortTable::PickForBind(const Socket& s, uint32_t ip, int lo, int hi,
-                                RandomStream& rng) const {
+                                RandomStream& rng, bool odd_first) const {
   int n = hi - lo + 1;
   if (n <= 0) return 0;
   int offset = static_cast<int>(rng.Below(static_cast<uint64_t>(n)));
-  // Odd ports first (inet_csk_find_open_port), then even.
-  for (int parity : {1, 0}) {
+  // Odd ports first (inet_csk_find_open_port), then even; or one pass of
+  // either parity.
+  for (int parity : odd_first ? std::vector<int>{1, 0} : std::vector<int>{-1}) {
     for (int i = 0; i < n; ++i) {
       int port = lo + (offset + i) % n;
-      if (port % 2 != parity) continue;
+      if (parity >= 0 && port % 2 != parity) continue;
       if (CanBind(s, ip, static_cast<uint16_t>(port)))
         return static_cast<uint16_t>(port);
     }

@@ -34,9 +34,10 @@ class PortTable {
   void Remove(Socket& s, uint16_t port);
 
   // A free port for bind(0) / listen autobind, or 0 when the range is
-  // exhausted.
+  // exhausted. TCP prefers odd ports; UDP (odd_first = false) takes the
+  // first free port from a random start, of either parity.
   uint16_t PickForBind(const Socket& s, uint32_t ip, int lo, int hi,
-                       RandomStream& rng) const;
+                       RandomStream& rng, bool odd_first = true) const;
   // A port for connect() autobind: `usable(port)` says whether the 4-tuple
   // would be unique. Returns 0 when none is left (EADDRNOTAVAIL).
   uint16_t PickForConnect(int lo, int hi, RandomStream& rng,

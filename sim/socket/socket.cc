@@ -24,6 +24,22 @@ Socket::Socket(Host& host, int type) : host_(host), type_(type) {
 
 Socket::~Socket() = default;
 
+int Socket::CheckBindAddress(const sockaddr_storage& addr, socklen_t len,
+                             Endpoint* ep) const {
+  if (len < sizeof(sockaddr_in)) return -EINVAL;
+  sockaddr_in sin;
+  std::memcpy(&sin, &addr, sizeof sin);
+  if (sin.sin_family != AF_INET &&
+      (sin.sin_family != AF_UNSPEC || sin.sin_addr.s_addr != htonl(INADDR_ANY)))
+    return -EAFNOSUPPORT;
+  *ep = FromSockAddr(sin);
+  bool multicast = (ep->ip >> 28) == 0xE;
+  if (ep->ip != 0 && !host_.IsLocalAddress(ep->ip) && !multicast &&
+      ep->ip != 0xFFFFFFFFu)
+    return -EADDRNOTAVAIL;
+  return 0;
+}
+
 int Socket::TakeError() {
   int e = error_;
   error_ = 0;

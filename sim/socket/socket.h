@@ -99,6 +99,14 @@ class Socket : public File {
   // Linux's SO_ACCEPTCONN.
   virtual bool AcceptConn() const { return IsListening(); }
 
+  // inet_bind's checks of the address, shared by TCP and UDP: length,
+  // family (AF_UNSPEC only with INADDR_ANY), and that the address is local
+  // (multicast and broadcast pass, a quirk of
+  // inet_addr_valid_or_nonlocal). The simulator runs every process as
+  // root, so ports below 1024 are allowed.
+  int CheckBindAddress(const sockaddr_storage& addr, socklen_t len,
+                       Endpoint* ep) const;
+
   // Writes an int option value, truncated to *len (sock_getsockopt).
   static int PutInt(int v, void* val, socklen_t* len);
   static int PutBytes(const void* v, socklen_t size, void* val,

@@ -89,21 +89,8 @@ void TcpSocket::ReleasePort() {
 
 // inet_bind / __inet_bind.
 int TcpSocket::Bind(const sockaddr_storage& addr, socklen_t len) {
-  if (len < sizeof(sockaddr_in)) return -EINVAL;
-  sockaddr_in sin;
-  std::memcpy(&sin, &addr, sizeof sin);
-  if (sin.sin_family != AF_INET) {
-    // AF_UNSPEC is accepted for INADDR_ANY only, for compatibility.
-    if (sin.sin_family != AF_UNSPEC || sin.sin_addr.s_addr != htonl(INADDR_ANY))
-      return -EAFNOSUPPORT;
-  }
-  Endpoint ep = FromSockAddr(sin);
-  // Multicast and broadcast addresses are accepted by TCP bind (a quirk of
-  // inet_addr_valid_or_nonlocal: they are not "unicast local" but pass).
-  bool multicast = (ep.ip >> 28) == 0xE;
-  if (ep.ip != 0 && !host_.IsLocalAddress(ep.ip) && !multicast &&
-      ep.ip != 0xFFFFFFFFu)
-    return -EADDRNOTAVAIL;
+  Endpoint ep;
+  if (int e = CheckBindAddress(addr, len, &ep)) return e;
   // The simulator runs every process as root: CAP_NET_BIND_SERVICE holds.
   if (held_port_ != 0 || FdState() != TcpState::kClosed || listening_)
     return -EINVAL;

@@ -30,37 +30,20 @@ void UdpSocket::OnLastClose() {
 int UdpSocket::AutoBind() {
   if (held_port_ != 0) return 0;
   const HostSettings& s = host_.settings();
-  // udp_lib_get_port draws from the whole range, either parity: start at a
-  // random port and take the first free one.
-  int n = s.port_range_hi - s.port_range_lo + 1;
-  int offset =
-      static_cast<int>(host_.world().Rng("port.ephemeral").Below(n));
-  for (int i = 0; i < n; ++i) {
-    auto port = static_cast<uint16_t>(s.port_range_lo + (offset + i) % n);
-    if (host_.udp_ports().CanBind(*this, local_.ip, port)) {
-      local_.port = port;
-      host_.udp_ports().Add(*this, port);
-      held_port_ = port;
-      return 0;
-    }
-  }
-  return -EAGAIN;
+  uint16_t port = host_.udp_ports().PickForBind(
+      *this, local_.ip, s.port_range_lo, s.port_range_hi,
+      host_.world().Rng("port.ephemeral"), /*odd_first=*/false);
+  if (port == 0) return -EAGAIN;
+  local_.port = port;
+  host_.udp_ports().Add(*this, port);
+  held_port_ = port;
+  return 0;
 }
 
 // inet_bind for a datagram socket.
 int UdpSocket::Bind(const sockaddr_storage& addr, socklen_t len) {
-  if (len < sizeof(sockaddr_in)) return -EINVAL;
-  sockaddr_in sin;
-  std::memcpy(&sin, &addr, sizeof sin);
-  if (sin.sin_family != AF_INET) {
-    if (sin.sin_family != AF_UNSPEC || sin.sin_addr.s_addr != htonl(INADDR_ANY))
-      return -EAFNOSUPPORT;
-  }
-  Endpoint ep = FromSockAddr(sin);
-  bool multicast = (ep.ip >> 28) == 0xE;
-  if (ep.ip != 0 && !host_.IsLocalAddress(ep.ip) && !multicast &&
-      ep.ip != 0xFFFFFFFFu)
-    return -EADDRNOTAVAIL;
+  Endpoint ep;
+  if (int e = CheckBindAddress(addr, len, &ep)) return e;
   if (held_port_ != 0) return -EINVAL;
   local_.ip = ep.ip;
   if (ep.port == 0) {

@@ -17,8 +17,8 @@ namespace simsock::sim {
 
 class UdpSocket final : public Socket {
  public:
-  // Chosen so that five 100-byte datagrams fill the minimum 4608-byte
-  // receive buffer and the sixth is dropped, as observed on Linux 6.18.
+  // Chosen so that five 100-byte datagrams fill a 4608-byte receive buffer
+  // and the sixth is dropped, as observed on Linux 6.18.
   static constexpr size_t kSkbOverhead = 832;
   // Largest IPv4 UDP payload: 65535 - 20 (IP) - 8 (UDP).
   static constexpr size_t kMaxPayload = 65507;

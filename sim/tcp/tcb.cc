@@ -34,9 +34,9 @@
 //   timestamps). Every ACK that advances SND.UNA resets the backoff: RTO =
 //   srtt + max(4 * rttvar, rto_min), or rto_initial with no sample yet.
 //   (Linux, which has timestamps, also gets a fresh RTO on such ACKs.)
-// - Retransmission, zero-window-probe and keepalive give-up all send RST
-//   in a synchronized state (tcb.h). Linux's tcp_write_err sends none for
-//   the first two; only keepalive sends one there.
+// - Retransmission and zero-window-probe give-ups die silently with
+//   ETIMEDOUT (tcp_write_err); keepalive give-up sends a RST first, as
+//   tcp_keepalive_timer does.
 // - The ACK of data the peer never sent is answered with an ACK and the
 //   segment dropped (RFC 9293) in every state; Linux drops it silently in
 //   ESTABLISHED.
