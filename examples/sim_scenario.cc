@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <sys/epoll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -112,9 +113,13 @@ int main(int argc, char** argv) {
 
   std::map<int, std::string> served;  // server-side fd -> what it received
   int accepted = 0;
-  // Bounded: 200 steps of 1 ms of virtual time.
+  // Bounded: at most 200 steps, each to the next event (so every poll
+  // below has something new to see), at most 1 s of virtual time each.
   for (int step = 0; step < 200; ++step) {
-    world.RunFor(std::chrono::milliseconds(1));
+    simsock::sim::Time next = world.NextEventTime();
+    if (next == simsock::sim::kNever) break;
+    world.RunFor(std::min<simsock::sim::Duration>(next - world.Now(),
+                                                  std::chrono::seconds(1)));
     epoll_event evs[16];
     int n = server.epoll_wait(sep, evs, 16, 0);
     for (int k = 0; k < n; ++k) {
