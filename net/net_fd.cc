@@ -1,0 +1,340 @@
+// NetFD: see net_fd.h. Follows internal/poll/fd_unix.go (Read, Write,
+// Accept, ReadFrom, WriteTo) and net/sock_posix.go, fd_unix.go (socket,
+// listenStream, listenDatagram, dial, connect).
+#include "net/net_fd.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <utility>
+
+namespace simsock::net::internal {
+
+NetFD::NetFD(Runtime& rt, int sysfd, int family, int sotype, std::string net)
+    : rt_(&rt),
+      sysfd_(sysfd),
+      family_(family),
+      sotype_(sotype),
+      net_(std::move(net)),
+      pd_(rt, sysfd) {}
+
+NetFD::~NetFD() {
+  // pd_.runtime() is null once the Runtime died and closed the fd itself.
+  if (!closed_ && pd_.runtime() != nullptr) (void)Close();
+}
+
+std::string NetFD::CtrlNetwork() const {
+  if (!net_.empty() && (net_.back() == '4' || net_.back() == '6')) return net_;
+  return net_ + (family_ == AF_INET ? "4" : "6");
+}
+
+Result<void> NetFD::Init() {
+  int r = pd_.Init();
+  if (r < 0) return Error::FromErrno(-r);
+  return {};
+}
+
+Result<void> NetFD::Close() {
+  if (closed_) return Error::ErrClosed();
+  closed_ = true;
+  pd_.Evict();
+  pd_.Close();
+  if (pd_.runtime() == nullptr) return {};  // the Runtime closed it already
+  int r = rt_->sys().close(sysfd_);
+  if (r < 0) return Error::FromErrno(-r);
+  return {};
+}
+
+Error NetFD::WaitError(int code) const {
+  return code == PollDesc::kErrClosing ? Error::ErrClosed()
+                                       : Error::DeadlineExceeded();
+}
+
+Result<size_t> NetFD::Read(void* buf, size_t len) {
+  auto self = shared_from_this();
+  if (closed_) return Error::ErrClosed();
+  if (len == 0) return size_t{0};  // as Go: a zero-byte read returns at once
+  if (int e = pd_.PrepareRead(); e != PollDesc::kOk) return WaitError(e);
+  while (true) {
+    ssize_t n = rt_->sys().read(sysfd_, buf, len);
+    if (n == -EINTR) continue;
+    if (n == -EAGAIN) {
+      if (int e = pd_.WaitRead(); e != PollDesc::kOk) return WaitError(e);
+      continue;
+    }
+    if (n < 0) return Error::FromErrno(static_cast<int>(-n), "read");
+    if (n == 0 && sotype_ == SOCK_STREAM) return kEOF;
+    return static_cast<size_t>(n);
+  }
+}
+
+Result<size_t> NetFD::Write(const void* buf, size_t len) {
+  auto self = shared_from_this();
+  if (closed_) return Error::ErrClosed();
+  if (int e = pd_.PrepareWrite(); e != PollDesc::kOk) return WaitError(e);
+  const char* p = static_cast<const char*>(buf);
+  size_t nn = 0;
+  while (true) {
+    ssize_t n = rt_->sys().write(sysfd_, p + nn, len - nn);
+    if (n == -EINTR) continue;
+    if (n > 0) nn += static_cast<size_t>(n);
+    if (nn == len) return nn;
+    if (n == -EAGAIN) {
+      if (int e = pd_.WaitWrite(); e != PollDesc::kOk) return WaitError(e);
+      continue;
+    }
+    if (n < 0) return Error::FromErrno(static_cast<int>(-n), "write");
+    if (n == 0) return Error::New("unexpected EOF");  // io.ErrUnexpectedEOF
+  }
+}
+
+Result<NetFD::From> NetFD::ReadFrom(void* buf, size_t len) {
+  auto self = shared_from_this();
+  if (closed_) return Error::ErrClosed();
+  if (int e = pd_.PrepareRead(); e != PollDesc::kOk) return WaitError(e);
+  while (true) {
+    From from;
+    socklen_t alen = sizeof(from.addr);
+    ssize_t n = rt_->sys().recvfrom(sysfd_, buf, len, 0,
+                                    reinterpret_cast<sockaddr*>(&from.addr),
+                                    &alen);
+    if (n == -EINTR) continue;
+    if (n == -EAGAIN) {
+      if (int e = pd_.WaitRead(); e != PollDesc::kOk) return WaitError(e);
+      continue;
+    }
+    if (n < 0) return Error::FromErrno(static_cast<int>(-n), "recvfrom");
+    if (n == 0 && sotype_ == SOCK_STREAM) return kEOF;
+    from.n = static_cast<size_t>(n);
+    return from;
+  }
+}
+
+Result<size_t> NetFD::WriteTo(const void* buf, size_t len,
+                              const sockaddr_in& to) {
+  auto self = shared_from_this();
+  if (closed_) return Error::ErrClosed();
+  if (int e = pd_.PrepareWrite(); e != PollDesc::kOk) return WaitError(e);
+  while (true) {
+    ssize_t n = rt_->sys().sendto(sysfd_, buf, len, 0,
+                                  reinterpret_cast<const sockaddr*>(&to),
+                                  sizeof(to));
+    if (n == -EINTR) continue;
+    if (n == -EAGAIN) {
+      if (int e = pd_.WaitWrite(); e != PollDesc::kOk) return WaitError(e);
+      continue;
+    }
+    if (n < 0) return Error::FromErrno(static_cast<int>(-n), "sendto");
+    return len;
+  }
+}
+
+Result<std::shared_ptr<NetFD>> NetFD::Accept() {
+  auto self = shared_from_this();
+  if (closed_) return Error::ErrClosed();
+  if (int e = pd_.PrepareRead(); e != PollDesc::kOk) return WaitError(e);
+  sockaddr_in rsa{};
+  int s;
+  while (true) {
+    socklen_t alen = sizeof(rsa);
+    s = rt_->sys().accept4(sysfd_, reinterpret_cast<sockaddr*>(&rsa), &alen,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (s >= 0) break;
+    if (s == -EINTR || s == -ECONNABORTED) continue;  // as Go: retry
+    if (s == -EAGAIN) {
+      if (int e = pd_.WaitRead(); e != PollDesc::kOk) return WaitError(e);
+      continue;
+    }
+    return Error::FromErrno(-s, "accept4");
+  }
+  auto nfd = std::make_shared<NetFD>(*rt_, s, family_, sotype_, net_);
+  if (auto r = nfd->Init(); !r.ok()) {
+    (void)nfd->Close();
+    return r.error();
+  }
+  nfd->is_connected_ = true;
+  nfd->SetAddr(nfd->LocalSockAddr(), SockAddr(rsa));
+  return nfd;
+}
+
+Result<void> NetFD::Shutdown(int how) {
+  if (closed_) return Error::ErrClosed();
+  int r = rt_->sys().shutdown(sysfd_, how);
+  if (r < 0) return Error::FromErrno(-r, "shutdown");
+  return {};
+}
+
+Result<void> NetFD::Setsockopt(int level, int name, const void* value,
+                               socklen_t len) {
+  if (closed_) return Error::ErrClosed();
+  int r = rt_->sys().setsockopt(sysfd_, level, name, value, len);
+  if (r < 0) return Error::FromErrno(-r, "setsockopt");
+  return {};
+}
+
+Result<void> NetFD::SetsockoptInt(int level, int name, int value) {
+  return Setsockopt(level, name, &value, sizeof(value));
+}
+
+Result<void> NetFD::SetReadDeadline(Time t) {
+  if (closed_) return Error::ErrClosed();
+  pd_.SetReadDeadline(t);
+  return {};
+}
+
+Result<void> NetFD::SetWriteDeadline(Time t) {
+  if (closed_) return Error::ErrClosed();
+  pd_.SetWriteDeadline(t);
+  return {};
+}
+
+Addr NetFD::SockAddr(const sockaddr_in& sa) const {
+  if (sa.sin_family != AF_INET) return Addr();
+  IP ip = IPFromSockaddr(sa);
+  int port = PortFromSockaddr(sa);
+  if (sotype_ == SOCK_STREAM) return TCPAddr{ip, port, ""};
+  return UDPAddr{ip, port, ""};
+}
+
+Addr NetFD::LocalSockAddr() {
+  sockaddr_in sa{};
+  socklen_t len = sizeof(sa);
+  if (rt_->sys().getsockname(sysfd_, reinterpret_cast<sockaddr*>(&sa), &len) <
+      0) {
+    return Addr();
+  }
+  return SockAddr(sa);
+}
+
+Result<void> NetFD::ListenStream(const sockaddr_in& la, const Addr& laddr,
+                                 int backlog, const ControlFn& control) {
+  // setDefaultListenerSockopts: SO_REUSEADDR.
+  if (auto r = SetsockoptInt(SOL_SOCKET, SO_REUSEADDR, 1); !r.ok()) return r;
+  if (control) {
+    if (auto r = control(CtrlNetwork(), laddr.String(), sysfd_); !r.ok()) {
+      return r;
+    }
+  }
+  int r = rt_->sys().bind(sysfd_, reinterpret_cast<const sockaddr*>(&la),
+                          sizeof(la));
+  if (r < 0) return Error::FromErrno(-r, "bind");
+  r = rt_->sys().listen(sysfd_, backlog);
+  if (r < 0) return Error::FromErrno(-r, "listen");
+  if (auto ir = Init(); !ir.ok()) return ir;
+  SetAddr(LocalSockAddr(), Addr());
+  return {};
+}
+
+Result<void> NetFD::ListenDatagram(const sockaddr_in& la, const Addr& laddr,
+                                   const ControlFn& control) {
+  if (control) {
+    if (auto r = control(CtrlNetwork(), laddr.String(), sysfd_); !r.ok()) {
+      return r;
+    }
+  }
+  int r = rt_->sys().bind(sysfd_, reinterpret_cast<const sockaddr*>(&la),
+                          sizeof(la));
+  if (r < 0) return Error::FromErrno(-r, "bind");
+  if (auto ir = Init(); !ir.ok()) return ir;
+  SetAddr(LocalSockAddr(), Addr());
+  return {};
+}
+
+Result<void> NetFD::Dial(const sockaddr_in* la, const Addr* laddr,
+                         const sockaddr_in& ra, const Addr& raddr,
+                         Time deadline, const ControlFn& control) {
+  (void)laddr;
+  if (control) {
+    if (auto r = control(CtrlNetwork(), raddr.String(), sysfd_); !r.ok()) {
+      return r;
+    }
+  }
+  if (la != nullptr) {
+    int r = rt_->sys().bind(sysfd_, reinterpret_cast<const sockaddr*>(la),
+                            sizeof(*la));
+    if (r < 0) return Error::FromErrno(-r, "bind");
+  }
+  if (auto r = Connect(ra, deadline); !r.ok()) return r;
+  is_connected_ = true;
+  sockaddr_in peer{};
+  socklen_t plen = sizeof(peer);
+  Addr remote = raddr;
+  if (rt_->sys().getpeername(sysfd_, reinterpret_cast<sockaddr*>(&peer),
+                             &plen) == 0) {
+    remote = SockAddr(peer);
+  }
+  SetAddr(LocalSockAddr(), remote);
+  return {};
+}
+
+// Go's netFD.connect: a nonblocking connect, then wait for writability and
+// read SO_ERROR (a second connect does not report the result reliably).
+Result<void> NetFD::Connect(const sockaddr_in& ra, Time deadline) {
+  int r = rt_->sys().connect(sysfd_, reinterpret_cast<const sockaddr*>(&ra),
+                             sizeof(ra));
+  switch (-r) {
+    case EINPROGRESS:
+    case EALREADY:
+    case EINTR:
+      break;
+    case 0:
+    case EISCONN:
+      return Init();
+    default:
+      return Error::FromErrno(-r, "connect");
+  }
+  if (auto ir = Init(); !ir.ok()) return ir;
+  if (!deadline.IsZero()) pd_.SetWriteDeadline(deadline);
+  struct ClearDeadline {
+    NetFD* fd;
+    ~ClearDeadline() {
+      if (!fd->closed_) fd->pd_.SetWriteDeadline(Time());
+    }
+  } clear{this};
+  while (true) {
+    if (int e = pd_.WaitWrite(); e != PollDesc::kOk) return WaitError(e);
+    int nerr = 0;
+    socklen_t len = sizeof(nerr);
+    int g = rt_->sys().getsockopt(sysfd_, SOL_SOCKET, SO_ERROR, &nerr, &len);
+    if (g < 0) return Error::FromErrno(-g, "getsockopt");
+    switch (nerr) {
+      case EINPROGRESS:
+      case EALREADY:
+      case EINTR:
+        break;
+      case EISCONN:
+        return {};
+      case 0: {
+        // The poller can wake us spuriously: check we are connected.
+        sockaddr_in peer{};
+        socklen_t plen = sizeof(peer);
+        if (rt_->sys().getpeername(
+                sysfd_, reinterpret_cast<sockaddr*>(&peer), &plen) == 0) {
+          return {};
+        }
+        break;
+      }
+      default:
+        return Error::FromErrno(nerr, "connect");
+    }
+  }
+}
+
+Result<std::shared_ptr<NetFD>> NewSocket(Runtime& rt, const std::string& net,
+                                         int sotype) {
+  int s = rt.sys().socket(AF_INET, sotype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (s < 0) return Error::FromErrno(-s, "socket");
+  if (sotype == SOCK_DGRAM) {
+    int one = 1;
+    int r = rt.sys().setsockopt(s, SOL_SOCKET, SO_BROADCAST, &one,
+                                sizeof(one));
+    if (r < 0) {
+      rt.sys().close(s);
+      return Error::FromErrno(-r, "setsockopt");
+    }
+  }
+  return std::make_shared<NetFD>(rt, s, AF_INET, sotype, net);
+}
+
+}  // namespace simsock::net::internal

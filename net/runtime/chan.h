@@ -1,0 +1,203 @@
+// Chan<T>: Go's channel for the tasks of one Runtime.
+//
+// A Chan is a handle (copy it into the lambdas you pass to Go(), as Go code
+// passes a chan); copies share one channel. Capacity 0 is unbuffered: Send
+// parks until a receiver takes the value. Recv returns {value, ok}; ok is
+// false once the channel is closed and drained (value is T{}). Sending on a
+// closed channel, and closing it twice, are programming errors and abort
+// (Go panics). There is no select; TrySend / TryRecv are `select` with a
+// default case.
+//
+// Semantics follow runtime/chan.go: a sender finding a parked receiver hands
+// the value over directly; a receiver finding a parked sender on a full
+// buffer takes the head and moves the sender's value to the tail; waiters
+// are served FIFO.
+//
+// Threading: the owning Runtime's thread. Blocking calls must come from one
+// of its tasks; non-blocking ones (a Send with buffer room) may come from
+// anywhere on that thread, e.g. before Run().
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "net/runtime/check.h"
+#include "net/runtime/runtime.h"
+
+namespace simsock::net {
+
+template <typename T>
+struct RecvResult {
+  T value{};
+  bool ok = false;
+};
+
+template <typename T>
+class Chan {
+ public:
+  explicit Chan(Runtime& rt, size_t capacity = 0)
+      : s_(std::make_shared<State>(rt, capacity)) {}
+
+  void Send(T value) {
+    State& s = *s_;
+    SIMSOCK_NET_CHECK(!s.closed, "send on closed channel");
+    if (TryHandOff(value)) return;
+    if (s.buf.size() < s.cap) {
+      s.buf.push_back(std::move(value));
+      return;
+    }
+    Waiter w;
+    w.task = s.rt->CurrentTask();
+    SIMSOCK_NET_CHECK(w.task != nullptr,
+                      "blocking channel send outside a task");
+    w.value = &value;
+    Park(s.sendq, w);
+    SIMSOCK_NET_CHECK(!w.closed, "send on closed channel");
+  }
+
+  RecvResult<T> Recv() {
+    State& s = *s_;
+    if (auto r = TryRecvImpl(); r.has_value()) return std::move(*r);
+    if (s.closed) return RecvResult<T>{};
+    Waiter w;
+    w.task = s.rt->CurrentTask();
+    SIMSOCK_NET_CHECK(w.task != nullptr,
+                      "blocking channel receive outside a task");
+    std::optional<T> slot;
+    w.slot = &slot;
+    Park(s.recvq, w);
+    if (!w.ok) return RecvResult<T>{};
+    return RecvResult<T>{std::move(*slot), true};
+  }
+
+  // Sends without blocking; false if it would block. Aborts if closed.
+  bool TrySend(T value) {
+    State& s = *s_;
+    SIMSOCK_NET_CHECK(!s.closed, "send on closed channel");
+    if (TryHandOff(value)) return true;
+    if (s.buf.size() < s.cap) {
+      s.buf.push_back(std::move(value));
+      return true;
+    }
+    return false;
+  }
+
+  // Receives without blocking: nullopt if it would block; {T{}, false} if
+  // closed and drained.
+  std::optional<RecvResult<T>> TryRecv() {
+    if (auto r = TryRecvImpl(); r.has_value()) return r;
+    if (s_->closed) return RecvResult<T>{};
+    return std::nullopt;
+  }
+
+  void Close() {
+    State& s = *s_;
+    SIMSOCK_NET_CHECK(!s.closed, "close of closed channel");
+    s.closed = true;
+    std::deque<Waiter*> receivers;
+    receivers.swap(s.recvq);
+    for (Waiter* w : receivers) {
+      w->linked = false;
+      w->ok = false;
+      s.rt->Ready(w->task);
+    }
+    std::deque<Waiter*> senders;
+    senders.swap(s.sendq);
+    for (Waiter* w : senders) {
+      w->linked = false;
+      w->closed = true;
+      s.rt->Ready(w->task);
+    }
+  }
+
+  size_t Len() const { return s_->buf.size(); }
+  size_t Cap() const { return s_->cap; }
+  bool closed() const { return s_->closed; }
+
+ private:
+  struct Waiter {
+    internal::Task* task = nullptr;
+    T* value = nullptr;                // a sender's value
+    std::optional<T>* slot = nullptr;  // a receiver's destination
+    bool linked = false;
+    bool ok = false;      // a receiver got a value
+    bool closed = false;  // a sender was woken by Close
+  };
+  struct State {
+    State(Runtime& r, size_t c) : rt(&r), cap(c) {}
+    Runtime* rt;
+    size_t cap;
+    std::deque<T> buf;
+    bool closed = false;
+    std::deque<Waiter*> recvq;
+    std::deque<Waiter*> sendq;
+  };
+
+  // Gives value straight to a parked receiver, if there is one.
+  bool TryHandOff(T& value) {
+    State& s = *s_;
+    if (s.recvq.empty()) return false;
+    Waiter* w = s.recvq.front();
+    s.recvq.pop_front();
+    w->linked = false;
+    w->slot->emplace(std::move(value));
+    w->ok = true;
+    s.rt->Ready(w->task);
+    return true;
+  }
+
+  std::optional<RecvResult<T>> TryRecvImpl() {
+    State& s = *s_;
+    if (!s.sendq.empty()) {
+      Waiter* w = s.sendq.front();
+      s.sendq.pop_front();
+      w->linked = false;
+      RecvResult<T> r;
+      r.ok = true;
+      if (s.buf.empty()) {
+        r.value = std::move(*w->value);
+      } else {
+        r.value = std::move(s.buf.front());
+        s.buf.pop_front();
+        s.buf.push_back(std::move(*w->value));
+      }
+      s.rt->Ready(w->task);
+      return r;
+    }
+    if (!s.buf.empty()) {
+      RecvResult<T> r{std::move(s.buf.front()), true};
+      s.buf.pop_front();
+      return r;
+    }
+    return std::nullopt;
+  }
+
+  // Parks the current task on q until a peer (or Close) unlinks w.
+  void Park(std::deque<Waiter*>& q, Waiter& w) {
+    w.linked = true;
+    q.push_back(&w);
+    struct Guard {
+      std::deque<Waiter*>& q;
+      Waiter& w;
+      ~Guard() {
+        if (!w.linked) return;
+        for (auto it = q.begin(); it != q.end(); ++it) {
+          if (*it == &w) {
+            q.erase(it);
+            break;
+          }
+        }
+      }
+    } guard{q, w};
+    // Keep the shared state alive while parked.
+    std::shared_ptr<State> keep = s_;
+    while (w.linked) keep->rt->Park();
+  }
+
+  std::shared_ptr<State> s_;
+};
+
+}  // namespace simsock::net

@@ -1,0 +1,298 @@
+// Runtime: see runtime.h. The scheduler loop, task fibers with ASan
+// annotations on every stack switch, timers and the epoll idle seam.
+#include "net/runtime/runtime.h"
+
+#include <sys/epoll.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <utility>
+#include <vector>
+
+#include "fiber/fiber.h"
+#include "net/runtime/check.h"
+#include "net/runtime/poll_desc.h"
+
+namespace simsock::net {
+namespace internal {
+
+[[noreturn]] void Fatal(const char* what) {
+  std::fprintf(stderr, "simsock net runtime: fatal: %s\n", what);
+  std::fflush(stderr);
+  std::abort();
+}
+
+struct Task {
+  enum class State { kRunnable, kRunning, kParked, kDone };
+  uint64_t id = 0;
+  std::function<void()> fn;
+  std::unique_ptr<fiber::Fiber> fiber;  // made when the task first runs
+  State state = State::kRunnable;
+};
+
+}  // namespace internal
+
+namespace {
+
+using internal::Task;
+
+constexpr int kMaxEvents = 128;
+
+}  // namespace
+
+const char* ToString(RunStatus status) {
+  switch (status) {
+    case RunStatus::kAllDone:
+      return "all tasks done";
+    case RunStatus::kStopped:
+      return "stopped";
+    case RunStatus::kDeadlock:
+      return "deadlock: all tasks are asleep";
+  }
+  return "?";
+}
+
+Runtime::Runtime(sys::Syscalls& sys, RuntimeOptions options)
+    : sys_(sys), options_(options) {}
+
+Runtime::~Runtime() {
+  SIMSOCK_NET_CHECK(!running_, "Runtime destroyed while running");
+  // Unwind every started task: destroying its fiber makes the pending
+  // Suspend() throw inside it, and Park() refuses to park again.
+  cancelling_ = true;
+  runq_.clear();
+  while (!tasks_.empty()) {
+    auto node = tasks_.extract(tasks_.begin());
+    node.mapped()->fiber.reset();
+  }
+  // Close the fds still registered (their owners outlive us).
+  std::map<uint64_t, internal::PollDesc*> pds;
+  pds.swap(pds_);
+  for (auto& [id, pd] : pds) {
+    if (epfd_ >= 0) sys_.epoll_ctl(epfd_, EPOLL_CTL_DEL, pd->fd(), nullptr);
+    sys_.close(pd->fd());
+    pd->Detach();
+  }
+  while (!timers_.empty()) timers_.Pop();
+  if (epfd_ >= 0) sys_.close(epfd_);
+}
+
+void Runtime::Go(std::function<void()> fn) {
+  if (cancelling_) return;  // a task being unwound starts no new work
+  auto task = std::make_unique<Task>();
+  task->id = next_task_id_++;
+  task->fn = std::move(fn);
+  Task* t = task.get();
+  tasks_.emplace(t->id, std::move(task));
+  runq_.push_back(t);
+}
+
+void Runtime::Stop() { stop_ = true; }
+
+Time Runtime::Now() const { return Time::FromNanos(sys_.clock_gettime_ns()); }
+
+RunStatus Runtime::Run() {
+  SIMSOCK_NET_CHECK(current_ == nullptr, "Run() called from a task");
+  SIMSOCK_NET_CHECK(!running_, "Run() called re-entrantly");
+  running_ = true;
+  stop_ = false;
+  RunStatus status = RunStatus::kAllDone;
+  while (true) {
+    if (stop_) {
+      status = RunStatus::kStopped;
+      break;
+    }
+    if (tasks_.empty()) {
+      status = RunStatus::kAllDone;
+      break;
+    }
+    // One round: the tasks runnable now, in FIFO order. Tasks made runnable
+    // during the round run in the next one, after a look at the poller.
+    for (size_t n = runq_.size(); n > 0 && !stop_; --n) {
+      Task* t = runq_.front();
+      runq_.pop_front();
+      SwitchTo(t);
+    }
+    if (stop_ || tasks_.empty()) continue;
+    const bool block = runq_.empty();
+    if (block && timers_.empty() && fd_waiters_ == 0) {
+      status = RunStatus::kDeadlock;
+      break;
+    }
+    PollOnce(block);
+  }
+  running_ = false;
+  return status;
+}
+
+void Runtime::SwitchTo(Task* t) {
+  current_ = t;
+  t->state = Task::State::kRunning;
+  if (t->fiber == nullptr) {
+    t->fiber = std::make_unique<fiber::Fiber>([this, t] { TaskMain(t); },
+                                              options_.stack_size);
+  }
+  t->fiber->Resume();
+  current_ = nullptr;
+  if (t->state == Task::State::kDone) tasks_.erase(t->id);
+}
+
+void Runtime::TaskMain(Task* t) {
+  try {
+    t->fn();
+  } catch (const TaskCancelled&) {
+    // Unwound by ~Runtime.
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "simsock net runtime: task %llu threw: %s\n",
+                 static_cast<unsigned long long>(t->id), e.what());
+    internal::Fatal("uncaught exception in a task");
+  } catch (...) {
+    // The fiber's own unwinding (the Runtime is being destroyed) or our
+    // TaskCancelled: let it end the task.
+    if (cancelling_) throw;
+    internal::Fatal("uncaught exception in a task");
+  }
+  // Destroy the captures (they may close conns) while still on this stack.
+  t->fn = nullptr;
+  t->state = Task::State::kDone;
+}
+
+void Runtime::Park() {
+  Task* t = current_;
+  SIMSOCK_NET_CHECK(t != nullptr, "a blocking operation outside a task");
+  if (cancelling_) {
+    SIMSOCK_NET_CHECK(std::uncaught_exceptions() == 0,
+                      "a task blocked while being unwound by ~Runtime");
+    throw TaskCancelled{};
+  }
+  t->state = Task::State::kParked;
+  SwitchToScheduler(t);
+}
+
+void Runtime::SwitchToScheduler(Task* t) {
+  t->fiber->Suspend();  // throws inside the task if the fiber is destroyed
+  if (cancelling_) throw TaskCancelled{};
+}
+
+void Runtime::Ready(Task* t) {
+  if (t->state != Task::State::kParked) return;
+  t->state = Task::State::kRunnable;
+  runq_.push_back(t);
+}
+
+void Runtime::Yield() {
+  Task* t = current_;
+  SIMSOCK_NET_CHECK(t != nullptr, "Yield() outside a task");
+  SIMSOCK_NET_CHECK(!cancelling_, "Yield() while being unwound by ~Runtime");
+  t->state = Task::State::kRunnable;
+  runq_.push_back(t);
+  SwitchToScheduler(t);
+}
+
+void Runtime::Sleep(Duration d) {
+  SIMSOCK_NET_CHECK(current_ != nullptr, "Sleep() outside a task");
+  if (d.count() <= 0) return;
+  bool fired = false;
+  Task* t = current_;
+  internal::Timer timer;
+  timer.when = Now().Add(d).Nanos();
+  timer.fire = [this, t, &fired] {
+    fired = true;
+    Ready(t);
+  };
+  struct Guard {
+    Runtime& rt;
+    internal::Timer& timer;
+    ~Guard() { rt.StopTimer(&timer); }
+  } guard{*this, timer};
+  StartTimer(&timer);
+  while (!fired) Park();
+}
+
+void Runtime::StartTimer(internal::Timer* t) {
+  timers_.Remove(t);
+  timers_.Push(t);
+}
+
+void Runtime::StopTimer(internal::Timer* t) { timers_.Remove(t); }
+
+void Runtime::FireTimers() {
+  if (timers_.empty()) return;
+  const int64_t now = sys_.clock_gettime_ns();
+  while (!timers_.empty() && timers_.top()->when <= now) {
+    internal::Timer* t = timers_.Pop();
+    t->fire();
+  }
+}
+
+int Runtime::EnsureEpoll() {
+  if (epfd_ >= 0) return 0;
+  int fd = sys_.epoll_create1(EPOLL_CLOEXEC);
+  if (fd < 0) return fd;
+  epfd_ = fd;
+  return 0;
+}
+
+int Runtime::Register(internal::PollDesc* pd) {
+  if (int r = EnsureEpoll(); r < 0) return r;
+  const uint64_t id = next_pd_id_++;
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  ev.data.u64 = id;
+  int r = sys_.epoll_ctl(epfd_, EPOLL_CTL_ADD, pd->fd(), &ev);
+  if (r < 0) return r;
+  pd->set_id(id);
+  pds_[id] = pd;
+  return 0;
+}
+
+void Runtime::Unregister(internal::PollDesc* pd) {
+  auto it = pds_.find(pd->id());
+  if (it == pds_.end()) return;
+  pds_.erase(it);
+  if (epfd_ >= 0) sys_.epoll_ctl(epfd_, EPOLL_CTL_DEL, pd->fd(), nullptr);
+}
+
+void Runtime::PollOnce(bool block) {
+  int timeout_ms = 0;
+  if (block) {
+    if (timers_.empty()) {
+      timeout_ms = -1;
+    } else {
+      const int64_t wait_ns = timers_.top()->when - sys_.clock_gettime_ns();
+      if (wait_ns <= 0) {
+        timeout_ms = 0;
+      } else {
+        // Round up, so the wait never ends before the timer is due.
+        const int64_t ms = (wait_ns + 999'999) / 1'000'000;
+        timeout_ms = ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
+      }
+    }
+  }
+  if (epfd_ < 0 && block && timeout_ms != 0) {
+    // Timers only and no fd yet: the epoll instance is the one idle seam.
+    if (EnsureEpoll() < 0) {
+      if (timeout_ms > 0) {
+        sys_.nanosleep_ns(static_cast<int64_t>(timeout_ms) * 1'000'000);
+      }
+      FireTimers();
+      return;
+    }
+  }
+  if (epfd_ >= 0 && (block || !pds_.empty())) {
+    epoll_event events[kMaxEvents];
+    int n = sys_.epoll_wait(epfd_, events, kMaxEvents, timeout_ms);
+    for (int i = 0; i < n; ++i) {
+      // epoll_event is packed on x86-64: copy the fields out before use.
+      const uint64_t id = events[i].data.u64;
+      const uint32_t mask = events[i].events;
+      auto it = pds_.find(id);
+      if (it != pds_.end()) it->second->OnEvents(mask);
+    }
+  }
+  FireTimers();
+}
+
+}  // namespace simsock::net

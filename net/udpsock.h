@@ -1,0 +1,69 @@
+// UDP: UDPConn, ListenUDP, DialUDP (Go's udpsock.go).
+//
+// Datagram sockets are opened SOCK_NONBLOCK|SOCK_CLOEXEC with SO_BROADCAST
+// (as Go). ReadFrom returns one datagram (truncated to the buffer, as
+// recvfrom) and its sender; a zero-length datagram is a 0-byte read, not
+// EOF. WriteTo on a connected UDPConn fails with "use of WriteTo with
+// pre-connected connection" as in Go. Deadlines as on Conn.
+// Threading: the Runtime's thread; blocking calls from its tasks.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "net/conn.h"
+#include "net/net_fd.h"
+#include "net/error.h"
+#include "net/ip.h"
+
+namespace simsock::net {
+
+class Runtime;
+
+struct ReadFromResult {
+  size_t n = 0;
+  UDPAddr addr;
+};
+
+class UDPConn : public Conn {
+ public:
+  UDPConn() = default;  // nil
+  explicit UDPConn(std::shared_ptr<internal::NetFD> fd) : Conn(std::move(fd)) {}
+  // A type assertion, c.(*UDPConn): aborts if c is not a UDP conn.
+  explicit UDPConn(const Conn& c);
+
+  Result<ReadFromResult> ReadFrom(void* buf, size_t len);
+  Result<ReadFromResult> ReadFrom(std::span<char> buf) {
+    return ReadFrom(buf.data(), buf.size());
+  }
+  Result<ReadFromResult> ReadFromUDP(void* buf, size_t len) {
+    return ReadFrom(buf, len);
+  }
+  Result<size_t> WriteTo(const void* buf, size_t len, const UDPAddr& addr);
+  Result<size_t> WriteTo(std::string_view s, const UDPAddr& addr) {
+    return WriteTo(s.data(), s.size(), addr);
+  }
+  Result<size_t> WriteToUDP(const void* buf, size_t len,
+                            const UDPAddr& addr) {
+    return WriteTo(buf, len, addr);
+  }
+};
+
+// Go's ListenUDP: network "udp" or "udp4".
+Result<UDPConn> ListenUDP(Runtime& rt, std::string_view network,
+                          const UDPAddr& laddr);
+// Go's DialUDP: laddr may be nullptr.
+Result<UDPConn> DialUDP(Runtime& rt, std::string_view network,
+                        const UDPAddr* laddr, const UDPAddr& raddr);
+
+namespace internal {
+
+Result<UDPConn> DialUDPCause(Runtime& rt, const std::string& network,
+                             const UDPAddr* laddr, const UDPAddr& raddr,
+                             const ControlFn& control);
+Result<UDPConn> ListenUDPCause(Runtime& rt, const std::string& network,
+                               const UDPAddr& laddr, const ControlFn& control);
+
+}  // namespace internal
+}  // namespace simsock::net
