@@ -503,27 +503,52 @@ int Process::epoll_ctl(int epfd, int op, int fd, epoll_event* event) {
 }
 
 // do_epoll_wait.
-int Process::epoll_wait(int epfd, epoll_event* events, int maxevents,
-                        int timeout_ms) {
-  auto args = [&] { return I(epfd) + ", " + I(maxevents) + ", " + I(timeout_ms); };
+int Process::EpollWait(int epfd, epoll_event* events, int maxevents,
+                       Duration timeout, const char* call,
+                       const std::function<std::string()>& args) {
   constexpr int kMaxEvents = INT32_MAX / static_cast<int>(sizeof(epoll_event));
-  if (maxevents <= 0 || maxevents > kMaxEvents)
-    return Done(-EINVAL, "epoll_wait", args);
+  if (maxevents <= 0 || maxevents > kMaxEvents) return Done(-EINVAL, call, args);
   std::shared_ptr<File> f = fds_.GetShared(epfd);
-  if (!f) return Done(-EBADF, "epoll_wait", args);
-  if (f->kind() != File::Kind::kEpoll) return Done(-EINVAL, "epoll_wait", args);
+  if (!f) return Done(-EBADF, call, args);
+  if (f->kind() != File::Kind::kEpoll) return Done(-EINVAL, call, args);
   CallRef call_ref(f);
   auto* ep = static_cast<Epoll*>(f.get());
   world_.DrainImmediate();
-  if (timeout_ms != 0) {
-    Time deadline = timeout_ms < 0
-                        ? kNever
-                        : world_.Now() + std::chrono::milliseconds(timeout_ms);
+  if (timeout != Duration::zero()) {
+    Time deadline = timeout < Duration::zero() ? kNever : world_.Now() + timeout;
     while (!ep->HasReady()) {
-      if (!WaitOn(*ep, deadline, "epoll_wait")) break;
+      if (!WaitOn(*ep, deadline, call)) break;
     }
   }
-  return Done(ep->Collect(events, maxevents), "epoll_wait", args);
+  return Done(ep->Collect(events, maxevents), call, args);
+}
+
+int Process::epoll_wait(int epfd, epoll_event* events, int maxevents,
+                        int timeout_ms) {
+  return EpollWait(epfd, events, maxevents,
+                   timeout_ms < 0 ? Duration(-1)
+                                  : Duration(std::chrono::milliseconds(timeout_ms)),
+                   "epoll_wait", [&] {
+                     return I(epfd) + ", " + I(maxevents) + ", " + I(timeout_ms);
+                   });
+}
+
+int Process::epoll_pwait2(int epfd, epoll_event* events, int maxevents,
+                          const timespec* timeout, const sigset_t* /*sigmask*/) {
+  auto args = [&] {
+    return I(epfd) + ", " + I(maxevents) + ", " +
+           (timeout ? I(timeout->tv_sec) + "s+" + I(timeout->tv_nsec) + "ns"
+                    : std::string("NULL"));
+  };
+  Duration d(-1);
+  if (timeout != nullptr) {
+    if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
+        timeout->tv_nsec >= 1'000'000'000)
+      return Done(-EINVAL, "epoll_pwait2", args);
+    d = std::chrono::seconds(timeout->tv_sec) +
+        std::chrono::nanoseconds(timeout->tv_nsec);
+  }
+  return EpollWait(epfd, events, maxevents, d, "epoll_pwait2", args);
 }
 
 int64_t Process::clock_gettime_ns() { return world_.Now().count(); }

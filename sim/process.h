@@ -75,6 +75,8 @@ class Process final : public sys::Syscalls {
   int nanosleep_ns(int64_t ns) override;
   int resolve_ipv4(std::string_view host,
                    std::vector<uint32_t>* addrs) override;
+  int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
+                   const timespec* timeout, const sigset_t* sigmask) override;
 
  private:
   // Parks the current simulated thread, or runs the world for the driver.
@@ -88,6 +90,10 @@ class Process final : public sys::Syscalls {
   bool WaitUntil(const std::function<bool()>& done, Time deadline,
                  const char* call);
   Time Deadline(const timeval& tv) const;
+  // epoll_wait and epoll_pwait2: `timeout` < 0 waits forever.
+  int EpollWait(int epfd, epoll_event* events, int maxevents,
+                Duration timeout, const char* call,
+                const std::function<std::string()>& args);
   ssize_t DoRecv(int fd, void* buf, size_t len, int flags, sockaddr* addr,
                  socklen_t* addrlen, bool is_read);
   ssize_t DoSend(int fd, const void* buf, size_t len, int flags,

@@ -97,6 +97,12 @@ RunStatus Runtime::Run() {
   SIMSOCK_NET_CHECK(current_ == nullptr, "Run() called from a task");
   SIMSOCK_NET_CHECK(!running_, "Run() called re-entrantly");
   running_ = true;
+  // Cleared also when the thread running us is unwound (a simulated thread
+  // killed with its world).
+  struct RunningReset {
+    bool& running;
+    ~RunningReset() { running = false; }
+  } running_reset{running_};
   stop_ = false;
   RunStatus status = RunStatus::kAllDone;
   while (true) {
@@ -123,7 +129,6 @@ RunStatus Runtime::Run() {
     }
     PollOnce(block);
   }
-  running_ = false;
   return status;
 }
 
@@ -256,34 +261,29 @@ void Runtime::Unregister(internal::PollDesc* pd) {
 }
 
 void Runtime::PollOnce(bool block) {
-  int timeout_ms = 0;
+  // The wait: 0 when tasks are runnable, until the nearest timer (to the
+  // nanosecond, with epoll_pwait2) or forever when there is none.
+  int64_t wait_ns = 0;  // < 0: forever
   if (block) {
-    if (timers_.empty()) {
-      timeout_ms = -1;
-    } else {
-      const int64_t wait_ns = timers_.top()->when - sys_.clock_gettime_ns();
-      if (wait_ns <= 0) {
-        timeout_ms = 0;
-      } else {
-        // Round up, so the wait never ends before the timer is due.
-        const int64_t ms = (wait_ns + 999'999) / 1'000'000;
-        timeout_ms = ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
-      }
-    }
+    wait_ns = timers_.empty()
+                  ? -1
+                  : std::max<int64_t>(
+                        0, timers_.top()->when - sys_.clock_gettime_ns());
   }
-  if (epfd_ < 0 && block && timeout_ms != 0) {
+  if (epfd_ < 0 && block && wait_ns != 0) {
     // Timers only and no fd yet: the epoll instance is the one idle seam.
     if (EnsureEpoll() < 0) {
-      if (timeout_ms > 0) {
-        sys_.nanosleep_ns(static_cast<int64_t>(timeout_ms) * 1'000'000);
-      }
+      if (wait_ns > 0) sys_.nanosleep_ns(wait_ns);
       FireTimers();
       return;
     }
   }
   if (epfd_ >= 0 && (block || !pds_.empty())) {
     epoll_event events[kMaxEvents];
-    int n = sys_.epoll_wait(epfd_, events, kMaxEvents, timeout_ms);
+    timespec ts{static_cast<time_t>(wait_ns / 1'000'000'000),
+                static_cast<long>(wait_ns % 1'000'000'000)};
+    int n = sys_.epoll_pwait2(epfd_, events, kMaxEvents,
+                              wait_ns < 0 ? nullptr : &ts, nullptr);
     for (int i = 0; i < n; ++i) {
       // epoll_event is packed on x86-64: copy the fields out before use.
       const uint64_t id = events[i].data.u64;

@@ -87,6 +87,11 @@ int LinuxSyscalls::epoll_wait(int epfd, epoll_event* events, int maxevents,
                               int timeout_ms) {
   return Ret(::epoll_wait(epfd, events, maxevents, timeout_ms));
 }
+int LinuxSyscalls::epoll_pwait2(int epfd, epoll_event* events, int maxevents,
+                                const timespec* timeout,
+                                const sigset_t* sigmask) {
+  return Ret(::epoll_pwait2(epfd, events, maxevents, timeout, sigmask));
+}
 int64_t LinuxSyscalls::clock_gettime_ns() {
   timespec ts{};
   ::clock_gettime(CLOCK_MONOTONIC, &ts);

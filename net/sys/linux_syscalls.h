@@ -40,6 +40,8 @@ class LinuxSyscalls final : public Syscalls {
   int nanosleep_ns(int64_t ns) override;
   int resolve_ipv4(std::string_view host,
                    std::vector<uint32_t>* addrs) override;
+  int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
+                   const timespec* timeout, const sigset_t* sigmask) override;
 };
 
 }  // namespace simsock::sys

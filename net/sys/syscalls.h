@@ -14,8 +14,10 @@
 // one simulated thread of the owning process at a time).
 #pragma once
 
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <sys/types.h>
 
 #include <cstddef>
@@ -88,6 +90,11 @@ class Syscalls {
   // unknown (Go's "no such host"), -EAGAIN for a temporary failure.
   virtual int resolve_ipv4(std::string_view host,
                            std::vector<uint32_t>* addrs) = 0;
+  // epoll_pwait2(2): epoll_wait with a nanosecond timeout (null = wait
+  // forever). The simulator has no signals and ignores sigmask.
+  virtual int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
+                           const timespec* timeout,
+                           const sigset_t* sigmask) = 0;
 };
 
 }  // namespace simsock::sys

@@ -1,8 +1,7 @@
 // Shared fixture of the net-layer and runtime tests: every test body runs on
-// a backend given as the test parameter. Today: the real kernel over
-// 127.0.0.1 ("Linux"). The simulator is added as a second Backend (a world
-// with one host, the Runtime run inside a simulated thread) without
-// touching the test bodies.
+// a backend given as the test parameter: the real kernel over 127.0.0.1
+// ("Linux") and the simulator ("Sim": a world with one host, the Runtime run
+// inside a simulated thread).
 //
 // Bounds: RunBody runs the body as a task with a watchdog; the watchdog
 // fails the test and stops the Runtime if the body has not finished within
@@ -18,6 +17,9 @@
 
 #include "net/net.h"
 #include "net/sys/linux_syscalls.h"
+#include "sim/host.h"
+#include "sim/process.h"
+#include "sim/world.h"
 
 namespace simsock::net::testing {
 
@@ -43,6 +45,51 @@ class LinuxBackend final : public Backend {
   sys::LinuxSyscalls sys_;
 };
 
+// The simulator: one world, one host, one process; the Runtime runs inside
+// a simulated thread of that process while the test drives the world.
+class SimBackend final : public Backend {
+ public:
+  explicit SimBackend(uint64_t seed = 1)
+      : world_(seed),
+        host_(world_.AddHost("host", "10.0.0.1")),
+        process_(host_.SpawnProcess()) {}
+  ~SimBackend() override { world_.scheduler().KillAll(); }
+
+  sys::Syscalls& sys() override { return process_; }
+  RunStatus Run(Runtime& rt) override {
+    bool finished = false;
+    RunStatus status = RunStatus::kDeadlock;
+    process_.Spawn([&] {
+      status = rt.Run();
+      finished = true;
+    }, "runtime");
+    // Bounded: step from event to event; the tests' watchdogs stop the
+    // runtime within seconds of virtual time.
+    for (int steps = 0; steps < 10'000'000; ++steps) {
+      world_.RunFor(sim::Duration::zero());  // runs what is runnable now
+      if (finished) break;
+      sim::Time next = world_.NextEventTime();
+      if (next == sim::kNever) break;
+      world_.RunFor(next - world_.Now());
+    }
+    if (!finished) {
+      // Nothing can wake the runtime: unwind its thread before the test
+      // destroys the Runtime it runs.
+      ADD_FAILURE() << "runtime stuck in the simulator; blocked: "
+                    << world_.scheduler().Blocked().size();
+      world_.scheduler().KillAll();
+    }
+    return status;
+  }
+  std::string Loopback() const override { return "127.0.0.1"; }
+  sim::World& world() { return world_; }
+
+ private:
+  sim::World world_;
+  sim::Host& host_;
+  sim::Process& process_;
+};
+
 struct BackendParam {
   std::string name;
   std::function<std::unique_ptr<Backend>()> make;
@@ -56,7 +103,7 @@ inline std::string BackendName(
 inline std::vector<BackendParam> AllBackends() {
   return {
       {"Linux", [] { return std::make_unique<LinuxBackend>(); }},
-      // TODO(#3): {"Sim", ...} once a Runtime can run in a simulated thread.
+      {"Sim", [] { return std::make_unique<SimBackend>(); }},
   };
 }
 
