@@ -53,6 +53,7 @@ struct HostSettings {
   int rmem_max = 4194304;
   int wmem_max = 4194304;
   int nofile_limit = 1024;  // RLIMIT_NOFILE for new processes
+  int hz = 250;  // CONFIG_HZ of the reference kernel: socket timeouts tick at 4 ms
   // Link MTUs: loopback 65536, the host's interface 1500.
   int loopback_mtu = 65536;
   int mtu = 1500;

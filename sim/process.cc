@@ -91,10 +91,10 @@ int Process::LookupSocket(int fd, std::shared_ptr<Socket>* out) const {
   return 0;
 }
 
-Time Process::Deadline(const timeval& tv) const {
-  if (tv.tv_sec == 0 && tv.tv_usec == 0) return kNever;
-  return world_.Now() + std::chrono::seconds(tv.tv_sec) +
-         std::chrono::microseconds(tv.tv_usec);
+Time Process::Deadline(int64_t jiffies) const {
+  if (jiffies < 0) return kNever;
+  return world_.Now() + jiffies * Duration(std::chrono::seconds(1)) /
+                            host_.settings().hz;
 }
 
 bool Process::WaitUntil(const std::function<bool()>& done, Time deadline,
@@ -238,7 +238,7 @@ int Process::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
   std::shared_ptr<Socket> child;
   int r = s->Accept(&child);
   if (r == -EAGAIN && !s->nonblocking()) {
-    Time deadline = Deadline(s->options().rcvtimeo);
+    Time deadline = Deadline(s->options().rcvtimeo_jiffies);
     while (r == -EAGAIN) {
       if (!WaitOn(*s, deadline, "accept4")) break;
       r = s->Accept(&child);
@@ -269,7 +269,7 @@ int Process::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
   if (int e = CopyAddrIn(addr, addrlen, &ss)) return Done(e, "connect", args);
   int r = s->Connect(ss, addrlen);
   if ((r == -EINPROGRESS || r == -EALREADY) && !s->nonblocking()) {
-    Time deadline = Deadline(s->options().sndtimeo);
+    Time deadline = Deadline(s->options().sndtimeo_jiffies);
     int first = r;
     while (r == -EINPROGRESS || r == -EALREADY) {
       if (!WaitOn(*s, deadline, "connect")) {
@@ -293,7 +293,7 @@ ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
     return -EFAULT;
   if (addr != nullptr && addrlen == nullptr) return -EFAULT;
   bool nonblock = s->nonblocking() || (flags & MSG_DONTWAIT);
-  Time deadline = Deadline(s->options().rcvtimeo);
+  Time deadline = Deadline(s->options().rcvtimeo_jiffies);
   auto* bytes = static_cast<uint8_t*>(buf);
   size_t copied = 0;
   Endpoint from;
@@ -368,7 +368,7 @@ ssize_t Process::DoSend(int fd, const void* buf, size_t len, int flags,
     to = &ss;
   }
   bool nonblock = s->nonblocking() || (flags & MSG_DONTWAIT);
-  Time deadline = Deadline(s->options().sndtimeo);
+  Time deadline = Deadline(s->options().sndtimeo_jiffies);
   auto* bytes = static_cast<const uint8_t*>(buf);
   size_t sent = 0;
   for (;;) {

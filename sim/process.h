@@ -89,7 +89,8 @@ class Process final : public sys::Syscalls {
   // is pending.
   bool WaitUntil(const std::function<bool()>& done, Time deadline,
                  const char* call);
-  Time Deadline(const timeval& tv) const;
+  // The end of a socket timeout kept in jiffies (-1 = never).
+  Time Deadline(int64_t jiffies) const;
   // epoll_wait and epoll_pwait2: `timeout` < 0 waits forever.
   int EpollWait(int epfd, epoll_event* events, int maxevents,
                 Duration timeout, const char* call,

@@ -97,9 +97,18 @@ int Socket::GetSockOpt(int level, int name, void* val, socklen_t* len) {
       return PutBytes(&l, sizeof l, val, len);
     }
     case SO_RCVTIMEO:
-      return PutBytes(&opts_.rcvtimeo, sizeof(timeval), val, len);
-    case SO_SNDTIMEO:
-      return PutBytes(&opts_.sndtimeo, sizeof(timeval), val, len);
+    case SO_SNDTIMEO: {
+      // sock_get_timeout: MAX_SCHEDULE_TIMEOUT reads as {0, 0}.
+      int64_t j = name == SO_RCVTIMEO ? opts_.rcvtimeo_jiffies
+                                      : opts_.sndtimeo_jiffies;
+      int hz = host_.settings().hz;
+      timeval tv{};
+      if (j >= 0) {
+        tv.tv_sec = j / hz;
+        tv.tv_usec = (j % hz) * 1000000 / hz;
+      }
+      return PutBytes(&tv, sizeof tv, val, len);
+    }
     default:
       return -ENOPROTOOPT;
   }
@@ -146,7 +155,7 @@ int Socket::SetSockOpt(int level, int name, const void* val, socklen_t len) {
       return 0;
     }
     case SO_RCVLOWAT:
-      opts_.rcvlowat = v < 0 ? INT_MAX : (v == 0 ? 1 : v);
+      SetRcvLowat(v < 0 ? INT_MAX : v);
       return 0;
     case SO_LINGER: {
       if (len < sizeof(linger)) return -EINVAL;
@@ -166,14 +175,25 @@ int Socket::SetSockOpt(int level, int name, const void* val, socklen_t len) {
       timeval tv;
       std::memcpy(&tv, val, sizeof tv);
       if (tv.tv_usec < 0 || tv.tv_usec >= 1000000) return -EDOM;
-      if (tv.tv_sec < 0) tv = timeval{};
-      (name == SO_RCVTIMEO ? opts_.rcvtimeo : opts_.sndtimeo) = tv;
+      // sock_set_timeout: a negative time means "do not wait", zero means
+      // "wait forever", anything else is rounded up to whole jiffies.
+      int hz = host_.settings().hz;
+      int64_t j = -1;
+      if (tv.tv_sec < 0) {
+        j = 0;
+      } else if (tv.tv_sec != 0 || tv.tv_usec != 0) {
+        j = static_cast<int64_t>(tv.tv_sec) * hz +
+            (tv.tv_usec + 1000000 / hz - 1) / (1000000 / hz);
+      }
+      (name == SO_RCVTIMEO ? opts_.rcvtimeo_jiffies : opts_.sndtimeo_jiffies) = j;
       return 0;
     }
     default:
       return -ENOPROTOOPT;
   }
 }
+
+void Socket::SetRcvLowat(int v) { opts_.rcvlowat = v == 0 ? 1 : v; }
 
 // ip_getsockopt / ip_setsockopt: a level that is neither SOL_SOCKET nor the
 // protocol's own. IP-level options are not modelled.

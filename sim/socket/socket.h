@@ -35,8 +35,10 @@ struct SocketOptions {
   bool sndbuf_locked = false;  // SOCK_SNDBUF_LOCK: no autotuning
   bool rcvbuf_locked = false;
   int rcvlowat = 1;
-  timeval rcvtimeo{};  // SO_RCVTIMEO; zero = none
-  timeval sndtimeo{};
+  // SO_RCVTIMEO / SO_SNDTIMEO in jiffies, as the kernel keeps them (so a
+  // timeval reads back rounded up to the tick); -1 = wait forever.
+  int64_t rcvtimeo_jiffies = -1;
+  int64_t sndtimeo_jiffies = -1;
 };
 
 class Socket : public File {
@@ -96,6 +98,8 @@ class Socket : public File {
   // Hooks for options the protocol reacts to.
   virtual void OnKeepAliveChanged() {}
   virtual void OnBufferSizeChanged() {}
+  // SO_RCVLOWAT (val >= 0); TCP caps it and may grow the receive buffer.
+  virtual void SetRcvLowat(int val);
   // Linux's SO_ACCEPTCONN.
   virtual bool AcceptConn() const { return IsListening(); }
 

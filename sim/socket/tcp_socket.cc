@@ -725,6 +725,21 @@ void TcpSocket::OnKeepAliveChanged() {
   }
 }
 
+// tcp_set_rcvlowat: capped at half the receive buffer (or of tcp_rmem[2]
+// when the buffer is not locked), which then grows to hold that much.
+void TcpSocket::SetRcvLowat(int val) {
+  int cap = opts_.rcvbuf_locked ? opts_.rcvbuf / 2
+                                : host_.settings().tcp_rmem[2] / 2;
+  val = std::min(val, cap);
+  opts_.rcvlowat = val == 0 ? 1 : val;
+  if (opts_.rcvbuf_locked) return;
+  int64_t space = 2 * static_cast<int64_t>(val);  // tcp_space_from_win
+  if (space > opts_.rcvbuf) {
+    opts_.rcvbuf = static_cast<int>(space);
+    OnBufferSizeChanged();
+  }
+}
+
 // Options that the control block copied at creation and that Linux lets
 // change on a live connection.
 void TcpSocket::PushTimingOptions() {
@@ -823,7 +838,8 @@ int TcpSocket::SetProtoOpt(int level, int name, const void* val,
       }
       return 0;
     case TCP_MAXSEG:
-      if (v != 0 && (v < 88 || v > 65535)) return -EINVAL;
+      // TCP_MIN_MSS .. MAX_TCP_WINDOW.
+      if (v != 0 && (v < 88 || v > 32767)) return -EINVAL;
       user_mss_ = v;
       return 0;
     case TCP_KEEPIDLE:
@@ -842,11 +858,12 @@ int TcpSocket::SetProtoOpt(int level, int name, const void* val,
       PushTimingOptions();
       return 0;
     case TCP_SYNCNT:
-      if (v < 1 || v > 255) return -EINVAL;
+      if (v < 1 || v > 127) return -EINVAL;  // MAX_TCP_SYNCNT
       syncnt_ = v;
       return 0;
     case TCP_LINGER2:
-      linger2_ = v < 0 ? -1 : v;
+      // Capped at TCP_FIN_TIMEOUT_MAX (120 s); 0 means tcp_fin_timeout.
+      linger2_ = v < 0 ? -1 : std::min(v, 120);
       PushTimingOptions();
       return 0;
     case TCP_USER_TIMEOUT:

@@ -80,6 +80,7 @@ class TcpSocket final : public Socket {
   void OnKeepAliveChanged() override;
   void OnBufferSizeChanged() override;
   void PushTimingOptions();
+  void SetRcvLowat(int val) override;
 
  private:
   // __inet_stream_connect's socket->state.

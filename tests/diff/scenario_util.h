@@ -3,6 +3,7 @@
 #pragma once
 
 #include <netinet/tcp.h>
+#include <sys/time.h>
 
 #include <string>
 
@@ -51,5 +52,77 @@ inline uint32_t Mask(Script& s, int fd, uint32_t events = kInOutRdhup) {
          (n < 0 ? s.Result(n) : EpollMaskName(mask)));
   return mask;
 }
+
+}  // namespace simsock::diff
+
+// --- helpers for timeouts, TCP_INFO and elapsed time ------------------------
+// (used by diff_blocking_test.cc, diff_tcpinfo_test.cc, diff_options_test.cc)
+namespace simsock::diff {
+
+// setsockopt(SO_RCVTIMEO / SO_SNDTIMEO) with a timeval; logs the call.
+inline int SetTimeo(Script& s, int fd, int name, long sec, long usec,
+                    socklen_t len = sizeof(timeval)) {
+  timeval tv{};
+  tv.tv_sec = sec;
+  tv.tv_usec = usec;
+  int r = s.sys().setsockopt(fd, SOL_SOCKET, name, &tv, len);
+  s.Line("setsockopt(" + s.Fd(fd) + ", SOL_SOCKET, " +
+         (name == SO_RCVTIMEO ? "SO_RCVTIMEO" : "SO_SNDTIMEO") + ", {" +
+         std::to_string(sec) + "," + std::to_string(usec) + "}" +
+         (len != sizeof(timeval) ? ", len " + std::to_string(len) : "") +
+         ") = " + s.Result(r));
+  return r;
+}
+
+// getsockopt(SO_RCVTIMEO / SO_SNDTIMEO); logs "= 0 {sec,usec} len N".
+inline int GetTimeo(Script& s, int fd, int name,
+                    socklen_t len = sizeof(timeval)) {
+  timeval tv{-7, -7};
+  socklen_t l = len;
+  int r = s.sys().getsockopt(fd, SOL_SOCKET, name, &tv, &l);
+  std::string line = "getsockopt(" + s.Fd(fd) + ", SOL_SOCKET, " +
+                     (name == SO_RCVTIMEO ? "SO_RCVTIMEO" : "SO_SNDTIMEO") +
+                     (len != sizeof(timeval) ? ", len " + std::to_string(len)
+                                             : "") +
+                     ") = " + s.Result(r);
+  if (r == 0) {
+    line += " {" + std::to_string(tv.tv_sec) + "," +
+            std::to_string(tv.tv_usec) + "} len " + std::to_string(l);
+  }
+  s.Line(line);
+  return r;
+}
+
+// getsockopt(TCP_INFO); logs the state number only (the other fields of a
+// connection differ by design, docs D14), plus tcpi_unacked / tcpi_sacked
+// (accept-queue length and backlog) when `listener`. Returns the state, or
+// the error.
+inline int TcpInfoState(Script& s, int fd, bool listener = false) {
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  int r = s.sys().getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len);
+  std::string line = "tcp_info(" + s.Fd(fd) + ") = " + s.Result(r);
+  if (r == 0) {
+    line += " state " + std::to_string(info.tcpi_state);
+    if (listener) {
+      line += " unacked " + std::to_string(info.tcpi_unacked) + " sacked " +
+              std::to_string(info.tcpi_sacked);
+    }
+  }
+  s.Line(line);
+  return r == 0 ? info.tcpi_state : r;
+}
+
+// Measures elapsed time on the backend's clock (virtual time on the sim).
+class Stopwatch {
+ public:
+  explicit Stopwatch(Script& s) : s_(s), t0_(s.sys().clock_gettime_ns()) {}
+  void Restart() { t0_ = s_.sys().clock_gettime_ns(); }
+  int64_t Ms() const { return (s_.sys().clock_gettime_ns() - t0_) / 1000000; }
+
+ private:
+  Script& s_;
+  int64_t t0_;
+};
 
 }  // namespace simsock::diff
