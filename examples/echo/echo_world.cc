@@ -1,0 +1,71 @@
+#include "examples/echo/echo_world.h"
+
+#include <iostream>
+#include <memory>
+
+#include "examples/echo/echo.h"
+#include "net/net.h"
+#include "sim/host.h"
+#include "sim/process.h"
+#include "sim/world.h"
+
+namespace simsock::echo {
+
+EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
+  EchoWorldResult result;
+  sim::World world(options.seed);
+  if (options.trace_to_stdout) world.trace().SetSink(&std::cout);
+
+  auto logger_for = [&](const std::string& host) -> Logger {
+    return [&result, &world, host](const std::string& line) {
+      result.timeline.push_back({world.Now(), host, line});
+    };
+  };
+
+  sim::Host& server_host = world.AddHost(kSeedServerName, "10.0.0.1");
+  sim::Process& server = server_host.SpawnProcess();
+  const std::string addr =
+      std::string(kSeedServerName) + ":" + std::to_string(kSeedPort);
+  server.Spawn(
+      [&server, &addr, log = logger_for(kSeedServerName)] {
+        net::Runtime rt(server);
+        rt.Go([&rt, &addr, &log] {
+          ServerOptions o;
+          o.addr = addr;
+          o.log = log;
+          (void)RunServer(rt, o);
+        });
+        rt.Run();
+      },
+      "echo_server");
+
+  for (int i = 0; i < options.clients; ++i) {
+    std::string name = "client" + std::to_string(i + 1);
+    sim::Host& h =
+        world.AddHost(name, "10.0.1." + std::to_string(i + 1));
+    world.network().SetLatency(
+        h, server_host, options.latency_base + i * options.latency_step);
+    sim::Process& p = h.SpawnProcess();
+    p.Spawn(
+        [&p, &addr, log = logger_for(name)] {
+          net::Runtime rt(p);
+          rt.Go([&rt, &addr, &log] {
+            ClientOptions o;
+            o.addr = addr;
+            o.log = log;
+            auto r = RunClient(rt, o);
+            if (!r.ok()) log("client done: " + r.error().ToString());
+          });
+          rt.Run();
+        },
+        "echo_client");
+  }
+
+  world.RunFor(options.run_for);
+  world.RunUntilIdle();
+  result.trace_hash = world.trace().hash();
+  result.deadlock = world.deadlock();
+  return result;
+}
+
+}  // namespace simsock::echo
