@@ -137,19 +137,29 @@ int Socket::SetSockOpt(int level, int name, const void* val, socklen_t len) {
     case SO_BROADCAST:
       opts_.broadcast = on;
       return 0;
-    case SO_SNDBUF: {
-      // min_t(u32, val, wmem_max) * 2, floored at SOCK_MIN_SNDBUF.
-      uint32_t u = std::min(static_cast<uint32_t>(v),
-                            static_cast<uint32_t>(s.wmem_max));
-      opts_.sndbuf = std::max(static_cast<int>(u) * 2, kMinSndBuf);
+    case SO_SNDBUF:
+    case SO_SNDBUFFORCE: {
+      // SO_SNDBUF: min_t(u32, val, wmem_max). SO_SNDBUFFORCE (every
+      // simulated process has CAP_NET_ADMIN) skips the cap, negative is 0.
+      // Then doubled, at most INT_MAX / 2 * 2, at least SOCK_MIN_SNDBUF.
+      int64_t want = name == SO_SNDBUF
+                         ? std::min<uint32_t>(static_cast<uint32_t>(v),
+                                              static_cast<uint32_t>(s.wmem_max))
+                         : std::max(v, 0);
+      want = std::min<int64_t>(want, INT_MAX / 2);
+      opts_.sndbuf = std::max(static_cast<int>(want) * 2, kMinSndBuf);
       opts_.sndbuf_locked = true;
       OnBufferSizeChanged();
       return 0;
     }
-    case SO_RCVBUF: {
-      uint32_t u = std::min(static_cast<uint32_t>(v),
-                            static_cast<uint32_t>(s.rmem_max));
-      opts_.rcvbuf = std::max(static_cast<int>(u) * 2, kMinRcvBuf);
+    case SO_RCVBUF:
+    case SO_RCVBUFFORCE: {
+      int64_t want = name == SO_RCVBUF
+                         ? std::min<uint32_t>(static_cast<uint32_t>(v),
+                                              static_cast<uint32_t>(s.rmem_max))
+                         : std::max(v, 0);
+      want = std::min<int64_t>(want, INT_MAX / 2);
+      opts_.rcvbuf = std::max(static_cast<int>(want) * 2, kMinRcvBuf);
       opts_.rcvbuf_locked = true;
       OnBufferSizeChanged();
       return 0;

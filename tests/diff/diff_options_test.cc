@@ -322,3 +322,23 @@ DIFF_SCENARIO(Options_ClientBoundToOtherLoopbackAddressKeepsIt) {
 
 }  // namespace
 }  // namespace simsock::diff
+
+namespace simsock::diff {
+namespace {
+
+// SO_SNDBUFFORCE / SO_RCVBUFFORCE (root): no wmem_max/rmem_max cap, negative
+// counts as 0, saturates at INT_MAX / 2 * 2; the option cannot be read back.
+// LINUX-SEMANTICS.md §2.11. (Both backends run as root here.)
+DIFF_SCENARIO(Options_BufForceBypassesTheMaximum) {
+  int t = s.Tcp();
+  for (int v : {1, 8 * 1024 * 1024, -5, 0x7fffffff}) {
+    s.SetInt(t, SOL_SOCKET, SO_SNDBUFFORCE, v);
+    s.GetInt(t, SOL_SOCKET, SO_SNDBUF);
+    s.SetInt(t, SOL_SOCKET, SO_RCVBUFFORCE, v);
+    s.GetInt(t, SOL_SOCKET, SO_RCVBUF);
+  }
+  s.GetInt(t, SOL_SOCKET, SO_SNDBUFFORCE);  // ENOPROTOOPT
+}
+
+}  // namespace
+}  // namespace simsock::diff
