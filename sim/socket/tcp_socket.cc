@@ -323,15 +323,11 @@ void TcpSocket::Disconnect() {
       tcb_->Abort(Now());
       if (need_reset || old == TcpState::kSynSent) error_ = ECONNRESET;
     }
-    std::vector<Segment> out = tcb_->TakeOutput();
-    for (const Segment& seg : out) SendSegment(seg, key_.local_ip, key_.remote_ip);
-    if (old == TcpState::kTimeWait) {
-      // The fd no longer owns the tuple; the TIME_WAIT lives on alone.
-      auto keep = std::move(tcb_);
-      (void)keep;
-      // Not reachable in practice: TIME_WAIT sockets are detached at
-      // FdState CLOSE; kept for safety.
-    }
+    for (const Segment& seg : tcb_->TakeOutput())
+      SendSegment(seg, key_.local_ip, key_.remote_ip);
+    // A TIME_WAIT of this socket ends here too; on Linux it would live on
+    // in its timewait minisock (docs/semantics.md: the fd's socket keeps
+    // the TIME_WAIT).
     if (in_table_) {
       host_.RemoveConnection(key_, this);
       in_table_ = false;
