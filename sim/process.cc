@@ -376,7 +376,9 @@ ssize_t Process::DoSend(int fd, const void* buf, size_t len, int flags,
     if (r > 0) sent += static_cast<size_t>(r);
     if (s->type() != SOCK_STREAM) return r;
     if (r < 0 && r != -EAGAIN) return sent > 0 ? static_cast<ssize_t>(sent) : r;
-    if (sent == len) return static_cast<ssize_t>(sent);
+    // Done, unless nothing could be queued yet (a zero-length write to a
+    // socket still in SYN_SENT is EAGAIN, as tcp_sendmsg waits to connect).
+    if (sent == len && r >= 0) return static_cast<ssize_t>(sent);
     if (nonblock) return sent > 0 ? static_cast<ssize_t>(sent) : -EAGAIN;
     if (!WaitOn(*s, deadline, "send"))
       return sent > 0 ? static_cast<ssize_t>(sent) : -EAGAIN;

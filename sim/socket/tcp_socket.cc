@@ -250,6 +250,8 @@ int TcpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
   }
   int err = 0;
   switch (sock_state_) {
+    case SockState::kDisconnecting:
+      return -EINVAL;
     case SockState::kConnected:
       return -EISCONN;
     case SockState::kConnecting:
@@ -410,10 +412,13 @@ int TcpSocket::Shutdown(int how) {
   if (how < SHUT_RD || how > SHUT_RDWR) return -EINVAL;
   uint8_t mask = static_cast<uint8_t>(how + 1);  // RCV=1, SEND=2, both=3
   if (sock_state_ == SockState::kConnecting) {
+    // A connect that has not completed (or has failed) leaves the socket
+    // SS_DISCONNECTING: connect() and listen() then fail with EINVAL until
+    // connect(AF_UNSPEC).
     TcpState st = FdState();
     sock_state_ = (st == TcpState::kSynSent || st == TcpState::kSynReceived ||
                    st == TcpState::kClosed)
-                      ? SockState::kUnconnected
+                      ? SockState::kDisconnecting
                       : SockState::kConnected;
   }
   int err = 0;
@@ -586,7 +591,9 @@ void TcpSocket::OnListenSegment(const Packet& p) {
   child->user_timeout_ms_ = user_timeout_ms_;
   child->local_ = {p.dst, local_.port};
   child->peer_ = {p.src, seg.src_port};
-  child->port_user_locked_ = true;
+  // sk_clone_lock drops SOCK_BINDPORT_LOCK: an accepted socket gives the
+  // port back when it reaches CLOSE, even while its fd is open.
+  child->port_user_locked_ = false;
   child->addr_user_locked_ = true;
   child->HoldPort(local_.port, /*connect_bound=*/false);
   child->local_.ip = p.dst;

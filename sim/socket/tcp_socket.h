@@ -84,7 +84,7 @@ class TcpSocket final : public Socket {
 
  private:
   // __inet_stream_connect's socket->state.
-  enum class SockState { kUnconnected, kConnecting, kConnected };
+  enum class SockState { kUnconnected, kConnecting, kConnected, kDisconnecting };
 
   tcp::TcbConfig MakeConfig(uint32_t peer_ip) const;
   // After any call into the control block: transmit its output, react to
