@@ -76,12 +76,20 @@ uint8_t PatternByte(size_t i) { return static_cast<uint8_t>((i * 131 + 7) % 251)
 
 // --- Stream integrity ----------------------------------------------------------
 
+// Sizes that sit on buffer and page edges as often as anywhere else.
+rc::Gen<size_t> EdgySize(size_t max) {
+  return rc::gen::oneOf(
+      rc::gen::inRange<size_t>(1, max + 1),
+      rc::gen::element<size_t>(1, 2, 255, 256, 257, 1023, 1024, 1025, 4095,
+                               4096, 4097, 8191, 8192, 8193));
+}
+
 void StreamIntegrity(bool sim) {
   const auto seed = *rc::gen::inRange<uint64_t>(1, 1'000'000);
   const auto writes = *rc::gen::container<std::vector<size_t>>(
-      *rc::gen::inRange<size_t>(0, 12), rc::gen::inRange<size_t>(1, 20000));
-  const auto reads = *rc::gen::nonEmpty(rc::gen::container<std::vector<size_t>>(
-      rc::gen::inRange<size_t>(1, 9000)));
+      *rc::gen::inRange<size_t>(0, 12), EdgySize(20000));
+  const auto reads = *rc::gen::nonEmpty(
+      rc::gen::container<std::vector<size_t>>(EdgySize(9000)));
   size_t total = 0;
   for (size_t w : writes) total += w;
   auto backend = MakeBackend(sim, seed);
