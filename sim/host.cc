@@ -18,6 +18,10 @@ Host::~Host() {
   auto conns = std::move(tcp_conns_);
   tcp_conns_.clear();
   conns.clear();
+  while (!graveyard_.empty()) {
+    auto dead = std::move(graveyard_);
+    graveyard_.clear();
+  }
 }
 
 Process& Host::SpawnProcess() {
@@ -52,10 +56,12 @@ void Host::AddConnection(const ConnKey& key, std::shared_ptr<TcpSocket> sock) {
 void Host::RemoveConnection(const ConnKey& key, const TcpSocket* sock) {
   auto it = tcp_conns_.find(key);
   SIM_CHECK(it != tcp_conns_.end() && it->second.get() == sock);
-  // Keep the socket alive until the caller's frame is done with it.
-  auto keep = std::move(it->second);
+  // The caller is often the socket itself: keep it alive until the step is
+  // over, in the host's graveyard (never in the world's queues, which may
+  // outlive the host during teardown).
+  graveyard_.push_back(std::move(it->second));
   tcp_conns_.erase(it);
-  world_.Defer([keep]() {});
+  if (graveyard_.size() == 1) world_.Defer([this]() { graveyard_.clear(); });
 }
 
 TcpSocket* Host::FindConnection(const ConnKey& key) const {

@@ -133,6 +133,9 @@ class Host {
   PortTable tcp_ports_;
   PortTable udp_ports_;
   std::map<ConnKey, std::shared_ptr<TcpSocket>> tcp_conns_;
+  // Connections just removed from the table, released at the end of the
+  // step (a socket may remove itself from inside one of its methods).
+  std::vector<std::shared_ptr<TcpSocket>> graveyard_;
   std::vector<std::unique_ptr<Process>> processes_;
   int next_pid_ = 1;
 };

@@ -32,6 +32,7 @@ Duration Network::Latency(const Host& a, const Host& b) const {
 }
 
 void Network::Send(Host& from, Packet packet) {
+  if (torn_down_) return;
   ++packets_sent_;
   Trace& trace = world_.trace();
   if (trace.Enabled()) trace.Write(world_.Now(), from.name(), Describe(packet));

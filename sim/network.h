@@ -39,6 +39,9 @@ class Network {
   void Send(Host& from, Packet packet);
 
   uint64_t packets_sent() const { return packets_sent_; }
+  // The world is being destroyed: hosts go one by one, and what their
+  // closing sockets send is dropped instead of reaching a dead host.
+  void TearDown() { torn_down_ = true; }
 
  private:
   World& world_;
@@ -46,6 +49,7 @@ class Network {
   std::map<std::pair<int, int>, Duration> latency_;  // by host ids, ordered
   Duration default_latency_ = std::chrono::microseconds(500);
   uint64_t packets_sent_ = 0;
+  bool torn_down_ = false;
 };
 
 }  // namespace simsock::sim

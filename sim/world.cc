@@ -13,7 +13,10 @@ World::~World() {
   // then hosts (and their sockets) before the event queue and the network
   // they reference; pending events hold only weak references.
   scheduler_.KillAll();
+  network_.TearDown();
+  immediate_.clear();
   hosts_.clear();
+  immediate_.clear();  // what the hosts' teardown queued (raw pointers only)
 }
 
 Host& World::AddHost(std::string name, std::string ipv4) {

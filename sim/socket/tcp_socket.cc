@@ -266,6 +266,8 @@ int TcpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
       Endpoint dst = FromSockAddr(sin);
       // A zero destination means this host (ip_route_connect).
       if (dst.ip == 0) dst.ip = 0x7F000001;
+      // tcp_v4_connect refuses multicast and broadcast routes.
+      if ((dst.ip >> 28) == 0xE || dst.ip == 0xFFFFFFFFu) return -ENETUNREACH;
       uint32_t src = local_.ip != 0 ? local_.ip : host_.SourceAddressFor(dst.ip);
       uint16_t port = held_port_;
       if (port == 0) {

@@ -197,3 +197,18 @@ DIFF_SCENARIO(Connect_ShutdownWrInSynSentAbortsAttempt) {
 
 }  // namespace
 }  // namespace simsock::diff
+
+namespace simsock::diff {
+namespace {
+
+// tcp_v4_connect: a multicast or broadcast destination has no unicast
+// route: ENETUNREACH, and the socket stays unconnected.
+DIFF_SCENARIO(Connect_MulticastOrBroadcastIsEnetunreach) {
+  int t = s.Tcp();
+  s.Connect(t, Ep{"224.0.0.1", 80, AF_INET});
+  s.Connect(t, Ep{"255.255.255.255", 80, AF_INET});
+  s.GetPeerName(t);
+}
+
+}  // namespace
+}  // namespace simsock::diff
