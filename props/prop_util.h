@@ -83,22 +83,7 @@ inline int64_t ProbeMask(sys::Syscalls& s, int fd) {
 }
 
 inline std::string MaskStr(uint32_t mask) {
-  if (mask == 0) return "0";
-  std::string out;
-  auto add = [&](uint32_t bit, const char* name) {
-    if (mask & bit) {
-      if (!out.empty()) out += '|';
-      out += name;
-      mask &= ~bit;
-    }
-  };
-  add(EPOLLIN, "IN");
-  add(EPOLLOUT, "OUT");
-  add(EPOLLERR, "ERR");
-  add(EPOLLHUP, "HUP");
-  add(EPOLLRDHUP, "RDHUP");
-  if (mask) out += (out.empty() ? "" : "|") + std::to_string(mask);
-  return out;
+  return sys::EpollEventsName(mask);
 }
 
 // "5", "-EAGAIN".

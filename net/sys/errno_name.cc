@@ -1,5 +1,7 @@
 #include "net/sys/errno_name.h"
 
+#include <sys/epoll.h>
+
 #include <cerrno>
 
 namespace simsock::sys {
@@ -59,6 +61,32 @@ std::string ErrnoName(int err) {
 std::string ResultString(long result) {
   if (result >= 0) return std::to_string(result);
   return "-" + ErrnoName(static_cast<int>(-result));
+}
+
+std::string FlagNames(
+    uint64_t bits,
+    std::initializer_list<std::pair<uint64_t, const char*>> names) {
+  if (bits == 0) return "0";
+  std::string out;
+  for (const auto& [bit, name] : names) {
+    if ((bits & bit) == 0) continue;
+    if (!out.empty()) out += '|';
+    out += name;
+    bits &= ~bit;
+  }
+  if (bits != 0) out += (out.empty() ? "" : "|") + std::to_string(bits);
+  return out;
+}
+
+std::string EpollEventsName(uint32_t events) {
+  return FlagNames(events, {{EPOLLIN, "IN"},
+                            {EPOLLPRI, "PRI"},
+                            {EPOLLOUT, "OUT"},
+                            {EPOLLERR, "ERR"},
+                            {EPOLLHUP, "HUP"},
+                            {EPOLLRDHUP, "RDHUP"},
+                            {EPOLLET, "ET"},
+                            {EPOLLONESHOT, "ONESHOT"}});
 }
 
 }  // namespace simsock::sys

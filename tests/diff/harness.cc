@@ -1,6 +1,8 @@
 // Differential-test harness: the Linux backend and the logging Script.
 #include "tests/diff/harness.h"
 
+#include "net/sys/errno_name.h"
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -139,23 +141,13 @@ std::string FamilyName(int family) {
 }
 
 std::string MsgFlagsName(int flags) {
-  if (flags == 0) return "0";
-  std::string out;
-  auto add = [&](int bit, const char* name) {
-    if (flags & bit) {
-      if (!out.empty()) out += '|';
-      out += name;
-      flags &= ~bit;
-    }
-  };
-  add(MSG_PEEK, "MSG_PEEK");
-  add(MSG_TRUNC, "MSG_TRUNC");
-  add(MSG_DONTWAIT, "MSG_DONTWAIT");
-  add(MSG_NOSIGNAL, "MSG_NOSIGNAL");
-  add(MSG_WAITALL, "MSG_WAITALL");
-  add(MSG_OOB, "MSG_OOB");
-  if (flags) out += (out.empty() ? "" : "|") + std::to_string(flags);
-  return out;
+  return sys::FlagNames(static_cast<uint32_t>(flags),
+                        {{MSG_PEEK, "MSG_PEEK"},
+                         {MSG_TRUNC, "MSG_TRUNC"},
+                         {MSG_DONTWAIT, "MSG_DONTWAIT"},
+                         {MSG_NOSIGNAL, "MSG_NOSIGNAL"},
+                         {MSG_WAITALL, "MSG_WAITALL"},
+                         {MSG_OOB, "MSG_OOB"}});
 }
 
 std::string HowName(int how) {
@@ -238,27 +230,7 @@ std::string ErrnoName(int e) {
   return n ? n : "E" + std::to_string(e);
 }
 
-std::string EpollMaskName(uint32_t mask) {
-  if (mask == 0) return "0";
-  std::string out;
-  auto add = [&](uint32_t bit, const char* name) {
-    if (mask & bit) {
-      if (!out.empty()) out += '|';
-      out += name;
-      mask &= ~bit;
-    }
-  };
-  add(EPOLLIN, "IN");
-  add(EPOLLPRI, "PRI");
-  add(EPOLLOUT, "OUT");
-  add(EPOLLERR, "ERR");
-  add(EPOLLHUP, "HUP");
-  add(EPOLLRDHUP, "RDHUP");
-  add(EPOLLET, "ET");
-  add(EPOLLONESHOT, "ONESHOT");
-  if (mask) out += (out.empty() ? "" : "|") + std::to_string(mask);
-  return out;
-}
+std::string EpollMaskName(uint32_t mask) { return sys::EpollEventsName(mask); }
 
 std::string SockTypeName(int type) {
   std::string out;
