@@ -63,6 +63,7 @@ int Socket::PutInt(int v, void* val, socklen_t* len) {
 
 // sk_getsockopt (net/core/sock.c).
 int Socket::GetSockOpt(int level, int name, void* val, socklen_t* len) {
+  if (level == IPPROTO_IP) return GetIpOpt(name, val, len);
   if (level != SOL_SOCKET) return GetProtoOpt(level, name, val, len);
   switch (name) {
     case SO_TYPE:
@@ -88,6 +89,18 @@ int Socket::GetSockOpt(int level, int name, void* val, socklen_t* len) {
       return PutInt(opts_.rcvbuf, val, len);
     case SO_RCVLOWAT:
       return PutInt(opts_.rcvlowat, val, len);
+    case SO_PRIORITY:
+      return PutInt(opts_.priority, val, len);
+    case SO_OOBINLINE:
+      return PutInt(opts_.oobinline, val, len);
+    case SO_DONTROUTE:
+      return PutInt(opts_.dontroute, val, len);
+    case SO_TIMESTAMP_OLD:
+      return PutInt(opts_.timestamp, val, len);
+    case SO_MARK:
+      return PutInt(opts_.mark, val, len);
+    case SO_PASSCRED:
+      return -EOPNOTSUPP;  // not an inet option on this kernel
     case SO_SNDLOWAT:
       return PutInt(1, val, len);
     case SO_ACCEPTCONN:
@@ -116,6 +129,7 @@ int Socket::GetSockOpt(int level, int name, void* val, socklen_t* len) {
 
 // sk_setsockopt (net/core/sock.c): optlen is checked before the name.
 int Socket::SetSockOpt(int level, int name, const void* val, socklen_t len) {
+  if (level == IPPROTO_IP) return SetIpOpt(name, val, len);
   if (level != SOL_SOCKET) return SetProtoOpt(level, name, val, len);
   if (len < sizeof(int)) return -EINVAL;
   if (val == nullptr) return -EFAULT;
@@ -137,6 +151,23 @@ int Socket::SetSockOpt(int level, int name, const void* val, socklen_t len) {
     case SO_BROADCAST:
       opts_.broadcast = on;
       return 0;
+    case SO_PRIORITY:  // any value: every simulated process has CAP_NET_ADMIN
+      opts_.priority = v;
+      return 0;
+    case SO_OOBINLINE:
+      opts_.oobinline = on;
+      return 0;
+    case SO_DONTROUTE:
+      opts_.dontroute = on;
+      return 0;
+    case SO_TIMESTAMP_OLD:
+      opts_.timestamp = on;
+      return 0;
+    case SO_MARK:
+      opts_.mark = v;
+      return 0;
+    case SO_PASSCRED:
+      return -EOPNOTSUPP;
     case SO_SNDBUF:
     case SO_SNDBUFFORCE: {
       // SO_SNDBUF: min_t(u32, val, wmem_max). SO_SNDBUFFORCE (every
@@ -205,8 +236,54 @@ int Socket::SetSockOpt(int level, int name, const void* val, socklen_t len) {
 
 void Socket::SetRcvLowat(int v) { opts_.rcvlowat = v == 0 ? 1 : v; }
 
-// ip_getsockopt / ip_setsockopt: a level that is neither SOL_SOCKET nor the
-// protocol's own. IP-level options are not modelled.
+// do_ip_getsockopt: an int, or a single byte when the caller asks for less
+// than an int and the value fits.
+int Socket::GetIpOpt(int name, void* val, socklen_t* len) {
+  int v;
+  switch (name) {
+    case IP_TOS:
+      v = opts_.ip_tos;
+      break;
+    case IP_TTL:
+      v = opts_.ip_ttl < 0 ? 64 : opts_.ip_ttl;  // sysctl ip_default_ttl
+      break;
+    default:
+      return -ENOPROTOOPT;
+  }
+  if (*len < sizeof(int) && *len > 0 && v >= 0 && v <= 255) {
+    unsigned char c = static_cast<unsigned char>(v);
+    return PutBytes(&c, 1, val, len);
+  }
+  return PutInt(v, val, len);
+}
+
+// do_ip_setsockopt: takes an int, or a single byte when optlen is shorter.
+int Socket::SetIpOpt(int name, const void* val, socklen_t len) {
+  if (name != IP_TOS && name != IP_TTL) return -ENOPROTOOPT;
+  int v = 0;
+  if (len >= sizeof(int)) {
+    if (val == nullptr) return -EFAULT;
+    std::memcpy(&v, val, sizeof v);
+  } else if (len >= 1) {
+    if (val == nullptr) return -EFAULT;
+    v = *static_cast<const unsigned char*>(val);
+  }
+  switch (name) {
+    case IP_TOS:
+      // A stream socket keeps its ECN bits (the stack owns them).
+      if (type_ == SOCK_STREAM) v = (v & ~3) | (opts_.ip_tos & 3);
+      opts_.ip_tos = v & 0xff;
+      return 0;
+    case IP_TTL:
+      if (len < 1) return -EINVAL;
+      if (v != -1 && (v < 1 || v > 255)) return -EINVAL;
+      opts_.ip_ttl = v;
+      return 0;
+  }
+  return -ENOPROTOOPT;
+}
+
+// A level that is neither SOL_SOCKET, IPPROTO_IP nor the protocol's own.
 int Socket::GetProtoOpt(int, int, void*, socklen_t*) { return -EOPNOTSUPP; }
 int Socket::SetProtoOpt(int, int, const void*, socklen_t) {
   return -ENOPROTOOPT;

@@ -39,6 +39,15 @@ struct SocketOptions {
   // timeval reads back rounded up to the tick); -1 = wait forever.
   int64_t rcvtimeo_jiffies = -1;
   int64_t sndtimeo_jiffies = -1;
+  // Stored and read back as Linux does; their effect on the wire (queue
+  // priority, routing, timestamps, marks, DSCP, TTL) is not modelled.
+  int priority = 0;   // SO_PRIORITY
+  bool oobinline = false;
+  bool dontroute = false;
+  bool timestamp = false;  // SO_TIMESTAMP
+  int mark = 0;            // SO_MARK
+  int ip_tos = 0;          // IP_TOS
+  int ip_ttl = -1;         // IP_TTL; -1 = the default (64)
 };
 
 class Socket : public File {
@@ -91,7 +100,11 @@ class Socket : public File {
   std::string Describe() const;
 
  protected:
-  // Protocol-level options (IPPROTO_TCP ...). Called for level != SOL_SOCKET.
+  // IPPROTO_IP options (ip_getsockopt / ip_setsockopt), shared by TCP and
+  // UDP.
+  int GetIpOpt(int name, void* val, socklen_t* len);
+  int SetIpOpt(int name, const void* val, socklen_t len);
+  // Protocol-level options (IPPROTO_TCP ...), for the other levels.
   virtual int GetProtoOpt(int level, int name, void* val, socklen_t* len);
   virtual int SetProtoOpt(int level, int name, const void* val,
                           socklen_t len);

@@ -199,7 +199,7 @@ tcp::TcbConfig TcpSocket::MakeConfig(uint32_t peer_ip) const {
   c.local_port = local_.port;
   c.remote_port = peer_.port;
   uint16_t mss = host_.MssFor(peer_ip);
-  if (user_mss_ > 0) mss = std::min<uint16_t>(mss, user_mss_);
+  if (topts_.user_mss > 0) mss = std::min<uint16_t>(mss, topts_.user_mss);
   c.mss = mss;
   // The window scale Linux offers for the largest receive buffer it could
   // grow to (tcp_select_initial_window with tcp_rmem[2]).
@@ -210,22 +210,22 @@ tcp::TcbConfig TcpSocket::MakeConfig(uint32_t peer_ip) const {
   // Half of sk_rcvbuf is payload (tcp_adv_win_scale = 1).
   c.rcv_buf = static_cast<uint32_t>(opts_.rcvbuf / 2);
   c.snd_buf = static_cast<uint32_t>(opts_.sndbuf);
-  c.nodelay = nodelay_;
-  c.syn_retries = syncnt_ > 0 ? syncnt_ : s.tcp_syn_retries;
+  c.nodelay = topts_.nodelay;
+  c.syn_retries = topts_.syncnt > 0 ? topts_.syncnt : s.tcp_syn_retries;
   c.syn_linear_timeouts = s.tcp_syn_linear_timeouts;
   c.synack_retries = s.tcp_synack_retries;
   c.retries2 = s.tcp_retries2;
   c.orphan_retries = s.tcp_orphan_retries == 0 ? 8 : s.tcp_orphan_retries;
   c.time_wait = s.tcp_time_wait;
-  c.fin_timeout = linger2_ > 0 ? std::chrono::seconds(linger2_)
+  c.fin_timeout = topts_.linger2 > 0 ? std::chrono::seconds(topts_.linger2)
                                : s.tcp_fin_timeout;
-  c.user_timeout = std::chrono::milliseconds(user_timeout_ms_);
+  c.user_timeout = std::chrono::milliseconds(topts_.user_timeout_ms);
   c.keepalive = opts_.keepalive;
   c.keepalive_idle =
-      std::chrono::seconds(keepidle_ > 0 ? keepidle_ : s.tcp_keepalive_time);
+      std::chrono::seconds(topts_.keepidle > 0 ? topts_.keepidle : s.tcp_keepalive_time);
   c.keepalive_interval = std::chrono::seconds(
-      keepintvl_ > 0 ? keepintvl_ : s.tcp_keepalive_intvl);
-  c.keepalive_count = keepcnt_ > 0 ? keepcnt_ : s.tcp_keepalive_probes;
+      topts_.keepintvl > 0 ? topts_.keepintvl : s.tcp_keepalive_intvl);
+  c.keepalive_count = topts_.keepcnt > 0 ? topts_.keepcnt : s.tcp_keepalive_probes;
   return c;
 }
 
@@ -286,6 +286,7 @@ int TcpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
       if (held_port_ == 0) HoldPort(port, /*connect_bound=*/true);
       key_ = {src, port, dst.ip, dst.port};
       tcb_ = std::make_unique<tcp::Tcb>(MakeConfig(dst.ip));
+      if (topts_.cork) tcb_->SetCork(true, Now());
       host_.AddConnection(key_, Self());
       in_table_ = true;
       // shutdown flags set on the unconnected socket stay (inet_shutdown's
@@ -583,14 +584,7 @@ void TcpSocket::OnListenSegment(const Packet& p) {
   auto child = std::make_shared<TcpSocket>(host_);
   // sk_clone_lock copies the listener; O_NONBLOCK is per file and is not.
   child->opts_ = opts_;
-  child->nodelay_ = nodelay_;
-  child->syncnt_ = syncnt_;
-  child->user_mss_ = user_mss_;
-  child->keepidle_ = keepidle_;
-  child->keepintvl_ = keepintvl_;
-  child->keepcnt_ = keepcnt_;
-  child->linger2_ = linger2_;
-  child->user_timeout_ms_ = user_timeout_ms_;
+  child->topts_ = topts_;
   child->local_ = {p.dst, local_.port};
   child->peer_ = {p.src, seg.src_port};
   // sk_clone_lock drops SOCK_BINDPORT_LOCK: an accepted socket gives the
@@ -603,6 +597,7 @@ void TcpSocket::OnListenSegment(const Packet& p) {
   child->sock_state_ = SockState::kConnected;
   child->parent_ = this;
   child->tcb_ = std::make_unique<tcp::Tcb>(child->MakeConfig(p.src));
+  if (topts_.cork) child->tcb_->SetCork(true, Now());
   host_.AddConnection(child->key_, child);
   child->in_table_ = true;
   syn_queue_.push_back(child);
@@ -767,36 +762,50 @@ void TcpSocket::OnBufferSizeChanged() {
 
 // do_tcp_getsockopt.
 int TcpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
-  if (level != IPPROTO_TCP) {
-    return level == IPPROTO_IP ? -ENOPROTOOPT : -EOPNOTSUPP;
-  }
+  if (level != IPPROTO_TCP) return -EOPNOTSUPP;
   const HostSettings& s = host_.settings();
   switch (name) {
     case TCP_NODELAY:
-      return PutInt(nodelay_, val, len);
+      return PutInt(topts_.nodelay, val, len);
+    case TCP_CORK:
+      return PutInt(topts_.cork, val, len);
+    case TCP_QUICKACK:
+      return PutInt(topts_.quickack, val, len);
+    case TCP_NOTSENT_LOWAT:
+      return PutInt(topts_.notsent_lowat, val, len);
+    case TCP_INQ:
+      return PutInt(topts_.inq, val, len);
+    case TCP_CONGESTION: {
+      // The name, NUL-padded to TCP_CA_NAME_MAX, truncated to the caller's
+      // length.
+      char name_buf[16] = {};
+      std::memcpy(name_buf, topts_.congestion.data(),
+                  std::min(topts_.congestion.size(), sizeof name_buf - 1));
+      return PutBytes(name_buf, sizeof name_buf, val, len);
+    }
     case TCP_MAXSEG: {
       int v = 536;  // TCP_MSS_DEFAULT until connected
       TcpState st = FdState();
       if (tcb_ && st != TcpState::kClosed && st != TcpState::kListen)
         v = tcb_->send_mss();
-      else if (user_mss_ > 0)
-        v = user_mss_;
+      else if (topts_.user_mss > 0)
+        v = topts_.user_mss;
       return PutInt(v, val, len);
     }
     case TCP_KEEPIDLE:
-      return PutInt(keepidle_ > 0 ? keepidle_ : s.tcp_keepalive_time, val, len);
+      return PutInt(topts_.keepidle > 0 ? topts_.keepidle : s.tcp_keepalive_time, val, len);
     case TCP_KEEPINTVL:
-      return PutInt(keepintvl_ > 0 ? keepintvl_ : s.tcp_keepalive_intvl, val,
+      return PutInt(topts_.keepintvl > 0 ? topts_.keepintvl : s.tcp_keepalive_intvl, val,
                     len);
     case TCP_KEEPCNT:
-      return PutInt(keepcnt_ > 0 ? keepcnt_ : s.tcp_keepalive_probes, val,
+      return PutInt(topts_.keepcnt > 0 ? topts_.keepcnt : s.tcp_keepalive_probes, val,
                     len);
     case TCP_SYNCNT:
-      return PutInt(syncnt_ > 0 ? syncnt_ : s.tcp_syn_retries, val, len);
+      return PutInt(topts_.syncnt > 0 ? topts_.syncnt : s.tcp_syn_retries, val, len);
     case TCP_LINGER2: {
-      int v = linger2_ < 0 ? -1
-                           : (linger2_ > 0
-                                  ? linger2_
+      int v = topts_.linger2 < 0 ? -1
+                           : (topts_.linger2 > 0
+                                  ? topts_.linger2
                                   : static_cast<int>(
                                         std::chrono::duration_cast<
                                             std::chrono::seconds>(
@@ -805,7 +814,7 @@ int TcpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
       return PutInt(v, val, len);
     }
     case TCP_USER_TIMEOUT:
-      return PutInt(user_timeout_ms_, val, len);
+      return PutInt(topts_.user_timeout_ms, val, len);
     case TCP_INFO: {
       tcp_info info{};
       info.tcpi_state = tcp::LinuxStateNumber(FdState());
@@ -830,50 +839,77 @@ int TcpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
 int TcpSocket::SetProtoOpt(int level, int name, const void* val,
                            socklen_t len) {
   if (level != IPPROTO_TCP) return -ENOPROTOOPT;
+  if (name == TCP_CONGESTION) {
+    // A string option: only the algorithms a default kernel offers.
+    if (val == nullptr && len > 0) return -EFAULT;
+    std::string want(static_cast<const char*>(val),
+                     std::min<size_t>(len, 15));
+    want = want.substr(0, want.find('\0'));
+    if (want != "cubic" && want != "reno") return -ENOENT;
+    topts_.congestion = want;
+    return 0;
+  }
   if (len < sizeof(int)) return -EINVAL;
   if (val == nullptr) return -EFAULT;
   int v;
   std::memcpy(&v, val, sizeof v);
   switch (name) {
     case TCP_NODELAY:
-      nodelay_ = v != 0;
+      topts_.nodelay = v != 0;
       if (tcb_) {
-        tcb_->SetNoDelay(nodelay_, Now());
+        tcb_->SetNoDelay(topts_.nodelay, Now());
         AfterTcb();
       }
+      return 0;
+    case TCP_CORK:
+      topts_.cork = v != 0;
+      if (tcb_) {
+        tcb_->SetCork(topts_.cork, Now());
+        AfterTcb();
+      }
+      return 0;
+    case TCP_QUICKACK:
+      topts_.quickack = v != 0;
+      return 0;
+    case TCP_NOTSENT_LOWAT:
+      topts_.notsent_lowat = v;
+      return 0;
+    case TCP_INQ:
+      if (v < 0 || v > 1) return -EINVAL;
+      topts_.inq = v != 0;
       return 0;
     case TCP_MAXSEG:
       // TCP_MIN_MSS .. MAX_TCP_WINDOW.
       if (v != 0 && (v < 88 || v > 32767)) return -EINVAL;
-      user_mss_ = v;
+      topts_.user_mss = v;
       return 0;
     case TCP_KEEPIDLE:
       if (v < 1 || v > 32767) return -EINVAL;
-      keepidle_ = v;
+      topts_.keepidle = v;
       PushTimingOptions();
       return 0;
     case TCP_KEEPINTVL:
       if (v < 1 || v > 32767) return -EINVAL;
-      keepintvl_ = v;
+      topts_.keepintvl = v;
       PushTimingOptions();
       return 0;
     case TCP_KEEPCNT:
       if (v < 1 || v > 127) return -EINVAL;
-      keepcnt_ = v;
+      topts_.keepcnt = v;
       PushTimingOptions();
       return 0;
     case TCP_SYNCNT:
       if (v < 1 || v > 127) return -EINVAL;  // MAX_TCP_SYNCNT
-      syncnt_ = v;
+      topts_.syncnt = v;
       return 0;
     case TCP_LINGER2:
       // Capped at TCP_FIN_TIMEOUT_MAX (120 s); 0 means tcp_fin_timeout.
-      linger2_ = v < 0 ? -1 : std::min(v, 120);
+      topts_.linger2 = v < 0 ? -1 : std::min(v, 120);
       PushTimingOptions();
       return 0;
     case TCP_USER_TIMEOUT:
       if (v < 0) return -EINVAL;
-      user_timeout_ms_ = v;
+      topts_.user_timeout_ms = v;
       PushTimingOptions();
       return 0;
     default:

@@ -21,6 +21,7 @@
 
 #include <deque>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "sim/event_queue.h"
@@ -131,15 +132,23 @@ class TcpSocket final : public Socket {
   // The listener a not-yet-accepted child belongs to.
   TcpSocket* parent_ = nullptr;
 
-  // IPPROTO_TCP options.
-  bool nodelay_ = false;
-  int syncnt_ = 0;     // TCP_SYNCNT; 0 = sysctl
-  int user_mss_ = 0;   // TCP_MAXSEG
-  int keepidle_ = 0;   // seconds; 0 = sysctl
-  int keepintvl_ = 0;
-  int keepcnt_ = 0;
-  int linger2_ = 0;    // TCP_LINGER2 seconds; 0 = tcp_fin_timeout, <0 off
-  int user_timeout_ms_ = 0;
+  // IPPROTO_TCP options; an accepted socket inherits them all.
+  struct TcpOptions {
+    bool nodelay = false;
+    int syncnt = 0;         // TCP_SYNCNT; 0 = sysctl
+    int user_mss = 0;       // TCP_MAXSEG
+    int keepidle = 0;       // seconds; 0 = sysctl
+    int keepintvl = 0;
+    int keepcnt = 0;
+    int linger2 = 0;        // TCP_LINGER2 seconds; 0 = tcp_fin_timeout, <0 off
+    int user_timeout_ms = 0;
+    bool cork = false;      // TCP_CORK
+    bool quickack = true;   // TCP_QUICKACK (stored; no delayed ACK here)
+    int notsent_lowat = 0;  // TCP_NOTSENT_LOWAT (stored, not enforced)
+    bool inq = false;       // TCP_INQ (stored)
+    std::string congestion = "cubic";  // TCP_CONGESTION (stored)
+  };
+  TcpOptions topts_;
 };
 
 }  // namespace simsock::sim

@@ -212,9 +212,7 @@ void UdpSocket::OnPortUnreachable(const Endpoint& dst) {
   Notify(EPOLLERR);
 }
 
-int UdpSocket::GetProtoOpt(int level, int, void*, socklen_t*) {
-  return level == IPPROTO_IP ? -ENOPROTOOPT : -EOPNOTSUPP;
-}
+int UdpSocket::GetProtoOpt(int, int, void*, socklen_t*) { return -EOPNOTSUPP; }
 
 int UdpSocket::SetProtoOpt(int, int, const void*, socklen_t) {
   return -ENOPROTOOPT;

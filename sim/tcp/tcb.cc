@@ -711,7 +711,18 @@ void Tcb::SetOrphan(Time now) {
 
 void Tcb::SetNoDelay(bool on, Time now) {
   config_.nodelay = on;
-  if (on) Output(now);  // TCP_NODELAY pushes what Nagle was holding
+  if (on) {
+    // TCP_NODELAY pushes what Nagle, or a cork, was holding
+    // (__tcp_sock_set_nodelay: TCP_NAGLE_PUSH).
+    push_once_ = true;
+    Output(now);
+    push_once_ = false;
+  }
+}
+
+void Tcb::SetCork(bool on, Time now) {
+  cork_ = on;
+  if (!on) Output(now);  // pulling the cork sends what it held
 }
 
 void Tcb::SetKeepAlive(bool on, Time now) {
@@ -1108,6 +1119,11 @@ bool Tcb::SendOneSegment(Time now) {
     // TCP_NAGLE_OFF).
     if (len < EffectiveMss() && !config_.nodelay && !fin_queued_ &&
         snd_nxt_ != snd_una_) {
+      return false;
+    }
+    // TCP_CORK: no partial segment at all until the cork is pulled (or a
+    // push: TCP_NODELAY, the FIN).
+    if (len < EffectiveMss() && cork_ && !push_once_ && !fin_queued_) {
       return false;
     }
   }

@@ -130,6 +130,8 @@ class Tcb {
   // fin_timeout, and retransmissions by orphan_retries.
   void SetOrphan(Time now);
   void SetNoDelay(bool on, Time now);
+  // TCP_CORK: hold partial segments until uncorked (or pushed).
+  void SetCork(bool on, Time now);
   void SetKeepAlive(bool on, Time now);
   // Options changed after the block was made: TCP_KEEPIDLE / KEEPINTVL /
   // KEEPCNT, TCP_USER_TIMEOUT (checked at the next timer), TCP_LINGER2
@@ -191,6 +193,8 @@ class Tcb {
   bool fin_received_ = false;
   bool rcv_shutdown_ = false;
   bool orphan_ = false;
+  bool cork_ = false;
+  bool push_once_ = false;  // one Output that ignores the cork
 
   SeqNum iss_, irs_;
   SeqNum snd_una_, snd_nxt_, rcv_nxt_;

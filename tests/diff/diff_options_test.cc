@@ -5,6 +5,8 @@
 // on the listen backlog (seen through TCP_INFO), and the local address of a
 // socket accepted on a wildcard listener. LINUX-SEMANTICS.md §2.3, §2.10,
 // §2.11, §7.
+#include <cstring>
+
 #include "tests/diff/harness.h"
 #include "tests/diff/scenario_util.h"
 
@@ -338,6 +340,78 @@ DIFF_SCENARIO(Options_BufForceBypassesTheMaximum) {
     s.GetInt(t, SOL_SOCKET, SO_RCVBUF);
   }
   s.GetInt(t, SOL_SOCKET, SO_SNDBUFFORCE);  // ENOPROTOOPT
+}
+
+}  // namespace
+}  // namespace simsock::diff
+
+namespace simsock::diff {
+namespace {
+
+// Options a program may set that the simulator stores and reads back as
+// Linux does, without modelling their effect on the wire (DSCP, TTL, queue
+// priority, congestion control): defaults, accepted values, bounds.
+DIFF_SCENARIO(Options_StoredSocketAndIpOptions) {
+  int t = s.Tcp();
+  int u = s.Udp();
+  for (int fd : {t, u}) {
+    for (int opt : {SO_PRIORITY, SO_OOBINLINE, SO_DONTROUTE, SO_PASSCRED,
+                    SO_TIMESTAMP, SO_MARK}) {
+      s.GetInt(fd, SOL_SOCKET, opt);
+      s.SetInt(fd, SOL_SOCKET, opt, 5);
+      s.GetInt(fd, SOL_SOCKET, opt);
+      s.SetInt(fd, SOL_SOCKET, opt, 0);
+      s.GetInt(fd, SOL_SOCKET, opt);
+    }
+    s.GetInt(fd, IPPROTO_IP, IP_TOS);
+    s.SetInt(fd, IPPROTO_IP, IP_TOS, 0x10);
+    s.GetInt(fd, IPPROTO_IP, IP_TOS);
+    s.SetInt(fd, IPPROTO_IP, IP_TOS, 0xff);
+    s.GetInt(fd, IPPROTO_IP, IP_TOS);
+    s.GetInt(fd, IPPROTO_IP, IP_TTL);
+    for (int ttl : {1, 255, 0, 256, -1, -2}) {
+      s.SetInt(fd, IPPROTO_IP, IP_TTL, ttl);
+      s.GetInt(fd, IPPROTO_IP, IP_TTL);
+    }
+  }
+}
+
+DIFF_SCENARIO(Options_StoredTcpOptions) {
+  int t = s.Tcp();
+  for (int opt : {TCP_CORK, TCP_QUICKACK, TCP_NOTSENT_LOWAT, TCP_INQ}) {
+    s.GetInt(t, IPPROTO_TCP, opt);
+    s.SetInt(t, IPPROTO_TCP, opt, 1);
+    s.GetInt(t, IPPROTO_TCP, opt);
+    s.SetInt(t, IPPROTO_TCP, opt, 0);
+    s.GetInt(t, IPPROTO_TCP, opt);
+  }
+  s.SetInt(t, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 16384);
+  s.GetInt(t, IPPROTO_TCP, TCP_NOTSENT_LOWAT);
+  s.SetInt(t, IPPROTO_TCP, TCP_NOTSENT_LOWAT, -1);
+  s.GetInt(t, IPPROTO_TCP, TCP_NOTSENT_LOWAT);
+  for (const char* cc : {"cubic", "reno", "nosuch"}) {
+    int r = s.sys().setsockopt(t, IPPROTO_TCP, TCP_CONGESTION, cc,
+                               static_cast<socklen_t>(std::strlen(cc)));
+    s.Line(std::string("setsockopt(TCP_CONGESTION, ") + cc + ") = " +
+           s.Result(r));
+    char name[32] = {};
+    socklen_t len = sizeof name;
+    r = s.sys().getsockopt(t, IPPROTO_TCP, TCP_CONGESTION, name, &len);
+    s.Line("getsockopt(TCP_CONGESTION) = " + s.Result(r) + " \"" +
+           std::string(name) + "\" len " + std::to_string(len));
+  }
+}
+
+// TCP_CORK holds a partial segment until the cork is pulled.
+DIFF_SCENARIO(Options_CorkHoldsPartialDataUntilUncorked) {
+  Conn c = Establish(s);
+  s.SetInt(c.client, IPPROTO_TCP, TCP_CORK, 1);
+  s.Write(c.client, "corked");
+  s.Settle();
+  s.Read(c.server, 64);  // EAGAIN: held
+  s.SetInt(c.client, IPPROTO_TCP, TCP_CORK, 0);
+  s.Settle();
+  s.Read(c.server, 64);
 }
 
 }  // namespace

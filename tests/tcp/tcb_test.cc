@@ -1121,6 +1121,30 @@ TEST(Established, NoDelay_SmallSegmentsGoAtOnce) {
              Out(kPsh | kAck, L + 2, R, 4096, "cd"));
 }
 
+TEST(Established, Cork_HoldsPartialSegmentUntilUncorked) {
+  TcbConfig c = Cfg();
+  c.nodelay = true;  // the cork holds even without Nagle
+  Tcb t = Established(c);
+  t.SetCork(true, Ms(0));
+  SendStr(t, "ab", Ms(1));
+  EXPECT_NO_OUT(t);
+  t.SetCork(false, Ms(2));
+  EXPECT_OUT(t, Out(kPsh | kAck, L, R, 4096, "ab"));
+}
+
+TEST(Established, Cork_FullSegmentsStillGo) {
+  Tcb t = Established();
+  t.SetCork(true, Ms(0));
+  SendStr(t, Str(t.send_mss() + 3, 'x'), Ms(1));
+  std::vector<Segment> out = t.TakeOutput();
+  ASSERT_EQ(out.size(), 1u);  // the MSS-sized one; the 3-byte tail waits
+  EXPECT_EQ(out[0].payload.size(), t.send_mss());
+  t.SetNoDelay(true, Ms(2));  // a push overrides the cork once
+  out = t.TakeOutput();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].payload.size(), 3u);
+}
+
 TEST(Established, SetNoDelay_FlushesHeldData) {
   Tcb t = Established();
   SendStr(t, "ab", Ms(1));
