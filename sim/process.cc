@@ -416,8 +416,29 @@ int Process::close(int fd) {
   if (f->DropFdRef()) {
     f->RunReleaseHooks();
     f->OnLastClose();
+    LingerOnClose(*f);
   }
   return Done(0, "close", args);
+}
+
+// tcp_close -> sk_stream_wait_close: with SO_LINGER {1, n}, close() waits
+// (even on an O_NONBLOCK socket) until the FIN is acknowledged or n seconds
+// pass; either way it returns 0, and on timeout the orphan goes on
+// retransmitting.
+void Process::LingerOnClose(File& f) {
+  if (f.kind() != File::Kind::kTcp) return;
+  auto& s = static_cast<TcpSocket&>(f);
+  if (!s.options().linger || s.options().linger_seconds <= 0) return;
+  auto closing = [&s] {
+    tcp::TcpState st = s.ConnState();
+    return st == tcp::TcpState::kFinWait1 || st == tcp::TcpState::kClosing ||
+           st == tcp::TcpState::kLastAck;
+  };
+  world_.DrainImmediate();
+  Time deadline = world_.Now() + std::chrono::seconds(s.options().linger_seconds);
+  while (closing()) {
+    if (!WaitOn(f, deadline, "close")) break;
+  }
 }
 
 int Process::getsockopt(int fd, int level, int optname, void* optval,

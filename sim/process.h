@@ -79,6 +79,8 @@ class Process final : public sys::Syscalls {
                    const timespec* timeout, const sigset_t* sigmask) override;
 
  private:
+  // SO_LINGER with a timeout: close() waits for the FIN to be acknowledged.
+  void LingerOnClose(File& f);
   // Parks the current simulated thread, or runs the world for the driver.
   // Resolves fd to a socket: -EBADF or -ENOTSOCK.
   int LookupSocket(int fd, std::shared_ptr<Socket>* out) const;

@@ -146,3 +146,37 @@ TEST(Faults, StreamSurvivesLossDuplicationAndReordering) {
 
 }  // namespace
 }  // namespace simsock::sim
+
+namespace simsock::sim {
+namespace {
+
+// SO_LINGER {1, n} (LINUX-SEMANTICS.md §2.9): close() waits until the FIN
+// is acknowledged, or n seconds, even on a nonblocking socket; it returns
+// 0 either way and the orphan keeps retransmitting the FIN.
+TEST(Faults, LingerCloseWaitsForTheAckOfTheFinOrTheTimeout) {
+  TwoHosts t(3);
+  int c = t.pb->socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  Connect(*t.pb, c, "10.0.0.1", 80);
+  t.w.RunFor(milliseconds(10));
+  linger l{1, 2};
+  ASSERT_EQ(t.pb->setsockopt(c, SOL_SOCKET, SO_LINGER, &l, sizeof l), 0);
+  // A live peer: close returns once the FIN's ACK is back (one RTT).
+  Time before = t.w.Now();
+  EXPECT_EQ(t.pb->close(c), 0);
+  EXPECT_EQ(t.w.Now() - before, milliseconds(2));
+
+  // A cut link: close returns 0 after the linger time; the FIN goes on.
+  int d = t.pb->socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  Connect(*t.pb, d, "10.0.0.1", 80);
+  t.w.RunFor(milliseconds(10));
+  ASSERT_EQ(t.pb->setsockopt(d, SOL_SOCKET, SO_LINGER, &l, sizeof l), 0);
+  t.w.network().Partition(*t.a, *t.b);
+  before = t.w.Now();
+  EXPECT_EQ(t.pb->close(d), 0);
+  EXPECT_EQ(t.w.Now() - before, seconds(2));
+  // Both orphans live on: the first in FIN_WAIT2, the second in FIN_WAIT1.
+  EXPECT_EQ(t.b->connection_count(), 2u);
+}
+
+}  // namespace
+}  // namespace simsock::sim
