@@ -15,8 +15,10 @@
 // - held_port_ != 0 exactly while the socket is in its host's port table;
 // - a listener's accept queue never holds more than backlog + 1 sockets.
 //
-// Deliberate simplifications (docs/semantics.md): SO_LINGER with a timeout
-// does not block close(); the listener has no SYN-queue limit or cookies.
+// Deliberate simplifications (docs/semantics.md): the listener has no
+// SYN-queue limit or cookies; a TIME_WAIT stays with the socket object
+// rather than moving to a separate minisock. (SO_LINGER's wait in close()
+// is done by Process, which can block.)
 #pragma once
 
 #include <deque>
