@@ -1,6 +1,7 @@
 // Link faults end to end: partitions against the SYN schedule, healing,
 // and a stream through loss, duplication and reordering.
 #include <gtest/gtest.h>
+#include <netinet/tcp.h>
 
 #include <cerrno>
 #include <string>
@@ -176,6 +177,65 @@ TEST(Faults, LingerCloseWaitsForTheAckOfTheFinOrTheTimeout) {
   EXPECT_EQ(t.w.Now() - before, seconds(2));
   // Both orphans live on: the first in FIN_WAIT2, the second in FIN_WAIT1.
   EXPECT_EQ(t.b->connection_count(), 2u);
+}
+
+}  // namespace
+}  // namespace simsock::sim
+
+namespace simsock::sim {
+namespace {
+
+// LINUX-SEMANTICS.md §6 end to end, with a partition as the black hole.
+TEST(Faults, KeepaliveAgainstASilentPeerTimesOutAtThreeSeconds) {
+  TwoHosts t(4);
+  int c = t.pb->socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  Connect(*t.pb, c, "10.0.0.1", 80);
+  t.w.RunFor(milliseconds(10));
+  int one = 1;
+  t.pb->setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+  t.pb->setsockopt(c, IPPROTO_TCP, TCP_KEEPIDLE, &one, sizeof one);
+  t.pb->setsockopt(c, IPPROTO_TCP, TCP_KEEPINTVL, &one, sizeof one);
+  int two = 2;
+  t.pb->setsockopt(c, IPPROTO_TCP, TCP_KEEPCNT, &two, sizeof two);
+  t.w.network().Partition(*t.a, *t.b);
+  // Last segment received at 2 ms: probes at 1.002 and 2.002 s, give-up
+  // (RST, ETIMEDOUT) at 3.002 s.
+  char buf[4];
+  t.w.RunFor(Time(milliseconds(3001)) - t.w.Now());
+  EXPECT_EQ(t.pb->read(c, buf, sizeof buf), -EAGAIN);
+  t.w.RunFor(milliseconds(1));
+  EXPECT_EQ(t.pb->read(c, buf, sizeof buf), -ETIMEDOUT);
+  EXPECT_EQ(t.pb->read(c, buf, sizeof buf), 0);
+  bool rst = false;
+  for (const std::string& l : t.w.trace().lines())
+    rst = rst || (l.find("drop (partition): IP 10.0.0.2") != std::string::npos &&
+                  l.find("Flags [R") != std::string::npos);
+  EXPECT_TRUE(rst);
+}
+
+TEST(Faults, DataToABlackHoleTimesOutOnTheRetries2Budget) {
+  TwoHosts t(5);
+  t.b->settings().tcp_retries2 = 3;  // budget 3 s from the first retransmit
+  int c = t.pb->socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  Connect(*t.pb, c, "10.0.0.1", 80);
+  t.w.RunFor(milliseconds(10));
+  t.w.network().Partition(*t.a, *t.b);
+  Time sent = t.w.Now();
+  ASSERT_EQ(t.pb->write(c, "data", 4), 4);
+  // RTO = srtt + max(4 rttvar, 200 ms) = 202 ms on this 2 ms path, doubling:
+  // retransmissions at +0.202, +0.606, +1.414, +3.030 s; the timer at
+  // +6.262 s finds the 3 s budget (counted from the first retransmission)
+  // spent.
+  t.w.RunFor(milliseconds(6261));
+  int err = -1;
+  socklen_t len = sizeof err;
+  t.pb->getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len);
+  EXPECT_EQ(err, 0);
+  t.w.RunFor(milliseconds(1));
+  EXPECT_EQ(t.w.Now() - sent, milliseconds(6262));
+  t.pb->getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len);
+  EXPECT_EQ(err, ETIMEDOUT);
+  EXPECT_EQ(t.pb->write(c, "x", 1), -EPIPE);
 }
 
 }  // namespace
