@@ -74,6 +74,7 @@ void Network::Send(Host& from, Packet packet) {
   ++packets_sent_;
   Trace& trace = world_.trace();
   if (trace.Enabled()) trace.Write(world_.Now(), from.name(), Describe(packet));
+  trace.Packet(world_.Now(), packet);
   if (from.IsLocalAddress(packet.dst)) {
     // Loopback: processed before the sending syscall returns.
     world_.Defer([&from, p = std::move(packet)]() { from.Receive(p); });

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ostream>
 
+#include "sim/pcap_writer.h"
+
 namespace simsock::sim {
 
 std::string Trace::FormatTime(Time t) {
@@ -26,6 +28,10 @@ void Trace::Write(Time now, const std::string& who, const std::string& what) {
   ++count_;
   if (sink_ != nullptr) *sink_ << line << '\n';
   if (keep_) lines_.push_back(std::move(line));
+}
+
+void Trace::Packet(Time now, const sim::Packet& packet) {
+  if (pcap_ != nullptr) pcap_->Write(now, packet);
 }
 
 }  // namespace simsock::sim

@@ -11,9 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "sim/packet.h"
 #include "sim/time.h"
 
 namespace simsock::sim {
+
+class PcapWriter;
 
 class Trace {
  public:
@@ -30,6 +33,12 @@ class Trace {
   // Writes "[    1.234567890] <who> <what>".
   void Write(Time now, const std::string& who, const std::string& what);
 
+  // Records every packet sent to a pcap file too (nullptr to stop). The
+  // writer must outlive the world or be unset first.
+  void SetPcap(PcapWriter* pcap) { pcap_ = pcap; }
+  // A packet handed to the network (the readable line is written apart).
+  void Packet(Time now, const sim::Packet& packet);
+
   uint64_t hash() const { return hash_; }
   uint64_t line_count() const { return count_; }
 
@@ -39,6 +48,7 @@ class Trace {
   bool enabled_ = true;
   bool keep_ = false;
   std::ostream* sink_ = nullptr;
+  PcapWriter* pcap_ = nullptr;
   std::vector<std::string> lines_;
   uint64_t hash_ = 0xcbf29ce484222325ULL;
   uint64_t count_ = 0;

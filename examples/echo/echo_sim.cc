@@ -2,7 +2,7 @@
 // same source as echo_server / echo_client. Prints the timeline in virtual
 // time; costs no wall time.
 //
-//   echo_sim [--clients N] [--seed S] [--trace]
+//   echo_sim [--clients N] [--seed S] [--trace] [--pcap FILE]
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -21,8 +21,11 @@ int main(int argc, char** argv) {
       o.seed = std::strtoull(argv[++i], nullptr, 10);
     } else if (a == "--trace") {
       o.trace_to_stdout = true;
+    } else if (a == "--pcap" && i + 1 < argc) {
+      o.pcap_path = argv[++i];
     } else {
-      std::cerr << "usage: echo_sim [--clients N] [--seed S] [--trace]\n";
+      std::cerr << "usage: echo_sim [--clients N] [--seed S] [--trace] "
+                   "[--pcap FILE]\n";
       return 2;
     }
   }

@@ -1,11 +1,13 @@
 #include "examples/echo/echo_world.h"
 
+#include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "examples/echo/echo.h"
 #include "net/net.h"
 #include "sim/host.h"
+#include "sim/pcap_writer.h"
 #include "sim/process.h"
 #include "sim/world.h"
 
@@ -13,8 +15,16 @@ namespace simsock::echo {
 
 EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
   EchoWorldResult result;
+  // Declared before the world: the trace refers to it until the end.
+  std::ofstream pcap_file;
+  std::unique_ptr<sim::PcapWriter> pcap;
+  if (!options.pcap_path.empty()) {
+    pcap_file.open(options.pcap_path, std::ios::binary);
+    if (pcap_file) pcap = std::make_unique<sim::PcapWriter>(pcap_file);
+  }
   sim::World world(options.seed);
   if (options.trace_to_stdout) world.trace().SetSink(&std::cout);
+  if (pcap) world.trace().SetPcap(pcap.get());
 
   auto logger_for = [&](const std::string& host) -> Logger {
     return [&result, &world, host](const std::string& line) {
@@ -65,6 +75,7 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
   world.RunUntilIdle();
   result.trace_hash = world.trace().hash();
   result.deadlock = world.deadlock();
+  world.trace().SetPcap(nullptr);
   return result;
 }
 

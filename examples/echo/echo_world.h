@@ -28,6 +28,7 @@ struct EchoWorldOptions {
   sim::Duration latency_base = std::chrono::milliseconds(1);
   sim::Duration latency_step = std::chrono::milliseconds(1);
   bool trace_to_stdout = false;  // also print the kernel trace
+  std::string pcap_path;          // if set, write every packet there
 };
 
 struct TimelineEntry {
