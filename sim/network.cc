@@ -73,8 +73,7 @@ void Network::Send(Host& from, Packet packet) {
   if (torn_down_) return;
   ++packets_sent_;
   Trace& trace = world_.trace();
-  if (trace.Enabled()) trace.Write(world_.Now(), from.name(), Describe(packet));
-  trace.Packet(world_.Now(), packet);
+  trace.Packet(world_.Now(), from.name(), packet);
   if (from.IsLocalAddress(packet.dst)) {
     // Loopback: processed before the sending syscall returns.
     world_.Defer([&from, p = std::move(packet)]() { from.Receive(p); });

@@ -1,7 +1,9 @@
 // Trace: the record of a run. Every syscall (virtual time, host, pid, call,
-// arguments, result), every packet (tcpdump-style) and every state change,
-// as readable lines. A running FNV-1a hash of all lines lets a test compare
-// two runs cheaply; sinks (a stream, an in-memory list) are optional.
+// arguments, result), every packet (tcpdump-style) and every injected
+// fault, as readable lines. A running FNV-1a hash of all lines lets a test
+// compare two runs cheaply; sinks are optional: a stream of readable lines,
+// an in-memory list, JSON lines (one object per event; packets with their
+// header fields), and a pcap file of the packets.
 //
 // Same seed and same program give a byte-identical trace.
 #pragma once
@@ -33,11 +35,16 @@ class Trace {
   // Writes "[    1.234567890] <who> <what>".
   void Write(Time now, const std::string& who, const std::string& what);
 
+  // Also writes every event as a JSON line to `out` (nullptr to stop):
+  //   {"t_ns":1000000,"who":"a pid 1","event":"connect(...) = -EINPROGRESS"}
+  //   {"t_ns":0,"who":"a","packet":{"src":"10.0.0.1","sport":40000,...}}
+  void SetJsonSink(std::ostream* out) { json_ = out; }
   // Records every packet sent to a pcap file too (nullptr to stop). The
   // writer must outlive the world or be unset first.
   void SetPcap(PcapWriter* pcap) { pcap_ = pcap; }
-  // A packet handed to the network (the readable line is written apart).
-  void Packet(Time now, const sim::Packet& packet);
+  // A packet handed to the network by host `who`: its readable line, its
+  // JSON record and its pcap record.
+  void Packet(Time now, const std::string& who, const sim::Packet& packet);
 
   uint64_t hash() const { return hash_; }
   uint64_t line_count() const { return count_; }
@@ -45,10 +52,14 @@ class Trace {
   static std::string FormatTime(Time t);
 
  private:
+  // The readable line (hash, sink, memory); no JSON.
+  void WriteText(Time now, const std::string& who, const std::string& what);
+
   bool enabled_ = true;
   bool keep_ = false;
   std::ostream* sink_ = nullptr;
   PcapWriter* pcap_ = nullptr;
+  std::ostream* json_ = nullptr;
   std::vector<std::string> lines_;
   uint64_t hash_ = 0xcbf29ce484222325ULL;
   uint64_t count_ = 0;

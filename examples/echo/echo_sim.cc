@@ -2,7 +2,7 @@
 // same source as echo_server / echo_client. Prints the timeline in virtual
 // time; costs no wall time.
 //
-//   echo_sim [--clients N] [--seed S] [--trace] [--pcap FILE]
+//   echo_sim [--clients N] [--seed S] [--trace] [--pcap FILE] [--json FILE]
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -23,9 +23,11 @@ int main(int argc, char** argv) {
       o.trace_to_stdout = true;
     } else if (a == "--pcap" && i + 1 < argc) {
       o.pcap_path = argv[++i];
+    } else if (a == "--json" && i + 1 < argc) {
+      o.json_path = argv[++i];
     } else {
       std::cerr << "usage: echo_sim [--clients N] [--seed S] [--trace] "
-                   "[--pcap FILE]\n";
+                   "[--pcap FILE] [--json FILE]\n";
       return 2;
     }
   }

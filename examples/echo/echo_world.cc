@@ -22,7 +22,10 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
     pcap_file.open(options.pcap_path, std::ios::binary);
     if (pcap_file) pcap = std::make_unique<sim::PcapWriter>(pcap_file);
   }
+  std::ofstream json_file;
+  if (!options.json_path.empty()) json_file.open(options.json_path);
   sim::World world(options.seed);
+  if (json_file) world.trace().SetJsonSink(&json_file);
   if (options.trace_to_stdout) world.trace().SetSink(&std::cout);
   if (pcap) world.trace().SetPcap(pcap.get());
 
@@ -76,6 +79,7 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
   result.trace_hash = world.trace().hash();
   result.deadlock = world.deadlock();
   world.trace().SetPcap(nullptr);
+  world.trace().SetJsonSink(nullptr);
   return result;
 }
 

@@ -29,6 +29,7 @@ struct EchoWorldOptions {
   sim::Duration latency_step = std::chrono::milliseconds(1);
   bool trace_to_stdout = false;  // also print the kernel trace
   std::string pcap_path;          // if set, write every packet there
+  std::string json_path;          // if set, write the trace as JSON lines
 };
 
 struct TimelineEntry {

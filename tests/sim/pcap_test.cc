@@ -111,3 +111,39 @@ TEST(Pcap, EveryPacketWithValidHeadersAndChecksums) {
 
 }  // namespace
 }  // namespace simsock::sim
+
+namespace simsock::sim {
+namespace {
+
+TEST(JsonTrace, OneObjectPerEventWithPacketFields) {
+  std::ostringstream json;
+  World w(1);
+  w.trace().SetJsonSink(&json);
+  Host& a = w.AddHost("host \"a\"", "10.0.0.1");  // a name that needs escaping
+  Process& p = a.SpawnProcess();
+  int l = p.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  testing::Bind(p, l, "127.0.0.1", 80);
+  p.listen(l, 1);
+  int c = p.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  testing::Connect(p, c, "127.0.0.1", 80);
+  std::istringstream in(json.str());
+  std::string line;
+  int events = 0, packets = 0;
+  while (std::getline(in, line)) {
+    ASSERT_EQ(line.front(), '{');
+    ASSERT_EQ(line.back(), '}');
+    EXPECT_EQ(line.rfind("{\"t_ns\":0,\"who\":\"host \\\"a\\\"", 0), 0u) << line;
+    if (line.find("\"packet\":{\"proto\":\"tcp\"") != std::string::npos) {
+      ++packets;
+      EXPECT_NE(line.find("\"dport\":"), std::string::npos);
+    } else {
+      ++events;
+    }
+  }
+  EXPECT_EQ(packets, 3);  // SYN, SYN-ACK, ACK on loopback
+  EXPECT_EQ(events, 5);   // socket, bind, listen, socket, connect
+  EXPECT_EQ(static_cast<uint64_t>(events + packets), w.trace().line_count());
+}
+
+}  // namespace
+}  // namespace simsock::sim
