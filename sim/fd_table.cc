@@ -11,7 +11,14 @@ bool FdTable::HasRoom() const {
 }
 
 int FdTable::Install(std::shared_ptr<File> file, bool cloexec) {
-  size_t fd = 0;
+  return InstallFrom(0, std::move(file), cloexec);
+}
+
+int FdTable::InstallFrom(int min_fd, std::shared_ptr<File> file,
+                         bool cloexec) {
+  if (min_fd < 0 || min_fd >= limit_) return -EINVAL;
+  size_t fd = static_cast<size_t>(min_fd);
+  if (fd > entries_.size()) entries_.resize(fd);
   while (fd < entries_.size() && entries_[fd].file) ++fd;
   if (static_cast<int>(fd) >= limit_) return -EMFILE;
   if (fd == entries_.size()) entries_.emplace_back();

@@ -17,6 +17,9 @@ class FdTable {
 
   // Installs `file` at the lowest free fd; returns it, or -EMFILE.
   int Install(std::shared_ptr<File> file, bool cloexec);
+  // The same, at the lowest free fd >= min_fd (F_DUPFD); -EINVAL when
+  // min_fd is outside [0, limit), -EMFILE when nothing is free.
+  int InstallFrom(int min_fd, std::shared_ptr<File> file, bool cloexec);
   // True if an fd could be installed now.
   bool HasRoom() const;
   // The file at fd, or null.

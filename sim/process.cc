@@ -482,10 +482,26 @@ int Process::fcntl(int fd, int cmd, long arg) {
   if (f == nullptr) return Done(-EBADF, "fcntl", args);
   switch (cmd) {
     case F_GETFL:
-      return Done(O_RDWR | (f->nonblocking() ? O_NONBLOCK : 0), "fcntl", args);
+      return Done(O_RDWR | f->extra_status_flags() |
+                      (f->nonblocking() ? O_NONBLOCK : 0),
+                  "fcntl", args);
     case F_SETFL:
+      // setfl: only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT and O_NOATIME
+      // change; a socket has no direct I/O (EINVAL) and O_ASYNC needs
+      // signals, which the simulator does not have (it is ignored).
+      if (arg & O_DIRECT) return Done(-EINVAL, "fcntl", args);
       f->set_nonblocking((arg & O_NONBLOCK) != 0);
+      f->set_extra_status_flags(static_cast<int>(arg & (O_APPEND | O_NOATIME)));
       return Done(0, "fcntl", args);
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC: {
+      // A second fd for the same open file: the file is closed only when
+      // the last of them is (LINUX-SEMANTICS.md §2.9, §2.13).
+      if (arg < 0 || arg > INT32_MAX) return Done(-EINVAL, "fcntl", args);
+      return Done(fds_.InstallFrom(static_cast<int>(arg), fds_.GetShared(fd),
+                                   cmd == F_DUPFD_CLOEXEC),
+                  "fcntl", args);
+    }
     case F_GETFD:
       return Done(fds_.cloexec(fd) ? FD_CLOEXEC : 0, "fcntl", args);
     case F_SETFD:

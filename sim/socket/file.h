@@ -30,6 +30,10 @@ class File : public std::enable_shared_from_this<File> {
   WaitQueue& wait_queue() { return wait_queue_; }
   bool nonblocking() const { return nonblocking_; }
   void set_nonblocking(bool on) { nonblocking_ = on; }
+  // O_APPEND and the like: stored per open file, shown by F_GETFL, no
+  // effect on a socket.
+  int extra_status_flags() const { return extra_status_flags_; }
+  void set_extra_status_flags(int flags) { extra_status_flags_ = flags; }
 
   // Hooks run when the last fd is closed, before OnLastClose (epoll uses
   // them to drop the file from its interest lists, as eventpoll_release).
@@ -58,6 +62,7 @@ class File : public std::enable_shared_from_this<File> {
   std::map<uint64_t, std::function<void()>> release_hooks_;
   uint64_t next_hook_ = 0;
   bool nonblocking_ = false;
+  int extra_status_flags_ = 0;
   int fd_refs_ = 0;
 };
 

@@ -165,6 +165,8 @@ std::string FcntlCmdName(int cmd) {
     case F_SETFL: return "F_SETFL";
     case F_GETFD: return "F_GETFD";
     case F_SETFD: return "F_SETFD";
+    case F_DUPFD: return "F_DUPFD";
+    case F_DUPFD_CLOEXEC: return "F_DUPFD_CLOEXEC";
     default: return std::to_string(cmd);
   }
 }
@@ -654,6 +656,9 @@ int Script::Fcntl(int fd, int cmd, long arg) {
     line += FlFlags(r);
   } else if (r >= 0 && cmd == F_GETFD) {
     line += r == FD_CLOEXEC ? "FD_CLOEXEC" : std::to_string(r);
+  } else if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)) {
+    NoteFd(r);
+    line += Fd(r);
   } else {
     line += Result(r);
   }
