@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "net/sys/errno_name.h"
+#include "net/sys/names.h"
 #include "sim/host.h"
 #include "sim/process.h"
 #include "sim/world.h"

@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <string>
 
-#include "net/sys/errno_name.h"
+#include "net/sys/names.h"
 #include "net/sys/syscalls.h"
 
 namespace simsock::props {

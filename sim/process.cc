@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "net/sys/errno_name.h"
+#include "net/sys/names.h"
 #include "sim/host.h"
 #include "sim/socket/epoll.h"
 #include "sim/socket/tcp_socket.h"
@@ -16,30 +16,8 @@
 namespace simsock::sim {
 namespace {
 
-std::string TypeString(int type) {
-  int base = type & 0xf;
-  std::string s = base == SOCK_STREAM  ? "SOCK_STREAM"
-                  : base == SOCK_DGRAM ? "SOCK_DGRAM"
-                                       : std::to_string(base);
-  if (type & SOCK_NONBLOCK) s += "|SOCK_NONBLOCK";
-  if (type & SOCK_CLOEXEC) s += "|SOCK_CLOEXEC";
-  int rest = type & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC);
-  if (rest != 0) s += "|" + std::to_string(rest);
-  return s;
-}
-
-std::string FamilyString(int domain) {
-  switch (domain) {
-    case AF_INET:
-      return "AF_INET";
-    case AF_INET6:
-      return "AF_INET6";
-    case AF_UNSPEC:
-      return "AF_UNSPEC";
-    default:
-      return std::to_string(domain);
-  }
-}
+using sys::FamilyName;
+using sys::SockTypeName;
 
 std::string I(long v) { return std::to_string(v); }
 
@@ -182,7 +160,7 @@ bool Process::WaitOn(File& file, Time deadline, const char* call) {
 // __sys_socket / __sock_create / inet_create.
 int Process::socket(int domain, int type, int protocol) {
   auto args = [&] {
-    return FamilyString(domain) + ", " + TypeString(type) + ", " + I(protocol);
+    return FamilyName(domain) + ", " + SockTypeName(type) + ", " + I(protocol);
   };
   int flags = type & ~0xf;
   if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Done(-EINVAL, "socket", args);
@@ -229,7 +207,7 @@ int Process::listen(int fd, int backlog) {
 // __sys_accept4: flags, fds, a free fd, the connection, then the address
 // (a failed address copy loses the connection, as on Linux).
 int Process::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
-  auto args = [&] { return I(fd) + ", " + TypeString(flags & ~0xf); };
+  auto args = [&] { return I(fd) + ", " + SockTypeName(flags & ~0xf); };
   if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Done(-EINVAL, "accept4", args);
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return Done(e, "accept4", args);
@@ -351,7 +329,8 @@ ssize_t Process::recvfrom(int fd, void* buf, size_t len, int flags,
                           sockaddr* src_addr, socklen_t* addrlen) {
   ssize_t r = DoRecv(fd, buf, len, flags, src_addr, addrlen, false);
   return Done(r, "recvfrom", [&] {
-    return I(fd) + ", " + I(static_cast<long>(len)) + ", " + I(flags);
+    return I(fd) + ", " + I(static_cast<long>(len)) + ", " +
+           sys::MsgFlagsName(flags);
   });
 }
 
@@ -397,13 +376,13 @@ ssize_t Process::sendto(int fd, const void* buf, size_t len, int flags,
                         const sockaddr* dest_addr, socklen_t addrlen) {
   ssize_t r = DoSend(fd, buf, len, flags, dest_addr, addrlen);
   return Done(r, "sendto", [&] {
-    return I(fd) + ", " + I(static_cast<long>(len)) + ", " + I(flags) + ", " +
-           DescribeAddr(dest_addr, addrlen);
+    return I(fd) + ", " + I(static_cast<long>(len)) + ", " +
+           sys::MsgFlagsName(flags) + ", " + DescribeAddr(dest_addr, addrlen);
   });
 }
 
 int Process::shutdown(int fd, int how) {
-  auto args = [&] { return I(fd) + ", " + I(how); };
+  auto args = [&] { return I(fd) + ", " + sys::ShutdownHowName(how); };
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return Done(e, "shutdown", args);
   return Done(s->Shutdown(how), "shutdown", args);
@@ -443,7 +422,10 @@ void Process::LingerOnClose(File& f) {
 
 int Process::getsockopt(int fd, int level, int optname, void* optval,
                         socklen_t* optlen) {
-  auto args = [&] { return I(fd) + ", " + I(level) + ", " + I(optname); };
+  auto args = [&] {
+    return I(fd) + ", " + sys::SockLevelName(level) + ", " +
+           sys::SockOptName(level, optname);
+  };
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return Done(e, "getsockopt", args);
   if (optlen == nullptr) return Done(-EFAULT, "getsockopt", args);
@@ -453,7 +435,10 @@ int Process::getsockopt(int fd, int level, int optname, void* optval,
 
 int Process::setsockopt(int fd, int level, int optname, const void* optval,
                         socklen_t optlen) {
-  auto args = [&] { return I(fd) + ", " + I(level) + ", " + I(optname) + ", " + I(optlen); };
+  auto args = [&] {
+    return I(fd) + ", " + sys::SockLevelName(level) + ", " +
+           sys::SockOptName(level, optname) + ", " + I(optlen);
+  };
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return Done(e, "setsockopt", args);
   if (static_cast<int>(optlen) < 0) return Done(-EINVAL, "setsockopt", args);
@@ -477,7 +462,9 @@ int Process::getpeername(int fd, sockaddr* addr, socklen_t* addrlen) {
 }
 
 int Process::fcntl(int fd, int cmd, long arg) {
-  auto args = [&] { return I(fd) + ", " + I(cmd) + ", " + I(arg); };
+  auto args = [&] {
+    return I(fd) + ", " + sys::FcntlCmdName(cmd) + ", " + I(arg);
+  };
   File* f = fds_.Get(fd);
   if (f == nullptr) return Done(-EBADF, "fcntl", args);
   switch (cmd) {
@@ -522,8 +509,9 @@ int Process::epoll_create1(int flags) {
 // do_epoll_ctl.
 int Process::epoll_ctl(int epfd, int op, int fd, epoll_event* event) {
   auto args = [&] {
-    return I(epfd) + ", " + I(op) + ", " + I(fd) + ", " +
-           (event ? "{" + I(event->events) + "}" : std::string("NULL"));
+    return I(epfd) + ", " + sys::EpollOpName(op) + ", " + I(fd) + ", " +
+           (event ? "{" + sys::EpollEventsName(event->events) + "}"
+                  : std::string("NULL"));
   };
   epoll_event ev{};
   if (op != EPOLL_CTL_DEL) {

@@ -1,7 +1,7 @@
 // Differential-test harness: the Linux backend and the logging Script.
 #include "tests/diff/harness.h"
 
-#include "net/sys/errno_name.h"
+#include "net/sys/names.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -94,91 +94,13 @@ std::string DataStr(const char* buf, ssize_t n) {
   return tmp;
 }
 
-std::string LevelName(int level) {
-  switch (level) {
-    case SOL_SOCKET: return "SOL_SOCKET";
-    case IPPROTO_TCP: return "IPPROTO_TCP";
-    case IPPROTO_IP: return "IPPROTO_IP";
-    case IPPROTO_UDP: return "IPPROTO_UDP";
-    default: return std::to_string(level);
-  }
-}
-
-std::string OptName(int level, int name) {
-  if (level == SOL_SOCKET) {
-    switch (name) {
-      case SO_ERROR: return "SO_ERROR";
-      case SO_TYPE: return "SO_TYPE";
-      case SO_ACCEPTCONN: return "SO_ACCEPTCONN";
-      case SO_REUSEADDR: return "SO_REUSEADDR";
-      case SO_REUSEPORT: return "SO_REUSEPORT";
-      case SO_RCVBUF: return "SO_RCVBUF";
-      case SO_SNDBUF: return "SO_SNDBUF";
-      case SO_KEEPALIVE: return "SO_KEEPALIVE";
-      case SO_LINGER: return "SO_LINGER";
-      case SO_BROADCAST: return "SO_BROADCAST";
-      default: break;
-    }
-  } else if (level == IPPROTO_TCP) {
-    switch (name) {
-      case TCP_NODELAY: return "TCP_NODELAY";
-      case TCP_SYNCNT: return "TCP_SYNCNT";
-      case TCP_MAXSEG: return "TCP_MAXSEG";
-      case TCP_KEEPIDLE: return "TCP_KEEPIDLE";
-      default: break;
-    }
-  }
-  return std::to_string(name);
-}
-
-std::string FamilyName(int family) {
-  switch (family) {
-    case AF_INET: return "AF_INET";
-    case AF_INET6: return "AF_INET6";
-    case AF_UNSPEC: return "AF_UNSPEC";
-    default: return std::to_string(family);
-  }
-}
-
-std::string MsgFlagsName(int flags) {
-  return sys::FlagNames(static_cast<uint32_t>(flags),
-                        {{MSG_PEEK, "MSG_PEEK"},
-                         {MSG_TRUNC, "MSG_TRUNC"},
-                         {MSG_DONTWAIT, "MSG_DONTWAIT"},
-                         {MSG_NOSIGNAL, "MSG_NOSIGNAL"},
-                         {MSG_WAITALL, "MSG_WAITALL"},
-                         {MSG_OOB, "MSG_OOB"}});
-}
-
-std::string HowName(int how) {
-  switch (how) {
-    case SHUT_RD: return "SHUT_RD";
-    case SHUT_WR: return "SHUT_WR";
-    case SHUT_RDWR: return "SHUT_RDWR";
-    default: return std::to_string(how);
-  }
-}
-
-std::string FcntlCmdName(int cmd) {
-  switch (cmd) {
-    case F_GETFL: return "F_GETFL";
-    case F_SETFL: return "F_SETFL";
-    case F_GETFD: return "F_GETFD";
-    case F_SETFD: return "F_SETFD";
-    case F_DUPFD: return "F_DUPFD";
-    case F_DUPFD_CLOEXEC: return "F_DUPFD_CLOEXEC";
-    default: return std::to_string(cmd);
-  }
-}
-
-std::string EpollOpName(int op) {
-  switch (op) {
-    case EPOLL_CTL_ADD: return "ADD";
-    case EPOLL_CTL_MOD: return "MOD";
-    case EPOLL_CTL_DEL: return "DEL";
-    default: return std::to_string(op);
-  }
-}
+using sys::EpollOpName;
+using sys::FamilyName;
+using sys::FcntlCmdName;
+using sys::MsgFlagsName;
+std::string LevelName(int level) { return sys::SockLevelName(level); }
+std::string OptName(int level, int name) { return sys::SockOptName(level, name); }
+std::string HowName(int how) { return sys::ShutdownHowName(how); }
 
 std::string FlFlags(int fl) {
   // Only O_NONBLOCK and the access mode are interesting for sockets.
@@ -227,27 +149,9 @@ sockaddr_in ToSockaddr(const Ep& ep) {
   return a;
 }
 
-std::string ErrnoName(int e) {
-  const char* n = ::strerrorname_np(e);
-  return n ? n : "E" + std::to_string(e);
-}
-
+std::string ErrnoName(int e) { return sys::ErrnoName(e); }
 std::string EpollMaskName(uint32_t mask) { return sys::EpollEventsName(mask); }
-
-std::string SockTypeName(int type) {
-  std::string out;
-  switch (type & 0xf) {
-    case SOCK_STREAM: out = "SOCK_STREAM"; break;
-    case SOCK_DGRAM: out = "SOCK_DGRAM"; break;
-    case SOCK_SEQPACKET: out = "SOCK_SEQPACKET"; break;
-    default: out = std::to_string(type & 0xf);
-  }
-  if (type & SOCK_NONBLOCK) out += "|SOCK_NONBLOCK";
-  if (type & SOCK_CLOEXEC) out += "|SOCK_CLOEXEC";
-  int rest = type & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC);
-  if (rest) out += "|" + std::to_string(rest);
-  return out;
-}
+std::string SockTypeName(int type) { return sys::SockTypeName(type); }
 
 // --- Script --------------------------------------------------------------------
 
