@@ -84,7 +84,9 @@ rc::Gen<size_t> EdgySize(size_t max) {
                                4096, 4097, 8191, 8192, 8193));
 }
 
-void StreamIntegrity(bool sim) {
+// With syscall_faults (simulator only), short reads and writes and EINTR
+// in the runtime's epoll wait are injected: the net layer must hide them.
+void StreamIntegrity(bool sim, bool syscall_faults = false) {
   const auto seed = *rc::gen::inRange<uint64_t>(1, 1'000'000);
   const auto writes = *rc::gen::container<std::vector<size_t>>(
       *rc::gen::inRange<size_t>(0, 12), EdgySize(20000));
@@ -93,6 +95,12 @@ void StreamIntegrity(bool sim) {
   size_t total = 0;
   for (size_t w : writes) total += w;
   auto backend = MakeBackend(sim, seed);
+  if (syscall_faults) {
+    sim::SyscallFaults f;
+    f.short_io = *rc::gen::inRange(0, 90) / 100.0;
+    f.eintr = *rc::gen::inRange(0, 50) / 100.0;
+    static_cast<SimBackend&>(*backend).process().SetFaults(f);
+  }
   std::vector<uint8_t> got;
   bool eof = false;
   bool write_ok = true;
@@ -142,6 +150,9 @@ void StreamIntegrity(bool sim) {
 
 RC_GTEST_PROP(NetProp, StreamIntegrity_Sim, ()) { StreamIntegrity(true); }
 RC_GTEST_PROP(NetProp, StreamIntegrity_Linux, ()) { StreamIntegrity(false); }
+RC_GTEST_PROP(NetProp, StreamIntegrityUnderSyscallFaults_Sim, ()) {
+  StreamIntegrity(true, /*syscall_faults=*/true);
+}
 
 // --- Deadlines -------------------------------------------------------------------
 

@@ -139,22 +139,32 @@ class CallRef {
 
 }  // namespace
 
-bool Process::WaitOn(File& file, Time deadline, const char* call) {
+bool Process::Inject(double p, const std::string& what) {
+  if (p <= 0 || !world_.Rng("fault.syscall").Chance(p)) return false;
+  host_.TraceLine("pid " + std::to_string(pid_) + " fault: " + what);
+  return true;
+}
+
+Process::Wait Process::WaitOn(File& file, Time deadline, const char* call) {
+  // A signal arriving as the call starts to wait.
+  if (Inject(faults_.eintr, std::string("EINTR in ") + call))
+    return Wait::kInterrupted;
   Scheduler& sched = world_.scheduler();
   if (SimThread* t = sched.Current()) {
     WaiterGuard guard(file.shared_from_this(),
                       [&sched, t](uint32_t) { sched.Wake(*t); });
-    return sched.Park(call, deadline);
+    return sched.Park(call, deadline) ? Wait::kWoken : Wait::kTimedOut;
   }
   if (world_.InEvent()) {
     host_.TraceLine("pid " + std::to_string(pid_) + " " + call +
                     ": cannot block outside a simulated thread");
-    return false;
+    return Wait::kTimedOut;
   }
   bool woke = false;
   WaiterGuard guard(file.shared_from_this(),
                     [&woke](uint32_t) { woke = true; });
-  return WaitUntil([&woke] { return woke; }, deadline, call);
+  return WaitUntil([&woke] { return woke; }, deadline, call) ? Wait::kWoken
+                                                             : Wait::kTimedOut;
 }
 
 // __sys_socket / __sock_create / inet_create.
@@ -184,6 +194,7 @@ int Process::socket(int domain, int type, int protocol) {
     return Done(-ESOCKTNOSUPPORT, "socket", args);
   }
   s->set_nonblocking(type & SOCK_NONBLOCK);
+  if (Inject(faults_.emfile, "EMFILE in socket")) return Done(-EMFILE, "socket", args);
   int fd = fds_.Install(s, type & SOCK_CLOEXEC);
   return Done(fd, "socket", args);
 }
@@ -211,14 +222,17 @@ int Process::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
   if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Done(-EINVAL, "accept4", args);
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return Done(e, "accept4", args);
-  if (!fds_.HasRoom()) return Done(-EMFILE, "accept4", args);
+  if (!fds_.HasRoom() || Inject(faults_.emfile, "EMFILE in accept4"))
+    return Done(-EMFILE, "accept4", args);  // the connection stays queued
   CallRef call_ref(s);
   std::shared_ptr<Socket> child;
   int r = s->Accept(&child);
   if (r == -EAGAIN && !s->nonblocking()) {
     Time deadline = Deadline(s->options().rcvtimeo_jiffies);
     while (r == -EAGAIN) {
-      if (!WaitOn(*s, deadline, "accept4")) break;
+      Wait w = WaitOn(*s, deadline, "accept4");
+      if (w == Wait::kInterrupted) r = -EINTR;
+      if (w != Wait::kWoken) break;
       r = s->Accept(&child);
     }
   }
@@ -250,8 +264,10 @@ int Process::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
     Time deadline = Deadline(s->options().sndtimeo_jiffies);
     int first = r;
     while (r == -EINPROGRESS || r == -EALREADY) {
-      if (!WaitOn(*s, deadline, "connect")) {
-        r = first;  // SO_SNDTIMEO: the attempt goes on
+      Wait w = WaitOn(*s, deadline, "connect");
+      if (w != Wait::kWoken) {
+        // SO_SNDTIMEO or a signal: the attempt goes on in the background.
+        r = w == Wait::kInterrupted ? -EINTR : first;
         break;
       }
       r = s->Connect(ss, addrlen);
@@ -273,6 +289,12 @@ ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
   bool nonblock = s->nonblocking() || (flags & MSG_DONTWAIT);
   Time deadline = Deadline(s->options().rcvtimeo_jiffies);
   auto* bytes = static_cast<uint8_t*>(buf);
+  // A short read: a stream may return fewer bytes than are there.
+  if (s->type() == SOCK_STREAM && len > 1 &&
+      !(flags & (MSG_WAITALL | MSG_TRUNC)) &&
+      Inject(faults_.short_io, "short read of at most " + std::to_string(len))) {
+    len = 1 + world_.Rng("fault.syscall").Below(len - 1);
+  }
   size_t copied = 0;
   Endpoint from;
   bool has_from = false;
@@ -292,7 +314,7 @@ ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
     if (r == 0 && copied > 0) r = static_cast<ssize_t>(copied);
     if (r != -EAGAIN || nonblock) break;
     if (copied > 0) {
-      if (!WaitOn(*s, deadline, "recv")) {
+      if (WaitOn(*s, deadline, "recv") != Wait::kWoken) {
         r = static_cast<ssize_t>(copied);
         break;
       }
@@ -303,7 +325,9 @@ ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
       r = 0;
       break;
     }
-    if (!WaitOn(*s, deadline, "recv")) break;
+    Wait w = WaitOn(*s, deadline, "recv");
+    if (w == Wait::kInterrupted) r = -EINTR;
+    if (w != Wait::kWoken) break;
   }
   if (r < 0 && copied > 0) r = static_cast<ssize_t>(copied);
   if (r >= 0 && addr != nullptr) {
@@ -349,6 +373,14 @@ ssize_t Process::DoSend(int fd, const void* buf, size_t len, int flags,
   bool nonblock = s->nonblocking() || (flags & MSG_DONTWAIT);
   Time deadline = Deadline(s->options().sndtimeo_jiffies);
   auto* bytes = static_cast<const uint8_t*>(buf);
+  if (s->type() == SOCK_STREAM) {
+    // A short write: a stream may take fewer bytes than were offered.
+    if (len > 1 &&
+        Inject(faults_.short_io, "short write of at most " + std::to_string(len)))
+      len = 1 + world_.Rng("fault.syscall").Below(len - 1);
+  } else if (Inject(faults_.enobufs, "ENOBUFS in send")) {
+    return -ENOBUFS;
+  }
   size_t sent = 0;
   for (;;) {
     ssize_t r = s->Send(bytes + sent, len - sent, flags, to, addrlen);
@@ -359,8 +391,11 @@ ssize_t Process::DoSend(int fd, const void* buf, size_t len, int flags,
     // socket still in SYN_SENT is EAGAIN, as tcp_sendmsg waits to connect).
     if (sent == len && r >= 0) return static_cast<ssize_t>(sent);
     if (nonblock) return sent > 0 ? static_cast<ssize_t>(sent) : -EAGAIN;
-    if (!WaitOn(*s, deadline, "send"))
-      return sent > 0 ? static_cast<ssize_t>(sent) : -EAGAIN;
+    Wait w = WaitOn(*s, deadline, "send");
+    if (w != Wait::kWoken) {
+      if (sent > 0) return static_cast<ssize_t>(sent);
+      return w == Wait::kInterrupted ? -EINTR : -EAGAIN;
+    }
   }
 }
 
@@ -416,7 +451,7 @@ void Process::LingerOnClose(File& f) {
   world_.DrainImmediate();
   Time deadline = world_.Now() + std::chrono::seconds(s.options().linger_seconds);
   while (closing()) {
-    if (!WaitOn(f, deadline, "close")) break;
+    if (WaitOn(f, deadline, "close") != Wait::kWoken) break;
   }
 }
 
@@ -502,6 +537,8 @@ int Process::fcntl(int fd, int cmd, long arg) {
 int Process::epoll_create1(int flags) {
   auto args = [&] { return I(flags); };
   if (flags & ~EPOLL_CLOEXEC) return Done(-EINVAL, "epoll_create1", args);
+  if (Inject(faults_.emfile, "EMFILE in epoll_create1"))
+    return Done(-EMFILE, "epoll_create1", args);
   auto ep = std::make_shared<Epoll>();
   return Done(fds_.Install(ep, flags & EPOLL_CLOEXEC), "epoll_create1", args);
 }
@@ -544,7 +581,9 @@ int Process::EpollWait(int epfd, epoll_event* events, int maxevents,
   if (timeout != Duration::zero()) {
     Time deadline = timeout < Duration::zero() ? kNever : world_.Now() + timeout;
     while (!ep->HasReady()) {
-      if (!WaitOn(*ep, deadline, call)) break;
+      Wait w = WaitOn(*ep, deadline, call);
+      if (w == Wait::kInterrupted) return Done(-EINTR, call, args);
+      if (w != Wait::kWoken) break;
     }
   }
   return Done(ep->Collect(events, maxevents), call, args);

@@ -31,6 +31,16 @@ class Host;
 class Socket;
 class World;
 
+// Syscall faults for one process, each a probability per opportunity, all
+// within the calls' contracts (FoundationDB's "buggify" idea): code that
+// survives them survives a real kernel. Drawn from the world's
+// "fault.syscall" stream and traced ("fault: ...").
+struct SyscallFaults {
+  double eintr = 0;     // a call about to block returns EINTR (or its progress)
+  double short_io = 0;  // a stream read or write moves fewer bytes (>= 1)
+  double enobufs = 0;   // a UDP send fails with ENOBUFS (nothing sent)
+  double emfile = 0;    // socket, accept4, epoll_create1 fail with EMFILE
+};
 class Process final : public sys::Syscalls {
  public:
   Process(Host& host, int pid);
@@ -41,6 +51,10 @@ class Process final : public sys::Syscalls {
   FdTable& fds() { return fds_; }
   // The socket behind fd, or null (for tests and tools).
   Socket* SocketAt(int fd) const;
+
+  // Injects syscall faults from now on (all zero: none).
+  void SetFaults(const SyscallFaults& faults) { faults_ = faults; }
+  const SyscallFaults& faults() const { return faults_; }
 
   // Starts a simulated thread of this process running fn (which makes its
   // syscalls on this Process). It first runs at the next scheduling point
@@ -81,12 +95,16 @@ class Process final : public sys::Syscalls {
  private:
   // SO_LINGER with a timeout: close() waits for the FIN to be acknowledged.
   void LingerOnClose(File& f);
-  // Parks the current simulated thread, or runs the world for the driver.
   // Resolves fd to a socket: -EBADF or -ENOTSOCK.
   int LookupSocket(int fd, std::shared_ptr<Socket>* out) const;
-  // Runs the world until `file` is woken or `deadline` passes. Returns
-  // false on timeout or deadlock.
-  bool WaitOn(File& file, Time deadline, const char* call);
+  // How a wait ended.
+  enum class Wait { kWoken, kTimedOut, kInterrupted };
+  // Parks the current simulated thread (or, for test code, runs the world)
+  // until `file` is woken or `deadline` passes; an injected EINTR ends it
+  // at once. kTimedOut also covers a deadlock.
+  Wait WaitOn(File& file, Time deadline, const char* call);
+  // True (and traced) with probability p, from the "fault.syscall" stream.
+  bool Inject(double p, const std::string& what);
   // Runs the world until `deadline`; false if it is kNever and nothing
   // is pending.
   bool WaitUntil(const std::function<bool()>& done, Time deadline,
@@ -109,6 +127,7 @@ class Process final : public sys::Syscalls {
   World& world_;
   int pid_;
   FdTable fds_;
+  SyscallFaults faults_;
 };
 
 }  // namespace simsock::sim

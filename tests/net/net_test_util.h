@@ -83,6 +83,7 @@ class SimBackend final : public Backend {
   }
   std::string Loopback() const override { return "127.0.0.1"; }
   sim::World& world() { return world_; }
+  sim::Process& process() { return process_; }
 
  private:
   sim::World world_;
