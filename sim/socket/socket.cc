@@ -127,6 +127,22 @@ int Socket::GetSockOpt(int level, int name, void* val, socklen_t* len) {
   }
 }
 
+namespace {
+
+// sock_setsockopt's buffer sizes: SO_*BUF takes min_t(u32, val, max);
+// SO_*BUFFORCE (every simulated process has CAP_NET_ADMIN) skips the cap,
+// with a negative value as 0. The value is then doubled, at most
+// INT_MAX / 2 * 2, at least the minimum.
+int BufferSize(int v, bool force, int max, int min) {
+  int64_t want = force ? std::max(v, 0)
+                       : std::min<uint32_t>(static_cast<uint32_t>(v),
+                                            static_cast<uint32_t>(max));
+  want = std::min<int64_t>(want, INT_MAX / 2);
+  return std::max(static_cast<int>(want) * 2, min);
+}
+
+}  // namespace
+
 // sk_setsockopt (net/core/sock.c): optlen is checked before the name.
 int Socket::SetSockOpt(int level, int name, const void* val, socklen_t len) {
   if (level == IPPROTO_IP) return SetIpOpt(name, val, len);
@@ -169,32 +185,17 @@ int Socket::SetSockOpt(int level, int name, const void* val, socklen_t len) {
     case SO_PASSCRED:
       return -EOPNOTSUPP;
     case SO_SNDBUF:
-    case SO_SNDBUFFORCE: {
-      // SO_SNDBUF: min_t(u32, val, wmem_max). SO_SNDBUFFORCE (every
-      // simulated process has CAP_NET_ADMIN) skips the cap, negative is 0.
-      // Then doubled, at most INT_MAX / 2 * 2, at least SOCK_MIN_SNDBUF.
-      int64_t want = name == SO_SNDBUF
-                         ? std::min<uint32_t>(static_cast<uint32_t>(v),
-                                              static_cast<uint32_t>(s.wmem_max))
-                         : std::max(v, 0);
-      want = std::min<int64_t>(want, INT_MAX / 2);
-      opts_.sndbuf = std::max(static_cast<int>(want) * 2, kMinSndBuf);
+    case SO_SNDBUFFORCE:
+      opts_.sndbuf = BufferSize(v, name == SO_SNDBUFFORCE, s.wmem_max, kMinSndBuf);
       opts_.sndbuf_locked = true;
       OnBufferSizeChanged();
       return 0;
-    }
     case SO_RCVBUF:
-    case SO_RCVBUFFORCE: {
-      int64_t want = name == SO_RCVBUF
-                         ? std::min<uint32_t>(static_cast<uint32_t>(v),
-                                              static_cast<uint32_t>(s.rmem_max))
-                         : std::max(v, 0);
-      want = std::min<int64_t>(want, INT_MAX / 2);
-      opts_.rcvbuf = std::max(static_cast<int>(want) * 2, kMinRcvBuf);
+    case SO_RCVBUFFORCE:
+      opts_.rcvbuf = BufferSize(v, name == SO_RCVBUFFORCE, s.rmem_max, kMinRcvBuf);
       opts_.rcvbuf_locked = true;
       OnBufferSizeChanged();
       return 0;
-    }
     case SO_RCVLOWAT:
       SetRcvLowat(v < 0 ? INT_MAX : v);
       return 0;
