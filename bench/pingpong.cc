@@ -15,7 +15,7 @@
 #include <cstring>
 #include <string>
 
-#include "net/sys/errno_name.h"
+#include "net/sys/names.h"
 #include "net/sys/linux_syscalls.h"
 #include "sim/host.h"
 #include "sim/process.h"
