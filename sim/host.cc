@@ -98,9 +98,36 @@ TcpSocket* Host::FindListener(uint32_t ip, uint16_t port,
   return best[h % best.size()];
 }
 
-void Host::Send(Packet packet) { world_.network().Send(*this, std::move(packet)); }
+void Host::Send(Packet packet) {
+  if (down_) return;  // a dead machine sends nothing
+  world_.network().Send(*this, std::move(packet));
+}
+
+void Host::Crash() {
+  if (down_) return;
+  TraceLine("fault: crash");
+  down_ = true;  // from here on nothing leaves or reaches the host
+  for (auto& p : processes_) {
+    world_.scheduler().KillProcess(*p);
+    p->Kill();
+  }
+  auto conns = std::move(tcp_conns_);
+  tcp_conns_.clear();
+  conns.clear();
+  while (!graveyard_.empty()) {
+    auto dead = std::move(graveyard_);
+    graveyard_.clear();
+  }
+}
+
+void Host::Restart() {
+  if (!down_) return;
+  down_ = false;
+  TraceLine("fault: restart");
+}
 
 void Host::Receive(const Packet& p) {
+  if (down_) return;
   switch (p.proto) {
     case IpProto::kTcp:
       ReceiveTcp(p);

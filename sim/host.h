@@ -111,6 +111,19 @@ class Host {
   TcpSocket* FindListener(uint32_t ip, uint16_t port,
                           const ConnKey& tuple) const;
 
+  // --- Crashes -----------------------------------------------------------------
+  // The machine dies at once: its simulated threads are killed, its
+  // processes lose every fd without a FIN or RST being sent, every
+  // connection and port is gone, and packets to it are dropped until
+  // Restart(). Process objects stay valid but dead: their fds are gone
+  // (EBADF) and socket / epoll_create1 fail with ESRCH. Peers learn of it
+  // by timeouts, or by a RST after the restart. Not callable from a thread
+  // of this host.
+  void Crash();
+  // The machine is up again, empty: spawn new processes on it.
+  void Restart();
+  bool down() const { return down_; }
+
   // --- Packets ---------------------------------------------------------------
   void Send(Packet packet);
   void Receive(const Packet& packet);
@@ -138,6 +151,7 @@ class Host {
   std::vector<std::shared_ptr<TcpSocket>> graveyard_;
   std::vector<std::unique_ptr<Process>> processes_;
   int next_pid_ = 1;
+  bool down_ = false;
 };
 
 }  // namespace simsock::sim

@@ -29,6 +29,18 @@ Process::Process(Host& host, int pid)
       pid_(pid),
       fds_(host.settings().nofile_limit) {}
 
+void Process::Kill() {
+  dead_ = true;
+  // The host drops what the closing sockets would send.
+  for (int fd : fds_.OpenFds()) {
+    std::shared_ptr<File> f = fds_.Remove(fd);
+    if (f && f->DropFdRef()) {
+      f->RunReleaseHooks();
+      f->OnLastClose();
+    }
+  }
+}
+
 Process::~Process() {
   // Exit closes every fd, as the kernel does when a process dies.
   for (int fd : fds_.OpenFds()) {
@@ -172,6 +184,7 @@ int Process::socket(int domain, int type, int protocol) {
   auto args = [&] {
     return FamilyName(domain) + ", " + SockTypeName(type) + ", " + I(protocol);
   };
+  if (dead_) return Done(-ESRCH, "socket", args);
   int flags = type & ~0xf;
   if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Done(-EINVAL, "socket", args);
   int base = type & 0xf;
@@ -536,6 +549,7 @@ int Process::fcntl(int fd, int cmd, long arg) {
 
 int Process::epoll_create1(int flags) {
   auto args = [&] { return I(flags); };
+  if (dead_) return Done(-ESRCH, "epoll_create1", args);
   if (flags & ~EPOLL_CLOEXEC) return Done(-EINVAL, "epoll_create1", args);
   if (Inject(faults_.emfile, "EMFILE in epoll_create1"))
     return Done(-EMFILE, "epoll_create1", args);

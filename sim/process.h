@@ -52,6 +52,12 @@ class Process final : public sys::Syscalls {
   // The socket behind fd, or null (for tests and tools).
   Socket* SocketAt(int fd) const;
 
+  // The process dies with its host (Host::Crash): every fd is dropped
+  // without a word on the wire; later it has no fds (EBADF) and cannot
+  // create any (ESRCH).
+  void Kill();
+  bool dead() const { return dead_; }
+
   // Injects syscall faults from now on (all zero: none).
   void SetFaults(const SyscallFaults& faults) { faults_ = faults; }
   const SyscallFaults& faults() const { return faults_; }
@@ -128,6 +134,7 @@ class Process final : public sys::Syscalls {
   int pid_;
   FdTable fds_;
   SyscallFaults faults_;
+  bool dead_ = false;
 };
 
 }  // namespace simsock::sim

@@ -25,6 +25,20 @@ void Scheduler::KillAll() {
   }
 }
 
+void Scheduler::KillProcess(const Process& process) {
+  SIM_CHECK(current_ == nullptr || &current_->process() != &process);
+  std::vector<uint64_t> victims;
+  for (const auto& [id, t] : threads_)
+    if (&t->process() == &process) victims.push_back(id);
+  for (auto it = victims.rbegin(); it != victims.rend(); ++it) {
+    SimThread* t = threads_[*it].get();
+    run_queue_.erase(std::remove(run_queue_.begin(), run_queue_.end(), t),
+                     run_queue_.end());
+    world_.Cancel(t->timer_);
+    threads_.erase(*it);  // unwinds its stack
+  }
+}
+
 SimThread& Scheduler::Spawn(Process& process, std::string name,
                             std::function<void()> fn) {
   uint64_t id = ++next_id_;

@@ -86,6 +86,8 @@ class Scheduler {
   // Ends every thread: unfinished fibers are unwound. Called before the
   // objects they may reference are destroyed.
   void KillAll();
+  // Ends the threads of one process (its host crashed).
+  void KillProcess(const Process& process);
 
  private:
   World& world_;

@@ -240,3 +240,70 @@ TEST(Faults, DataToABlackHoleTimesOutOnTheRetries2Budget) {
 
 }  // namespace
 }  // namespace simsock::sim
+
+namespace simsock::sim {
+namespace {
+
+// A server host crashes mid-connection and comes back: the client's
+// retransmissions go unanswered while it is down, and its first segment
+// after the restart is answered with a RST (no such connection any more).
+TEST(Faults, HostCrashAndRestart) {
+  TwoHosts t(9);
+  int c = t.pb->socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  Connect(*t.pb, c, "10.0.0.1", 80);
+  t.w.RunFor(milliseconds(10));
+  int s = t.pa->accept4(t.listener, nullptr, nullptr, SOCK_NONBLOCK);
+  ASSERT_GE(s, 0);
+  t.a->Crash();
+  EXPECT_TRUE(t.a->down());
+  EXPECT_TRUE(t.pa->dead());
+  EXPECT_EQ(t.a->connection_count(), 0u);
+  EXPECT_EQ(t.a->tcp_ports().size(), 0u);
+  char buf[8];
+  EXPECT_EQ(t.pa->read(s, buf, sizeof buf), -EBADF);
+  EXPECT_EQ(t.pa->socket(AF_INET, SOCK_STREAM, 0), -ESRCH);
+  // No FIN or RST left the crashed host: the client still thinks it is
+  // connected, and its data goes into the void.
+  ASSERT_EQ(t.pb->write(c, "hello", 5), 5);
+  t.w.RunFor(seconds(1));
+  EXPECT_EQ(t.pb->read(c, buf, sizeof buf), -EAGAIN);
+  t.a->Restart();
+  Process& reborn = t.a->SpawnProcess();
+  int l = reborn.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  EXPECT_EQ(Bind(reborn, l, "0.0.0.0", 80), 0);  // the port is free again
+  // The next retransmission (RTO backoff) meets the rebooted host: RST.
+  t.w.RunFor(seconds(5));
+  EXPECT_EQ(t.pb->read(c, buf, sizeof buf), -ECONNRESET);
+}
+
+}  // namespace
+}  // namespace simsock::sim
+
+namespace simsock::sim {
+namespace {
+
+TEST(Faults, CrashKillsTheHostsThreadsOnly) {
+  TwoHosts t(2);
+  bool a_returned = false, b_returned = false;
+  t.pa->Spawn([&] {
+    int l = t.pa->socket(AF_INET, SOCK_STREAM, 0);
+    Bind(*t.pa, l, "0.0.0.0", 81);
+    t.pa->listen(l, 1);
+    t.pa->accept4(l, nullptr, nullptr, 0);
+    a_returned = true;
+  });
+  t.pb->Spawn([&] {
+    t.pb->nanosleep_ns(std::chrono::nanoseconds(seconds(2)).count());
+    b_returned = true;
+  });
+  t.w.RunFor(seconds(1));
+  EXPECT_EQ(t.w.scheduler().live_threads(), 2u);
+  t.a->Crash();
+  EXPECT_EQ(t.w.scheduler().live_threads(), 1u);
+  t.w.RunFor(seconds(2));
+  EXPECT_FALSE(a_returned);  // unwound, never returned
+  EXPECT_TRUE(b_returned);
+}
+
+}  // namespace
+}  // namespace simsock::sim
