@@ -3,6 +3,11 @@
 // time; costs no wall time.
 //
 //   echo_sim [--clients N] [--seed S] [--trace] [--pcap FILE] [--json FILE]
+//            [--loss P] [--duplicate P] [--jitter-ms J]
+//            [--crash-server-at S [--restart-after S]]
+//
+// With faults it is a fault-injection experiment: the same seed replays
+// the same losses, crash and recovery.
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -25,11 +30,27 @@ int main(int argc, char** argv) {
       o.pcap_path = argv[++i];
     } else if (a == "--json" && i + 1 < argc) {
       o.json_path = argv[++i];
+    } else if (a == "--loss" && i + 1 < argc) {
+      o.link_faults.loss = std::atof(argv[++i]);
+    } else if (a == "--duplicate" && i + 1 < argc) {
+      o.link_faults.duplicate = std::atof(argv[++i]);
+    } else if (a == "--jitter-ms" && i + 1 < argc) {
+      o.link_faults.jitter = std::chrono::milliseconds(std::atoll(argv[++i]));
+    } else if (a == "--crash-server-at" && i + 1 < argc) {
+      o.crash_server_at = std::chrono::seconds(std::atoll(argv[++i]));
+    } else if (a == "--restart-after" && i + 1 < argc) {
+      o.restart_after = std::chrono::seconds(std::atoll(argv[++i]));
     } else {
       std::cerr << "usage: echo_sim [--clients N] [--seed S] [--trace] "
-                   "[--pcap FILE] [--json FILE]\n";
+                   "[--pcap FILE] [--json FILE] [--loss P] [--duplicate P] "
+                   "[--jitter-ms J] [--crash-server-at S [--restart-after S]]\n";
       return 2;
     }
+  }
+  if (o.link_faults.loss < 0 || o.link_faults.loss > 1 ||
+      o.link_faults.duplicate < 0 || o.link_faults.duplicate > 1) {
+    std::cerr << "echo_sim: --loss and --duplicate are probabilities (0..1)\n";
+    return 2;
   }
   if (o.clients < 1 || o.clients > 1000) {
     std::cerr << "echo_sim: --clients must be in 1..1000\n";

@@ -58,6 +58,7 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
         world.AddHost(name, "10.0.1." + std::to_string(i + 1));
     world.network().SetLatency(
         h, server_host, options.latency_base + i * options.latency_step);
+    world.network().SetFaults(h, server_host, options.link_faults);
     sim::Process& p = h.SpawnProcess();
     p.Spawn(
         [&p, &addr, log = logger_for(name)] {
@@ -74,6 +75,33 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
         "echo_client");
   }
 
+  if (options.crash_server_at >= sim::Duration::zero()) {
+    world.Schedule(sim::Time(options.crash_server_at), [&] {
+      server_host.Crash();
+      result.timeline.push_back({world.Now(), kSeedServerName, "-- crashed"});
+    });
+    if (options.restart_after >= sim::Duration::zero()) {
+      world.Schedule(
+          sim::Time(options.crash_server_at + options.restart_after), [&] {
+            server_host.Restart();
+            result.timeline.push_back(
+                {world.Now(), kSeedServerName, "-- restarted, serving again"});
+            sim::Process& again = server_host.SpawnProcess();
+            again.Spawn(
+                [&again, &addr, log = logger_for(kSeedServerName)] {
+                  net::Runtime rt(again);
+                  rt.Go([&rt, &addr, &log] {
+                    ServerOptions o;
+                    o.addr = addr;
+                    o.log = log;
+                    (void)RunServer(rt, o);
+                  });
+                  rt.Run();
+                },
+                "echo_server");
+          });
+    }
+  }
   world.RunFor(options.run_for);
   world.RunUntilIdle();
   result.trace_hash = world.trace().hash();

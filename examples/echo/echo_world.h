@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/network.h"
 #include "sim/time.h"
 
 namespace simsock::echo {
@@ -30,6 +31,10 @@ struct EchoWorldOptions {
   bool trace_to_stdout = false;  // also print the kernel trace
   std::string pcap_path;          // if set, write every packet there
   std::string json_path;          // if set, write the trace as JSON lines
+  // Faults: on every client link, and a crash of the server host.
+  sim::LinkFaults link_faults;
+  sim::Duration crash_server_at{-1};   // < 0: no crash
+  sim::Duration restart_after{-1};     // < 0: stays down
 };
 
 struct TimelineEntry {

@@ -94,3 +94,35 @@ TEST(EchoSim, SameSeedSameTraceOtherSeedSameStory) {
 
 }  // namespace
 }  // namespace simsock::echo
+
+namespace simsock::echo {
+namespace {
+
+// The fault-injection experiment of the main job: lossy links, and the
+// server host crashing at 45 s and coming back at 55 s. Every client's
+// next exchange after the restart is reset; the run replays from its seed.
+TEST(EchoSim, CrashAndLossExperimentReplaysFromItsSeed) {
+  EchoWorldOptions o;
+  o.seed = 3;
+  o.clients = 3;
+  o.link_faults.loss = 0.2;
+  o.link_faults.jitter = std::chrono::milliseconds(5);
+  o.crash_server_at = std::chrono::seconds(45);
+  o.restart_after = std::chrono::seconds(10);
+  EchoWorldResult a = RunEchoWorld(o);
+  int resets = 0, hellos_after_restart = 0;
+  for (const TimelineEntry& e : a.timeline) {
+    if (e.line.rfind("client done: ", 0) == 0 &&
+        e.line.find("connection reset by peer") != std::string::npos) {
+      ++resets;
+      EXPECT_GT(e.at, Time(seconds(55)));
+    }
+    if (e.line == "hello, client" && e.at > Time(seconds(45))) ++hellos_after_restart;
+  }
+  EXPECT_EQ(resets, 3);
+  EXPECT_EQ(hellos_after_restart, 0);
+  EXPECT_EQ(RunEchoWorld(o).trace_hash, a.trace_hash);
+}
+
+}  // namespace
+}  // namespace simsock::echo
