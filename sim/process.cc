@@ -159,7 +159,7 @@ bool Process::Inject(double p, const std::string& what) {
 
 Process::Wait Process::WaitOn(File& file, Time deadline, const char* call) {
   // A signal arriving as the call starts to wait.
-  if (Inject(faults_.eintr, std::string("EINTR in ") + call))
+  if (faults_.eintr > 0 && Inject(faults_.eintr, std::string("EINTR in ") + call))
     return Wait::kInterrupted;
   Scheduler& sched = world_.scheduler();
   if (SimThread* t = sched.Current()) {
@@ -303,7 +303,7 @@ ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
   Time deadline = Deadline(s->options().rcvtimeo_jiffies);
   auto* bytes = static_cast<uint8_t*>(buf);
   // A short read: a stream may return fewer bytes than are there.
-  if (s->type() == SOCK_STREAM && len > 1 &&
+  if (s->type() == SOCK_STREAM && len > 1 && faults_.short_io > 0 &&
       !(flags & (MSG_WAITALL | MSG_TRUNC)) &&
       Inject(faults_.short_io, "short read of at most " + std::to_string(len))) {
     len = 1 + world_.Rng("fault.syscall").Below(len - 1);
@@ -388,10 +388,10 @@ ssize_t Process::DoSend(int fd, const void* buf, size_t len, int flags,
   auto* bytes = static_cast<const uint8_t*>(buf);
   if (s->type() == SOCK_STREAM) {
     // A short write: a stream may take fewer bytes than were offered.
-    if (len > 1 &&
+    if (len > 1 && faults_.short_io > 0 &&
         Inject(faults_.short_io, "short write of at most " + std::to_string(len)))
       len = 1 + world_.Rng("fault.syscall").Below(len - 1);
-  } else if (Inject(faults_.enobufs, "ENOBUFS in send")) {
+  } else if (faults_.enobufs > 0 && Inject(faults_.enobufs, "ENOBUFS in send")) {
     return -ENOBUFS;
   }
   size_t sent = 0;

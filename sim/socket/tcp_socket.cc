@@ -328,8 +328,8 @@ void TcpSocket::Disconnect() {
       tcb_->Abort(Now());
       if (need_reset || old == TcpState::kSynSent) error_ = ECONNRESET;
     }
-    for (const Segment& seg : tcb_->TakeOutput())
-      SendSegment(seg, key_.local_ip, key_.remote_ip);
+    for (Segment& seg : tcb_->TakeOutput())
+      SendSegment(std::move(seg), key_.local_ip, key_.remote_ip);
     // A TIME_WAIT of this socket ends here too; on Linux it would live on
     // in its timewait minisock (docs/semantics.md: the fd's socket keeps
     // the TIME_WAIT).
@@ -528,12 +528,12 @@ void TcpSocket::OnLastClose() {
 
 // --- Segments ----------------------------------------------------------------------
 
-void TcpSocket::SendSegment(const Segment& seg, uint32_t src, uint32_t dst) {
+void TcpSocket::SendSegment(Segment seg, uint32_t src, uint32_t dst) {
   Packet p;
   p.src = src;
   p.dst = dst;
   p.proto = IpProto::kTcp;
-  p.tcp = seg;
+  p.tcp = std::move(seg);
   host_.Send(std::move(p));
 }
 
@@ -609,8 +609,8 @@ void TcpSocket::OnListenSegment(const Packet& p) {
 
 void TcpSocket::AfterTcb() {
   if (!tcb_) return;
-  for (const Segment& seg : tcb_->TakeOutput())
-    SendSegment(seg, key_.local_ip, key_.remote_ip);
+  for (Segment& seg : tcb_->TakeOutput())
+    SendSegment(std::move(seg), key_.local_ip, key_.remote_ip);
 
   TcpState now_state = tcb_->state();
   TcpState was = last_state_;

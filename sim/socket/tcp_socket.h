@@ -104,7 +104,7 @@ class TcpSocket final : public Socket {
   void Disconnect();
   // inet_csk_listen_stop(): resets every queued connection.
   void StopListening();
-  void SendSegment(const tcp::Segment& seg, uint32_t src, uint32_t dst);
+  void SendSegment(tcp::Segment seg, uint32_t src, uint32_t dst);
   // Picks a local port for connect() autobind; 0 when none is free.
   uint16_t PickConnectPort(uint32_t src, const Endpoint& dst);
   bool Writeable() const;
