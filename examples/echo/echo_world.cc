@@ -26,6 +26,7 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
   if (!options.json_path.empty()) json_file.open(options.json_path);
   sim::World world(options.seed);
   if (json_file) world.trace().SetJsonSink(&json_file);
+  world.trace().KeepLines(options.keep_trace);
   if (options.trace_to_stdout) world.trace().SetSink(&std::cout);
   if (pcap) world.trace().SetPcap(pcap.get());
 
@@ -106,6 +107,7 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
   world.RunUntilIdle();
   result.trace_hash = world.trace().hash();
   result.deadlock = world.deadlock();
+  if (options.keep_trace) result.trace = world.trace().lines();
   world.trace().SetPcap(nullptr);
   world.trace().SetJsonSink(nullptr);
   return result;

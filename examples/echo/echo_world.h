@@ -31,6 +31,7 @@ struct EchoWorldOptions {
   bool trace_to_stdout = false;  // also print the kernel trace
   std::string pcap_path;          // if set, write every packet there
   std::string json_path;          // if set, write the trace as JSON lines
+  bool keep_trace = false;        // return the kernel trace's lines
   // Faults: on every client link, and a crash of the server host.
   sim::LinkFaults link_faults;
   sim::Duration crash_server_at{-1};   // < 0: no crash
@@ -47,6 +48,7 @@ struct EchoWorldResult {
   std::vector<TimelineEntry> timeline;  // in the order printed
   uint64_t trace_hash = 0;
   std::vector<std::string> deadlock;  // from World::RunUntilIdle, if any
+  std::vector<std::string> trace;     // the kernel trace, if keep_trace
 };
 
 EchoWorldResult RunEchoWorld(const EchoWorldOptions& options);

@@ -5,6 +5,7 @@
 // offsets of L, which this test checks from the timeline.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@ TEST(EchoSim, SeedStoryPlaysOutInVirtualTime) {
   EchoWorldOptions o;
   o.seed = 1;
   o.clients = 3;
+  o.keep_trace = true;
   EchoWorldResult r = RunEchoWorld(o);
 
   // Server lines, by client address; client lines, by client host.
@@ -70,6 +72,35 @@ TEST(EchoSim, SeedStoryPlaysOutInVirtualTime) {
     EXPECT_EQ(client_end_at[host], fifth) << host;
   }
   EXPECT_EQ(server_hellos["any"].size(), 12u);
+
+  // The same story in the kernel trace: each client's requests leave it at
+  // 2L + k (30 s + 2L) (a write of 13 bytes), and the server's FIN to it
+  // leaves at 120 s + 3L, when the deadline fires and the server closes.
+  for (int i = 0; i < 3; ++i) {
+    const milliseconds l(i + 1);
+    const std::string client_ip = "10.0.1." + std::to_string(i + 1);
+    std::vector<Time> writes, server_fins;
+    for (const std::string& line : r.trace) {
+      long long sec = 0, ns = 0;
+      std::sscanf(line.c_str(), "[%lld.%lld]", &sec, &ns);
+      Time at = Time(seconds(sec) + std::chrono::nanoseconds(ns));
+      if (line.find("client" + std::to_string(i + 1) + " pid 1 tid") !=
+              std::string::npos &&
+          line.find("write(") != std::string::npos &&
+          line.find(", 13) = 13") != std::string::npos) {
+        writes.push_back(at);
+      }
+      if (line.find("IP 10.0.0.1.6445 > " + client_ip) != std::string::npos &&
+          line.find("Flags [F.]") != std::string::npos) {
+        server_fins.push_back(at);
+      }
+    }
+    ASSERT_GE(writes.size(), 5u) << "client" << i + 1;
+    for (int k = 0; k < 4; ++k)
+      EXPECT_EQ(writes[k], Time(2 * l + k * (seconds(30) + 2 * l)));
+    ASSERT_EQ(server_fins.size(), 1u);
+    EXPECT_EQ(server_fins[0], Time(seconds(120) + 3 * l));
+  }
   // Only the server's accept loop is still waiting at the end.
   ASSERT_EQ(r.deadlock.size(), 1u);
   EXPECT_NE(r.deadlock[0].find("(echo_server)"), std::string::npos);
