@@ -175,16 +175,10 @@ DIFF_SCENARIO(Connect_ArgumentErrors) {
 }
 
 DIFF_SCENARIO(Connect_ShutdownWrInSynSentAbortsAttempt) {
-  uint16_t port = s.Port("server");
-  int l = s.Tcp();
-  s.Bind(l, Lo(port));
-  s.Listen(l, 0);
-  int filler = s.Tcp();
-  s.Connect(filler, Lo(port));
-  s.Settle();
-  int c = s.Tcp();
-  s.Connect(c, Lo(port));
-  s.Settle();
+  Stuck stuck = StuckInSynSent(s);
+  uint16_t port = stuck.port;
+  int l = stuck.listener;
+  int c = stuck.client;
   s.Shutdown(c, SHUT_WR);
   s.Settle();
   Mask(s, c);

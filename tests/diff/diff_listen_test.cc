@@ -156,18 +156,11 @@ DIFF_SCENARIO(Backlog_ListenerCloseResetsUnacceptedConnections) {
 }
 
 DIFF_SCENARIO(Backlog_ListenerCloseRefusesClientStillInSynSent) {
-  uint16_t port = s.Port("server");
-  int l = s.Tcp();
-  s.Bind(l, Lo(port));
-  s.Listen(l, 0);
-  int c0 = s.Tcp();
-  s.Connect(c0, Lo(port));
-  s.Settle();
-  int c1 = s.Tcp();
-  s.Connect(c1, Lo(port));
-  s.Settle();
+  Stuck stuck = StuckInSynSent(s);
+  int c0 = stuck.filler;
+  int c1 = stuck.client;
   Mask(s, c1);
-  s.Close(l);
+  s.Close(stuck.listener);
   s.Settle();
   Mask(s, c1);  // still SYN_SENT
   s.Advance(milliseconds(1500));  // next SYN -> RST

@@ -179,16 +179,7 @@ DIFF_SCENARIO(TcpInfo_RefusedConnectIsClose) {
 }
 
 DIFF_SCENARIO(TcpInfo_ShutdownWrInSynSentAbortsToClose) {
-  uint16_t port = s.Port("server");
-  int l = s.Tcp();
-  s.Bind(l, Lo(port));
-  s.Listen(l, 0);
-  int c0 = s.Tcp();
-  s.Connect(c0, Lo(port));
-  s.Settle();
-  int c1 = s.Tcp();
-  s.Connect(c1, Lo(port));
-  s.Settle();
+  int c1 = StuckInSynSent(s).client;
   TcpInfoState(s, c1);  // 2
   s.Shutdown(c1, SHUT_WR);
   TcpInfoState(s, c1);  // 7

@@ -514,29 +514,22 @@ int Script::SetLinger(int fd, int onoff, int secs, socklen_t len) {
 }
 
 int Script::GetSockName(int fd, int len) {
-  sockaddr_in a{};
-  std::memset(&a, 0, sizeof a);
-  socklen_t l = static_cast<socklen_t>(len);
-  int r = sys().getsockname(fd, reinterpret_cast<sockaddr*>(&a), &l);
-  std::string line = "getsockname(" + Fd(fd) +
-                     (len != sizeof a ? ", len " + std::to_string(len) : "") +
-                     ") = " + Result(r);
-  if (r == 0) {
-    if (len >= static_cast<int>(sizeof a)) {
-      line += " " + Addr(reinterpret_cast<sockaddr*>(&a), l);
-    } else {
-      line += " len " + std::to_string(l);
-    }
-  }
-  Add(line);
-  return r;
+  return LogName("getsockname", &sys::Syscalls::getsockname, fd, len);
 }
 
 int Script::GetPeerName(int fd, int len) {
+  return LogName("getpeername", &sys::Syscalls::getpeername, fd, len);
+}
+
+// getsockname / getpeername with a buffer of `len` bytes: the address when
+// it fits, else the length the kernel reported.
+int Script::LogName(const char* call,
+                    int (sys::Syscalls::*fn)(int, sockaddr*, socklen_t*),
+                    int fd, int len) {
   sockaddr_in a{};
   socklen_t l = static_cast<socklen_t>(len);
-  int r = sys().getpeername(fd, reinterpret_cast<sockaddr*>(&a), &l);
-  std::string line = "getpeername(" + Fd(fd) +
+  int r = (sys().*fn)(fd, reinterpret_cast<sockaddr*>(&a), &l);
+  std::string line = std::string(call) + "(" + Fd(fd) +
                      (len != sizeof a ? ", len " + std::to_string(len) : "") +
                      ") = " + Result(r);
   if (r == 0) {

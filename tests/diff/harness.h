@@ -220,6 +220,9 @@ class Script {
  private:
   void Add(std::string line);
   void NoteFd(int fd);
+  int LogName(const char* call,
+              int (sys::Syscalls::*fn)(int, sockaddr*, socklen_t*), int fd,
+              int len);
 
   Backend& backend_;
   std::vector<std::string> log_;

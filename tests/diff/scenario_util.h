@@ -36,6 +36,30 @@ inline Conn Establish(Script& s, int backlog = 8) {
   return c;
 }
 
+// A listener with backlog 0 whose one place is taken by `filler`, and a
+// nonblocking `client` whose SYN it drops: the client stays in SYN_SENT,
+// retransmitting (LINUX-SEMANTICS.md §3).
+struct Stuck {
+  uint16_t port = 0;
+  int listener = -1;
+  int filler = -1;
+  int client = -1;
+};
+inline Stuck StuckInSynSent(Script& s) {
+  Stuck st;
+  st.port = s.Port("server");
+  st.listener = s.Tcp();
+  s.Bind(st.listener, Lo(st.port));
+  s.Listen(st.listener, 0);
+  st.filler = s.Tcp();
+  s.Connect(st.filler, Lo(st.port));
+  s.Settle();
+  st.client = s.Tcp();
+  s.Connect(st.client, Lo(st.port));
+  s.Settle();
+  return st;
+}
+
 // The mask of one fd, through a throwaway epoll set (level-triggered,
 // asking for IN|OUT|RDHUP). Logs "mask(fdN) = ...".
 inline uint32_t Mask(Script& s, int fd, uint32_t events = kInOutRdhup) {
