@@ -620,10 +620,17 @@ void TcpSocket::AfterTcb() {
 
   if (now_state != was) {
     wake_all = true;
-    if (now_state == TcpState::kEstablished &&
-        (was == TcpState::kSynSent || was == TcpState::kSynReceived)) {
+    const bool handshaking =
+        was == TcpState::kSynSent || was == TcpState::kSynReceived;
+    const bool synchronized = now_state != TcpState::kClosed &&
+                              now_state != TcpState::kSynSent &&
+                              now_state != TcpState::kSynReceived;
+    if (handshaking && synchronized) {
       // End of the handshake: sndbuf autotuning, and a child moves from
-      // the SYN queue to its listener's accept queue.
+      // the SYN queue to its listener's accept queue. One segment can
+      // complete it and carry a FIN too (the client's final ACK lost, its
+      // FIN|ACK does the job): the child is then in CLOSE_WAIT already,
+      // and Linux still queues it (tcp_check_req, then tcp_child_process).
       if (!opts_.sndbuf_locked) {
         opts_.sndbuf = AutotunedSndBuf(tcb_->send_mss(),
                                        host_.settings().tcp_wmem[2]);

@@ -87,6 +87,72 @@ TEST(Faults, HealedLinkConnectsOnTheNextSynRetransmission) {
   EXPECT_EQ(t.w.Now(), Time(milliseconds(3002)));
 }
 
+// The client's final ACK of the handshake is lost (a partition of half a
+// millisecond around it). Its next segment completes the handshake on the
+// server: data, or a bare FIN|ACK after shutdown(SHUT_WR). In the second
+// case the child goes from SYN_RECV straight to CLOSE_WAIT, and Linux still
+// puts it in the accept queue (tcp_check_req creates it, then
+// tcp_child_process hands it the FIN): accept() returns it, read() says EOF.
+TEST(Faults, LostFinalAckTheNextSegmentCompletesTheHandshake) {
+  for (bool with_data : {true, false}) {
+    SCOPED_TRACE(with_data ? "data, then FIN" : "FIN only");
+    TwoHosts t(5);
+    int c = t.pb->socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ASSERT_EQ(Connect(*t.pb, c, "10.0.0.1", 80), -EINPROGRESS);
+    // SYN-ACK leaves at 1 ms and lands at 2 ms, when the ACK leaves.
+    t.w.RunFor(std::chrono::microseconds(1500));
+    t.w.network().Partition(*t.a, *t.b);
+    t.w.RunFor(milliseconds(1));
+    t.w.network().Heal(*t.a, *t.b);
+    ASSERT_EQ(Connect(*t.pb, c, "10.0.0.1", 80), 0);  // client: established
+    EXPECT_EQ(t.pa->accept4(t.listener, nullptr, nullptr, 0), -EAGAIN);
+    if (with_data) {
+      ASSERT_EQ(t.pb->write(c, "hi", 2), 2);
+    }
+    ASSERT_EQ(t.pb->shutdown(c, SHUT_WR), 0);
+    t.w.RunFor(milliseconds(5));
+    int s = t.pa->accept4(t.listener, nullptr, nullptr, 0);
+    ASSERT_GE(s, 0);
+    tcp_info info{};
+    socklen_t len = sizeof info;
+    ASSERT_EQ(t.pa->getsockopt(s, IPPROTO_TCP, TCP_INFO, &info, &len), 0);
+    EXPECT_EQ(info.tcpi_state, TCP_CLOSE_WAIT);
+    char buf[8];
+    if (with_data) {
+      EXPECT_EQ(t.pa->read(s, buf, sizeof buf), 2);
+    }
+    EXPECT_EQ(t.pa->read(s, buf, sizeof buf), 0);
+    EXPECT_EQ(t.w.network().packets_dropped(), 1u);
+  }
+}
+
+// The final ACK and every SYN-ACK retransmission are lost (1, 3, 7, 15 and
+// 31 s after the first; synack_retries = 5): the server's request sock
+// expires at 63 s and nothing was ever accepted, while the client counts
+// itself established. Its first segment after that draws a RST from the
+// listener (an ACK that matches no request), and the client's next call
+// reports ECONNRESET.
+TEST(Faults, ExpiredRequestSockResetsAClientThatThinksItIsConnected) {
+  TwoHosts t(6);
+  int c = t.pb->socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  ASSERT_EQ(Connect(*t.pb, c, "10.0.0.1", 80), -EINPROGRESS);
+  t.w.RunFor(std::chrono::microseconds(1500));
+  t.w.network().Partition(*t.a, *t.b);
+  t.w.RunFor(milliseconds(62999));  // to 63.0005 s: the 63.001 s expiry
+  EXPECT_EQ(t.w.network().packets_dropped(), 6u);  // the ACK, 5 SYN-ACKs
+  EXPECT_EQ(t.a->connection_count(), 1u);
+  t.w.RunFor(milliseconds(1));
+  EXPECT_EQ(t.a->connection_count(), 0u);
+  t.w.network().Heal(*t.a, *t.b);
+  ASSERT_EQ(Connect(*t.pb, c, "10.0.0.1", 80), 0);
+  ASSERT_EQ(t.pb->write(c, "hi", 2), 2);
+  t.w.RunFor(milliseconds(5));
+  EXPECT_EQ(t.pa->accept4(t.listener, nullptr, nullptr, 0), -EAGAIN);
+  char buf[8];
+  EXPECT_EQ(t.pb->read(c, buf, sizeof buf), -ECONNRESET);
+  EXPECT_EQ(t.pb->read(c, buf, sizeof buf), 0);
+}
+
 // A stream of 300 KB through 20 % loss, 10 % duplication and 5 ms jitter
 // (reordering) arrives whole and in order; the same seed replays it.
 uint64_t LossyTransfer(uint64_t seed, size_t* received, bool* intact,
