@@ -242,5 +242,22 @@ DIFF_SCENARIO(Bind_ImplicitOnListenAndConnect) {
   s.Accept(l);
 }
 
+// Closing the listener does not free its port while an accepted
+// connection uses it: bind is EADDRINUSE even with SO_REUSEADDR (the
+// connection is not in TIME_WAIT), but listen() autobinds elsewhere and the
+// connection carries on.
+DIFF_SCENARIO(Bind_ClosedListenersPortIsHeldByItsAcceptedConnection) {
+  Conn c = Establish(s);
+  s.Close(c.listener);
+  int l2 = s.Tcp();
+  s.Bind(l2, Lo(c.port));
+  s.SetInt(l2, SOL_SOCKET, SO_REUSEADDR, 1);
+  s.Bind(l2, Lo(c.port));
+  s.Listen(l2, 4);
+  s.Write(c.client, "still");
+  s.Settle();
+  s.Read(c.server, 64);
+}
+
 }  // namespace
 }  // namespace simsock::diff

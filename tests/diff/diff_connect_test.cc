@@ -204,5 +204,60 @@ DIFF_SCENARIO(Connect_MulticastOrBroadcastIsEnetunreach) {
   s.GetPeerName(t);
 }
 
+// connect() to 0.0.0.0 goes to this host (ip_route_connect picks the
+// loopback source and destination): the peer shows as 127.0.0.1.
+DIFF_SCENARIO(Connect_ToAnyAddressReachesTheLocalListener) {
+  uint16_t port = s.Port("server");
+  int l = s.Tcp();
+  s.Bind(l, Lo(port));
+  s.Listen(l, 4);
+  int c = s.Tcp();
+  s.Connect(c, Any(port));
+  s.Settle();
+  s.Connect(c, Any(port));
+  s.GetPeerName(c);
+  int a = s.Accept(l);
+  s.GetSockName(a);
+}
+
+// A listener on 127.0.0.1 does not hear 127.0.0.2 (refused), and a client
+// bound to 127.0.0.5 reaches it with that source address.
+DIFF_SCENARIO(Connect_OtherLoopbackAddressMissesASpecificListener) {
+  uint16_t port = s.Port("server");
+  int l = s.Tcp();
+  s.Bind(l, Lo(port));
+  s.Listen(l, 4);
+  int c = s.Tcp();
+  s.Connect(c, Ep{"127.0.0.2", port, AF_INET});
+  s.Settle();
+  s.Connect(c, Ep{"127.0.0.2", port, AF_INET});
+  s.GetInt(c, SOL_SOCKET, SO_ERROR);
+  int c2 = s.Tcp();
+  s.Bind(c2, Ep{"127.0.0.5", 0, AF_INET});
+  s.Connect(c2, Lo(port));
+  s.Settle();
+  s.Connect(c2, Lo(port));
+  int a = s.Accept(l);
+  s.GetPeerName(a);
+}
+
+// After ECONNREFUSED the socket is back in CLOSE: the same fd connects
+// again once somebody listens.
+DIFF_SCENARIO(Connect_AgainAfterRefusalSucceedsOnceListening) {
+  uint16_t port = s.Port("server");
+  int c = s.Tcp();
+  s.Connect(c, Lo(port));
+  s.Settle();
+  s.Connect(c, Lo(port));
+  int l = s.Tcp();
+  s.Bind(l, Lo(port));
+  s.Listen(l, 4);
+  s.Connect(c, Lo(port));
+  s.Settle();
+  s.Connect(c, Lo(port));
+  s.Accept(l);
+  s.Write(c, "x");
+}
+
 }  // namespace
 }  // namespace simsock::diff

@@ -198,5 +198,42 @@ DIFF_SCENARIO(Data_SmallReceiveWindowStillDeliversAtOnce) {
   s.Check("all 20000 bytes arrived", got == 20000);
 }
 
+// MSG_PEEK leaves the queue as it was, sees data that arrives later, and
+// returns 0 at EOF; MSG_WAITALL|MSG_DONTWAIT peeks what is there.
+DIFF_SCENARIO(Data_PeekRepeatsAndSeesLaterDataAndEof) {
+  Conn c = Establish(s);
+  s.Write(c.client, "abcdef");
+  s.Settle();
+  s.Recv(c.server, 3, MSG_PEEK);
+  s.Recv(c.server, 3, MSG_PEEK);
+  s.Recv(c.server, 10, MSG_PEEK | MSG_WAITALL | MSG_DONTWAIT);
+  s.Read(c.server, 2);
+  s.Recv(c.server, 10, MSG_PEEK);
+  s.Write(c.client, "gh");
+  s.Settle();
+  s.Recv(c.server, 10, MSG_PEEK);
+  s.Read(c.server, 10);
+  s.Shutdown(c.client, SHUT_WR);
+  s.Settle();
+  s.Recv(c.server, 10, MSG_PEEK);
+  s.Read(c.server, 10);
+}
+
+// shutdown(SHUT_RD) sends nothing: the peer may go on writing, and on
+// Linux the data is still delivered to read() before the 0.
+DIFF_SCENARIO(Data_DataToAPeerThatShutRdIsStillDelivered) {
+  Conn c = Establish(s);
+  s.Shutdown(c.server, SHUT_RD);
+  s.Write(c.client, "after shut rd");
+  s.Settle();
+  Mask(s, c.server);
+  s.Read(c.server, 64);
+  s.Read(c.server, 64);
+  s.Write(c.server, "back");
+  s.Settle();
+  s.Read(c.client, 64);
+  Mask(s, c.client);
+}
+
 }  // namespace
 }  // namespace simsock::diff

@@ -240,5 +240,41 @@ DIFF_SCENARIO(Backlog_DataSentBeforeAcceptIsBuffered) {
   s.Read(c, 64);
 }
 
+// shutdown(SHUT_RD) of a listener resets the connections queued on it;
+// listen() again is EADDRINUSE while the accepted one holds the port.
+DIFF_SCENARIO(Backlog_ListenerShutRdResetsTheQueueAndKeepsThePort) {
+  Conn c = Establish(s);
+  int c2 = s.Tcp();
+  s.Connect(c2, Lo(c.port));
+  s.Settle();
+  s.Shutdown(c.listener, SHUT_RD);
+  s.Accept(c.listener);
+  s.Settle();
+  s.Read(c2, 8);
+  s.Read(c2, 8);
+  s.Listen(c.listener, 4);
+  s.GetSockName(c.listener);
+}
+
+// Closing a listener whose queued connection carries unread data: the
+// client is reset (ECONNRESET once, then EPIPE on write).
+DIFF_SCENARIO(Backlog_ListenerCloseResetsAQueuedConnectionWithData) {
+  uint16_t port = s.Port("server");
+  int l = s.Tcp();
+  s.Bind(l, Lo(port));
+  s.Listen(l, 4);
+  int c = s.Tcp();
+  s.Connect(c, Lo(port));
+  s.Settle();
+  s.Write(c, "queued");
+  s.Settle();
+  s.Close(l);
+  s.Settle();
+  Mask(s, c);
+  s.Read(c, 8);
+  s.Write(c, "x");
+  s.GetInt(c, SOL_SOCKET, SO_ERROR);
+}
+
 }  // namespace
 }  // namespace simsock::diff

@@ -414,5 +414,19 @@ DIFF_SCENARIO(Options_CorkHoldsPartialDataUntilUncorked) {
   s.Read(c.server, 64);
 }
 
+// SO_ACCEPTCONN is 1 only on a listening socket (not on its accepted
+// children, clients, UDP, or a listener after shutdown).
+DIFF_SCENARIO(Options_AcceptconnOnEveryKindOfSocket) {
+  Conn c = Establish(s);
+  s.GetInt(c.listener, SOL_SOCKET, SO_ACCEPTCONN);
+  s.GetInt(c.client, SOL_SOCKET, SO_ACCEPTCONN);
+  s.GetInt(c.server, SOL_SOCKET, SO_ACCEPTCONN);
+  s.GetInt(c.server, SOL_SOCKET, SO_TYPE);
+  int u = s.Udp();
+  s.GetInt(u, SOL_SOCKET, SO_ACCEPTCONN);
+  s.Shutdown(c.listener, SHUT_RDWR);
+  s.GetInt(c.listener, SOL_SOCKET, SO_ACCEPTCONN);
+}
+
 }  // namespace
 }  // namespace simsock::diff

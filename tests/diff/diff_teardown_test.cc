@@ -232,5 +232,44 @@ DIFF_SCENARIO(Teardown_BothSidesClosedShowsHupOnLastFd) {
   s.GetPeerName(c.client);
 }
 
+// shutdown(SHUT_RDWR) with queued data: the data can still be read, the
+// peer gets a FIN; a later write from the peer draws a RST (the receive
+// side is shut), and both ends end in CLOSE.
+DIFF_SCENARIO(Teardown_ShutdownRdwrThenPeerWriteDrawsRst) {
+  Conn c = Establish(s);
+  s.Write(c.client, "pending");
+  s.Settle();
+  s.Shutdown(c.server, SHUT_RDWR);
+  s.Read(c.server, 64);
+  s.Write(c.server, "x");
+  s.Settle();
+  Mask(s, c.server);
+  Mask(s, c.client);
+  s.Read(c.client, 64);
+  s.Write(c.client, "more");
+  s.Settle();
+  Mask(s, c.client);
+  s.Read(c.server, 64);
+  TcpInfoState(s, c.server);
+  TcpInfoState(s, c.client);
+}
+
+// SHUT_WR twice is fine; a write after it is EPIPE without setting
+// SO_ERROR; after the peer closes, read says 0 and the state is CLOSE.
+DIFF_SCENARIO(Teardown_ShutWrTwiceThenWriteIsEpipeWithoutError) {
+  Conn c = Establish(s);
+  s.Shutdown(c.client, SHUT_WR);
+  s.Shutdown(c.client, SHUT_WR);
+  s.Write(c.client, "x");
+  s.GetInt(c.client, SOL_SOCKET, SO_ERROR);
+  s.Settle();
+  s.Read(c.server, 8);
+  s.Close(c.server);
+  s.Settle();
+  s.Read(c.client, 8);
+  s.Write(c.client, "x");
+  TcpInfoState(s, c.client);
+}
+
 }  // namespace
 }  // namespace simsock::diff

@@ -220,5 +220,26 @@ DIFF_SCENARIO(Udp_ReuseAddrLastBoundReceives) {
   s.Recv(b, 64, 0, false);
 }
 
+// A connected UDP socket may still sendto() another address; an
+// unconnected one without an address gets EDESTADDRREQ.
+DIFF_SCENARIO(Udp_ConnectedSocketCanStillSendtoElsewhere) {
+  uint16_t p1 = s.Port("one");
+  uint16_t p2 = s.Port("two");
+  int r1 = s.Udp();
+  s.Bind(r1, Lo(p1));
+  int r2 = s.Udp();
+  s.Bind(r2, Lo(p2));
+  int u = s.Udp();
+  s.Connect(u, Lo(p1));
+  Ep two = Lo(p2);
+  s.SendTo(u, "to two", 0, &two);
+  s.Send(u, "to one");
+  s.Settle();
+  s.Recv(r1, 64, 0);
+  s.Recv(r2, 64, 0);
+  s.SendTo(r2, "from two", 0, nullptr);
+  s.NameLocalPort(u, "u");
+}
+
 }  // namespace
 }  // namespace simsock::diff
