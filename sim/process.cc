@@ -522,11 +522,13 @@ int Process::fcntl(int fd, int cmd, long arg) {
                   "fcntl", args);
     case F_SETFL:
       // setfl: only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT and O_NOATIME
-      // change; a socket has no direct I/O (EINVAL) and O_ASYNC needs
-      // signals, which the simulator does not have (it is ignored).
+      // change; a socket has no direct I/O (EINVAL). O_ASYNC is kept and
+      // shown by F_GETFL as on Linux, but has no effect: SIGIO needs
+      // signals, which the simulator does not have (D18).
       if (arg & O_DIRECT) return Done(-EINVAL, "fcntl", args);
       f->set_nonblocking((arg & O_NONBLOCK) != 0);
-      f->set_extra_status_flags(static_cast<int>(arg & (O_APPEND | O_NOATIME)));
+      f->set_extra_status_flags(
+          static_cast<int>(arg & (O_APPEND | O_NOATIME | O_ASYNC)));
       return Done(0, "fcntl", args);
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {

@@ -46,7 +46,9 @@ std::string EpollEventsName(uint32_t events) {
                             {EPOLLHUP, "HUP"},
                             {EPOLLRDHUP, "RDHUP"},
                             {EPOLLET, "ET"},
-                            {EPOLLONESHOT, "ONESHOT"}});
+                            {EPOLLONESHOT, "ONESHOT"},
+                            {EPOLLEXCLUSIVE, "EXCLUSIVE"},
+                            {EPOLLWAKEUP, "WAKEUP"}});
 }
 
 std::string FamilyName(int family) {
@@ -180,7 +182,13 @@ std::string MsgFlagsName(int flags) {
                     {MSG_DONTWAIT, "MSG_DONTWAIT"},
                     {MSG_NOSIGNAL, "MSG_NOSIGNAL"},
                     {MSG_WAITALL, "MSG_WAITALL"},
-                    {MSG_OOB, "MSG_OOB"}});
+                    {MSG_OOB, "MSG_OOB"},
+                    {MSG_MORE, "MSG_MORE"},
+                    {MSG_EOR, "MSG_EOR"},
+                    {MSG_DONTROUTE, "MSG_DONTROUTE"},
+                    {MSG_CONFIRM, "MSG_CONFIRM"},
+                    {MSG_ERRQUEUE, "MSG_ERRQUEUE"},
+                    {MSG_CMSG_CLOEXEC, "MSG_CMSG_CLOEXEC"}});
 }
 
 std::string ShutdownHowName(int how) {

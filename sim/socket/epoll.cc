@@ -9,6 +9,12 @@ namespace {
 constexpr uint32_t kPrivateBits =
     EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE;
 
+// What may accompany EPOLLEXCLUSIVE (EPOLLEXCLUSIVE_OK_BITS): no
+// EPOLLONESHOT, EPOLLRDHUP or EPOLLPRI.
+constexpr uint32_t kExclusiveOkBits = EPOLLIN | EPOLLOUT | EPOLLERR |
+                                      EPOLLHUP | EPOLLWAKEUP | EPOLLET |
+                                      EPOLLEXCLUSIVE;
+
 // Nested epolls deeper than this are refused (EP_MAX_NESTS).
 constexpr int kMaxNests = 4;
 
@@ -80,7 +86,9 @@ int Epoll::Ctl(int op, int fd, const std::shared_ptr<File>& file,
   if (op != EPOLL_CTL_ADD && op != EPOLL_CTL_DEL && op != EPOLL_CTL_MOD)
     return -EINVAL;
   if (op != EPOLL_CTL_DEL && (ev->events & EPOLLEXCLUSIVE)) {
-    if (op == EPOLL_CTL_MOD || file->kind() == Kind::kEpoll) return -EINVAL;
+    if (op == EPOLL_CTL_MOD || file->kind() == Kind::kEpoll ||
+        (ev->events & ~kExclusiveOkBits) != 0)
+      return -EINVAL;
   }
   Item* item = Find(fd, file.get());
   switch (op) {
@@ -112,7 +120,8 @@ int Epoll::Ctl(int op, int fd, const std::shared_ptr<File>& file,
       return 0;
     case EPOLL_CTL_MOD:
       if (item == nullptr) return -ENOENT;
-      if (item->events & EPOLLEXCLUSIVE) return 0;
+      // An exclusive registration cannot be modified, only deleted.
+      if (item->events & EPOLLEXCLUSIVE) return -EINVAL;
       item->events = ev->events | EPOLLERR | EPOLLHUP;
       item->data = ev->data.u64;
       if (file->Poll() & item->events) Enqueue(*item);

@@ -259,5 +259,20 @@ DIFF_SCENARIO(Connect_AgainAfterRefusalSucceedsOnceListening) {
   s.Write(c, "x");
 }
 
+// The client never called connect() again after EINPROGRESS, so its socket
+// is still SS_CONNECTING: connect() to any address now returns 0
+// (__inet_stream_connect sees an established sk_state). connect(AF_UNSPEC)
+// on a listener disconnects it: accept EINVAL, the port stays bound, and
+// listen() again is EADDRINUSE while the accepted connection holds it.
+DIFF_SCENARIO(Connect_EstablishedAfterEinprogressReturnsZeroForAnyAddress) {
+  Conn c = Establish(s);
+  Ep other = Lo(s.Port("other"));
+  s.Connect(c.client, other);
+  s.ConnectUnspec(c.listener);
+  s.Accept(c.listener);
+  s.GetSockName(c.listener);
+  s.Listen(c.listener, 4);
+}
+
 }  // namespace
 }  // namespace simsock::diff

@@ -235,5 +235,44 @@ DIFF_SCENARIO(Data_DataToAPeerThatShutRdIsStillDelivered) {
   Mask(s, c.client);
 }
 
+// MSG_MORE, MSG_NOSIGNAL, MSG_DONTROUTE, MSG_EOR and MSG_CONFIRM are accepted
+// on a TCP send and change nothing visible on loopback; MSG_ERRQUEUE with an
+// empty error queue is EAGAIN (TCP and UDP).
+DIFF_SCENARIO(Data_SendFlagsWithoutEffectAndEmptyErrorQueue) {
+  Conn c = Establish(s);
+  s.Recv(c.server, 8, MSG_ERRQUEUE);
+  s.Send(c.client, "ab", MSG_MORE);
+  s.Send(c.client, "cd", MSG_NOSIGNAL);
+  s.Settle();
+  s.Read(c.server, 8);
+  s.Send(c.client, "ef", MSG_DONTROUTE);
+  s.Send(c.client, "gh", MSG_EOR);
+  s.Settle();
+  s.Read(c.server, 8);
+  int u = s.Udp();
+  s.Recv(u, 8, MSG_ERRQUEUE);
+  s.Send(c.client, "x", MSG_CONFIRM);
+}
+
+// SO_RCVBUF 4096 on the listener becomes 8192 on the accepted socket; the
+// bytes queued there come out in the pieces asked for, then EAGAIN.
+DIFF_SCENARIO(Data_SmallRcvbufInheritedAndDrainedInPieces) {
+  uint16_t port = s.Port("server");
+  int l = s.Tcp();
+  s.SetInt(l, SOL_SOCKET, SO_RCVBUF, 4096);
+  s.Bind(l, Lo(port));
+  s.Listen(l, 4);
+  int c = s.Tcp();
+  s.Connect(c, Lo(port));
+  s.Settle();
+  int a = s.Accept(l);
+  s.GetInt(a, SOL_SOCKET, SO_RCVBUF);
+  s.WriteFill(c, 1000);
+  s.Settle();
+  s.Read(a, 100);
+  s.Read(a, 2000);
+  s.Read(a, 2000);
+}
+
 }  // namespace
 }  // namespace simsock::diff

@@ -236,5 +236,60 @@ DIFF_SCENARIO(Epoll_UdpMasks) {
   s.EpollWait(ep);  // OUT
 }
 
+// EPOLLET on a listener: one report for two connections queued together,
+// none for the one still queued after an accept, one for the next arrival.
+// An EPOLLEXCLUSIVE registration cannot be modified, only deleted.
+DIFF_SCENARIO(Epoll_EdgeTriggeredListenerReportsNewConnectionsOnly) {
+  uint16_t port = s.Port("server");
+  int l = s.Tcp();
+  s.Bind(l, Lo(port));
+  s.Listen(l, 8);
+  int ep = s.EpollCreate();
+  s.EpollCtl(ep, EPOLL_CTL_ADD, l, EPOLLIN | EPOLLET);
+  s.EpollWait(ep);
+  int c1 = s.Tcp();
+  s.Connect(c1, Lo(port));
+  s.Settle();
+  int c2 = s.Tcp();
+  s.Connect(c2, Lo(port));
+  s.Settle();
+  s.EpollWait(ep);
+  s.EpollWait(ep);
+  s.Accept(l);
+  s.EpollWait(ep);
+  int c3 = s.Tcp();
+  s.Connect(c3, Lo(port));
+  s.Settle();
+  s.EpollWait(ep);
+  s.Accept(l);
+  s.Accept(l);
+  s.Accept(l);
+  s.EpollCtl(ep, EPOLL_CTL_MOD, l, EPOLLIN | EPOLLEXCLUSIVE);
+  s.EpollCtl(ep, EPOLL_CTL_DEL, l, 0);
+  s.EpollCtl(ep, EPOLL_CTL_ADD, l, EPOLLIN | EPOLLEXCLUSIVE);
+  s.EpollCtl(ep, EPOLL_CTL_MOD, l, EPOLLIN);
+  s.EpollCtl(ep, EPOLL_CTL_ADD, ep, EPOLLIN);
+}
+
+// EPOLLEXCLUSIVE (ep_op_has_event, EPOLLEXCLUSIVE_OK_BITS): not with
+// EPOLLRDHUP, EPOLLONESHOT or EPOLLPRI, not on an epoll fd, not in MOD; an
+// exclusive registration cannot be modified.
+DIFF_SCENARIO(Epoll_ExclusiveRegistrationRules) {
+  int l = s.Tcp();
+  int ep = s.EpollCreate();
+  int ep2 = s.EpollCreate();
+  s.EpollCtl(ep, EPOLL_CTL_ADD, l, EPOLLIN | EPOLLEXCLUSIVE | EPOLLRDHUP);
+  s.EpollCtl(ep, EPOLL_CTL_ADD, l, EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT);
+  s.EpollCtl(ep, EPOLL_CTL_ADD, l, EPOLLIN | EPOLLEXCLUSIVE | EPOLLPRI);
+  s.EpollCtl(ep, EPOLL_CTL_ADD, ep2, EPOLLIN | EPOLLEXCLUSIVE);
+  s.EpollCtl(ep, EPOLL_CTL_ADD, l, EPOLLOUT | EPOLLEXCLUSIVE | EPOLLET | EPOLLERR | EPOLLHUP);
+  s.EpollCtl(ep, EPOLL_CTL_MOD, l, EPOLLIN);
+  s.EpollCtl(ep, EPOLL_CTL_MOD, l, EPOLLIN | EPOLLEXCLUSIVE);
+  s.EpollWait(ep);
+  s.EpollCtl(ep, EPOLL_CTL_DEL, l, 0);
+  s.EpollCtl(ep, EPOLL_CTL_ADD, l, EPOLLIN);
+  s.EpollCtl(ep, EPOLL_CTL_MOD, l, EPOLLIN | EPOLLEXCLUSIVE);
+}
+
 }  // namespace
 }  // namespace simsock::diff

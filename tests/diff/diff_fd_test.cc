@@ -160,5 +160,20 @@ DIFF_SCENARIO(Socket_ArgumentErrors) {
   s.Socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, IPPROTO_UDP);
 }
 
+// F_SETFL keeps O_ASYNC and O_NOATIME (F_GETFL shows them; the simulator has
+// no SIGIO), O_DIRECT on a socket is EINVAL and changes nothing; an unknown
+// command is EINVAL.
+DIFF_SCENARIO(Fd_FcntlSetflKeepsAsyncAndNoatimeRejectsDirect) {
+  int t = s.Tcp();
+  s.Fcntl(t, F_GETFL);
+  s.Fcntl(t, F_SETFL, O_ASYNC | O_NONBLOCK);
+  s.Fcntl(t, F_GETFL);
+  s.Fcntl(t, F_SETFL, O_NOATIME | O_NONBLOCK);
+  s.Fcntl(t, F_GETFL);
+  s.Fcntl(t, F_SETFL, O_DIRECT | O_NONBLOCK);
+  s.Fcntl(t, F_GETFL);
+  s.Fcntl(t, 9999);
+}
+
 }  // namespace
 }  // namespace simsock::diff

@@ -276,5 +276,21 @@ DIFF_SCENARIO(Backlog_ListenerCloseResetsAQueuedConnectionWithData) {
   s.GetInt(c, SOL_SOCKET, SO_ERROR);
 }
 
+// SO_LINGER {1,0} on a listener: closing it resets the queued connection
+// and leaves the accepted one alone.
+DIFF_SCENARIO(Backlog_LingerZeroListenerCloseResetsOnlyTheQueue) {
+  Conn c = Establish(s);
+  int c2 = s.Tcp();
+  s.Connect(c2, Lo(c.port));
+  s.Settle();
+  s.SetLinger(c.listener, 1, 0);
+  s.Close(c.listener);
+  s.Settle();
+  s.Read(c2, 8);
+  s.Write(c.client, "ok");
+  s.Settle();
+  s.Read(c.server, 8);
+}
+
 }  // namespace
 }  // namespace simsock::diff

@@ -122,8 +122,7 @@ DIFF_SCENARIO(Options_Linger2DefaultAndValues) {
   s.GetInt(t, IPPROTO_TCP, TCP_LINGER2);
 }
 
-// Values above TCP_FIN_TIMEOUT_MAX (120 s) are clamped (docs D17 says the
-// simulator does not clamp).
+// Values above TCP_FIN_TIMEOUT_MAX (120 s) are clamped to it.
 DIFF_SCENARIO(Options_Linger2IsClampedAt120) {
   int t = s.Tcp();
   s.SetInt(t, IPPROTO_TCP, TCP_LINGER2, 121);

@@ -241,5 +241,24 @@ DIFF_SCENARIO(Udp_ConnectedSocketCanStillSendtoElsewhere) {
   s.NameLocalPort(u, "u");
 }
 
+// An unbound socket shows 0.0.0.0:0; recv does not bind it, nor does a send
+// without an address (EDESTADDRREQ); sendto binds an ephemeral port;
+// sendto port 0 is EINVAL.
+DIFF_SCENARIO(Udp_UnboundSocketAutobindsOnlyOnASuccessfulSend) {
+  int t = s.Tcp();
+  s.GetSockName(t);
+  s.GetPeerName(t);
+  int u = s.Udp();
+  s.GetSockName(u);
+  s.Recv(u, 8, 0);
+  s.GetSockName(u);
+  s.Send(u, "x");
+  Ep to = Lo(s.Port("nobody"));
+  s.SendTo(u, "x", 0, &to);
+  s.GetSockName(u);
+  Ep zero = Lo(0);
+  s.SendTo(u, "x", 0, &zero);
+}
+
 }  // namespace
 }  // namespace simsock::diff

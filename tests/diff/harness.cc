@@ -102,13 +102,16 @@ std::string LevelName(int level) { return sys::SockLevelName(level); }
 std::string OptName(int level, int name) { return sys::SockOptName(level, name); }
 std::string HowName(int how) { return sys::ShutdownHowName(how); }
 
+// F_GETFL results and F_SETFL arguments: "O_RDWR|O_NONBLOCK", "O_APPEND",
+// "0". The access mode is printed only when it is not 0 (F_SETFL ignores it).
 std::string FlFlags(int fl) {
-  // Only O_NONBLOCK and the access mode are interesting for sockets.
-  std::string out = (fl & O_ACCMODE) == O_RDWR ? "O_RDWR" : std::to_string(fl & O_ACCMODE);
-  if (fl & O_NONBLOCK) out += "|O_NONBLOCK";
-  int rest = fl & ~(O_ACCMODE | O_NONBLOCK);
-  if (rest) out += "|" + std::to_string(rest);
-  return out;
+  return sys::FlagNames(static_cast<uint32_t>(fl), {{O_RDWR, "O_RDWR"},
+                                                    {O_WRONLY, "O_WRONLY"},
+                                                    {O_NONBLOCK, "O_NONBLOCK"},
+                                                    {O_APPEND, "O_APPEND"},
+                                                    {O_ASYNC, "O_ASYNC"},
+                                                    {O_NOATIME, "O_NOATIME"},
+                                                    {O_DIRECT, "O_DIRECT"}});
 }
 
 std::string AcceptFlagsName(int flags) {

@@ -279,6 +279,9 @@ TEST(Faults, KeepaliveAgainstASilentPeerTimesOutAtThreeSeconds) {
   EXPECT_TRUE(rst);
 }
 
+// Data into a partition: retransmissions until tcp_retries2's time budget
+// (tcp_model_timeout) is spent; then SO_ERROR is ETIMEDOUT and a write
+// EPIPE.
 TEST(Faults, DataToABlackHoleTimesOutOnTheRetries2Budget) {
   TwoHosts t(5);
   t.b->settings().tcp_retries2 = 3;  // budget 3 s from the first retransmit
