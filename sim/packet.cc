@@ -38,6 +38,7 @@ std::string Describe(const Packet& p) {
       }
       std::snprintf(buf, sizeof buf, ", win %u", t.window);
       s += buf;
+      if (t.Has(tcp::kUrg)) s += ", urg " + std::to_string(t.urg_ptr);
       if (t.mss || t.wscale) {
         s += ", options [";
         bool first = true;

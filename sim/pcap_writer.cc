@@ -68,6 +68,7 @@ std::vector<uint8_t> EncodeTcp(const Packet& p) {
   b[t + 12] = static_cast<uint8_t>((tcp_len / 4) << 4);
   b[t + 13] = s.flags;
   Put16(b, t + 14, s.window);
+  Put16(b, t + 18, s.Has(tcp::kUrg) ? s.urg_ptr : 0);
   size_t o = t + 20;
   if (s.mss) {
     b[o] = 2;

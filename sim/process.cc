@@ -325,7 +325,8 @@ ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
       continue;
     }
     if (r == 0 && copied > 0) r = static_cast<ssize_t>(copied);
-    if (r != -EAGAIN || nonblock) break;
+    // recv(MSG_OOB) never blocks (tcp_recv_urg).
+    if (r != -EAGAIN || nonblock || (flags & MSG_OOB)) break;
     if (copied > 0) {
       if (WaitOn(*s, deadline, "recv") != Wait::kWoken) {
         r = static_cast<ssize_t>(copied);

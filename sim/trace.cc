@@ -101,6 +101,7 @@ void Trace::Packet(Time now, const std::string& who,
         << ",\"seq\":" << t.seq.value();
       if (t.Has(tcp::kAck)) j << ",\"ack\":" << t.ack.value();
       j << ",\"win\":" << t.window;
+      if (t.Has(tcp::kUrg)) j << ",\"urg\":" << t.urg_ptr;
       if (t.mss) j << ",\"mss\":" << *t.mss;
       if (t.wscale) j << ",\"wscale\":" << static_cast<int>(*t.wscale);
       j << ",\"len\":" << t.payload.size();

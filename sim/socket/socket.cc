@@ -172,6 +172,7 @@ int Socket::SetSockOpt(int level, int name, const void* val, socklen_t len) {
       return 0;
     case SO_OOBINLINE:
       opts_.oobinline = on;
+      OnOobInlineChanged();
       return 0;
     case SO_DONTROUTE:
       opts_.dontroute = on;

@@ -111,6 +111,7 @@ class Socket : public File {
   // Hooks for options the protocol reacts to.
   virtual void OnKeepAliveChanged() {}
   virtual void OnBufferSizeChanged() {}
+  virtual void OnOobInlineChanged() {}
   // SO_RCVLOWAT (val >= 0); TCP caps it and may grow the receive buffer.
   virtual void SetRcvLowat(int val);
   // Linux's SO_ACCEPTCONN.

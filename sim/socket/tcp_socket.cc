@@ -22,7 +22,8 @@ constexpr uint8_t kRcvShutdown = 1;   // RCV_SHUTDOWN
 constexpr uint8_t kSendShutdown = 2;  // SEND_SHUTDOWN
 constexpr uint8_t kShutdownMask = 3;
 
-constexpr uint32_t kInKey = EPOLLIN | EPOLLRDNORM;
+// sock_def_readable's key: data (and urgent data) arrived.
+constexpr uint32_t kInKey = EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND;
 constexpr uint32_t kOutKey = EPOLLOUT | EPOLLWRNORM;
 
 // Linux's sndbuf autotuning at the end of the handshake
@@ -226,6 +227,7 @@ tcp::TcbConfig TcpSocket::MakeConfig(uint32_t peer_ip) const {
   c.keepalive_interval = std::chrono::seconds(
       topts_.keepintvl > 0 ? topts_.keepintvl : s.tcp_keepalive_intvl);
   c.keepalive_count = topts_.keepcnt > 0 ? topts_.keepcnt : s.tcp_keepalive_probes;
+  c.oob_inline = opts_.oobinline;
   return c;
 }
 
@@ -360,23 +362,41 @@ ssize_t TcpSocket::Recv(uint8_t* buf, size_t len, int flags, bool /*is_read*/,
                         Endpoint* /*from*/, bool* has_from) {
   *has_from = false;
   if (listening_) return -ENOTCONN;
-  if (flags & MSG_OOB) return -EINVAL;  // no urgent data is ever queued
+  if (flags & MSG_OOB) return RecvUrgent(buf, len, flags);
   size_t avail = tcb_ ? tcb_->RecvAvailable() : 0;
   if (avail > 0 && len > 0) {
     bool peek = (flags & MSG_PEEK) != 0;
     bool discard = (flags & MSG_TRUNC) != 0;
-    size_t n = tcb_->Recv(discard ? nullptr : buf, std::min(len, avail),
-                          peek, Now());
+    size_t n = tcb_->Recv(discard ? nullptr : buf, len, peek, Now());
     last_readable_ = tcb_->RecvAvailable();
     AfterTcb();
-    return static_cast<ssize_t>(n);
+    // 0: only the urgent byte was there, and it was stepped over (or
+    // peeked over); then as if nothing were queued.
+    if (n > 0) return static_cast<ssize_t>(n);
+  } else if (avail > 0) {
+    return 0;  // recv(len 0) with data queued
   }
-  if (avail > 0) return 0;  // recv(len 0) with data queued
   if (done_) return 0;
   if (error_ != 0) return -TakeError();
   if (shutdown_ & kRcvShutdown) return 0;
   if (FdState() == TcpState::kClosed) return -ENOTCONN;
   return -EAGAIN;
+}
+
+// tcp_recv_urg: the urgent byte, once; never blocks.
+ssize_t TcpSocket::RecvUrgent(uint8_t* buf, size_t len, int flags) {
+  if (opts_.oobinline || !tcb_ || !tcb_->urgent_any() || tcb_->urgent_read())
+    return -EINVAL;
+  if (FdState() == TcpState::kClosed && !done_) return -ENOTCONN;
+  if (tcb_->urgent_valid()) {
+    const uint8_t c = tcb_->urgent_byte();
+    if (!(flags & MSG_PEEK)) tcb_->MarkUrgentRead();
+    if (len == 0) return 0;  // the kernel flags MSG_TRUNC
+    if (!(flags & MSG_TRUNC)) buf[0] = c;
+    return 1;
+  }
+  if (FdState() == TcpState::kClosed || (shutdown_ & kRcvShutdown)) return 0;
+  return -EAGAIN;  // the mark is known, the byte has not arrived
 }
 
 bool TcpSocket::Writeable() const {
@@ -389,7 +409,7 @@ bool TcpSocket::Writeable() const {
 }
 
 // tcp_sendmsg_locked.
-ssize_t TcpSocket::Send(const uint8_t* buf, size_t len, int /*flags*/,
+ssize_t TcpSocket::Send(const uint8_t* buf, size_t len, int flags,
                         const sockaddr_storage* /*to*/, socklen_t /*tolen*/) {
   TcpState st = FdState();
   if (st != TcpState::kEstablished && st != TcpState::kCloseWait) {
@@ -404,7 +424,7 @@ ssize_t TcpSocket::Send(const uint8_t* buf, size_t len, int /*flags*/,
     return e != 0 ? -e : -EPIPE;
   }
   if (len == 0) return 0;
-  size_t n = tcb_->Send(buf, len, Now());
+  size_t n = tcb_->Send(buf, len, Now(), (flags & MSG_OOB) != 0);
   if (n < len) nospace_ = true;
   AfterTcb();
   return n == 0 ? -EAGAIN : static_cast<ssize_t>(n);
@@ -472,8 +492,9 @@ uint32_t TcpSocket::Poll() {
   if (shutdown_ == kShutdownMask || st == TcpState::kClosed) mask |= EPOLLHUP;
   if (shutdown_ & kRcvShutdown) mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
   if (st != TcpState::kSynSent && st != TcpState::kSynReceived) {
-    if (tcb_ && tcb_->RecvAvailable() >= static_cast<size_t>(std::max(1, opts_.rcvlowat)))
+    if (tcb_ && tcb_->ReadableBytes() >= static_cast<size_t>(std::max(1, opts_.rcvlowat)))
       mask |= EPOLLIN | EPOLLRDNORM;
+    if (tcb_ && tcb_->urgent_valid()) mask |= EPOLLPRI;
     if (!(shutdown_ & kSendShutdown)) {
       if (Writeable()) {
         mask |= EPOLLOUT | EPOLLWRNORM;
@@ -724,6 +745,11 @@ void TcpSocket::OnTimer() {
 }
 
 // --- Options -------------------------------------------------------------------------
+
+// SOCK_URGINLINE is read at each receive: a change applies at once.
+void TcpSocket::OnOobInlineChanged() {
+  if (tcb_) tcb_->SetOobInline(opts_.oobinline);
+}
 
 void TcpSocket::OnKeepAliveChanged() {
   if (tcb_) {

@@ -82,6 +82,7 @@ class TcpSocket final : public Socket {
                   socklen_t len) override;
   void OnKeepAliveChanged() override;
   void OnBufferSizeChanged() override;
+  void OnOobInlineChanged() override;
   void PushTimingOptions();
   void SetRcvLowat(int val) override;
 
@@ -107,6 +108,8 @@ class TcpSocket final : public Socket {
   void SendSegment(tcp::Segment seg, uint32_t src, uint32_t dst);
   // Picks a local port for connect() autobind; 0 when none is free.
   uint16_t PickConnectPort(uint32_t src, const Endpoint& dst);
+  // recv(MSG_OOB): tcp_recv_urg.
+  ssize_t RecvUrgent(uint8_t* buf, size_t len, int flags);
   bool Writeable() const;
   ConnKey Key() const;
   std::shared_ptr<TcpSocket> Self();

@@ -19,6 +19,7 @@ enum TcpFlag : uint8_t {
   kRst = 0x04,
   kPsh = 0x08,
   kAck = 0x10,
+  kUrg = 0x20,
 };
 
 struct Segment {
@@ -30,6 +31,9 @@ struct Segment {
   // The raw 16-bit window field; the receiver shifts it by the peer's
   // window scale except on SYN segments (RFC 7323 §2.2).
   uint16_t window = 0;
+  // The urgent pointer (with kUrg): the urgent byte is at seq + urg_ptr - 1
+  // (Linux's reading, tcp_stdurg = 0).
+  uint16_t urg_ptr = 0;
   std::optional<uint16_t> mss;     // SYN only
   std::optional<uint8_t> wscale;   // SYN only
   std::vector<uint8_t> payload;

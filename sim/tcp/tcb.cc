@@ -241,7 +241,8 @@ void Tcb::OnSegment(const Segment& seg, Time now) {
   if (!seg.Has(kAck)) return;
   if (!ProcessAck(seg, now)) return;
 
-  // Sixth, the URG bit: not modelled.
+  // Sixth, the URG bit.
+  ProcessUrgent(seg);
 
   // Seventh, process the segment text; eighth, the FIN bit. In CLOSE_WAIT,
   // CLOSING and LAST_ACK the peer's FIN is in already and text is ignored.
@@ -418,6 +419,8 @@ bool Tcb::ProcessAck(const Segment& seg, Time now) {
     if (acked > 0 && fin_sent_) fin_acked_ = true;
     snd_una_ = seg.ack;
     if (snd_nxt_ < snd_una_) snd_nxt_ = snd_una_;
+    // tcp_clean_rtx_queue: the urgent byte is acknowledged, urgent mode ends.
+    if (urg_mode_ && snd_up_ <= snd_una_) urg_mode_ = false;
     if (rtt_timing_ && seg.ack >= rtt_seq_) {
       rtt_timing_ = false;
       RttSample(now - rtt_start_);
@@ -495,6 +498,51 @@ bool Tcb::ProcessAck(const Segment& seg, Time now) {
     }
   }
   return true;
+}
+
+// tcp_urg + tcp_check_urg, with stream offsets instead of sequence numbers.
+// Linux keeps one mark, the newest; a pointer into data already received
+// is ignored; the urgent byte's value is taken from the segment that
+// carries it, in order or not.
+void Tcb::ProcessUrgent(const Segment& seg) {
+  if (fin_received_) return;  // nothing can follow the FIN
+  const int64_t seg_rel =
+      static_cast<int64_t>(seg.seq - rcv_nxt_) + (seg.Has(kSyn) ? 1 : 0);
+  const int64_t seg_off = static_cast<int64_t>(rcv_off_) + seg_rel;
+  if (seg.Has(kUrg)) {
+    // tcp_stdurg = 0: the pointer is one past the urgent byte.
+    const int64_t ptr = seg.urg_ptr > 0 ? seg.urg_ptr - 1 : 0;
+    const int64_t off = seg_off + ptr;
+    const bool newer = off >= static_cast<int64_t>(rcv_off_) &&
+                       (urg_ == Urgent::kNone ||
+                        static_cast<uint64_t>(off) > urg_off_);
+    if (newer) {
+      // A new mark while the old urgent byte is next to be read: that byte
+      // is dropped from the stream, or it would be read again as data.
+      const uint64_t copied = CopiedOffset();
+      if (urg_ != Urgent::kNone && urg_off_ == copied &&
+          !config_.oob_inline && copied != rcv_off_) {
+        rcv_queue_.Consume(1);
+      }
+      urg_ = Urgent::kNotYet;
+      urg_off_ = static_cast<uint64_t>(off);
+    }
+  }
+  if (urg_ == Urgent::kNotYet) {
+    const int64_t at = static_cast<int64_t>(urg_off_) - seg_off;
+    if (at >= 0 && at < static_cast<int64_t>(seg.payload.size())) {
+      urg_ = Urgent::kValid;
+      urg_byte_ = seg.payload[static_cast<size_t>(at)];
+    }
+  }
+}
+
+size_t Tcb::ReadableBytes() const {
+  size_t n = rcv_queue_.size();
+  if (n > 0 && urg_ != Urgent::kNone && !config_.oob_inline &&
+      urg_off_ == CopiedOffset())
+    --n;
+  return n;
 }
 
 // RFC 9293 seventh step (tcp_data_queue): in-order data to rcv_queue_,
@@ -624,23 +672,51 @@ void Tcb::OnReset() {
 
 // --- User calls --------------------------------------------------------------
 
-size_t Tcb::Send(const uint8_t* data, size_t len, Time now) {
+size_t Tcb::Send(const uint8_t* data, size_t len, Time now, bool urgent) {
   if (state_ != TcpState::kEstablished && state_ != TcpState::kCloseWait) {
     return 0;
   }
   const size_t n = std::min(len, SendSpace());
   snd_queue_.Append(data, n);
+  if (urgent && n > 0) {
+    // tcp_mark_urg: snd_up = write_seq, one past the last byte queued.
+    urg_mode_ = true;
+    snd_up_ = snd_una_ + static_cast<uint32_t>(snd_queue_.size());
+  }
   Output(now);
   return n;
 }
 
 size_t Tcb::Recv(uint8_t* out, size_t len, bool peek, Time /*now*/) {
-  const size_t n = std::min(len, rcv_queue_.size());
-  if (n == 0) return 0;
-  if (out != nullptr) rcv_queue_.Peek(0, out, n);
-  if (peek) return n;
+  // tcp_recvmsg_locked's walk: stop at the urgent mark once something is
+  // copied; at the mark, step over the urgent byte unless it is in line.
+  const size_t avail = rcv_queue_.size();
+  const bool marked = urg_ != Urgent::kNone;
+  uint64_t pos = CopiedOffset();
+  size_t at = 0;      // queue index
+  size_t copied = 0;  // bytes given to the caller
+  while (copied < len && at < avail) {
+    if (marked && pos == urg_off_) {
+      if (copied > 0) break;
+      if (!config_.oob_inline) {
+        ++at;
+        ++pos;
+        continue;
+      }
+    }
+    size_t n = std::min(len - copied, avail - at);
+    if (marked && urg_off_ > pos && urg_off_ - pos < n)
+      n = static_cast<size_t>(urg_off_ - pos);
+    if (out != nullptr) rcv_queue_.Peek(at, out + copied, n);
+    copied += n;
+    at += n;
+    pos += n;
+  }
+  if (peek || at == 0) return copied;
   const uint64_t old_wnd = rcv_wnd();
-  rcv_queue_.Consume(n);
+  rcv_queue_.Consume(at);
+  // Past the urgent byte: the mark is gone (MSG_OOB is EINVAL again).
+  if (marked && CopiedOffset() > urg_off_) urg_ = Urgent::kNone;
   // Receiver SWS avoidance (RFC 1122 §4.2.3.3, tcp_cleanup_rbuf): announce
   // the freed space only once it is worth a segment.
   const bool can_receive =
@@ -655,7 +731,7 @@ size_t Tcb::Recv(uint8_t* out, size_t len, bool peek, Time /*now*/) {
         std::min<uint64_t>(config_.rcv_buf / 2, snd_mss_);
     if (old_wnd < threshold && new_wnd >= old_wnd + threshold) SendAck();
   }
-  return n;
+  return copied;
 }
 
 void Tcb::Close(Time now) {
@@ -700,6 +776,7 @@ void Tcb::Abort(Time /*now*/) {
   }
   EnterClosed();
   rcv_queue_.Clear();
+  urg_ = Urgent::kNone;
 }
 
 void Tcb::SetOrphan(Time now) {
@@ -1058,6 +1135,13 @@ Segment Tcb::MakeSegment(uint8_t flags, SeqNum seq) {
   s.flags = flags;
   if (flags & kAck) s.ack = rcv_nxt_;
   s.window = (flags & kSyn) ? syn_window_ : WindowField();
+  // tcp_transmit_skb: every segment that starts before the urgent pointer
+  // carries it, if it fits the 16-bit field.
+  if (urg_mode_ && !(flags & kSyn) && seq < snd_up_ &&
+      snd_up_ - seq <= 0xFFFF) {
+    s.flags |= kUrg;
+    s.urg_ptr = static_cast<uint16_t>(snd_up_ - seq);
+  }
   return s;
 }
 
@@ -1117,13 +1201,15 @@ bool Tcb::SendOneSegment(Time now) {
     // Nagle (RFC 1122 §4.2.3.4): hold a sub-MSS segment while earlier data
     // is unacknowledged. Closing turns Nagle off (tcp_send_fin pushes with
     // TCP_NAGLE_OFF).
+    // Urgent mode overrides both (tcp_nagle_test).
     if (len < EffectiveMss() && !config_.nodelay && !fin_queued_ &&
-        snd_nxt_ != snd_una_) {
+        !urg_mode_ && snd_nxt_ != snd_una_) {
       return false;
     }
     // TCP_CORK: no partial segment at all until the cork is pulled (or a
     // push: TCP_NODELAY, the FIN).
-    if (len < EffectiveMss() && cork_ && !push_once_ && !fin_queued_) {
+    if (len < EffectiveMss() && cork_ && !push_once_ && !fin_queued_ &&
+        !urg_mode_) {
       return false;
     }
   }

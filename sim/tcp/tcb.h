@@ -22,6 +22,11 @@
 // - no congestion control: the sender is limited by the peer's window only;
 // - no timestamps, SACK or tail-loss probe.
 //
+// Urgent data (MSG_OOB) follows Linux, not RFC 9293: one urgent byte, the
+// last one sent with MSG_OOB; the receiver keeps the newest mark only,
+// takes that byte out of the stream unless SO_OOBINLINE, and a read never
+// crosses the mark (tcp_check_urg, tcp_urg, tcp_recvmsg_locked).
+//
 // Threading: none; the world calls it from its one thread.
 #pragma once
 
@@ -73,6 +78,7 @@ struct TcbConfig {
   Duration keepalive_idle = std::chrono::seconds(7200);
   Duration keepalive_interval = std::chrono::seconds(75);
   int keepalive_count = 9;
+  bool oob_inline = false;  // SO_OOBINLINE: the urgent byte stays in line
 };
 
 class Tcb {
@@ -110,11 +116,17 @@ class Tcb {
   // Queues up to SendSpace() bytes and transmits what the peer's window and
   // Nagle allow. Returns the number of bytes queued. Only in ESTABLISHED or
   // CLOSE_WAIT (else returns 0).
-  size_t Send(const uint8_t* data, size_t len, Time now);
+  // urgent (MSG_OOB): the last byte queued becomes the urgent byte
+  // (tcp_mark_urg); segments before it carry URG and the urgent pointer,
+  // and Nagle and the cork do not hold them.
+  size_t Send(const uint8_t* data, size_t len, Time now, bool urgent = false);
   // Copies (or with out == nullptr, discards) up to len in-order bytes.
-  // peek leaves them queued. Consuming may send a window update (receiver
-  // SWS avoidance: when the window grows by at least min(rcv_buf/2, MSS)
-  // from below that size, as tcp_cleanup_rbuf).
+  // peek leaves them queued. Stops before the urgent mark if anything was
+  // copied; at the mark, the urgent byte is skipped (unless oob_inline).
+  // Returns the bytes copied, which may be 0 when only the urgent byte was
+  // skipped. Consuming may send a window update (receiver SWS avoidance:
+  // when the window grows by at least min(rcv_buf/2, MSS) from below that
+  // size, as tcp_cleanup_rbuf).
   size_t Recv(uint8_t* out, size_t len, bool peek, Time now);
   // User CLOSE / shutdown(SHUT_WR): sends FIN after the queued data.
   // SYN_SENT -> CLOSED (nothing sent); SYN_RECEIVED, ESTABLISHED ->
@@ -143,6 +155,7 @@ class Tcb {
   // Changes the buffer capacities (SO_SNDBUF / SO_RCVBUF, autotuning).
   void SetSendBuffer(uint32_t bytes) { config_.snd_buf = bytes; }
   void SetReceiveBuffer(uint32_t bytes);
+  void SetOobInline(bool on) { config_.oob_inline = on; }
 
   // --- Timers --------------------------------------------------------------
   // When OnTimer must next run; kNever if no timer is armed.
@@ -166,6 +179,17 @@ class Tcb {
   // The peer's FIN has been received in sequence (RCV_SHUTDOWN).
   bool fin_received() const { return fin_received_; }
   size_t RecvAvailable() const { return rcv_queue_.size(); }
+  // What a read can return: RecvAvailable() less an urgent byte that is
+  // next and will be skipped (tcp_poll's "target++").
+  size_t ReadableBytes() const;
+  // The receiver's urgent byte (tcp_recv_urg): a mark is known (any),
+  // the byte has arrived and not been read with MSG_OOB (valid), or it
+  // has been read (read).
+  bool urgent_any() const { return urg_ != Urgent::kNone; }
+  bool urgent_valid() const { return urg_ == Urgent::kValid; }
+  bool urgent_read() const { return urg_ == Urgent::kRead; }
+  uint8_t urgent_byte() const { return urg_byte_; }
+  void MarkUrgentRead() { urg_ = Urgent::kRead; }
   size_t SendQueued() const { return snd_queue_.size(); }
   size_t SendSpace() const;
   // Effective send MSS: min(peer's MSS option or 536, our MSS), bounded
@@ -225,6 +249,16 @@ class Tcb {
   // number to send and goes back to snd_una_ after a retransmission
   // timeout (go-back-N, RFC 9293 §3.8.1); snd_max_ never goes back.
   SeqNum snd_max_;
+  // Sender's urgent mode: the sequence number after the urgent byte while
+  // it is unacknowledged (tcp_urg_mode: snd_up != snd_una).
+  bool urg_mode_ = false;
+  SeqNum snd_up_;
+  // Receiver's urgent state (tp->urg_data, tp->urg_seq): the stream
+  // offset of the urgent byte and, once it has arrived, its value.
+  enum class Urgent : uint8_t { kNone, kNotYet, kValid, kRead };
+  Urgent urg_ = Urgent::kNone;
+  uint8_t urg_byte_ = 0;
+  uint64_t urg_off_ = 0;
   SeqNum snd_wl1_, snd_wl2_;  // segment seq / ack of the last window update
   uint32_t max_snd_wnd_ = 0;  // largest window the peer offered (RFC 5961 §5)
   uint16_t syn_window_ = 0;   // the window field of our SYN
@@ -272,6 +306,10 @@ class Tcb {
   bool SeqAcceptable(const Segment& seg) const;
   bool ResetCheck(const Segment& seg) const;
   bool ProcessAck(const Segment& seg, Time now);
+  // Sixth step, the URG bit (tcp_urg, tcp_check_urg).
+  void ProcessUrgent(const Segment& seg);
+  // Stream offset of the first byte not yet read (copied_seq).
+  uint64_t CopiedOffset() const { return rcv_off_ - rcv_queue_.size(); }
   void ProcessText(const Segment& seg, Time now);
   void ProcessFin(Time now);
   void InsertOutOfOrder(uint64_t off, const uint8_t* data, size_t len);

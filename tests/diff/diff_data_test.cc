@@ -2,6 +2,8 @@
 // coalescing, MSG_PEEK / MSG_TRUNC / MSG_OOB, zero-length calls, filling
 // the send buffer until EAGAIN, and the receive window reopening.
 // LINUX-SEMANTICS.md §2.6, §2.7, §5.
+#include <fcntl.h>
+
 #include <string>
 
 #include "tests/diff/harness.h"
@@ -272,6 +274,109 @@ DIFF_SCENARIO(Data_SmallRcvbufInheritedAndDrainedInPieces) {
   s.Read(a, 100);
   s.Read(a, 2000);
   s.Read(a, 2000);
+}
+
+// --- Urgent data (MSG_OOB) ---------------------------------------------------
+// Linux's reading of TCP urgent data: the last byte of a send(MSG_OOB) is
+// the urgent byte; the receiver takes it out of the stream (unless
+// SO_OOBINLINE), reports EPOLLPRI until it is read with recv(MSG_OOB), and
+// a read never crosses the mark.
+
+DIFF_SCENARIO(Oob_UrgentByteLeavesTheStreamAndReadStopsAtTheMark) {
+  Conn c = Establish(s);
+  s.Send(c.client, "ab", MSG_OOB);
+  s.Settle();
+  Mask(s, c.server, EPOLLIN | EPOLLPRI | EPOLLOUT);
+  s.Read(c.server, 8);
+  Mask(s, c.server, EPOLLIN | EPOLLPRI | EPOLLOUT);
+  s.Recv(c.server, 8, MSG_OOB | MSG_PEEK);
+  s.Recv(c.server, 8, MSG_OOB);
+  Mask(s, c.server, EPOLLIN | EPOLLPRI | EPOLLOUT);
+  s.Recv(c.server, 8, MSG_OOB);
+  s.Read(c.server, 8);
+  s.Recv(c.server, 8, MSG_OOB);
+}
+
+DIFF_SCENARIO(Oob_ReadingPastTheMarkDiscardsTheUrgentByte) {
+  Conn c = Establish(s);
+  s.Send(c.client, "xyz", MSG_OOB);
+  s.Send(c.client, "123");
+  s.Settle();
+  s.Read(c.server, 10);
+  Mask(s, c.server, EPOLLIN | EPOLLPRI | EPOLLOUT);
+  s.Recv(c.server, 10, MSG_PEEK);
+  s.Read(c.server, 10);
+  Mask(s, c.server, EPOLLIN | EPOLLPRI | EPOLLOUT);
+  s.Recv(c.server, 8, MSG_OOB);
+}
+
+DIFF_SCENARIO(Oob_OnlyTheUrgentByteLeftIsNotReadable) {
+  Conn c = Establish(s);
+  s.Send(c.client, "q", MSG_OOB);
+  s.Settle();
+  Mask(s, c.server, EPOLLIN | EPOLLPRI | EPOLLOUT);
+  s.Recv(c.server, 0, MSG_OOB);
+  s.Recv(c.server, 8, MSG_OOB | MSG_TRUNC | MSG_PEEK);
+  s.Recv(c.server, 8, MSG_PEEK);
+  s.Read(c.server, 8);  // steps over the byte: the mark is gone
+  Mask(s, c.server, EPOLLIN | EPOLLPRI | EPOLLOUT);
+  s.Recv(c.server, 8, MSG_OOB);
+  s.Send(c.client, "r", MSG_OOB);
+  s.Shutdown(c.client, SHUT_WR);
+  s.Settle();
+  s.Read(c.server, 8);
+  s.Recv(c.server, 8, MSG_OOB);
+  s.Read(c.server, 8);
+}
+
+DIFF_SCENARIO(Oob_InlineKeepsTheByteInTheStream) {
+  Conn c = Establish(s);
+  s.SetInt(c.server, SOL_SOCKET, SO_OOBINLINE, 1);
+  s.Send(c.client, "ab", MSG_OOB);
+  s.Send(c.client, "cd");
+  s.Settle();
+  Mask(s, c.server, EPOLLIN | EPOLLPRI | EPOLLOUT);
+  s.Recv(c.server, 8, MSG_OOB);
+  s.Read(c.server, 8);
+  Mask(s, c.server, EPOLLIN | EPOLLPRI | EPOLLOUT);
+  s.Read(c.server, 8);
+  Mask(s, c.server, EPOLLIN | EPOLLPRI | EPOLLOUT);
+}
+
+DIFF_SCENARIO(Oob_ASecondMarkDropsTheUnreadFirstByte) {
+  Conn c = Establish(s);
+  s.Send(c.client, "a", MSG_OOB);
+  s.Settle();
+  s.Send(c.client, "b", MSG_OOB);
+  s.Settle();
+  Mask(s, c.server, EPOLLIN | EPOLLPRI | EPOLLOUT);
+  s.Read(c.server, 8);
+  s.Recv(c.server, 8, MSG_OOB);
+  s.Send(c.client, "cd", MSG_OOB);
+  s.Send(c.client, "ef", MSG_OOB);
+  s.Settle();
+  s.Read(c.server, 8);
+  s.Read(c.server, 8);
+  s.Recv(c.server, 8, MSG_OOB);
+  s.Read(c.server, 8);
+}
+
+DIFF_SCENARIO(Oob_EpollPriWakesAndBlockingOobRecvDoesNotWait) {
+  Conn c = Establish(s);
+  int ep = s.EpollCreate();
+  s.EpollCtl(ep, EPOLL_CTL_ADD, c.server, EPOLLPRI | EPOLLET);
+  s.EpollWait(ep);
+  s.Send(c.client, "hello!", MSG_OOB);
+  s.Settle();
+  s.EpollWait(ep);
+  s.EpollWait(ep);
+  s.Read(c.server, 3);
+  s.EpollWait(ep);
+  s.Fcntl(c.server, F_SETFL, 0);  // blocking
+  s.Recv(c.server, 8, MSG_OOB);
+  s.Recv(c.server, 8, MSG_OOB);
+  s.Read(c.server, 8);
+  s.Recv(c.client, 8, MSG_OOB);  // nothing urgent this way: EINVAL at once
 }
 
 }  // namespace
