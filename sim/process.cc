@@ -90,6 +90,7 @@ Time Process::Deadline(int64_t jiffies) const {
 bool Process::WaitUntil(const std::function<bool()>& done, Time deadline,
                         const char* call) {
   world_.DrainImmediate();
+  const Time limit = world_.Now() + world_.driver_wait_limit();
   while (!done()) {
     Time next = world_.NextEventTime();
     if (next == kNever && deadline == kNever) {
@@ -97,9 +98,18 @@ bool Process::WaitUntil(const std::function<bool()>& done, Time deadline,
                       call + " can never complete");
       return false;
     }
-    if (next > deadline) {
+    if (next > deadline && deadline <= limit) {
       world_.RunFor(deadline - world_.Now());
       return done();
+    }
+    if (next > limit) {
+      // Events keep coming but none wakes the call (World::
+      // SetDriverWaitLimit): give up rather than run forever.
+      world_.RunFor(limit - world_.Now());
+      if (done()) return true;
+      host_.TraceLine("pid " + std::to_string(pid_) + " deadlock: blocking " +
+                      call + " still waiting after the driver's wait limit");
+      return false;
     }
     world_.RunFor(next - world_.Now());
   }

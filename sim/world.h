@@ -61,6 +61,14 @@ class World {
   // ("host pid 1 tid 2 (server) blocked in accept4(fd 3)"); empty if none.
   const std::vector<std::string>& deadlock() const { return deadlock_; }
   Time Now() const { return now_; }
+  // How long a blocking call made by the driver (test code outside any
+  // simulated thread) may run the world before it gives up and returns
+  // the nonblocking result: timers that fire forever without waking it
+  // (zero-window probes answered by the peer, keepalives) would otherwise
+  // never let it return. 24 h by default, longer than every timer chain
+  // Linux's defaults allow (keepalive gives up after 2 h 11 min).
+  void SetDriverWaitLimit(Duration d) { driver_wait_limit_ = d; }
+  Duration driver_wait_limit() const { return driver_wait_limit_; }
   // When the next scheduled event is due; kNever if none.
   Time NextEventTime() const { return events_.NextTime(); }
   size_t pending_events() const { return events_.size(); }
@@ -91,6 +99,7 @@ class World {
 
   uint64_t seed_;
   Time now_{0};
+  Duration driver_wait_limit_ = std::chrono::hours(24);
   EventQueue events_;
   std::deque<std::function<void()>> immediate_;
   bool draining_ = false;

@@ -17,6 +17,9 @@
 // At the end every fd is closed and, after 1000 s of virtual time (longer
 // than every retransmission give-up), no connection or port is left.
 //
+// Replay one input with its trace on stderr:
+//   SIMSOCK_FUZZ_TRACE=1 build/asan/props/syscall_fuzzer <file>
+//
 // Run longer (see docs/props.md):
 //   build/asan/props/syscall_fuzzer -max_total_time=3600 -max_len=4096 \
 //       /tmp/corpus props/fuzz/corpus
@@ -31,6 +34,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <vector>
 
 #include "props/prop_util.h"
@@ -111,6 +115,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace simsock;
   Reader in(data, size);
   sim::World world(in.U32());
+  // Replaying one input: SIMSOCK_FUZZ_TRACE=1 prints the world's trace.
+  static const bool trace = std::getenv("SIMSOCK_FUZZ_TRACE") != nullptr;
+  world.trace().SetEnabled(trace);
+  if (trace) world.trace().SetSink(&std::cerr);
+  // A blocking call that timers keep busy forever (zero-window probes the
+  // peer answers, keepalives) gives up after 1000 s of virtual time, the
+  // same horizon as the final leak check.
+  world.SetDriverWaitLimit(std::chrono::seconds(1000));
   sim::Host& a = world.AddHost("a", "10.0.0.1");
   sim::Host& b = world.AddHost("b", "10.0.0.2");
   world.network().SetLatency(a, b, std::chrono::milliseconds(1));

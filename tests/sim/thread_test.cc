@@ -2,6 +2,7 @@
 // world goes on; timeouts in virtual time; deadlock reports; seeded
 // interleavings.
 #include <gtest/gtest.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 
 #include <cerrno>
@@ -121,6 +122,37 @@ TEST(SimThread, DeadlockIsReported) {
   w.RunUntilIdle();
   ASSERT_EQ(w.deadlock().size(), 1u);
   EXPECT_EQ(w.deadlock()[0], "h pid 1 tid 1 (acceptor) blocked in accept4");
+}
+
+// The driver (test code, not a simulated thread) blocks in read() on a
+// connection whose keepalives the peer answers forever: timers keep
+// firing, nothing wakes the read. It gives up at the world's driver wait
+// limit with the nonblocking result, and says so in the trace.
+TEST(SimThread, DriverBlockingCallGivesUpAtTheWaitLimit) {
+  World w(1);
+  w.trace().KeepLines(true);
+  w.SetDriverWaitLimit(seconds(30));
+  Host& h = w.AddHost("h", "10.0.0.1");
+  Process& p = h.SpawnProcess();
+  int l = p.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  Bind(p, l, "127.0.0.1", 80);
+  p.listen(l, 1);
+  int c = p.socket(AF_INET, SOCK_STREAM, 0);  // blocking
+  ASSERT_EQ(Connect(p, c, "127.0.0.1", 80), 0);
+  int one = 1;
+  p.setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+  p.setsockopt(c, IPPROTO_TCP, TCP_KEEPIDLE, &one, sizeof one);
+  p.setsockopt(c, IPPROTO_TCP, TCP_KEEPINTVL, &one, sizeof one);
+  const Time start = w.Now();
+  char buf[8];
+  EXPECT_EQ(p.read(c, buf, sizeof buf), -EAGAIN);
+  EXPECT_EQ(w.Now() - start, seconds(30));
+  bool reported = false;
+  for (const std::string& line : w.trace().lines())
+    reported = reported ||
+               line.find("still waiting after the driver's wait limit") !=
+                   std::string::npos;
+  EXPECT_TRUE(reported);
 }
 
 TEST(SimThread, ThreadsKilledWithTheWorldUnwindTheirStacks) {
