@@ -328,7 +328,7 @@ ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
     if (r > 0 && s->type() == SOCK_STREAM && (flags & MSG_WAITALL) &&
         !(flags & (MSG_PEEK | MSG_TRUNC)) && !nonblock) {
       copied += static_cast<size_t>(r);
-      if (copied >= len) {
+      if (copied >= len || s->AtUrgentMark()) {
         r = static_cast<ssize_t>(copied);
         break;
       }

@@ -93,6 +93,9 @@ class Socket : public File {
   // Port-table view (sim/port_table.h).
   const Endpoint& local() const { return local_; }
   virtual bool IsListening() const { return false; }
+  // The next byte to read is TCP's urgent mark: a read that has copied
+  // something stops here, even with MSG_WAITALL.
+  virtual bool AtUrgentMark() const { return false; }
   // True while the socket holds its port because of connect() rather than
   // bind() or listen() (Linux's connect-only bind buckets).
   bool connect_bound() const { return connect_bound_; }

@@ -54,6 +54,9 @@ class TcpSocket final : public Socket {
   int GetPeerName(Endpoint* peer) override;
   Endpoint RemoteEndpoint() const override { return peer_; }
   bool IsListening() const override { return listening_; }
+  bool AtUrgentMark() const override {
+    return tcb_ != nullptr && tcb_->AtUrgentMark();
+  }
 
   // --- Host entry points ---------------------------------------------------
   // A segment for this connection's 4-tuple.

@@ -190,6 +190,9 @@ class Tcb {
   bool urgent_read() const { return urg_ == Urgent::kRead; }
   uint8_t urgent_byte() const { return urg_byte_; }
   void MarkUrgentRead() { urg_ = Urgent::kRead; }
+  bool AtUrgentMark() const {
+    return urg_ != Urgent::kNone && urg_off_ == CopiedOffset();
+  }
   size_t SendQueued() const { return snd_queue_.size(); }
   size_t SendSpace() const;
   // Effective send MSS: min(peer's MSS option or 536, our MSS), bounded

@@ -248,6 +248,21 @@ DIFF_SCENARIO(Blocking_WaitallWithRcvtimeoReturnsPartialCount) {
   CheckWaited(s, sw, 100);
 }
 
+// MSG_WAITALL stops at TCP's urgent mark once it has copied something:
+// the first call returns what comes before the mark at once; the second
+// steps over the urgent byte and then waits for the rest until SO_RCVTIMEO.
+DIFF_SCENARIO(Blocking_WaitallStopsAtTheUrgentMark) {
+  Conn c = EstablishBlocking(s);
+  SetTimeo(s, c.client, SO_RCVTIMEO, 0, 100000);
+  s.Send(c.server, "ab", MSG_OOB);
+  s.Write(c.server, "cd");
+  s.Settle();
+  s.Recv(c.client, 10, MSG_WAITALL, false);  // "a", at once
+  Stopwatch sw(s);
+  s.Recv(c.client, 10, MSG_WAITALL, false);  // "cd" once the timeout expires
+  CheckWaited(s, sw, 100);
+}
+
 DIFF_SCENARIO(Blocking_WaitallWithDontwaitReturnsWhatIsThere) {
   Conn c = EstablishBlocking(s);
   SetTimeo(s, c.client, SO_RCVTIMEO, 2, 0);
