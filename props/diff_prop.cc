@@ -53,6 +53,9 @@ struct DiffOp {
     kClose,     // slot
     kMask,      // slot: epoll readiness through a throwaway set
     kSoError,   // slot: getsockopt(SO_ERROR), which clears it
+    kSendOob,   // slot, bytes: send(MSG_OOB), the last byte urgent
+    kRecvOob,   // slot: recv(MSG_OOB)
+    kPeek,      // slot, bytes: recv(MSG_PEEK)
     kCount
   } kind = kSocket;
   int slot = 0;
@@ -85,7 +88,13 @@ std::string Code(const DiffOp& op) {
                                                                 : "SHUT_RDWR") +
              "); s.Settle();";
     case DiffOp::kClose: return "s.Close(" + f + "); s.Settle();";
-    case DiffOp::kMask: return "Mask(s, " + f + ");";
+    case DiffOp::kMask: return "Mask(s, " + f + ", kInOutRdhup | EPOLLPRI);";
+    case DiffOp::kSendOob:
+      return "s.Send(" + f + ", std::string(" + std::to_string(op.arg) +
+             ", 'u'), MSG_OOB); s.Settle();";
+    case DiffOp::kRecvOob: return "s.Recv(" + f + ", 8, MSG_OOB);";
+    case DiffOp::kPeek:
+      return "s.Recv(" + f + ", " + std::to_string(op.arg) + ", MSG_PEEK);";
     case DiffOp::kSoError:
       return "s.GetInt(" + f + ", SOL_SOCKET, SO_ERROR);";
     case DiffOp::kCount: break;
@@ -128,7 +137,16 @@ std::vector<std::string> RunOn(Backend& backend,
         s.Close(f[op.slot]);
         s.Settle();
         break;
-      case DiffOp::kMask: diff::Mask(s, f[op.slot]); break;
+      case DiffOp::kMask:
+        diff::Mask(s, f[op.slot], diff::kInOutRdhup | EPOLLPRI);
+        break;
+      case DiffOp::kSendOob:
+        s.Send(f[op.slot], std::string(static_cast<size_t>(op.arg), 'u'),
+               MSG_OOB);
+        s.Settle();
+        break;
+      case DiffOp::kRecvOob: s.Recv(f[op.slot], 8, MSG_OOB); break;
+      case DiffOp::kPeek: s.Recv(f[op.slot], op.arg, MSG_PEEK); break;
       case DiffOp::kSoError: s.GetInt(f[op.slot], SOL_SOCKET, SO_ERROR); break;
       case DiffOp::kCount: break;
     }
@@ -178,7 +196,10 @@ struct Arbitrary<simsock::props::DiffOp> {
                                    {1, DiffOp::kShutdown},
                                    {2, DiffOp::kClose},
                                    {2, DiffOp::kMask},
-                                   {1, DiffOp::kSoError}}),
+                                   {1, DiffOp::kSoError},
+                                   {1, DiffOp::kSendOob},
+                                   {1, DiffOp::kRecvOob},
+                                   {1, DiffOp::kPeek}}),
         [](int kind) {
           Gen<int> arg = gen::just(0);
           switch (kind) {
@@ -189,6 +210,8 @@ struct Arbitrary<simsock::props::DiffOp> {
               break;
             case DiffOp::kWrite:
             case DiffOp::kRead: arg = gen::inRange(0, 4000); break;
+            case DiffOp::kSendOob: arg = gen::inRange(1, 4); break;
+            case DiffOp::kPeek: arg = gen::inRange(0, 9); break;
             case DiffOp::kShutdown:
               arg = gen::element<int>(SHUT_RD, SHUT_WR, SHUT_RDWR);
               break;
