@@ -322,10 +322,7 @@ int TcpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
 void TcpSocket::Disconnect() {
   if (tcb_) {
     TcpState old = tcb_->state();
-    bool need_reset = HasState(old, {TcpState::kEstablished,
-                                     TcpState::kCloseWait, TcpState::kFinWait1,
-                                     TcpState::kFinWait2,
-                                     TcpState::kSynReceived});
+    bool need_reset = tcb_->ResetOnAbort();
     if (old != TcpState::kClosed && old != TcpState::kTimeWait) {
       tcb_->Abort(Now());
       if (need_reset || old == TcpState::kSynSent) error_ = ECONNRESET;
@@ -537,7 +534,7 @@ void TcpSocket::OnLastClose() {
   tcb_->ShutdownReceive();
   if (tcb_->RecvAvailable() > 0) {
     // Unread data: RST instead of FIN (RFC 2525 §2.17), no error recorded.
-    tcb_->Abort(Now());
+    tcb_->Abort(Now(), /*unread_data=*/true);
   } else if (opts_.linger && opts_.linger_seconds == 0) {
     tcb_->Abort(Now());  // SO_LINGER {1, 0}: abortive close
   } else {

@@ -760,20 +760,32 @@ void Tcb::Close(Time now) {
   }
 }
 
-void Tcb::Abort(Time /*now*/) {
+bool Tcb::ResetOnAbort() const {
   switch (state_) {
     case TcpState::kSynReceived:
     case TcpState::kEstablished:
     case TcpState::kFinWait1:
     case TcpState::kFinWait2:
     case TcpState::kCloseWait:
+      return true;
     case TcpState::kClosing:
-    case TcpState::kLastAck:
-      SendActiveReset();
-      break;
+    case TcpState::kLastAck: {
+      const SeqNum write_seq = snd_una_ +
+                               static_cast<uint32_t>(snd_queue_.size()) +
+                               (fin_queued_ ? 1u : 0u);
+      return write_seq != snd_max_;
+    }
     default:
-      break;
+      return false;
   }
+}
+
+void Tcb::Abort(Time /*now*/, bool unread_data) {
+  const bool synchronized_open = state_ != TcpState::kClosed &&
+                                 state_ != TcpState::kListen &&
+                                 state_ != TcpState::kSynSent &&
+                                 state_ != TcpState::kTimeWait;
+  if (ResetOnAbort() || (unread_data && synchronized_open)) SendActiveReset();
   EnterClosed();
   rcv_queue_.Clear();
   urg_ = Urgent::kNone;

@@ -132,10 +132,15 @@ class Tcb {
   // SYN_SENT -> CLOSED (nothing sent); SYN_RECEIVED, ESTABLISHED ->
   // FIN_WAIT1; CLOSE_WAIT -> LAST_ACK; otherwise no effect.
   void Close(Time now);
-  // ABORT (tcp_disconnect / SO_LINGER {1,0}): sends RST if the state is
-  // SYN_RECEIVED, ESTABLISHED, FIN_WAIT1/2, CLOSE_WAIT, CLOSING or LAST_ACK;
+  // ABORT (tcp_disconnect / SO_LINGER {1,0}): sends RST when
+  // ResetOnAbort(), or in any synchronized state but TIME_WAIT when the
+  // application closes with unread data (tcp_close's data_was_unread);
   // then CLOSED, with no error recorded. Queues are emptied.
-  void Abort(Time now);
+  void Abort(Time now, bool unread_data = false);
+  // tcp_disconnect's rule: SYN_RECEIVED, ESTABLISHED, FIN_WAIT1/2 and
+  // CLOSE_WAIT (tcp_need_reset), and CLOSING or LAST_ACK while data or the
+  // FIN is still unsent (snd_nxt != write_seq).
+  bool ResetOnAbort() const;
   // The application will read no more (close() or shutdown(SHUT_RD)).
   void ShutdownReceive() { rcv_shutdown_ = true; }
   // No fd refers to the connection any longer: FIN_WAIT2 is then bounded by

@@ -1824,6 +1824,50 @@ TEST(LastAck, DataThenFinWithQueuedData) {
   EXPECT_EQ(t.state(), TcpState::kClosed);
 }
 
+// tcp_disconnect (SO_LINGER {1,0}, connect(AF_UNSPEC)) resets LAST_ACK
+// and CLOSING only while something is unsent; a close() that tosses unread
+// data resets them always.
+bool EmitsRst(Tcb& t) {
+  bool rst = false;
+  for (const Segment& s : t.TakeOutput()) rst = rst || s.Has(kRst);
+  return rst;
+}
+
+TEST(LastAck, Abort_EverythingSent_NoRst) {
+  Tcb t = LastAck();
+  EXPECT_FALSE(t.ResetOnAbort());
+  t.Abort(Ms(1));
+  EXPECT_FALSE(EmitsRst(t));
+  EXPECT_EQ(t.state(), TcpState::kClosed);
+}
+
+TEST(LastAck, Abort_DataUnsent_Rst) {
+  Tcb t = Established();
+  t.OnSegment(In(kFin | kAck, R, L, "", /*window=*/0), Ms(0));
+  t.TakeOutput();
+  SendStr(t, "x", Ms(1));  // the peer's window is shut: stays unsent
+  t.Close(Ms(1));
+  t.TakeOutput();
+  ASSERT_EQ(t.state(), TcpState::kLastAck);
+  EXPECT_TRUE(t.ResetOnAbort());
+  t.Abort(Ms(2));
+  EXPECT_TRUE(EmitsRst(t));
+}
+
+TEST(LastAck, AbortWithUnreadData_Rst) {
+  Tcb t = LastAck();
+  t.Abort(Ms(1), /*unread_data=*/true);
+  EXPECT_TRUE(EmitsRst(t));
+}
+
+TEST(Closing, Abort_EverythingSent_NoRst) {
+  Tcb t = Closing();
+  EXPECT_FALSE(t.ResetOnAbort());
+  t.Abort(Ms(1));
+  EXPECT_FALSE(EmitsRst(t));
+  EXPECT_EQ(t.state(), TcpState::kClosed);
+}
+
 // =========================================================================
 // CLOSING
 // =========================================================================
