@@ -666,6 +666,17 @@ void TcpSocket::AfterTcb() {
       }
     }
     if (now_state == TcpState::kClosed) OnConnectionClosed();
+    // A crossed-SYN open (simultaneous, or a connect to itself) that
+    // completes after shutdown(SHUT_WR) set the flag on the unconnected
+    // socket: Linux ends the SYN_RECV case of tcp_rcv_state_process with
+    // tcp_shutdown, so the FIN goes at once. (The SYN_SENT path,
+    // tcp_finish_connect, has no such step: a normal connect stays open.)
+    if (was == TcpState::kSynReceived && now_state == TcpState::kEstablished &&
+        parent_ == nullptr && (shutdown_ & kSendShutdown) && tcb_) {
+      tcb_->Close(Now());
+      AfterTcb();
+      return;
+    }
   }
   if (!tcb_) {
     Notify(0);

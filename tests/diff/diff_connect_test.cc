@@ -274,5 +274,46 @@ DIFF_SCENARIO(Connect_EstablishedAfterEinprogressReturnsZeroForAnyAddress) {
   s.Listen(c.listener, 4);
 }
 
+// shutdown(SHUT_WR) on an unconnected socket only sets the flag; a connect
+// to itself is a crossed-SYN open, and Linux ends its SYN_RECV ->
+// ESTABLISHED step with tcp_shutdown: the FIN goes at once, the socket
+// meets its own FIN (CLOSING, then TIME_WAIT, CLOSE on the fd), read says
+// 0, and connect() again is ECONNABORTED.
+DIFF_SCENARIO(Connect_ToSelfAfterShutWrSendsTheFinAtOnce) {
+  uint16_t p = s.Port("p0");
+  int f = s.Tcp();
+  s.Bind(f, Lo(p));
+  s.Shutdown(f, SHUT_WR);
+  s.Connect(f, Lo(p));
+  s.Settle();
+  TcpInfoState(s, f);
+  Mask(s, f, kInOutRdhup | EPOLLPRI);
+  s.Read(f, 1);
+  s.Write(f, "x");
+  s.Connect(f, Lo(p));
+}
+
+// The same flag on a normal connect (SYN_SENT -> ESTABLISHED has no such
+// step): the connection stays ESTABLISHED, the server sees no FIN and can
+// send; only the client's own writes are EPIPE.
+DIFF_SCENARIO(Connect_AfterShutWrToAListenerStaysOpenWithoutAFin) {
+  Conn base = Establish(s);
+  int f = s.Tcp();
+  s.Shutdown(f, SHUT_WR);
+  s.Connect(f, Lo(base.port));
+  s.Settle();
+  TcpInfoState(s, f);
+  Mask(s, f, kInOutRdhup);
+  int a = s.Accept(base.listener);
+  TcpInfoState(s, a);
+  Mask(s, a, kInOutRdhup);
+  s.Read(a, 4);
+  s.Write(a, "hi");
+  s.Settle();
+  s.Read(f, 4);
+  s.Write(f, "x");
+  s.Connect(f, Lo(base.port));
+}
+
 }  // namespace
 }  // namespace simsock::diff
