@@ -65,6 +65,20 @@ constexpr uint16_t kDefaultMss = 536;
 constexpr uint8_t kMaxWscale = 14;
 constexpr uint32_t kMaxWindowField = 65535;
 
+// The delayed-ACK engine's constants (include/net/tcp.h, HZ-independent in
+// milliseconds): TCP_ATO_MIN and TCP_DELACK_MIN are HZ/25, TCP_DELACK_MAX
+// HZ/5; a bulk receiver's ATO is bounded by HZ/2.
+constexpr Duration kAtoMin = milliseconds(40);
+constexpr Duration kDelackMin = milliseconds(40);
+constexpr Duration kDelackMax = milliseconds(200);
+constexpr Duration kAtoMaxBulk = milliseconds(500);
+constexpr int kMaxQuickacks = 16;        // TCP_MAX_QUICKACKS
+constexpr uint32_t kMinRcvMss = 536;     // TCP_MIN_RCVMSS
+constexpr uint32_t kMinMss = 88;         // TCP_MIN_MSS
+// The header tcp_measure_rcv_mss adds to a segment's length. Linux's peer
+// on loopback also sends timestamps (32 bytes); the simulator has none.
+constexpr size_t kTcpHeaderLen = 20;
+
 void CheckOrDie(bool ok, const char* what) {
   if (!ok) {
     std::fprintf(stderr, "simsock: Tcb invariant broken: %s\n", what);
@@ -110,6 +124,7 @@ Tcb::Tcb(const TcbConfig& config) : config_(config), rto_(config.rto_initial) {}
 void Tcb::Connect(SeqNum iss, Time now) {
   CheckOrDie(state_ == TcpState::kClosed, "Connect on a block not CLOSED");
   *this = Tcb(config_);  // a fresh connection: nothing carries over
+  now_ = now;
   iss_ = iss;
   snd_una_ = iss;
   snd_nxt_ = iss + 1;
@@ -129,10 +144,12 @@ void Tcb::Connect(SeqNum iss, Time now) {
 void Tcb::AcceptSyn(const Segment& syn, SeqNum iss, Time now) {
   CheckOrDie(state_ == TcpState::kClosed, "AcceptSyn on a block not CLOSED");
   *this = Tcb(config_);
+  now_ = now;
   passive_ = true;
   irs_ = syn.seq;
   rcv_nxt_ = irs_ + 1;
   rcv_adv_ = rcv_nxt_;
+  rcv_wup_ = rcv_nxt_;
   iss_ = iss;
   snd_una_ = iss;
   snd_nxt_ = iss + 1;
@@ -159,6 +176,7 @@ void Tcb::AcceptSyn(const Segment& syn, SeqNum iss, Time now) {
 // --- Input -----------------------------------------------------------------
 
 void Tcb::OnSegment(const Segment& seg, Time now) {
+  now_ = now;
   switch (state_) {
     case TcpState::kClosed:
     case TcpState::kListen:
@@ -263,20 +281,21 @@ void Tcb::OnSegment(const Segment& seg, Time now) {
         [[fallthrough]];
       case TcpState::kEstablished:
         ProcessText(seg, now);
-        ack_now = true;
         break;
       default:
         break;
     }
   }
 
-  // Send what the ACK or window update allows; every data or FIN segment
-  // is acknowledged at once (no delayed ACK), by a data segment if one goes
-  // out, else by a pure ACK.
+  // Send what the ACK or window update allows (tcp_data_snd_check), then
+  // decide about the ACK (tcp_ack_snd_check): a data segment that went out
+  // carried it; otherwise now, or on the delayed-ACK timer.
   const size_t mark = outbox_.size();
   Output(now);
   if (ack_now && outbox_.size() == mark && state_ != TcpState::kClosed) {
-    SendAck();
+    SendAck();  // the SYN-ACK of a simultaneous open
+  } else if (state_ != TcpState::kClosed) {
+    AckSndCheck(now);
   }
 }
 
@@ -302,6 +321,8 @@ void Tcb::SynSentSegment(const Segment& seg, Time now) {
   irs_ = seg.seq;
   rcv_nxt_ = irs_ + 1;
   rcv_adv_ = rcv_nxt_ + syn_window_;  // the window our SYN offered
+  rcv_wup_ = rcv_nxt_;
+  last_adv_wnd_ = syn_window_;
   last_rcv_ = now;
   snd_mss_ = std::min(seg.mss.value_or(kDefaultMss), config_.mss);
   wscale_ok_ = seg.wscale.has_value();  // we always offer it
@@ -562,13 +583,24 @@ void Tcb::ProcessText(const Segment& seg, Time now) {
     const uint8_t* p = seg.payload.data() + (lo - rel);
     const size_t n = static_cast<size_t>(hi - lo);
     if (lo == 0) {
+      const bool had_hole = !out_of_order_.empty();
       rcv_queue_.Append(p, n);
       rcv_nxt_ += static_cast<uint32_t>(n);
       rcv_off_ += n;
       DrainOutOfOrder();
+      EventDataRecv(n, seg.flags, now);
+      // RFC 5681 §4.2: ACK at once when a hole has been filled.
+      if (had_hole && out_of_order_.empty()) ack_pending_ |= kAckNow;
     } else {
+      // Out of order: a duplicate ACK at once (no SACK to compress).
       InsertOutOfOrder(base + static_cast<uint64_t>(lo), p, n);
+      ack_pending_ |= kAckSched | kAckNow;
     }
+  } else if (!seg.payload.empty()) {
+    // Nothing new: a retransmission of data we have, or data beyond the
+    // window (tcp_data_queue: quickack mode, ACK at once).
+    EnterQuickackMode();
+    ack_pending_ |= kAckSched | kAckNow;
   }
   if (fin) {
     // Remember the FIN's place; it is processed once the data before it is
@@ -629,21 +661,28 @@ void Tcb::ProcessFin(Time now) {
   ooo_fin_valid_ = false;
   rcv_nxt_ += 1;
   fin_received_ = true;
+  ack_pending_ |= kAckSched;  // tcp_fin: inet_csk_schedule_ack
   switch (state_) {
     case TcpState::kSynReceived:
     case TcpState::kEstablished:
+      // tcp_fin: CLOSE_WAIT, and the session counts as interactive, so the
+      // ACK of the FIN is delayed (at once if no data came before: ATO 0).
       state_ = TcpState::kCloseWait;
+      pingpong_ = std::max(pingpong_, kPingpongThresh);
       break;
     case TcpState::kFinWait1:
-      // Our FIN not yet acknowledged: simultaneous close.
+      // Our FIN not yet acknowledged: simultaneous close. tcp_fin ACKs at
+      // once here and in FIN_WAIT2.
       if (fin_acked_) {
         EnterTimeWait(now);
       } else {
         state_ = TcpState::kClosing;
       }
+      ack_pending_ |= kAckSched | kAckNow;
       break;
     case TcpState::kFinWait2:
       EnterTimeWait(now);
+      ack_pending_ |= kAckSched | kAckNow;
       break;
     default:
       break;
@@ -670,9 +709,157 @@ void Tcb::OnReset() {
   EnterClosed();
 }
 
+// --- Delayed ACK ---------------------------------------------------------------
+// Linux's receiver-side ACK engine (tcp_input.c tcp_event_data_recv,
+// __tcp_ack_snd_check, tcp_output.c tcp_send_delayed_ack, tcp_timer.c
+// tcp_delack_timer_handler), in virtual time: the timer fires exactly at
+// now + ATO rather than on the next 4 ms jiffy.
+
+// tcp_initialize_rcv_mss: a guess at the peer's MSS, at most 536.
+void Tcb::InitRcvMss() {
+  uint32_t hint = std::min<uint32_t>(config_.mss, snd_mss_);
+  hint = std::min<uint32_t>(hint, last_adv_wnd_ / 2);
+  hint = std::min<uint32_t>(hint, kMinRcvMss);
+  rcv_mss_ = std::max<uint32_t>(hint, kMinMss);
+}
+
+// tcp_incr_quickack: about one quick ACK per two segments of window.
+void Tcb::IncrQuickack(int max_quickacks) {
+  uint32_t quickacks = last_adv_wnd_ / (2 * rcv_mss_);
+  if (quickacks == 0) quickacks = 2;
+  const int q = static_cast<int>(std::min<uint32_t>(
+      quickacks, static_cast<uint32_t>(max_quickacks)));
+  if (q > quick_) quick_ = q;
+}
+
+// tcp_enter_quickack_mode.
+void Tcb::EnterQuickackMode() {
+  IncrQuickack(kMaxQuickacks);
+  pingpong_ = 0;
+  ato_ = kAtoMin;
+}
+
+// tcp_measure_rcv_mss: full-sized segments teach the peer's MSS; small
+// ones mark the pending ACK as "pushed" (twice: PUSHED2).
+void Tcb::MeasureRcvMss(size_t len, uint8_t flags) {
+  const uint32_t lss = last_seg_size_;
+  last_seg_size_ = 0;
+  if (len >= rcv_mss_) {
+    rcv_mss_ = static_cast<uint32_t>(std::min<size_t>(len, config_.mss));
+    return;
+  }
+  const size_t with_header = len + kTcpHeaderLen;
+  if (with_header >= kMinRcvMss + kTcpHeaderLen ||
+      (with_header >= kMinMss + kTcpHeaderLen &&
+       !(flags & (kFin | kUrg | kSyn | kPsh)))) {
+    last_seg_size_ = static_cast<uint32_t>(len);
+    if (len == lss) {
+      rcv_mss_ = static_cast<uint32_t>(len);
+      return;
+    }
+  }
+  if (ack_pending_ & kAckPushed) ack_pending_ |= kAckPushed2;
+  ack_pending_ |= kAckPushed;
+}
+
+// tcp_event_data_recv: schedule an ACK and adapt the ATO to the gaps
+// between data segments.
+void Tcb::EventDataRecv(size_t len, uint8_t flags, Time now) {
+  ack_pending_ |= kAckSched;
+  MeasureRcvMss(len, flags);
+  if (ato_ == Duration::zero()) {
+    // The first data segment starts the engine.
+    IncrQuickack(kMaxQuickacks);
+    ato_ = kAtoMin;
+  } else {
+    const Duration m = now - lrcvtime_;
+    if (m <= kAtoMin / 2) {
+      ato_ = ato_ / 2 + kAtoMin / 2;
+    } else if (m < ato_) {
+      ato_ = ato_ / 2 + m;
+      if (ato_ > rto_) ato_ = rto_;
+    } else if (m > rto_) {
+      // A long gap: the sender must restart; ACK quickly again.
+      IncrQuickack(kMaxQuickacks);
+    }
+  }
+  lrcvtime_ = now;
+}
+
+// The window an ACK sent now would advertise (__tcp_select_window).
+uint64_t Tcb::SelectableWindow() const {
+  return std::min<uint64_t>(FreeSpace() >> rcv_wscale_, kMaxWindowField)
+         << rcv_wscale_;
+}
+
+// __tcp_ack_snd_check.
+void Tcb::AckSndCheck(Time now) {
+  if (!(ack_pending_ & kAckSched)) return;
+  // More than one full segment received, and the right edge of the window
+  // would move (or the application has read everything).
+  const bool full_frames =
+      static_cast<uint32_t>(rcv_nxt_ - rcv_wup_) > rcv_mss_ &&
+      (rcv_queue_.empty() || SelectableWindow() >= last_adv_wnd_);
+  if (full_frames || InQuickackMode() || (ack_pending_ & kAckNow)) {
+    SendAck();
+    return;
+  }
+  SendDelayedAck(now);
+}
+
+// tcp_send_delayed_ack: the timer at now + ATO, bounded by 200 ms in an
+// interactive session (or after a pushed segment) and by the RTT; an
+// earlier timer already armed is kept.
+void Tcb::SendDelayedAck(Time now) {
+  Duration ato = ato_;
+  if (ato > kDelackMin) {
+    Duration max_ato = kAtoMaxBulk;
+    if (in_pingpong() || (ack_pending_ & kAckPushed)) max_ato = kDelackMax;
+    if (have_srtt_) {
+      const Duration rtt = std::max(srtt_, kDelackMin);
+      if (rtt < max_ato) max_ato = rtt;
+    }
+    ato = std::min(ato, max_ato);
+  }
+  ato = std::min(ato, kDelackMax);
+  // ATO 0 (no data received yet, e.g. a bare FIN): Linux's timer fires on
+  // the next 4 ms tick; here, at once.
+  if (ato == Duration::zero()) {
+    SendAck();
+    return;
+  }
+  Time timeout = now + ato;
+  if (ack_pending_ & kAckTimer) {
+    // The armed timer is about to fire: ACK now.
+    if (delack_at_ <= now + ato / 4) {
+      SendAck();
+      return;
+    }
+    if (!(timeout < delack_at_)) timeout = delack_at_;
+  }
+  ack_pending_ |= kAckSched | kAckTimer;
+  delack_at_ = timeout;
+}
+
+// tcp_delack_timer_handler: the ACK goes; a missed delayed ACK inflates
+// the ATO, or ends an interactive session.
+void Tcb::DelackTimer(Time /*now*/) {
+  delack_at_ = kNever;
+  ack_pending_ &= static_cast<uint8_t>(~kAckTimer);
+  if (!(ack_pending_ & kAckSched) || state_ == TcpState::kClosed) return;
+  if (!in_pingpong()) {
+    ato_ = std::min(ato_ * 2, rto_);
+  } else {
+    pingpong_ = 0;
+    ato_ = kAtoMin;
+  }
+  SendAck();
+}
+
 // --- User calls --------------------------------------------------------------
 
 size_t Tcb::Send(const uint8_t* data, size_t len, Time now, bool urgent) {
+  now_ = now;
   if (state_ != TcpState::kEstablished && state_ != TcpState::kCloseWait) {
     return 0;
   }
@@ -687,7 +874,8 @@ size_t Tcb::Send(const uint8_t* data, size_t len, Time now, bool urgent) {
   return n;
 }
 
-size_t Tcb::Recv(uint8_t* out, size_t len, bool peek, Time /*now*/) {
+size_t Tcb::Recv(uint8_t* out, size_t len, bool peek, Time now) {
+  now_ = now;
   // tcp_recvmsg_locked's walk: stop at the urgent mark once something is
   // copied; at the mark, step over the urgent byte unless it is in line.
   const size_t avail = rcv_queue_.size();
@@ -717,6 +905,24 @@ size_t Tcb::Recv(uint8_t* out, size_t len, bool peek, Time /*now*/) {
   rcv_queue_.Consume(at);
   // Past the urgent byte: the mark is gone (MSG_OOB is EINVAL again).
   if (marked && CopiedOffset() > urg_off_) urg_ = Urgent::kNone;
+  CleanupRbuf(at, old_wnd);
+  return copied;
+}
+
+// tcp_cleanup_rbuf: a read may send the ACK the delayed-ACK engine held
+// (a full segment unacknowledged, or a read that emptied the buffer of
+// small pushed segments in a non-interactive session), or a window update.
+void Tcb::CleanupRbuf(size_t copied, uint64_t old_wnd) {
+  bool time_to_ack = false;
+  if (ack_pending_ & kAckSched) {
+    const bool drained = rcv_queue_.empty() && out_of_order_.empty();
+    if (static_cast<uint32_t>(rcv_nxt_ - rcv_wup_) > rcv_mss_ ||
+        (copied > 0 && drained &&
+         ((ack_pending_ & kAckPushed2) ||
+          ((ack_pending_ & kAckPushed) && !in_pingpong())))) {
+      time_to_ack = true;
+    }
+  }
   // Receiver SWS avoidance (RFC 1122 §4.2.3.3, tcp_cleanup_rbuf): announce
   // the freed space only once it is worth a segment.
   const bool can_receive =
@@ -729,12 +935,14 @@ size_t Tcb::Recv(uint8_t* out, size_t len, bool peek, Time /*now*/) {
     const uint64_t new_wnd = field << rcv_wscale_;
     const uint64_t threshold =
         std::min<uint64_t>(config_.rcv_buf / 2, snd_mss_);
-    if (old_wnd < threshold && new_wnd >= old_wnd + threshold) SendAck();
+    if (old_wnd < threshold && new_wnd >= old_wnd + threshold)
+      time_to_ack = true;
   }
-  return copied;
+  if (time_to_ack && state_ != TcpState::kClosed) SendAck();
 }
 
 void Tcb::Close(Time now) {
+  now_ = now;
   switch (state_) {
     case TcpState::kSynSent:
       EnterClosed();  // nothing sent; a late SYN-ACK meets a closed port
@@ -780,7 +988,8 @@ bool Tcb::ResetOnAbort() const {
   }
 }
 
-void Tcb::Abort(Time /*now*/, bool unread_data) {
+void Tcb::Abort(Time now, bool unread_data) {
+  now_ = now;
   const bool synchronized_open = state_ != TcpState::kClosed &&
                                  state_ != TcpState::kListen &&
                                  state_ != TcpState::kSynSent &&
@@ -799,6 +1008,7 @@ void Tcb::SetOrphan(Time now) {
 }
 
 void Tcb::SetNoDelay(bool on, Time now) {
+  now_ = now;
   config_.nodelay = on;
   if (on) {
     // TCP_NODELAY pushes what Nagle, or a cork, was holding
@@ -810,6 +1020,7 @@ void Tcb::SetNoDelay(bool on, Time now) {
 }
 
 void Tcb::SetCork(bool on, Time now) {
+  now_ = now;
   cork_ = on;
   if (!on) Output(now);  // pulling the cork sends what it held
 }
@@ -865,10 +1076,15 @@ uint32_t Tcb::rcv_wnd() const {
 // --------------------------------------------------------------------
 
 Time Tcb::PollAt() const {
-  return std::min({rtx_at_, probe_at_, keepalive_at_, close_at_});
+  return std::min({rtx_at_, probe_at_, keepalive_at_, close_at_, delack_at_});
 }
 
 void Tcb::OnTimer(Time now) {
+  now_ = now;
+  if (delack_at_ <= now) {
+    DelackTimer(now);
+    if (state_ == TcpState::kClosed) return;
+  }
   if (close_at_ <= now) {
     close_at_ = kNever;
     // TIME_WAIT over, or an orphan's FIN_WAIT2 timewait sock expired: gone
@@ -1157,7 +1373,23 @@ Segment Tcb::MakeSegment(uint8_t flags, SeqNum seq) {
   return s;
 }
 
-void Tcb::Emit(Segment seg) { outbox_.push_back(std::move(seg)); }
+void Tcb::Emit(Segment seg) {
+  if (seg.Has(kAck)) {
+    // tcp_event_ack_sent: every segment carries the ACK; one scheduled
+    // is now sent, a quickack is used up, the delayed-ACK timer stops.
+    if (quick_ > 0 && (ack_pending_ & kAckSched)) {
+      if (--quick_ == 0) ato_ = kAtoMin;
+    }
+    ack_pending_ = 0;
+    delack_at_ = kNever;
+  }
+  if (!seg.payload.empty() && now_ - lrcvtime_ < ato_) {
+    // tcp_event_data_sent: data sent within the ATO of the last data
+    // received is a reply: the session is interactive.
+    if (pingpong_ < 255) ++pingpong_;
+  }
+  outbox_.push_back(std::move(seg));
+}
 
 void Tcb::SendAck() { Emit(MakeSegment(kAck, AcceptableSeq())); }
 
@@ -1169,6 +1401,8 @@ void Tcb::SendSyn(bool with_ack) {
   if (with_ack) {
     const SeqNum edge = rcv_nxt_ + syn_window_;
     if (edge > rcv_adv_) rcv_adv_ = edge;
+    last_adv_wnd_ = syn_window_;
+    rcv_wup_ = rcv_nxt_;
   }
   Segment s = MakeSegment(with_ack ? (kSyn | kAck) : kSyn, iss_);
   s.mss = config_.mss;
@@ -1210,12 +1444,15 @@ bool Tcb::SendOneSegment(Time now) {
     const int64_t usable =
         static_cast<int64_t>((snd_una_ + snd_wnd_) - snd_nxt_);
     if (static_cast<int64_t>(len) > usable) return false;
-    // Nagle (RFC 1122 §4.2.3.4): hold a sub-MSS segment while earlier data
-    // is unacknowledged. Closing turns Nagle off (tcp_send_fin pushes with
-    // TCP_NAGLE_OFF).
-    // Urgent mode overrides both (tcp_nagle_test).
+    // Nagle (RFC 1122 §4.2.3.4) in Minshall's form (tcp_nagle_check,
+    // tcp_minshall_check): hold a sub-MSS segment while an earlier sub-MSS
+    // segment is unacknowledged. Closing turns Nagle off (tcp_send_fin
+    // pushes with TCP_NAGLE_OFF). Urgent mode overrides both Nagle and the
+    // cork (tcp_nagle_test).
+    const bool small_in_flight =
+        snd_nxt_ != snd_una_ && snd_sml_ > snd_una_ && snd_sml_ <= snd_nxt_;
     if (len < EffectiveMss() && !config_.nodelay && !fin_queued_ &&
-        !urg_mode_ && snd_nxt_ != snd_una_) {
+        !urg_mode_ && small_in_flight) {
       return false;
     }
     // TCP_CORK: no partial segment at all until the cork is pulled (or a
@@ -1245,6 +1482,8 @@ void Tcb::TransmitAt(SeqNum seq, size_t max_len, bool allow_fin, Time now) {
   Segment s = MakeSegment(flags, seq);
   s.payload.resize(len);
   if (len > 0) snd_queue_.Peek(offset, s.payload.data(), len);
+  // tcp_minshall_update.
+  if (len < EffectiveMss()) snd_sml_ = seq + static_cast<uint32_t>(len) + (fin ? 1u : 0u);
   Emit(std::move(s));
 
   const SeqNum end = seq + static_cast<uint32_t>(len) + (fin ? 1 : 0);
@@ -1309,6 +1548,9 @@ uint16_t Tcb::WindowField() {
   field = std::min<uint64_t>(field, kMaxWindowField);
   const SeqNum edge = rcv_nxt_ + static_cast<uint32_t>(field << rcv_wscale_);
   if (edge > rcv_adv_) rcv_adv_ = edge;
+  // tcp_select_window: the window sent, and where it was sent from.
+  last_adv_wnd_ = static_cast<uint32_t>(field << rcv_wscale_);
+  rcv_wup_ = rcv_nxt_;
   return static_cast<uint16_t>(field);
 }
 
@@ -1356,6 +1598,7 @@ bool Tcb::HasUnsent() const { return UnsentBytes() > 0; }
 
 void Tcb::EnterEstablished(Time now) {
   state_ = TcpState::kEstablished;
+  InitRcvMss();
   if (config_.keepalive) keepalive_at_ = now + config_.keepalive_idle;
 }
 
@@ -1378,6 +1621,8 @@ void Tcb::EnterClosed() {
 }
 
 void Tcb::CancelTimers() {
+  delack_at_ = kNever;
+  ack_pending_ = 0;
   rtx_at_ = kNever;
   probe_at_ = kNever;
   keepalive_at_ = kNever;

@@ -16,9 +16,16 @@
 // LISTEN is not a Tcb state in practice: a listener is a socket holding
 // queues, and each arriving SYN gets a fresh Tcb through AcceptSyn.
 //
+// ACKs follow Linux's delayed-ACK engine (icsk_ack): the first data
+// segments are ACKed at once (quickack, up to 16), then ACKs wait for the
+// delayed-ACK timer (ATO, 40 ms adapted to the arrival pattern), a second
+// full segment, a read that empties the buffer, or data to carry them; a
+// connection that answers within the ATO of receiving goes "pingpong"
+// (interactive) and delays even the early ACKs. Nagle is Minshall's
+// variant (hold a small segment only while an earlier small one is
+// unacknowledged), as tcp_nagle_check.
+//
 // Deliberate simplifications (also in docs/semantics.md):
-// - every segment that carries data or a FIN is ACKed at once (no delayed
-//   ACK), so a peer's FIN_WAIT1 lasts only as long as the path delay;
 // - no congestion control: the sender is limited by the peer's window only;
 // - no timestamps, SACK or tail-loss probe.
 //
@@ -161,6 +168,10 @@ class Tcb {
   void SetSendBuffer(uint32_t bytes) { config_.snd_buf = bytes; }
   void SetReceiveBuffer(uint32_t bytes);
   void SetOobInline(bool on) { config_.oob_inline = on; }
+  // Added observers of the delayed-ACK engine (tests, TCP_INFO).
+  bool ack_scheduled() const { return (ack_pending_ & kAckSched) != 0; }
+  bool in_pingpong() const { return pingpong_ >= kPingpongThresh; }
+  int quickacks_left() const { return quick_; }
 
   // --- Timers --------------------------------------------------------------
   // When OnTimer must next run; kNever if no timer is armed.
@@ -276,6 +287,28 @@ class Tcb {
   bool ooo_fin_valid_ = false;  // a FIN arrived beyond a hole, at ooo_fin_
   uint64_t ooo_fin_ = 0;
 
+  // Delayed ACK (Linux's icsk_ack). The time of the call in progress, for
+  // Emit, which accounts every segment sent (tcp_event_ack_sent,
+  // tcp_event_data_sent).
+  static constexpr uint8_t kAckSched = 1;    // ICSK_ACK_SCHED
+  static constexpr uint8_t kAckTimer = 2;    // ICSK_ACK_TIMER
+  static constexpr uint8_t kAckPushed = 4;   // ICSK_ACK_PUSHED
+  static constexpr uint8_t kAckPushed2 = 8;  // ICSK_ACK_PUSHED2
+  static constexpr uint8_t kAckNow = 16;     // ICSK_ACK_NOW
+  static constexpr int kPingpongThresh = 1;  // tcp_pingpong_thresh
+  Time now_{0};
+  uint8_t ack_pending_ = 0;
+  int quick_ = 0;      // ACKs still to send at once
+  int pingpong_ = 0;   // interactive-session count
+  Duration ato_{0};    // 0 until the first data segment
+  Time lrcvtime_{0};   // last data segment received
+  uint32_t rcv_mss_ = 536;  // guess at the peer's MSS
+  uint32_t last_seg_size_ = 0;
+  Time delack_at_ = kNever;
+  SeqNum rcv_wup_;            // rcv_nxt when the last window was sent
+  uint32_t last_adv_wnd_ = 0; // the window last advertised (tp->rcv_wnd)
+  SeqNum snd_sml_;            // end of the last small segment sent
+
   // Timers (kNever = not armed). Linux multiplexes some of these onto one
   // kernel timer; here each is its own deadline, and PollAt is their minimum.
   Time rtx_at_ = kNever;        // RTO, SYN and SYN-ACK retransmission
@@ -319,6 +352,18 @@ class Tcb {
   // Stream offset of the first byte not yet read (copied_seq).
   uint64_t CopiedOffset() const { return rcv_off_ - rcv_queue_.size(); }
   void ProcessText(const Segment& seg, Time now);
+  // The delayed-ACK engine (tcb.cc, "Delayed ACK").
+  void InitRcvMss();
+  void IncrQuickack(int max_quickacks);
+  void EnterQuickackMode();
+  bool InQuickackMode() const { return quick_ > 0 && !in_pingpong(); }
+  void MeasureRcvMss(size_t len, uint8_t flags);
+  void EventDataRecv(size_t len, uint8_t flags, Time now);
+  void AckSndCheck(Time now);
+  void SendDelayedAck(Time now);
+  void DelackTimer(Time now);
+  void CleanupRbuf(size_t copied, uint64_t old_wnd);
+  uint64_t SelectableWindow() const;
   void ProcessFin(Time now);
   void InsertOutOfOrder(uint64_t off, const uint8_t* data, size_t len);
   void DrainOutOfOrder();

@@ -379,5 +379,44 @@ DIFF_SCENARIO(Oob_EpollPriWakesAndBlockingOobRecvDoesNotWait) {
   s.Recv(c.client, 8, MSG_OOB);  // nothing urgent this way: EINVAL at once
 }
 
+// Delayed ACK and Nagle: a fresh connection ACKs its first 16 data
+// segments at once (quickack), so 17 one-byte writes go out as they come;
+// the 17th is ACKed only by the 40 ms timer, and Nagle holds the last 3
+// until then, or until the reader empties its buffer (tcp_cleanup_rbuf
+// ACKs pushed data at once in a non-interactive session).
+DIFF_SCENARIO(Data_SmallWritesSplitWhenTheQuickAcksRunOut) {
+  Conn c = Establish(s);
+  for (int i = 0; i < 20; ++i) s.Write(c.client, "z");
+  s.Settle();
+  s.Read(c.server, 100);
+  for (int i = 0; i < 20; ++i) {
+    s.Write(c.client, "y");
+    s.Read(c.server, 100);
+  }
+}
+
+// Replies sent within 40 ms of the request make both ends "pingpong"
+// (interactive): their ACKs wait for data to ride on, or for the 40 ms
+// timer. Two small writes then arrive 40 ms apart: Nagle holds the second
+// until the first is ACKed.
+DIFF_SCENARIO(Data_RequestResponseMakesTheSessionInteractive) {
+  Conn c = Establish(s);
+  for (int i = 0; i < 4; ++i) {
+    s.Write(c.client, "req");
+    s.Settle();
+    s.Read(c.server, 10);
+    s.Write(c.server, "resp");
+    s.Settle();
+    s.Read(c.client, 10);
+  }
+  s.Write(c.client, "a");
+  s.Write(c.client, "b");
+  s.Settle();
+  s.Read(c.server, 10);
+  s.Settle();
+  s.Settle();
+  s.Read(c.server, 10);
+}
+
 }  // namespace
 }  // namespace simsock::diff

@@ -25,7 +25,7 @@ class SimBackend final : public Backend {
         host_(world_.AddHost("host", "10.0.0.1")),
         proc_(host_.SpawnProcess()) {}
   sys::Syscalls& sys() override { return proc_; }
-  void Settle() override { world_.RunFor(milliseconds(50)); }
+  void Settle() override { world_.RunFor(milliseconds(20)); }
   void Advance(nanoseconds d) override { world_.RunFor(d); }
   uint16_t FreePort() override { return next_port_++; }
   bool is_sim() const override { return true; }

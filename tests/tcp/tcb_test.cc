@@ -909,6 +909,10 @@ TEST(Established, ZeroWindowProbeFromPeer_Answered) {
   EXPECT_OUT(t, Out(kAck, L, R + 4096, 0));
 }
 
+// A 4096-byte buffer gives 4096 / (2 * 1000) = 2 quick ACKs; then, with
+// the application not reading, the window shrinks, so "every second full
+// segment" does not apply and the rest waits for the delayed-ACK timer
+// (40 ms, capped by the RTT estimate's floor of 40 ms).
 TEST(Established, WindowUpdateAfterRead_OnlyWhenWorthASegment) {
   Tcb t = Established();
   for (int i = 0; i < 4; ++i) {
@@ -916,16 +920,21 @@ TEST(Established, WindowUpdateAfterRead_OnlyWhenWorthASegment) {
   }
   t.OnSegment(In(kAck, R + 4000, L, Str(96, 'b')), Ms(1));
   std::vector<Segment> acks = t.TakeOutput();
-  ASSERT_EQ(acks.size(), 5u);
+  ASSERT_EQ(acks.size(), 2u);  // the quick ACKs
   EXPECT_EQ(acks[0].window, 3096);
-  EXPECT_EQ(acks[4].window, 0);
+  EXPECT_EQ(acks[1].window, 2096);
+  EXPECT_TRUE(t.ack_scheduled());
+  EXPECT_EQ(t.PollAt(), Ms(41));
+  std::vector<Timed> out = RunTimers(t, Ms(41));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(Describe(out[0].seg), Describe(Out(kAck, L, R + 4096, 0)));
   EXPECT_EQ(t.rcv_wnd(), 0u);
-  EXPECT_EQ(t.Recv(nullptr, 100, false, Ms(2)), 100u);
+  EXPECT_EQ(t.Recv(nullptr, 100, false, Ms(42)), 100u);
   EXPECT_NO_OUT(t);  // 100 bytes < min(rcv_buf / 2, MSS)
-  EXPECT_EQ(t.Recv(nullptr, 1000, false, Ms(3)), 1000u);
+  EXPECT_EQ(t.Recv(nullptr, 1000, false, Ms(43)), 1000u);
   EXPECT_OUT(t, Out(kAck, L, R + 4096, 1100));
   EXPECT_EQ(t.rcv_wnd(), 1100u);
-  EXPECT_EQ(t.Recv(nullptr, 1000, false, Ms(4)), 1000u);
+  EXPECT_EQ(t.Recv(nullptr, 1000, false, Ms(44)), 1000u);
   EXPECT_NO_OUT(t);  // the window was not below the threshold
 }
 
@@ -963,12 +972,27 @@ TEST(Established, Fin_CloseWait) {
   EXPECT_OUT(t, Out(kAck, L, R + 1, 4096));
 }
 
+// tcp_fin makes the session interactive (pingpong): after data, the ACK
+// of the FIN waits for the delayed-ACK timer (40 ms), or for a reply.
 TEST(Established, FinWithData_CloseWaitDataReadable) {
   Tcb t = Established();
   t.OnSegment(In(kFin | kPsh | kAck, R, L, "bye"), Ms(1));
   EXPECT_EQ(t.state(), TcpState::kCloseWait);
-  EXPECT_OUT(t, Out(kAck, L, R + 4, 4093));
+  EXPECT_TRUE(t.in_pingpong());
+  EXPECT_NO_OUT(t);
   EXPECT_EQ(RecvStr(t, 10), "bye");
+  EXPECT_NO_OUT(t);  // interactive: a read does not push the ACK out
+  std::vector<Timed> out = RunTimers(t, Ms(41));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].at, Ms(41));
+  EXPECT_EQ(Describe(out[0].seg), Describe(Out(kAck, L, R + 4, 4096)));
+}
+
+// A bare FIN before any data (ATO still 0) is ACKed at once.
+TEST(Established, FinWithoutData_AckedAtOnce) {
+  Tcb t = Established();
+  t.OnSegment(In(kFin | kAck, R, L), Ms(1));
+  EXPECT_OUT(t, Out(kAck, L, R + 1, 4096));
 }
 
 TEST(Established, OutOfOrderFin_ProcessedWhenHoleFills) {
