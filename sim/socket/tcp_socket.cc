@@ -421,7 +421,8 @@ ssize_t TcpSocket::Send(const uint8_t* buf, size_t len, int flags,
     return e != 0 ? -e : -EPIPE;
   }
   if (len == 0) return 0;
-  size_t n = tcb_->Send(buf, len, Now(), (flags & MSG_OOB) != 0);
+  size_t n = tcb_->Send(buf, len, Now(), (flags & MSG_OOB) != 0,
+                        (flags & MSG_MORE) != 0);
   if (n < len) nospace_ = true;
   AfterTcb();
   return n == 0 ? -EAGAIN : static_cast<ssize_t>(n);

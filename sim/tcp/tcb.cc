@@ -858,7 +858,8 @@ void Tcb::DelackTimer(Time /*now*/) {
 
 // --- User calls --------------------------------------------------------------
 
-size_t Tcb::Send(const uint8_t* data, size_t len, Time now, bool urgent) {
+size_t Tcb::Send(const uint8_t* data, size_t len, Time now, bool urgent,
+                 bool more) {
   now_ = now;
   if (state_ != TcpState::kEstablished && state_ != TcpState::kCloseWait) {
     return 0;
@@ -870,7 +871,9 @@ size_t Tcb::Send(const uint8_t* data, size_t len, Time now, bool urgent) {
     urg_mode_ = true;
     snd_up_ = snd_una_ + static_cast<uint32_t>(snd_queue_.size());
   }
+  more_ = more;  // tcp_push with TCP_NAGLE_CORK for this call
   Output(now);
+  more_ = false;
   return n;
 }
 
@@ -1457,8 +1460,8 @@ bool Tcb::SendOneSegment(Time now) {
     }
     // TCP_CORK: no partial segment at all until the cork is pulled (or a
     // push: TCP_NODELAY, the FIN).
-    if (len < EffectiveMss() && cork_ && !push_once_ && !fin_queued_ &&
-        !urg_mode_) {
+    if (len < EffectiveMss() && (cork_ || more_) && !push_once_ &&
+        !fin_queued_ && !urg_mode_) {
       return false;
     }
   }

@@ -126,7 +126,10 @@ class Tcb {
   // urgent (MSG_OOB): the last byte queued becomes the urgent byte
   // (tcp_mark_urg); segments before it carry URG and the urgent pointer,
   // and Nagle and the cork do not hold them.
-  size_t Send(const uint8_t* data, size_t len, Time now, bool urgent = false);
+  // more (MSG_MORE): this push is corked, as TCP_CORK for one call; the
+  // partial segment goes with a later push, or on the persist timer.
+  size_t Send(const uint8_t* data, size_t len, Time now, bool urgent = false,
+              bool more = false);
   // Copies (or with out == nullptr, discards) up to len in-order bytes.
   // peek leaves them queued. Stops before the urgent mark if anything was
   // copied; at the mark, the urgent byte is skipped (unless oob_inline).
@@ -238,6 +241,7 @@ class Tcb {
   bool orphan_ = false;
   bool cork_ = false;
   bool push_once_ = false;  // one Output that ignores the cork
+  bool more_ = false;       // the Send in progress has MSG_MORE
 
   SeqNum iss_, irs_;
   SeqNum snd_una_, snd_nxt_, rcv_nxt_;

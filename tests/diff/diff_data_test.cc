@@ -418,5 +418,21 @@ DIFF_SCENARIO(Data_RequestResponseMakesTheSessionInteractive) {
   s.Read(c.server, 10);
 }
 
+// MSG_MORE corks one send: the partial segment waits for a later send
+// without it, or for the persist timer (max(RTO, 200 ms), the cork's
+// ceiling); a following plain send takes both out in one segment.
+DIFF_SCENARIO(Data_MsgMoreHoldsAPartialSegmentUntilTheNextSend) {
+  Conn c = Establish(s);
+  s.Send(c.client, "ab", MSG_MORE);
+  s.Advance(milliseconds(100));
+  s.Read(c.server, 10);  // EAGAIN: still corked
+  s.Advance(milliseconds(200));
+  s.Read(c.server, 10);  // "ab": the 200 ms ceiling
+  s.Send(c.client, "cd", MSG_MORE);
+  s.Send(c.client, "ef", 0);
+  s.Settle();
+  s.Read(c.server, 10);  // "cdef"
+}
+
 }  // namespace
 }  // namespace simsock::diff

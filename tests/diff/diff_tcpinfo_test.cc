@@ -257,5 +257,27 @@ DIFF_SCENARIO(TcpInfo_ShortLengthTruncates) {
          s.Result(r) + " len " + std::to_string(len));
 }
 
+// After data, the peer's ACK of our FIN waits for its delayed-ACK timer
+// (tcp_fin makes the session interactive): FIN_WAIT1 for about 40 ms, then
+// FIN_WAIT2; a reply from the peer carries the ACK at once. The peer's
+// close then ends the client in CLOSE (TIME_WAIT on the fd).
+DIFF_SCENARIO(TcpInfo_FinAfterDataWaitsForTheDelayedAck) {
+  Conn c = Establish(s);
+  s.Write(c.client, "data");
+  s.Settle();
+  s.Read(c.server, 10);
+  s.Shutdown(c.client, SHUT_WR);
+  s.Settle();
+  TcpInfoState(s, c.client);  // 4 = FIN_WAIT1
+  TcpInfoState(s, c.server);  // 8 = CLOSE_WAIT
+  s.Write(c.server, "reply");
+  s.Settle();
+  TcpInfoState(s, c.client);  // 5 = FIN_WAIT2
+  s.Read(c.client, 10);
+  s.Close(c.server);
+  s.Settle();
+  TcpInfoState(s, c.client);  // 7 = CLOSE
+}
+
 }  // namespace
 }  // namespace simsock::diff
