@@ -228,6 +228,7 @@ tcp::TcbConfig TcpSocket::MakeConfig(uint32_t peer_ip) const {
       topts_.keepintvl > 0 ? topts_.keepintvl : s.tcp_keepalive_intvl);
   c.keepalive_count = topts_.keepcnt > 0 ? topts_.keepcnt : s.tcp_keepalive_probes;
   c.oob_inline = opts_.oobinline;
+  c.interactive = !topts_.quickack;
   return c;
 }
 
@@ -812,7 +813,8 @@ int TcpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
     case TCP_CORK:
       return PutInt(topts_.cork, val, len);
     case TCP_QUICKACK:
-      return PutInt(topts_.quickack, val, len);
+      // !inet_csk_in_pingpong_mode: 0 once the session is interactive.
+      return PutInt(tcb_ ? !tcb_->in_pingpong() : topts_.quickack, val, len);
     case TCP_NOTSENT_LOWAT:
       return PutInt(topts_.notsent_lowat, val, len);
     case TCP_INQ:
@@ -911,7 +913,13 @@ int TcpSocket::SetProtoOpt(int level, int name, const void* val,
       }
       return 0;
     case TCP_QUICKACK:
+      // __tcp_sock_set_quickack: 0 makes the session interactive; 1 ends
+      // that and may send a held ACK now.
       topts_.quickack = v != 0;
+      if (tcb_) {
+        tcb_->SetQuickAck(v, Now());
+        AfterTcb();
+      }
       return 0;
     case TCP_NOTSENT_LOWAT:
       topts_.notsent_lowat = v;

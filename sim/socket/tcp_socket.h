@@ -151,7 +151,7 @@ class TcpSocket final : public Socket {
     int linger2 = 0;        // TCP_LINGER2 seconds; 0 = tcp_fin_timeout, <0 off
     int user_timeout_ms = 0;
     bool cork = false;      // TCP_CORK
-    bool quickack = true;   // TCP_QUICKACK (stored; no delayed ACK here)
+    bool quickack = true;   // TCP_QUICKACK before there is a control block
     int notsent_lowat = 0;  // TCP_NOTSENT_LOWAT (stored, not enforced)
     bool inq = false;       // TCP_INQ (stored)
     std::string congestion = "cubic";  // TCP_CONGESTION (stored)

@@ -117,7 +117,9 @@ bool ResetFor(const Segment& seg, Segment* reply) {
   return true;
 }
 
-Tcb::Tcb(const TcbConfig& config) : config_(config), rto_(config.rto_initial) {}
+Tcb::Tcb(const TcbConfig& config) : config_(config), rto_(config.rto_initial) {
+  if (config.interactive) pingpong_ = kPingpongThresh;
+}
 
 // --- Opening ---------------------------------------------------------------
 
@@ -854,6 +856,21 @@ void Tcb::DelackTimer(Time /*now*/) {
     ato_ = kAtoMin;
   }
   SendAck();
+}
+
+void Tcb::SetQuickAck(int val, Time now) {
+  now_ = now;
+  if (val == 0) {
+    pingpong_ = std::max(pingpong_, kPingpongThresh);
+    return;
+  }
+  pingpong_ = 0;
+  if ((state_ == TcpState::kEstablished || state_ == TcpState::kCloseWait) &&
+      (ack_pending_ & kAckSched)) {
+    ack_pending_ |= kAckPushed;
+    CleanupRbuf(1, rcv_wnd());
+    if ((val & 1) == 0) pingpong_ = kPingpongThresh;
+  }
 }
 
 // --- User calls --------------------------------------------------------------

@@ -86,6 +86,7 @@ struct TcbConfig {
   Duration keepalive_interval = std::chrono::seconds(75);
   int keepalive_count = 9;
   bool oob_inline = false;  // SO_OOBINLINE: the urgent byte stays in line
+  bool interactive = false;  // TCP_QUICKACK 0 before the connection
 };
 
 class Tcb {
@@ -171,6 +172,10 @@ class Tcb {
   void SetSendBuffer(uint32_t bytes) { config_.snd_buf = bytes; }
   void SetReceiveBuffer(uint32_t bytes);
   void SetOobInline(bool on) { config_.oob_inline = on; }
+  // TCP_QUICKACK (__tcp_sock_set_quickack): 0 enters pingpong mode; any
+  // other value leaves it and, in ESTABLISHED or CLOSE_WAIT with an ACK
+  // held and the buffer read, sends it; an even value re-enters pingpong.
+  void SetQuickAck(int val, Time now);
   // Added observers of the delayed-ACK engine (tests, TCP_INFO).
   bool ack_scheduled() const { return (ack_pending_ & kAckSched) != 0; }
   bool in_pingpong() const { return pingpong_ >= kPingpongThresh; }

@@ -427,5 +427,36 @@ DIFF_SCENARIO(Options_AcceptconnOnEveryKindOfSocket) {
   s.GetInt(c.listener, SOL_SOCKET, SO_ACCEPTCONN);
 }
 
+// TCP_QUICKACK reads back !pingpong: 1 on a fresh connection, 0 once
+// request/response traffic has made it interactive (both ends). Setting
+// it to 1 on the receiver ends that mode and sends the ACK it held, so
+// the writer's Nagle lets the second byte go at once; 0 on a fresh socket
+// reads back 0.
+DIFF_SCENARIO(Options_QuickAckShowsAndEndsTheInteractiveMode) {
+  Conn c = Establish(s);
+  s.GetInt(c.server, IPPROTO_TCP, TCP_QUICKACK);
+  for (int i = 0; i < 2; ++i) {
+    s.Write(c.client, "req");
+    s.Settle();
+    s.Read(c.server, 10);
+    s.Write(c.server, "resp");
+    s.Settle();
+    s.Read(c.client, 10);
+  }
+  s.GetInt(c.server, IPPROTO_TCP, TCP_QUICKACK);
+  s.GetInt(c.client, IPPROTO_TCP, TCP_QUICKACK);
+  s.Write(c.client, "a");
+  s.Write(c.client, "b");
+  s.Settle();
+  s.Read(c.server, 10);
+  s.SetInt(c.server, IPPROTO_TCP, TCP_QUICKACK, 1);
+  s.Settle();
+  s.Read(c.server, 10);
+  s.GetInt(c.server, IPPROTO_TCP, TCP_QUICKACK);
+  int f = s.Tcp();
+  s.SetInt(f, IPPROTO_TCP, TCP_QUICKACK, 0);
+  s.GetInt(f, IPPROTO_TCP, TCP_QUICKACK);
+}
+
 }  // namespace
 }  // namespace simsock::diff
