@@ -92,7 +92,8 @@ DIFF_SCENARIO(TcpInfo_ShutWrWithoutDataIsFinWait2AndPeerCloseWait) {
 }
 
 // After the peer has received data, Linux may delay the ACK of the FIN by
-// 40 ms or more (FIN_WAIT1 meanwhile; the simulator ACKs at once, D1), so
+// 40 ms or more (FIN_WAIT1 meanwhile, on both kernels:
+// TcpInfo_FinAfterDataWaitsForTheDelayedAck), so
 // this waits 300 ms before reading the state.
 DIFF_SCENARIO(TcpInfo_ShutWrAfterDataIsFinWait2OnceTheFinIsAcked) {
   Conn c = Establish(s);
