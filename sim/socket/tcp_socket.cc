@@ -151,6 +151,10 @@ int TcpSocket::Listen(int backlog) {
   connect_bound_ = false;
   backlog_ = capped;
   tcb_.reset();
+  // Linux keeps sk_shutdown across listen(), and sk_clone_lock copies it to
+  // every child: shutdown() on the socket before it listened (ENOTCONN,
+  // but the flags are set) shuts each accepted connection the same way.
+  child_shutdown_ = shutdown_;
   shutdown_ = 0;
   done_ = false;
   return 0;
@@ -605,6 +609,7 @@ void TcpSocket::OnListenSegment(const Packet& p) {
   // sk_clone_lock copies the listener; O_NONBLOCK is per file and is not.
   child->opts_ = opts_;
   child->topts_ = topts_;
+  child->shutdown_ = child_shutdown_;
   child->local_ = {p.dst, local_.port};
   child->peer_ = {p.src, seg.src_port};
   // sk_clone_lock drops SOCK_BINDPORT_LOCK: an accepted socket gives the
@@ -622,6 +627,7 @@ void TcpSocket::OnListenSegment(const Packet& p) {
   child->in_table_ = true;
   syn_queue_.push_back(child);
   child->tcb_->AcceptSyn(seg, tcp::SeqNum(host_.NewIss()), Now());
+  if (child->shutdown_ & kRcvShutdown) child->tcb_->ShutdownReceive();
   child->AfterTcb();
 }
 
@@ -668,13 +674,15 @@ void TcpSocket::AfterTcb() {
       }
     }
     if (now_state == TcpState::kClosed) OnConnectionClosed();
-    // A crossed-SYN open (simultaneous, or a connect to itself) that
-    // completes after shutdown(SHUT_WR) set the flag on the unconnected
-    // socket: Linux ends the SYN_RECV case of tcp_rcv_state_process with
-    // tcp_shutdown, so the FIN goes at once. (The SYN_SENT path,
-    // tcp_finish_connect, has no such step: a normal connect stays open.)
+    // A socket leaving SYN_RECV with SEND_SHUTDOWN set sends its FIN at
+    // once (the SYN_RECV case of tcp_rcv_state_process ends with
+    // tcp_shutdown): a crossed-SYN open (simultaneous, or a connect to
+    // itself) after shutdown(SHUT_WR) on the unconnected socket, or the
+    // child of a listener that had been shut down before listen(). (The
+    // SYN_SENT path, tcp_finish_connect, has no such step: a normal connect
+    // after the same call stays open.)
     if (was == TcpState::kSynReceived && now_state == TcpState::kEstablished &&
-        parent_ == nullptr && (shutdown_ & kSendShutdown) && tcb_) {
+        (shutdown_ & kSendShutdown) && tcb_) {
       tcb_->Close(Now());
       AfterTcb();
       return;

@@ -125,6 +125,7 @@ class TcpSocket final : public Socket {
   bool in_table_ = false;
   uint16_t held_port_ = 0;  // port held in the port table, 0 if none
   uint8_t shutdown_ = 0;    // RCV_SHUTDOWN | SEND_SHUTDOWN
+  uint8_t child_shutdown_ = 0;  // shutdown_ at listen(): each child's flags
   bool done_ = false;       // SOCK_DONE: the peer's FIN was received
   bool nospace_ = false;    // SOCK_NOSPACE: a writer found the buffer full
   bool orphan_ = false;     // no fd refers to it any longer

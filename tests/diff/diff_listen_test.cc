@@ -292,5 +292,39 @@ DIFF_SCENARIO(Backlog_LingerZeroListenerCloseResetsOnlyTheQueue) {
   s.Read(c.server, 8);
 }
 
+// shutdown() on a bound socket before listen() is ENOTCONN but sets the
+// flags, listen() keeps them, and every child inherits them (sk_clone_lock
+// copies sk_shutdown): SHUT_WR children send their FIN as the handshake
+// completes (the client reads 0, CLOSE_WAIT; the child is FIN_WAIT2, its
+// writes EPIPE); SHUT_RD children read 0 but still receive; SHUT_RDWR
+// children also reset on the client's data. Found by diff_prop with 40
+// commands.
+DIFF_SCENARIO(Backlog_ShutdownBeforeListenShutsEveryAcceptedConnection) {
+  for (int how : {SHUT_RDWR, SHUT_WR, SHUT_RD}) {
+    uint16_t port = s.Port("p" + std::to_string(how));
+    int l = s.Tcp();
+    s.Bind(l, Lo(port));
+    s.Shutdown(l, how);
+    s.Listen(l, 4);
+    Mask(s, l);
+    int c = s.Tcp();
+    s.Connect(c, Lo(port));
+    s.Settle();
+    TcpInfoState(s, c);
+    s.Read(c, 4);
+    int a = s.Accept(l);
+    TcpInfoState(s, a);
+    Mask(s, a);
+    s.Read(a, 4);
+    s.Write(a, "x");
+    s.Write(c, "hi");
+    s.Settle();
+    s.Read(a, 4);
+    s.Read(c, 4);
+    TcpInfoState(s, a);
+    TcpInfoState(s, c);
+  }
+}
+
 }  // namespace
 }  // namespace simsock::diff
