@@ -705,11 +705,49 @@ void TcpSocket::AfterTcb() {
     wake |= kOutKey;
   }
   ArmTimer();
+  if (tcb_->state() == TcpState::kTimeWait && !orphan_) DetachTimeWait();
   if (wake_all) {
     Notify(0);
   } else if (wake != 0) {
     Notify(wake);
   }
+}
+
+// tcp_time_wait: the connection's last minute moves to a timewait sock
+// that holds the 4-tuple and the port, while the socket itself is done
+// (tcp_done: CLOSE; inet_put_port gives the port back unless the user bound
+// it, though getsockname still shows it). The fd can then bind() again.
+void TcpSocket::DetachTimeWait() {
+  auto tw = std::make_shared<TcpSocket>(host_);
+  tw->opts_ = opts_;
+  tw->topts_ = topts_;
+  tw->peer_ = peer_;
+  tw->key_ = key_;
+  tw->sock_state_ = SockState::kConnected;
+  tw->orphan_ = true;
+  tw->done_ = true;
+  tw->shutdown_ = kShutdownMask;
+  tw->port_user_locked_ = false;
+  tw->addr_user_locked_ = true;
+  tw->last_state_ = TcpState::kTimeWait;
+  tw->HoldPort(key_.local_port, connect_bound_);
+  tw->local_ = {key_.local_ip, key_.local_port};
+  // The timewait sock takes the control block's TIME_WAIT duty; the socket
+  // keeps a closed one with the data received and not yet read.
+  tw->tcb_ = std::make_unique<tcp::Tcb>(*tcb_);
+  tcb_->HandOverTimeWait();
+  if (in_table_) {
+    host_.RemoveConnection(key_, this);  // may queue *this for the graveyard
+    in_table_ = false;
+  }
+  host_.AddConnection(tw->key_, tw);
+  tw->in_table_ = true;
+  host_.world().Cancel(timer_);
+  timer_ = {};
+  tw->ArmTimer();
+  shutdown_ = kShutdownMask;
+  last_state_ = TcpState::kClosed;
+  if (!port_user_locked_) ReleasePort();
 }
 
 void TcpSocket::OnConnectionClosed() {

@@ -68,6 +68,8 @@ class TcpSocket final : public Socket {
   bool AcceptsNewSyn(const tcp::Segment& seg) const;
   // Ends a TIME_WAIT early (reopened by a SYN, or recycled by connect).
   void KillTimeWait();
+  // The fd's connection entered TIME_WAIT: hand it to a timewait socket.
+  void DetachTimeWait();
 
   // The state Linux's TCP_INFO would report for the fd: LISTEN, the control
   // block's state, or CLOSE (also once TIME_WAIT has begun: a timewait

@@ -152,6 +152,9 @@ class Tcb {
   // CLOSE_WAIT (tcp_need_reset), and CLOSING or LAST_ACK while data or the
   // FIN is still unsent (snd_nxt != write_seq).
   bool ResetOnAbort() const;
+  // TIME_WAIT moved to a copy of this block (a timewait sock): this one is
+  // CLOSED, with its received data still readable (tcp_done).
+  void HandOverTimeWait() { EnterClosed(); }
   // The application will read no more (close() or shutdown(SHUT_RD)).
   void ShutdownReceive() { rcv_shutdown_ = true; }
   // No fd refers to the connection any longer: FIN_WAIT2 is then bounded by

@@ -271,5 +271,32 @@ DIFF_SCENARIO(Teardown_ShutWrTwiceThenWriteIsEpipeWithoutError) {
   TcpInfoState(s, c.client);
 }
 
+// The active closer's fd, once its connection is in TIME_WAIT: the
+// connection lives on in a timewait sock, the socket is CLOSE (tcp_done)
+// and gave its autobound port back, though getsockname still shows it.
+// connect is EISCONN and listen EINVAL (still SS_CONNECTED), but bind
+// succeeds; after connect(AF_UNSPEC) it listens on the new port.
+DIFF_SCENARIO(Teardown_TimeWaitLeavesTheFdClosedAndFreeToBindAgain) {
+  Conn c = Establish(s);
+  s.Shutdown(c.client, SHUT_WR);
+  s.Settle();
+  s.Close(c.server);
+  s.Settle();
+  TcpInfoState(s, c.client);
+  s.GetSockName(c.client);
+  s.GetPeerName(c.client);
+  s.Connect(c.client, Lo(c.port));
+  s.Listen(c.client, 4);
+  s.Bind(c.client, Lo(s.Port("other")));
+  Mask(s, c.client);
+  s.Read(c.client, 4);
+  s.Write(c.client, "x");
+  s.ConnectUnspec(c.client);
+  TcpInfoState(s, c.client);
+  s.GetSockName(c.client);
+  s.Listen(c.client, 4);
+  s.GetSockName(c.client);
+}
+
 }  // namespace
 }  // namespace simsock::diff
