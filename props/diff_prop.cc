@@ -238,8 +238,11 @@ namespace {
 }
 
 RC_GTEST_PROP(DiffProp, LinuxAndSimAgreeOnLoopback, ()) {
+  // Up to 40 commands: long enough to reach states that need a setup
+  // (shutdown before listen, a connect to itself after shutdown), which
+  // 14 missed in thousands of cases; about 40 ms per case on Linux.
   auto ops = *rc::gen::resize(
-      14, rc::gen::container<std::vector<DiffOp>>(rc::gen::arbitrary<DiffOp>()));
+      40, rc::gen::container<std::vector<DiffOp>>(rc::gen::arbitrary<DiffOp>()));
   uint64_t seed = *rc::gen::inRange<uint64_t>(1, 1u << 30);
   RC_LOG() << ReplayHint(seed) << "\n";
   std::vector<std::string> lx;
