@@ -70,16 +70,9 @@ DIFF_SCENARIO(Data_WriteUntilEagainWithDefaultBuffers) {
 
 // Both ends pin small buffers, so the writer stalls after a few tens of KB.
 DIFF_SCENARIO(Data_WriteUntilEagainWithSmallBuffersThenWindowReopens) {
-  uint16_t port = s.Port("server");
-  int l = s.Tcp();
-  s.SetInt(l, SOL_SOCKET, SO_RCVBUF, 16384);
-  s.Bind(l, Lo(port));
-  s.Listen(l, 4);
-  int c = s.Tcp();
-  s.SetInt(c, SOL_SOCKET, SO_SNDBUF, 16384);
-  s.Connect(c, Lo(port));
-  s.Settle();
-  int a = s.Accept(l);
+  Conn conn = EstablishWithBuffers(s, 16384, 16384);
+  int c = conn.client;
+  int a = conn.server;
   s.GetInt(a, SOL_SOCKET, SO_RCVBUF);
   s.GetInt(c, SOL_SOCKET, SO_SNDBUF);
   size_t sent = 0, got = 0;
@@ -107,16 +100,9 @@ DIFF_SCENARIO(Data_WriteUntilEagainWithSmallBuffersThenWindowReopens) {
 }
 
 DIFF_SCENARIO(Data_PartialWriteWhenBufferNearlyFull) {
-  uint16_t port = s.Port("server");
-  int l = s.Tcp();
-  s.SetInt(l, SOL_SOCKET, SO_RCVBUF, 4096);
-  s.Bind(l, Lo(port));
-  s.Listen(l, 4);
-  int c = s.Tcp();
-  s.SetInt(c, SOL_SOCKET, SO_SNDBUF, 4096);
-  s.Connect(c, Lo(port));
-  s.Settle();
-  int a = s.Accept(l);
+  Conn conn = EstablishWithBuffers(s, 4096, 4096);
+  int c = conn.client;
+  int a = conn.server;
   // One big write takes what fits and returns a short count.
   ssize_t w = s.sys().write(c, std::string(1 << 20, 'p').data(), 1 << 20);
   s.Check("first 1 MiB write is partial (0 < n < 1 MiB)",
@@ -175,15 +161,9 @@ namespace {
 // With a small receive buffer the peer's window is far below the loopback
 // MSS; Linux still sends what fits at once instead of waiting.
 DIFF_SCENARIO(Data_SmallReceiveWindowStillDeliversAtOnce) {
-  uint16_t port = s.Port("server");
-  int l = s.Tcp();
-  s.SetInt(l, SOL_SOCKET, SO_RCVBUF, 16384);
-  s.Bind(l, Lo(port));
-  s.Listen(l, 4);
-  int c = s.Tcp();
-  s.Connect(c, Lo(port));
-  s.Settle();
-  int a = s.Accept(l);
+  Conn conn = EstablishWithBuffers(s, 16384);
+  int c = conn.client;
+  int a = conn.server;
   s.WriteFill(c, 20000, 'w');
   s.Settle();
   size_t got = 0;
@@ -259,15 +239,9 @@ DIFF_SCENARIO(Data_SendFlagsWithoutEffectAndEmptyErrorQueue) {
 // SO_RCVBUF 4096 on the listener becomes 8192 on the accepted socket; the
 // bytes queued there come out in the pieces asked for, then EAGAIN.
 DIFF_SCENARIO(Data_SmallRcvbufInheritedAndDrainedInPieces) {
-  uint16_t port = s.Port("server");
-  int l = s.Tcp();
-  s.SetInt(l, SOL_SOCKET, SO_RCVBUF, 4096);
-  s.Bind(l, Lo(port));
-  s.Listen(l, 4);
-  int c = s.Tcp();
-  s.Connect(c, Lo(port));
-  s.Settle();
-  int a = s.Accept(l);
+  Conn conn = EstablishWithBuffers(s, 4096);
+  int c = conn.client;
+  int a = conn.server;
   s.GetInt(a, SOL_SOCKET, SO_RCVBUF);
   s.WriteFill(c, 1000);
   s.Settle();

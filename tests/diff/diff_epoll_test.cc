@@ -167,16 +167,9 @@ DIFF_SCENARIO(Epoll_EdgeTriggeredReportsWholeMaskOnEachWakeup) {
 }
 
 DIFF_SCENARIO(Epoll_EdgeTriggeredOutReturnsAfterEagainWhenPeerReads) {
-  uint16_t port = s.Port("server");
-  int l = s.Tcp();
-  s.SetInt(l, SOL_SOCKET, SO_RCVBUF, 16384);
-  s.Bind(l, Lo(port));
-  s.Listen(l, 4);
-  int c = s.Tcp();
-  s.SetInt(c, SOL_SOCKET, SO_SNDBUF, 16384);
-  s.Connect(c, Lo(port));
-  s.Settle();
-  int a = s.Accept(l);
+  Conn conn = EstablishWithBuffers(s, 16384, 16384);
+  int c = conn.client;
+  int a = conn.server;
   int ep = s.EpollCreate();
   s.EpollCtl(ep, EPOLL_CTL_ADD, c, EPOLLOUT | EPOLLET);
   s.EpollWait(ep);  // OUT

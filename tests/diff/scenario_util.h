@@ -36,6 +36,24 @@ inline Conn Establish(Script& s, int backlog = 8) {
   return c;
 }
 
+// Establish with pinned buffers: SO_RCVBUF on the listener (the accepted
+// socket inherits it) and, if snd_buf > 0, SO_SNDBUF on the client; the
+// client's port stays <ephemeral>.
+inline Conn EstablishWithBuffers(Script& s, int rcv_buf, int snd_buf = 0) {
+  Conn c;
+  c.port = s.Port("server");
+  c.listener = s.Tcp();
+  s.SetInt(c.listener, SOL_SOCKET, SO_RCVBUF, rcv_buf);
+  s.Bind(c.listener, Lo(c.port));
+  s.Listen(c.listener, 4);
+  c.client = s.Tcp();
+  if (snd_buf > 0) s.SetInt(c.client, SOL_SOCKET, SO_SNDBUF, snd_buf);
+  s.Connect(c.client, Lo(c.port));
+  s.Settle();
+  c.server = s.Accept(c.listener);
+  return c;
+}
+
 // A listener with backlog 0 whose one place is taken by `filler`, and a
 // nonblocking `client` whose SYN it drops: the client stays in SYN_SENT,
 // retransmitting (LINUX-SEMANTICS.md §3).
