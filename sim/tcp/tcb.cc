@@ -78,6 +78,11 @@ constexpr uint32_t kMinMss = 88;         // TCP_MIN_MSS
 // The header tcp_measure_rcv_mss adds to a segment's length. Linux's peer
 // on loopback also sends timestamps (32 bytes); the simulator has none.
 constexpr size_t kTcpHeaderLen = 20;
+// tcp_grow_window raises the window (and grants one more quick ACK) only
+// for a segment whose payload outweighs its buffer overhead: measured on
+// Linux 6.18 loopback, 20 writes of 800 bytes get 16 quick ACKs and of
+// 900 bytes 17 (the skb truesize overhead, as UdpSocket::kSkbOverhead).
+constexpr size_t kGrowMinPayload = 832;
 
 void CheckOrDie(bool ok, const char* what) {
   if (!ok) {
@@ -786,6 +791,16 @@ void Tcb::EventDataRecv(size_t len, uint8_t flags, Time now) {
     }
   }
   lrcvtime_ = now;
+  // tcp_grow_window: while rcv_ssthresh (the window our SYN offered) is
+  // below the window clamp (the buffer's capacity), the first large enough
+  // segment raises it to the clamp in one step on these paths (2 * advmss
+  // exceeds the room left) and adds a quick ACK (icsk_ack.quick |= 1). A
+  // small pinned SO_RCVBUF leaves no room, so no extra ACK.
+  if (len >= kGrowMinPayload && !window_grown_ &&
+      config_.rcv_buf > syn_window_) {
+    window_grown_ = true;
+    quick_ |= 1;
+  }
 }
 
 // The window an ACK sent now would advertise (__tcp_select_window).

@@ -316,6 +316,7 @@ class Tcb {
   Time lrcvtime_{0};   // last data segment received
   uint32_t rcv_mss_ = 536;  // guess at the peer's MSS
   uint32_t last_seg_size_ = 0;
+  bool window_grown_ = false;  // tcp_grow_window has raised rcv_ssthresh
   Time delack_at_ = kNever;
   SeqNum rcv_wup_;            // rcv_nxt when the last window was sent
   uint32_t last_adv_wnd_ = 0; // the window last advertised (tp->rcv_wnd)

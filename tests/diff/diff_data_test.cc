@@ -408,5 +408,25 @@ DIFF_SCENARIO(Data_MsgMoreHoldsAPartialSegmentUntilTheNextSend) {
   s.Read(c.server, 10);  // "cdef"
 }
 
+// tcp_grow_window: the first segment whose payload outweighs its buffer
+// overhead (about 832 bytes) raises the window and grants one more quick
+// ACK, so 40 writes of 900 or 1000 bytes send 18 before Nagle waits for
+// the delayed ACK, and of 800 bytes 17.
+DIFF_SCENARIO(Data_LargerWritesEarnOneMoreQuickAck) {
+  for (int size : {800, 900, 1000}) {
+    Conn c = Establish(s);
+    for (int i = 0; i < 40; ++i) s.WriteFill(c.client, size);
+    s.Settle();
+    s.Read(c.server, 100000);
+    s.Settle();
+    s.Read(c.server, 100000);
+    s.Settle();
+    s.Read(c.server, 100000);
+    s.Close(c.client);
+    s.Close(c.server);
+    s.Close(c.listener);
+  }
+}
+
 }  // namespace
 }  // namespace simsock::diff

@@ -988,6 +988,24 @@ TEST(Established, FinWithData_CloseWaitDataReadable) {
   EXPECT_EQ(Describe(out[0].seg), Describe(Out(kAck, L, R + 4, 4096)));
 }
 
+// The delayed-ACK engine's quick ACKs: rcv_wnd / (2 rcv_mss), at most 16,
+// and one more from tcp_grow_window for the first segment that outweighs
+// its buffer overhead, when the buffer has room beyond the SYN's window.
+TEST(Established, QuickAcks_CountAndWindowGrowthBonus) {
+  TcbConfig big = Cfg();
+  big.rcv_buf = 1 << 17;  // room beyond the 65535-byte SYN window
+  Tcb t = Established(big);
+  t.OnSegment(In(kAck | kPsh, R, L, Str(900, 'q')), Ms(1));
+  t.TakeOutput();
+  // 65535 / (2 * 900) = 36, capped at 16, |1 = 17, one used by this ACK.
+  EXPECT_EQ(t.quickacks_left(), 16);
+  Tcb small = Established();  // rcv_buf 4096: no room to grow
+  small.OnSegment(In(kAck | kPsh, R, L, Str(900, 'q')), Ms(1));
+  small.TakeOutput();
+  // 4096 / (2 * 900) = 2, one used by this ACK.
+  EXPECT_EQ(small.quickacks_left(), 1);
+}
+
 // A bare FIN before any data (ATO still 0) is ACKed at once.
 TEST(Established, FinWithoutData_AckedAtOnce) {
   Tcb t = Established();
