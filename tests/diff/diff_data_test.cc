@@ -428,5 +428,34 @@ DIFF_SCENARIO(Data_LargerWritesEarnOneMoreQuickAck) {
   }
 }
 
+// An HTTP-like exchange three times (request line and headers in two
+// writes, a status line and a 3000-byte body), then the client's half
+// close and the server's last bytes and close: where delayed ACK and Nagle
+// split the bytes between reads, they do so as on Linux.
+DIFF_SCENARIO(Data_HttpLikeExchangesThenHalfClose) {
+  Conn c = Establish(s);
+  for (int round = 0; round < 3; ++round) {
+    s.Write(c.client, "GET / HTTP/1.1\r\n");
+    s.Write(c.client, "Host: x\r\n\r\n");
+    s.Settle();
+    s.Read(c.server, 1000);
+    s.Write(c.server, "HTTP/1.1 200 OK\r\n");
+    s.WriteFill(c.server, 3000, 'b');
+    s.Settle();
+    s.Read(c.client, 100000);
+    s.Settle();
+    s.Read(c.client, 100000);
+  }
+  s.Shutdown(c.client, SHUT_WR);
+  s.Settle();
+  s.Read(c.server, 10);
+  s.WriteFill(c.server, 500, 'z');
+  s.Close(c.server);
+  s.Settle();
+  s.Read(c.client, 10000);
+  s.Read(c.client, 10000);
+  TcpInfoState(s, c.client);
+}
+
 }  // namespace
 }  // namespace simsock::diff

@@ -284,5 +284,23 @@ DIFF_SCENARIO(Epoll_ExclusiveRegistrationRules) {
   s.EpollCtl(ep, EPOLL_CTL_MOD, l, EPOLLIN | EPOLLEXCLUSIVE);
 }
 
+// EPOLLOUT|EPOLLET on a writer with a 4096-byte SO_SNDBUF, writing 700
+// bytes at a time: the edges follow the ACKs that free the buffer.
+DIFF_SCENARIO(Epoll_EdgeTriggeredOutWithASmallSendBuffer) {
+  Conn c = EstablishWithBuffers(s, 8192, 4096);
+  int ep = s.EpollCreate();
+  s.EpollCtl(ep, EPOLL_CTL_ADD, c.client, EPOLLOUT | EPOLLET);
+  s.EpollWait(ep);
+  for (int i = 0; i < 6; ++i) {
+    s.WriteFill(c.client, 700);
+    s.EpollWait(ep);
+  }
+  s.Settle();
+  s.Read(c.server, 100000);
+  s.Settle();
+  s.EpollWait(ep);
+  s.Read(c.server, 100000);
+}
+
 }  // namespace
 }  // namespace simsock::diff
