@@ -56,6 +56,9 @@ struct DiffOp {
     kSendOob,   // slot, bytes: send(MSG_OOB), the last byte urgent
     kRecvOob,   // slot: recv(MSG_OOB)
     kPeek,      // slot, bytes: recv(MSG_PEEK)
+    kReuseAddr,  // slot: SO_REUSEADDR 1
+    kLingerZero,  // slot: SO_LINGER {1, 0}, so close() resets
+    kUnspec,     // slot: connect(AF_UNSPEC)
     kCount
   } kind = kSocket;
   int slot = 0;
@@ -95,6 +98,10 @@ std::string Code(const DiffOp& op) {
     case DiffOp::kRecvOob: return "s.Recv(" + f + ", 8, MSG_OOB);";
     case DiffOp::kPeek:
       return "s.Recv(" + f + ", " + std::to_string(op.arg) + ", MSG_PEEK);";
+    case DiffOp::kReuseAddr:
+      return "s.SetInt(" + f + ", SOL_SOCKET, SO_REUSEADDR, 1);";
+    case DiffOp::kLingerZero: return "s.SetLinger(" + f + ", 1, 0);";
+    case DiffOp::kUnspec: return "s.ConnectUnspec(" + f + "); s.Settle();";
     case DiffOp::kSoError:
       return "s.GetInt(" + f + ", SOL_SOCKET, SO_ERROR);";
     case DiffOp::kCount: break;
@@ -147,6 +154,14 @@ std::vector<std::string> RunOn(Backend& backend,
         break;
       case DiffOp::kRecvOob: s.Recv(f[op.slot], 8, MSG_OOB); break;
       case DiffOp::kPeek: s.Recv(f[op.slot], op.arg, MSG_PEEK); break;
+      case DiffOp::kReuseAddr:
+        s.SetInt(f[op.slot], SOL_SOCKET, SO_REUSEADDR, 1);
+        break;
+      case DiffOp::kLingerZero: s.SetLinger(f[op.slot], 1, 0); break;
+      case DiffOp::kUnspec:
+        s.ConnectUnspec(f[op.slot]);
+        s.Settle();
+        break;
       case DiffOp::kSoError: s.GetInt(f[op.slot], SOL_SOCKET, SO_ERROR); break;
       case DiffOp::kCount: break;
     }
@@ -199,7 +214,10 @@ struct Arbitrary<simsock::props::DiffOp> {
                                    {1, DiffOp::kSoError},
                                    {1, DiffOp::kSendOob},
                                    {1, DiffOp::kRecvOob},
-                                   {1, DiffOp::kPeek}}),
+                                   {1, DiffOp::kPeek},
+                                   {1, DiffOp::kReuseAddr},
+                                   {1, DiffOp::kLingerZero},
+                                   {1, DiffOp::kUnspec}}),
         [](int kind) {
           Gen<int> arg = gen::just(0);
           switch (kind) {

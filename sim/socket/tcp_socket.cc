@@ -299,6 +299,10 @@ int TcpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
       // shutdown flags set on the unconnected socket stay (inet_shutdown's
       // "hack"): a later write still gets EPIPE.
       sock_state_ = SockState::kConnecting;
+      // tcp_connect_init clears an error the last attempt left unread, and
+      // SOCK_DONE.
+      error_ = 0;
+      done_ = false;
       tcb_->Connect(tcp::SeqNum(host_.NewIss()), Now());
       AfterTcb();
       err = -EINPROGRESS;

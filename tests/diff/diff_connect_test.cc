@@ -315,5 +315,31 @@ DIFF_SCENARIO(Connect_AfterShutWrToAListenerStaysOpenWithoutAFin) {
   s.Connect(f, Lo(base.port));
 }
 
+// A refused connect leaves ECONNREFUSED in SO_ERROR; if nobody reads it,
+// connect(AF_UNSPEC) keeps it, and the next attempt clears it
+// (tcp_connect_init): after a connect to itself, or to a listener, SO_ERROR
+// is 0. Found by diff_prop.
+DIFF_SCENARIO(Connect_NewAttemptClearsAnUnreadError) {
+  uint16_t port[3] = {s.Port("p0"), s.Port("p1"), s.Port("closed")};
+  std::vector<int> f;
+  f.push_back(s.Tcp());
+  s.Connect(f[0], Lo(port[0])); s.Settle();
+  s.Bind(f[0], Lo(port[0]));
+  s.ConnectUnspec(f[0]); s.Settle();
+  s.Connect(f[0], Lo(port[0])); s.Settle();
+  s.GetInt(f[0], SOL_SOCKET, SO_ERROR);
+  // The same with a listener: refused, unread, AF_UNSPEC, then success.
+  int g = s.Tcp();
+  s.Connect(g, Lo(port[1])); s.Settle();
+  int l = s.Tcp();
+  s.Bind(l, Lo(port[1]));
+  s.Listen(l, 4);
+  s.ConnectUnspec(g); s.Settle();
+  s.Connect(g, Lo(port[1])); s.Settle();
+  s.GetInt(g, SOL_SOCKET, SO_ERROR);
+  s.Connect(g, Lo(port[1]));
+  s.Accept(l);
+}
+
 }  // namespace
 }  // namespace simsock::diff
