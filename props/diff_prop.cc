@@ -14,6 +14,7 @@
 // 50 ms of virtual time) only after connect, shutdown and close, and a
 // modest number of cases in CI (RC_PARAMS max_success, see CMakeLists.txt).
 #include <gtest/gtest.h>
+#include <netinet/tcp.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
@@ -59,6 +60,8 @@ struct DiffOp {
     kReuseAddr,  // slot: SO_REUSEADDR 1
     kLingerZero,  // slot: SO_LINGER {1, 0}, so close() resets
     kUnspec,     // slot: connect(AF_UNSPEC)
+    kNodelay,    // slot: TCP_NODELAY 1
+    kAdvance,    // 60 ms pass: delayed-ACK timers (40 ms) fire
     kCount
   } kind = kSocket;
   int slot = 0;
@@ -102,6 +105,9 @@ std::string Code(const DiffOp& op) {
       return "s.SetInt(" + f + ", SOL_SOCKET, SO_REUSEADDR, 1);";
     case DiffOp::kLingerZero: return "s.SetLinger(" + f + ", 1, 0);";
     case DiffOp::kUnspec: return "s.ConnectUnspec(" + f + "); s.Settle();";
+    case DiffOp::kNodelay:
+      return "s.SetInt(" + f + ", IPPROTO_TCP, TCP_NODELAY, 1);";
+    case DiffOp::kAdvance: return "s.Advance(milliseconds(60));";
     case DiffOp::kSoError:
       return "s.GetInt(" + f + ", SOL_SOCKET, SO_ERROR);";
     case DiffOp::kCount: break;
@@ -117,7 +123,7 @@ std::vector<std::string> RunOn(Backend& backend,
   for (int i = 0; i < 3; ++i) port[i] = s.Port(kRoles[i]);
   std::vector<int> f;
   for (const DiffOp& op : ops) {
-    if (op.kind != DiffOp::kSocket &&
+    if (op.kind != DiffOp::kSocket && op.kind != DiffOp::kAdvance &&
         op.slot >= static_cast<int>(f.size())) {
       continue;
     }
@@ -162,6 +168,10 @@ std::vector<std::string> RunOn(Backend& backend,
         s.ConnectUnspec(f[op.slot]);
         s.Settle();
         break;
+      case DiffOp::kNodelay:
+        s.SetInt(f[op.slot], IPPROTO_TCP, TCP_NODELAY, 1);
+        break;
+      case DiffOp::kAdvance: s.Advance(std::chrono::milliseconds(60)); break;
       case DiffOp::kSoError: s.GetInt(f[op.slot], SOL_SOCKET, SO_ERROR); break;
       case DiffOp::kCount: break;
     }
@@ -217,7 +227,9 @@ struct Arbitrary<simsock::props::DiffOp> {
                                    {1, DiffOp::kPeek},
                                    {1, DiffOp::kReuseAddr},
                                    {1, DiffOp::kLingerZero},
-                                   {1, DiffOp::kUnspec}}),
+                                   {1, DiffOp::kUnspec},
+                                   {1, DiffOp::kNodelay},
+                                   {1, DiffOp::kAdvance}}),
         [](int kind) {
           Gen<int> arg = gen::just(0);
           switch (kind) {
