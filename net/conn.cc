@@ -7,15 +7,9 @@
 
 namespace simsock::net {
 
-namespace {
-
-std::string AddrString(const Addr& a) { return a.IsNil() ? "" : a.String(); }
-
-}  // namespace
-
 Error Conn::Wrap(const char* op, const Error& cause) const {
-  return cause.WithOp(op, fd_->net(), AddrString(fd_->laddr()),
-                      AddrString(fd_->raddr()));
+  return cause.WithOp(op, fd_->net(), OpAddrString(fd_->laddr()),
+                      OpAddrString(fd_->raddr()));
 }
 
 Result<size_t> Conn::Read(void* buf, size_t len) {
@@ -50,7 +44,7 @@ Result<void> Conn::SetDeadline(Time t) {
   auto r = fd_->SetReadDeadline(t);
   if (r.ok()) r = fd_->SetWriteDeadline(t);
   if (!r.ok()) {
-    return r.error().WithOp("set", fd_->net(), "", AddrString(fd_->laddr()));
+    return r.error().WithOp("set", fd_->net(), "", OpAddrString(fd_->laddr()));
   }
   return r;
 }
@@ -59,7 +53,7 @@ Result<void> Conn::SetReadDeadline(Time t) {
   SIMSOCK_NET_CHECK(fd_ != nullptr, "SetReadDeadline on a nil Conn");
   auto r = fd_->SetReadDeadline(t);
   if (!r.ok()) {
-    return r.error().WithOp("set", fd_->net(), "", AddrString(fd_->laddr()));
+    return r.error().WithOp("set", fd_->net(), "", OpAddrString(fd_->laddr()));
   }
   return r;
 }
@@ -68,7 +62,7 @@ Result<void> Conn::SetWriteDeadline(Time t) {
   SIMSOCK_NET_CHECK(fd_ != nullptr, "SetWriteDeadline on a nil Conn");
   auto r = fd_->SetWriteDeadline(t);
   if (!r.ok()) {
-    return r.error().WithOp("set", fd_->net(), "", AddrString(fd_->laddr()));
+    return r.error().WithOp("set", fd_->net(), "", OpAddrString(fd_->laddr()));
   }
   return r;
 }

@@ -99,6 +99,11 @@ class Addr {
   std::string zone_;
 };
 
+// An address as Go's OpError prints it: empty when nil (no "<nil>").
+inline std::string OpAddrString(const Addr& a) {
+  return a.IsNil() ? "" : a.String();
+}
+
 inline std::ostream& operator<<(std::ostream& os, const IP& ip) {
   return os << ip.String();
 }

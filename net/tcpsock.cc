@@ -15,8 +15,6 @@ namespace simsock::net {
 
 namespace {
 
-std::string AddrString(const Addr& a) { return a.IsNil() ? "" : a.String(); }
-
 bool IsTCPNetwork(std::string_view n) { return n == "tcp" || n == "tcp4"; }
 
 }  // namespace
@@ -83,7 +81,7 @@ Result<TCPConn> TCPListener::Accept() {
   SIMSOCK_NET_CHECK(fd_ != nullptr, "Accept on a nil TCPListener");
   auto r = fd_->Accept();
   if (!r.ok()) {
-    return r.error().WithOp("accept", fd_->net(), "", AddrString(fd_->laddr()));
+    return r.error().WithOp("accept", fd_->net(), "", OpAddrString(fd_->laddr()));
   }
   internal::SetupTCPConn(**r, keep_alive_);
   return TCPConn(std::move(*r));
@@ -93,7 +91,7 @@ Result<void> TCPListener::Close() {
   SIMSOCK_NET_CHECK(fd_ != nullptr, "Close on a nil TCPListener");
   auto r = fd_->Close();
   if (!r.ok()) {
-    return r.error().WithOp("close", fd_->net(), "", AddrString(fd_->laddr()));
+    return r.error().WithOp("close", fd_->net(), "", OpAddrString(fd_->laddr()));
   }
   return r;
 }
@@ -108,7 +106,7 @@ Result<void> TCPListener::SetDeadline(Time t) {
   SIMSOCK_NET_CHECK(fd_ != nullptr, "SetDeadline on a nil TCPListener");
   auto r = fd_->SetReadDeadline(t);
   if (!r.ok()) {
-    return r.error().WithOp("set", fd_->net(), "", AddrString(fd_->laddr()));
+    return r.error().WithOp("set", fd_->net(), "", OpAddrString(fd_->laddr()));
   }
   return r;
 }

@@ -10,8 +10,6 @@ namespace simsock::net {
 
 namespace {
 
-std::string AddrString(const Addr& a) { return a.IsNil() ? "" : a.String(); }
-
 bool IsUDPNetwork(std::string_view n) { return n == "udp" || n == "udp4"; }
 
 }  // namespace
@@ -33,7 +31,7 @@ Result<size_t> UDPConn::WriteTo(const void* buf, size_t len,
                                 const UDPAddr& addr) {
   SIMSOCK_NET_CHECK(fd_ != nullptr, "WriteTo on a nil UDPConn");
   auto wrap = [&](const Error& e) {
-    return e.WithOp("write", fd_->net(), AddrString(fd_->laddr()),
+    return e.WithOp("write", fd_->net(), OpAddrString(fd_->laddr()),
                     addr.String());
   };
   if (fd_->is_connected()) {

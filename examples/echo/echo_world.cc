@@ -40,18 +40,23 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
   sim::Process& server = server_host.SpawnProcess();
   const std::string addr =
       std::string(kSeedServerName) + ":" + std::to_string(kSeedPort);
-  server.Spawn(
-      [&server, &addr, log = logger_for(kSeedServerName)] {
-        net::Runtime rt(server);
-        rt.Go([&rt, &addr, &log] {
-          ServerOptions o;
-          o.addr = addr;
-          o.log = log;
-          (void)RunServer(rt, o);
-        });
-        rt.Run();
-      },
-      "echo_server");
+  // The seed's server in a fresh process of the server host (at start, and
+  // again after a restart).
+  auto spawn_server = [&](sim::Process& proc) {
+    proc.Spawn(
+        [&proc, &addr, log = logger_for(kSeedServerName)] {
+          net::Runtime rt(proc);
+          rt.Go([&rt, &addr, &log] {
+            ServerOptions o;
+            o.addr = addr;
+            o.log = log;
+            (void)RunServer(rt, o);
+          });
+          rt.Run();
+        },
+        "echo_server");
+  };
+  spawn_server(server);
 
   for (int i = 0; i < options.clients; ++i) {
     std::string name = "client" + std::to_string(i + 1);
@@ -87,19 +92,7 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
             server_host.Restart();
             result.timeline.push_back(
                 {world.Now(), kSeedServerName, "-- restarted, serving again"});
-            sim::Process& again = server_host.SpawnProcess();
-            again.Spawn(
-                [&again, &addr, log = logger_for(kSeedServerName)] {
-                  net::Runtime rt(again);
-                  rt.Go([&rt, &addr, &log] {
-                    ServerOptions o;
-                    o.addr = addr;
-                    o.log = log;
-                    (void)RunServer(rt, o);
-                  });
-                  rt.Run();
-                },
-                "echo_server");
+            spawn_server(server_host.SpawnProcess());
           });
     }
   }

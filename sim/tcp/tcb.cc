@@ -156,7 +156,6 @@ void Tcb::AcceptSyn(const Segment& syn, SeqNum iss, Time now) {
   irs_ = syn.seq;
   rcv_nxt_ = irs_ + 1;
   rcv_adv_ = rcv_nxt_;
-  rcv_wup_ = rcv_nxt_;
   iss_ = iss;
   snd_una_ = iss;
   snd_nxt_ = iss + 1;
@@ -271,7 +270,6 @@ void Tcb::OnSegment(const Segment& seg, Time now) {
 
   // Seventh, process the segment text; eighth, the FIN bit. In CLOSE_WAIT,
   // CLOSING and LAST_ACK the peer's FIN is in already and text is ignored.
-  bool ack_now = simopen_synack;
   if (!seg.payload.empty() || seg.Has(kFin)) {
     switch (state_) {
       case TcpState::kFinWait1:
@@ -299,7 +297,8 @@ void Tcb::OnSegment(const Segment& seg, Time now) {
   // carried it; otherwise now, or on the delayed-ACK timer.
   const size_t mark = outbox_.size();
   Output(now);
-  if (ack_now && outbox_.size() == mark && state_ != TcpState::kClosed) {
+  if (simopen_synack && outbox_.size() == mark &&
+      state_ != TcpState::kClosed) {
     SendAck();  // the SYN-ACK of a simultaneous open
   } else if (state_ != TcpState::kClosed) {
     AckSndCheck(now);
