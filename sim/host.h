@@ -53,6 +53,15 @@ struct HostSettings {
   int rmem_max = 4194304;
   int wmem_max = 4194304;
   int nofile_limit = 1024;  // RLIMIT_NOFILE for new processes
+  // A TCP socket keeps the roles it has taken. Once it has been one end of
+  // a connection (its connect() sent a SYN, or a listener created it),
+  // listen() is EINVAL; once it has listened, connect() is EINVAL; however
+  // it was disconnected since (connect(AF_UNSPEC), a refused or reset
+  // connect, shutdown(SHUT_RD) of a listener). true: as the kernel the
+  // differential recordings come from (6.18.44-fc-v1272) answers; false:
+  // mainline's inet_listen and __inet_stream_connect, which check only the
+  // socket's current states (what earlier recordings answered).
+  bool tcp_sticky_roles = true;
   int hz = 250;  // CONFIG_HZ of the reference kernel: socket timeouts tick at 4 ms
   // Link MTUs: loopback 65536, the host's interface 1500.
   int loopback_mtu = 65536;

@@ -130,6 +130,10 @@ int TcpSocket::Listen(int backlog) {
     return 0;
   }
   if (tcb_ && tcb_->state() == TcpState::kTimeWait) return -EINVAL;
+  // The kernel we record on (docs/semantics.md, "sticky roles") never lets
+  // a socket that has been one end of a connection listen, however it was
+  // disconnected; mainline looks only at the states checked above.
+  if (was_connection_ && s.tcp_sticky_roles) return -EINVAL;
   // Re-check the port as a listener: two SO_REUSEADDR sockets may share a
   // port, but only one may listen on it.
   listening_ = true;
@@ -149,6 +153,7 @@ int TcpSocket::Listen(int backlog) {
     HoldPort(port, /*connect_bound=*/false);
   }
   connect_bound_ = false;
+  was_listener_ = true;
   backlog_ = capped;
   tcb_.reset();
   // Linux keeps sk_shutdown across listen(), and sk_clone_lock copies it to
@@ -275,6 +280,10 @@ int TcpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
       if (dst.ip == 0) dst.ip = 0x7F000001;
       // tcp_v4_connect refuses multicast and broadcast routes.
       if ((dst.ip >> 28) == 0xE || dst.ip == 0xFFFFFFFFu) return -ENETUNREACH;
+      // The other half of the sticky roles (see Listen): a socket that has
+      // listened never connects. Measured after the address and route
+      // checks: EAFNOSUPPORT and ENETUNREACH win.
+      if (was_listener_ && host_.settings().tcp_sticky_roles) return -EINVAL;
       uint32_t src = local_.ip != 0 ? local_.ip : host_.SourceAddressFor(dst.ip);
       uint16_t port = held_port_;
       if (port == 0) {
@@ -293,6 +302,7 @@ int TcpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
       if (held_port_ == 0) HoldPort(port, /*connect_bound=*/true);
       key_ = {src, port, dst.ip, dst.port};
       tcb_ = std::make_unique<tcp::Tcb>(MakeConfig(dst.ip));
+      was_connection_ = true;
       if (topts_.cork) tcb_->SetCork(true, Now());
       host_.AddConnection(key_, Self());
       in_table_ = true;
@@ -624,6 +634,7 @@ void TcpSocket::OnListenSegment(const Packet& p) {
   child->local_.ip = p.dst;
   child->key_ = {p.dst, local_.port, p.src, seg.src_port};
   child->sock_state_ = SockState::kConnected;
+  child->was_connection_ = true;
   child->parent_ = this;
   child->tcb_ = std::make_unique<tcp::Tcb>(child->MakeConfig(p.src));
   if (topts_.cork) child->tcb_->SetCork(true, Now());

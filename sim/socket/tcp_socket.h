@@ -129,6 +129,11 @@ class TcpSocket final : public Socket {
   uint8_t shutdown_ = 0;    // RCV_SHUTDOWN | SEND_SHUTDOWN
   uint8_t child_shutdown_ = 0;  // shutdown_ at listen(): each child's flags
   bool done_ = false;       // SOCK_DONE: the peer's FIN was received
+  // The roles the socket has taken (HostSettings::tcp_sticky_roles): one
+  // end of a connection (its connect() sent a SYN, or a listener created
+  // it), and a listener (a listen() succeeded).
+  bool was_connection_ = false;
+  bool was_listener_ = false;
   bool nospace_ = false;    // SOCK_NOSPACE: a writer found the buffer full
   bool orphan_ = false;     // no fd refers to it any longer
   tcp::TcpState last_state_ = tcp::TcpState::kClosed;

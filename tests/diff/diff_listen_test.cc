@@ -326,5 +326,121 @@ DIFF_SCENARIO(Backlog_ShutdownBeforeListenShutsEveryAcceptedConnection) {
   }
 }
 
+// A socket that has been one end of a connection never listens again on the
+// kernel the recordings come from (docs/semantics.md §3.1): whether its
+// connect() was refused, reset by connect(AF_UNSPEC) while established, or
+// it was accepted; whether or not it was bound first or again afterwards.
+// A connect() that fails before sending a SYN leaves it free to listen.
+DIFF_SCENARIO(Listen_AfterRefusedConnectAndUnspecIsEinval) {
+  // The program: a refused nonblocking connect, settle,
+  // connect(AF_UNSPEC), listen.
+  int fd = s.Tcp();
+  s.Connect(fd, Lo(s.Port("closed")));
+  s.Settle();
+  s.ConnectUnspec(fd);
+  s.Listen(fd, 0);
+  TcpInfoState(s, fd);
+  // The error was read first this time: the same answer.
+  int fd2 = s.Tcp();
+  s.Connect(fd2, Lo(s.Port("closed2")));
+  s.Settle();
+  s.GetInt(fd2, SOL_SOCKET, SO_ERROR);
+  s.ConnectUnspec(fd2);
+  s.Listen(fd2, 0);
+  // A fresh socket that only got connect(AF_UNSPEC) still listens.
+  int fresh = s.Tcp();
+  s.ConnectUnspec(fresh);
+  s.Listen(fresh, 0);
+}
+
+DIFF_SCENARIO(Listen_AfterSecondRefusedConnectIsEinval) {
+  int fd = s.Tcp();
+  uint16_t closed = s.Port("closed");
+  s.Connect(fd, Lo(closed));
+  s.Settle();
+  s.Connect(fd, Lo(closed));  // reports ECONNREFUSED and disconnects
+  s.Listen(fd, 0);
+  s.Connect(fd, Lo(closed));  // connects again: the socket is unconnected
+  s.Settle();
+  s.Listen(fd, 1);
+}
+
+DIFF_SCENARIO(Listen_AfterEstablishedThenUnspecIsEinval) {
+  Conn c = Establish(s);
+  s.ConnectUnspec(c.client);
+  TcpInfoState(s, c.client);
+  s.Listen(c.client, 4);
+  // The accepted end, disconnected the same way, is refused as well.
+  s.ConnectUnspec(c.server);
+  s.Listen(c.server, 4);
+  // It may still connect again.
+  s.Connect(c.client, Lo(c.port));
+  s.Settle();
+  s.Accept(c.listener);
+}
+
+DIFF_SCENARIO(Listen_AfterConnectWithBindBeforeOrAfterIsEinval) {
+  int fd = s.Tcp();
+  s.Bind(fd, Lo(s.Port("mine")));
+  s.Connect(fd, Lo(s.Port("closed")));
+  s.Settle();
+  s.ConnectUnspec(fd);
+  s.Listen(fd, 0);
+  int fd2 = s.Tcp();
+  s.Connect(fd2, Lo(s.Port("closed2")));
+  s.Settle();
+  s.ConnectUnspec(fd2);
+  s.Bind(fd2, Lo(s.Port("later")));
+  s.Listen(fd2, 0);
+}
+
+DIFF_SCENARIO(Listen_AfterConnectThatSentNoSynIsAllowed) {
+  // Refused before a SYN leaves: a multicast destination (ENETUNREACH) and
+  // a short address (EINVAL). The socket has not been a connection.
+  int fd = s.Tcp();
+  s.Connect(fd, Ep{"224.0.0.1", 9, AF_INET});
+  s.Connect(fd, Lo(9), 8);
+  s.Listen(fd, 0);
+  s.NameLocalPort(fd, "server");
+}
+
+DIFF_SCENARIO(Connect_AfterListeningIsEinval) {
+  // The other half of the rule: a socket that has listened never connects,
+  // whether it stopped listening by connect(AF_UNSPEC) or shutdown(SHUT_RD),
+  // and it may listen again.
+  int fd = s.Tcp();
+  s.Bind(fd, Lo(s.Port("server")));
+  s.Listen(fd, 1);
+  s.ConnectUnspec(fd);
+  s.Connect(fd, Lo(s.Port("closed")));
+  Ep v6 = Lo(9);
+  v6.family = AF_INET6;
+  s.Connect(fd, v6);
+  s.Connect(fd, Lo(9), 8);
+  s.Connect(fd, Ep{"224.0.0.1", 9, AF_INET});
+  s.ConnectUnspec(fd);
+  s.Connect(fd, Lo(9));
+  s.Listen(fd, 1);
+  s.GetInt(fd, SOL_SOCKET, SO_ACCEPTCONN);
+  int l2 = s.Tcp();
+  s.Listen(l2, 1);
+  s.Shutdown(l2, SHUT_RD);
+  s.GetInt(l2, SOL_SOCKET, SO_ACCEPTCONN);
+  s.Connect(l2, Lo(9));
+  s.Listen(l2, 1);
+  // A listen() that failed (the port is another listener's) is no role.
+  uint16_t shared = s.Port("shared");
+  int a = s.Tcp();
+  int b = s.Tcp();
+  s.SetInt(a, SOL_SOCKET, SO_REUSEADDR, 1);
+  s.SetInt(b, SOL_SOCKET, SO_REUSEADDR, 1);
+  s.Bind(a, Lo(shared));
+  s.Bind(b, Lo(shared));
+  s.Listen(a, 1);
+  s.Listen(b, 1);
+  s.Connect(b, Lo(s.Port("closed2")));
+  s.Settle();
+}
+
 }  // namespace
 }  // namespace simsock::diff
