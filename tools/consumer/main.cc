@@ -1,31 +1,91 @@
-// Built against the installed package: one simulated UDP exchange and one
-// real-kernel call, through the same interface.
-#include <arpa/inet.h>
-
+// A project outside the tree, built against the installed package exactly
+// as README.md says: find_package(simsock), link simsock::net, simsock::sim
+// and simsock::sys. One Go-style server and client, written once against
+// simsock::net, run on the real kernel over 127.0.0.1 and on two hosts of
+// a simulated world.
+#include <chrono>
 #include <cstdio>
-#include <cstring>
+#include <string>
 
+#include "net/net.h"
 #include "net/sys/linux_syscalls.h"
 #include "sim/host.h"
 #include "sim/process.h"
 #include "sim/world.h"
 
+namespace net = simsock::net;
+
+// Go: ln, _ := net.Listen("tcp", addr); go func() { c, _ := ln.Accept();
+// n, _ := c.Read(buf); c.Write(buf[:n]); c.Close() }()
+net::Result<net::TCPListener> ServeOnce(net::Runtime& rt,
+                                        const std::string& addr) {
+  auto ln = net::Listen(rt, "tcp", addr);
+  if (!ln.ok()) return ln;
+  rt.Go([listener = *ln]() mutable {
+    auto c = listener.Accept();
+    if (!c.ok()) return;
+    char buf[64];
+    if (auto n = c->Read(buf, sizeof buf); n.ok()) (void)c->Write(buf, *n);
+    (void)c->Close();
+    (void)listener.Close();
+  });
+  return ln;
+}
+
+// Go: c, _ := net.Dial("tcp", addr); c.Write("ping"); c.Read(buf)
+std::string Ask(net::Runtime& rt, const std::string& addr) {
+  auto conn = net::Dial(rt, "tcp", addr);
+  if (!conn.ok()) return "dial: " + conn.error().ToString();
+  if (auto w = conn->Write("ping"); !w.ok()) return "write: " + w.error().ToString();
+  char buf[64];
+  auto n = conn->Read(buf, sizeof buf);
+  (void)conn->Close();
+  if (!n.ok()) return "read: " + n.error().ToString();
+  return std::string(buf, *n);
+}
+
 int main() {
-  simsock::sim::World world(7);
-  simsock::sim::Host& host = world.AddHost("h", "10.0.0.1");
-  simsock::sys::Syscalls& sys = host.SpawnProcess();
-  int a = sys.socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(9000);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (sys.bind(a, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return 1;
-  int b = sys.socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  if (sys.sendto(b, "ping", 4, 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 4) return 1;
-  char buf[8];
-  if (sys.read(a, buf, sizeof buf) != 4 || std::memcmp(buf, "ping", 4) != 0) return 1;
-  simsock::sys::LinuxSyscalls linux_sys;
-  if (linux_sys.clock_gettime_ns() <= 0) return 1;
-  std::puts("consumer: ok");
-  return 0;
+  // The real kernel, over loopback: both ends in one runtime.
+  std::string real;
+  {
+    simsock::sys::LinuxSyscalls sys;
+    net::Runtime rt(sys);
+    rt.Go([&rt, &real] {
+      auto ln = ServeOnce(rt, "127.0.0.1:0");
+      if (!ln.ok()) {
+        real = "listen: " + ln.error().ToString();
+        return;
+      }
+      real = Ask(rt, "127.0.0.1:" + std::to_string(ln->Addr().port()));
+    });
+    rt.Run();
+  }
+  // The simulated kernel: the server on host "server", the client on host
+  // "client" dialling it by name; virtual time, no wall time.
+  std::string simulated;
+  {
+    simsock::sim::World world(7);
+    simsock::sim::Host& server = world.AddHost("server", "10.0.0.1");
+    simsock::sim::Host& client = world.AddHost("client", "10.0.0.2");
+    simsock::sim::Process& sp = server.SpawnProcess();
+    sp.Spawn(
+        [&sp] {
+          net::Runtime rt(sp);
+          rt.Go([&rt] { (void)ServeOnce(rt, ":7000"); });
+          rt.Run();
+        },
+        "server");
+    simsock::sim::Process& cp = client.SpawnProcess();
+    cp.Spawn(
+        [&cp, &simulated] {
+          net::Runtime rt(cp);
+          rt.Go([&rt, &simulated] { simulated = Ask(rt, "server:7000"); });
+          rt.Run();
+        },
+        "client");
+    world.RunFor(std::chrono::seconds(5));
+  }
+  std::printf("consumer: real kernel: %s; simulated: %s\n", real.c_str(),
+              simulated.c_str());
+  return real == "ping" && simulated == "ping" ? 0 : 1;
 }
