@@ -11,7 +11,14 @@ preset=${2:-default}
 
 bash tools/setup.sh
 cmake --preset "$preset" >/dev/null
-cmake --build --preset "$preset"
+# One compile job per core: Ninja's default (cores + 2) oversubscribes a
+# 2-core machine with heavy C++ compiles.
+jobs=$(nproc 2>/dev/null || echo 2)
+case "$what" in
+  run) targets=(--target echo_sim) ;;  # the main job needs no test binary
+  *) targets=() ;;
+esac
+cmake --build --preset "$preset" -j "$jobs" "${targets[@]}"
 
 case "$what" in
   run)
@@ -27,7 +34,7 @@ case "$what" in
       --jitter-ms 5 --crash-server-at 45 --restart-after 10
     ;;
   test)
-    ctest --preset "$preset" --label-exclude slow
+    ctest --preset "$preset" --label-exclude slow -j "$jobs"
     ;;
   *)
     echo "usage: tools/dev.sh run|test [default|asan]" >&2
