@@ -167,8 +167,13 @@ struct Model {
   int HostOf(int proc) const { return proc / procs_per_host; }
   int procs() const { return hosts * procs_per_host; }
 
+  // A simulated process starts with 0, 1 and 2 open on the null device
+  // (sim::Process); the model's commands never touch them, so its fds start
+  // at 3.
+  static constexpr int kStdFds = 3;
+
   int LowestFree(int proc) const {
-    int fd = 0;
+    int fd = kStdFds;
     for (const auto& [n, id] : fds[proc]) {
       if (n != fd) break;
       ++fd;
@@ -352,6 +357,7 @@ void CheckInvariants(const Model& m, Sut& sut) {
   for (int p = 0; p < m.procs(); ++p) {
     sim::Process& proc = *sut.procs[p];
     std::vector<int> expected;
+    for (int fd = 0; fd < Model::kStdFds; ++fd) expected.push_back(fd);
     for (const auto& [fd, id] : m.fds[p]) expected.push_back(fd);
     std::vector<int> open = proc.fds().OpenFds();
     RC_ASSERT(open == expected);

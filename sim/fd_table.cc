@@ -2,6 +2,8 @@
 
 #include <cerrno>
 
+#include "sim/check.h"
+
 namespace simsock::sim {
 
 bool FdTable::HasRoom() const {
@@ -25,6 +27,13 @@ int FdTable::InstallFrom(int min_fd, std::shared_ptr<File> file,
   file->AddFdRef();
   entries_[fd] = {std::move(file), cloexec};
   return static_cast<int>(fd);
+}
+
+void FdTable::InstallAt(int fd, std::shared_ptr<File> file, bool cloexec) {
+  SIM_CHECK(fd >= 0 && Get(fd) == nullptr);  // a free fd
+  if (static_cast<size_t>(fd) >= entries_.size()) entries_.resize(fd + 1);
+  file->AddFdRef();
+  entries_[fd] = {std::move(file), cloexec};
 }
 
 File* FdTable::Get(int fd) const {

@@ -20,6 +20,10 @@ class FdTable {
   // The same, at the lowest free fd >= min_fd (F_DUPFD); -EINVAL when
   // min_fd is outside [0, limit), -EMFILE when nothing is free.
   int InstallFrom(int min_fd, std::shared_ptr<File> file, bool cloexec);
+  // Installs `file` at `fd`, which must be free, whatever the limit: the
+  // fds a process starts with (as inherited fds, they stay open even above
+  // a lower RLIMIT_NOFILE).
+  void InstallAt(int fd, std::shared_ptr<File> file, bool cloexec);
   // True if an fd could be installed now.
   bool HasRoom() const;
   // The file at fd, or null.

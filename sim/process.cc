@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "net/sys/names.h"
 #include "sim/host.h"
 #include "sim/socket/epoll.h"
+#include "sim/socket/null_file.h"
 #include "sim/socket/tcp_socket.h"
 #include "sim/socket/udp_socket.h"
 #include "sim/world.h"
@@ -27,7 +29,15 @@ Process::Process(Host& host, int pid)
     : host_(host),
       world_(host.world()),
       pid_(pid),
-      fds_(host.settings().nofile_limit) {}
+      fds_(host.settings().nofile_limit) {
+  // A real process starts with fds 0, 1 and 2 open, so its first socket is
+  // fd 3. A simulated one gets them on the null device, as a daemon that
+  // pointed its standard fds at /dev/null: one open file under three fds.
+  // They are ordinary fds (close, fcntl and dup work; socket calls are
+  // ENOTSOCK) and they count against RLIMIT_NOFILE.
+  auto null = std::make_shared<NullFile>();
+  for (int fd = 0; fd <= 2; ++fd) fds_.InstallAt(fd, null, false);
+}
 
 void Process::Kill() {
   dead_ = true;
@@ -364,12 +374,19 @@ ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
   return r;
 }
 
+// Most counts a single read or write moves (MAX_RW_COUNT, rw_verify_area).
+constexpr size_t kMaxRwCount = 0x7ffff000;
+
 ssize_t Process::read(int fd, void* buf, size_t count) {
-  // read(2) on an epoll fd: the file has no read operation.
   File* f = fds_.Get(fd);
-  ssize_t r = f != nullptr && !f->IsSocket()
-                  ? -EINVAL
-                  : DoRecv(fd, buf, count, 0, nullptr, nullptr, true);
+  ssize_t r;
+  if (f != nullptr && f->kind() == File::Kind::kNull) {
+    r = 0;  // read_null: always end of file (the buffer is never touched)
+  } else if (f != nullptr && !f->IsSocket()) {
+    r = -EINVAL;  // an epoll fd: the file has no read operation
+  } else {
+    r = DoRecv(fd, buf, count, 0, nullptr, nullptr, true);
+  }
   return Done(r, "read", [&] { return I(fd) + ", " + I(static_cast<long>(count)); });
 }
 
@@ -425,9 +442,16 @@ ssize_t Process::DoSend(int fd, const void* buf, size_t len, int flags,
 
 ssize_t Process::write(int fd, const void* buf, size_t count) {
   File* f = fds_.Get(fd);
-  ssize_t r = f != nullptr && !f->IsSocket()
-                  ? -EINVAL
-                  : DoSend(fd, buf, count, 0, nullptr, 0);
+  ssize_t r;
+  if (f != nullptr && f->kind() == File::Kind::kNull) {
+    // write_null: everything is taken and discarded (vfs_write first caps
+    // the count at MAX_RW_COUNT; the buffer is never read).
+    r = static_cast<ssize_t>(std::min(count, kMaxRwCount));
+  } else if (f != nullptr && !f->IsSocket()) {
+    r = -EINVAL;  // an epoll fd: the file has no write operation
+  } else {
+    r = DoSend(fd, buf, count, 0, nullptr, 0);
+  }
   return Done(r, "write", [&] { return I(fd) + ", " + I(static_cast<long>(count)); });
 }
 
@@ -528,7 +552,7 @@ int Process::fcntl(int fd, int cmd, long arg) {
   if (f == nullptr) return Done(-EBADF, "fcntl", args);
   switch (cmd) {
     case F_GETFL:
-      return Done(O_RDWR | f->extra_status_flags() |
+      return Done(f->open_flags() | f->extra_status_flags() |
                       (f->nonblocking() ? O_NONBLOCK : 0),
                   "fcntl", args);
     case F_SETFL:
@@ -586,6 +610,9 @@ int Process::epoll_ctl(int epfd, int op, int fd, epoll_event* event) {
   if (!ep) return Done(-EBADF, "epoll_ctl", args);
   std::shared_ptr<File> target = fds_.GetShared(fd);
   if (!target) return Done(-EBADF, "epoll_ctl", args);
+  // The target must support poll (the null device does not): EPERM, before
+  // epfd is checked to be an epoll, and for every op.
+  if (!target->CanPoll()) return Done(-EPERM, "epoll_ctl", args);
   if (ep == target || ep->kind() != File::Kind::kEpoll)
     return Done(-EINVAL, "epoll_ctl", args);
   auto* epoll = static_cast<Epoll*>(ep.get());

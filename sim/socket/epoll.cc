@@ -26,21 +26,22 @@ void Epoll::OnLastClose() {
   while (!items_.empty()) Remove(items_.begin()->first);
 }
 
+// ep_find: the item for this file under this fd number, if any.
 Epoll::Item* Epoll::Find(int fd, const File* file) {
-  auto it = items_.find(fd);
-  if (it == items_.end() || it->second.raw != file) return nullptr;
-  return &it->second;
+  auto it = index_.find({file, fd});
+  if (it == index_.end()) return nullptr;
+  return &items_.at(it->second);
 }
 
 void Epoll::Enqueue(Item& item) {
   if (item.queued) return;
   item.queued = true;
-  ready_.push_back(item.fd);
+  ready_.push_back(item.id);
   Notify(EPOLLIN | EPOLLRDNORM);
 }
 
-void Epoll::OnWake(int fd, uint32_t key) {
-  auto it = items_.find(fd);
+void Epoll::OnWake(uint64_t id, uint32_t key) {
+  auto it = items_.find(id);
   if (it == items_.end()) return;
   Item& item = it->second;
   if ((item.events & ~kPrivateBits) == 0) return;  // disabled one-shot
@@ -48,8 +49,8 @@ void Epoll::OnWake(int fd, uint32_t key) {
   Enqueue(item);
 }
 
-void Epoll::Remove(int fd) {
-  auto it = items_.find(fd);
+void Epoll::Remove(uint64_t id) {
+  auto it = items_.find(id);
   if (it == items_.end()) return;
   Item& item = it->second;
   if (auto f = item.file.lock()) {
@@ -58,19 +59,20 @@ void Epoll::Remove(int fd) {
   }
   if (item.queued) {
     for (auto r = ready_.begin(); r != ready_.end(); ++r) {
-      if (*r == fd) {
+      if (*r == id) {
         ready_.erase(r);
         break;
       }
     }
   }
+  index_.erase({item.raw, item.fd});
   items_.erase(it);
 }
 
 bool Epoll::Reaches(const File* target, int depth) const {
   if (target == this) return true;
   if (depth > kMaxNests) return true;
-  for (const auto& [fd, item] : items_) {
+  for (const auto& [id, item] : items_) {
     auto f = item.file.lock();
     if (f && f->kind() == Kind::kEpoll &&
         static_cast<const Epoll*>(f.get())->Reaches(target, depth + 1))
@@ -97,7 +99,10 @@ int Epoll::Ctl(int op, int fd, const std::shared_ptr<File>& file,
       if (file->kind() == Kind::kEpoll &&
           static_cast<Epoll*>(file.get())->Reaches(this))
         return -ELOOP;
-      Item& it = items_[fd];
+      const uint64_t id = ++next_id_;
+      Item& it = items_[id];
+      index_[{file.get(), fd}] = id;
+      it.id = id;
       it.fd = fd;
       it.file = file;
       it.raw = file.get();
@@ -105,18 +110,21 @@ int Epoll::Ctl(int op, int fd, const std::shared_ptr<File>& file,
       it.data = ev->data.u64;
       std::weak_ptr<Epoll> self =
           std::static_pointer_cast<Epoll>(shared_from_this());
-      it.waiter_id = file->wait_queue().Add([self, fd](uint32_t key) {
-        if (auto ep = self.lock()) ep->OnWake(fd, key);
+      it.waiter_id = file->wait_queue().Add([self, id](uint32_t key) {
+        if (auto ep = self.lock()) ep->OnWake(id, key);
       });
-      it.hook_id = file->AddReleaseHook([self, fd]() {
-        if (auto ep = self.lock()) ep->Remove(fd);
+      // The file's last close removes this item only (eventpoll_release
+      // drops the file's items, not other files' items under the same
+      // number).
+      it.hook_id = file->AddReleaseHook([self, id]() {
+        if (auto ep = self.lock()) ep->Remove(id);
       });
       if (file->Poll() & it.events) Enqueue(it);
       return 0;
     }
     case EPOLL_CTL_DEL:
       if (item == nullptr) return -ENOENT;
-      Remove(fd);
+      Remove(item->id);
       return 0;
     case EPOLL_CTL_MOD:
       if (item == nullptr) return -ENOENT;
@@ -131,8 +139,8 @@ int Epoll::Ctl(int op, int fd, const std::shared_ptr<File>& file,
 }
 
 bool Epoll::HasReady() {
-  for (int fd : ready_) {
-    auto it = items_.find(fd);
+  for (uint64_t id : ready_) {
+    auto it = items_.find(id);
     if (it == items_.end()) continue;
     auto f = it->second.file.lock();
     if (f && (f->Poll() & it->second.events & ~kPrivateBits)) return true;
@@ -142,14 +150,14 @@ bool Epoll::HasReady() {
 
 // ep_send_events.
 int Epoll::Collect(epoll_event* out, int maxevents) {
-  std::deque<int> pending = std::move(ready_);
+  std::deque<uint64_t> pending = std::move(ready_);
   ready_.clear();
-  std::deque<int> requeue;
+  std::deque<uint64_t> requeue;
   int n = 0;
   while (!pending.empty() && n < maxevents) {
-    int fd = pending.front();
+    uint64_t id = pending.front();
     pending.pop_front();
-    auto it = items_.find(fd);
+    auto it = items_.find(id);
     if (it == items_.end()) continue;
     Item& item = it->second;
     item.queued = false;
@@ -159,9 +167,9 @@ int Epoll::Collect(epoll_event* out, int maxevents) {
     if (out == nullptr) {
       // Copying out faults: the item stays ready, the call fails.
       item.queued = true;
-      pending.push_front(fd);
+      pending.push_front(id);
       if (n == 0) {
-        for (int r : pending) ready_.push_back(r);
+        for (uint64_t r : pending) ready_.push_back(r);
         return -EFAULT;
       }
       break;
@@ -173,12 +181,12 @@ int Epoll::Collect(epoll_event* out, int maxevents) {
       item.events &= kPrivateBits;
     } else if (!(item.events & EPOLLET)) {
       item.queued = true;
-      requeue.push_back(fd);
+      requeue.push_back(id);
     }
   }
   // Items not reached keep their place; level-triggered ones follow.
-  for (int fd : pending) ready_.push_back(fd);
-  for (int fd : requeue) ready_.push_back(fd);
+  for (uint64_t id : pending) ready_.push_back(id);
+  for (uint64_t id : requeue) ready_.push_back(id);
   return n;
 }
 

@@ -1,5 +1,10 @@
 // Epoll: a simulated epoll instance (fs/eventpoll.c). Each registered
-// (fd, file) pair is an item that waits on its file's wait queue; a wakeup
+// (file, fd) pair is an item that waits on its file's wait queue. Items are
+// keyed by both, as Linux's epitems are (epi->ffd, ep_find): after an fd is
+// closed while its file lives on through another fd, the old item stays,
+// and a new file that takes the same number is a separate item; epoll_ctl
+// resolves the number to the file it refers to now and acts only on that
+// file's item. A wakeup
 // whose key matches the item's events puts it on the ready list, in wakeup
 // order. epoll_wait walks the ready list, polls each file for its current
 // mask, reports what is set, and puts level-triggered items back at the
@@ -14,6 +19,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <utility>
 
 #include "sim/socket/file.h"
 
@@ -43,6 +49,7 @@ class Epoll final : public File {
 
  private:
   struct Item {
+    uint64_t id = 0;  // insertion number: the items' deterministic order
     int fd = -1;
     std::weak_ptr<File> file;
     const File* raw = nullptr;  // identity only, never dereferenced
@@ -53,13 +60,18 @@ class Epoll final : public File {
     bool queued = false;  // on the ready list
   };
 
-  void OnWake(int fd, uint32_t key);
+  void OnWake(uint64_t id, uint32_t key);
   void Enqueue(Item& item);
-  void Remove(int fd);
+  void Remove(uint64_t id);
   Item* Find(int fd, const File* file);
 
-  std::map<int, Item> items_;
-  std::deque<int> ready_;
+  // Items by insertion number, so that iteration never depends on pointer
+  // values; `index_` finds one by (file, fd) (ep_find).
+  std::map<uint64_t, Item> items_;
+  std::map<std::pair<const File*, int>, uint64_t> index_;
+  // Item ids in the order they became ready (the rdllist).
+  std::deque<uint64_t> ready_;
+  uint64_t next_id_ = 0;
 };
 
 }  // namespace simsock::sim

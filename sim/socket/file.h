@@ -1,9 +1,11 @@
-// File: an open file description of the simulated kernel (a socket or an
-// epoll instance). Several fds may refer to one File; it holds the status
+// File: an open file description of the simulated kernel (a socket, an
+// epoll instance, or the null device behind a process's standard fds). Several fds may refer to one File; it holds the status
 // flags (O_NONBLOCK) that they share, its wait queue, and a count of fd
 // references so that "the last close" can be told apart from other owners
 // (the host keeps TCP sockets alive after their last fd closes).
 #pragma once
+
+#include <fcntl.h>
 
 #include <cstdint>
 #include <functional>
@@ -16,14 +18,22 @@ namespace simsock::sim {
 
 class File : public std::enable_shared_from_this<File> {
  public:
-  enum class Kind { kTcp, kUdp, kEpoll };
+  enum class Kind { kTcp, kUdp, kEpoll, kNull };
 
   virtual ~File() = default;
   virtual Kind kind() const = 0;
-  bool IsSocket() const { return kind() != Kind::kEpoll; }
+  bool IsSocket() const {
+    return kind() == Kind::kTcp || kind() == Kind::kUdp;
+  }
 
   // The readiness mask poll(2) would report now (EPOLLIN | EPOLLOUT | ...).
   virtual uint32_t Poll() = 0;
+  // Whether the file has a poll operation (file_can_poll); epoll_ctl
+  // refuses one that has not with EPERM.
+  virtual bool CanPoll() const { return true; }
+  // The f_flags that F_SETFL never changes: the access mode and, for files
+  // opened by path, O_LARGEFILE. Sockets and epolls are O_RDWR.
+  virtual int open_flags() const { return O_RDWR; }
   // Called when the last fd referring to this file is closed.
   virtual void OnLastClose() {}
 

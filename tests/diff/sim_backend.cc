@@ -29,7 +29,9 @@ class SimBackend final : public Backend {
   void Advance(nanoseconds d) override { world_.RunFor(d); }
   uint16_t FreePort() override { return next_port_++; }
   bool is_sim() const override { return true; }
-  std::set<int> ForeignFds() const override { return {}; }
+  // The simulated process starts with 0, 1 and 2 open on the null device
+  // (sim::Process), as the Linux test process has its standard fds.
+  std::set<int> ForeignFds() const override { return {0, 1, 2}; }
   std::string Describe() const override {
     return "sim(seed=" + std::to_string(seed_) + ")";
   }

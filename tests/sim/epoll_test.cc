@@ -1,6 +1,7 @@
 // epoll's ready list: level- and edge-triggered, one-shot, always-on
 // ERR|HUP, removal on close. UDP sockets keep these tests independent of
 // TCP.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/epoll.h>
 
@@ -153,6 +154,38 @@ TEST_F(EpollTest, WaitWithTimeoutAdvancesVirtualTime) {
   epoll_event ev{};
   EXPECT_EQ(p_.epoll_wait(ep_, &ev, 1, 250), 0);
   EXPECT_EQ(w_.Now(), Time(std::chrono::milliseconds(250)));
+}
+
+// Items are keyed by (file, fd number), as Linux's epitems: a new file under
+// a number whose old file lives on (through a dup) is a second item, and
+// each file's last close removes only its own items. The unit-level twin of
+// tests/diff/diff_epoll_reuse_test.cc.
+TEST_F(EpollTest, ItemsAreKeyedByFileAndNumber) {
+  Add(EPOLLIN);  // (rx, rx_) with data 77
+  const int dup = p_.fcntl(rx_, F_DUPFD, 0);
+  ASSERT_GE(dup, 0);
+  ASSERT_EQ(p_.close(rx_), 0);
+  const int other = p_.socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  ASSERT_EQ(other, rx_);
+  Bind(p_, other, "127.0.0.1", 9001);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = 88;
+  EXPECT_EQ(p_.epoll_ctl(ep_, EPOLL_CTL_ADD, other, &ev), 0);
+  EXPECT_EQ(p_.epoll_ctl(ep_, EPOLL_CTL_ADD, other, &ev), -EEXIST);
+  Send();  // to the old file (port 9000)
+  ASSERT_EQ(SendTo(p_, tx_, "y", 1, "127.0.0.1", 9001), 1);
+  epoll_event out[4];
+  ASSERT_EQ(p_.epoll_wait(ep_, out, 4, 0), 2);
+  EXPECT_EQ(out[0].data.u64, 77u);  // ready-list order: the first wakeup
+  EXPECT_EQ(out[1].data.u64, 88u);
+  // The new file's last close removes its item only.
+  ASSERT_EQ(p_.close(other), 0);
+  ASSERT_EQ(p_.epoll_wait(ep_, out, 4, 0), 1);
+  EXPECT_EQ(out[0].data.u64, 77u);
+  // The old file's last close removes the other.
+  ASSERT_EQ(p_.close(dup), 0);
+  EXPECT_EQ(p_.epoll_wait(ep_, out, 4, 0), 0);
 }
 
 }  // namespace

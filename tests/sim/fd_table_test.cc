@@ -1,8 +1,13 @@
-// The process fd table: lowest free number, RLIMIT_NOFILE, flags.
+// The process fd table: lowest free number, RLIMIT_NOFILE, flags, and the
+// standard fds 0, 1, 2 every process starts with (on the null device).
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include <cerrno>
+#include <vector>
 
 #include "sim/host.h"
 #include "sim/process.h"
@@ -14,26 +19,48 @@ namespace {
 TEST(FdTable, LowestFreeNumberIsReused) {
   World w(1);
   Process& p = w.AddHost("h", "10.0.0.1").SpawnProcess();
-  EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), 0);
-  EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), 1);
-  EXPECT_EQ(p.socket(AF_INET, SOCK_DGRAM, 0), 2);
-  EXPECT_EQ(p.close(1), 0);
-  EXPECT_EQ(p.epoll_create1(0), 1);
-  EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), 3);
-  EXPECT_EQ(p.close(1), 0);
-  EXPECT_EQ(p.close(1), -EBADF);
+  EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), 3);  // after 0, 1, 2
+  EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), 4);
+  EXPECT_EQ(p.socket(AF_INET, SOCK_DGRAM, 0), 5);
+  EXPECT_EQ(p.close(4), 0);
+  EXPECT_EQ(p.epoll_create1(0), 4);
+  EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), 6);
+  EXPECT_EQ(p.close(4), 0);
+  EXPECT_EQ(p.close(4), -EBADF);
 }
 
+// RLIMIT_NOFILE bounds the fd numbers, and 0, 1, 2 are among them: with a
+// limit of 6 a process can open three more.
 TEST(FdTable, LimitGivesEmfile) {
   World w(1);
   Host& h = w.AddHost("h", "10.0.0.1");
-  h.settings().nofile_limit = 3;
+  h.settings().nofile_limit = 6;
   Process& p = h.SpawnProcess();
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), i);
+  for (int i = 3; i < 6; ++i) ASSERT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), i);
   EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), -EMFILE);
   EXPECT_EQ(p.epoll_create1(0), -EMFILE);
+  EXPECT_EQ(p.fcntl(3, F_DUPFD, 0), -EMFILE);
   // Argument errors come before the table is consulted.
   EXPECT_EQ(p.socket(12345, SOCK_STREAM, 0), -EAFNOSUPPORT);
+  EXPECT_EQ(p.close(3), 0);
+  EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), 3);
+  // Closing a standard fd makes room like any other.
+  EXPECT_EQ(p.close(1), 0);
+  EXPECT_EQ(p.epoll_create1(0), 1);
+}
+
+// A limit below 3 leaves the standard fds open (a process inherits them
+// whatever its limit) but allows nothing new.
+TEST(FdTable, LimitBelowTheStandardFdsKeepsThem) {
+  World w(1);
+  Host& h = w.AddHost("h", "10.0.0.1");
+  h.settings().nofile_limit = 2;
+  Process& p = h.SpawnProcess();
+  EXPECT_EQ(p.fds().OpenFds(), (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), -EMFILE);
+  EXPECT_EQ(p.fcntl(2, F_DUPFD, 0), -EMFILE);
+  EXPECT_EQ(p.close(2), 0);
+  EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), -EMFILE);  // 2 >= the limit
   EXPECT_EQ(p.close(0), 0);
   EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), 0);
 }
@@ -60,6 +87,144 @@ TEST(FdTable, NonSocketFdGivesEnotsock) {
   char c;
   EXPECT_EQ(p.read(ep, &c, 1), -EINVAL);  // epoll has no read
   EXPECT_EQ(p.recvfrom(ep, &c, 1, 0, nullptr, nullptr), -ENOTSOCK);
+}
+
+// A new process has 0, 1 and 2 open on one null-device file (a daemon's
+// /dev/null): reads return end of file, writes are taken and discarded,
+// buffers are never touched.
+TEST(StdFds, ReadIsEofAndWriteDiscards) {
+  World w(1);
+  Process& p = w.AddHost("h", "10.0.0.1").SpawnProcess();
+  EXPECT_EQ(p.fds().OpenFds(), (std::vector<int>{0, 1, 2}));
+  char buf[8] = {'k', 'k', 'k', 'k', 'k', 'k', 'k', 'k'};
+  EXPECT_EQ(p.read(0, buf, sizeof buf), 0);
+  EXPECT_EQ(buf[0], 'k');
+  EXPECT_EQ(p.read(0, nullptr, 5), 0);  // read_null never copies
+  EXPECT_EQ(p.read(2, buf, 0), 0);
+  EXPECT_EQ(p.write(1, "hello", 5), 5);
+  EXPECT_EQ(p.write(2, nullptr, 5), 5);  // write_null never reads
+  EXPECT_EQ(p.write(0, buf, 0), 0);
+  // vfs_write caps one call at MAX_RW_COUNT.
+  EXPECT_EQ(p.write(1, buf, size_t{1} << 40), 0x7ffff000);
+}
+
+// Socket calls on a standard fd are ENOTSOCK (after the checks Linux makes
+// before looking at the fd).
+TEST(StdFds, SocketCallsAreEnotsock) {
+  World w(1);
+  Process& p = w.AddHost("h", "10.0.0.1").SpawnProcess();
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  socklen_t len = sizeof a;
+  auto* sa = reinterpret_cast<sockaddr*>(&a);
+  char c = 0;
+  int v = 0;
+  socklen_t vlen = sizeof v;
+  EXPECT_EQ(p.bind(0, sa, sizeof a), -ENOTSOCK);
+  EXPECT_EQ(p.listen(0, 1), -ENOTSOCK);
+  EXPECT_EQ(p.accept4(0, nullptr, nullptr, 0), -ENOTSOCK);
+  EXPECT_EQ(p.accept4(0, nullptr, nullptr, 1), -EINVAL);  // flags first
+  EXPECT_EQ(p.connect(1, sa, sizeof a), -ENOTSOCK);
+  EXPECT_EQ(p.recvfrom(0, &c, 1, 0, nullptr, nullptr), -ENOTSOCK);
+  EXPECT_EQ(p.recvfrom(0, nullptr, 0, 0, nullptr, nullptr), -ENOTSOCK);
+  EXPECT_EQ(p.sendto(1, &c, 1, 0, nullptr, 0), -ENOTSOCK);
+  EXPECT_EQ(p.shutdown(2, SHUT_WR), -ENOTSOCK);
+  EXPECT_EQ(p.getsockopt(2, SOL_SOCKET, SO_TYPE, &v, &vlen), -ENOTSOCK);
+  EXPECT_EQ(p.setsockopt(2, SOL_SOCKET, SO_REUSEADDR, &v, sizeof v),
+            -ENOTSOCK);
+  EXPECT_EQ(p.getsockname(0, sa, &len), -ENOTSOCK);
+  EXPECT_EQ(p.getpeername(0, sa, &len), -ENOTSOCK);
+  EXPECT_EQ(p.SocketAt(0), nullptr);
+}
+
+// fcntl works on them: no FD_CLOEXEC, F_GETFL shows O_RDWR and the
+// kernel's O_LARGEFILE (0100000, as on x86-64), F_SETFL changes what it
+// changes on any file (O_DIRECT is EINVAL: no direct I/O), and the flags
+// are shared by the three fds (one open file), FD_CLOEXEC is not.
+TEST(StdFds, FcntlAndDup) {
+  World w(1);
+  Process& p = w.AddHost("h", "10.0.0.1").SpawnProcess();
+  constexpr int kLargefile = 0100000;
+  EXPECT_EQ(p.fcntl(0, F_GETFD, 0), 0);
+  EXPECT_EQ(p.fcntl(1, F_GETFL, 0), O_RDWR | kLargefile);
+  EXPECT_EQ(p.fcntl(0, F_SETFL, O_NONBLOCK | O_APPEND), 0);
+  EXPECT_EQ(p.fcntl(2, F_GETFL, 0), O_RDWR | kLargefile | O_NONBLOCK | O_APPEND);
+  EXPECT_EQ(p.fcntl(0, F_SETFL, O_DIRECT), -EINVAL);
+  EXPECT_EQ(p.fcntl(0, F_SETFL, 0), 0);
+  EXPECT_EQ(p.fcntl(1, F_SETFD, FD_CLOEXEC), 0);
+  EXPECT_EQ(p.fcntl(1, F_GETFD, 0), FD_CLOEXEC);
+  EXPECT_EQ(p.fcntl(2, F_GETFD, 0), 0);
+  // A dup is the lowest free number >= arg, on the same null file.
+  int d = p.fcntl(0, F_DUPFD, 0);
+  EXPECT_EQ(d, 3);
+  EXPECT_EQ(p.fcntl(0, F_DUPFD_CLOEXEC, 10), 10);
+  EXPECT_EQ(p.fcntl(10, F_GETFD, 0), FD_CLOEXEC);
+  EXPECT_EQ(p.read(d, nullptr, 4), 0);
+  EXPECT_EQ(p.write(d, "abc", 3), 3);
+  EXPECT_EQ(p.listen(d, 1), -ENOTSOCK);
+  EXPECT_EQ(p.fcntl(d, F_GETFL, 0), O_RDWR | kLargefile);
+}
+
+// close(0) frees the number like any fd: the next socket takes it. The
+// file stays open while another of its fds does.
+TEST(StdFds, CloseFreesTheNumberForTheNextSocket) {
+  World w(1);
+  Process& p = w.AddHost("h", "10.0.0.1").SpawnProcess();
+  EXPECT_EQ(p.close(0), 0);
+  EXPECT_EQ(p.close(0), -EBADF);
+  EXPECT_EQ(p.read(0, nullptr, 1), -EBADF);
+  int s = p.socket(AF_INET, SOCK_DGRAM, 0);
+  EXPECT_EQ(s, 0);
+  EXPECT_NE(p.SocketAt(0), nullptr);
+  EXPECT_EQ(p.write(1, "x", 1), 1);  // 1 and 2 are still the null file
+  EXPECT_EQ(p.close(1), 0);
+  EXPECT_EQ(p.close(2), 0);
+  EXPECT_EQ(p.epoll_create1(0), 1);
+  EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), 2);
+  EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), 3);
+}
+
+// The null device has no poll operation: epoll_ctl refuses it with EPERM,
+// for every op, before checking that epfd is an epoll (do_epoll_ctl's
+// order; measured on Linux 6.18 with /dev/null), but after EFAULT and EBADF.
+// epoll_wait on it is EINVAL (not an epoll).
+TEST(StdFds, EpollRefusesTheNullDevice) {
+  World w(1);
+  Process& p = w.AddHost("h", "10.0.0.1").SpawnProcess();
+  int ep = p.epoll_create1(0);
+  ASSERT_EQ(ep, 3);
+  int s = p.socket(AF_INET, SOCK_DGRAM, 0);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  EXPECT_EQ(p.epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev), -EPERM);
+  EXPECT_EQ(p.epoll_ctl(ep, EPOLL_CTL_MOD, 1, &ev), -EPERM);
+  EXPECT_EQ(p.epoll_ctl(ep, EPOLL_CTL_DEL, 2, nullptr), -EPERM);
+  EXPECT_EQ(p.epoll_ctl(ep, 99, 0, &ev), -EPERM);
+  EXPECT_EQ(p.epoll_ctl(0, EPOLL_CTL_ADD, 0, &ev), -EPERM);  // epfd the same
+  EXPECT_EQ(p.epoll_ctl(s, EPOLL_CTL_ADD, 0, &ev), -EPERM);  // epfd a socket
+  EXPECT_EQ(p.epoll_ctl(ep, EPOLL_CTL_ADD, 0, nullptr), -EFAULT);
+  EXPECT_EQ(p.epoll_ctl(0, EPOLL_CTL_ADD, s, &ev), -EINVAL);  // not an epoll
+  EXPECT_EQ(p.epoll_ctl(ep, EPOLL_CTL_ADD, 77, &ev), -EBADF);
+  epoll_event out{};
+  EXPECT_EQ(p.epoll_wait(0, &out, 1, 0), -EINVAL);
+}
+
+// Every process gets its own standard fds, also one spawned after the host
+// restarted.
+TEST(StdFds, EveryProcessAndEveryRestartGetsThem) {
+  World w(1);
+  Host& h = w.AddHost("h", "10.0.0.1");
+  Process& a = h.SpawnProcess();
+  Process& b = h.SpawnProcess();
+  EXPECT_EQ(a.close(0), 0);
+  EXPECT_EQ(b.fds().OpenFds(), (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(b.socket(AF_INET, SOCK_STREAM, 0), 3);
+  h.Crash();
+  EXPECT_TRUE(a.fds().OpenFds().empty());  // a dead process has no fds
+  h.Restart();
+  Process& c = h.SpawnProcess();
+  EXPECT_EQ(c.fds().OpenFds(), (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(c.socket(AF_INET, SOCK_STREAM, 0), 3);
 }
 
 }  // namespace
