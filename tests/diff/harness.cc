@@ -27,6 +27,18 @@ constexpr uint16_t kEphemeralHi = 60999;
 class LinuxBackend final : public Backend {
  public:
   LinuxBackend() {
+    // Scenarios expect 0, 1 and 2 open, as in any process a shell starts;
+    // a runner started with one of them closed (CI without a stdin, say)
+    // gets /dev/null there, as a daemon would, so that no answer depends on
+    // how the test binary was started.
+    for (int fd = 0; fd <= 2; ++fd) {
+      if (::fcntl(fd, F_GETFD) >= 0) continue;
+      int null_fd = ::open("/dev/null", O_RDWR);
+      if (null_fd >= 0 && null_fd != fd) {
+        ::dup2(null_fd, fd);
+        ::close(null_fd);
+      }
+    }
     // Start each process at a different place so that two suites running at
     // once rarely race for the same ports.
     next_port_ = static_cast<uint16_t>(20000 + (::getpid() % 500) * 20);
