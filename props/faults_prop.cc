@@ -1,4 +1,4 @@
-// Stream integrity under network faults (DESIGN.md "stream integrity under
+// Stream integrity under network faults (docs/props.md, "stream integrity under
 // faults"; issue 4 §3 "faults as they exist"): between two simulated hosts
 // whose link loses, duplicates and reorders packets at random rates, random
 // writes in both directions arrive whole and in order, each followed by

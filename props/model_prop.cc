@@ -14,7 +14,7 @@
 // every fd is closed, 61 s pass (TIME_WAIT is 60 s) and every host must have
 // no connection and no bound port left.
 //
-// The model (Linux semantics, LINUX-SEMANTICS.md; tcp_poll, tcp_recvmsg,
+// The model (Linux semantics, docs/semantics.md; tcp_poll, tcp_recvmsg,
 // tcp_sendmsg, tcp_reset, __inet_stream_connect are followed step by step):
 //   Sock   one open file: a TCP socket in a phase (fresh, listening, SYN_SENT
 //          stuck on a full accept queue, refused, or one end of a

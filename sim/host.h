@@ -31,7 +31,7 @@ inline constexpr int kMinSndBuf = 4608;
 inline constexpr int kMinRcvBuf = 2304;
 
 // The sysctls that reach behaviour, with Linux 6.x defaults
-// (LINUX-SEMANTICS.md §1).
+// (docs/semantics.md §1).
 struct HostSettings {
   int somaxconn = 4096;
   int port_range_lo = 32768;  // net.ipv4.ip_local_port_range

@@ -1,7 +1,7 @@
 // Network: carries IPv4 packets between the hosts of one world. A packet to
 // an address of the sending host itself (its own address or 127.0.0.0/8)
 // is delivered within the current step, before the syscall that sent it
-// returns, as Linux loopback is (LINUX-SEMANTICS.md §10). A packet to
+// returns, as Linux loopback is (docs/semantics.md, "Known differences" D23 for faulty links). A packet to
 // another host arrives after the link's one-way latency, as an event. A
 // packet to an address no host owns is dropped (and traced).
 //

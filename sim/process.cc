@@ -150,7 +150,7 @@ class WaiterGuard {
 // A syscall's own reference to the file it works on (fdget): while a call
 // is in progress, close() of the fd by another thread does not make it the
 // last close; the call's end does. So a read blocked in one thread is not
-// woken by close() in another, as on Linux (LINUX-SEMANTICS.md §2.6).
+// woken by close() in another, as on Linux (docs/semantics.md §2.6).
 class CallRef {
  public:
   explicit CallRef(std::shared_ptr<File> file) : file_(std::move(file)) {
@@ -568,7 +568,7 @@ int Process::fcntl(int fd, int cmd, long arg) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {
       // A second fd for the same open file: the file is closed only when
-      // the last of them is (LINUX-SEMANTICS.md §2.9, §2.13).
+      // the last of them is (docs/semantics.md §2.9, §2.13).
       if (arg < 0 || arg > INT32_MAX) return Done(-EINVAL, "fcntl", args);
       return Done(fds_.InstallFrom(static_cast<int>(arg), fds_.GetShared(fd),
                                    cmd == F_DUPFD_CLOEXEC),

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Source rules that a compiler does not check (STYLE.md, DESIGN.md):
+# Source rules that a compiler does not check (docs/design.md):
 # - no wall clocks or unseeded randomness in sim/ or net/ (LinuxSyscalls is
 #   the one exception: it is the real kernel);
-# - net/ includes nothing from sim/; sim/ includes only net/sys/ from net/.
+# - net/ includes nothing from sim/; sim/ includes only net/sys/ from net/;
+# - no file cites documents outside the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
@@ -27,6 +28,16 @@ bad=$(grep -rnE '#include "net/' sim --include='*.h' --include='*.cc' \
       | grep -v '#include "net/sys/' || true)
 if [ -n "$bad" ]; then
   echo "check_sources: sim/ may include only net/sys/ from net/:"
+  echo "$bad"
+  fail=1
+fi
+
+# The repository stands alone: nothing in it reads or cites files outside it
+# (docs/ is the reference).
+bad=$(git ls-files -z | xargs -0 grep -nE 'LINUX-SEMANTICS|\.\./shared|(^|[^/a-z])(DESIGN|STYLE)\.md' \
+      -- 2>/dev/null | grep -v '^tools/check_sources\.sh:' || true)
+if [ -n "$bad" ]; then
+  echo "check_sources: reference to a file outside the repository:"
   echo "$bad"
   fail=1
 fi

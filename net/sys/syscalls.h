@@ -82,7 +82,7 @@ class Syscalls {
   // Sleeps ns nanoseconds: 0, or -EINTR / -EINVAL.
   virtual int nanosleep_ns(int64_t ns) = 0;
 
-  // --- Added calls (DESIGN.md allows additions) ---------------------------
+  // --- Added calls (the interface may grow; docs/design.md) ---------------------------
   // Resolves a host name to its IPv4 addresses (host byte order), as
   // getaddrinfo(AF_INET) does on Linux; in the simulator through the
   // world's name table (every host's name, plus "localhost"). A dotted

@@ -1,6 +1,6 @@
 // Differential scenarios: bad arguments — EFAULT for NULL buffers with a
 // non-zero length, accept4 flags, recv MSG_OOB, shutdown how, non-socket
-// fds. LINUX-SEMANTICS.md §2.6, §2.7, §2.14.
+// fds. docs/semantics.md §2.6, §2.7 (and the errnos of §2).
 #include <fcntl.h>
 
 #include "tests/diff/harness.h"

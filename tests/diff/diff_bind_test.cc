@@ -1,6 +1,6 @@
 // Differential scenarios: bind() errors and port sharing, SO_REUSEADDR /
 // SO_REUSEPORT, TIME_WAIT holders, ephemeral ports and implicit binds.
-// LINUX-SEMANTICS.md §2.2, §4.3, §4.4.
+// docs/semantics.md §2.2, §4.3, §4.4.
 #include "tests/diff/harness.h"
 #include "tests/diff/scenario_util.h"
 

@@ -2,7 +2,7 @@
 // thread. Every blocking call that could wait on Linux is bounded by
 // SO_RCVTIMEO / SO_SNDTIMEO, so nothing can hang; the simulator runs the
 // world forward during the call (docs D12). Elapsed time is compared only
-// as a coarse property. LINUX-SEMANTICS.md §2.4–§2.7, §2.11, §7.
+// as a coarse property. docs/semantics.md §2.4–§2.7, §2.11, §7.
 #include <fcntl.h>
 
 #include <string>

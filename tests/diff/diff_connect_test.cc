@@ -1,7 +1,7 @@
 // Differential scenarios: nonblocking connect() — refusal and the
 // ECONNREFUSED / ECONNABORTED sequences, EALREADY in SYN_SENT, the
 // EINPROGRESS / 0 / EISCONN success sequence, self-connect, AF_UNSPEC and
-// argument errors. LINUX-SEMANTICS.md §2.5.
+// argument errors. docs/semantics.md §2.5.
 #include "tests/diff/harness.h"
 #include "tests/diff/scenario_util.h"
 

@@ -1,7 +1,7 @@
 // Differential scenarios: data transfer on established connections —
 // coalescing, MSG_PEEK / MSG_TRUNC / MSG_OOB, zero-length calls, filling
 // the send buffer until EAGAIN, and the receive window reopening.
-// LINUX-SEMANTICS.md §2.6, §2.7, §5.
+// docs/semantics.md §2.6, §2.7, §5.
 #include <fcntl.h>
 
 #include <string>

@@ -1,6 +1,6 @@
 // Differential scenarios: several fds on one open file (fcntl F_DUPFD),
 // and what "the last reference" means for close, shutdown and epoll.
-// LINUX-SEMANTICS.md §2.8, §2.9, §2.12, §2.13 (P17, P22).
+// docs/semantics.md §2.8, §2.9, §2.12, §2.13.
 #include <fcntl.h>
 
 #include "tests/diff/harness.h"

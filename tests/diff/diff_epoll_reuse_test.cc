@@ -4,7 +4,7 @@
 // that takes the freed number is a different item; epoll_ctl on the number
 // resolves it to the file it names now and finds only that file's item; the
 // last close of a file removes its items and nobody else's.
-// LINUX-SEMANTICS.md §2.9, §2.13.
+// docs/semantics.md §2.9, §2.13.
 //
 // The harness's EpollCtl uses the fd number as the event data and sorts what
 // epoll_wait returns, which cannot tell two items under one number apart.

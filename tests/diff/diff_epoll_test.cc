@@ -1,7 +1,7 @@
 // Differential scenarios: epoll — create/ctl/wait errors, readiness masks
 // per socket state, edge-triggered re-arming, EPOLLONESHOT, registrations
 // removed by close(), ERR|HUP reported without being asked.
-// LINUX-SEMANTICS.md §2.13.
+// docs/semantics.md §2.13.
 #include "tests/diff/harness.h"
 #include "tests/diff/scenario_util.h"
 

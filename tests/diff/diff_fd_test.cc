@@ -1,6 +1,6 @@
 // Differential scenarios: the fd table (lowest free number, EMFILE), fcntl
 // flags, SOCK_NONBLOCK / SOCK_CLOEXEC, EBADF on closed fds, socket()
-// argument errors. LINUX-SEMANTICS.md §2.1, §2.4, §2.12.
+// argument errors. docs/semantics.md §2.1, §2.4, §2.12.
 #include <fcntl.h>
 #include <sys/resource.h>
 

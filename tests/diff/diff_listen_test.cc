@@ -1,7 +1,7 @@
 // Differential scenarios: listen() errors and re-listen, the accept queue
 // (backlog N holds N+1, silent SYN drop, completion on the next SYN
 // retransmission, TCP_SYNCNT give-up), and what queued connections see when
-// the listener goes away. LINUX-SEMANTICS.md §2.3, §2.4, §3.
+// the listener goes away. docs/semantics.md §2.3, §2.4, §3.
 #include <string>
 #include <vector>
 

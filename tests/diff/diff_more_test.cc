@@ -1,7 +1,7 @@
 // Differential scenarios that cross areas: listener restart after
 // shutdown, negative backlogs, client-side TIME_WAIT reuse, UDP buffer
 // limits, epoll_wait's EFAULT rule, linger after a half-close and the
-// multicast/broadcast bind quirk. LINUX-SEMANTICS.md §2.2, §2.3, §2.9,
+// multicast/broadcast bind quirk. docs/semantics.md §2.2, §2.3, §2.9,
 // §2.13, §4.3, §5, §7.
 #include "tests/diff/harness.h"
 #include "tests/diff/scenario_util.h"

@@ -3,7 +3,7 @@
 // TCP_USER_TIMEOUT), SO_RCVLOWAT / SO_SNDLOWAT, SO_DOMAIN / SO_PROTOCOL,
 // SO_BROADCAST, option levels that do not fit the socket, the somaxconn cap
 // on the listen backlog (seen through TCP_INFO), and the local address of a
-// socket accepted on a wildcard listener. LINUX-SEMANTICS.md §2.3, §2.10,
+// socket accepted on a wildcard listener. docs/semantics.md §2.3, §2.10,
 // §2.11, §7.
 #include <cstring>
 
@@ -329,7 +329,7 @@ namespace {
 
 // SO_SNDBUFFORCE / SO_RCVBUFFORCE (root): no wmem_max/rmem_max cap, negative
 // counts as 0, saturates at INT_MAX / 2 * 2; the option cannot be read back.
-// LINUX-SEMANTICS.md §2.11. (Both backends run as root here.)
+// docs/semantics.md §2.11. (Both backends run as root here.)
 DIFF_SCENARIO(Options_BufForceBypassesTheMaximum) {
   int t = s.Tcp();
   for (int v : {1, 8 * 1024 * 1024, -5, 0x7fffffff}) {

@@ -1,7 +1,7 @@
 // Differential scenarios: getsockopt/setsockopt defaults, the SO_SNDBUF /
 // SO_RCVBUF table, boolean normalisation, SO_LINGER, length and pointer
 // errors, truncation of getsockopt/getsockname/getpeername/accept
-// addresses. LINUX-SEMANTICS.md §2.10, §2.11.
+// addresses. docs/semantics.md §2.10, §2.11.
 #include <netinet/tcp.h>
 
 #include "tests/diff/harness.h"

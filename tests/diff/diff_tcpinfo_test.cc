@@ -3,7 +3,7 @@
 // listener fields (tcpi_unacked = accept-queue length, tcpi_sacked =
 // backlog). Only these fields are compared; the others differ by design
 // (docs D14). State numbers: 1 ESTABLISHED, 2 SYN_SENT, 5 FIN_WAIT2,
-// 7 CLOSE, 8 CLOSE_WAIT, 10 LISTEN. LINUX-SEMANTICS.md §2.11, §4.1, §6.
+// 7 CLOSE, 8 CLOSE_WAIT, 10 LISTEN. docs/semantics.md §2.11, §4.1, §6.
 //
 // Not covered, because loopback cannot hold them still: LAST_ACK (the
 // peer's ACK of our FIN comes back within the call), CLOSING (needs FINs

@@ -1,7 +1,7 @@
 // Differential scenarios: FIN and RST, close with unread data, SO_LINGER
 // {1,0}, RST in CLOSE_WAIT, shutdown() on connected, unconnected and
 // listening sockets, half-close data flow, ENOTCONN / EPIPE on unconnected
-// sockets. LINUX-SEMANTICS.md §2.6–§2.10, §4.1.
+// sockets. docs/semantics.md §2.6–§2.10, §4.1.
 #include "tests/diff/harness.h"
 #include "tests/diff/scenario_util.h"
 

@@ -1,7 +1,7 @@
 // Differential scenarios: UDP — addresses on sendto/recvfrom, datagram
 // boundaries, MSG_TRUNC / MSG_PEEK, zero-length datagrams, connect()
 // filtering and AF_UNSPEC, ICMP port unreachable, EMSGSIZE, autobind on a
-// failed send, argument errors. LINUX-SEMANTICS.md §7.
+// failed send, argument errors. docs/semantics.md §7.
 #include <string>
 
 #include "tests/diff/harness.h"

@@ -56,7 +56,7 @@ inline Conn EstablishWithBuffers(Script& s, int rcv_buf, int snd_buf = 0) {
 
 // A listener with backlog 0 whose one place is taken by `filler`, and a
 // nonblocking `client` whose SYN it drops: the client stays in SYN_SENT,
-// retransmitting (LINUX-SEMANTICS.md §3).
+// retransmitting (docs/semantics.md §3).
 struct Stuck {
   uint16_t port = 0;
   int listener = -1;

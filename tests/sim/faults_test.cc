@@ -217,7 +217,7 @@ TEST(Faults, StreamSurvivesLossDuplicationAndReordering) {
 namespace simsock::sim {
 namespace {
 
-// SO_LINGER {1, n} (LINUX-SEMANTICS.md §2.9): close() waits until the FIN
+// SO_LINGER {1, n} (docs/semantics.md §2.9): close() waits until the FIN
 // is acknowledged, or n seconds, even on a nonblocking socket; it returns
 // 0 either way and the orphan keeps retransmitting the FIN.
 TEST(Faults, LingerCloseWaitsForTheAckOfTheFinOrTheTimeout) {
@@ -251,7 +251,7 @@ TEST(Faults, LingerCloseWaitsForTheAckOfTheFinOrTheTimeout) {
 namespace simsock::sim {
 namespace {
 
-// LINUX-SEMANTICS.md §6 end to end, with a partition as the black hole.
+// docs/semantics.md §6 end to end, with a partition as the black hole.
 TEST(Faults, KeepaliveAgainstASilentPeerTimesOutAtThreeSeconds) {
   TwoHosts t(4);
   int c = t.pb->socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);

@@ -208,7 +208,7 @@ TEST(SimThread, RandomPolicyReproducesPerSeedAndVariesAcrossSeeds) {
 namespace simsock::sim {
 namespace {
 
-// LINUX-SEMANTICS.md §2.6 / §2.4 (P30): close() in one thread does not wake
+// docs/semantics.md §2.6 / §2.4: close() in one thread does not wake
 // a read or accept blocked in another; shutdown(SHUT_RD) does.
 TEST(SimThread, CloseFromAnotherThreadDoesNotWakeABlockedRead) {
   World w(1);

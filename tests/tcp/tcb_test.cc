@@ -1330,7 +1330,7 @@ TEST(Established, DupAckWithWindowChange_NotCounted) {
 }
 
 TEST(Established, Retries2Is3_TimedOutAt6_2sSilently) {
-  // LINUX-SEMANTICS §6: with retries2 = 3 the 3 s budget counts from the
+  // docs/semantics.md §6: with retries2 = 3 the 3 s budget counts from the
   // first retransmission and is checked when the RTO fires. Giving up sends
   // nothing (tcp_write_err); only keepalive tells the peer with a RST.
   TcbConfig c = Cfg();
@@ -1511,7 +1511,7 @@ TcbConfig KeepaliveCfg() {
 }
 
 TEST(Established, Keepalive_ProbesThenRstAndTimedOut) {
-  // LINUX-SEMANTICS §6: idle 1, interval 1, count 2: probes at 1 s and
+  // docs/semantics.md §6: idle 1, interval 1, count 2: probes at 1 s and
   // 2 s, RST and ETIMEDOUT at 3 s.
   Tcb t = Established(KeepaliveCfg());
   EXPECT_EQ(t.PollAt(), Sec(1));
