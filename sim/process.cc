@@ -606,7 +606,9 @@ int Process::EpollWait(int epfd, epoll_event* events, int maxevents,
   auto* ep = static_cast<Epoll*>(f.get());
   world_.DrainImmediate();
   if (timeout != Duration::zero()) {
-    Time deadline = timeout < Duration::zero() ? kNever : world_.Now() + timeout;
+    Time deadline = timeout < Duration::zero()
+                        ? kNever
+                        : DeadlineAfter(world_.Now(), timeout);
     while (!ep->HasReady()) {
       Wait w = WaitOn(*ep, deadline, call);
       if (w == Wait::kInterrupted) return Done(-EINTR, call, args);
@@ -638,8 +640,13 @@ int Process::epoll_pwait2(int epfd, epoll_event* events, int maxevents,
     if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
         timeout->tv_nsec >= 1'000'000'000)
       return Done(-EINVAL, "epoll_pwait2", args);
-    d = std::chrono::seconds(timeout->tv_sec) +
-        std::chrono::nanoseconds(timeout->tv_nsec);
+    // Saturates: tv_sec may exceed what int64 nanoseconds hold (Linux
+    // accepts any valid timespec and caps the deadline).
+    constexpr int64_t kMaxSec = Duration::max().count() / 1'000'000'000 - 1;
+    d = timeout->tv_sec > kMaxSec
+            ? Duration::max()
+            : std::chrono::seconds(timeout->tv_sec) +
+                  std::chrono::nanoseconds(timeout->tv_nsec);
   }
   return EpollWait(epfd, events, maxevents, d, "epoll_pwait2", args);
 }
@@ -651,7 +658,7 @@ int Process::nanosleep_ns(int64_t ns) {
   if (ns < 0) return Done(-EINVAL, "nanosleep", args);
   Scheduler& sched = world_.scheduler();
   if (sched.Current() != nullptr) {
-    sched.Park("nanosleep", world_.Now() + Duration(ns));
+    sched.Park("nanosleep", DeadlineAfter(world_.Now(), Duration(ns)));
   } else if (!world_.InEvent()) {
     world_.RunFor(Duration(ns));
   }

@@ -278,5 +278,24 @@ TEST(TimerHeapTest, OrdersByDeadlineThenInsertion) {
   EXPECT_EQ(order, (std::vector<int>{1, 3, 2, 5, 0}));
 }
 
+// Time arithmetic saturates as Go's Time.Add / Time.Sub do, in both
+// directions, instead of wrapping around int64.
+TEST(TimeTest, AddAndSubSaturate) {
+  const Time t = Time::FromNanos(1'000);
+  EXPECT_EQ(t.Add(Duration::max()).Nanos(), INT64_MAX);
+  EXPECT_EQ(t.Add(Duration::min()).Nanos(), 1'000 + INT64_MIN);  // fits
+  EXPECT_EQ(Time::FromNanos(-1'000).Add(Duration::min()).Nanos(), INT64_MIN);
+  EXPECT_EQ(Time::FromNanos(INT64_MAX).Add(kNanosecond).Nanos(), INT64_MAX);
+  EXPECT_EQ(Time::FromNanos(INT64_MIN).Add(-kNanosecond).Nanos(), INT64_MIN);
+  EXPECT_EQ(t.Add(kSecond).Nanos(), 1'000'001'000);
+  EXPECT_EQ(t.Add(-kSecond).Nanos(), 1'000 - 1'000'000'000);
+  EXPECT_EQ(Time::FromNanos(INT64_MAX).Sub(Time::FromNanos(-1)),
+            Duration::max());
+  EXPECT_EQ(Time::FromNanos(INT64_MIN).Sub(Time::FromNanos(1)),
+            Duration::min());
+  EXPECT_EQ(t.Sub(Time::FromNanos(400)), Duration(600));
+  static_assert(Time::FromNanos(1).Add(Duration::max()).Nanos() == INT64_MAX);
+}
+
 }  // namespace
 }  // namespace simsock::net::testing
