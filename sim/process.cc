@@ -671,8 +671,17 @@ int Process::resolve_ipv4(std::string_view host,
   std::string name(host);
   uint32_t ip = 0;
   int r = 0;
-  if (ParseIp(name, &ip)) {
+  // Numeric forms first, read exactly as getaddrinfo(AF_INET) reads them
+  // ("127.1", "0x7f.1", "::ffff:1.2.3.4"; not " 1.2.3.4" or "1.2.3.4 "),
+  // so both backends give the same answer; then the world's names, which
+  // stand in for /etc/hosts and DNS.
+  const NumericHost numeric = ParseNumericHost(name, &ip);
+  if (name.find('\0') != std::string::npos) {
+    r = -ENOENT;  // as LinuxSyscalls: no C string names such a host
+  } else if (numeric == NumericHost::kV4) {
     addrs->push_back(ip);
+  } else if (numeric == NumericHost::kNoIPv4) {
+    r = -ENOENT;  // LinuxSyscalls' answer to EAI_ADDRFAMILY / EAI_NONAME
   } else if (name == "localhost") {
     addrs->push_back(0x7F000001);
   } else if (const Host* h = world_.HostByName(name)) {
