@@ -35,7 +35,7 @@ Result<void> Conn::Close() {
 
 Addr Conn::LocalAddr() const { return fd_ ? fd_->laddr() : Addr(); }
 Addr Conn::RemoteAddr() const { return fd_ ? fd_->raddr() : Addr(); }
-int Conn::Fd() const { return fd_ ? fd_->sysfd() : -1; }
+int Conn::Fd() const { return fd_ ? fd_->UserFd() : -1; }
 std::string Conn::Network() const { return fd_ ? fd_->net() : ""; }
 
 // Go: &OpError{Op: "set", Net: c.fd.net, Source: nil, Addr: c.fd.laddr}.

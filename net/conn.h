@@ -62,7 +62,9 @@ class Conn {
   Result<void> SetReadDeadline(Time t);
   Result<void> SetWriteDeadline(Time t);
 
-  // The raw fd (Go's SyscallConn), for options the API does not cover.
+  // The raw fd (Go's SyscallConn), for options the API does not cover; -1
+  // for a nil Conn and after Close() (the number may already belong to
+  // another socket; Go's SyscallConn then fails with EINVAL).
   int Fd() const;
   // "tcp4", "udp", ... as given to Dial / Listen.
   std::string Network() const;

@@ -18,7 +18,11 @@ Result<Conn> Dialer::Dial(Runtime& rt, std::string_view network,
                           std::string_view address) const {
   const std::string net(network);
   Time dl = deadline;
-  if (timeout.count() > 0) {
+  // Go's Dialer.deadline: any nonzero timeout counts, "including negative,
+  // for historical reasons" (dial.go) -- a negative one is a deadline
+  // already past, so the dial fails with "i/o timeout" before connecting.
+  // Zero alone means no timeout.
+  if (timeout != Duration::zero()) {
     Time t = rt.Now().Add(timeout);
     if (dl.IsZero() || t.Before(dl)) dl = t;
   }

@@ -33,7 +33,7 @@ namespace simsock::net {
 class Runtime;
 
 struct Dialer {
-  Duration timeout{0};     // 0: no timeout
+  Duration timeout{0};     // 0: none; < 0: already expired (as Go)
   Time deadline;           // zero: none
   std::optional<Addr> local_addr;
   Duration keep_alive{0};  // TCP only; see above
@@ -48,7 +48,8 @@ struct Dialer {
 // Dialer{}.Dial.
 Result<Conn> Dial(Runtime& rt, std::string_view network,
                   std::string_view address);
-// Dialer{timeout}.Dial.
+// Dialer{timeout}.Dial: zero means no timeout; a negative timeout fails at
+// once with "dial tcp4 a:p: i/o timeout", as Go's DialTimeout does.
 Result<Conn> DialTimeout(Runtime& rt, std::string_view network,
                          std::string_view address, Duration timeout);
 

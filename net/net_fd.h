@@ -51,6 +51,13 @@ class NetFD : public std::enable_shared_from_this<NetFD> {
 
   Runtime& rt() const { return *rt_; }
   int sysfd() const { return sysfd_; }
+  // The fd for users (Conn::Fd, TCPListener::Fd): -1 once Close() ran or
+  // the Runtime closed it, because the number is free then and the next
+  // socket (of any owner) may get it -- as Go's netFD sets its Sysfd to -1
+  // when it is destroyed.
+  int UserFd() const {
+    return (closed_ || pd_.runtime() == nullptr) ? -1 : sysfd_;
+  }
   int sotype() const { return sotype_; }
   const std::string& net() const { return net_; }
   // Go's ctrlNetwork(): "tcp4" for a "tcp" socket of AF_INET.

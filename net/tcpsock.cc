@@ -100,7 +100,7 @@ net::Addr TCPListener::Addr() const {
   return fd_ ? fd_->laddr() : net::Addr();
 }
 
-int TCPListener::Fd() const { return fd_ ? fd_->sysfd() : -1; }
+int TCPListener::Fd() const { return fd_ ? fd_->UserFd() : -1; }
 
 Result<void> TCPListener::SetDeadline(Time t) {
   SIMSOCK_NET_CHECK(fd_ != nullptr, "SetDeadline on a nil TCPListener");

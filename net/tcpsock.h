@@ -60,6 +60,7 @@ class TCPListener {
   Result<void> Close();
   net::Addr Addr() const;
   Result<void> SetDeadline(Time t);
+  // The raw fd; -1 after Close() (see Conn::Fd).
   int Fd() const;
 
  private:

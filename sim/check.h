@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #define SIM_CHECK(cond)                                                  \
   do {                                                                   \
@@ -14,3 +15,17 @@
       std::abort();                                                      \
     }                                                                    \
   } while (0)
+
+namespace simsock::sim {
+
+// Aborts with a message that says what was asked, what was found and what
+// was expected: for misuse of the world-building API (World::AddHost,
+// Network::SetLatency, ...) -- a bug in the test or tool that builds the
+// world, which should stop it at once, but whose author needs to know
+// which call to fix.
+[[noreturn]] inline void SimFatal(const std::string& message) {
+  std::fprintf(stderr, "simsock: %s\n", message.c_str());
+  std::abort();
+}
+
+}  // namespace simsock::sim

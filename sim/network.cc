@@ -1,5 +1,6 @@
 #include "sim/network.h"
 
+#include "sim/check.h"
 #include "sim/host.h"
 #include "sim/world.h"
 
@@ -32,7 +33,36 @@ Network::Link& Network::MutableLink(const Host& a, const Host& b) {
   return it->second;
 }
 
+std::string Network::LinkCall(const char* call, const Host& a,
+                              const Host& b) const {
+  const std::string what = std::string("Network::") + call + "(host \"" +
+                           a.name() + "\", host \"" + b.name() + "\"): ";
+  if (!world_.Owns(a) || !world_.Owns(b)) {
+    SimFatal(what + "a host of another world; expected two hosts of this "
+                    "world");
+  }
+  if (&a == &b) {
+    SimFatal(what + "a link joins two different hosts (a host reaches "
+                    "itself through its loopback, never a link)");
+  }
+  return what;
+}
+
+void Network::SetDefaultLatency(Duration one_way) {
+  if (one_way < Duration::zero()) {
+    SimFatal("Network::SetDefaultLatency(" +
+             std::to_string(one_way.count()) +
+             " ns): a latency cannot be negative");
+  }
+  default_latency_ = one_way;
+}
+
 void Network::SetLatency(const Host& a, const Host& b, Duration one_way) {
+  const std::string what = LinkCall("SetLatency", a, b);
+  if (one_way < Duration::zero()) {
+    SimFatal(what + "latency " + std::to_string(one_way.count()) +
+             " ns is negative; expected >= 0");
+  }
   MutableLink(a, b).latency = one_way;
 }
 
@@ -42,6 +72,20 @@ Duration Network::Latency(const Host& a, const Host& b) const {
 
 void Network::SetFaults(const Host& a, const Host& b,
                         const LinkFaults& faults) {
+  const std::string what = LinkCall("SetFaults", a, b);
+  // Written so that NaN fails too.
+  auto probability = [&](const char* field, double p) {
+    if (!(p >= 0 && p <= 1)) {
+      SimFatal(what + field + " = " + std::to_string(p) +
+               " is not a probability; expected 0..1");
+    }
+  };
+  probability("loss", faults.loss);
+  probability("duplicate", faults.duplicate);
+  if (faults.jitter < Duration::zero()) {
+    SimFatal(what + "jitter " + std::to_string(faults.jitter.count()) +
+             " ns is negative; expected >= 0");
+  }
   MutableLink(a, b).faults = faults;
 }
 
@@ -50,12 +94,14 @@ LinkFaults Network::Faults(const Host& a, const Host& b) const {
 }
 
 void Network::Partition(const Host& a, const Host& b) {
+  (void)LinkCall("Partition", a, b);
   MutableLink(a, b).faults.partitioned = true;
   world_.trace().Write(world_.Now(), "network",
                        "fault: partition " + a.name() + " <-> " + b.name());
 }
 
 void Network::Heal(const Host& a, const Host& b) {
+  (void)LinkCall("Heal", a, b);
   MutableLink(a, b).faults.partitioned = false;
   world_.trace().Write(world_.Now(), "network",
                        "fault: heal " + a.name() + " <-> " + b.name());

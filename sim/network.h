@@ -43,10 +43,13 @@ class Network {
   // One-way latency between two hosts (both directions); the default is
   // used for pairs never set.
   void SetLatency(const Host& a, const Host& b, Duration one_way);
-  void SetDefaultLatency(Duration one_way) { default_latency_ = one_way; }
+  void SetDefaultLatency(Duration one_way);
   Duration Latency(const Host& a, const Host& b) const;
 
-  // Faults of the link between two hosts (both directions).
+  // Faults of the link between two hosts (both directions). The setters
+  // abort, naming the call and the hosts, if a host is not this world's,
+  // a == b, a latency or jitter is negative, or a probability is outside
+  // 0..1 (bugs in the code building the world).
   void SetFaults(const Host& a, const Host& b, const LinkFaults& faults);
   LinkFaults Faults(const Host& a, const Host& b) const;
   // Cuts / restores the link, keeping its other faults.
@@ -64,6 +67,8 @@ class Network {
   void TearDown() { torn_down_ = true; }
 
  private:
+  // Checks the hosts of a link setter; returns "Network::call(...): ".
+  std::string LinkCall(const char* call, const Host& a, const Host& b) const;
   struct Link {
     Duration latency;
     LinkFaults faults;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/tcp/segment.h"
@@ -39,8 +40,28 @@ struct Packet {
 
 // "10.0.0.1"
 std::string IpToString(uint32_t ip);
-// Parses dotted-quad IPv4; returns false on malformed input.
-bool ParseIp(const std::string& text, uint32_t* ip);
+// Parses a strict dotted quad: four decimal numbers 0..255 of one to three
+// digits, no leading zeros (an "010" would mean 8 to inet_aton and 10 to a
+// reader), nothing before or after. The form World::AddHost takes.
+bool ParseIp(std::string_view text, uint32_t* ip);
+
+// How getaddrinfo(AF_INET) reads a host string before it asks NSS (glibc
+// 2.36 gaih_inet): kV4 if it is an IPv4 number (inet_aton rules, see
+// ParseInetAton) or an IPv4-mapped IPv6 literal ("::ffff:1.2.3.4", with an
+// optional decimal "%scope"); kNoIPv4 if it is an IPv6 literal of no
+// IPv4 address or with a bad scope (getaddrinfo fails with EAI_ADDRFAMILY
+// or EAI_NONAME without a lookup); else kName (getaddrinfo would look the
+// name up).
+enum class NumericHost { kV4, kNoIPv4, kName };
+NumericHost ParseNumericHost(std::string_view text, uint32_t* ip);
+
+// glibc's __inet_aton_exact: one to four parts separated by '.', each a C
+// integer (decimal, 0-prefixed octal, 0x-prefixed hex) starting with a
+// digit; every part but the last is one byte and the last fills the
+// remaining bytes (a.b: 24 bits, a.b.c: 16 bits); nothing else anywhere,
+// not even whitespace. "127.1" is 127.0.0.1, "0x7f.1" too, "4294967295"
+// 255.255.255.255; "08" and "1.2.3.256" are not numbers.
+bool ParseInetAton(std::string_view text, uint32_t* ip);
 inline bool IsLoopback(uint32_t ip) { return (ip >> 24) == 127; }
 
 // tcpdump-style one-line summary of a packet.

@@ -633,7 +633,9 @@ int Process::EpollWait(int epfd, epoll_event* events, int maxevents,
   auto* ep = static_cast<Epoll*>(f.get());
   world_.DrainImmediate();
   if (timeout != Duration::zero()) {
-    Time deadline = timeout < Duration::zero() ? kNever : world_.Now() + timeout;
+    Time deadline = timeout < Duration::zero()
+                        ? kNever
+                        : DeadlineAfter(world_.Now(), timeout);
     while (!ep->HasReady()) {
       Wait w = WaitOn(*ep, deadline, call);
       if (w == Wait::kInterrupted) return Done(-EINTR, call, args);
@@ -665,8 +667,13 @@ int Process::epoll_pwait2(int epfd, epoll_event* events, int maxevents,
     if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
         timeout->tv_nsec >= 1'000'000'000)
       return Done(-EINVAL, "epoll_pwait2", args);
-    d = std::chrono::seconds(timeout->tv_sec) +
-        std::chrono::nanoseconds(timeout->tv_nsec);
+    // Saturates: tv_sec may exceed what int64 nanoseconds hold (Linux
+    // accepts any valid timespec and caps the deadline).
+    constexpr int64_t kMaxSec = Duration::max().count() / 1'000'000'000 - 1;
+    d = timeout->tv_sec > kMaxSec
+            ? Duration::max()
+            : std::chrono::seconds(timeout->tv_sec) +
+                  std::chrono::nanoseconds(timeout->tv_nsec);
   }
   return EpollWait(epfd, events, maxevents, d, "epoll_pwait2", args);
 }
@@ -678,7 +685,7 @@ int Process::nanosleep_ns(int64_t ns) {
   if (ns < 0) return Done(-EINVAL, "nanosleep", args);
   Scheduler& sched = world_.scheduler();
   if (sched.Current() != nullptr) {
-    sched.Park("nanosleep", world_.Now() + Duration(ns));
+    sched.Park("nanosleep", DeadlineAfter(world_.Now(), Duration(ns)));
   } else if (!world_.InEvent()) {
     world_.RunFor(Duration(ns));
   }
@@ -691,8 +698,17 @@ int Process::resolve_ipv4(std::string_view host,
   std::string name(host);
   uint32_t ip = 0;
   int r = 0;
-  if (ParseIp(name, &ip)) {
+  // Numeric forms first, read exactly as getaddrinfo(AF_INET) reads them
+  // ("127.1", "0x7f.1", "::ffff:1.2.3.4"; not " 1.2.3.4" or "1.2.3.4 "),
+  // so both backends give the same answer; then the world's names, which
+  // stand in for /etc/hosts and DNS.
+  const NumericHost numeric = ParseNumericHost(name, &ip);
+  if (name.find('\0') != std::string::npos) {
+    r = -ENOENT;  // as LinuxSyscalls: no C string names such a host
+  } else if (numeric == NumericHost::kV4) {
     addrs->push_back(ip);
+  } else if (numeric == NumericHost::kNoIPv4) {
+    r = -ENOENT;  // LinuxSyscalls' answer to EAI_ADDRFAMILY / EAI_NONAME
   } else if (name == "localhost") {
     addrs->push_back(0x7F000001);
   } else if (const Host* h = world_.HostByName(name)) {

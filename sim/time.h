@@ -12,4 +12,12 @@ using Time = std::chrono::nanoseconds;
 
 inline constexpr Time kNever = Time::max();
 
+// t + d, saturating at kNever: a timeout a caller may pass (epoll_pwait2's
+// timespec, nanosleep) can be as long as the int64 range allows, and Linux
+// saturates such a deadline (timespec64_add_safe) rather than wrapping it
+// into the past. d must be >= 0.
+inline constexpr Time DeadlineAfter(Time t, Duration d) {
+  return d >= kNever - t ? kNever : t + d;
+}
+
 }  // namespace simsock::sim

@@ -2,6 +2,7 @@
 
 #include "sim/check.h"
 #include "sim/host.h"
+#include "sim/packet.h"
 #include "sim/process.h"
 
 namespace simsock::sim {
@@ -19,11 +20,71 @@ World::~World() {
   immediate_.clear();  // what the hosts' teardown queued (raw pointers only)
 }
 
-Host& World::AddHost(std::string name, std::string ipv4) {
+namespace {
+
+std::string Quote(const std::string& s) { return "\"" + s + "\""; }
+
+// Why ip cannot be a host's own address, or "" if it can. Linux would not
+// route to these as a unicast host address either: the loopback net is
+// every host's own, 0.0.0.0/8 means "this network", 224.0.0.0/4 is
+// multicast and 255.255.255.255 the limited broadcast.
+std::string WhyNotAHostAddress(uint32_t ip) {
+  if (IsLoopback(ip)) {
+    return "is a loopback address (127.0.0.0/8), which every host already "
+           "has";
+  }
+  if ((ip >> 24) == 0) return "is in 0.0.0.0/8 (\"this network\")";
+  if ((ip >> 28) == 0xE) return "is a multicast address (224.0.0.0/4)";
+  if (ip == 0xFFFFFFFFu) return "is the limited broadcast address";
+  return "";
+}
+
+}  // namespace
+
+std::string World::NameConflict(const std::string& name) const {
+  if (name.empty()) return "a host name must not be empty";
+  if (name == "localhost") {
+    return "name \"localhost\" is reserved (it resolves to 127.0.0.1 on "
+           "every host)";
+  }
   uint32_t ip = 0;
-  SIM_CHECK(ParseIp(ipv4, &ip));
-  SIM_CHECK(!IsLoopback(ip));
-  SIM_CHECK(network_.HostByAddress(ip) == nullptr);
+  if (ParseNumericHost(name, &ip) != NumericHost::kName) {
+    return "name " + Quote(name) +
+           " reads as a numeric address, so the resolver would never look "
+           "it up";
+  }
+  const Host* owner = HostByName(name);
+  if (owner == nullptr) return "";
+  if (owner->name() == name) {
+    return "name " + Quote(name) + " is already host " + Quote(name) + " (" +
+           IpToString(owner->address()) + ")";
+  }
+  return "name " + Quote(name) + " is already an alias of host " +
+         Quote(owner->name()) + " (" + IpToString(owner->address()) + ")";
+}
+
+Host& World::AddHost(std::string name, std::string ipv4) {
+  const std::string call =
+      "World::AddHost(" + Quote(name) + ", " + Quote(ipv4) + "): ";
+  const char* expected =
+      "; expected a unique unicast address such as \"10.0.0.1\"";
+  uint32_t ip = 0;
+  if (!ParseIp(ipv4, &ip)) {
+    SimFatal(call + Quote(ipv4) +
+             " is not a dotted-quad IPv4 address (four decimal numbers "
+             "0..255 without leading zeros)" + expected);
+  }
+  if (std::string why = WhyNotAHostAddress(ip); !why.empty()) {
+    SimFatal(call + "address " + IpToString(ip) + " " + why +
+             ", not a host address" + expected);
+  }
+  if (const Host* other = network_.HostByAddress(ip)) {
+    SimFatal(call + "address " + IpToString(ip) + " is already host " +
+             Quote(other->name()) + "'s" + expected);
+  }
+  if (std::string why = NameConflict(name); !why.empty()) {
+    SimFatal(call + why + "; each host needs its own name");
+  }
   hosts_.push_back(std::make_unique<Host>(*this, std::move(name), ip,
                                           static_cast<int>(hosts_.size())));
   Host& host = *hosts_.back();
@@ -37,8 +98,20 @@ const Host* World::HostByName(const std::string& name) const {
   return it == names_.end() ? nullptr : it->second;
 }
 
+bool World::Owns(const Host& host) const {
+  const int id = host.id();
+  return id >= 0 && id < static_cast<int>(hosts_.size()) &&
+         hosts_[static_cast<size_t>(id)].get() == &host;
+}
+
 void World::AddName(std::string name, const Host& host) {
-  names_[std::move(name)] = &host;
+  const std::string call = "World::AddName(" + Quote(name) + ", host " +
+                           Quote(host.name()) + "): ";
+  if (!Owns(host)) SimFatal(call + "the host belongs to another world");
+  if (std::string why = NameConflict(name); !why.empty()) {
+    SimFatal(call + why + "; a name resolves to one host");
+  }
+  names_.emplace(std::move(name), &host);
 }
 
 RandomStream& World::Rng(std::string_view purpose) {

@@ -40,14 +40,21 @@ class World {
   World& operator=(const World&) = delete;
 
   // Adds a machine with the given name and IPv4 address (dotted quad). Every
-  // host also has its loopback, 127.0.0.0/8. Aborts on a malformed or
-  // duplicate address (a test bug, not a runtime condition).
+  // host also has its loopback, 127.0.0.0/8. Aborts, saying which call and
+  // why, on a malformed address, one no host can own (loopback,
+  // 0.0.0.0/8, multicast, 255.255.255.255), an address or a name already
+  // taken, an empty name, "localhost", or a name that reads as a number:
+  // each is a bug in the code building the world, not a runtime condition.
   Host& AddHost(std::string name, std::string ipv4);
   const std::vector<std::unique_ptr<Host>>& hosts() const { return hosts_; }
   // The world's name table: host names resolve to their addresses. Extra
   // names (aliases such as the seed's long server name) may be added.
   const Host* HostByName(const std::string& name) const;
+  // Aborts as AddHost does if the name is taken (by a host or an alias) or
+  // not usable as a name, or if the host is not this world's.
   void AddName(std::string name, const Host& host);
+  // Whether host is one of this world's hosts.
+  bool Owns(const Host& host) const;
 
   // Advances virtual time by d, running every event due until then.
   void RunFor(Duration d);
@@ -93,6 +100,9 @@ class World {
   void DrainImmediate();
 
  private:
+  // Why name cannot be given to a host (taken, empty, reserved, numeric),
+  // or "" if it can.
+  std::string NameConflict(const std::string& name) const;
   void RunEvent();
   // Runs runnable threads and immediate work until neither is left.
   void Settle();

@@ -1,5 +1,8 @@
 #include "examples/echo/echo_world.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -7,11 +10,25 @@
 #include "examples/echo/echo.h"
 #include "net/net.h"
 #include "sim/host.h"
+#include "sim/packet.h"
 #include "sim/pcap_writer.h"
 #include "sim/process.h"
 #include "sim/world.h"
 
 namespace simsock::echo {
+
+uint32_t ClientAddress(int i) {
+  if (i < 0 || i >= kMaxAddressable) {
+    std::fprintf(stderr, "echo: ClientAddress(%d): out of 0..%lld\n", i,
+                 static_cast<long long>(kMaxAddressable - 1));
+    std::abort();
+  }
+  // Block b is the /24 10.0.(1 + b) counted as a 16-bit number, so it
+  // carries into the second octet: 10.0.255.x, then 10.1.0.x.
+  const uint32_t block = 1 + static_cast<uint32_t>(i / 254);
+  const uint32_t host = 1 + static_cast<uint32_t>(i % 254);
+  return (uint32_t{10} << 24) | (block << 8) | host;
+}
 
 EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
   EchoWorldResult result;
@@ -37,6 +54,13 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
   };
 
   sim::Host& server_host = world.AddHost(kSeedServerName, "10.0.0.1");
+  // The server holds one fd per client at once: raise its RLIMIT_NOFILE
+  // past the 1024 default (as `ulimit -n` would for a real server), or a
+  // world of thousands of clients serves 1022 and refuses the rest with
+  // "accept4: too many open files". Worlds of up to 960 clients keep the
+  // default, and so their traces.
+  server_host.settings().nofile_limit =
+      std::max(server_host.settings().nofile_limit, options.clients + 64);
   sim::Process& server = server_host.SpawnProcess();
   const std::string addr =
       std::string(kSeedServerName) + ":" + std::to_string(kSeedPort);
@@ -60,10 +84,10 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
 
   for (int i = 0; i < options.clients; ++i) {
     std::string name = "client" + std::to_string(i + 1);
-    sim::Host& h =
-        world.AddHost(name, "10.0.1." + std::to_string(i + 1));
+    sim::Host& h = world.AddHost(name, sim::IpToString(ClientAddress(i)));
+    const int step = options.latency_cycle > 0 ? i % options.latency_cycle : i;
     world.network().SetLatency(
-        h, server_host, options.latency_base + i * options.latency_step);
+        h, server_host, options.latency_base + step * options.latency_step);
     world.network().SetFaults(h, server_host, options.link_faults);
     sim::Process& p = h.SpawnProcess();
     p.Spawn(
@@ -97,7 +121,7 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
     }
   }
   world.RunFor(options.run_for);
-  world.RunUntilIdle();
+  if (options.settle) world.RunUntilIdle();
   result.trace_hash = world.trace().hash();
   result.deadlock = world.deadlock();
   if (options.keep_trace) result.trace = world.trace().lines();

@@ -19,15 +19,42 @@ inline constexpr const char* kSeedServerName =
     "default-route-openshift-image-registry.apps.xxx.net";
 inline constexpr int kSeedPort = 6445;
 
+// The most clients a world may have. Bounded by what the simulator carries
+// in memory and time, not by addresses (ClientAddress has 16 million): each
+// client is a host with a process, a simulated thread and a Runtime task,
+// and the server runs a task per connection, so N clients cost 3N fiber
+// stacks (256 KiB each, reserved; only touched pages are resident) and
+// about 40 KiB resident each: 10 000 clients play the whole story in about
+// 6 s and 400 MB, so the limit needs about 4 GB.
+inline constexpr int kMaxClients = 100'000;
+
+// Client i's address (i from 0), in host byte order: 10.0.1.1 to
+// 10.0.1.254 for the first 254 clients (the addresses echo_sim always
+// gave them), then 10.0.2.1 ... 10.0.2.254 and on through 10.255.255.254,
+// skipping the .0 and .255 of every /24, which readers of a trace or a
+// pcap take for network and broadcast addresses. Computed, so it never
+// builds an octet past 255. Aborts (a caller bug) past kMaxAddressable.
+inline constexpr int64_t kMaxAddressable = int64_t{65'535} * 254;
+uint32_t ClientAddress(int i);
+
 struct EchoWorldOptions {
   uint64_t seed = 1;
-  int clients = 3;
+  int clients = 3;  // 1..kMaxClients
   // How long to run, in virtual time: past the server's 2-minute read
   // deadline and the clients' next exchanges.
   sim::Duration run_for = std::chrono::seconds(200);
-  // One-way latency between the server and client i is base + i * step.
+  // After run_for, run on until the world is idle (World::RunUntilIdle), so
+  // the closes under way finish. False stops at exactly run_for: a short
+  // look at a large world (thousands of clients keep some timer due every
+  // second, so "idle" would be the end of the whole story).
+  bool settle = true;
+  // One-way latency between the server and client i is
+  // base + (i % latency_cycle) * step: 1 ms to 100 ms by default, so a
+  // world of thousands of clients keeps realistic latencies (client 10 000
+  // would otherwise be 10 s away and retransmit its SYN for nothing).
   sim::Duration latency_base = std::chrono::milliseconds(1);
   sim::Duration latency_step = std::chrono::milliseconds(1);
+  int latency_cycle = 100;
   bool trace_to_stdout = false;  // also print the kernel trace
   std::string pcap_path;          // if set, write every packet there
   std::string json_path;          // if set, write the trace as JSON lines

@@ -6,6 +6,12 @@
 // deadline clears the deadline. Durations are std::chrono::nanoseconds, so
 // both `30 * kSecond` (Go style) and `30s` (chrono literals) work.
 //
+// Add and Sub saturate instead of wrapping, as Go's Time.Add and Time.Sub
+// do: Now(rt).Add(Duration::max()) is the latest representable instant (a
+// deadline that never fires), Add(Duration::min()) the earliest (one that
+// has already passed). A wrapped sum would turn a far-future deadline into
+// one far in the past, which times out at once.
+//
 // Invariants: int64 nanoseconds throughout, never double. No wall clock is
 // read here; Now(rt) asks the Runtime's backend.
 // Threading: plain values.
@@ -32,8 +38,22 @@ class Time {
 
   constexpr int64_t Nanos() const { return ns_; }
   constexpr bool IsZero() const { return ns_ == 0; }
-  constexpr Time Add(Duration d) const { return Time(ns_ + d.count()); }
-  constexpr Duration Sub(Time other) const { return Duration(ns_ - other.ns_); }
+  // Saturates at the int64 limits (Go's Time.Add).
+  constexpr Time Add(Duration d) const {
+    int64_t sum = 0;
+    if (__builtin_add_overflow(ns_, d.count(), &sum)) {
+      return Time(d.count() > 0 ? INT64_MAX : INT64_MIN);
+    }
+    return Time(sum);
+  }
+  // Saturates at Duration::max() / min() (Go's Time.Sub).
+  constexpr Duration Sub(Time other) const {
+    int64_t diff = 0;
+    if (__builtin_sub_overflow(ns_, other.ns_, &diff)) {
+      return ns_ > other.ns_ ? Duration::max() : Duration::min();
+    }
+    return Duration(diff);
+  }
   constexpr bool Before(Time other) const { return ns_ < other.ns_; }
   constexpr bool After(Time other) const { return ns_ > other.ns_; }
 

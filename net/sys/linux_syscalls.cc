@@ -107,6 +107,9 @@ int LinuxSyscalls::nanosleep_ns(int64_t ns) {
 int LinuxSyscalls::resolve_ipv4(std::string_view host,
                                 std::vector<uint32_t>* addrs) {
   addrs->clear();
+  // getaddrinfo takes a C string: a name with a NUL in it would be looked
+  // up as its prefix ("1\0x" as "1"). No host has such a name.
+  if (host.find('\0') != std::string_view::npos) return -ENOENT;
   std::string name(host);
   addrinfo hints{};
   hints.ai_family = AF_INET;

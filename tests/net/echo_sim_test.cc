@@ -5,12 +5,16 @@
 // offsets of L, which this test checks from the timeline.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "examples/echo/echo_world.h"
+#include "sim/packet.h"
 
 namespace simsock::echo {
 namespace {
@@ -154,6 +158,165 @@ TEST(EchoSim, CrashAndLossExperimentReplaysFromItsSeed) {
   EXPECT_EQ(hellos_after_restart, 0);
   EXPECT_EQ(RunEchoWorld(o).trace_hash, a.trace_hash);
 }
+
+}  // namespace
+}  // namespace simsock::echo
+
+namespace simsock::echo {
+namespace {
+
+using std::chrono::seconds;
+
+std::string Ip(uint32_t a) { return sim::IpToString(a); }
+
+// Client addresses are computed: the first 254 are the 10.0.1.N they
+// always were (so pinned traces stay), then the next /24s, never a .0 or
+// .255 and never an octet past 255.
+TEST(EchoSimClients, AddressesAreComputedFrom10_0_1_1) {
+  EXPECT_EQ(Ip(ClientAddress(0)), "10.0.1.1");
+  EXPECT_EQ(Ip(ClientAddress(253)), "10.0.1.254");
+  EXPECT_EQ(Ip(ClientAddress(254)), "10.0.2.1");  // was "10.0.1.255"...
+  EXPECT_EQ(Ip(ClientAddress(999)), "10.0.4.238");
+  EXPECT_EQ(Ip(ClientAddress(254 * 255)), "10.1.0.1");  // carries on
+  EXPECT_EQ(Ip(ClientAddress(kMaxClients - 1)), "10.1.138.178");
+  EXPECT_EQ(Ip(ClientAddress(static_cast<int>(kMaxAddressable - 1))),
+            "10.255.255.254");
+  std::set<uint32_t> seen;
+  for (int i = 0; i < kMaxClients; ++i) {
+    const uint32_t a = ClientAddress(i);
+    ASSERT_TRUE(seen.insert(a).second) << i;
+    ASSERT_EQ(a >> 24, 10u) << i;
+    ASSERT_NE(a & 0xFFFFFF00u, 0x0A000000u) << i;  // not the server's /24
+    ASSERT_NE(a & 0xFF, 0u) << i;
+    ASSERT_NE(a & 0xFF, 255u) << i;
+  }
+}
+
+// Counts, per client host, the replies it got and how it ended.
+struct Tally {
+  std::map<std::string, int> replies;
+  std::map<std::string, std::string> end;
+  std::set<std::string> server_peers;  // client addresses in server lines
+};
+
+Tally Count(const EchoWorldResult& r) {
+  Tally t;
+  for (const TimelineEntry& e : r.timeline) {
+    if (e.host == kSeedServerName) {
+      const size_t arrow = e.line.find("->");
+      if (arrow != std::string::npos) {
+        std::string peer = e.line.substr(arrow + 2);
+        t.server_peers.insert(peer.substr(0, peer.find(':')));
+      }
+    } else if (e.line == "hello, client") {
+      ++t.replies[e.host];
+    } else if (e.line.rfind("client done: ", 0) == 0) {
+      t.end[e.host] = e.line;
+    }
+  }
+  return t;
+}
+
+// 255 clients was the first number that aborted (10.0.1.256); 1000 was
+// the old limit. Both play the whole story: four replies each, then EOF.
+TEST(EchoSimClients, Clients255And1000PlayTheWholeStory) {
+  for (int n : {255, 1000}) {
+    EchoWorldOptions o;
+    o.clients = n;
+    EchoWorldResult r = RunEchoWorld(o);
+    Tally t = Count(r);
+    ASSERT_EQ(t.replies.size(), static_cast<size_t>(n));
+    for (const auto& [host, count] : t.replies) {
+      EXPECT_EQ(count, 4) << host;
+      EXPECT_EQ(t.end[host], "client done: EOF") << host;
+    }
+    EXPECT_EQ(t.end.size(), static_cast<size_t>(n));
+    // The server's deadline lines name the last client's computed address.
+    EXPECT_TRUE(t.server_peers.count(Ip(ClientAddress(n - 1))))
+        << Ip(ClientAddress(n - 1));
+    EXPECT_TRUE(t.server_peers.count("10.0.2.1"));
+    ASSERT_EQ(r.deadlock.size(), 1u);
+  }
+}
+
+// Ten thousand clients for one second of virtual time: every one connects
+// and gets its first reply (by 4 x its latency of at most 100 ms), and the
+// server is not starved of fds (its RLIMIT_NOFILE is raised for them).
+TEST(EchoSimClients, TenThousandClientsForOneSecond) {
+  EchoWorldOptions o;
+  o.clients = 10'000;
+  o.run_for = seconds(1);
+  o.settle = false;
+  EchoWorldResult r = RunEchoWorld(o);
+  Tally t = Count(r);
+  EXPECT_EQ(t.replies.size(), 10'000u);
+  for (const auto& [host, count] : t.replies) ASSERT_EQ(count, 1) << host;
+  for (const TimelineEntry& e : r.timeline) {
+    ASSERT_EQ(e.line.find("too many open files"), std::string::npos)
+        << e.host << ": " << e.line;
+    ASSERT_LE(e.at, sim::Time(seconds(1)));
+  }
+}
+
+#ifdef SIMSOCK_ECHO_SIM
+// The program itself: a --clients outside 1..kMaxClients (or not a number)
+// is a usage error, exit code 2, with a message that says the range.
+struct Ran {
+  int exit_code = -1;
+  std::string output;
+};
+
+Ran RunEchoSim(const std::string& args) {
+  Ran ran;
+  const std::string cmd = std::string(SIMSOCK_ECHO_SIM) + " " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return ran;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) ran.output.append(buf, n);
+  const int status = ::pclose(p);
+  if (WIFEXITED(status)) ran.exit_code = WEXITSTATUS(status);
+  return ran;
+}
+
+TEST(EchoSimCli, ClientsOutOfRangeIsAUsageError) {
+  const std::string range =
+      "echo_sim: --clients must be a number in 1.." +
+      std::to_string(kMaxClients);
+  const std::vector<std::string> bads = {
+      "0", "-3", std::to_string(kMaxClients + 1), "99999999999", "12x",
+      "many", ""};
+  for (const std::string& bad : bads) {
+    Ran r = RunEchoSim("--clients '" + bad + "'");
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.output;
+    EXPECT_EQ(r.output, range + ", not \"" + bad + "\"\n") << bad;
+  }
+  Ran r = RunEchoSim("--run-for 1x");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  r = RunEchoSim("--bogus");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.output.rfind("usage: echo_sim", 0), 0u) << r.output;
+}
+
+TEST(EchoSimCli, Clients255RunsAndTheDefaultOutputIsUnchanged) {
+  Ran r = RunEchoSim("--clients 255 --run-for 1 --trace");
+  EXPECT_EQ(r.exit_code, 0) << r.output.substr(0, 2000);
+  // The 255th client's SYN, from its computed address (it was 10.0.1.255,
+  // and the 256th aborted as 10.0.1.256).
+  EXPECT_NE(r.output.find("IP 10.0.2.1."), std::string::npos);
+  EXPECT_NE(r.output.find("client255: hello, client"), std::string::npos);
+  EXPECT_NE(r.output.find("-- seed 1, 255 client(s), trace hash "),
+            std::string::npos);
+  // The three-client default: the same trace hash as before client
+  // addresses were computed (10.0.1.1..3 then as now).
+  r = RunEchoSim("");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("-- seed 1, 3 client(s), trace hash "
+                          "cb7f1be0cd7a20af"),
+            std::string::npos)
+      << r.output;
+}
+#endif
 
 }  // namespace
 }  // namespace simsock::echo

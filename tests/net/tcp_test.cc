@@ -580,6 +580,106 @@ TEST_P(TcpTest, ManyClientsAtOnce) {
   }));
 }
 
+// Go's Time.Add saturates: a deadline of Now().Add(Duration::max()) is the
+// latest instant there is and never fires (it wrapped into the past and
+// timed out at once before); Add(Duration::min()) is long past.
+TEST_P(TcpTest, FarFutureDeadlineNeverFiresFarPastOneAlwaysHas) {
+  EXPECT_TRUE(RunBody([&] {
+    auto p = MustPair();
+    const Time far = rt().Now().Add(Duration::max());
+    EXPECT_EQ(far.Nanos(), INT64_MAX);
+    EXPECT_TRUE(far.After(rt().Now()));
+    ASSERT_TRUE(p.server.SetReadDeadline(far).ok());
+    ASSERT_TRUE(p.client.SetWriteDeadline(far).ok());
+    // The reader blocks (the deadline does not fire) until the writer,
+    // 200 ms later, sends.
+    TCPConn client = p.client;
+    rt().Go([this, client]() mutable {
+      rt().Sleep(200 * kMillisecond);
+      EXPECT_TRUE(client.Write("late").ok());
+    });
+    const Time start = rt().Now();
+    char buf[8];
+    auto n = p.server.Read(buf, sizeof(buf));
+    ASSERT_TRUE(n.ok()) << Str(n.error());
+    EXPECT_EQ(std::string(buf, *n), "late");
+    EXPECT_GE(MillisSince(rt(), start), 200);
+
+    const Time past = rt().Now().Add(Duration::min());
+    EXPECT_TRUE(past.Before(rt().Now()));
+    EXPECT_EQ(past.Add(Duration::min()).Nanos(), INT64_MIN);  // saturated
+    ASSERT_TRUE(p.server.SetReadDeadline(past).ok());
+    n = p.server.Read(buf, sizeof(buf));
+    ASSERT_FALSE(n.ok());
+    EXPECT_TRUE(n.error().Timeout());
+    // Sleeping "forever" from a task is also a far timer, not an instant one.
+    bool woke = false;
+    rt().Go([this, &woke] {
+      rt().Sleep(Duration::max());
+      woke = true;
+    });
+    rt().Sleep(50 * kMillisecond);
+    EXPECT_FALSE(woke);
+  }));
+}
+
+// Go's Dialer.deadline takes any nonzero Timeout, "including negative, for
+// historical reasons": DialTimeout with a negative timeout fails with
+// "i/o timeout" before connecting; zero is no timeout; a huge one saturates.
+TEST_P(TcpTest, DialTimeoutNegativeIsExpiredZeroIsNone) {
+  EXPECT_TRUE(RunBody([&] {
+    TCPListener l = MustListen();
+    const std::string addr = l.Addr().String();
+    auto c = DialTimeout(rt(), "tcp4", addr, -kNanosecond);
+    ASSERT_FALSE(c.ok());
+    EXPECT_TRUE(c.error().Timeout());
+    EXPECT_EQ(Str(c.error()), "dial tcp4 " + addr + ": i/o timeout");
+    Dialer d;
+    d.timeout = -kSecond;
+    c = d.Dial(rt(), "tcp4", addr);
+    ASSERT_FALSE(c.ok());
+    EXPECT_TRUE(c.error().Timeout());
+    // Nothing reached the listener: it has nothing to accept.
+    ASSERT_TRUE(l.SetDeadline(rt().Now().Add(50 * kMillisecond)).ok());
+    auto a = l.Accept();
+    ASSERT_FALSE(a.ok());
+    EXPECT_TRUE(a.error().Timeout());
+    ASSERT_TRUE(l.SetDeadline(Time()).ok());
+
+    for (Duration t : {Duration::zero(), Duration::max()}) {
+      c = DialTimeout(rt(), "tcp4", addr, t);
+      ASSERT_TRUE(c.ok()) << t.count() << ": " << Str(c.error());
+      EXPECT_TRUE(l.Accept().ok());
+      (void)c->Close();
+    }
+  }));
+}
+
+// After Close, Fd() no longer reports the number: the kernel may already
+// have given it to the next socket.
+TEST_P(TcpTest, FdIsMinusOneAfterClose) {
+  EXPECT_TRUE(RunBody([&] {
+    auto p = MustPair();
+    const int cfd = p.client.Fd();
+    ASSERT_GE(cfd, 0);
+    ASSERT_GE(p.server.Fd(), 0);
+    ASSERT_GE(p.listener.Fd(), 0);
+    Conn as_conn = p.client;  // a copy shares the socket
+    ASSERT_TRUE(p.client.Close().ok());
+    EXPECT_EQ(p.client.Fd(), -1);
+    EXPECT_EQ(as_conn.Fd(), -1);
+    // The next socket may reuse the number; the closed conn must not
+    // claim it.
+    TCPListener l2 = MustListen();
+    EXPECT_EQ(l2.Fd(), cfd);
+    EXPECT_EQ(p.client.Fd(), -1);
+    ASSERT_TRUE(p.listener.Close().ok());
+    EXPECT_EQ(p.listener.Fd(), -1);
+    EXPECT_GE(p.server.Fd(), 0);
+    EXPECT_EQ(Conn().Fd(), -1);
+  }));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, TcpTest, ::testing::ValuesIn(AllBackends()),
                          BackendName);
 

@@ -1,6 +1,7 @@
 // The net runtime: tasks, scheduling order, channels, wait groups, sleep,
 // timers, deadlock detection, Stop and unwinding. Backend-parameterized
 // (timers and the idle wait go through the backend's clock and epoll).
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -256,6 +257,42 @@ TEST_P(RuntimeTest, RunCanBeResumedAfterStop) {
   EXPECT_EQ(steps, 2);
 }
 
+// The right ways of docs/net.md "The easiest mistake": tasks that outlive
+// the function that started them capture by value (handles, shared_ptr);
+// tasks that share a caller's locals are waited for before the locals die.
+void StartCounter(Runtime& rt, Chan<int> out) {
+  auto step = std::make_shared<const int>(7);
+  for (int i = 0; i < 3; ++i) {
+    rt.Go([out, step, i]() mutable { out.Send(i * *step); });
+  }
+}  // step's last owner is now the tasks
+
+TEST_P(RuntimeTest, CaptureByValuePatternsOfTheDocs) {
+  Chan<int> ch(rt(), 3);
+  int sum = 0;
+  std::vector<int> results;
+  rt().Go([&] {  // fine: sum and results outlive Run()
+    StartCounter(rt(), ch);
+    for (int k = 0; k < 3; ++k) sum += ch.Recv().value;
+    const int n = 4;
+    std::vector<int> local(n);
+    WaitGroup wg(rt());
+    for (int i = 0; i < n; ++i) {
+      wg.Add(1);
+      rt().Go([this, &local, i, wg]() mutable {
+        rt().Yield();  // runs after the loop: i must be a copy
+        local[i] = i * i;
+        wg.Done();
+      });
+    }
+    wg.Wait();  // local outlives every task that uses it
+    results = local;
+  });
+  EXPECT_EQ(backend_->Run(rt()), RunStatus::kAllDone);
+  EXPECT_EQ(sum, 0 + 7 + 14);
+  EXPECT_EQ(results, (std::vector<int>{0, 1, 4, 9}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, RuntimeTest,
                          ::testing::ValuesIn(AllBackends()), BackendName);
 
@@ -276,6 +313,25 @@ TEST(TimerHeapTest, OrdersByDeadlineThenInsertion) {
     order.push_back(static_cast<int>(x - t));
   }
   EXPECT_EQ(order, (std::vector<int>{1, 3, 2, 5, 0}));
+}
+
+// Time arithmetic saturates as Go's Time.Add / Time.Sub do, in both
+// directions, instead of wrapping around int64.
+TEST(TimeTest, AddAndSubSaturate) {
+  const Time t = Time::FromNanos(1'000);
+  EXPECT_EQ(t.Add(Duration::max()).Nanos(), INT64_MAX);
+  EXPECT_EQ(t.Add(Duration::min()).Nanos(), 1'000 + INT64_MIN);  // fits
+  EXPECT_EQ(Time::FromNanos(-1'000).Add(Duration::min()).Nanos(), INT64_MIN);
+  EXPECT_EQ(Time::FromNanos(INT64_MAX).Add(kNanosecond).Nanos(), INT64_MAX);
+  EXPECT_EQ(Time::FromNanos(INT64_MIN).Add(-kNanosecond).Nanos(), INT64_MIN);
+  EXPECT_EQ(t.Add(kSecond).Nanos(), 1'000'001'000);
+  EXPECT_EQ(t.Add(-kSecond).Nanos(), 1'000 - 1'000'000'000);
+  EXPECT_EQ(Time::FromNanos(INT64_MAX).Sub(Time::FromNanos(-1)),
+            Duration::max());
+  EXPECT_EQ(Time::FromNanos(INT64_MIN).Sub(Time::FromNanos(1)),
+            Duration::min());
+  EXPECT_EQ(t.Sub(Time::FromNanos(400)), Duration(600));
+  static_assert(Time::FromNanos(1).Add(Duration::max()).Nanos() == INT64_MAX);
 }
 
 }  // namespace

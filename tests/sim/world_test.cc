@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include <arpa/inet.h>
@@ -111,6 +112,189 @@ TEST(World, LatencyIsPerPairAndSymmetric) {
   EXPECT_EQ(w.network().Latency(b, a), milliseconds(3));
   w.network().SetDefaultLatency(milliseconds(9));
   EXPECT_EQ(w.network().Latency(a, c), milliseconds(9));
+}
+
+// A literal text as a regular expression (gtest's POSIX extended regex).
+std::string Lit(const std::string& text) {
+  std::string re;
+  for (char c : text) {
+    if (std::string("\\^$.|?*+()[]{}").find(c) != std::string::npos) re += '\\';
+    re += c;
+  }
+  return re;
+}
+
+// Misuse of the world-building API still aborts (the test author's bug),
+// but the message names the call, the host, the address and what was
+// expected.
+TEST(WorldDeathTest, AddHostSaysWhichHostWhichAddressAndWhy) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        World w(1);
+        w.AddHost("a", "10.0.0.1");
+        w.AddHost("b", "10.0.0.1");
+      },
+      Lit("World::AddHost(\"b\", \"10.0.0.1\"): address 10.0.0.1 is already "
+          "host \"a\"'s; expected a unique unicast address such as "
+          "\"10.0.0.1\""));
+  for (const char* bad : {"10.0.0.256", " 10.0.0.2", "10.0.0.2 ", "10.1",
+                          "010.0.0.1", "10.0.0.0.1", "", "ten.0.0.1",
+                          "+10.0.0.1"}) {
+    EXPECT_DEATH(
+        {
+          World w(1);
+          w.AddHost("h", bad);
+        },
+        Lit("World::AddHost(\"h\", \"" + std::string(bad) + "\"): \"" + bad +
+            "\" is not a dotted-quad IPv4 address"))
+        << bad;
+  }
+  const struct {
+    const char* address;
+    const char* why;
+  } unusable[] = {
+      {"127.0.0.1", "is a loopback address (127.0.0.0/8)"},
+      {"127.5.6.7", "is a loopback address (127.0.0.0/8)"},
+      {"0.0.0.0", "is in 0.0.0.0/8 (\"this network\")"},
+      {"0.1.2.3", "is in 0.0.0.0/8 (\"this network\")"},
+      {"224.0.0.1", "is a multicast address (224.0.0.0/4)"},
+      {"239.255.255.250", "is a multicast address (224.0.0.0/4)"},
+      {"255.255.255.255", "is the limited broadcast address"},
+  };
+  for (const auto& u : unusable) {
+    EXPECT_DEATH(
+        {
+          World w(1);
+          w.AddHost("h", u.address);
+        },
+        Lit("World::AddHost(\"h\", \"" + std::string(u.address) +
+            "\"): address " + u.address + " " + u.why))
+        << u.address;
+  }
+}
+
+TEST(WorldDeathTest, DuplicateAndUnusableNamesAreRejected) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        World w(1);
+        w.AddHost("a", "10.0.0.1");
+        w.AddHost("a", "10.0.0.2");
+      },
+      Lit("World::AddHost(\"a\", \"10.0.0.2\"): name \"a\" is already host "
+          "\"a\" (10.0.0.1); each host needs its own name"));
+  EXPECT_DEATH(
+      {
+        World w(1);
+        Host& a = w.AddHost("a", "10.0.0.1");
+        w.AddName("www", a);
+        w.AddHost("www", "10.0.0.2");
+      },
+      Lit("World::AddHost(\"www\", \"10.0.0.2\"): name \"www\" is already an "
+          "alias of host \"a\" (10.0.0.1)"));
+  EXPECT_DEATH(
+      {
+        World w(1);
+        Host& a = w.AddHost("a", "10.0.0.1");
+        w.AddHost("b", "10.0.0.2");
+        w.AddName("b", a);
+      },
+      Lit("World::AddName(\"b\", host \"a\"): name \"b\" is already host "
+          "\"b\" (10.0.0.2); a name resolves to one host"));
+  EXPECT_DEATH(
+      {
+        World w(1);
+        w.AddHost("localhost", "10.0.0.1");
+      },
+      Lit("World::AddHost(\"localhost\", \"10.0.0.1\"): name \"localhost\" "
+          "is reserved"));
+  EXPECT_DEATH(
+      {
+        World w(1);
+        w.AddHost("", "10.0.0.1");
+      },
+      Lit("World::AddHost(\"\", \"10.0.0.1\"): a host name must not be "
+          "empty"));
+  EXPECT_DEATH(
+      {
+        World w(1);
+        w.AddHost("10.0.0.9", "10.0.0.1");
+      },
+      Lit("World::AddHost(\"10.0.0.9\", \"10.0.0.1\"): name \"10.0.0.9\" "
+          "reads as a numeric address"));
+  EXPECT_DEATH(
+      {
+        World w1(1);
+        World w2(2);
+        Host& other = w2.AddHost("x", "10.0.0.1");
+        w1.AddName("y", other);
+      },
+      Lit("World::AddName(\"y\", host \"x\"): the host belongs to another "
+          "world"));
+}
+
+TEST(WorldDeathTest, LinkSettersSayWhichLinkAndWhy) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        World w(1);
+        Host& a = w.AddHost("a", "10.0.0.1");
+        Host& b = w.AddHost("b", "10.0.0.2");
+        w.network().SetLatency(a, b, milliseconds(-1));
+      },
+      Lit("Network::SetLatency(host \"a\", host \"b\"): latency -1000000 ns "
+          "is negative; expected >= 0"));
+  EXPECT_DEATH(
+      {
+        World w(1);
+        Host& a = w.AddHost("a", "10.0.0.1");
+        w.network().SetLatency(a, a, milliseconds(1));
+      },
+      Lit("Network::SetLatency(host \"a\", host \"a\"): a link joins two "
+          "different hosts"));
+  EXPECT_DEATH(
+      {
+        World w(1);
+        Host& a = w.AddHost("a", "10.0.0.1");
+        Host& b = w.AddHost("b", "10.0.0.2");
+        LinkFaults f;
+        f.loss = 1.5;
+        w.network().SetFaults(a, b, f);
+      },
+      Lit("Network::SetFaults(host \"a\", host \"b\"): loss = 1.500000 is "
+          "not a probability; expected 0..1"));
+  EXPECT_DEATH(
+      {
+        World w1(1);
+        World w2(2);
+        Host& a = w1.AddHost("a", "10.0.0.1");
+        Host& b = w2.AddHost("b", "10.0.0.2");
+        w1.network().Partition(a, b);
+      },
+      Lit("Network::Partition(host \"a\", host \"b\"): a host of another "
+          "world"));
+  EXPECT_DEATH(
+      {
+        World w(1);
+        w.network().SetDefaultLatency(std::chrono::nanoseconds(-5));
+      },
+      Lit("Network::SetDefaultLatency(-5 ns): a latency cannot be negative"));
+}
+
+// What the checks must not refuse: 240/4 (Linux accepts it as unicast),
+// addresses ending in .0 or .255 (the simulator has no subnets), names
+// that merely contain digits.
+TEST(World, AddHostAcceptsEveryUnicastAddress) {
+  World w(1);
+  EXPECT_EQ(w.AddHost("a", "240.0.0.1").address(), 0xF0000001u);
+  EXPECT_EQ(w.AddHost("b", "10.0.1.0").address(), 0x0A000100u);
+  EXPECT_EQ(w.AddHost("c", "10.0.1.255").address(), 0x0A0001FFu);
+  EXPECT_EQ(w.AddHost("10-0-0-1.example", "223.255.255.255").address(),
+            0xDFFFFFFFu);
+  EXPECT_EQ(w.AddHost("d", "1.0.0.0").address(), 0x01000000u);
+  w.AddName("alias", *w.hosts()[0]);
+  EXPECT_EQ(w.HostByName("alias"), w.hosts()[0].get());
 }
 
 }  // namespace
