@@ -27,8 +27,8 @@
 // not generated (preconditions), and the comment at the check says so:
 //   - time never passes 900 ms beyond a SYN dropped by a full accept queue
 //     (the SYN retransmission at 1 s would need the RTO schedule);
-//   - connect() only from unbound sockets; listen() never after a connect()
-//     that returned an error (the socket is SS_UNCONNECTED again);
+//   - connect() only from unbound sockets; listen() after a connect() and
+//     connect() after a listen() are EINVAL (sticky roles, §2.14);
 //   - shutdown() only on connection ends; at most 8 KiB per direction, so
 //     default buffers never fill (windows: see StreamIntegrity below);
 //   - traffic between hosts is settled inside the command that sends it
@@ -150,6 +150,11 @@ struct Sock {
   int side = 0;
   bool reported = false;  // client: connect() already returned 0
   bool no_connect = false;  // shutdown() of a closed client: SS_DISCONNECTING
+  // Sticky roles (docs/semantics.md §2.14): once a connection (its connect()
+  // sent a SYN, or it was accepted) it never listens; once a listener it
+  // never connects. Kept when a failed connect makes the socket fresh.
+  bool was_connection = false;
+  bool was_listener = false;
   int err = 0;              // kRefused: pending ECONNREFUSED
   Time stuck_since = 0;     // kStuck
   std::map<int, uint32_t> interest;  // kEpoll: fd -> events
@@ -529,8 +534,8 @@ struct ListenCmd : ModelCmd {
   bool Valid(const Model& m) const override {
     if (p >= m.procs()) return false;
     const Sock* s = m.SockAt(p, fd);
-    // Not predicted: listen() after a connect() that returned an error
-    // (the socket is SS_UNCONNECTED in state CLOSE and may listen again).
+    // Not predicted: listen() after shutdown() of a closed client
+    // (SS_DISCONNECTING).
     return s && IsTcp(*s) && !s->no_connect;
   }
   Expect Predict(Model& m) const override {
@@ -540,8 +545,10 @@ struct ListenCmd : ModelCmd {
       return {0};
     }
     if (s.phase != Phase::kFresh) return {-EINVAL};
+    if (s.was_connection) return {-EINVAL};
     if (!s.bound || s.port == 0) s.autobound = !s.bound;
     s.phase = Phase::kListening;
+    s.was_listener = true;
     s.backlog = backlog;
     return {0};
   }
@@ -629,6 +636,8 @@ struct ConnectCmd : ModelCmd {
         fresh.bound = s.bound;
         fresh.addr = s.addr;
         fresh.port = s.port;
+        fresh.was_connection = s.was_connection;
+        fresh.was_listener = s.was_listener;
         s = fresh;
         return {e};
       }
@@ -643,6 +652,8 @@ struct ConnectCmd : ModelCmd {
           end.sock = -1;
           Sock fresh;
           fresh.proc = s.proc;
+          fresh.was_connection = s.was_connection;
+          fresh.was_listener = s.was_listener;
           s = fresh;
           return {e};
         }
@@ -652,9 +663,11 @@ struct ConnectCmd : ModelCmd {
       case Phase::kEpoll: return {-ENOTSOCK};
       case Phase::kFresh: break;
     }
+    if (s.was_listener) return {-EINVAL};
     int src_host = m.HostOf(p);
     bool cross = src_host != dst_host;
     Expect e{-EINPROGRESS, cross};
+    s.was_connection = true;
     int lid = m.FindListener(dst_host, dst, port);
     if (lid < 0) {
       s.phase = Phase::kRefused;
@@ -830,6 +843,7 @@ struct AcceptCmd : ModelCmd {
     s.phase = Phase::kEnd;
     s.conn = cid;
     s.side = 1;
+    s.was_connection = true;
     int id = m.next_sock++;
     m.socks[id] = s;
     m.fds[p][nfd] = id;
