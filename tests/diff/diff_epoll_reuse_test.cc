@@ -53,7 +53,9 @@ class Tags {
       line += "[";
       for (int i = 0; i < r; ++i) {
         if (i) line += ", ";
-        auto it = names_.find(evs[i].data.u64);
+        // epoll_event is packed: copy the field before binding it.
+        const uint64_t tag = evs[i].data.u64;
+        auto it = names_.find(tag);
         line += (it != names_.end() ? it->second : std::string("?")) + ": " +
                 EpollMaskName(evs[i].events);
       }
