@@ -189,7 +189,7 @@ void Host::ReceiveUdp(const Packet& p) {
     }
   }
   if (best.empty()) {
-    if (dst.ip == 0xFFFFFFFFu || (dst.ip >> 28) == 0xE) return;
+    if (IsBroadcastAddress(dst.ip) || (dst.ip >> 28) == 0xE) return;
     Packet icmp;
     icmp.src = p.dst;
     icmp.dst = p.src;

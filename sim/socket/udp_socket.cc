@@ -86,6 +86,9 @@ int UdpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
   std::memcpy(&sin, &addr, sizeof sin);
   Endpoint dst = FromSockAddr(sin);
   if (dst.ip == 0) dst.ip = 0x7F000001;
+  // ip_route_connect: a broadcast route without SO_BROADCAST is EACCES.
+  // The autobind above stays; the socket keeps any earlier peer.
+  if (host_.IsBroadcastAddress(dst.ip) && !opts_.broadcast) return -EACCES;
   if (local_.ip == 0) local_.ip = host_.SourceAddressFor(dst.ip);
   peer_ = dst;
   connected_ = true;
@@ -135,10 +138,12 @@ ssize_t UdpSocket::Send(const uint8_t* buf, size_t len, int flags,
     if (dst.port == 0) return -EINVAL;
   } else {
     if (!connected_) return -EDESTADDRREQ;
+    // A socket connected to port 0 sends to port 0 (no check here).
     dst = peer_;
   }
   if (dst.ip == 0) dst.ip = 0x7F000001;
-  if (dst.ip == 0xFFFFFFFFu && !opts_.broadcast) return -EACCES;
+  // udp_sendmsg: RTCF_BROADCAST route without SO_BROADCAST.
+  if (host_.IsBroadcastAddress(dst.ip) && !opts_.broadcast) return -EACCES;
   if (len > kMaxPayload) return -EMSGSIZE;
   if (int e = TakeError()) return -e;
   if (shutdown_ & 2) return -EPIPE;
@@ -178,6 +183,9 @@ uint32_t UdpSocket::Poll() {
   return mask;
 }
 
+// compute_score: each bound or connected field must match and adds 4. A
+// socket connected to port 0 (inet_dport == 0) takes datagrams from any
+// port of its peer's address.
 int UdpSocket::MatchScore(const Endpoint& src, const Endpoint& dst) const {
   if (held_port_ != dst.port) return -1;
   int score = 0;
@@ -186,8 +194,12 @@ int UdpSocket::MatchScore(const Endpoint& src, const Endpoint& dst) const {
     score += 4;
   }
   if (connected_) {
-    if (peer_.ip != src.ip || peer_.port != src.port) return -1;
+    if (peer_.ip != src.ip) return -1;
     score += 4;
+    if (peer_.port != 0) {
+      if (peer_.port != src.port) return -1;
+      score += 4;
+    }
   }
   return score;
 }
@@ -206,8 +218,12 @@ void UdpSocket::Deliver(const Endpoint& src, std::vector<uint8_t> payload) {
 }
 
 void UdpSocket::OnPortUnreachable(const Endpoint& dst) {
-  // Without IP_RECVERR only a connected socket hears of it (udp_err).
-  if (!connected_ || peer_.ip != dst.ip || peer_.port != dst.port) return;
+  // Without IP_RECVERR only a connected socket hears of it (udp_err). The
+  // error's socket is found by the same lookup as arrivals (compute_score),
+  // so one connected to port 0 hears of any port at its peer's address.
+  if (!connected_ || peer_.ip != dst.ip ||
+      (peer_.port != 0 && peer_.port != dst.port))
+    return;
   error_ = ECONNREFUSED;
   Notify(EPOLLERR);
 }
