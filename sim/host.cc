@@ -206,7 +206,7 @@ void Host::ReceiveUdp(const Packet& p) {
     h ^= h >> 33;
     target = best[h % best.size()];
   }
-  target->Deliver(src, p.udp.payload);
+  target->Deliver(src, p.udp.payload, p.udp.head);
 }
 
 void Host::ReceiveIcmp(const Packet& p) {
