@@ -1,5 +1,6 @@
 #include "sim/socket/udp_socket.h"
 
+#include <netinet/udp.h>
 #include <sys/epoll.h>
 
 #include <algorithm>
@@ -23,6 +24,7 @@ void UdpSocket::ReleasePort() {
 
 void UdpSocket::OnLastClose() {
   ReleasePort();
+  FlushPending();  // udp_destroy_sock: udp_flush_pending_frames
   reader_queue_.clear();
   queue_.clear();
   rmem_ = 0;
@@ -186,6 +188,22 @@ ssize_t UdpSocket::Send(const uint8_t* buf, size_t len, int flags,
   if (held_port_ == 0 && AutoBind() != 0) return -EAGAIN;
   if (len > 0xFFFF) return -EMSGSIZE;
   if (flags & MSG_OOB) return -EOPNOTSUPP;
+  // corkreq: the datagram stays pending after this send.
+  const bool cork = cork_ || (flags & MSG_MORE);
+  if (pending_) {
+    // udp_sendmsg: with frames pending, the address (even a bad one) is
+    // ignored and the data is appended (goto do_append_data). The append
+    // goes to the pending skb's page frags, so no sock_error / SHUT_WR
+    // check (those are in sock_alloc_send_pskb).
+    if (pending_data_.size() + len > kMaxPayload) {
+      // __ip_append_data: EMSGSIZE; udp_flush_pending_frames drops all.
+      FlushPending();
+      return -EMSGSIZE;
+    }
+    if (len > 0) pending_data_.insert(pending_data_.end(), buf, buf + len);
+    if (!cork) PushPending();
+    return static_cast<ssize_t>(len);
+  }
   Endpoint dst;
   if (to != nullptr) {
     if (tolen < sizeof(sockaddr_in)) return -EINVAL;
@@ -204,10 +222,21 @@ ssize_t UdpSocket::Send(const uint8_t* buf, size_t len, int flags,
   // udp_sendmsg: RTCF_BROADCAST route without SO_BROADCAST.
   if (host_.IsBroadcastAddress(dst.ip) && !opts_.broadcast) return -EACCES;
   if (len > kMaxPayload) return -EMSGSIZE;
+  // sock_alloc_send_pskb, for the skb of a new datagram (corked or not).
   if (int e = TakeError()) return -e;
   if (shutdown_ & 2) return -EPIPE;
+  const uint32_t src = local_.ip != 0 ? local_.ip : host_.SourceAddressFor(dst.ip);
+  if (cork) {
+    // Now cork the socket to pend data: the route is fixed here.
+    pending_ = true;
+    pending_src_ = src;
+    pending_dst_ = dst;
+    pending_data_.assign(buf, buf + len);
+    pending_head_ = len;
+    return static_cast<ssize_t>(len);
+  }
   Packet p;
-  p.src = local_.ip != 0 ? local_.ip : host_.SourceAddressFor(dst.ip);
+  p.src = src;
   p.dst = dst.ip;
   p.proto = IpProto::kUdp;
   p.udp.src_port = local_.port;
@@ -215,6 +244,26 @@ ssize_t UdpSocket::Send(const uint8_t* buf, size_t len, int flags,
   if (len > 0) p.udp.payload.assign(buf, buf + len);
   host_.Send(std::move(p));
   return static_cast<ssize_t>(len);
+}
+
+void UdpSocket::PushPending() {
+  if (!pending_) return;
+  Packet p;
+  p.src = pending_src_;
+  p.dst = pending_dst_.ip;
+  p.proto = IpProto::kUdp;
+  p.udp.src_port = local_.port;
+  p.udp.dst_port = pending_dst_.port;
+  p.udp.payload = std::move(pending_data_);
+  p.udp.head = static_cast<int32_t>(pending_head_);
+  FlushPending();
+  host_.Send(std::move(p));
+}
+
+void UdpSocket::FlushPending() {
+  pending_ = false;
+  pending_data_.clear();
+  pending_head_ = 0;
 }
 
 // inet_shutdown for a datagram socket.
@@ -298,10 +347,31 @@ void UdpSocket::OnPortUnreachable(const Endpoint& dst) {
   Notify(EPOLLERR);
 }
 
-int UdpSocket::GetProtoOpt(int, int, void*, socklen_t*) { return -EOPNOTSUPP; }
-
-int UdpSocket::SetProtoOpt(int, int, const void*, socklen_t) {
+// udp_lib_getsockopt. Other UDP options (UDP_SEGMENT, UDP_GRO, encap) are
+// not modelled.
+int UdpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
+  if (level != IPPROTO_UDP) return -EOPNOTSUPP;
+  if (name == UDP_CORK) return PutInt(cork_ ? 1 : 0, val, len);
   return -ENOPROTOOPT;
+}
+
+// udp_lib_setsockopt.
+int UdpSocket::SetProtoOpt(int level, int name, const void* val,
+                           socklen_t len) {
+  if (level != IPPROTO_UDP) return -ENOPROTOOPT;
+  if (len < sizeof(int)) return -EINVAL;
+  if (val == nullptr) return -EFAULT;
+  int v;
+  std::memcpy(&v, val, sizeof v);
+  if (name != UDP_CORK) return -ENOPROTOOPT;
+  if (v != 0) {
+    cork_ = true;
+  } else {
+    // Uncorking sends what is pending (udp_push_pending_frames).
+    cork_ = false;
+    PushPending();
+  }
+  return 0;
 }
 
 }  // namespace simsock::sim

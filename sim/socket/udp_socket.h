@@ -2,7 +2,7 @@
 // boundaries, MSG_PEEK / MSG_TRUNC, connect() as a default peer and a
 // filter on arrivals, AF_UNSPEC disconnect, ICMP port-unreachable reported
 // once to a connected socket, the receive-buffer limit that drops what does
-// not fit, and datagram_poll's readiness.
+// not fit, and datagram_poll's readiness, corking (MSG_MORE / UDP_CORK).
 //
 // Receive-buffer accounting charges each datagram the truesize of the skb
 // a Linux loopback sender would have built (Truesize), with
@@ -76,6 +76,9 @@ class UdpSocket final : public Socket {
   void ReleasePort();
   // udp_rmem_release for one dequeued datagram.
   void ReleaseRmem(size_t truesize);
+  // udp_push_pending_frames: sends the corked datagram, if any.
+  void PushPending();
+  void FlushPending();
 
   bool connected_ = false;  // sk_state == TCP_ESTABLISHED
   Endpoint peer_;
@@ -88,6 +91,15 @@ class UdpSocket final : public Socket {
   std::deque<Datagram> queue_;
   size_t rmem_ = 0;             // sk_rmem_alloc
   size_t forward_deficit_ = 0;  // udp_sock.forward_deficit
+
+  // Corking (udp_sendmsg, ip_append_data). The pending datagram's route
+  // (source, destination) is fixed by the send that started it.
+  bool cork_ = false;      // UDP_CORK
+  bool pending_ = false;   // udp_sock.pending
+  uint32_t pending_src_ = 0;
+  Endpoint pending_dst_;
+  std::vector<uint8_t> pending_data_;
+  size_t pending_head_ = 0;  // bytes of the first append (the linear head)
 };
 
 }  // namespace simsock::sim

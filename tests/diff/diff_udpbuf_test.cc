@@ -181,5 +181,45 @@ DIFF_SCENARIO(UdpBuf_TruesizeStepsAtAllocationBoundaries) {
   Burst(s, 4352, 3718, 4);
 }
 
+// A corked datagram's first send fills the linear head and the rest go to
+// page frags, charged byte for byte; when the buffer is more than half
+// full, frags that fit the head's tailroom are pulled in (skb_condense) and
+// only the head is charged. The admission test still used the full size.
+// SO_RCVBUF 5000 after four 832-byte datagrams (3328): 1 + 211 bytes are
+// admitted (4371) and then charged 832 (4160), so one more small datagram
+// fits (4992); 1 + 212 stay 1044 (4372) and it does not.
+DIFF_SCENARIO(UdpBuf_CorkedDatagramIsCondensedWhenTheBufferIsHalfFull) {
+  std::string tail211(211, 't');
+  std::string tail212(212, 't');
+  for (const std::string* tail : {&tail211, &tail212}) {
+    uint16_t port = s.Port("server" + std::to_string(tail->size()));
+    Ep server = Lo(port);
+    int srv = s.Udp();
+    s.SetInt(srv, SOL_SOCKET, SO_RCVBUF, 2500);
+    s.Bind(srv, server);
+    int cl = s.Udp();
+    for (const char* d : {"a", "b", "c", "d"}) s.SendTo(cl, d, 0, &server);
+    s.SendTo(cl, "e", MSG_MORE, &server);
+    s.SendTo(cl, *tail, 0, &server);
+    s.SendTo(cl, "f", 0, &server);
+    s.Settle();
+    for (int i = 0; i < 7; ++i) s.Recv(srv, 300, MSG_TRUNC);
+  }
+  // Below half full nothing is condensed: 1 + 211 costs 1043.
+  uint16_t port = s.Port("server-low");
+  Ep server = Lo(port);
+  int srv = s.Udp();
+  s.SetInt(srv, SOL_SOCKET, SO_RCVBUF, 1100);  // 2304
+  s.Bind(srv, server);
+  int cl = s.Udp();
+  s.SendTo(cl, "a", MSG_MORE, &server);
+  s.SendTo(cl, tail211, 0, &server);  // 1043
+  s.SendTo(cl, "b", MSG_MORE, &server);
+  s.SendTo(cl, tail211, 0, &server);  // 2086
+  s.SendTo(cl, "c", 0, &server);      // 2918 > 2304: dropped
+  s.Settle();
+  for (int i = 0; i < 3; ++i) s.Recv(srv, 300, MSG_TRUNC);
+}
+
 }  // namespace
 }  // namespace simsock::diff
