@@ -134,6 +134,12 @@ int UdpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
   if (local_.ip == 0) local_.ip = host_.SourceAddressFor(dst.ip);
   peer_ = dst;
   connected_ = true;
+  // __ip4_datagram_connect routes into inet->cork.fl, the flow a pending
+  // corked datagram is sent with: connect() redirects it to the new peer.
+  if (pending_) {
+    pending_dst_ = peer_;
+    pending_src_ = local_.ip;
+  }
   Notify(0);
   return 0;
 }

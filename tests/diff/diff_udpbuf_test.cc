@@ -12,14 +12,16 @@ namespace simsock::diff {
 namespace {
 
 // Sends `count` datagrams of `size` bytes to a fresh receiver whose
-// SO_RCVBUF is set to `rcvbuf`, then reads them all; logs one line with
+// SO_RCVBUF is set to `rcvbuf` (left at its default when 0), then reads
+// them all; logs one line with
 // how many arrived. Every send must succeed (checked).
 void Burst(Script& s, int rcvbuf, size_t size, int count) {
   uint16_t port = s.Port("r" + std::to_string(rcvbuf) + "s" +
                          std::to_string(size));
   Ep server = Lo(port);
   int srv = s.sys().socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  s.sys().setsockopt(srv, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  if (rcvbuf > 0)
+    s.sys().setsockopt(srv, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   int eff = 0;
   socklen_t len = sizeof eff;
   s.sys().getsockopt(srv, SOL_SOCKET, SO_RCVBUF, &eff, &len);
@@ -55,6 +57,11 @@ DIFF_SCENARIO(UdpBuf_MinimumBufferKeepsBySize) {
   for (size_t size : {0, 1, 100, 197, 198, 500, 1000, 1472, 2000, 8000,
                       30000, 65507})
     Burst(s, 1, size, 8);
+}
+
+// The default buffer (212992): 256 small datagrams fill it exactly.
+DIFF_SCENARIO(UdpBuf_DefaultBufferKeepsBySize) {
+  for (size_t size : {1, 1000, 1472, 30000}) Burst(s, 0, size, 300);
 }
 
 DIFF_SCENARIO(UdpBuf_4608ByteBufferKeepsBySize) {

@@ -206,5 +206,39 @@ DIFF_SCENARIO(UdpCork_AppendSkipsShutdownAndCloseDiscards) {
   s.Recv(srv, 64, 0);  // EAGAIN
 }
 
+// connect() routes into the flow the pending datagram is sent with
+// (inet->cork.fl), so it redirects a pending datagram to the new peer;
+// AF_UNSPEC leaves the flow alone.
+DIFF_SCENARIO(UdpCork_ConnectWhilePendingRedirectsTheDatagram) {
+  Ep one = Lo(s.Port("one"));
+  Ep two = Lo(s.Port("two"));
+  int r1 = s.Udp();
+  s.Bind(r1, one);
+  int r2 = s.Udp();
+  s.Bind(r2, two);
+  int u = s.Udp();
+  s.SendTo(u, "a", MSG_MORE, &one);
+  s.NameLocalPort(u, "u");
+  s.Connect(u, two);
+  s.Send(u, "b");
+  s.Settle();
+  s.Recv(r1, 64, 0);  // EAGAIN
+  s.Recv(r2, 64, 0);  // "ab"
+  s.Send(u, "c", MSG_MORE);
+  s.ConnectUnspec(u);  // releases the autobound port
+  s.Send(u, "d");      // autobinds again, pushes "cd" to <two>
+  s.NameLocalPort(u, "u2");
+  s.Settle();
+  s.Recv(r1, 64, 0);  // EAGAIN
+  s.Recv(r2, 64, 0);  // "cd" from <u2>
+  s.SetInt(u, IPPROTO_UDP, UDP_CORK, 1);
+  s.SendTo(u, "e", 0, &two);
+  s.Connect(u, one);
+  s.SetInt(u, IPPROTO_UDP, UDP_CORK, 0);
+  s.Settle();
+  s.Recv(r2, 64, 0);  // EAGAIN
+  s.Recv(r1, 64, 0);  // "e"
+}
+
 }  // namespace
 }  // namespace simsock::diff
