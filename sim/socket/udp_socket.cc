@@ -231,7 +231,8 @@ ssize_t UdpSocket::Send(const uint8_t* buf, size_t len, int flags,
   // sock_alloc_send_pskb, for the skb of a new datagram (corked or not).
   if (int e = TakeError()) return -e;
   if (shutdown_ & 2) return -EPIPE;
-  const uint32_t src = local_.ip != 0 ? local_.ip : host_.SourceAddressFor(dst.ip);
+  const uint32_t src =
+      local_.ip != 0 ? local_.ip : host_.SourceAddressFor(dst.ip);
   if (cork) {
     // Now cork the socket to pend data: the route is fixed here.
     pending_ = true;
