@@ -189,7 +189,7 @@ void Host::ReceiveUdp(const Packet& p) {
     }
   }
   if (best.empty()) {
-    if (dst.ip == 0xFFFFFFFFu || (dst.ip >> 28) == 0xE) return;
+    if (IsBroadcastAddress(dst.ip) || (dst.ip >> 28) == 0xE) return;
     Packet icmp;
     icmp.src = p.dst;
     icmp.dst = p.src;
@@ -206,7 +206,7 @@ void Host::ReceiveUdp(const Packet& p) {
     h ^= h >> 33;
     target = best[h % best.size()];
   }
-  target->Deliver(src, p.udp.payload);
+  target->Deliver(src, p.udp.payload, p.udp.head);
 }
 
 void Host::ReceiveIcmp(const Packet& p) {

@@ -101,6 +101,14 @@ class Host {
   bool IsLocalAddress(uint32_t ip) const {
     return ip == ip_ || IsLoopback(ip);
   }
+  // A destination whose route is RTCF_BROADCAST: the limited broadcast
+  // 255.255.255.255 and loopback's directed broadcast 127.255.255.255 (the
+  // "broadcast 127.255.255.255 dev lo" route fib_add_ifaddr installs for
+  // 127.0.0.1/8; 127.0.0.0 and 127.x.255.255 are plain local addresses).
+  // The host's own address has no netmask here, so no subnet broadcast.
+  static bool IsBroadcastAddress(uint32_t ip) {
+    return ip == 0xFFFFFFFFu || ip == 0x7FFFFFFFu;
+  }
   // The source address Linux's routing would pick to reach `dst`.
   uint32_t SourceAddressFor(uint32_t dst) const;
   // MSS for a path to `dst` (MTU - 40).

@@ -18,6 +18,10 @@ struct UdpDatagram {
   uint16_t src_port = 0;
   uint16_t dst_port = 0;
   std::vector<uint8_t> payload;
+  // A corked datagram (MSG_MORE / UDP_CORK): the bytes of its first send,
+  // which Linux put in the skb's linear head; -1 for a datagram sent in one
+  // call. Only the receiver's truesize accounting uses it.
+  int32_t head = -1;
 };
 
 // ICMP destination unreachable, code 3 (port unreachable), quoting the

@@ -1,5 +1,6 @@
 #include "sim/socket/udp_socket.h"
 
+#include <netinet/udp.h>
 #include <sys/epoll.h>
 
 #include <algorithm>
@@ -23,8 +24,49 @@ void UdpSocket::ReleasePort() {
 
 void UdpSocket::OnLastClose() {
   ReleasePort();
+  FlushPending();  // udp_destroy_sock: udp_flush_pending_frames
+  reader_queue_.clear();
   queue_.clear();
   rmem_ = 0;
+  forward_deficit_ = 0;
+}
+
+// The allocation behind a loopback datagram's skb (x86_64, 4 KiB pages;
+// measured on Linux 6.18 with SO_MEMINFO for every payload 0..65507):
+//   __ip_append_data asks sock_alloc_send_skb for
+//     head + 8 (UDP) + 20 (IP) + 16 (LL_RESERVED_SPACE of lo) + 15
+//   bytes, linear while that is below SKB_MAX_ALLOC (16064); __alloc_skb
+//   adds SKB_DATA_ALIGN(sizeof(skb_shared_info)) = 320 to the 64-aligned
+//   size and kmalloc_reserve takes it from skb_small_head_cache (576) or
+//   the next kmalloc size (1024 ... 8192, then whole pages: 16384).
+//   truesize = that allocation + SKB_DATA_ALIGN(sizeof(sk_buff)) = 256.
+//   A larger datagram keeps only the headers in a 576-byte head and the
+//   payload in page frags, which count byte for byte (skb_len_add).
+// So 0..197 bytes: 832; ..645: 1280; ..1669: 2304; ..3717: 4352;
+// ..7813: 8448; ..16004: 16640; from 16005: payload + 832.
+namespace {
+constexpr size_t kSkbOverhead = 256;  // SKB_DATA_ALIGN(sizeof(sk_buff))
+constexpr size_t kShinfo = 320;  // SKB_DATA_ALIGN(sizeof(skb_shared_info))
+constexpr size_t kSmallHead = 576;  // SKB_SMALL_HEAD_CACHE_SIZE
+constexpr size_t kAllocExtra = 8 + 20 + 16 + 15;  // udp, ip, hh_len + 15
+constexpr size_t kMaxAlloc = 16064;  // SKB_MAX_ALLOC: 16 KiB - kShinfo
+constexpr size_t kReserve = 16 + 8 + 20;  // skb_reserve(hh_len) + headers
+
+// kmalloc_reserve's allocation for a linear head holding `head` bytes.
+size_t HeadAlloc(size_t head) {
+  size_t obj = ((head + kAllocExtra + 63) & ~size_t{63}) + kShinfo;
+  if (obj <= kSmallHead) return kSmallHead;
+  size_t n = 1024;
+  while (n < obj) n <<= 1;
+  return n;
+}
+
+bool IsLinear(size_t head) { return head + kAllocExtra < kMaxAlloc; }
+}  // namespace
+
+size_t UdpSocket::Truesize(size_t len, size_t head) {
+  if (!IsLinear(head)) return kSmallHead + kSkbOverhead + len;
+  return HeadAlloc(head) + kSkbOverhead + (len - head);
 }
 
 int UdpSocket::AutoBind() {
@@ -86,9 +128,18 @@ int UdpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
   std::memcpy(&sin, &addr, sizeof sin);
   Endpoint dst = FromSockAddr(sin);
   if (dst.ip == 0) dst.ip = 0x7F000001;
+  // ip_route_connect: a broadcast route without SO_BROADCAST is EACCES.
+  // The autobind above stays; the socket keeps any earlier peer.
+  if (host_.IsBroadcastAddress(dst.ip) && !opts_.broadcast) return -EACCES;
   if (local_.ip == 0) local_.ip = host_.SourceAddressFor(dst.ip);
   peer_ = dst;
   connected_ = true;
+  // __ip4_datagram_connect routes into inet->cork.fl, the flow a pending
+  // corked datagram is sent with: connect() redirects it to the new peer.
+  if (pending_) {
+    pending_dst_ = peer_;
+    pending_src_ = local_.ip;
+  }
   Notify(0);
   return 0;
 }
@@ -99,11 +150,13 @@ ssize_t UdpSocket::Recv(uint8_t* buf, size_t len, int flags, bool /*is_read*/,
   *has_from = false;
   if (flags & MSG_OOB) return -EOPNOTSUPP;
   if (int e = TakeError()) return -e;
-  if (queue_.empty()) {
+  if (reader_queue_.empty()) {
     // A blocking reader after SHUT_RD gets 0; a nonblocking one EAGAIN.
-    return -EAGAIN;
+    if (queue_.empty()) return -EAGAIN;
+    // __skb_recv_udp refills the reader queue (also for MSG_PEEK).
+    reader_queue_.swap(queue_);
   }
-  Datagram& d = queue_.front();
+  Datagram& d = reader_queue_.front();
   size_t n = std::min(len, d.data.size());
   if (n > 0 && buf != nullptr) std::memcpy(buf, d.data.data(), n);
   ssize_t result = (flags & MSG_TRUNC) ? static_cast<ssize_t>(d.data.size())
@@ -111,10 +164,27 @@ ssize_t UdpSocket::Recv(uint8_t* buf, size_t len, int flags, bool /*is_read*/,
   *from = d.from;
   *has_from = true;
   if (!(flags & MSG_PEEK)) {
-    rmem_ -= d.data.size() + kSkbOverhead;
-    queue_.pop_front();
+    size_t truesize = d.truesize;
+    reader_queue_.pop_front();
+    ReleaseRmem(truesize);
   }
   return result;
+}
+
+// udp_rmem_release(partial = 1): the memory of dequeued datagrams is given
+// back in batches, once a quarter of the buffer (forward_threshold =
+// sk_rcvbuf >> 2) is owed or the reader queue is empty; releasing also
+// moves what arrived meanwhile into the reader queue. Until then the
+// datagrams read still count against the buffer.
+void UdpSocket::ReleaseRmem(size_t truesize) {
+  forward_deficit_ += truesize;
+  if (forward_deficit_ < static_cast<size_t>(opts_.rcvbuf) / 4 &&
+      !reader_queue_.empty())
+    return;
+  rmem_ -= forward_deficit_;
+  forward_deficit_ = 0;
+  for (Datagram& d : queue_) reader_queue_.push_back(std::move(d));
+  queue_.clear();
 }
 
 // inet_sendmsg + udp_sendmsg.
@@ -124,6 +194,22 @@ ssize_t UdpSocket::Send(const uint8_t* buf, size_t len, int flags,
   if (held_port_ == 0 && AutoBind() != 0) return -EAGAIN;
   if (len > 0xFFFF) return -EMSGSIZE;
   if (flags & MSG_OOB) return -EOPNOTSUPP;
+  // corkreq: the datagram stays pending after this send.
+  const bool cork = cork_ || (flags & MSG_MORE);
+  if (pending_) {
+    // udp_sendmsg: with frames pending, the address (even a bad one) is
+    // ignored and the data is appended (goto do_append_data). The append
+    // goes to the pending skb's page frags, so no sock_error / SHUT_WR
+    // check (those are in sock_alloc_send_pskb).
+    if (pending_data_.size() + len > kMaxPayload) {
+      // __ip_append_data: EMSGSIZE; udp_flush_pending_frames drops all.
+      FlushPending();
+      return -EMSGSIZE;
+    }
+    if (len > 0) pending_data_.insert(pending_data_.end(), buf, buf + len);
+    if (!cork) PushPending();
+    return static_cast<ssize_t>(len);
+  }
   Endpoint dst;
   if (to != nullptr) {
     if (tolen < sizeof(sockaddr_in)) return -EINVAL;
@@ -135,15 +221,29 @@ ssize_t UdpSocket::Send(const uint8_t* buf, size_t len, int flags,
     if (dst.port == 0) return -EINVAL;
   } else {
     if (!connected_) return -EDESTADDRREQ;
+    // A socket connected to port 0 sends to port 0 (no check here).
     dst = peer_;
   }
   if (dst.ip == 0) dst.ip = 0x7F000001;
-  if (dst.ip == 0xFFFFFFFFu && !opts_.broadcast) return -EACCES;
+  // udp_sendmsg: RTCF_BROADCAST route without SO_BROADCAST.
+  if (host_.IsBroadcastAddress(dst.ip) && !opts_.broadcast) return -EACCES;
   if (len > kMaxPayload) return -EMSGSIZE;
+  // sock_alloc_send_pskb, for the skb of a new datagram (corked or not).
   if (int e = TakeError()) return -e;
   if (shutdown_ & 2) return -EPIPE;
+  const uint32_t src =
+      local_.ip != 0 ? local_.ip : host_.SourceAddressFor(dst.ip);
+  if (cork) {
+    // Now cork the socket to pend data: the route is fixed here.
+    pending_ = true;
+    pending_src_ = src;
+    pending_dst_ = dst;
+    pending_data_.assign(buf, buf + len);
+    pending_head_ = len;
+    return static_cast<ssize_t>(len);
+  }
   Packet p;
-  p.src = local_.ip != 0 ? local_.ip : host_.SourceAddressFor(dst.ip);
+  p.src = src;
   p.dst = dst.ip;
   p.proto = IpProto::kUdp;
   p.udp.src_port = local_.port;
@@ -151,6 +251,26 @@ ssize_t UdpSocket::Send(const uint8_t* buf, size_t len, int flags,
   if (len > 0) p.udp.payload.assign(buf, buf + len);
   host_.Send(std::move(p));
   return static_cast<ssize_t>(len);
+}
+
+void UdpSocket::PushPending() {
+  if (!pending_) return;
+  Packet p;
+  p.src = pending_src_;
+  p.dst = pending_dst_.ip;
+  p.proto = IpProto::kUdp;
+  p.udp.src_port = local_.port;
+  p.udp.dst_port = pending_dst_.port;
+  p.udp.payload = std::move(pending_data_);
+  p.udp.head = static_cast<int32_t>(pending_head_);
+  FlushPending();
+  host_.Send(std::move(p));
+}
+
+void UdpSocket::FlushPending() {
+  pending_ = false;
+  pending_data_.clear();
+  pending_head_ = 0;
 }
 
 // inet_shutdown for a datagram socket.
@@ -173,11 +293,14 @@ uint32_t UdpSocket::Poll() {
   if (error_ != 0) mask |= EPOLLERR;
   if (shutdown_ & 1) mask |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM;
   if (shutdown_ == 3) mask |= EPOLLHUP;
-  if (!queue_.empty()) mask |= EPOLLIN | EPOLLRDNORM;
+  if (!reader_queue_.empty() || !queue_.empty()) mask |= EPOLLIN | EPOLLRDNORM;
   mask |= EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;  // nothing is ever queued
   return mask;
 }
 
+// compute_score: each bound or connected field must match and adds 4. A
+// socket connected to port 0 (inet_dport == 0) takes datagrams from any
+// port of its peer's address.
 int UdpSocket::MatchScore(const Endpoint& src, const Endpoint& dst) const {
   if (held_port_ != dst.port) return -1;
   int score = 0;
@@ -186,36 +309,76 @@ int UdpSocket::MatchScore(const Endpoint& src, const Endpoint& dst) const {
     score += 4;
   }
   if (connected_) {
-    if (peer_.ip != src.ip || peer_.port != src.port) return -1;
+    if (peer_.ip != src.ip) return -1;
     score += 4;
+    if (peer_.port != 0) {
+      if (peer_.port != src.port) return -1;
+      score += 4;
+    }
   }
   return score;
 }
 
-void UdpSocket::Deliver(const Endpoint& src, std::vector<uint8_t> payload) {
-  // __udp_enqueue_schedule_skb: refuse once the charged memory exceeds the
-  // buffer.
-  if (rmem_ > static_cast<size_t>(opts_.rcvbuf)) {
+// __udp_enqueue_schedule_skb (Linux 6.18): with rmem = sk_rmem_alloc,
+//   rmem + truesize > rcvbuf drops the datagram unless the queue is empty
+//   (rmem == 0: one datagram of any size is always accepted);
+//   rmem > rcvbuf / 2 first condenses it (skb_condense: frag bytes that fit
+//   the head's tailroom are pulled in and truesize becomes the head's).
+void UdpSocket::Deliver(const Endpoint& src, std::vector<uint8_t> payload,
+                        int32_t head) {
+  const size_t len = payload.size();
+  const size_t linear = head < 0 ? len : static_cast<size_t>(head);
+  size_t truesize = Truesize(len, linear);
+  const size_t rcvbuf = static_cast<size_t>(opts_.rcvbuf);
+  if (rmem_ + truesize > rcvbuf && rmem_ != 0) {
     host_.TraceLine("drop: udp receive buffer of " + ToString(local_) +
                     " full");
     return;
   }
-  rmem_ += payload.size() + kSkbOverhead;
-  queue_.push_back({src, std::move(payload)});
+  if (rmem_ > rcvbuf / 2 && IsLinear(linear) &&
+      len - linear <= HeadAlloc(linear) - kShinfo - kReserve - linear)
+    truesize = Truesize(linear, linear);
+  rmem_ += truesize;
+  queue_.push_back({src, std::move(payload), truesize});
   Notify(EPOLLIN | EPOLLRDNORM);
 }
 
 void UdpSocket::OnPortUnreachable(const Endpoint& dst) {
-  // Without IP_RECVERR only a connected socket hears of it (udp_err).
-  if (!connected_ || peer_.ip != dst.ip || peer_.port != dst.port) return;
+  // Without IP_RECVERR only a connected socket hears of it (udp_err). The
+  // error's socket is found by the same lookup as arrivals (compute_score),
+  // so one connected to port 0 hears of any port at its peer's address.
+  if (!connected_ || peer_.ip != dst.ip ||
+      (peer_.port != 0 && peer_.port != dst.port))
+    return;
   error_ = ECONNREFUSED;
   Notify(EPOLLERR);
 }
 
-int UdpSocket::GetProtoOpt(int, int, void*, socklen_t*) { return -EOPNOTSUPP; }
-
-int UdpSocket::SetProtoOpt(int, int, const void*, socklen_t) {
+// udp_lib_getsockopt. Other UDP options (UDP_SEGMENT, UDP_GRO, encap) are
+// not modelled.
+int UdpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
+  if (level != IPPROTO_UDP) return -EOPNOTSUPP;
+  if (name == UDP_CORK) return PutInt(cork_ ? 1 : 0, val, len);
   return -ENOPROTOOPT;
+}
+
+// udp_lib_setsockopt.
+int UdpSocket::SetProtoOpt(int level, int name, const void* val,
+                           socklen_t len) {
+  if (level != IPPROTO_UDP) return -ENOPROTOOPT;
+  if (len < sizeof(int)) return -EINVAL;
+  if (val == nullptr) return -EFAULT;
+  int v;
+  std::memcpy(&v, val, sizeof v);
+  if (name != UDP_CORK) return -ENOPROTOOPT;
+  if (v != 0) {
+    cork_ = true;
+  } else {
+    // Uncorking sends what is pending (udp_push_pending_frames).
+    cork_ = false;
+    PushPending();
+  }
+  return 0;
 }
 
 }  // namespace simsock::sim

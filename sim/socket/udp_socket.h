@@ -2,10 +2,12 @@
 // boundaries, MSG_PEEK / MSG_TRUNC, connect() as a default peer and a
 // filter on arrivals, AF_UNSPEC disconnect, ICMP port-unreachable reported
 // once to a connected socket, the receive-buffer limit that drops what does
-// not fit, and datagram_poll's readiness.
+// not fit, and datagram_poll's readiness, corking (MSG_MORE / UDP_CORK).
 //
-// Receive-buffer accounting charges each datagram its payload plus a fixed
-// skb overhead (kSkbOverhead), standing in for Linux's truesize.
+// Receive-buffer accounting charges each datagram the truesize of the skb
+// a Linux loopback sender would have built (Truesize), with
+// __udp_enqueue_schedule_skb's admission rule and udp_rmem_release's
+// deferred release (docs/semantics.md §7).
 #pragma once
 
 #include <deque>
@@ -17,11 +19,15 @@ namespace simsock::sim {
 
 class UdpSocket final : public Socket {
  public:
-  // Chosen so that five 100-byte datagrams fill a 4608-byte receive buffer
-  // and the sixth is dropped, as observed on Linux 6.18.
-  static constexpr size_t kSkbOverhead = 832;
   // Largest IPv4 UDP payload: 65535 - 20 (IP) - 8 (UDP).
   static constexpr size_t kMaxPayload = 65507;
+
+  // skb->truesize of a datagram of `len` payload bytes as Linux's
+  // __ip_append_data builds it for loopback, `head` of them in the linear
+  // head (the first send of a corked datagram; the rest were appended to
+  // page frags, each byte adding one to truesize). head == len for a
+  // datagram sent in one call.
+  static size_t Truesize(size_t len, size_t head);
 
   explicit UdpSocket(Host& host);
   ~UdpSocket() override;
@@ -45,7 +51,10 @@ class UdpSocket final : public Socket {
   // True if a datagram from `src` to `dst` is for this socket; the score
   // ranks candidates as compute_score does (higher is better).
   int MatchScore(const Endpoint& src, const Endpoint& dst) const;
-  void Deliver(const Endpoint& src, std::vector<uint8_t> payload);
+  // `head`: UdpDatagram::head (bytes of the first send of a corked
+  // datagram, or -1).
+  void Deliver(const Endpoint& src, std::vector<uint8_t> payload,
+               int32_t head = -1);
   // An ICMP port unreachable for a datagram this socket sent to `dst`.
   void OnPortUnreachable(const Endpoint& dst);
   bool connected() const { return connected_; }
@@ -59,18 +68,38 @@ class UdpSocket final : public Socket {
   struct Datagram {
     Endpoint from;
     std::vector<uint8_t> data;
+    size_t truesize = 0;  // what was charged to rmem_
   };
 
   // inet_autobind: a random port of either parity.
   int AutoBind();
   void ReleasePort();
+  // udp_rmem_release for one dequeued datagram.
+  void ReleaseRmem(size_t truesize);
+  // udp_push_pending_frames: sends the corked datagram, if any.
+  void PushPending();
+  void FlushPending();
 
   bool connected_ = false;  // sk_state == TCP_ESTABLISHED
   Endpoint peer_;
   uint16_t held_port_ = 0;
   uint8_t shutdown_ = 0;
+  // Linux keeps two queues (udp_recvmsg): readers take from reader_queue_
+  // and refill it from queue_ (sk_receive_queue) only when it is empty or
+  // when memory is released.
+  std::deque<Datagram> reader_queue_;
   std::deque<Datagram> queue_;
-  size_t rmem_ = 0;  // charged bytes in queue_
+  size_t rmem_ = 0;             // sk_rmem_alloc
+  size_t forward_deficit_ = 0;  // udp_sock.forward_deficit
+
+  // Corking (udp_sendmsg, ip_append_data). The pending datagram's route
+  // (source, destination) is fixed by the send that started it.
+  bool cork_ = false;      // UDP_CORK
+  bool pending_ = false;   // udp_sock.pending
+  uint32_t pending_src_ = 0;
+  Endpoint pending_dst_;
+  std::vector<uint8_t> pending_data_;
+  size_t pending_head_ = 0;  // bytes of the first append (the linear head)
 };
 
 }  // namespace simsock::sim
