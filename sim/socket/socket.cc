@@ -61,8 +61,16 @@ int Socket::PutInt(int v, void* val, socklen_t* len) {
   return PutBytes(&v, sizeof v, val, len);
 }
 
-// sk_getsockopt (net/core/sock.c).
+// do_sock_getsockopt: SOL_SOCKET goes to sk_getsockopt (net/core/sock.c),
+// anything else to the protocol (tcp_getsockopt / udp_getsockopt), which
+// hands levels it does not own to ip_getsockopt, which refuses all but
+// SOL_IP with EOPNOTSUPP. Only the handler that owns the level reads optlen
+// (get_user: EFAULT; negative: EINVAL), before it looks at the name.
 int Socket::GetSockOpt(int level, int name, void* val, socklen_t* len) {
+  if (level != SOL_SOCKET && level != IPPROTO_IP && !OwnsLevel(level))
+    return -EOPNOTSUPP;
+  if (len == nullptr) return -EFAULT;
+  if (static_cast<int>(*len) < 0) return -EINVAL;
   if (level == IPPROTO_IP) return GetIpOpt(name, val, len);
   if (level != SOL_SOCKET) return GetProtoOpt(level, name, val, len);
   switch (name) {

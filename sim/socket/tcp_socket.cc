@@ -440,6 +440,10 @@ ssize_t TcpSocket::Send(const uint8_t* buf, size_t len, int flags,
     return e != 0 ? -e : -EPIPE;
   }
   if (len == 0) return 0;
+  // A NULL buffer passes import_ubuf; tcp_sendmsg_locked faults only when
+  // it copies, that is once there is room in the send buffer (EFAULT,
+  // nothing queued); without room it waits or is EAGAIN first.
+  if (buf == nullptr) return tcb_->SendSpace() > 0 ? -EFAULT : -EAGAIN;
   size_t n = tcb_->Send(buf, len, Now(), (flags & MSG_OOB) != 0,
                         (flags & MSG_MORE) != 0);
   if (n < len) nospace_ = true;

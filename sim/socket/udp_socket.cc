@@ -65,6 +65,12 @@ int UdpSocket::Bind(const sockaddr_storage& addr, socklen_t len) {
   return 0;
 }
 
+// The destinations the routing table marks RTCF_BROADCAST: the limited
+// broadcast and loopback's "broadcast 127.255.255.255 dev lo" route.
+bool UdpSocket::IsBroadcast(uint32_t ip) {
+  return ip == 0xFFFFFFFFu || ip == 0x7FFFFFFFu;
+}
+
 // inet_dgram_connect + __ip4_datagram_connect / udp_disconnect.
 int UdpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
   if (len < sizeof(sa_family_t)) return -EINVAL;
@@ -79,13 +85,20 @@ int UdpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
     Notify(0);
     return 0;
   }
+  // inet_dgram_connect autobinds before the protocol looks at the address,
+  // so a connect that __ip4_datagram_connect then refuses (a short length,
+  // a family other than AF_INET, a broadcast without SO_BROADCAST) leaves
+  // the socket bound to an ephemeral port.
+  if (held_port_ == 0 && AutoBind() != 0) return -EAGAIN;
   if (len < sizeof(sockaddr_in)) return -EINVAL;
   if (addr.ss_family != AF_INET) return -EAFNOSUPPORT;
-  if (held_port_ == 0 && AutoBind() != 0) return -EAGAIN;
   sockaddr_in sin;
   std::memcpy(&sin, &addr, sizeof sin);
   Endpoint dst = FromSockAddr(sin);
   if (dst.ip == 0) dst.ip = 0x7F000001;
+  // ip4_datagram_connect: a broadcast route (RTCF_BROADCAST) needs
+  // SO_BROADCAST; the socket stays unconnected.
+  if (IsBroadcast(dst.ip) && !opts_.broadcast) return -EACCES;
   if (local_.ip == 0) local_.ip = host_.SourceAddressFor(dst.ip);
   peer_ = dst;
   connected_ = true;
@@ -138,10 +151,14 @@ ssize_t UdpSocket::Send(const uint8_t* buf, size_t len, int flags,
     dst = peer_;
   }
   if (dst.ip == 0) dst.ip = 0x7F000001;
-  if (dst.ip == 0xFFFFFFFFu && !opts_.broadcast) return -EACCES;
+  if (IsBroadcast(dst.ip) && !opts_.broadcast) return -EACCES;
   if (len > kMaxPayload) return -EMSGSIZE;
   if (int e = TakeError()) return -e;
   if (shutdown_ & 2) return -EPIPE;
+  // The payload is copied last (ip_make_skb -> getfrag), after the address,
+  // route, size and socket-state checks: only then does a NULL buffer
+  // fault, and nothing is sent.
+  if (buf == nullptr && len > 0) return -EFAULT;
   Packet p;
   p.src = local_.ip != 0 ? local_.ip : host_.SourceAddressFor(dst.ip);
   p.dst = dst.ip;
@@ -212,9 +229,18 @@ void UdpSocket::OnPortUnreachable(const Endpoint& dst) {
   Notify(EPOLLERR);
 }
 
-int UdpSocket::GetProtoOpt(int, int, void*, socklen_t*) { return -EOPNOTSUPP; }
+// udp_lib_getsockopt, after optlen was read: no UDP-level option (UDP_CORK,
+// UDP_SEGMENT, UDP_GRO ...) is modelled, so every name is ENOPROTOOPT, as
+// an unknown one is on Linux. Other levels never get here (OwnsLevel).
+int UdpSocket::GetProtoOpt(int, int, void*, socklen_t*) { return -ENOPROTOOPT; }
 
-int UdpSocket::SetProtoOpt(int, int, const void*, socklen_t) {
+// udp_setsockopt: SOL_UDP / SOL_UDPLITE go to udp_lib_setsockopt, which
+// reads an int first (optlen < 4: EINVAL; EFAULT); any other level goes to
+// ip_setsockopt, which refuses it (ENOPROTOOPT).
+int UdpSocket::SetProtoOpt(int level, int, const void* val, socklen_t len) {
+  if (!OwnsLevel(level)) return -ENOPROTOOPT;
+  if (len < sizeof(int)) return -EINVAL;
+  if (val == nullptr) return -EFAULT;
   return -ENOPROTOOPT;
 }
 
