@@ -41,7 +41,7 @@ struct SocketOptions {
   int64_t sndtimeo_jiffies = -1;
   // Stored and read back as Linux does; their effect on the wire (queue
   // priority, routing, timestamps, marks, DSCP, TTL) is not modelled.
-  int priority = 0;   // SO_PRIORITY
+  int priority = 0;   // SO_PRIORITY (IP_TOS sets it too; reset on accept)
   bool oobinline = false;
   bool dontroute = false;
   bool timestamp = false;  // SO_TIMESTAMP
