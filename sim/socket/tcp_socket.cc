@@ -134,6 +134,10 @@ int TcpSocket::Listen(int backlog) {
   // a socket that has been one end of a connection listen, however it was
   // disconnected; mainline looks only at the states checked above.
   if (was_connection_ && s.tcp_sticky_roles) return -EINVAL;
+  // inet_csk_listen_start -> inet_csk_delack_init clears icsk_ack before
+  // the port is checked, so a TCP_QUICKACK 0 set before listen() reads 1
+  // again, even if listen() then fails.
+  topts_.quickack = true;
   // Re-check the port as a listener: two SO_REUSEADDR sockets may share a
   // port, but only one may listen on it.
   listening_ = true;
@@ -624,8 +628,16 @@ void TcpSocket::OnListenSegment(const Packet& p) {
     return;
   }
   auto child = std::make_shared<TcpSocket>(host_);
-  // sk_clone_lock copies the listener; O_NONBLOCK is per file and is not.
+  // sk_clone_lock copies the listener (every SOL_SOCKET, IP and TCP option
+  // the simulator keeps: SO_KEEPALIVE, SO_LINGER, buffer sizes and their
+  // locks, SO_RCVLOWAT, timeouts, SO_MARK (inet_csk_clone_lock: ir_mark is
+  // the listener's mark), IP_TOS, IP_TTL, TCP_NODELAY, TCP_CORK, the
+  // keepalive and timeout knobs, TCP_CONGESTION ...), but resets
+  // sk_priority to 0 (with sk_err), so SO_PRIORITY, whether set directly
+  // or through IP_TOS, is not inherited. O_NONBLOCK is per file and is not
+  // inherited either.
   child->opts_ = opts_;
+  child->opts_.priority = 0;
   child->topts_ = topts_;
   child->shutdown_ = child_shutdown_;
   child->local_ = {p.dst, local_.port};
