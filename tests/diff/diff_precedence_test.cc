@@ -2,7 +2,7 @@
 // has several faults. Each syscall checks in one fixed order (net/socket.c,
 // fs/eventpoll.c, af_inet.c); the scenarios combine faults two and three at
 // a time so that every pair of neighbouring checks is seen in its order.
-// docs/semantics.md §2 "Errno precedence".
+// docs/semantics.md §2.15 "Errno precedence".
 #include <fcntl.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
