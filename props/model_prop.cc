@@ -150,6 +150,9 @@ struct Sock {
   int side = 0;
   bool reported = false;  // client: connect() already returned 0
   bool no_connect = false;  // shutdown() of a closed client: SS_DISCONNECTING
+  // Its connect() sent a SYN: on the recorded kernel it may never listen,
+  // however it was disconnected since (docs/semantics.md §2.14).
+  bool was_connection = false;
   int err = 0;              // kRefused: pending ECONNREFUSED
   Time stuck_since = 0;     // kStuck
   std::map<int, uint32_t> interest;  // kEpoll: fd -> events
@@ -539,7 +542,7 @@ struct ListenCmd : ModelCmd {
       s.backlog = backlog;
       return {0};
     }
-    if (s.phase != Phase::kFresh) return {-EINVAL};
+    if (s.phase != Phase::kFresh || s.was_connection) return {-EINVAL};
     if (!s.bound || s.port == 0) s.autobound = !s.bound;
     s.phase = Phase::kListening;
     s.backlog = backlog;
@@ -626,6 +629,7 @@ struct ConnectCmd : ModelCmd {
         int e = s.err ? -s.err : -ECONNABORTED;
         Sock fresh;
         fresh.proc = s.proc;
+        fresh.was_connection = true;
         fresh.bound = s.bound;
         fresh.addr = s.addr;
         fresh.port = s.port;
@@ -643,6 +647,7 @@ struct ConnectCmd : ModelCmd {
           end.sock = -1;
           Sock fresh;
           fresh.proc = s.proc;
+          fresh.was_connection = true;
           s = fresh;
           return {e};
         }
@@ -655,6 +660,7 @@ struct ConnectCmd : ModelCmd {
     int src_host = m.HostOf(p);
     bool cross = src_host != dst_host;
     Expect e{-EINPROGRESS, cross};
+    s.was_connection = true;
     int lid = m.FindListener(dst_host, dst, port);
     if (lid < 0) {
       s.phase = Phase::kRefused;
