@@ -341,7 +341,8 @@ ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
   // stays queued. (TCP with MSG_TRUNC copies nothing, so it never faults.)
   const bool null_buf = buf == nullptr && len > 0 &&
                         !(s->type() == SOCK_STREAM && (flags & MSG_TRUNC));
-  if (addr != nullptr && addrlen == nullptr) return -EFAULT;
+  // The address length is read only after the data was received
+  // (__sys_recvfrom -> move_addr_to_user), see below.
   bool nonblock = s->nonblocking() || (flags & MSG_DONTWAIT);
   Time deadline = Deadline(s->options().rcvtimeo_jiffies);
   auto* bytes = static_cast<uint8_t*>(buf);
@@ -401,10 +402,15 @@ ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
     if (w != Wait::kWoken) break;
   }
   if (r < 0 && copied > 0) r = static_cast<ssize_t>(copied);
+  // move_addr_to_user, after the data was taken (a datagram or stream
+  // bytes consumed here are lost to the caller): a NULL length is EFAULT,
+  // a negative one EINVAL; a stream has no address (length 0).
   if (r >= 0 && addr != nullptr) {
     if (has_from) {
       if (int e = CopyAddrOut(from, addr, addrlen)) return e;
     } else {
+      if (addrlen == nullptr) return -EFAULT;
+      if (static_cast<int>(*addrlen) < 0) return -EINVAL;
       *addrlen = 0;
     }
   }

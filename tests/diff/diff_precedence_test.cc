@@ -246,6 +246,82 @@ DIFF_SCENARIO(Precedence_UdpConnectAutobindsBeforeCheckingTheAddress) {
   s.GetSockName(t);
 }
 
+// __sys_recvfrom reads the address length only when it copies the address
+// out, after the data was taken (move_addr_to_user): on an empty queue a
+// NULL or negative length is never looked at (EAGAIN); with data the call
+// fails (EFAULT / EINVAL) and the data is gone: the datagram, or the
+// stream bytes it read. A stream has no address: its length becomes 0.
+DIFF_SCENARIO(Precedence_RecvfromAddressLengthIsReadAfterTheData) {
+  uint16_t port = s.Port("udp");
+  Ep dst = Lo(port);
+  int srv = s.Udp();
+  s.Bind(srv, dst);
+  int u = s.Udp();
+  char buf[8];
+  sockaddr_in from{};
+  socklen_t neg = static_cast<socklen_t>(-1);
+  auto recv_bad_len = [&](int fd, size_t n, socklen_t* len, const char* what) {
+    long r = s.sys().recvfrom(fd, buf, n, MSG_DONTWAIT,
+                              reinterpret_cast<sockaddr*>(&from), len);
+    s.Line("recvfrom(" + s.Fd(fd) + ", " + std::to_string(n) + ", addr, " +
+           what + ") = " + s.Result(r));
+  };
+  recv_bad_len(srv, 8, nullptr, "len NULL");  // EAGAIN
+  neg = static_cast<socklen_t>(-1);
+  recv_bad_len(srv, 8, &neg, "len -1");       // EAGAIN
+  s.SendTo(u, "one", 0, &dst);
+  s.SendTo(u, "two", 0, &dst);
+  s.SendTo(u, "three", 0, &dst);
+  s.Settle();
+  recv_bad_len(srv, 8, nullptr, "len NULL");  // EFAULT, "one" gone
+  neg = static_cast<socklen_t>(-1);
+  recv_bad_len(srv, 8, &neg, "len -1");       // EINVAL, "two" gone
+  s.Recv(srv, 8, 0);                          // "three"
+  Conn c = Establish(s);
+  recv_bad_len(c.server, 8, nullptr, "len NULL");  // EAGAIN
+  s.Write(c.client, "abcdef");
+  s.Settle();
+  recv_bad_len(c.server, 3, nullptr, "len NULL");  // EFAULT, "abc" gone
+  neg = static_cast<socklen_t>(-1);
+  recv_bad_len(c.server, 2, &neg, "len -1");       // EINVAL, "de" gone
+  s.Recv(c.server, 8, 0);                          // "f", address length 0
+  s.Raw("recvfrom(" + s.Fd(c.server) + ", 8, NULL addr, len NULL)",
+        s.sys().recvfrom(c.server, buf, 8, MSG_DONTWAIT, nullptr, nullptr));
+}
+
+// __inet_stream_connect: addrlen < 2 is EINVAL and AF_UNSPEC disconnects;
+// then the socket's state decides (connected: EISCONN; connecting:
+// EALREADY, or 0 once the handshake completed; a listener: EISCONN) before
+// tcp_v4_connect looks at the length (EINVAL) and the family
+// (EAFNOSUPPORT). inet_bind checks the address (length, family, locality)
+// before "already bound" (EINVAL).
+DIFF_SCENARIO(Precedence_TcpConnectStateBeforeAddress) {
+  const Ep v6{"127.0.0.1", 9, AF_INET6};
+  Conn c = Establish(s);
+  s.Connect(c.listener, v6);                 // EISCONN
+  s.Connect(c.listener, Lo(9), 8);           // EISCONN
+  s.Connect(c.listener, Lo(9), 1);           // EINVAL
+  s.Connect(c.server, v6);                   // EISCONN
+  int d = s.Tcp();
+  s.Connect(d, Lo(c.port));                  // EINPROGRESS
+  s.Settle();
+  s.Connect(d, v6);                          // 0: the first call after it
+  s.Connect(d, v6);                          // EISCONN
+  s.Connect(d, Lo(9), 8);                    // EISCONN
+  Stuck st = StuckInSynSent(s);
+  s.Connect(st.client, v6);                  // EALREADY
+  s.Connect(st.client, Lo(9), 8);            // EALREADY
+  int f = s.Tcp();
+  s.Connect(f, v6, 8);                       // EINVAL: length first
+  s.Connect(f, v6);                          // EAFNOSUPPORT
+  s.Connect(f, Ep{"224.0.0.1", 9, AF_INET}); // ENETUNREACH
+  s.Bind(c.listener, v6);                    // EAFNOSUPPORT
+  s.Bind(c.listener, Lo(9), 8);              // EINVAL
+  s.Bind(c.listener, Ep{"192.0.2.1", 9, AF_INET});  // EADDRNOTAVAIL
+  s.Bind(c.listener, Lo(0));                 // EINVAL: already bound
+  s.Bind(c.server, Lo(0));                   // EINVAL
+}
+
 // A NULL buffer is accepted by import_ubuf; it faults only when the call
 // has bytes to copy, after every other check: an empty queue is EAGAIN, the
 // end of a stream 0, an unconnected socket ENOTCONN / EDESTADDRREQ / EPIPE.
