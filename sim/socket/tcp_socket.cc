@@ -880,6 +880,18 @@ void TcpSocket::OnBufferSizeChanged() {
   }
 }
 
+// tp->mss_cache, what TCP_MAXSEG and tcpi_snd_mss report on a connection:
+// the negotiated MSS less the TCP options every segment carries. Linux
+// negotiates timestamps on every connection between two Linux hosts
+// (net.ipv4.tcp_timestamps = 1), 12 bytes (TCPOLEN_TSTAMP_ALIGNED,
+// tcp_sync_mss -> tcp_mss_to_mtu / tcp_current_mss), so a listener's
+// TCP_MAXSEG 1000 reads 988 on both ends. The simulator's segments carry
+// no timestamps (docs D2), so only the reported value follows this.
+int TcpSocket::MssCache() const {
+  constexpr int kTimestampOptionLen = 12;
+  return static_cast<int>(tcb_->send_mss()) - kTimestampOptionLen;
+}
+
 // do_tcp_getsockopt.
 int TcpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
   if (level != IPPROTO_TCP) return -EOPNOTSUPP;
@@ -908,7 +920,7 @@ int TcpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
       int v = 536;  // TCP_MSS_DEFAULT until connected
       TcpState st = FdState();
       if (tcb_ && st != TcpState::kClosed && st != TcpState::kListen)
-        v = tcb_->send_mss();
+        v = MssCache();
       else if (topts_.user_mss > 0)
         v = topts_.user_mss;
       return PutInt(v, val, len);
@@ -946,7 +958,7 @@ int TcpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
         info.tcpi_rto = static_cast<uint32_t>(
             std::chrono::duration_cast<std::chrono::microseconds>(tcb_->rto())
                 .count());
-        info.tcpi_snd_mss = tcb_->send_mss();
+        info.tcpi_snd_mss = static_cast<uint32_t>(MssCache());
         info.tcpi_unacked = tcb_->snd_nxt() - tcb_->snd_una();
       }
       return PutBytes(&info, sizeof info, val, len);

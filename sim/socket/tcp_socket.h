@@ -83,6 +83,7 @@ class TcpSocket final : public Socket {
 
  protected:
   bool OwnsLevel(int level) const override { return level == IPPROTO_TCP; }
+  int MssCache() const;
   int GetProtoOpt(int level, int name, void* val, socklen_t* len) override;
   int SetProtoOpt(int level, int name, const void* val,
                   socklen_t len) override;

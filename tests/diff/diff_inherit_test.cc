@@ -194,5 +194,25 @@ DIFF_SCENARIO(Inherit_ChildChangesDoNotReachTheListener) {
   }
 }
 
+// TCP_MAXSEG set on the listener is the child's user_mss too, and its MSS
+// option in the SYN-ACK clamps the client: both ends read the clamp less
+// the 12 bytes of timestamp option (mss_cache).
+DIFF_SCENARIO(Inherit_MaxsegOfTheListenerClampsBothEnds) {
+  Conn c = ListenWith(s, [&](int l) {
+    s.SetInt(l, IPPROTO_TCP, TCP_MAXSEG, 1000);
+  });
+  s.GetInt(c.listener, IPPROTO_TCP, TCP_MAXSEG);
+  s.GetInt(c.server, IPPROTO_TCP, TCP_MAXSEG);
+  s.GetInt(c.client, IPPROTO_TCP, TCP_MAXSEG);
+  // A client with a smaller clamp of its own: the smaller wins on both.
+  int d = s.Tcp();
+  s.SetInt(d, IPPROTO_TCP, TCP_MAXSEG, 700);
+  s.Connect(d, Lo(c.port));
+  s.Settle();
+  int a = s.Accept(c.listener);
+  s.GetInt(a, IPPROTO_TCP, TCP_MAXSEG);
+  s.GetInt(d, IPPROTO_TCP, TCP_MAXSEG);
+}
+
 }  // namespace
 }  // namespace simsock::diff
