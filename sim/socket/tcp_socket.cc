@@ -133,11 +133,27 @@ int TcpSocket::Listen(int backlog) {
   // The kernel we record on (docs/semantics.md, "sticky roles") never lets
   // a socket that has been one end of a connection listen, however it was
   // disconnected; mainline looks only at the states checked above.
-  if (was_connection_ && s.tcp_sticky_roles) return -EINVAL;
   // inet_csk_listen_start -> inet_csk_delack_init clears icsk_ack before
   // the port is checked, so a TCP_QUICKACK 0 set before listen() reads 1
   // again, even if listen() then fails.
   topts_.quickack = true;
+  if (was_connection_ && s.tcp_sticky_roles) {
+    // Measured: the refusal comes after the port was taken. A socket that
+    // holds none is left bound to a new ephemeral port (another bind() of
+    // it is EADDRINUSE, its own bind() EINVAL, connects to it are refused,
+    // as it does not listen) until connect(AF_UNSPEC) or a failed connect
+    // releases it; it may still connect from it.
+    if (held_port_ == 0) {
+      listening_ = true;  // picked as a listener would be
+      uint16_t port = host_.tcp_ports().PickForBind(
+          *this, local_.ip, s.port_range_lo, s.port_range_hi,
+          host_.world().Rng("port.ephemeral"));
+      listening_ = false;
+      if (port == 0) return -EADDRINUSE;
+      HoldPort(port, /*connect_bound=*/false);
+    }
+    return -EINVAL;
+  }
   // Re-check the port as a listener: two SO_REUSEADDR sockets may share a
   // port, but only one may listen on it.
   listening_ = true;
@@ -343,6 +359,12 @@ int TcpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
 // tcp_disconnect(): aborts whatever is in progress and returns the socket
 // to a fresh state that may bind-less connect again.
 void TcpSocket::Disconnect() {
+  // tcp_disconnect calls tcp_set_state(TCP_CLOSE), which gives back a port
+  // the socket did not bind, only if the socket was not CLOSE already: a
+  // CLOSE socket keeps its port (the one a refused listen() took on the
+  // recorded kernel, see Listen). Refusals, resets and StopListening have
+  // released theirs when they reached CLOSE.
+  const bool was_open = tcb_ && tcb_->state() != TcpState::kClosed;
   if (tcb_) {
     TcpState old = tcb_->state();
     bool need_reset = tcb_->ResetOnAbort();
@@ -365,7 +387,7 @@ void TcpSocket::Disconnect() {
   }
   // The port goes back to the table, but getsockname keeps showing it
   // (inet_put_port clears inet_num, not inet_sport).
-  if (!port_user_locked_) ReleasePort();
+  if (was_open && !port_user_locked_) ReleasePort();
   if (!addr_user_locked_) local_.ip = 0;
   peer_ = {};
   shutdown_ = 0;
