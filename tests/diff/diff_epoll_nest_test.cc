@@ -282,5 +282,50 @@ DIFF_SCENARIO(EpollNest_RemovedLinksFreeTheDepth) {
   s.EpollWait(x);
 }
 
+// Other item kinds around a nested epoll: a one-shot outer item reports the
+// inner once until EPOLL_CTL_MOD; a disabled one-shot inner item does not
+// make the inner readable; DEL of the inner's item, and closing the inner,
+// leave the outer nothing to report; a ready item added to the inner wakes
+// an edge-triggered outer (ep_insert), a MOD of an item already on the
+// inner's ready list does not.
+DIFF_SCENARIO(EpollNest_OneshotDelCloseAndCtlWakeups) {
+  Udp2 p = UdpPair(s);
+  Udp2 q = UdpPair(s, "rx2");
+  int in = s.EpollCreate();
+  int out = s.EpollCreate();
+  s.EpollCtl(in, EPOLL_CTL_ADD, p.rx, EPOLLIN);
+  s.EpollCtl(out, EPOLL_CTL_ADD, in, EPOLLIN | EPOLLONESHOT);
+  s.SendTo(p.tx, "a", 0, &p.dst);
+  s.Settle();
+  s.EpollWait(out);
+  s.EpollWait(out);  // one-shot: disabled
+  s.EpollCtl(out, EPOLL_CTL_MOD, in, EPOLLIN | EPOLLONESHOT);
+  s.EpollWait(out);
+  s.EpollCtl(out, EPOLL_CTL_MOD, in, EPOLLIN);
+  s.EpollCtl(in, EPOLL_CTL_MOD, p.rx, EPOLLIN | EPOLLONESHOT);
+  s.EpollWait(in);   // reported, then disabled
+  s.EpollWait(out);  // the inner has nothing ready
+  Mask(s, in);
+  s.EpollCtl(in, EPOLL_CTL_DEL, p.rx, 0);
+  s.EpollWait(out);
+  int et = s.EpollCreate();
+  s.EpollCtl(et, EPOLL_CTL_ADD, in, EPOLLIN | EPOLLET);
+  s.EpollWait(et);
+  s.EpollCtl(in, EPOLL_CTL_ADD, p.rx, EPOLLIN);  // ready at once: wakes
+  s.EpollWait(et);
+  s.EpollCtl(in, EPOLL_CTL_MOD, p.rx, EPOLLIN | EPOLLRDNORM);  // linked
+  s.EpollWait(et);   // no new wakeup
+  s.SendTo(q.tx, "b", 0, &q.dst);
+  s.Settle();
+  s.EpollCtl(in, EPOLL_CTL_ADD, q.rx, EPOLLIN);
+  s.EpollWait(et);
+  s.EpollWait(in);
+  s.Close(in);
+  s.EpollWait(out);  // the inner's items in out and et are gone
+  s.EpollWait(et);
+  s.EpollCtl(out, EPOLL_CTL_ADD, et, EPOLLIN);
+  s.EpollWait(out);
+}
+
 }  // namespace
 }  // namespace simsock::diff
