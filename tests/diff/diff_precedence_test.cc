@@ -5,6 +5,7 @@
 // docs/semantics.md §2.15 "Errno precedence".
 #include <fcntl.h>
 #include <netinet/ip.h>
+#include <sys/resource.h>
 #include <netinet/tcp.h>
 
 #include "tests/diff/harness.h"
@@ -320,6 +321,48 @@ DIFF_SCENARIO(Precedence_TcpConnectStateBeforeAddress) {
   s.Bind(c.listener, Ep{"192.0.2.1", 9, AF_INET});  // EADDRNOTAVAIL
   s.Bind(c.listener, Lo(0));                 // EINVAL: already bound
   s.Bind(c.server, Lo(0));                   // EINVAL
+}
+
+// With the fd table full: the argument checks come before the free fd
+// (accept4's flags, socket's family, type and protocol, epoll_create1's
+// flags), and accept4 looks for a free fd before it looks at the file
+// (EMFILE before ENOTSOCK / EOPNOTSUPP); an fd that does not exist is still
+// EBADF first.
+DIFF_SCENARIO(Precedence_FullTableEmfileAfterArgumentsBeforeTheFile) {
+  rlimit old{};
+  bool lowered = false;
+  if (!s.is_sim()) {
+    ::getrlimit(RLIMIT_NOFILE, &old);
+    rlimit lim = old;
+    lim.rlim_cur = 1024;
+    lowered = ::setrlimit(RLIMIT_NOFILE, &lim) == 0;
+  }
+  int ep = s.EpollCreate();
+  int u = s.Udp();
+  std::vector<int> filler;
+  int last = 0;
+  for (int i = 0; i < 1100; ++i) {
+    last = s.sys().socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    if (last < 0) break;
+    filler.push_back(last);
+  }
+  s.Line("fill with UDP sockets ends " + s.Result(last));
+  s.Check("highest fd is 1023", !filler.empty() && filler.back() == 1023);
+  s.Accept(ep, 0);                        // EMFILE before ENOTSOCK
+  s.Accept(u, 0);                         // EMFILE before EOPNOTSUPP
+  s.Accept(ep, 0x1234);                   // EINVAL
+  s.Accept(Script::kHugeFd, 0);           // EBADF
+  s.Socket(999, SOCK_STREAM);             // EAFNOSUPPORT
+  s.Socket(AF_INET, 15);                  // EINVAL
+  s.Socket(AF_INET, SOCK_STREAM, 999);    // EINVAL
+  s.Socket(AF_INET, SOCK_SEQPACKET);      // ESOCKTNOSUPPORT
+  s.Socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);  // EMFILE
+  s.EpollCreate(1);                       // EINVAL
+  s.EpollCreate(0);                       // EMFILE
+  s.Fcntl(u, F_DUPFD, 0);                 // EMFILE
+  s.Fcntl(Script::kHugeFd, F_DUPFD, 0);   // EBADF
+  for (int fd : filler) s.sys().close(fd);
+  if (lowered) ::setrlimit(RLIMIT_NOFILE, &old);
 }
 
 // A NULL buffer is accepted by import_ubuf; it faults only when the call
