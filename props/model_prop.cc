@@ -542,7 +542,13 @@ struct ListenCmd : ModelCmd {
       s.backlog = backlog;
       return {0};
     }
-    if (s.phase != Phase::kFresh || s.was_connection) return {-EINVAL};
+    if (s.phase != Phase::kFresh) return {-EINVAL};
+    if (s.was_connection) {
+      // Refused after the port was taken: an unbound socket is left
+      // autobound (docs/semantics.md §2.14), so bind() is then EINVAL.
+      if (!s.bound) s.autobound = true;
+      return {-EINVAL};
+    }
     if (!s.bound || s.port == 0) s.autobound = !s.bound;
     s.phase = Phase::kListening;
     s.backlog = backlog;
