@@ -545,7 +545,12 @@ struct ListenCmd : ModelCmd {
       return {0};
     }
     if (s.phase != Phase::kFresh) return {-EINVAL};
-    if (s.was_connection) return {-EINVAL};
+    if (s.was_connection) {
+      // Refused after the port was taken: an unbound socket is left
+      // autobound (docs/semantics.md §2.14), so bind() is then EINVAL.
+      if (!s.bound) s.autobound = true;
+      return {-EINVAL};
+    }
     if (!s.bound || s.port == 0) s.autobound = !s.bound;
     s.phase = Phase::kListening;
     s.was_listener = true;
@@ -633,6 +638,7 @@ struct ConnectCmd : ModelCmd {
         int e = s.err ? -s.err : -ECONNABORTED;
         Sock fresh;
         fresh.proc = s.proc;
+        fresh.was_connection = true;
         fresh.bound = s.bound;
         fresh.addr = s.addr;
         fresh.port = s.port;

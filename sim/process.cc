@@ -212,12 +212,21 @@ int Process::socket(int domain, int type, int protocol) {
   if (base < 0 || base >= 11) return Done(-EINVAL, "socket", args);
   // Only AF_INET is modelled; AF_INET6 comes later (docs/semantics.md).
   if (domain != AF_INET) return Done(-EAFNOSUPPORT, "socket", args);
+  // inet_create: the protocol number's range comes before the type
+  // (IPPROTO_MAX is 263 since IPPROTO_MPTCP = 262).
+  constexpr int kIpprotoMax = 263;
+  if (protocol < 0 || protocol >= kIpprotoMax)
+    return Done(-EINVAL, "socket", args);
   std::shared_ptr<Socket> s;
   if (base == SOCK_STREAM) {
     if (protocol != 0 && protocol != IPPROTO_TCP)
       return Done(-EPROTONOSUPPORT, "socket", args);
     s = std::make_shared<TcpSocket>(host_);
   } else if (base == SOCK_DGRAM) {
+    // A ping socket (IPPROTO_ICMP) is refused by ping_init_sock unless the
+    // caller's group is in net.ipv4.ping_group_range, which is empty ("1 0")
+    // by default: EACCES even for root.
+    if (protocol == IPPROTO_ICMP) return Done(-EACCES, "socket", args);
     if (protocol != 0 && protocol != IPPROTO_UDP)
       return Done(-EPROTONOSUPPORT, "socket", args);
     s = std::make_shared<UdpSocket>(host_);
@@ -248,15 +257,19 @@ int Process::listen(int fd, int backlog) {
   return Done(s->Listen(backlog), "listen", args);
 }
 
-// __sys_accept4: flags, fds, a free fd, the connection, then the address
-// (a failed address copy loses the connection, as on Linux).
+// __sys_accept4: the fd (EBADF), then __sys_accept4_file: flags (EINVAL),
+// a free fd (EMFILE), then do_accept: a socket (ENOTSOCK), the connection,
+// then the address (a failed address copy loses the connection, as on
+// Linux). So bad flags on a closed fd are EBADF, and a full table wins over
+// a non-socket fd.
 int Process::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
   auto args = [&] { return I(fd) + ", " + SockTypeName(flags & ~0xf); };
+  if (fds_.Get(fd) == nullptr) return Done(-EBADF, "accept4", args);
   if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Done(-EINVAL, "accept4", args);
-  std::shared_ptr<Socket> s;
-  if (int e = LookupSocket(fd, &s)) return Done(e, "accept4", args);
   if (!fds_.HasRoom() || Inject(faults_.emfile, "EMFILE in accept4"))
     return Done(-EMFILE, "accept4", args);  // the connection stays queued
+  std::shared_ptr<Socket> s;
+  if (int e = LookupSocket(fd, &s)) return Done(e, "accept4", args);
   CallRef call_ref(s);
   std::shared_ptr<Socket> child;
   int r = s->Accept(&child);
@@ -285,13 +298,18 @@ int Process::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
   return Done(fds_.Install(child, flags & SOCK_CLOEXEC), "accept4", args);
 }
 
+// __sys_connect: the fd (EBADF), then the address is copied in
+// (move_addr_to_kernel: EINVAL, EFAULT), and only then is the file checked
+// to be a socket (__sys_connect_file: ENOTSOCK). bind() is the other way
+// round (sockfd_lookup_light first).
 int Process::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
   auto args = [&] { return I(fd) + ", " + DescribeAddr(addr, addrlen) + ", " + I(addrlen); };
+  if (fds_.Get(fd) == nullptr) return Done(-EBADF, "connect", args);
+  sockaddr_storage ss;
+  if (int e = CopyAddrIn(addr, addrlen, &ss)) return Done(e, "connect", args);
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return Done(e, "connect", args);
   CallRef call_ref(s);
-  sockaddr_storage ss;
-  if (int e = CopyAddrIn(addr, addrlen, &ss)) return Done(e, "connect", args);
   int r = s->Connect(ss, addrlen);
   if ((r == -EINPROGRESS || r == -EALREADY) && !s->nonblocking()) {
     Time deadline = Deadline(s->options().sndtimeo_jiffies);
@@ -315,10 +333,16 @@ ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
   if (int e = LookupSocket(fd, &s)) return e;
   CallRef call_ref(s);
   if (is_read && len == 0) return 0;  // sock_read_iter: nothing to read
-  if (buf == nullptr && len > 0 &&
-      !(s->type() == SOCK_STREAM && (flags & MSG_TRUNC)))
-    return -EFAULT;
-  if (addr != nullptr && addrlen == nullptr) return -EFAULT;
+  // A NULL buffer passes import_ubuf (access_ok accepts it); the call
+  // faults only when it has bytes to copy: an empty queue is still EAGAIN
+  // (or blocks), the end of a stream 0, an unconnected TCP socket ENOTCONN.
+  // What faults is consumed as a successful read would have: a datagram
+  // (udp_recvmsg frees it) and urgent data, unless MSG_PEEK; stream data
+  // stays queued. (TCP with MSG_TRUNC copies nothing, so it never faults.)
+  const bool null_buf = buf == nullptr && len > 0 &&
+                        !(s->type() == SOCK_STREAM && (flags & MSG_TRUNC));
+  // The address length is read only after the data was received
+  // (__sys_recvfrom -> move_addr_to_user), see below.
   bool nonblock = s->nonblocking() || (flags & MSG_DONTWAIT);
   Time deadline = Deadline(s->options().rcvtimeo_jiffies);
   auto* bytes = static_cast<uint8_t*>(buf);
@@ -333,8 +357,22 @@ ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
   bool has_from = false;
   ssize_t r;
   for (;;) {
-    r = s->Recv(bytes + copied, len - copied, flags, is_read, &from,
-                &has_from);
+    if (null_buf) {
+      uint8_t probe;
+      r = s->Recv(&probe, 1, flags | MSG_PEEK, is_read, &from, &has_from);
+      if (r > 0 || (r == 0 && has_from)) {
+        if (!(flags & MSG_PEEK) &&
+            (s->type() == SOCK_DGRAM || (flags & MSG_OOB)))
+          s->Recv(&probe, 1, flags, is_read, &from, &has_from);
+        if (r > 0) {
+          r = -EFAULT;
+          break;
+        }
+      }
+    } else {
+      r = s->Recv(bytes + copied, len - copied, flags, is_read, &from,
+                  &has_from);
+    }
     if (r > 0 && s->type() == SOCK_STREAM && (flags & MSG_WAITALL) &&
         !(flags & (MSG_PEEK | MSG_TRUNC)) && !nonblock) {
       copied += static_cast<size_t>(r);
@@ -364,10 +402,15 @@ ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
     if (w != Wait::kWoken) break;
   }
   if (r < 0 && copied > 0) r = static_cast<ssize_t>(copied);
+  // move_addr_to_user, after the data was taken (a datagram or stream
+  // bytes consumed here are lost to the caller): a NULL length is EFAULT,
+  // a negative one EINVAL; a stream has no address (length 0).
   if (r >= 0 && addr != nullptr) {
     if (has_from) {
       if (int e = CopyAddrOut(from, addr, addrlen)) return e;
     } else {
+      if (addrlen == nullptr) return -EFAULT;
+      if (static_cast<int>(*addrlen) < 0) return -EINVAL;
       *addrlen = 0;
     }
   }
@@ -404,7 +447,8 @@ ssize_t Process::DoSend(int fd, const void* buf, size_t len, int flags,
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return e;
   CallRef call_ref(s);
-  if (buf == nullptr && len > 0) return -EFAULT;
+  // A NULL buffer is not refused here (import_ubuf accepts it): each
+  // protocol faults where it copies the payload, after its other checks.
   sockaddr_storage ss;
   const sockaddr_storage* to = nullptr;
   if (addr != nullptr) {
@@ -511,8 +555,8 @@ int Process::getsockopt(int fd, int level, int optname, void* optval,
   };
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return Done(e, "getsockopt", args);
-  if (optlen == nullptr) return Done(-EFAULT, "getsockopt", args);
-  if (static_cast<int>(*optlen) < 0) return Done(-EINVAL, "getsockopt", args);
+  // The level is routed first; optlen is read (EFAULT, EINVAL) by the
+  // level's handler (Socket::GetSockOpt), so an unknown level wins.
   return Done(s->GetSockOpt(level, optname, optval, optlen), "getsockopt", args);
 }
 
@@ -620,14 +664,17 @@ int Process::epoll_ctl(int epfd, int op, int fd, epoll_event* event) {
               "epoll_ctl", args);
 }
 
-// do_epoll_wait.
+// do_epoll_wait: the fd first (EBADF), then ep_check_params: maxevents
+// (EINVAL), the buffer (access_ok: EFAULT; a NULL buffer passes it, see
+// Collect), and that the file is an epoll (EINVAL). So a closed fd with
+// maxevents 0 is EBADF.
 int Process::EpollWait(int epfd, epoll_event* events, int maxevents,
                        Duration timeout, const char* call,
                        const std::function<std::string()>& args) {
   constexpr int kMaxEvents = INT32_MAX / static_cast<int>(sizeof(epoll_event));
-  if (maxevents <= 0 || maxevents > kMaxEvents) return Done(-EINVAL, call, args);
   std::shared_ptr<File> f = fds_.GetShared(epfd);
   if (!f) return Done(-EBADF, call, args);
+  if (maxevents <= 0 || maxevents > kMaxEvents) return Done(-EINVAL, call, args);
   if (f->kind() != File::Kind::kEpoll) return Done(-EINVAL, call, args);
   CallRef call_ref(f);
   auto* ep = static_cast<Epoll*>(f.get());

@@ -1,5 +1,6 @@
 #include "sim/socket/epoll.h"
 
+#include <algorithm>
 #include <cerrno>
 
 namespace simsock::sim {
@@ -33,20 +34,30 @@ Epoll::Item* Epoll::Find(int fd, const File* file) {
   return &items_.at(it->second);
 }
 
+// ep_insert / ep_modify: a ready item joins the ready list, and the
+// epoll's own watchers are woken only when it was not on it already.
 void Epoll::Enqueue(Item& item) {
   if (item.queued) return;
   item.queued = true;
   ready_.push_back(item.id);
-  Notify(EPOLLIN | EPOLLRDNORM);
+  Notify(EPOLLIN);
 }
 
+// ep_poll_callback: the item joins the ready list if it is not on it, and
+// the watchers of this epoll (an outer epoll, a blocked epoll_wait) are
+// woken in either case, with key EPOLLIN (ep_poll_safewake), so an outer
+// item that asked only for EPOLLRDNORM is not woken.
 void Epoll::OnWake(uint64_t id, uint32_t key) {
   auto it = items_.find(id);
   if (it == items_.end()) return;
   Item& item = it->second;
   if ((item.events & ~kPrivateBits) == 0) return;  // disabled one-shot
   if (key != 0 && (key & item.events) == 0) return;
-  Enqueue(item);
+  if (!item.queued) {
+    item.queued = true;
+    ready_.push_back(item.id);
+  }
+  Notify(EPOLLIN);
 }
 
 void Epoll::Remove(uint64_t id) {
@@ -56,6 +67,11 @@ void Epoll::Remove(uint64_t id) {
   if (auto f = item.file.lock()) {
     f->wait_queue().Remove(item.waiter_id);
     f->RemoveReleaseHook(item.hook_id);
+    if (f->kind() == Kind::kEpoll) {
+      auto& parents = static_cast<Epoll*>(f.get())->parents_;
+      auto p = parents.find(this);
+      if (p != parents.end() && --p->second == 0) parents.erase(p);
+    }
   }
   if (item.queued) {
     for (auto r = ready_.begin(); r != ready_.end(); ++r) {
@@ -69,16 +85,37 @@ void Epoll::Remove(uint64_t id) {
   items_.erase(it);
 }
 
-bool Epoll::Reaches(const File* target, int depth) const {
-  if (target == this) return true;
-  if (depth > kMaxNests) return true;
+int Epoll::SubtreeDepth(const Epoll* inserting_into, int depth) const {
+  int result = 0;
   for (const auto& [id, item] : items_) {
     auto f = item.file.lock();
-    if (f && f->kind() == Kind::kEpoll &&
-        static_cast<const Epoll*>(f.get())->Reaches(target, depth + 1))
-      return true;
+    if (!f || f->kind() != Kind::kEpoll) continue;
+    const auto* child = static_cast<const Epoll*>(f.get());
+    if (child == inserting_into || depth > kMaxNests) {
+      result = kMaxNests + 1;
+    } else {
+      result = std::max(result,
+                        child->SubtreeDepth(inserting_into, depth + 1) + 1);
+    }
+    if (result > kMaxNests) break;
   }
-  return false;
+  return result;
+}
+
+int Epoll::UpwardDepth() const {
+  int result = 0;
+  for (const auto& [parent, count] : parents_)
+    result = std::max(result, parent->UpwardDepth() + 1);
+  return result;
+}
+
+// ep_loop_check: the links below `to`, plus the new one, plus the links
+// above this epoll, may be at most EP_MAX_NESTS; reaching this epoll from
+// `to` is a cycle.
+bool Epoll::LoopCheckFails(const Epoll* to) const {
+  int depth = to->SubtreeDepth(this, 0);
+  if (depth > kMaxNests) return true;
+  return depth + 1 + UpwardDepth() > kMaxNests;
 }
 
 // do_epoll_ctl, from the point where both fds are known.
@@ -92,13 +129,16 @@ int Epoll::Ctl(int op, int fd, const std::shared_ptr<File>& file,
         (ev->events & ~kExclusiveOkBits) != 0)
       return -EINVAL;
   }
+  // The loop check comes before the lookup (ELOOP before EEXIST).
+  if (op == EPOLL_CTL_ADD && file->kind() == Kind::kEpoll &&
+      LoopCheckFails(static_cast<Epoll*>(file.get())))
+    return -ELOOP;
   Item* item = Find(fd, file.get());
   switch (op) {
     case EPOLL_CTL_ADD: {
       if (item != nullptr) return -EEXIST;
-      if (file->kind() == Kind::kEpoll &&
-          static_cast<Epoll*>(file.get())->Reaches(this))
-        return -ELOOP;
+      if (file->kind() == Kind::kEpoll)
+        ++static_cast<Epoll*>(file.get())->parents_[this];
       const uint64_t id = ++next_id_;
       Item& it = items_[id];
       index_[{file.get(), fd}] = id;
@@ -138,12 +178,20 @@ int Epoll::Ctl(int op, int fd, const std::shared_ptr<File>& file,
   return -EINVAL;
 }
 
+// The ready-list scan of __ep_eventpoll_poll: items that are no longer
+// ready are dropped from the list until the first ready one is found (so a
+// later wakeup puts them back at the tail).
 bool Epoll::HasReady() {
-  for (uint64_t id : ready_) {
+  while (!ready_.empty()) {
+    uint64_t id = ready_.front();
     auto it = items_.find(id);
-    if (it == items_.end()) continue;
-    auto f = it->second.file.lock();
-    if (f && (f->Poll() & it->second.events & ~kPrivateBits)) return true;
+    if (it != items_.end()) {
+      Item& item = it->second;
+      auto f = item.file.lock();
+      if (f && (f->Poll() & item.events & ~kPrivateBits)) return true;
+      item.queued = false;
+    }
+    ready_.pop_front();
   }
   return false;
 }
@@ -190,6 +238,7 @@ int Epoll::Collect(epoll_event* out, int maxevents) {
   return n;
 }
 
+// ep_eventpoll_poll: readable while something on the ready list is ready.
 uint32_t Epoll::Poll() { return HasReady() ? (EPOLLIN | EPOLLRDNORM) : 0; }
 
 }  // namespace simsock::sim

@@ -11,6 +11,16 @@
 // tail; edge-triggered items wait for the next wakeup; one-shot items are
 // disabled until EPOLL_CTL_MOD. EPOLLERR and EPOLLHUP are always watched.
 // Closing the last fd of a watched file removes it from every epoll.
+//
+// Nesting (an epoll watching another): the inner is readable (EPOLLIN |
+// EPOLLRDNORM) while an item on its ready list is ready; polling it drops
+// the not-ready items it meets before the first ready one (__ep_eventpoll_
+// poll). Every wakeup an inner item takes wakes the inner's watchers with
+// key EPOLLIN, even when the item was already on the ready list
+// (ep_poll_callback -> ep_poll_safewake), so an edge-triggered outer
+// reports again on each new event below it. ADD refuses a cycle and any
+// chain of more than EP_MAX_NESTS (4) epoll-in-epoll links, counting the
+// links below the target and above this epoll (ep_loop_check).
 #pragma once
 
 #include <sys/epoll.h>
@@ -44,8 +54,9 @@ class Epoll final : public File {
   // True if Collect would report something now.
   bool HasReady();
 
-  // True if `target` is this epoll or is reachable through it (ELOOP).
-  bool Reaches(const File* target, int depth = 0) const;
+  // ep_loop_check: true if adding `to` into this epoll would close a
+  // cycle or make a chain longer than EP_MAX_NESTS (ELOOP).
+  bool LoopCheckFails(const Epoll* to) const;
 
  private:
   struct Item {
@@ -64,6 +75,11 @@ class Epoll final : public File {
   void Enqueue(Item& item);
   void Remove(uint64_t id);
   Item* Find(int fd, const File* file);
+  // ep_loop_check_proc: the epoll-links below this one, or more than
+  // kMaxNests when `inserting_into` is reachable or the walk goes too deep.
+  int SubtreeDepth(const Epoll* inserting_into, int depth) const;
+  // ep_get_upwards_depth_proc: the longest chain of epolls above this one.
+  int UpwardDepth() const;
 
   // Items by insertion number, so that iteration never depends on pointer
   // values; `index_` finds one by (file, fd) (ep_find).
@@ -72,6 +88,9 @@ class Epoll final : public File {
   // Item ids in the order they became ready (the rdllist).
   std::deque<uint64_t> ready_;
   uint64_t next_id_ = 0;
+  // The epolls that have this one as an item, with how many items each
+  // (Linux's file->f_ep list), for UpwardDepth.
+  std::map<const Epoll*, int> parents_;
 };
 
 }  // namespace simsock::sim

@@ -61,8 +61,16 @@ int Socket::PutInt(int v, void* val, socklen_t* len) {
   return PutBytes(&v, sizeof v, val, len);
 }
 
-// sk_getsockopt (net/core/sock.c).
+// do_sock_getsockopt: SOL_SOCKET goes to sk_getsockopt (net/core/sock.c),
+// anything else to the protocol (tcp_getsockopt / udp_getsockopt), which
+// hands levels it does not own to ip_getsockopt, which refuses all but
+// SOL_IP with EOPNOTSUPP. Only the handler that owns the level reads optlen
+// (get_user: EFAULT; negative: EINVAL), before it looks at the name.
 int Socket::GetSockOpt(int level, int name, void* val, socklen_t* len) {
+  if (level != SOL_SOCKET && level != IPPROTO_IP && !OwnsLevel(level))
+    return -EOPNOTSUPP;
+  if (len == nullptr) return -EFAULT;
+  if (static_cast<int>(*len) < 0) return -EINVAL;
   if (level == IPPROTO_IP) return GetIpOpt(name, val, len);
   if (level != SOL_SOCKET) return GetProtoOpt(level, name, val, len);
   switch (name) {
@@ -259,7 +267,17 @@ int Socket::GetIpOpt(int name, void* val, socklen_t* len) {
   return PutInt(v, val, len);
 }
 
-// do_ip_setsockopt: takes an int, or a single byte when optlen is shorter.
+// rt_tos2priority (include/net/route.h): ip_tos2prio (net/ipv4/route.c)
+// indexed by the TOS bits, IPTOS_TOS(tos) >> 1. TC_PRIO_BESTEFFORT 0,
+// BULK 2, INTERACTIVE_BULK 4, INTERACTIVE 6; ECN_OR_COST(x) is x.
+int Socket::TosToPriority(uint8_t tos) {
+  static constexpr uint8_t kIpTos2Prio[16] = {0, 0, 0, 0, 2, 2, 2, 2,
+                                              6, 6, 6, 6, 4, 4, 4, 4};
+  return kIpTos2Prio[(tos & 0x1E) >> 1];
+}
+
+// do_ip_setsockopt: takes an int, or a single byte when optlen is shorter
+// (optlen 0 is the value 0).
 int Socket::SetIpOpt(int name, const void* val, socklen_t len) {
   if (name != IP_TOS && name != IP_TTL) return -ENOPROTOOPT;
   int v = 0;
@@ -271,11 +289,19 @@ int Socket::SetIpOpt(int name, const void* val, socklen_t len) {
     v = *static_cast<const unsigned char*>(val);
   }
   switch (name) {
-    case IP_TOS:
-      // A stream socket keeps its ECN bits (the stack owns them).
+    case IP_TOS: {
+      // __ip_sock_set_tos: a stream socket keeps its ECN bits (the stack
+      // owns them). The int is compared with the stored u8, so a value
+      // outside 0..255 always counts as a change; a change sets
+      // sk_priority from the TOS (rt_tos2priority), replacing any
+      // SO_PRIORITY, while re-setting the same TOS leaves it alone.
       if (type_ == SOCK_STREAM) v = (v & ~3) | (opts_.ip_tos & 3);
-      opts_.ip_tos = v & 0xff;
+      if (v != opts_.ip_tos) {
+        opts_.ip_tos = v & 0xff;
+        opts_.priority = TosToPriority(static_cast<uint8_t>(v));
+      }
       return 0;
+    }
     case IP_TTL:
       if (len < 1) return -EINVAL;
       if (v != -1 && (v < 1 || v > 255)) return -EINVAL;

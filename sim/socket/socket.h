@@ -41,7 +41,7 @@ struct SocketOptions {
   int64_t sndtimeo_jiffies = -1;
   // Stored and read back as Linux does; their effect on the wire (queue
   // priority, routing, timestamps, marks, DSCP, TTL) is not modelled.
-  int priority = 0;   // SO_PRIORITY
+  int priority = 0;   // SO_PRIORITY (IP_TOS sets it too; reset on accept)
   bool oobinline = false;
   bool dontroute = false;
   bool timestamp = false;  // SO_TIMESTAMP
@@ -103,10 +103,15 @@ class Socket : public File {
   std::string Describe() const;
 
  protected:
+  // sk_priority for a TOS byte (rt_tos2priority).
+  static int TosToPriority(uint8_t tos);
   // IPPROTO_IP options (ip_getsockopt / ip_setsockopt), shared by TCP and
   // UDP.
   int GetIpOpt(int name, void* val, socklen_t* len);
   int SetIpOpt(int name, const void* val, socklen_t len);
+  // The protocol's own option levels (IPPROTO_TCP; IPPROTO_UDP and
+  // IPPROTO_UDPLITE), whose handler reads optlen before the name.
+  virtual bool OwnsLevel(int level) const = 0;
   // Protocol-level options (IPPROTO_TCP ...), for the other levels.
   virtual int GetProtoOpt(int level, int name, void* val, socklen_t* len);
   virtual int SetProtoOpt(int level, int name, const void* val,

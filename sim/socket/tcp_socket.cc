@@ -133,7 +133,27 @@ int TcpSocket::Listen(int backlog) {
   // The kernel we record on (docs/semantics.md, "sticky roles") never lets
   // a socket that has been one end of a connection listen, however it was
   // disconnected; mainline looks only at the states checked above.
-  if (was_connection_ && s.tcp_sticky_roles) return -EINVAL;
+  // inet_csk_listen_start -> inet_csk_delack_init clears icsk_ack before
+  // the port is checked, so a TCP_QUICKACK 0 set before listen() reads 1
+  // again, even if listen() then fails.
+  topts_.quickack = true;
+  if (was_connection_ && s.tcp_sticky_roles) {
+    // Measured: the refusal comes after the port was taken. A socket that
+    // holds none is left bound to a new ephemeral port (another bind() of
+    // it is EADDRINUSE, its own bind() EINVAL, connects to it are refused,
+    // as it does not listen) until connect(AF_UNSPEC) or a failed connect
+    // releases it; it may still connect from it.
+    if (held_port_ == 0) {
+      listening_ = true;  // picked as a listener would be
+      uint16_t port = host_.tcp_ports().PickForBind(
+          *this, local_.ip, s.port_range_lo, s.port_range_hi,
+          host_.world().Rng("port.ephemeral"));
+      listening_ = false;
+      if (port == 0) return -EADDRINUSE;
+      HoldPort(port, /*connect_bound=*/false);
+    }
+    return -EINVAL;
+  }
   // Re-check the port as a listener: two SO_REUSEADDR sockets may share a
   // port, but only one may listen on it.
   listening_ = true;
@@ -339,6 +359,12 @@ int TcpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
 // tcp_disconnect(): aborts whatever is in progress and returns the socket
 // to a fresh state that may bind-less connect again.
 void TcpSocket::Disconnect() {
+  // tcp_disconnect calls tcp_set_state(TCP_CLOSE), which gives back a port
+  // the socket did not bind, only if the socket was not CLOSE already: a
+  // CLOSE socket keeps its port (the one a refused listen() took on the
+  // recorded kernel, see Listen). Refusals, resets and StopListening have
+  // released theirs when they reached CLOSE.
+  const bool was_open = tcb_ && tcb_->state() != TcpState::kClosed;
   if (tcb_) {
     TcpState old = tcb_->state();
     bool need_reset = tcb_->ResetOnAbort();
@@ -361,7 +387,7 @@ void TcpSocket::Disconnect() {
   }
   // The port goes back to the table, but getsockname keeps showing it
   // (inet_put_port clears inet_num, not inet_sport).
-  if (!port_user_locked_) ReleasePort();
+  if (was_open && !port_user_locked_) ReleasePort();
   if (!addr_user_locked_) local_.ip = 0;
   peer_ = {};
   shutdown_ = 0;
@@ -440,6 +466,10 @@ ssize_t TcpSocket::Send(const uint8_t* buf, size_t len, int flags,
     return e != 0 ? -e : -EPIPE;
   }
   if (len == 0) return 0;
+  // A NULL buffer passes import_ubuf; tcp_sendmsg_locked faults only when
+  // it copies, that is once there is room in the send buffer (EFAULT,
+  // nothing queued); without room it waits or is EAGAIN first.
+  if (buf == nullptr) return tcb_->SendSpace() > 0 ? -EFAULT : -EAGAIN;
   size_t n = tcb_->Send(buf, len, Now(), (flags & MSG_OOB) != 0,
                         (flags & MSG_MORE) != 0);
   if (n < len) nospace_ = true;
@@ -620,8 +650,16 @@ void TcpSocket::OnListenSegment(const Packet& p) {
     return;
   }
   auto child = std::make_shared<TcpSocket>(host_);
-  // sk_clone_lock copies the listener; O_NONBLOCK is per file and is not.
+  // sk_clone_lock copies the listener (every SOL_SOCKET, IP and TCP option
+  // the simulator keeps: SO_KEEPALIVE, SO_LINGER, buffer sizes and their
+  // locks, SO_RCVLOWAT, timeouts, SO_MARK (inet_csk_clone_lock: ir_mark is
+  // the listener's mark), IP_TOS, IP_TTL, TCP_NODELAY, TCP_CORK, the
+  // keepalive and timeout knobs, TCP_CONGESTION ...), but resets
+  // sk_priority to 0 (with sk_err), so SO_PRIORITY, whether set directly
+  // or through IP_TOS, is not inherited. O_NONBLOCK is per file and is not
+  // inherited either.
   child->opts_ = opts_;
+  child->opts_.priority = 0;
   child->topts_ = topts_;
   child->shutdown_ = child_shutdown_;
   child->local_ = {p.dst, local_.port};
@@ -864,6 +902,18 @@ void TcpSocket::OnBufferSizeChanged() {
   }
 }
 
+// tp->mss_cache, what TCP_MAXSEG and tcpi_snd_mss report on a connection:
+// the negotiated MSS less the TCP options every segment carries. Linux
+// negotiates timestamps on every connection between two Linux hosts
+// (net.ipv4.tcp_timestamps = 1), 12 bytes (TCPOLEN_TSTAMP_ALIGNED,
+// tcp_sync_mss -> tcp_mss_to_mtu / tcp_current_mss), so a listener's
+// TCP_MAXSEG 1000 reads 988 on both ends. The simulator's segments carry
+// no timestamps (docs D2), so only the reported value follows this.
+int TcpSocket::MssCache() const {
+  constexpr int kTimestampOptionLen = 12;
+  return static_cast<int>(tcb_->send_mss()) - kTimestampOptionLen;
+}
+
 // do_tcp_getsockopt.
 int TcpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
   if (level != IPPROTO_TCP) return -EOPNOTSUPP;
@@ -892,7 +942,7 @@ int TcpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
       int v = 536;  // TCP_MSS_DEFAULT until connected
       TcpState st = FdState();
       if (tcb_ && st != TcpState::kClosed && st != TcpState::kListen)
-        v = tcb_->send_mss();
+        v = MssCache();
       else if (topts_.user_mss > 0)
         v = topts_.user_mss;
       return PutInt(v, val, len);
@@ -930,7 +980,7 @@ int TcpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
         info.tcpi_rto = static_cast<uint32_t>(
             std::chrono::duration_cast<std::chrono::microseconds>(tcb_->rto())
                 .count());
-        info.tcpi_snd_mss = tcb_->send_mss();
+        info.tcpi_snd_mss = static_cast<uint32_t>(MssCache());
         info.tcpi_unacked = tcb_->snd_nxt() - tcb_->snd_una();
       }
       return PutBytes(&info, sizeof info, val, len);

@@ -82,6 +82,8 @@ class TcpSocket final : public Socket {
   int backlog() const { return backlog_; }
 
  protected:
+  bool OwnsLevel(int level) const override { return level == IPPROTO_TCP; }
+  int MssCache() const;
   int GetProtoOpt(int level, int name, void* val, socklen_t* len) override;
   int SetProtoOpt(int level, int name, const void* val,
                   socklen_t len) override;

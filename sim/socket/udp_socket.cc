@@ -121,9 +121,13 @@ int UdpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
     Notify(0);
     return 0;
   }
+  // inet_dgram_connect autobinds before the protocol looks at the address,
+  // so a connect that __ip4_datagram_connect then refuses (a short length,
+  // a family other than AF_INET, a broadcast without SO_BROADCAST) leaves
+  // the socket bound to an ephemeral port.
+  if (held_port_ == 0 && AutoBind() != 0) return -EAGAIN;
   if (len < sizeof(sockaddr_in)) return -EINVAL;
   if (addr.ss_family != AF_INET) return -EAFNOSUPPORT;
-  if (held_port_ == 0 && AutoBind() != 0) return -EAGAIN;
   sockaddr_in sin;
   std::memcpy(&sin, &addr, sizeof sin);
   Endpoint dst = FromSockAddr(sin);
@@ -231,6 +235,10 @@ ssize_t UdpSocket::Send(const uint8_t* buf, size_t len, int flags,
   // sock_alloc_send_pskb, for the skb of a new datagram (corked or not).
   if (int e = TakeError()) return -e;
   if (shutdown_ & 2) return -EPIPE;
+  // The payload is copied last (ip_make_skb -> getfrag), after the address,
+  // route, size and socket-state checks: only then does a NULL buffer
+  // fault, and nothing is sent.
+  if (buf == nullptr && len > 0) return -EFAULT;
   const uint32_t src =
       local_.ip != 0 ? local_.ip : host_.SourceAddressFor(dst.ip);
   if (cork) {
@@ -354,18 +362,21 @@ void UdpSocket::OnPortUnreachable(const Endpoint& dst) {
   Notify(EPOLLERR);
 }
 
-// udp_lib_getsockopt. Other UDP options (UDP_SEGMENT, UDP_GRO, encap) are
-// not modelled.
-int UdpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
-  if (level != IPPROTO_UDP) return -EOPNOTSUPP;
+// udp_lib_getsockopt (SOL_UDP and SOL_UDPLITE route here, OwnsLevel).
+// Other UDP options (UDP_SEGMENT, UDP_GRO, encap) are not modelled:
+// ENOPROTOOPT, as an unknown one is on Linux.
+int UdpSocket::GetProtoOpt(int, int name, void* val, socklen_t* len) {
   if (name == UDP_CORK) return PutInt(cork_ ? 1 : 0, val, len);
   return -ENOPROTOOPT;
 }
 
 // udp_lib_setsockopt.
+// SOL_UDP / SOL_UDPLITE go to udp_lib_setsockopt, which reads an int first
+// (optlen < 4: EINVAL; EFAULT); any other level goes to ip_setsockopt,
+// which refuses it (ENOPROTOOPT).
 int UdpSocket::SetProtoOpt(int level, int name, const void* val,
                            socklen_t len) {
-  if (level != IPPROTO_UDP) return -ENOPROTOOPT;
+  if (!OwnsLevel(level)) return -ENOPROTOOPT;
   if (len < sizeof(int)) return -EINVAL;
   if (val == nullptr) return -EFAULT;
   int v;

@@ -60,6 +60,10 @@ class UdpSocket final : public Socket {
   bool connected() const { return connected_; }
 
  protected:
+  // SOL_UDP and SOL_UDPLITE (136) go to udp_lib_{get,set}sockopt.
+  bool OwnsLevel(int level) const override {
+    return level == IPPROTO_UDP || level == 136;
+  }
   int GetProtoOpt(int level, int name, void* val, socklen_t* len) override;
   int SetProtoOpt(int level, int name, const void* val,
                   socklen_t len) override;

@@ -365,6 +365,30 @@ DIFF_SCENARIO(Listen_AfterSecondRefusedConnectIsEinval) {
   s.Listen(fd, 1);
 }
 
+// The refused listen() still takes an ephemeral port: the socket is bound
+// (not listening) until a disconnect gives the port back. Found by
+// diff_prop (listen, then bind = EINVAL on Linux).
+DIFF_SCENARIO(Listen_RefusedForStickyRoleStillAutobinds) {
+  int fd = s.Tcp();
+  uint16_t closed = s.Port("closed");
+  s.Connect(fd, Lo(closed));
+  s.Settle();
+  s.Connect(fd, Lo(closed));  // ECONNREFUSED
+  s.Listen(fd, 0);            // EINVAL
+  uint16_t port = s.NameLocalPort(fd, "autobound");
+  int other = s.Tcp();
+  s.Bind(other, Lo(port));    // EADDRINUSE: the port is held
+  int c = s.Tcp();
+  s.Connect(c, Lo(port));     // nobody listens
+  s.Settle();
+  s.Connect(c, Lo(port));     // ECONNREFUSED
+  s.Bind(fd, Lo(s.Port("free")));  // EINVAL: already bound
+  s.ConnectUnspec(fd);
+  s.Bind(other, Lo(port));    // free again
+  s.Bind(fd, Lo(s.Port("free2")));
+  s.Listen(fd, 0);            // still EINVAL (sticky)
+}
+
 DIFF_SCENARIO(Listen_AfterEstablishedThenUnspecIsEinval) {
   Conn c = Establish(s);
   s.ConnectUnspec(c.client);
