@@ -35,7 +35,9 @@ class UdpSocket final : public Socket {
   int Accept(std::shared_ptr<Socket>*) override { return -EOPNOTSUPP; }
   int Connect(const sockaddr_storage& addr, socklen_t len) override;
   ssize_t Recv(uint8_t* buf, size_t len, int flags, bool is_read,
-               Endpoint* from, bool* has_from) override;
+               size_t peek_skip, Endpoint* from, bool* has_from) override;
+  ssize_t RecvErrQueue(uint8_t* buf, size_t len, Endpoint* from,
+                       bool* has_from) override;
   ssize_t Send(const uint8_t* buf, size_t len, int flags,
                const sockaddr_storage* to, socklen_t tolen) override;
   int Shutdown(int how) override;
@@ -46,19 +48,30 @@ class UdpSocket final : public Socket {
   // ranks candidates as compute_score does (higher is better).
   int MatchScore(const Endpoint& src, const Endpoint& dst) const;
   void Deliver(const Endpoint& src, std::vector<uint8_t> payload);
-  // An ICMP port unreachable for a datagram this socket sent to `dst`.
-  void OnPortUnreachable(const Endpoint& dst);
+  // An ICMP port unreachable for a datagram this socket sent to `dst`;
+  // `quoted` is the part of its payload the ICMP message quotes.
+  void OnPortUnreachable(const Endpoint& dst,
+                         const std::vector<uint8_t>& quoted);
   bool connected() const { return connected_; }
 
  protected:
   int GetProtoOpt(int level, int name, void* val, socklen_t* len) override;
   int SetProtoOpt(int level, int name, const void* val,
                   socklen_t len) override;
+  void OnRecvErrOff() override;
 
  private:
   struct Datagram {
     Endpoint from;
     std::vector<uint8_t> data;
+    bool peeked = false;  // skb->peeked: a 0-byte datagram once peeked
+  };
+  // An ICMP error on the error queue (IP_RECVERR): the errno, the
+  // destination the failed datagram was sent to, the quoted payload.
+  struct QueuedError {
+    int err = 0;
+    Endpoint offender;
+    std::vector<uint8_t> payload;
   };
 
   // inet_autobind: a random port of either parity.
@@ -70,7 +83,8 @@ class UdpSocket final : public Socket {
   uint16_t held_port_ = 0;
   uint8_t shutdown_ = 0;
   std::deque<Datagram> queue_;
-  size_t rmem_ = 0;  // charged bytes in queue_
+  std::deque<QueuedError> errq_;  // sk_error_queue
+  size_t rmem_ = 0;  // charged bytes in queue_ and errq_
 };
 
 }  // namespace simsock::sim
