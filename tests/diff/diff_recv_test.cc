@@ -254,6 +254,65 @@ DIFF_SCENARIO(Recv_ErrQueueOnUdpDataErrorAndRecverrOff) {
   s.Recv(u, 16, MSG_ERRQUEUE);
 }
 
+// A connected socket with IP_RECVERR queues the error too; a blocking
+// MSG_ERRQUEUE takes it at once; a zero-length one takes it and returns 0;
+// a NULL buffer loses it (EFAULT); the next one is EAGAIN.
+DIFF_SCENARIO(Recv_ErrQueueOnConnectedUdpWithRecverr) {
+  uint16_t closed = s.Port("closed");
+  int u = s.Socket(AF_INET, SOCK_DGRAM);
+  SetTimeo(s, u, SO_RCVTIMEO, 0, 200000);
+  s.SetInt(u, IPPROTO_IP, IP_RECVERR, 1);
+  s.Connect(u, Lo(closed));
+  s.Send(u, "first");
+  s.Settle();
+  Stopwatch sw(s);
+  RecvLen(s, u, 16, MSG_ERRQUEUE, true, 500);
+  CheckDidNotWait(s, sw);
+  s.GetInt(u, SOL_SOCKET, SO_ERROR);
+  s.Send(u, "second");
+  s.Settle();
+  s.Recv(u, 0, MSG_ERRQUEUE);
+  Mask(s, u);
+  s.GetInt(u, SOL_SOCKET, SO_ERROR);
+  s.Send(u, "third");
+  s.Settle();
+  s.RecvNull(u, 16, MSG_ERRQUEUE);
+  Mask(s, u);
+  s.Recv(u, 16, MSG_ERRQUEUE);
+  s.Recv(u, 16, 0);
+  sw.Restart();
+  s.Recv(u, 16, 0);
+  CheckWaited(s, sw, 200);
+}
+
+// An accepted socket inherits SO_PEEK_OFF, SO_RCVLOWAT and IP_RECVERR
+// from its listener (sk_clone_lock copies the sock).
+DIFF_SCENARIO(Recv_AcceptedSocketInheritsPeekOffLowatAndRecverr) {
+  uint16_t port = s.Port("server");
+  int l = s.Tcp();
+  s.Bind(l, Lo(port));
+  s.Listen(l, 4);
+  s.SetInt(l, SOL_SOCKET, SO_PEEK_OFF, 3);
+  s.SetInt(l, SOL_SOCKET, SO_RCVLOWAT, 7);
+  s.SetInt(l, IPPROTO_IP, IP_RECVERR, 1);
+  int c = s.Tcp();
+  s.Connect(c, Lo(port));
+  s.Settle();
+  int a = s.Accept(l);
+  s.GetInt(a, SOL_SOCKET, SO_PEEK_OFF);
+  s.GetInt(a, SOL_SOCKET, SO_RCVLOWAT);
+  s.GetInt(a, IPPROTO_IP, IP_RECVERR);
+  s.Write(c, "012345");
+  s.Settle();
+  Mask(s, a);
+  s.Recv(a, 2, MSG_PEEK);
+  s.Write(c, "6");
+  s.Settle();
+  Mask(s, a);
+  s.Recv(a, 10, MSG_PEEK);
+  s.GetInt(a, SOL_SOCKET, SO_PEEK_OFF);
+}
+
 // --- 2. SO_PEEK_OFF ---------------------------------------------------------------
 
 // SO_PEEK_OFF is -1 (off) on every TCP and UDP socket, takes any value
