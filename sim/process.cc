@@ -363,8 +363,16 @@ ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
       // A peek that waits for more goes on after what it has peeked
       // (peek_seq); with SO_PEEK_OFF on, the offset has moved already.
       size_t skip = peek && s->options().peek_off < 0 ? copied : 0;
+      const int pending = s->PendingError();
       r = s->Recv(bytes != nullptr ? bytes + copied : nullptr, len - copied,
                   flags, is_read, skip, &from, &has_from);
+      if (copied > 0 && pending != 0 && r == -pending) {
+        // tcp_recvmsg_locked with bytes copied breaks on sk_err without
+        // taking it (sock_error runs only when nothing was copied).
+        s->RestoreError(pending);
+        r = static_cast<ssize_t>(copied);
+        break;
+      }
       if (r > 0 && s->type() == SOCK_STREAM && !nonblock) {
         copied += static_cast<size_t>(r);
         if (copied >= target || copied >= len || final_pass ||

@@ -101,6 +101,11 @@ class Socket : public File {
 
   // The socket's pending error (sk_err), read and cleared (sock_error).
   int TakeError();
+  // sk_err without taking it, and putting back one a call took when
+  // Linux would have left it (a stream read that already has bytes
+  // returns them and leaves sk_err for the next call).
+  int PendingError() const { return error_; }
+  void RestoreError(int e) { error_ = e; }
   // sk_peek_offset_fwd / sk_peek_offset_bwd: no effect while SO_PEEK_OFF
   // is off (negative); never below 0.
   void PeekOffsetMove(int64_t delta);

@@ -620,6 +620,36 @@ DIFF_SCENARIO(Recv_RcvlowatTcpBytesBelowTheMarkDoNotWakeAReader) {
           sw.Ms() >= 150 && sw.Ms() < 350);
 }
 
+// A blocking read below the mark that finds the peer's reset returns the
+// bytes it has at once and leaves ECONNRESET for the next read
+// (tcp_recvmsg_locked breaks on sk_err once something is copied); the
+// same with MSG_WAITALL.
+DIFF_SCENARIO(Recv_RcvlowatTcpResetAfterPartialReadKeepsTheError) {
+  Conn c = EstablishBlockingServer(s, 200);
+  s.SetInt(c.server, SOL_SOCKET, SO_RCVLOWAT, 10);
+  s.Write(c.client, "abc");
+  s.SetLinger(c.client, 1, 0);
+  s.Close(c.client);
+  s.Settle();
+  Mask(s, c.server);
+  Stopwatch sw(s);
+  s.Recv(c.server, 50, 0);
+  CheckDidNotWait(s, sw);
+  s.Recv(c.server, 50, 0);
+  s.Recv(c.server, 50, 0);
+  s.GetInt(c.server, SOL_SOCKET, SO_ERROR);
+  Conn d = EstablishBlockingServer(s, 200);
+  s.Write(d.client, "xyz");
+  s.SetLinger(d.client, 1, 0);
+  s.Close(d.client);
+  s.Settle();
+  sw.Restart();
+  s.Recv(d.server, 50, MSG_WAITALL);
+  CheckDidNotWait(s, sw);
+  s.GetInt(d.server, SOL_SOCKET, SO_ERROR);
+  s.Recv(d.server, 50, 0);
+}
+
 // The urgent byte a read steps over does not count towards the mark while
 // it is next (tcp_poll's target++), but counts while data precedes it.
 DIFF_SCENARIO(Recv_RcvlowatTcpUrgentByte) {
