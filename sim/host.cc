@@ -194,7 +194,14 @@ void Host::ReceiveUdp(const Packet& p) {
     icmp.src = p.dst;
     icmp.dst = p.src;
     icmp.proto = IpProto::kIcmp;
-    icmp.icmp = {p.src, p.dst, p.udp.src_port, p.udp.dst_port};
+    icmp.icmp = {p.src, p.dst, p.udp.src_port, p.udp.dst_port, {}};
+    // icmp_send: the message is at most 576 bytes; after its own IP and
+    // ICMP headers and the quoted IP and UDP headers, 520 bytes of payload.
+    constexpr size_t kQuotedPayloadMax = 576 - 20 - 8 - 20 - 8;
+    icmp.icmp.quoted_payload.assign(
+        p.udp.payload.begin(),
+        p.udp.payload.begin() +
+            static_cast<long>(std::min(p.udp.payload.size(), kQuotedPayloadMax)));
     Send(std::move(icmp));
     return;
   }
@@ -217,7 +224,7 @@ void Host::ReceiveIcmp(const Packet& p) {
   for (Socket* s : *holders) {
     auto* u = static_cast<UdpSocket*>(s);
     if (u->local().ip != 0 && u->local().ip != m.orig_src) continue;
-    u->OnPortUnreachable(dst);
+    u->OnPortUnreachable(dst, m.quoted_payload);
   }
 }
 

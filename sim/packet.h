@@ -31,6 +31,9 @@ struct IcmpPortUnreachable {
   uint32_t orig_dst = 0;
   uint16_t orig_src_port = 0;
   uint16_t orig_dst_port = 0;
+  // The start of the failed datagram's payload that the message quotes
+  // (icmp_send quotes at most 576 bytes of ICMP message in all).
+  std::vector<uint8_t> quoted_payload;
 };
 
 struct Packet {

@@ -333,86 +333,128 @@ ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
   if (int e = LookupSocket(fd, &s)) return e;
   CallRef call_ref(s);
   if (is_read && len == 0) return 0;  // sock_read_iter: nothing to read
-  // A NULL buffer passes import_ubuf (access_ok accepts it); the call
-  // faults only when it has bytes to copy: an empty queue is still EAGAIN
-  // (or blocks), the end of a stream 0, an unconnected TCP socket ENOTCONN.
-  // What faults is consumed as a successful read would have: a datagram
-  // (udp_recvmsg frees it) and urgent data, unless MSG_PEEK; stream data
-  // stays queued. (TCP with MSG_TRUNC copies nothing, so it never faults.)
-  const bool null_buf = buf == nullptr && len > 0 &&
-                        !(s->type() == SOCK_STREAM && (flags & MSG_TRUNC));
-  // The address length is read only after the data was received
-  // (__sys_recvfrom -> move_addr_to_user), see below.
-  bool nonblock = s->nonblocking() || (flags & MSG_DONTWAIT);
-  Time deadline = Deadline(s->options().rcvtimeo_jiffies);
   auto* bytes = static_cast<uint8_t*>(buf);
-  // A short read: a stream may return fewer bytes than are there.
-  if (s->type() == SOCK_STREAM && len > 1 && faults_.short_io > 0 &&
-      !(flags & (MSG_WAITALL | MSG_TRUNC)) &&
-      Inject(faults_.short_io, "short read of at most " + std::to_string(len))) {
-    len = 1 + world_.Rng("fault.syscall").Below(len - 1);
-  }
   size_t copied = 0;
   Endpoint from;
   bool has_from = false;
   ssize_t r;
-  for (;;) {
-    if (null_buf) {
-      uint8_t probe;
-      r = s->Recv(&probe, 1, flags | MSG_PEEK, is_read, &from, &has_from);
-      if (r > 0 || (r == 0 && has_from)) {
-        if (!(flags & MSG_PEEK) &&
-            (s->type() == SOCK_DGRAM || (flags & MSG_OOB)))
-          s->Recv(&probe, 1, flags, is_read, &from, &has_from);
-        if (r > 0) {
-          r = -EFAULT;
+  if (flags & MSG_ERRQUEUE) {
+    // tcp_recvmsg / udp_recvmsg hand MSG_ERRQUEUE to ip_recv_error before
+    // anything else: no wait, no data, no sock_error.
+    r = s->RecvErrQueue(bytes, len, &from, &has_from);
+  } else {
+    // A NULL buffer passes import_ubuf (access_ok accepts it); the call
+    // faults only when it has bytes to copy: an empty queue is still EAGAIN
+    // (or blocks), the end of a stream 0, an unconnected TCP socket
+    // ENOTCONN. What faults is consumed as a successful read would have: a
+    // datagram (udp_recvmsg frees it) and urgent data, unless MSG_PEEK;
+    // stream data stays queued. (TCP with MSG_TRUNC copies nothing, so it
+    // never faults.)
+    const bool null_buf = buf == nullptr && len > 0 &&
+                          !(s->type() == SOCK_STREAM && (flags & MSG_TRUNC));
+    bool nonblock = s->nonblocking() || (flags & MSG_DONTWAIT);
+    Time deadline = Deadline(s->options().rcvtimeo_jiffies);
+    // A short read: a stream may return fewer bytes than are there.
+    if (s->type() == SOCK_STREAM && len > 1 && faults_.short_io > 0 &&
+        !(flags & (MSG_WAITALL | MSG_TRUNC)) &&
+        Inject(faults_.short_io,
+               "short read of at most " + std::to_string(len))) {
+      len = 1 + world_.Rng("fault.syscall").Below(len - 1);
+    }
+    // tcp_recvmsg_locked's target (sock_rcvlowat): a blocking stream read
+    // returns once it has min(SO_RCVLOWAT, len) bytes, or len with
+    // MSG_WAITALL, and otherwise waits for more (a timeout, a signal, the
+    // end of the stream or an error return what it has). A nonblocking one
+    // returns what is there.
+    size_t target = 1;
+    if (s->type() == SOCK_STREAM && !(flags & MSG_OOB)) {
+      target = (flags & MSG_WAITALL)
+                   ? len
+                   : std::min<size_t>(
+                         static_cast<size_t>(
+                             std::max(s->options().rcvlowat, 1)),
+                         len);
+      target = std::max<size_t>(target, 1);
+    }
+    const bool peek = (flags & MSG_PEEK) != 0;
+    // After a timeout or a signal the kernel looks at the queue once more
+    // before giving up (tcp_recvmsg_locked walks the queue before testing
+    // timeo and signal_pending): bytes that arrived below SO_RCVLOWAT,
+    // which woke nobody, are returned then.
+    bool final_pass = false;
+    ssize_t give_up = -EAGAIN;
+    for (;;) {
+      // A peek that waits for more goes on after what it has peeked
+      // (peek_seq); with SO_PEEK_OFF on, the offset has moved already.
+      size_t skip = peek && s->options().peek_off < 0 ? copied : 0;
+      const int pending = s->PendingError();
+      if (null_buf) {
+        uint8_t probe;
+        r = s->Recv(&probe, 1, flags | MSG_PEEK, is_read, skip, &from,
+                    &has_from);
+        if (r > 0 || (r == 0 && has_from)) {
+          if (!peek && (s->type() == SOCK_DGRAM || (flags & MSG_OOB)))
+            s->Recv(&probe, 1, flags, is_read, skip, &from, &has_from);
+          if (r > 0) {
+            r = -EFAULT;
+            break;
+          }
+        }
+      } else {
+        r = s->Recv(bytes + copied, len - copied, flags, is_read, skip, &from,
+                    &has_from);
+      }
+      if (copied > 0 && pending != 0 && r == -pending) {
+        // tcp_recvmsg_locked with bytes copied breaks on sk_err without
+        // taking it (sock_error runs only when nothing was copied).
+        s->RestoreError(pending);
+        r = static_cast<ssize_t>(copied);
+        break;
+      }
+      if (r > 0 && s->type() == SOCK_STREAM && !nonblock) {
+        copied += static_cast<size_t>(r);
+        if (copied >= target || copied >= len || final_pass ||
+            (!peek && s->AtUrgentMark())) {
+          r = static_cast<ssize_t>(copied);
           break;
         }
+        continue;  // the next call finds the end, an error, or waits
       }
-    } else {
-      r = s->Recv(bytes + copied, len - copied, flags, is_read, &from,
-                  &has_from);
-    }
-    if (r > 0 && s->type() == SOCK_STREAM && (flags & MSG_WAITALL) &&
-        !(flags & (MSG_PEEK | MSG_TRUNC)) && !nonblock) {
-      copied += static_cast<size_t>(r);
-      if (copied >= len || s->AtUrgentMark()) {
-        r = static_cast<ssize_t>(copied);
+      if (r == 0 && copied > 0) r = static_cast<ssize_t>(copied);
+      // recv(MSG_OOB) never blocks (tcp_recv_urg).
+      if (r != -EAGAIN || nonblock || (flags & MSG_OOB)) break;
+      if (final_pass) {
+        r = copied > 0 ? static_cast<ssize_t>(copied) : give_up;
         break;
       }
-      continue;
-    }
-    if (r == 0 && copied > 0) r = static_cast<ssize_t>(copied);
-    // recv(MSG_OOB) never blocks (tcp_recv_urg).
-    if (r != -EAGAIN || nonblock || (flags & MSG_OOB)) break;
-    if (copied > 0) {
-      if (WaitOn(*s, deadline, "recv") != Wait::kWoken) {
-        r = static_cast<ssize_t>(copied);
+      if (copied == 0 && s->type() == SOCK_DGRAM &&
+          (s->Poll() & EPOLLRDHUP) != 0) {  // blocking read after SHUT_RD
+        r = 0;
         break;
       }
-      continue;
+      Wait w = WaitOn(*s, deadline, "recv");
+      if (w != Wait::kWoken) {
+        if (w == Wait::kInterrupted) give_up = -EINTR;
+        final_pass = true;
+      }
     }
-    if (s->type() == SOCK_DGRAM &&
-        (s->Poll() & EPOLLRDHUP) != 0) {  // blocking read after SHUT_RD
-      r = 0;
-      break;
-    }
-    Wait w = WaitOn(*s, deadline, "recv");
-    if (w == Wait::kInterrupted) r = -EINTR;
-    if (w != Wait::kWoken) break;
+    if (r < 0 && copied > 0) r = static_cast<ssize_t>(copied);
   }
-  if (r < 0 && copied > 0) r = static_cast<ssize_t>(copied);
-  // move_addr_to_user, after the data was taken (a datagram or stream
-  // bytes consumed here are lost to the caller): a NULL length is EFAULT,
-  // a negative one EINVAL; a stream has no address (length 0).
+  // __sys_recvfrom: the address goes out only after a successful receive
+  // (the data is consumed whatever happens next), through
+  // move_addr_to_user: EFAULT without a length; the length is cut to what
+  // the protocol filled (nothing for TCP, 16 bytes for UDP) and the full
+  // length written back; a negative length is EINVAL, but only once
+  // compared (a length that becomes 0 is fine).
   if (r >= 0 && addr != nullptr) {
-    if (has_from) {
-      if (int e = CopyAddrOut(from, addr, addrlen)) return e;
-    } else {
-      if (addrlen == nullptr) return -EFAULT;
-      if (static_cast<int>(*addrlen) < 0) return -EINVAL;
-      *addrlen = 0;
-    }
+    if (addrlen == nullptr) return -EFAULT;
+    int ulen = static_cast<int>(*addrlen);
+    sockaddr_in sin = ToSockAddr(from);
+    int klen = has_from ? static_cast<int>(sizeof sin) : 0;
+    int n = std::min(ulen, klen);
+    if (n >= 0) *addrlen = static_cast<socklen_t>(klen);
+    if (n < 0) return -EINVAL;
+    if (n > 0) std::memcpy(addr, &sin, static_cast<size_t>(n));
   }
   return r;
 }

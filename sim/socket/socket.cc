@@ -46,6 +46,17 @@ int Socket::TakeError() {
   return e;
 }
 
+void Socket::PeekOffsetMove(int64_t delta) {
+  if (opts_.peek_off < 0) return;
+  int64_t off = static_cast<int64_t>(opts_.peek_off) + delta;
+  opts_.peek_off = static_cast<int>(std::clamp<int64_t>(off, 0, INT_MAX));
+}
+
+ssize_t Socket::RecvErrQueue(uint8_t*, size_t, Endpoint*, bool* has_from) {
+  *has_from = false;
+  return -EAGAIN;  // ip_recv_error: sock_dequeue_err_skb found nothing
+}
+
 int Socket::PutBytes(const void* v, socklen_t size, void* val,
                      socklen_t* len) {
   socklen_t n = std::min(*len, size);
@@ -97,6 +108,8 @@ int Socket::GetSockOpt(int level, int name, void* val, socklen_t* len) {
       return PutInt(opts_.rcvbuf, val, len);
     case SO_RCVLOWAT:
       return PutInt(opts_.rcvlowat, val, len);
+    case SO_PEEK_OFF:  // both inet_stream_ops and inet_dgram_ops have set_peek_off
+      return PutInt(opts_.peek_off, val, len);
     case SO_PRIORITY:
       return PutInt(opts_.priority, val, len);
     case SO_OOBINLINE:
@@ -208,6 +221,11 @@ int Socket::SetSockOpt(int level, int name, const void* val, socklen_t len) {
     case SO_RCVLOWAT:
       SetRcvLowat(v < 0 ? INT_MAX : v);
       return 0;
+    case SO_PEEK_OFF:
+      // sk_set_peek_off (TCP) / udp_set_peek_off: any value; a negative
+      // one turns peeking at an offset off.
+      opts_.peek_off = v;
+      return 0;
     case SO_LINGER: {
       if (len < sizeof(linger)) return -EINVAL;
       linger l;
@@ -257,6 +275,9 @@ int Socket::GetIpOpt(int name, void* val, socklen_t* len) {
     case IP_TTL:
       v = opts_.ip_ttl < 0 ? 64 : opts_.ip_ttl;  // sysctl ip_default_ttl
       break;
+    case IP_RECVERR:
+      v = opts_.recverr ? 1 : 0;
+      break;
     default:
       return -ENOPROTOOPT;
   }
@@ -279,7 +300,8 @@ int Socket::TosToPriority(uint8_t tos) {
 // do_ip_setsockopt: takes an int, or a single byte when optlen is shorter
 // (optlen 0 is the value 0).
 int Socket::SetIpOpt(int name, const void* val, socklen_t len) {
-  if (name != IP_TOS && name != IP_TTL) return -ENOPROTOOPT;
+  if (name != IP_TOS && name != IP_TTL && name != IP_RECVERR)
+    return -ENOPROTOOPT;
   int v = 0;
   if (len >= sizeof(int)) {
     if (val == nullptr) return -EFAULT;
@@ -306,6 +328,11 @@ int Socket::SetIpOpt(int name, const void* val, socklen_t len) {
       if (len < 1) return -EINVAL;
       if (v != -1 && (v < 1 || v > 255)) return -EINVAL;
       opts_.ip_ttl = v;
+      return 0;
+    case IP_RECVERR:
+      // inet_assign_bit(RECVERR); turning it off purges the error queue.
+      opts_.recverr = v != 0;
+      if (!opts_.recverr) OnRecvErrOff();
       return 0;
   }
   return -ENOPROTOOPT;

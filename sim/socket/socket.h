@@ -35,6 +35,11 @@ struct SocketOptions {
   bool sndbuf_locked = false;  // SOCK_SNDBUF_LOCK: no autotuning
   bool rcvbuf_locked = false;
   int rcvlowat = 1;
+  // SO_PEEK_OFF (sk_peek_off): -1 = off; MSG_PEEK starts this many bytes
+  // into the queue and moves it on, a read moves it back (sk_peek_offset_fwd
+  // / _bwd).
+  int peek_off = -1;
+  bool recverr = false;  // IP_RECVERR
   // SO_RCVTIMEO / SO_SNDTIMEO in jiffies, as the kernel keeps them (so a
   // timeval reads back rounded up to the tick); -1 = wait forever.
   int64_t rcvtimeo_jiffies = -1;
@@ -69,8 +74,15 @@ class Socket : public File {
   virtual int Connect(const sockaddr_storage& addr, socklen_t len) = 0;
   // recvfrom(2): buf may be null only when len is 0 (checked by Process) or
   // with MSG_TRUNC on TCP. Sets *from (and *has_from) for datagrams.
+  // peek_skip: a blocking MSG_PEEK on a stream that has already peeked
+  // that many bytes in this call (tcp_recvmsg_locked's peek_seq) and waits
+  // for more; 0 otherwise.
   virtual ssize_t Recv(uint8_t* buf, size_t len, int flags, bool is_read,
-                       Endpoint* from, bool* has_from) = 0;
+                       size_t peek_skip, Endpoint* from, bool* has_from) = 0;
+  // recvmsg(MSG_ERRQUEUE): ip_recv_error. Never blocks; EAGAIN when the
+  // error queue is empty, whatever data or sk_err the socket holds.
+  virtual ssize_t RecvErrQueue(uint8_t* buf, size_t len, Endpoint* from,
+                               bool* has_from);
   // sendto(2): `to` is null when no address was given.
   virtual ssize_t Send(const uint8_t* buf, size_t len, int flags,
                        const sockaddr_storage* to, socklen_t tolen) = 0;
@@ -89,6 +101,14 @@ class Socket : public File {
 
   // The socket's pending error (sk_err), read and cleared (sock_error).
   int TakeError();
+  // sk_err without taking it, and putting back one a call took when
+  // Linux would have left it (a stream read that already has bytes
+  // returns them and leaves sk_err for the next call).
+  int PendingError() const { return error_; }
+  void RestoreError(int e) { error_ = e; }
+  // sk_peek_offset_fwd / sk_peek_offset_bwd: no effect while SO_PEEK_OFF
+  // is off (negative); never below 0.
+  void PeekOffsetMove(int64_t delta);
 
   // Port-table view (sim/port_table.h).
   const Endpoint& local() const { return local_; }
@@ -120,6 +140,8 @@ class Socket : public File {
   virtual void OnKeepAliveChanged() {}
   virtual void OnBufferSizeChanged() {}
   virtual void OnOobInlineChanged() {}
+  // IP_RECVERR turned off: the error queue is purged.
+  virtual void OnRecvErrOff() {}
   // SO_RCVLOWAT (val >= 0); TCP caps it and may grow the receive buffer.
   virtual void SetRcvLowat(int val);
   // Linux's SO_ACCEPTCONN.

@@ -401,21 +401,31 @@ void TcpSocket::Disconnect() {
 
 // tcp_recvmsg_locked.
 ssize_t TcpSocket::Recv(uint8_t* buf, size_t len, int flags, bool /*is_read*/,
-                        Endpoint* /*from*/, bool* has_from) {
+                        size_t peek_skip, Endpoint* /*from*/,
+                        bool* has_from) {
   *has_from = false;
   if (listening_) return -ENOTCONN;
   if (flags & MSG_OOB) return RecvUrgent(buf, len, flags);
   size_t avail = tcb_ ? tcb_->RecvAvailable() : 0;
-  if (avail > 0 && len > 0) {
-    bool peek = (flags & MSG_PEEK) != 0;
+  const bool peek = (flags & MSG_PEEK) != 0;
+  // tcp_recvmsg_locked: a peek starts at copied_seq + max(sk_peek_off, 0);
+  // an offset at or past the queued bytes finds nothing (then the end of
+  // the stream, an error or EAGAIN, as with an empty queue).
+  size_t skip = 0;
+  if (peek) {
+    skip = static_cast<size_t>(std::max(opts_.peek_off, 0)) + peek_skip;
+  }
+  if (avail > skip && len > 0) {
     bool discard = (flags & MSG_TRUNC) != 0;
-    size_t n = tcb_->Recv(discard ? nullptr : buf, len, peek, Now());
+    size_t n = tcb_->Recv(discard ? nullptr : buf, len, peek, Now(), skip);
+    // sk_peek_offset_fwd after a peek, sk_peek_offset_bwd after a read.
+    PeekOffsetMove(peek ? static_cast<int64_t>(n) : -static_cast<int64_t>(n));
     last_readable_ = tcb_->RecvAvailable();
     AfterTcb();
     // 0: only the urgent byte was there, and it was stepped over (or
     // peeked over); then as if nothing were queued.
     if (n > 0) return static_cast<ssize_t>(n);
-  } else if (avail > 0) {
+  } else if (avail > skip) {
     return 0;  // recv(len 0) with data queued
   }
   if (done_) return 0;
@@ -439,6 +449,16 @@ ssize_t TcpSocket::RecvUrgent(uint8_t* buf, size_t len, int flags) {
   }
   if (FdState() == TcpState::kClosed || (shutdown_ & kRcvShutdown)) return 0;
   return -EAGAIN;  // the mark is known, the byte has not arrived
+}
+
+// tcp_epollin_ready: something is queued, and either `target` bytes, or
+// the window we can still offer is down to one segment (the sender cannot
+// add much more; tcp_rmem_pressure, the other escape, is not modelled).
+bool TcpSocket::EpollinReady(size_t target) const {
+  if (!tcb_) return false;
+  size_t avail = tcb_->RecvAvailable();
+  if (avail == 0) return false;
+  return avail >= target || tcb_->rcv_wnd() <= tcb_->rcv_mss();
 }
 
 bool TcpSocket::Writeable() const {
@@ -539,8 +559,13 @@ uint32_t TcpSocket::Poll() {
   if (shutdown_ == kShutdownMask || st == TcpState::kClosed) mask |= EPOLLHUP;
   if (shutdown_ & kRcvShutdown) mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
   if (st != TcpState::kSynSent && st != TcpState::kSynReceived) {
-    if (tcb_ && tcb_->ReadableBytes() >= static_cast<size_t>(std::max(1, opts_.rcvlowat)))
-      mask |= EPOLLIN | EPOLLRDNORM;
+    // tcp_stream_is_readable(sk, target): the target is SO_RCVLOWAT, one
+    // more when the next byte is an urgent byte that a read steps over.
+    if (tcb_) {
+      size_t target = static_cast<size_t>(std::max(1, opts_.rcvlowat));
+      if (tcb_->ReadableBytes() < tcb_->RecvAvailable()) ++target;
+      if (EpollinReady(target)) mask |= EPOLLIN | EPOLLRDNORM;
+    }
     if (tcb_ && tcb_->urgent_valid()) mask |= EPOLLPRI;
     if (!(shutdown_ & kSendShutdown)) {
       if (Writeable()) {
@@ -751,7 +776,13 @@ void TcpSocket::AfterTcb() {
     wake_all = true;
   }
   size_t readable = tcb_->RecvAvailable();
-  if (readable > last_readable_) wake |= kInKey;
+  // tcp_data_ready: new data wakes readers only once SO_RCVLOWAT bytes are
+  // there (tcp_epollin_ready) or the stream has ended; an urgent byte
+  // wakes them anyway (tcp_urg calls sk_data_ready).
+  if (readable > last_readable_ &&
+      (EpollinReady(static_cast<size_t>(std::max(1, opts_.rcvlowat))) ||
+       tcb_->fin_received() || tcb_->urgent_valid()))
+    wake |= kInKey;
   last_readable_ = readable;
   if (nospace_ && Writeable() && !(shutdown_ & kSendShutdown)) {
     nospace_ = false;
@@ -874,6 +905,11 @@ void TcpSocket::SetRcvLowat(int val) {
                                 : host_.settings().tcp_rmem[2] / 2;
   val = std::min(val, cap);
   opts_.rcvlowat = val == 0 ? 1 : val;
+  // "Check if we need to signal EPOLLIN right now": tcp_data_ready wakes
+  // readers (and edge-triggered epoll items) when the new mark is met, even
+  // if it was met before.
+  if (tcb_ && (EpollinReady(static_cast<size_t>(opts_.rcvlowat)) || done_))
+    Notify(kInKey);
   if (opts_.rcvbuf_locked) return;
   int64_t space = 2 * static_cast<int64_t>(val);  // tcp_space_from_win
   if (space > opts_.rcvbuf) {

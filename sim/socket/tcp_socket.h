@@ -47,7 +47,7 @@ class TcpSocket final : public Socket {
   int Accept(std::shared_ptr<Socket>* child) override;
   int Connect(const sockaddr_storage& addr, socklen_t len) override;
   ssize_t Recv(uint8_t* buf, size_t len, int flags, bool is_read,
-               Endpoint* from, bool* has_from) override;
+               size_t peek_skip, Endpoint* from, bool* has_from) override;
   ssize_t Send(const uint8_t* buf, size_t len, int flags,
                const sockaddr_storage* to, socklen_t tolen) override;
   int Shutdown(int how) override;
@@ -118,6 +118,7 @@ class TcpSocket final : public Socket {
   // recv(MSG_OOB): tcp_recv_urg.
   ssize_t RecvUrgent(uint8_t* buf, size_t len, int flags);
   bool Writeable() const;
+  bool EpollinReady(size_t target) const;
   ConnKey Key() const;
   std::shared_ptr<TcpSocket> Self();
   Time Now() const;

@@ -27,6 +27,7 @@ void UdpSocket::OnLastClose() {
   FlushPending();  // udp_destroy_sock: udp_flush_pending_frames
   reader_queue_.clear();
   queue_.clear();
+  errq_.clear();
   rmem_ = 0;
   forward_deficit_ = 0;
 }
@@ -150,29 +151,89 @@ int UdpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
 
 // udp_recvmsg / __skb_recv_udp.
 ssize_t UdpSocket::Recv(uint8_t* buf, size_t len, int flags, bool /*is_read*/,
-                        Endpoint* from, bool* has_from) {
+                        size_t /*peek_skip*/, Endpoint* from, bool* has_from) {
   *has_from = false;
   if (flags & MSG_OOB) return -EOPNOTSUPP;
   if (int e = TakeError()) return -e;
-  if (reader_queue_.empty()) {
+  const bool peek = (flags & MSG_PEEK) != 0;
+  // __skb_try_recv_from_queue: a peek with SO_PEEK_OFF on skips whole
+  // datagrams the offset covers (a 0-byte one only once it has been peeked
+  // or the offset is past it) and starts inside the one it lands in.
+  const bool skip = peek && opts_.peek_off >= 0;
+  size_t off = 0;
+  auto find = [&] {
+    off = skip ? static_cast<size_t>(opts_.peek_off) : 0;
+    auto it = reader_queue_.begin();
+    while (skip && it != reader_queue_.end() && off >= it->data.size() &&
+           (off > 0 || it->peeked)) {
+      off -= it->data.size();
+      ++it;
+    }
+    return it;
+  };
+  auto it = find();
+  if (it == reader_queue_.end()) {
     // A blocking reader after SHUT_RD gets 0; a nonblocking one EAGAIN.
     if (queue_.empty()) return -EAGAIN;
-    // __skb_recv_udp refills the reader queue (also for MSG_PEEK).
-    reader_queue_.swap(queue_);
+    // __skb_recv_udp: what the reader queue cannot give, it looks for again
+    // after splicing sk_receive_queue onto it (also for MSG_PEEK).
+    for (Datagram& d : queue_) reader_queue_.push_back(std::move(d));
+    queue_.clear();
+    it = find();
+    if (it == reader_queue_.end()) return -EAGAIN;
   }
-  Datagram& d = reader_queue_.front();
-  size_t n = std::min(len, d.data.size());
-  if (n > 0 && buf != nullptr) std::memcpy(buf, d.data.data(), n);
-  ssize_t result = (flags & MSG_TRUNC) ? static_cast<ssize_t>(d.data.size())
+  Datagram& d = *it;
+  if (peek && d.data.empty()) d.peeked = true;  // skb_set_peeked
+  const size_t ulen = d.data.size();
+  size_t n = std::min(len, ulen - off);
+  if (n > 0 && buf != nullptr) std::memcpy(buf, d.data.data() + off, n);
+  // MSG_TRUNC reports the whole datagram, whatever the offset.
+  ssize_t result = (flags & MSG_TRUNC) ? static_cast<ssize_t>(ulen)
                                        : static_cast<ssize_t>(n);
   *from = d.from;
   *has_from = true;
-  if (!(flags & MSG_PEEK)) {
+  // skb_consume_udp: sk_peek_offset_fwd / _bwd by the result, which is
+  // what was copied (or the datagram's length with MSG_TRUNC), not what
+  // the read took off the queue.
+  PeekOffsetMove(peek ? result : -result);
+  if (!peek) {
     size_t truesize = d.truesize;
-    reader_queue_.pop_front();
+    reader_queue_.erase(it);
     ReleaseRmem(truesize);
   }
   return result;
+}
+
+// ip_recv_error: the oldest queued error, its quoted payload copied (cut to
+// len), the offender (the destination of the datagram that failed) as the
+// source address. Dequeuing it (sock_dequeue_err_skb) sets sk_err to the
+// next queued ICMP error's errno, or clears it when none is left.
+ssize_t UdpSocket::RecvErrQueue(uint8_t* buf, size_t len, Endpoint* from,
+                                bool* has_from) {
+  *has_from = false;
+  if (errq_.empty()) return -EAGAIN;
+  QueuedError qe = std::move(errq_.front());
+  errq_.pop_front();
+  rmem_ -= qe.truesize;
+  if (!errq_.empty()) {
+    error_ = errq_.front().err;
+    Notify(EPOLLERR);  // sk_error_report
+  } else {
+    error_ = 0;
+  }
+  size_t n = std::min(len, qe.payload.size());
+  if (n > 0) {
+    if (buf == nullptr) return -EFAULT;  // the error is gone all the same
+    std::memcpy(buf, qe.payload.data(), n);
+  }
+  *from = qe.offender;
+  *has_from = true;
+  return static_cast<ssize_t>(n);
+}
+
+void UdpSocket::OnRecvErrOff() {
+  for (const QueuedError& qe : errq_) rmem_ -= qe.truesize;
+  errq_.clear();
 }
 
 // udp_rmem_release(partial = 1): the memory of dequeued datagrams is given
@@ -298,7 +359,8 @@ int UdpSocket::GetPeerName(Endpoint* peer) {
 // datagram_poll + udp_poll.
 uint32_t UdpSocket::Poll() {
   uint32_t mask = 0;
-  if (error_ != 0) mask |= EPOLLERR;
+  // datagram_poll: sk_err or a non-empty error queue.
+  if (error_ != 0 || !errq_.empty()) mask |= EPOLLERR;
   if (shutdown_ & 1) mask |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM;
   if (shutdown_ == 3) mask |= EPOLLHUP;
   if (!reader_queue_.empty() || !queue_.empty()) mask |= EPOLLIN | EPOLLRDNORM;
@@ -351,13 +413,27 @@ void UdpSocket::Deliver(const Endpoint& src, std::vector<uint8_t> payload,
   Notify(EPOLLIN | EPOLLRDNORM);
 }
 
-void UdpSocket::OnPortUnreachable(const Endpoint& dst) {
-  // Without IP_RECVERR only a connected socket hears of it (udp_err). The
-  // error's socket is found by the same lookup as arrivals (compute_score),
-  // so one connected to port 0 hears of any port at its peer's address.
-  if (!connected_ || peer_.ip != dst.ip ||
-      (peer_.port != 0 && peer_.port != dst.port))
-    return;
+void UdpSocket::OnPortUnreachable(const Endpoint& dst,
+                                  const std::vector<uint8_t>& quoted) {
+  // __udp4_lib_err: without IP_RECVERR only a connected socket hears of
+  // it, through sk_err. The error's socket is found by the same lookup as
+  // arrivals (compute_score), so one connected to port 0 hears of any port
+  // at its peer's address. With IP_RECVERR any socket does: ip_icmp_error
+  // queues the error (with the quoted payload) on the error queue, if the
+  // receive buffer has room (sock_queue_err_skb), and sk_err is set. The
+  // entry is charged as a datagram of the quoted size (an approximation of
+  // the ICMP skb's truesize).
+  if (!opts_.recverr) {
+    if (!connected_ || peer_.ip != dst.ip ||
+        (peer_.port != 0 && peer_.port != dst.port))
+      return;
+  } else {
+    const size_t charge = Truesize(quoted.size(), quoted.size());
+    if (rmem_ + charge < static_cast<size_t>(opts_.rcvbuf)) {
+      rmem_ += charge;
+      errq_.push_back({ECONNREFUSED, dst, quoted, charge});
+    }
+  }
   error_ = ECONNREFUSED;
   Notify(EPOLLERR);
 }

@@ -41,7 +41,9 @@ class UdpSocket final : public Socket {
   int Accept(std::shared_ptr<Socket>*) override { return -EOPNOTSUPP; }
   int Connect(const sockaddr_storage& addr, socklen_t len) override;
   ssize_t Recv(uint8_t* buf, size_t len, int flags, bool is_read,
-               Endpoint* from, bool* has_from) override;
+               size_t peek_skip, Endpoint* from, bool* has_from) override;
+  ssize_t RecvErrQueue(uint8_t* buf, size_t len, Endpoint* from,
+                       bool* has_from) override;
   ssize_t Send(const uint8_t* buf, size_t len, int flags,
                const sockaddr_storage* to, socklen_t tolen) override;
   int Shutdown(int how) override;
@@ -55,8 +57,10 @@ class UdpSocket final : public Socket {
   // datagram, or -1).
   void Deliver(const Endpoint& src, std::vector<uint8_t> payload,
                int32_t head = -1);
-  // An ICMP port unreachable for a datagram this socket sent to `dst`.
-  void OnPortUnreachable(const Endpoint& dst);
+  // An ICMP port unreachable for a datagram this socket sent to `dst`;
+  // `quoted` is the part of its payload the ICMP message quotes.
+  void OnPortUnreachable(const Endpoint& dst,
+                         const std::vector<uint8_t>& quoted);
   bool connected() const { return connected_; }
 
  protected:
@@ -67,12 +71,23 @@ class UdpSocket final : public Socket {
   int GetProtoOpt(int level, int name, void* val, socklen_t* len) override;
   int SetProtoOpt(int level, int name, const void* val,
                   socklen_t len) override;
+  void OnRecvErrOff() override;
 
  private:
   struct Datagram {
     Endpoint from;
     std::vector<uint8_t> data;
     size_t truesize = 0;  // what was charged to rmem_
+    bool peeked = false;  // skb->peeked: a 0-byte datagram once peeked
+  };
+  // An ICMP error on the error queue (IP_RECVERR): the errno, the
+  // destination the failed datagram was sent to, the quoted payload, and
+  // what it was charged to rmem_.
+  struct QueuedError {
+    int err = 0;
+    Endpoint offender;
+    std::vector<uint8_t> payload;
+    size_t truesize = 0;
   };
 
   // inet_autobind: a random port of either parity.
@@ -93,7 +108,8 @@ class UdpSocket final : public Socket {
   // when memory is released.
   std::deque<Datagram> reader_queue_;
   std::deque<Datagram> queue_;
-  size_t rmem_ = 0;             // sk_rmem_alloc
+  std::deque<QueuedError> errq_;  // sk_error_queue
+  size_t rmem_ = 0;             // sk_rmem_alloc (queues and errq_)
   size_t forward_deficit_ = 0;  // udp_sock.forward_deficit
 
   // Corking (udp_sendmsg, ip_append_data). The pending datagram's route

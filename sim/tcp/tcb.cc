@@ -908,14 +908,17 @@ size_t Tcb::Send(const uint8_t* data, size_t len, Time now, bool urgent,
   return n;
 }
 
-size_t Tcb::Recv(uint8_t* out, size_t len, bool peek, Time now) {
+size_t Tcb::Recv(uint8_t* out, size_t len, bool peek, Time now,
+                 size_t skip) {
   now_ = now;
   // tcp_recvmsg_locked's walk: stop at the urgent mark once something is
   // copied; at the mark, step over the urgent byte unless it is in line.
   const size_t avail = rcv_queue_.size();
   const bool marked = urg_ != Urgent::kNone;
-  uint64_t pos = CopiedOffset();
-  size_t at = 0;      // queue index
+  if (!peek) skip = 0;
+  if (skip >= avail) return 0;
+  uint64_t pos = CopiedOffset() + skip;
+  size_t at = skip;   // queue index
   size_t copied = 0;  // bytes given to the caller
   while (copied < len && at < avail) {
     if (marked && pos == urg_off_) {

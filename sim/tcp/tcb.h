@@ -138,7 +138,9 @@ class Tcb {
   // skipped. Consuming may send a window update (receiver SWS avoidance:
   // when the window grows by at least min(rcv_buf/2, MSS) from below that
   // size, as tcp_cleanup_rbuf).
-  size_t Recv(uint8_t* out, size_t len, bool peek, Time now);
+  // A peek may start `skip` bytes into the queue (SO_PEEK_OFF, or a
+  // blocking peek that goes on after what it has peeked).
+  size_t Recv(uint8_t* out, size_t len, bool peek, Time now, size_t skip = 0);
   // User CLOSE / shutdown(SHUT_WR): sends FIN after the queued data.
   // SYN_SENT -> CLOSED (nothing sent); SYN_RECEIVED, ESTABLISHED ->
   // FIN_WAIT1; CLOSE_WAIT -> LAST_ACK; otherwise no effect.
@@ -234,6 +236,8 @@ class Tcb {
   SeqNum rcv_nxt() const { return rcv_nxt_; }
   uint32_t snd_wnd() const { return snd_wnd_; }
   uint32_t rcv_wnd() const;
+  // icsk_ack.rcv_mss: the estimate of the peer's segment size.
+  uint32_t rcv_mss() const { return rcv_mss_; }
   Duration rto() const { return rto_; }
   // Added observer: payload bytes held beyond a hole in the sequence space.
   size_t OutOfOrderBytes() const { return ooo_bytes_; }
