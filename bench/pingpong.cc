@@ -15,8 +15,8 @@
 #include <cstring>
 #include <string>
 
-#include "net/sys/names.h"
 #include "net/sys/linux_syscalls.h"
+#include "net/sys/names.h"
 #include "sim/host.h"
 #include "sim/process.h"
 #include "sim/world.h"
@@ -57,7 +57,8 @@ double Run(Syscalls& sys, double seconds) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (int r = sys.bind(l, reinterpret_cast<sockaddr*>(&addr), sizeof addr)) Fail("bind", r);
+  if (int r = sys.bind(l, reinterpret_cast<sockaddr*>(&addr), sizeof addr))
+    Fail("bind", r);
   if (int r = sys.listen(l, 1)) Fail("listen", r);
   socklen_t len = sizeof addr;
   sys.getsockname(l, reinterpret_cast<sockaddr*>(&addr), &len);
@@ -80,9 +81,11 @@ double Run(Syscalls& sys, double seconds) {
   auto end = start + std::chrono::duration<double>(seconds);
   while (true) {
     for (int i = 0; i < 256; ++i) {
-      if (sys.write(c, msg, kMessage) != static_cast<ssize_t>(kMessage)) Fail("write", -1);
+      if (sys.write(c, msg, kMessage) != static_cast<ssize_t>(kMessage))
+        Fail("write", -1);
       ReadFull(sys, s, buf, kMessage);
-      if (sys.write(s, buf, kMessage) != static_cast<ssize_t>(kMessage)) Fail("write", -1);
+      if (sys.write(s, buf, kMessage) != static_cast<ssize_t>(kMessage))
+        Fail("write", -1);
       ReadFull(sys, c, buf, kMessage);
       ++trips;
     }

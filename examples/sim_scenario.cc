@@ -101,9 +101,8 @@ int main(int argc, char** argv) {
     c.proc = &h.SpawnProcess();
     c.fd = c.proc->socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     // The last client dials a port with no listener.
-    sockaddr_in to = Addr("10.0.0.1", i == clients - 1 && clients > 1
-                                          ? kPort + 1
-                                          : kPort);
+    sockaddr_in to =
+        Addr("10.0.0.1", i == clients - 1 && clients > 1 ? kPort + 1 : kPort);
     c.proc->connect(c.fd, reinterpret_cast<sockaddr*>(&to), sizeof to);
     c.epfd = c.proc->epoll_create1(0);
     epoll_event cev{};
@@ -126,7 +125,8 @@ int main(int argc, char** argv) {
       int fd = evs[k].data.fd;
       if (fd == lfd) {
         int cfd;
-        while ((cfd = server.accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK)) >= 0) {
+        while ((cfd = server.accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK)) >=
+               0) {
           ++accepted;
           epoll_event cev{};
           cev.events = EPOLLIN | EPOLLRDHUP;
@@ -182,12 +182,13 @@ int main(int argc, char** argv) {
 
   std::printf("\n== summary (seed %llu) ==\n",
               static_cast<unsigned long long>(seed));
-  std::printf("virtual time: %s s, packets: %llu, trace lines: %llu, "
-              "trace hash: %016llx\n",
-              simsock::sim::Trace::FormatTime(world.Now()).c_str(),
-              static_cast<unsigned long long>(world.network().packets_sent()),
-              static_cast<unsigned long long>(world.trace().line_count()),
-              static_cast<unsigned long long>(world.trace().hash()));
+  std::printf(
+      "virtual time: %s s, packets: %llu, trace lines: %llu, "
+      "trace hash: %016llx\n",
+      simsock::sim::Trace::FormatTime(world.Now()).c_str(),
+      static_cast<unsigned long long>(world.network().packets_sent()),
+      static_cast<unsigned long long>(world.trace().line_count()),
+      static_cast<unsigned long long>(world.trace().hash()));
   std::printf("server accepted %d connection(s)\n", accepted);
   for (size_t i = 0; i < cs.size(); ++i)
     std::printf("client%zu: %s\n", i + 1,

@@ -2,7 +2,6 @@
 
 #include <boost/context/fiber.hpp>
 #include <boost/context/stack_context.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -21,8 +20,7 @@ extern "C" {
 void __sanitizer_start_switch_fiber(void** fake_stack_save, const void* bottom,
                                     size_t size);
 void __sanitizer_finish_switch_fiber(void* fake_stack_save,
-                                     const void** bottom_old,
-                                     size_t* size_old);
+                                     const void** bottom_old, size_t* size_old);
 }
 #endif
 
@@ -92,7 +90,7 @@ struct Fiber::Impl {
   Fiber* outer = nullptr;  // the fiber that resumed this one, if any
   // ASan bookkeeping.
   void* fake_stack = nullptr;
-  const void* stack_bottom = nullptr;  // this fiber's stack
+  const void* stack_bottom = nullptr;   // this fiber's stack
   const void* caller_bottom = nullptr;  // the resumer's stack
   size_t caller_size = 0;
 };
@@ -122,37 +120,35 @@ struct Killed {};
 
 }  // namespace
 
-
-
 Fiber::Fiber(std::function<void()> fn, size_t stack_size)
     : impl_(std::make_unique<Impl>()) {
   impl_->fn = std::move(fn);
   impl_->stack_size = stack_size;
   Impl* impl = impl_.get();
-  impl_->self = ctx::fiber(
-      std::allocator_arg, PooledStack{stack_size, impl},
-      [impl](ctx::fiber&& caller) {
-        impl->caller = std::move(caller);
+  impl_->self =
+      ctx::fiber(std::allocator_arg, PooledStack{stack_size, impl},
+                 [impl](ctx::fiber&& caller) {
+                   impl->caller = std::move(caller);
 #ifdef SIMSOCK_ASAN
-        __sanitizer_finish_switch_fiber(nullptr, &impl->caller_bottom,
-                                        &impl->caller_size);
+                   __sanitizer_finish_switch_fiber(
+                       nullptr, &impl->caller_bottom, &impl->caller_size);
 #endif
-        if (!impl->kill_requested) {
-          try {
-            impl->fn();
-          } catch (const Killed&) {
-            // The owner is destroying an unfinished fiber: its stack has
-            // been unwound up to here.
-          }
-        }
-        impl->done = true;
+                   if (!impl->kill_requested) {
+                     try {
+                       impl->fn();
+                     } catch (const Killed&) {
+                       // The owner is destroying an unfinished fiber: its stack
+                       // has been unwound up to here.
+                     }
+                   }
+                   impl->done = true;
 #ifdef SIMSOCK_ASAN
-        // Leaving for good: no fake stack to keep.
-        __sanitizer_start_switch_fiber(nullptr, impl->caller_bottom,
-                                       impl->caller_size);
+                   // Leaving for good: no fake stack to keep.
+                   __sanitizer_start_switch_fiber(nullptr, impl->caller_bottom,
+                                                  impl->caller_size);
 #endif
-        return std::move(impl->caller);
-      });
+                   return std::move(impl->caller);
+                 });
 }
 
 Fiber::~Fiber() {

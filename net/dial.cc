@@ -31,8 +31,7 @@ Result<Conn> Dialer::Dial(Runtime& rt, std::string_view network,
   }
   auto list = internal::InternetAddrList(rt, network, address);
   if (!list.ok()) return list.error().WithOp("dial", net, "", "");
-  const std::string source =
-      local_addr.has_value() ? local_addr->String() : "";
+  const std::string source = local_addr.has_value() ? local_addr->String() : "";
   std::optional<Error> first;
   for (const IP& ip : list->ips) {
     const std::string dest = TCPAddr{ip, list->port, ""}.String();

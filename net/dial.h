@@ -33,8 +33,8 @@ namespace simsock::net {
 class Runtime;
 
 struct Dialer {
-  Duration timeout{0};     // 0: none; < 0: already expired (as Go)
-  Time deadline;           // zero: none
+  Duration timeout{0};  // 0: none; < 0: already expired (as Go)
+  Time deadline;        // zero: none
   std::optional<Addr> local_addr;
   Duration keep_alive{0};  // TCP only; see above
   ControlFn control;
@@ -54,7 +54,7 @@ Result<Conn> DialTimeout(Runtime& rt, std::string_view network,
                          std::string_view address, Duration timeout);
 
 struct ListenConfig {
-  int backlog = 0;         // 0: internal::kDefaultBacklog
+  int backlog = 0;  // 0: internal::kDefaultBacklog
   ControlFn control;
   Duration keep_alive{0};  // for accepted conns; see above
 

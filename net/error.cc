@@ -8,51 +8,96 @@ namespace simsock::net {
 
 std::string ErrnoText(int err) {
   switch (err) {
-    case EPERM: return "operation not permitted";
-    case ENOENT: return "no such file or directory";
-    case EINTR: return "interrupted system call";
-    case EIO: return "input/output error";
-    case EBADF: return "bad file descriptor";
-    case EAGAIN: return "resource temporarily unavailable";
-    case ENOMEM: return "cannot allocate memory";
-    case EACCES: return "permission denied";
-    case EFAULT: return "bad address";
-    case EEXIST: return "file exists";
-    case EINVAL: return "invalid argument";
-    case ENFILE: return "too many open files in system";
-    case EMFILE: return "too many open files";
-    case EPIPE: return "broken pipe";
-    case ENOSYS: return "function not implemented";
-    case ELOOP: return "too many levels of symbolic links";
-    case ENOTSOCK: return "socket operation on non-socket";
-    case EDESTADDRREQ: return "destination address required";
-    case EMSGSIZE: return "message too long";
-    case EPROTOTYPE: return "protocol wrong type for socket";
-    case ENOPROTOOPT: return "protocol not available";
-    case EPROTONOSUPPORT: return "protocol not supported";
-    case ESOCKTNOSUPPORT: return "socket type not supported";
-    case EOPNOTSUPP: return "operation not supported";
-    case EPFNOSUPPORT: return "protocol family not supported";
-    case EAFNOSUPPORT: return "address family not supported by protocol";
-    case EADDRINUSE: return "address already in use";
-    case EADDRNOTAVAIL: return "cannot assign requested address";
-    case ENETDOWN: return "network is down";
-    case ENETUNREACH: return "network is unreachable";
-    case ENETRESET: return "network dropped connection on reset";
-    case ECONNABORTED: return "software caused connection abort";
-    case ECONNRESET: return "connection reset by peer";
-    case ENOBUFS: return "no buffer space available";
-    case EISCONN: return "transport endpoint is already connected";
-    case ENOTCONN: return "transport endpoint is not connected";
-    case ESHUTDOWN: return "cannot send after transport endpoint shutdown";
-    case ETIMEDOUT: return "connection timed out";
-    case ECONNREFUSED: return "connection refused";
-    case EHOSTDOWN: return "host is down";
-    case EHOSTUNREACH: return "no route to host";
-    case EALREADY: return "operation already in progress";
-    case EINPROGRESS: return "operation now in progress";
-    case EPROTO: return "protocol error";
-    default: return "errno " + std::to_string(err);
+    case EPERM:
+      return "operation not permitted";
+    case ENOENT:
+      return "no such file or directory";
+    case EINTR:
+      return "interrupted system call";
+    case EIO:
+      return "input/output error";
+    case EBADF:
+      return "bad file descriptor";
+    case EAGAIN:
+      return "resource temporarily unavailable";
+    case ENOMEM:
+      return "cannot allocate memory";
+    case EACCES:
+      return "permission denied";
+    case EFAULT:
+      return "bad address";
+    case EEXIST:
+      return "file exists";
+    case EINVAL:
+      return "invalid argument";
+    case ENFILE:
+      return "too many open files in system";
+    case EMFILE:
+      return "too many open files";
+    case EPIPE:
+      return "broken pipe";
+    case ENOSYS:
+      return "function not implemented";
+    case ELOOP:
+      return "too many levels of symbolic links";
+    case ENOTSOCK:
+      return "socket operation on non-socket";
+    case EDESTADDRREQ:
+      return "destination address required";
+    case EMSGSIZE:
+      return "message too long";
+    case EPROTOTYPE:
+      return "protocol wrong type for socket";
+    case ENOPROTOOPT:
+      return "protocol not available";
+    case EPROTONOSUPPORT:
+      return "protocol not supported";
+    case ESOCKTNOSUPPORT:
+      return "socket type not supported";
+    case EOPNOTSUPP:
+      return "operation not supported";
+    case EPFNOSUPPORT:
+      return "protocol family not supported";
+    case EAFNOSUPPORT:
+      return "address family not supported by protocol";
+    case EADDRINUSE:
+      return "address already in use";
+    case EADDRNOTAVAIL:
+      return "cannot assign requested address";
+    case ENETDOWN:
+      return "network is down";
+    case ENETUNREACH:
+      return "network is unreachable";
+    case ENETRESET:
+      return "network dropped connection on reset";
+    case ECONNABORTED:
+      return "software caused connection abort";
+    case ECONNRESET:
+      return "connection reset by peer";
+    case ENOBUFS:
+      return "no buffer space available";
+    case EISCONN:
+      return "transport endpoint is already connected";
+    case ENOTCONN:
+      return "transport endpoint is not connected";
+    case ESHUTDOWN:
+      return "cannot send after transport endpoint shutdown";
+    case ETIMEDOUT:
+      return "connection timed out";
+    case ECONNREFUSED:
+      return "connection refused";
+    case EHOSTDOWN:
+      return "host is down";
+    case EHOSTUNREACH:
+      return "no route to host";
+    case EALREADY:
+      return "operation already in progress";
+    case EINPROGRESS:
+      return "operation now in progress";
+    case EPROTO:
+      return "protocol error";
+    default:
+      return "errno " + std::to_string(err);
   }
 }
 

@@ -121,7 +121,7 @@ inline const Error kEOF{};
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit
+  Result(T value) : value_(std::move(value)) {}      // NOLINT: implicit
   Result(Error error) : error_(std::move(error)) {}  // NOLINT: implicit
 
   bool ok() const { return value_.has_value(); }

@@ -96,9 +96,8 @@ Result<NetFD::From> NetFD::ReadFrom(void* buf, size_t len) {
   while (true) {
     From from;
     socklen_t alen = sizeof(from.addr);
-    ssize_t n = rt_->sys().recvfrom(sysfd_, buf, len, 0,
-                                    reinterpret_cast<sockaddr*>(&from.addr),
-                                    &alen);
+    ssize_t n = rt_->sys().recvfrom(
+        sysfd_, buf, len, 0, reinterpret_cast<sockaddr*>(&from.addr), &alen);
     if (n == -EINTR) continue;
     if (n == -EAGAIN) {
       if (int e = pd_.WaitRead(); e != PollDesc::kOk) return WaitError(e);
@@ -117,9 +116,9 @@ Result<size_t> NetFD::WriteTo(const void* buf, size_t len,
   if (closed_) return Error::ErrClosed();
   if (int e = pd_.PrepareWrite(); e != PollDesc::kOk) return WaitError(e);
   while (true) {
-    ssize_t n = rt_->sys().sendto(sysfd_, buf, len, 0,
-                                  reinterpret_cast<const sockaddr*>(&to),
-                                  sizeof(to));
+    ssize_t n =
+        rt_->sys().sendto(sysfd_, buf, len, 0,
+                          reinterpret_cast<const sockaddr*>(&to), sizeof(to));
     if (n == -EINTR) continue;
     if (n == -EAGAIN) {
       if (int e = pd_.WaitWrite(); e != PollDesc::kOk) return WaitError(e);
@@ -309,8 +308,8 @@ Result<void> NetFD::Connect(const sockaddr_in& ra, Time deadline) {
         // The poller can wake us spuriously: check we are connected.
         sockaddr_in peer{};
         socklen_t plen = sizeof(peer);
-        if (rt_->sys().getpeername(
-                sysfd_, reinterpret_cast<sockaddr*>(&peer), &plen) == 0) {
+        if (rt_->sys().getpeername(sysfd_, reinterpret_cast<sockaddr*>(&peer),
+                                   &plen) == 0) {
           return {};
         }
         break;
@@ -327,8 +326,7 @@ Result<std::shared_ptr<NetFD>> NewSocket(Runtime& rt, const std::string& net,
   if (s < 0) return Error::FromErrno(-s, "socket");
   if (sotype == SOCK_DGRAM) {
     int one = 1;
-    int r = rt.sys().setsockopt(s, SOL_SOCKET, SO_BROADCAST, &one,
-                                sizeof(one));
+    int r = rt.sys().setsockopt(s, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
     if (r < 0) {
       rt.sys().close(s);
       return Error::FromErrno(-r, "setsockopt");

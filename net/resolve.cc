@@ -68,11 +68,11 @@ int ServicePort(std::string_view net, std::string_view service) {
     int port;
   };
   static constexpr Entry kServices[] = {
-      {"udp", "domain", 53},   {"tcp", "ftp", 21},      {"tcp", "ftps", 990},
-      {"tcp", "gopher", 70},   {"tcp", "http", 80},     {"tcp", "https", 443},
-      {"tcp", "imap2", 143},   {"tcp", "imap3", 220},   {"tcp", "imaps", 993},
-      {"tcp", "pop3", 110},    {"tcp", "pop3s", 995},   {"tcp", "smtp", 25},
-      {"tcp", "submissions", 465}, {"tcp", "ssh", 22},  {"tcp", "telnet", 23},
+      {"udp", "domain", 53},       {"tcp", "ftp", 21},    {"tcp", "ftps", 990},
+      {"tcp", "gopher", 70},       {"tcp", "http", 80},   {"tcp", "https", 443},
+      {"tcp", "imap2", 143},       {"tcp", "imap3", 220}, {"tcp", "imaps", 993},
+      {"tcp", "pop3", 110},        {"tcp", "pop3s", 995}, {"tcp", "smtp", 25},
+      {"tcp", "submissions", 465}, {"tcp", "ssh", 22},    {"tcp", "telnet", 23},
   };
   for (const Entry& e : kServices) {
     if (net == e.net && s == e.name) return e.port;
@@ -116,8 +116,8 @@ Result<std::vector<IP>> LookupIP(Runtime& rt, std::string_view host) {
     return Error::DNS("no such host", std::string(host), /*not_found=*/true);
   }
   if (r == -EAGAIN) {
-    return Error::DNS("temporary failure in name resolution",
-                      std::string(host), false, /*temporary=*/true);
+    return Error::DNS("temporary failure in name resolution", std::string(host),
+                      false, /*temporary=*/true);
   }
   if (r < 0) return Error::DNS(ErrnoText(-r), std::string(host), false);
   std::vector<IP> ips;

@@ -56,8 +56,8 @@ Result<void> TCPConn::SetKeepAlivePeriod(Duration d) {
   SIMSOCK_NET_CHECK(fd_ != nullptr, "SetKeepAlivePeriod on a nil TCPConn");
   int64_t secs = (d.count() + kSecond.count() - 1) / kSecond.count();
   if (secs < 1) secs = 1;
-  auto r = fd_->SetsockoptInt(IPPROTO_TCP, TCP_KEEPINTVL,
-                              static_cast<int>(secs));
+  auto r =
+      fd_->SetsockoptInt(IPPROTO_TCP, TCP_KEEPINTVL, static_cast<int>(secs));
   if (r.ok()) {
     r = fd_->SetsockoptInt(IPPROTO_TCP, TCP_KEEPIDLE, static_cast<int>(secs));
   }
@@ -81,7 +81,8 @@ Result<TCPConn> TCPListener::Accept() {
   SIMSOCK_NET_CHECK(fd_ != nullptr, "Accept on a nil TCPListener");
   auto r = fd_->Accept();
   if (!r.ok()) {
-    return r.error().WithOp("accept", fd_->net(), "", OpAddrString(fd_->laddr()));
+    return r.error().WithOp("accept", fd_->net(), "",
+                            OpAddrString(fd_->laddr()));
   }
   internal::SetupTCPConn(**r, keep_alive_);
   return TCPConn(std::move(*r));
@@ -91,14 +92,13 @@ Result<void> TCPListener::Close() {
   SIMSOCK_NET_CHECK(fd_ != nullptr, "Close on a nil TCPListener");
   auto r = fd_->Close();
   if (!r.ok()) {
-    return r.error().WithOp("close", fd_->net(), "", OpAddrString(fd_->laddr()));
+    return r.error().WithOp("close", fd_->net(), "",
+                            OpAddrString(fd_->laddr()));
   }
   return r;
 }
 
-net::Addr TCPListener::Addr() const {
-  return fd_ ? fd_->laddr() : net::Addr();
-}
+net::Addr TCPListener::Addr() const { return fd_ ? fd_->laddr() : net::Addr(); }
 
 int TCPListener::Fd() const { return fd_ ? fd_->UserFd() : -1; }
 
@@ -117,8 +117,7 @@ void SetupTCPConn(NetFD& fd, Duration keep_alive) {
   // Go's newTCPConn: setNoDelay(true), errors ignored; keep-alive if asked.
   (void)fd.SetsockoptInt(IPPROTO_TCP, TCP_NODELAY, 1);
   if (keep_alive.count() > 0) {
-    int64_t secs =
-        (keep_alive.count() + kSecond.count() - 1) / kSecond.count();
+    int64_t secs = (keep_alive.count() + kSecond.count() - 1) / kSecond.count();
     (void)fd.SetsockoptInt(SOL_SOCKET, SO_KEEPALIVE, 1);
     (void)fd.SetsockoptInt(IPPROTO_TCP, TCP_KEEPINTVL, static_cast<int>(secs));
     (void)fd.SetsockoptInt(IPPROTO_TCP, TCP_KEEPIDLE, static_cast<int>(secs));
@@ -199,8 +198,7 @@ Result<TCPListener> ListenTCP(Runtime& rt, std::string_view network,
                               const TCPAddr& laddr) {
   const std::string net(network);
   if (!IsTCPNetwork(network)) {
-    return Error::UnknownNetwork(net).WithOp("listen", net, "",
-                                             laddr.String());
+    return Error::UnknownNetwork(net).WithOp("listen", net, "", laddr.String());
   }
   auto l = internal::ListenTCPCause(rt, net, laddr, internal::kDefaultBacklog,
                                     nullptr, Duration(0));

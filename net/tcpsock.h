@@ -16,9 +16,9 @@
 #include <string_view>
 
 #include "net/conn.h"
-#include "net/net_fd.h"
 #include "net/error.h"
 #include "net/ip.h"
+#include "net/net_fd.h"
 #include "net/runtime/time.h"
 
 namespace simsock::net {

@@ -23,8 +23,8 @@ Result<ReadFromResult> UDPConn::ReadFrom(void* buf, size_t len) {
   SIMSOCK_NET_CHECK(fd_ != nullptr, "ReadFrom on a nil UDPConn");
   auto r = fd_->ReadFrom(buf, len);
   if (!r.ok()) return Wrap("read", r.error());
-  return ReadFromResult{r->n, UDPAddr{IPFromSockaddr(r->addr),
-                                      PortFromSockaddr(r->addr), ""}};
+  return ReadFromResult{
+      r->n, UDPAddr{IPFromSockaddr(r->addr), PortFromSockaddr(r->addr), ""}};
 }
 
 Result<size_t> UDPConn::WriteTo(const void* buf, size_t len,
@@ -66,8 +66,7 @@ Result<UDPConn> DialUDPCause(Runtime& rt, const std::string& network,
 }
 
 Result<UDPConn> ListenUDPCause(Runtime& rt, const std::string& network,
-                               const UDPAddr& laddr,
-                               const ControlFn& control) {
+                               const UDPAddr& laddr, const ControlFn& control) {
   auto fd = NewSocket(rt, network, SOCK_DGRAM);
   if (!fd.ok()) return fd.error();
   sockaddr_in la = ToSockaddr(laddr.ip, laddr.port);
@@ -85,8 +84,7 @@ Result<UDPConn> ListenUDP(Runtime& rt, std::string_view network,
                           const UDPAddr& laddr) {
   const std::string net(network);
   if (!IsUDPNetwork(network)) {
-    return Error::UnknownNetwork(net).WithOp("listen", net, "",
-                                             laddr.String());
+    return Error::UnknownNetwork(net).WithOp("listen", net, "", laddr.String());
   }
   auto c = internal::ListenUDPCause(rt, net, laddr, nullptr);
   if (!c.ok()) return c.error().WithOp("listen", net, "", laddr.String());

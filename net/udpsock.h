@@ -13,9 +13,9 @@
 #include <string_view>
 
 #include "net/conn.h"
-#include "net/net_fd.h"
 #include "net/error.h"
 #include "net/ip.h"
+#include "net/net_fd.h"
 
 namespace simsock::net {
 
@@ -44,8 +44,7 @@ class UDPConn : public Conn {
   Result<size_t> WriteTo(std::string_view s, const UDPAddr& addr) {
     return WriteTo(s.data(), s.size(), addr);
   }
-  Result<size_t> WriteToUDP(const void* buf, size_t len,
-                            const UDPAddr& addr) {
+  Result<size_t> WriteToUDP(const void* buf, size_t len, const UDPAddr& addr) {
     return WriteTo(buf, len, addr);
   }
 };

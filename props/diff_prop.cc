@@ -18,8 +18,8 @@
 #include <rapidcheck.h>
 
 #include <algorithm>
-#include <iostream>
 #include <cerrno>
+#include <iostream>
 #include <memory>
 #include <ostream>
 #include <set>
@@ -45,24 +45,24 @@ using diff::Script;
 struct DiffOp {
   enum Kind {
     kSocket,
-    kBind,      // slot, port role (0, 1)
-    kListen,    // slot, backlog
-    kConnect,   // slot, port role (0, 1, 2 = never bound)
-    kAccept,    // slot
-    kWrite,     // slot, bytes
-    kRead,      // slot, bytes
-    kShutdown,  // slot, how
-    kClose,     // slot
-    kMask,      // slot: epoll readiness through a throwaway set
-    kSoError,   // slot: getsockopt(SO_ERROR), which clears it
-    kSendOob,   // slot, bytes: send(MSG_OOB), the last byte urgent
-    kRecvOob,   // slot: recv(MSG_OOB)
-    kPeek,      // slot, bytes: recv(MSG_PEEK)
-    kReuseAddr,  // slot: SO_REUSEADDR 1
+    kBind,        // slot, port role (0, 1)
+    kListen,      // slot, backlog
+    kConnect,     // slot, port role (0, 1, 2 = never bound)
+    kAccept,      // slot
+    kWrite,       // slot, bytes
+    kRead,        // slot, bytes
+    kShutdown,    // slot, how
+    kClose,       // slot
+    kMask,        // slot: epoll readiness through a throwaway set
+    kSoError,     // slot: getsockopt(SO_ERROR), which clears it
+    kSendOob,     // slot, bytes: send(MSG_OOB), the last byte urgent
+    kRecvOob,     // slot: recv(MSG_OOB)
+    kPeek,        // slot, bytes: recv(MSG_PEEK)
+    kReuseAddr,   // slot: SO_REUSEADDR 1
     kLingerZero,  // slot: SO_LINGER {1, 0}, so close() resets
-    kUnspec,     // slot: connect(AF_UNSPEC)
-    kNodelay,    // slot: TCP_NODELAY 1
-    kAdvance,    // 60 ms pass: delayed-ACK timers (40 ms) fire
+    kUnspec,      // slot: connect(AF_UNSPEC)
+    kNodelay,     // slot: TCP_NODELAY 1
+    kAdvance,     // 60 ms pass: delayed-ACK timers (40 ms) fire
     kCount
   } kind = kSocket;
   int slot = 0;
@@ -71,11 +71,11 @@ struct DiffOp {
 
 const char* kRoles[] = {"p0", "p1", "closed"};
 
-
 std::string Code(const DiffOp& op) {
   std::string f = "f[" + std::to_string(op.slot) + "]";
   switch (op.kind) {
-    case DiffOp::kSocket: return "f.push_back(s.Tcp());";
+    case DiffOp::kSocket:
+      return "f.push_back(s.Tcp());";
     case DiffOp::kBind:
       return "s.Bind(" + f + ", Lo(port[" + std::to_string(op.arg) + "]));";
     case DiffOp::kListen:
@@ -91,27 +91,35 @@ std::string Code(const DiffOp& op) {
       return "s.Read(" + f + ", " + std::to_string(op.arg) + ");";
     case DiffOp::kShutdown:
       return "s.Shutdown(" + f + ", " +
-             (op.arg == SHUT_RD ? "SHUT_RD" : op.arg == SHUT_WR ? "SHUT_WR"
-                                                                : "SHUT_RDWR") +
+             (op.arg == SHUT_RD   ? "SHUT_RD"
+              : op.arg == SHUT_WR ? "SHUT_WR"
+                                  : "SHUT_RDWR") +
              "); s.Settle();";
-    case DiffOp::kClose: return "s.Close(" + f + "); s.Settle();";
-    case DiffOp::kMask: return "Mask(s, " + f + ", kInOutRdhup | EPOLLPRI);";
+    case DiffOp::kClose:
+      return "s.Close(" + f + "); s.Settle();";
+    case DiffOp::kMask:
+      return "Mask(s, " + f + ", kInOutRdhup | EPOLLPRI);";
     case DiffOp::kSendOob:
       return "s.Send(" + f + ", std::string(" + std::to_string(op.arg) +
              ", 'u'), MSG_OOB); s.Settle();";
-    case DiffOp::kRecvOob: return "s.Recv(" + f + ", 8, MSG_OOB);";
+    case DiffOp::kRecvOob:
+      return "s.Recv(" + f + ", 8, MSG_OOB);";
     case DiffOp::kPeek:
       return "s.Recv(" + f + ", " + std::to_string(op.arg) + ", MSG_PEEK);";
     case DiffOp::kReuseAddr:
       return "s.SetInt(" + f + ", SOL_SOCKET, SO_REUSEADDR, 1);";
-    case DiffOp::kLingerZero: return "s.SetLinger(" + f + ", 1, 0);";
-    case DiffOp::kUnspec: return "s.ConnectUnspec(" + f + "); s.Settle();";
+    case DiffOp::kLingerZero:
+      return "s.SetLinger(" + f + ", 1, 0);";
+    case DiffOp::kUnspec:
+      return "s.ConnectUnspec(" + f + "); s.Settle();";
     case DiffOp::kNodelay:
       return "s.SetInt(" + f + ", IPPROTO_TCP, TCP_NODELAY, 1);";
-    case DiffOp::kAdvance: return "s.Advance(milliseconds(60));";
+    case DiffOp::kAdvance:
+      return "s.Advance(milliseconds(60));";
     case DiffOp::kSoError:
       return "s.GetInt(" + f + ", SOL_SOCKET, SO_ERROR);";
-    case DiffOp::kCount: break;
+    case DiffOp::kCount:
+      break;
   }
   return "?";
 }
@@ -132,8 +140,12 @@ std::vector<std::string> RunOn(Backend& backend,
       case DiffOp::kSocket:
         f.push_back(s.Tcp());
         break;
-      case DiffOp::kBind: s.Bind(f[op.slot], Lo(port[op.arg])); break;
-      case DiffOp::kListen: s.Listen(f[op.slot], op.arg); break;
+      case DiffOp::kBind:
+        s.Bind(f[op.slot], Lo(port[op.arg]));
+        break;
+      case DiffOp::kListen:
+        s.Listen(f[op.slot], op.arg);
+        break;
       case DiffOp::kConnect:
         s.Connect(f[op.slot], Lo(port[op.arg]));
         s.Settle();
@@ -141,8 +153,12 @@ std::vector<std::string> RunOn(Backend& backend,
       case DiffOp::kAccept:
         if (int a = s.Accept(f[op.slot]); a >= 0) f.push_back(a);
         break;
-      case DiffOp::kWrite: s.WriteFill(f[op.slot], op.arg); break;
-      case DiffOp::kRead: s.Read(f[op.slot], op.arg); break;
+      case DiffOp::kWrite:
+        s.WriteFill(f[op.slot], op.arg);
+        break;
+      case DiffOp::kRead:
+        s.Read(f[op.slot], op.arg);
+        break;
       case DiffOp::kShutdown:
         s.Shutdown(f[op.slot], op.arg);
         s.Settle();
@@ -159,12 +175,18 @@ std::vector<std::string> RunOn(Backend& backend,
                MSG_OOB);
         s.Settle();
         break;
-      case DiffOp::kRecvOob: s.Recv(f[op.slot], 8, MSG_OOB); break;
-      case DiffOp::kPeek: s.Recv(f[op.slot], op.arg, MSG_PEEK); break;
+      case DiffOp::kRecvOob:
+        s.Recv(f[op.slot], 8, MSG_OOB);
+        break;
+      case DiffOp::kPeek:
+        s.Recv(f[op.slot], op.arg, MSG_PEEK);
+        break;
       case DiffOp::kReuseAddr:
         s.SetInt(f[op.slot], SOL_SOCKET, SO_REUSEADDR, 1);
         break;
-      case DiffOp::kLingerZero: s.SetLinger(f[op.slot], 1, 0); break;
+      case DiffOp::kLingerZero:
+        s.SetLinger(f[op.slot], 1, 0);
+        break;
       case DiffOp::kUnspec:
         s.ConnectUnspec(f[op.slot]);
         s.Settle();
@@ -172,9 +194,14 @@ std::vector<std::string> RunOn(Backend& backend,
       case DiffOp::kNodelay:
         s.SetInt(f[op.slot], IPPROTO_TCP, TCP_NODELAY, 1);
         break;
-      case DiffOp::kAdvance: s.Advance(std::chrono::milliseconds(60)); break;
-      case DiffOp::kSoError: s.GetInt(f[op.slot], SOL_SOCKET, SO_ERROR); break;
-      case DiffOp::kCount: break;
+      case DiffOp::kAdvance:
+        s.Advance(std::chrono::milliseconds(60));
+        break;
+      case DiffOp::kSoError:
+        s.GetInt(f[op.slot], SOL_SOCKET, SO_ERROR);
+        break;
+      case DiffOp::kCount:
+        break;
     }
   }
   return s.log();
@@ -234,19 +261,30 @@ struct Arbitrary<simsock::props::DiffOp> {
         [](int kind) {
           Gen<int> arg = gen::just(0);
           switch (kind) {
-            case DiffOp::kBind: arg = gen::inRange(0, 2); break;
-            case DiffOp::kListen: arg = gen::inRange(0, 3); break;
+            case DiffOp::kBind:
+              arg = gen::inRange(0, 2);
+              break;
+            case DiffOp::kListen:
+              arg = gen::inRange(0, 3);
+              break;
             case DiffOp::kConnect:
               arg = gen::weightedElement<int>({{4, 0}, {2, 1}, {1, 2}});
               break;
             case DiffOp::kWrite:
-            case DiffOp::kRead: arg = gen::inRange(0, 4000); break;
-            case DiffOp::kSendOob: arg = gen::inRange(1, 4); break;
-            case DiffOp::kPeek: arg = gen::inRange(0, 9); break;
+            case DiffOp::kRead:
+              arg = gen::inRange(0, 4000);
+              break;
+            case DiffOp::kSendOob:
+              arg = gen::inRange(1, 4);
+              break;
+            case DiffOp::kPeek:
+              arg = gen::inRange(0, 9);
+              break;
             case DiffOp::kShutdown:
               arg = gen::element<int>(SHUT_RD, SHUT_WR, SHUT_RDWR);
               break;
-            default: break;
+            default:
+              break;
           }
           return gen::map(gen::pair(gen::inRange(0, 5), arg),
                           [kind](const std::pair<int, int>& p) {
@@ -284,33 +322,31 @@ TEST(DiffProp, LinuxAndSimAgreeOnLoopback) {
   const std::string live_kernel = diff::LiveKernelRelease();
   const bool on_recorded_kernel = recorded_kernel == live_kernel;
   std::vector<std::string> drift;
-  const bool ok = rc::check(
-      "Linux and the simulator agree on loopback", [&] {
-        // Up to 40 commands: long enough to reach states that need a setup
-        // (shutdown before listen, a connect to itself after shutdown),
-        // which 14 missed in thousands of cases; about 40 ms per case on
-        // Linux.
-        auto ops = *rc::gen::resize(
-            40, rc::gen::container<std::vector<DiffOp>>(
-                    rc::gen::arbitrary<DiffOp>()));
-        uint64_t seed = *rc::gen::inRange<uint64_t>(1, 1u << 30);
-        RC_LOG() << ReplayHint(seed) << "\n";
-        std::vector<std::string> lx;
-        {
-          auto linux_backend = diff::MakeLinuxBackend();
-          lx = RunOn(*linux_backend, ops);
-        }
-        auto sim_backend = diff::MakeSimBackend(seed);
-        RC_PRE(sim_backend != nullptr);
-        std::vector<std::string> sm = RunOn(*sim_backend, ops);
-        if (lx == sm) return;
-        if (!on_recorded_kernel) {
-          if (drift.size() < 5) drift.push_back(Report(ops, lx, sm, seed));
-          return;
-        }
-        RC_LOG() << Report(ops, lx, sm, seed);
-        RC_FAIL("Linux and the simulator disagree");
-      });
+  const bool ok = rc::check("Linux and the simulator agree on loopback", [&] {
+    // Up to 40 commands: long enough to reach states that need a setup
+    // (shutdown before listen, a connect to itself after shutdown),
+    // which 14 missed in thousands of cases; about 40 ms per case on
+    // Linux.
+    auto ops = *rc::gen::resize(40, rc::gen::container<std::vector<DiffOp>>(
+                                        rc::gen::arbitrary<DiffOp>()));
+    uint64_t seed = *rc::gen::inRange<uint64_t>(1, 1u << 30);
+    RC_LOG() << ReplayHint(seed) << "\n";
+    std::vector<std::string> lx;
+    {
+      auto linux_backend = diff::MakeLinuxBackend();
+      lx = RunOn(*linux_backend, ops);
+    }
+    auto sim_backend = diff::MakeSimBackend(seed);
+    RC_PRE(sim_backend != nullptr);
+    std::vector<std::string> sm = RunOn(*sim_backend, ops);
+    if (lx == sm) return;
+    if (!on_recorded_kernel) {
+      if (drift.size() < 5) drift.push_back(Report(ops, lx, sm, seed));
+      return;
+    }
+    RC_LOG() << Report(ops, lx, sm, seed);
+    RC_FAIL("Linux and the simulator disagree");
+  });
   EXPECT_TRUE(ok);
   if (!drift.empty()) {
     for (const auto& d : drift) {

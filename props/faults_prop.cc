@@ -26,10 +26,10 @@ using std::chrono::milliseconds;
 
 struct FaultCase {
   uint64_t seed;
-  int loss_pct;       // 0..30
-  int duplicate_pct;  // 0..20
-  int jitter_us;      // 0..10000
-  int latency_us;     // 50..5000
+  int loss_pct;                // 0..30
+  int duplicate_pct;           // 0..20
+  int jitter_us;               // 0..10000
+  int latency_us;              // 50..5000
   std::vector<size_t> a_to_b;  // write sizes
   std::vector<size_t> b_to_a;
 };
@@ -72,9 +72,7 @@ struct End {
   Flow* in;
   int error = 0;
   bool connected = false;
-  bool done() const {
-    return error != 0 || (out->shut && in->eof);
-  }
+  bool done() const { return error != 0 || (out->shut && in->eof); }
 };
 
 void Fail(End& e, long r) {
@@ -93,8 +91,7 @@ void Connecting(End& e) {
   if (err != 0) return Fail(e, -err);
   sockaddr_in peer{};
   socklen_t plen = sizeof peer;
-  if (e.proc->getpeername(e.fd, reinterpret_cast<sockaddr*>(&peer), &plen) ==
-      0)
+  if (e.proc->getpeername(e.fd, reinterpret_cast<sockaddr*>(&peer), &plen) == 0)
     e.connected = true;
 }
 
@@ -168,8 +165,8 @@ Outcome RunCase(const FaultCase& c) {
   b_to_a.writes = c.b_to_a;
   Flow a_to_b;
   a_to_b.writes = c.a_to_b;
-  End client{&pb, pb.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0),
-             &b_to_a, &a_to_b};
+  End client{&pb, pb.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), &b_to_a,
+             &a_to_b};
   End server{&pa, -1, &a_to_b, &b_to_a};
   server.connected = true;  // once accepted
   sockaddr_in to = props::Addr(props::HostIp(0), 80);

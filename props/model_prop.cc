@@ -96,9 +96,12 @@ enum class AddrKind { kAny, kLo, kHost };
 
 const char* KindName(AddrKind k) {
   switch (k) {
-    case AddrKind::kAny: return "0.0.0.0";
-    case AddrKind::kLo: return "127.0.0.1";
-    case AddrKind::kHost: return "<host ip>";
+    case AddrKind::kAny:
+      return "0.0.0.0";
+    case AddrKind::kLo:
+      return "127.0.0.1";
+    case AddrKind::kHost:
+      return "<host ip>";
   }
   return "?";
 }
@@ -127,12 +130,10 @@ struct Conn {
   bool cross = false;
   uint16_t port = 0;  // server port
   AddrKind server_addr = AddrKind::kLo;
-  End end[2];                  // 0 = client, 1 = server
+  End end[2];                    // 0 = client, 1 = server
   int64_t written[2] = {0, 0};   // bytes written by end d
   int64_t consumed[2] = {0, 0};  // of those, bytes read by the other end
-  int64_t Unread(int to) const {
-    return written[1 - to] - consumed[1 - to];
-  }
+  int64_t Unread(int to) const { return written[1 - to] - consumed[1 - to]; }
 };
 
 enum class Phase { kFresh, kListening, kStuck, kRefused, kEnd, kEpoll };
@@ -148,15 +149,15 @@ struct Sock {
   std::deque<int> queue;  // listener: conn ids in arrival order
   int conn = -1;          // kEnd
   int side = 0;
-  bool reported = false;  // client: connect() already returned 0
+  bool reported = false;    // client: connect() already returned 0
   bool no_connect = false;  // shutdown() of a closed client: SS_DISCONNECTING
   // Sticky roles (docs/semantics.md §2.14): once a connection (its connect()
   // sent a SYN, or it was accepted) it never listens; once a listener it
   // never connects. Kept when a failed connect makes the socket fresh.
   bool was_connection = false;
   bool was_listener = false;
-  int err = 0;              // kRefused: pending ECONNREFUSED
-  Time stuck_since = 0;     // kStuck
+  int err = 0;                       // kRefused: pending ECONNREFUSED
+  Time stuck_since = 0;              // kStuck
   std::map<int, uint32_t> interest;  // kEpoll: fd -> events
 };
 
@@ -212,7 +213,6 @@ struct Model {
     }
     return false;
   }
-
 
   // The listener that takes a SYN for (host h, dst kind, port), or -1.
   int FindListener(int h, AddrKind dst, uint16_t port) const {
@@ -317,14 +317,19 @@ void DropFd(Model& m, int proc, int fd) {
 // tcp_poll for a model socket (what epoll reports, IN|OUT|RDHUP asked).
 uint32_t ModelMask(const Model& m, const Sock& s) {
   switch (s.phase) {
-    case Phase::kFresh: return EPOLLOUT | EPOLLHUP;
-    case Phase::kListening: return s.queue.empty() ? 0u : uint32_t{EPOLLIN};
-    case Phase::kStuck: return 0;
+    case Phase::kFresh:
+      return EPOLLOUT | EPOLLHUP;
+    case Phase::kListening:
+      return s.queue.empty() ? 0u : uint32_t{EPOLLIN};
+    case Phase::kStuck:
+      return 0;
     case Phase::kRefused:
       return EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLRDHUP |
              (s.err ? uint32_t{EPOLLERR} : 0u);
-    case Phase::kEpoll: return 0;
-    case Phase::kEnd: break;
+    case Phase::kEpoll:
+      return 0;
+    case Phase::kEnd:
+      break;
   }
   const Conn& c = m.conns[s.conn];
   const End& e = c.end[s.side];
@@ -338,7 +343,8 @@ uint32_t ModelMask(const Model& m, const Sock& s) {
   return mask;
 }
 
-// --- the system under test -----------------------------------------------------
+// --- the system under test
+// -----------------------------------------------------
 
 struct Sut {
   std::unique_ptr<sim::World> world;
@@ -446,13 +452,12 @@ int PickFd(const Model& m, int p, Pred pred) {
   return *rc::gen::elementOf(fds);
 }
 
-int PickProc(const Model& m) {
-  return *rc::gen::inRange(0, m.procs());
-}
+int PickProc(const Model& m) { return *rc::gen::inRange(0, m.procs()); }
 
 bool IsTcp(const Sock& s) { return s.phase != Phase::kEpoll; }
 
-// --- commands ------------------------------------------------------------------
+// --- commands
+// ------------------------------------------------------------------
 
 struct SocketCmd : ModelCmd {
   int p;
@@ -481,13 +486,14 @@ struct BindCmd : ModelCmd {
   uint16_t port;
   explicit BindCmd(const Model& m)
       : p(PickProc(m)),
-        fd(PickFd(m, p, [](const Sock& s) {
-          return (s.phase == Phase::kFresh && !s.bound) ||
-                 (IsTcp(s) && *rc::gen::inRange(0, 4) == 0);
-        })),
-        addr(*rc::gen::element(AddrKind::kAny, AddrKind::kLo,
-                               AddrKind::kHost)),
-        port(*rc::gen::element(uint16_t{kPorts[0]}, uint16_t{kPorts[1]}, uint16_t{0})) {}
+        fd(PickFd(m, p,
+                  [](const Sock& s) {
+                    return (s.phase == Phase::kFresh && !s.bound) ||
+                           (IsTcp(s) && *rc::gen::inRange(0, 4) == 0);
+                  })),
+        addr(*rc::gen::element(AddrKind::kAny, AddrKind::kLo, AddrKind::kHost)),
+        port(*rc::gen::element(uint16_t{kPorts[0]}, uint16_t{kPorts[1]},
+                               uint16_t{0})) {}
   bool Valid(const Model& m) const override {
     if (p >= m.procs()) return false;
     const Sock* s = m.SockAt(p, fd);
@@ -517,8 +523,8 @@ struct BindCmd : ModelCmd {
     return BindTo(*sut.procs[p], fd, BindIp(m.HostOf(p), addr), port);
   }
   void show(std::ostream& os) const override {
-    os << "p" << p << ": bind(fd" << fd << ", " << KindName(addr) << ":"
-       << port << ")";
+    os << "p" << p << ": bind(fd" << fd << ", " << KindName(addr) << ":" << port
+       << ")";
   }
 };
 
@@ -526,10 +532,12 @@ struct ListenCmd : ModelCmd {
   int p, fd, backlog;
   explicit ListenCmd(const Model& m)
       : p(PickProc(m)),
-        fd(PickFd(m, p, [](const Sock& s) {
-          return (s.phase == Phase::kFresh && s.bound && s.port != 0) ||
-                 (IsTcp(s) && *rc::gen::inRange(0, 4) == 0);
-        })),
+        fd(PickFd(m, p,
+                  [](const Sock& s) {
+                    return (s.phase == Phase::kFresh && s.bound &&
+                            s.port != 0) ||
+                           (IsTcp(s) && *rc::gen::inRange(0, 4) == 0);
+                  })),
         backlog(*rc::gen::inRange(0, 3)) {}
   bool Valid(const Model& m) const override {
     if (p >= m.procs()) return false;
@@ -629,8 +637,10 @@ struct ConnectCmd : ModelCmd {
   Expect Predict(Model& m) const override {
     Sock& s = *m.SockAt(p, fd);
     switch (s.phase) {
-      case Phase::kListening: return {-EISCONN};
-      case Phase::kStuck: return {-EALREADY};
+      case Phase::kListening:
+        return {-EISCONN};
+      case Phase::kStuck:
+        return {-EALREADY};
       case Phase::kRefused: {
         // __inet_stream_connect's sock_error path: the error (or
         // ECONNABORTED once it was consumed), then tcp_disconnect makes the
@@ -666,8 +676,10 @@ struct ConnectCmd : ModelCmd {
         s.reported = true;
         return {0};
       }
-      case Phase::kEpoll: return {-ENOTSOCK};
-      case Phase::kFresh: break;
+      case Phase::kEpoll:
+        return {-ENOTSOCK};
+      case Phase::kFresh:
+        break;
     }
     if (s.was_listener) return {-EINVAL};
     int src_host = m.HostOf(p);
@@ -731,13 +743,10 @@ struct ServeCmd : ModelCmd {
   int backlog;
   explicit ServeCmd(const Model& m)
       : p(PickProc(m)),
-        addr(*rc::gen::element(AddrKind::kAny, AddrKind::kLo,
-                               AddrKind::kHost)),
+        addr(*rc::gen::element(AddrKind::kAny, AddrKind::kLo, AddrKind::kHost)),
         port(*rc::gen::element(uint16_t{kPorts[0]}, uint16_t{kPorts[1]})),
         backlog(*rc::gen::inRange(0, 3)) {}
-  bool Valid(const Model& m) const override {
-    return p < m.procs();
-  }
+  bool Valid(const Model& m) const override { return p < m.procs(); }
   Expect Predict(Model& m) const override {
     int fd = m.LowestFree(p);
     Sock s;
@@ -901,15 +910,19 @@ struct WriteCmd : ModelCmd {
     Sock& s = *m.SockAt(p, fd);
     switch (s.phase) {
       case Phase::kFresh:
-      case Phase::kListening: return {-EPIPE};
-      case Phase::kStuck: return {-EAGAIN};
+      case Phase::kListening:
+        return {-EPIPE};
+      case Phase::kStuck:
+        return {-EAGAIN};
       case Phase::kRefused: {
         int e = s.err ? -s.err : -EPIPE;
         s.err = 0;
         return {e};
       }
-      case Phase::kEpoll: return {-ENOTSOCK};
-      case Phase::kEnd: break;
+      case Phase::kEpoll:
+        return {-ENOTSOCK};
+      case Phase::kEnd:
+        break;
     }
     Conn& c = m.conns[s.conn];
     End& e = c.end[s.side];
@@ -958,15 +971,19 @@ struct ReadCmd : ModelCmd {
     if (len == 0) return {0};
     switch (s.phase) {
       case Phase::kFresh:
-      case Phase::kListening: return {-ENOTCONN};
-      case Phase::kStuck: return {-EAGAIN};
+      case Phase::kListening:
+        return {-ENOTCONN};
+      case Phase::kStuck:
+        return {-EAGAIN};
       case Phase::kRefused: {
         int e = s.err ? -s.err : 0;
         s.err = 0;
         return {e};
       }
-      case Phase::kEpoll: return {-ENOTSOCK};
-      case Phase::kEnd: break;
+      case Phase::kEpoll:
+        return {-ENOTSOCK};
+      case Phase::kEnd:
+        break;
     }
     // tcp_recvmsg: data first; then SOCK_DONE (FIN), the error, shutdown.
     Conn& c = m.conns[s.conn];
@@ -996,8 +1013,8 @@ struct ReadCmd : ModelCmd {
       int from = 1 - s.side;
       for (long i = 0; i < std::min(r, x.result); ++i) {
         if (buf[i] != PatternByte(s.conn, from, c.consumed[from] + i)) {
-          RC_LOG() << "byte " << c.consumed[from] + i << " of conn "
-                   << s.conn << " dir " << from << " differs\n";
+          RC_LOG() << "byte " << c.consumed[from] + i << " of conn " << s.conn
+                   << " dir " << from << " differs\n";
           RC_FAIL("read returned bytes that are not the stream's prefix");
         }
       }
@@ -1013,8 +1030,7 @@ struct ShutdownCmd : ModelCmd {
   int p, fd, how;
   explicit ShutdownCmd(const Model& m)
       : p(PickProc(m)),
-        fd(PickFd(m, p,
-                  [](const Sock& s) { return s.phase == Phase::kEnd; })),
+        fd(PickFd(m, p, [](const Sock& s) { return s.phase == Phase::kEnd; })),
         how(*rc::gen::element<int>(SHUT_RD, SHUT_WR, SHUT_RDWR)) {}
   bool Valid(const Model& m) const override {
     // Not predicted: shutdown() of listeners and unconnected sockets.
@@ -1044,7 +1060,9 @@ struct ShutdownCmd : ModelCmd {
   }
   void show(std::ostream& os) const override {
     os << "p" << p << ": shutdown(fd" << fd << ", "
-       << (how == SHUT_RD ? "SHUT_RD" : how == SHUT_WR ? "SHUT_WR" : "SHUT_RDWR")
+       << (how == SHUT_RD   ? "SHUT_RD"
+           : how == SHUT_WR ? "SHUT_WR"
+                            : "SHUT_RDWR")
        << ")";
   }
 };
@@ -1151,7 +1169,9 @@ struct EpollCtlCmd : ModelCmd {
   }
   void show(std::ostream& os) const override {
     os << "p" << p << ": epoll_ctl(fd" << epfd << ", "
-       << (op == EPOLL_CTL_ADD ? "ADD" : op == EPOLL_CTL_MOD ? "MOD" : "DEL")
+       << (op == EPOLL_CTL_ADD   ? "ADD"
+           : op == EPOLL_CTL_MOD ? "MOD"
+                                 : "DEL")
        << ", fd" << fd << ", IN|OUT|RDHUP)";
   }
 };
@@ -1159,9 +1179,9 @@ struct EpollCtlCmd : ModelCmd {
 struct EpollWaitCmd : ModelCmd {
   int p, epfd;
   explicit EpollWaitCmd(const Model& m)
-      : p(PickProc(m)),
-        epfd(PickFd(m, p,
-                    [](const Sock& s) { return s.phase == Phase::kEpoll; })) {}
+      : p(PickProc(m)), epfd(PickFd(m, p, [](const Sock& s) {
+          return s.phase == Phase::kEpoll;
+        })) {}
   bool Valid(const Model& m) const override {
     return p < m.procs() && m.SockAt(p, epfd) &&
            m.SockAt(p, epfd)->phase == Phase::kEpoll;
@@ -1169,8 +1189,8 @@ struct EpollWaitCmd : ModelCmd {
   std::vector<std::pair<int, uint32_t>> Ready(const Model& m) const {
     std::vector<std::pair<int, uint32_t>> ready;
     for (const auto& [fd, events] : m.SockAt(p, epfd)->interest) {
-      uint32_t mask = ModelMask(m, *m.SockAt(p, fd)) &
-                      (events | EPOLLERR | EPOLLHUP);
+      uint32_t mask =
+          ModelMask(m, *m.SockAt(p, fd)) & (events | EPOLLERR | EPOLLHUP);
       if (mask) ready.emplace_back(fd, mask);
     }
     return ready;
@@ -1224,7 +1244,8 @@ struct AdvanceCmd : ModelCmd {
   }
 };
 
-// --- the property ----------------------------------------------------------------
+// --- the property
+// ----------------------------------------------------------------
 
 struct Config {
   int hosts;
@@ -1289,17 +1310,21 @@ RC_GTEST_PROP(ModelProp, SimKernelAgreesWithModel, ()) {
   rc::state::check(
       initial, *sut,
       rc::state::gen::execOneOfWithArgs<
-          SocketCmd, BindCmd, ListenCmd, ServeCmd, ConnectCmd, DialCmd,
-          DialCmd, AcceptCmd, AcceptCmd, WriteCmd, WriteCmd, ReadCmd,
-          ReadCmd, ShutdownCmd, CloseCmd, CloseCmd, EpollCreateCmd,
-          EpollCtlCmd, EpollWaitCmd, AdvanceCmd>());
-  RC_TAG(sut->steps < 10 ? "<10 steps" : sut->steps < 40 ? "10-39 steps" : ">=40 steps");
-  RC_TAG(sut->client_addr.size() == 0 ? "no connection"
-         : sut->client_addr.size() < 4 ? "1-3 connections" : ">=4 connections");
+          SocketCmd, BindCmd, ListenCmd, ServeCmd, ConnectCmd, DialCmd, DialCmd,
+          AcceptCmd, AcceptCmd, WriteCmd, WriteCmd, ReadCmd, ReadCmd,
+          ShutdownCmd, CloseCmd, CloseCmd, EpollCreateCmd, EpollCtlCmd,
+          EpollWaitCmd, AdvanceCmd>());
+  RC_TAG(sut->steps < 10   ? "<10 steps"
+         : sut->steps < 40 ? "10-39 steps"
+                           : ">=40 steps");
+  RC_TAG(sut->client_addr.size() == 0  ? "no connection"
+         : sut->client_addr.size() < 4 ? "1-3 connections"
+                                       : ">=4 connections");
   CheckNoLeaks(*sut);
 }
 
-// --- stream integrity across window edges -------------------------------------
+// --- stream integrity across window edges
+// -------------------------------------
 //
 // One connection (loopback, or between two hosts with latency) with small
 // receive and send buffers, so that the receive window closes and reopens
@@ -1314,9 +1339,15 @@ struct StreamOp {
 
 [[maybe_unused]] void showValue(const StreamOp& op, std::ostream& os) {
   switch (op.kind) {
-    case StreamOp::kWrite: os << "write " << op.amount; break;
-    case StreamOp::kRead: os << "read " << op.amount; break;
-    case StreamOp::kAdvance: os << "advance " << op.amount << "us"; break;
+    case StreamOp::kWrite:
+      os << "write " << op.amount;
+      break;
+    case StreamOp::kRead:
+      os << "read " << op.amount;
+      break;
+    case StreamOp::kAdvance:
+      os << "advance " << op.amount << "us";
+      break;
   }
 }
 
@@ -1328,13 +1359,12 @@ template <>
 struct Arbitrary<simsock::props::StreamOp> {
   static Gen<simsock::props::StreamOp> arbitrary() {
     using simsock::props::StreamOp;
-    return gen::oneOf(
-        gen::construct<StreamOp>(gen::just(StreamOp::kWrite),
-                                 gen::inRange(1, 20000)),
-        gen::construct<StreamOp>(gen::just(StreamOp::kRead),
-                                 gen::inRange(1, 20000)),
-        gen::construct<StreamOp>(gen::just(StreamOp::kAdvance),
-                                 gen::inRange(0, 50000)));
+    return gen::oneOf(gen::construct<StreamOp>(gen::just(StreamOp::kWrite),
+                                               gen::inRange(1, 20000)),
+                      gen::construct<StreamOp>(gen::just(StreamOp::kRead),
+                                               gen::inRange(1, 20000)),
+                      gen::construct<StreamOp>(gen::just(StreamOp::kAdvance),
+                                               gen::inRange(0, 50000)));
   }
 };
 }  // namespace rc
@@ -1357,13 +1387,13 @@ RC_GTEST_PROP(ModelProp, StreamIntegrityAcrossWindowEdges,
   sim::Process& server = a.SpawnProcess();
   sim::Process& client = b.SpawnProcess();
   int l = server.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  RC_ASSERT(server.setsockopt(l, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-                              sizeof rcvbuf) == 0);
+  RC_ASSERT(
+      server.setsockopt(l, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) == 0);
   RC_ASSERT(BindTo(server, l, kAnyAddr, 7001) == 0);
   RC_ASSERT(server.listen(l, 4) == 0);
   int c = client.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  RC_ASSERT(client.setsockopt(c, SOL_SOCKET, SO_SNDBUF, &sndbuf,
-                              sizeof sndbuf) == 0);
+  RC_ASSERT(
+      client.setsockopt(c, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf) == 0);
   RC_ASSERT(ConnectTo(client, c, cross ? HostIp(0) : kLoopback, 7001) ==
             -EINPROGRESS);
   world.RunFor(std::chrono::milliseconds(10));
@@ -1386,7 +1416,8 @@ RC_GTEST_PROP(ModelProp, StreamIntegrityAcrossWindowEdges,
   for (const StreamOp& op : ops) {
     if (op.kind == StreamOp::kWrite) {
       buf.resize(op.amount);
-      for (int i = 0; i < op.amount; ++i) buf[i] = PatternByte(0, 0, written + i);
+      for (int i = 0; i < op.amount; ++i)
+        buf[i] = PatternByte(0, 0, written + i);
       ssize_t r = client.write(c, buf.data(), buf.size());
       RC_ASSERT(r == -EAGAIN || (r > 0 && r <= op.amount));
       if (r > 0) written += r;
@@ -1414,8 +1445,8 @@ RC_GTEST_PROP(ModelProp, StreamIntegrityAcrossWindowEdges,
     }
   }
   if (read != written) {
-    RC_LOG() << "reader got " << read << " of " << written
-             << " bytes before " << ResultStr(last) << "\n";
+    RC_LOG() << "reader got " << read << " of " << written << " bytes before "
+             << ResultStr(last) << "\n";
   }
   RC_ASSERT(last == 0);  // EOF only after every byte
   RC_ASSERT(read == written);

@@ -72,9 +72,12 @@ Pair MakePair(Runtime& rt) {
   return p;
 }
 
-uint8_t PatternByte(size_t i) { return static_cast<uint8_t>((i * 131 + 7) % 251); }
+uint8_t PatternByte(size_t i) {
+  return static_cast<uint8_t>((i * 131 + 7) % 251);
+}
 
-// --- Stream integrity ----------------------------------------------------------
+// --- Stream integrity
+// ----------------------------------------------------------
 
 // Sizes that sit on buffer and page edges as often as anywhere else.
 rc::Gen<size_t> EdgySize(size_t max) {
@@ -154,7 +157,8 @@ RC_GTEST_PROP(NetProp, StreamIntegrityUnderSyscallFaults_Sim, ()) {
   StreamIntegrity(true, /*syscall_faults=*/true);
 }
 
-// --- Deadlines -------------------------------------------------------------------
+// --- Deadlines
+// -------------------------------------------------------------------
 
 // A read blocks with a deadline d1; at time t (< d1) another task either
 // leaves it, moves it to d2, or clears it (and then sends data at t + 50 ms
@@ -170,7 +174,7 @@ void Deadlines(bool sim) {
   Duration elapsed{0};
   bool timed_out = false;
   bool got_data = false;
-  bool changed = false;          // the helper's change has been made
+  bool changed = false;           // the helper's change has been made
   bool read_ended_first = false;  // the Read returned before it
   std::string other;
   bool finished = RunOn(*backend, 10 * kSecond, [&](Runtime& rt) {
@@ -221,8 +225,9 @@ void Deadlines(bool sim) {
     RC_ASSERT(elapsed >= d1_ms * kMillisecond);
     return;
   }
-  const int64_t in_force_ms =
-      action == 0 ? d1_ms : action == 1 ? d2_ms : t_ms + 50;
+  const int64_t in_force_ms = action == 0   ? d1_ms
+                              : action == 1 ? d2_ms
+                                            : t_ms + 50;
   if (action == 2) {
     RC_ASSERT(got_data);
   } else {
@@ -235,7 +240,8 @@ void Deadlines(bool sim) {
 RC_GTEST_PROP(NetProp, Deadlines_Sim, ()) { Deadlines(true); }
 RC_GTEST_PROP(NetProp, Deadlines_Linux, ()) { Deadlines(false); }
 
-// --- Close unblocks every waiter ------------------------------------------------
+// --- Close unblocks every waiter
+// ------------------------------------------------
 
 void CloseUnblocks(bool sim) {
   const auto seed = *rc::gen::inRange<uint64_t>(1, 1'000'000);
@@ -278,7 +284,9 @@ void CloseUnblocks(bool sim) {
   }
 }
 
-RC_GTEST_PROP(NetProp, CloseUnblocksEveryWaiter_Sim, ()) { CloseUnblocks(true); }
+RC_GTEST_PROP(NetProp, CloseUnblocksEveryWaiter_Sim, ()) {
+  CloseUnblocks(true);
+}
 RC_GTEST_PROP(NetProp, CloseUnblocksEveryWaiter_Linux, ()) {
   CloseUnblocks(false);
 }

@@ -28,10 +28,12 @@ inline sockaddr_in Addr(uint32_t ip_host_order, uint16_t port) {
 }
 
 inline constexpr uint32_t kLoopback = 0x7f000001;  // 127.0.0.1
-inline constexpr uint32_t kAnyAddr = 0;             // 0.0.0.0
+inline constexpr uint32_t kAnyAddr = 0;            // 0.0.0.0
 // Host h (0-based) of a simulated world is 10.0.0.(h+1).
 inline uint32_t HostIp(int h) { return 0x0a000001u + static_cast<uint32_t>(h); }
-inline std::string HostIpStr(int h) { return "10.0.0." + std::to_string(h + 1); }
+inline std::string HostIpStr(int h) {
+  return "10.0.0." + std::to_string(h + 1);
+}
 
 inline std::string IpStr(uint32_t ip_host_order) {
   return std::to_string(ip_host_order >> 24) + "." +
@@ -54,10 +56,9 @@ inline int ConnectTo(sys::Syscalls& s, int fd, uint32_t ip, uint16_t port) {
 // connection `conn`. Every property writes this pattern, so a reader can
 // tell a dropped, duplicated or reordered byte from the value alone.
 inline char PatternByte(int conn, int dir, int64_t offset) {
-  uint64_t x = static_cast<uint64_t>(offset) * 7 +
-               static_cast<uint64_t>(offset / 251) +
-               static_cast<uint64_t>(conn) * 131 +
-               static_cast<uint64_t>(dir) * 71;
+  uint64_t x =
+      static_cast<uint64_t>(offset) * 7 + static_cast<uint64_t>(offset / 251) +
+      static_cast<uint64_t>(conn) * 131 + static_cast<uint64_t>(dir) * 71;
   return static_cast<char>(x & 0xff);
 }
 
@@ -82,9 +83,7 @@ inline int64_t ProbeMask(sys::Syscalls& s, int fd) {
   return n == 0 ? 0 : out[0].events;
 }
 
-inline std::string MaskStr(uint32_t mask) {
-  return sys::EpollEventsName(mask);
-}
+inline std::string MaskStr(uint32_t mask) { return sys::EpollEventsName(mask); }
 
 // "5", "-EAGAIN".
 inline std::string ResultStr(long r) { return sys::ResultString(r); }

@@ -7,13 +7,13 @@
 #include <cstdlib>
 #include <string>
 
-#define SIM_CHECK(cond)                                                  \
-  do {                                                                   \
-    if (!(cond)) {                                                       \
-      std::fprintf(stderr, "%s:%d: SIM_CHECK failed: %s\n", __FILE__,    \
-                   __LINE__, #cond);                                     \
-      std::abort();                                                      \
-    }                                                                    \
+#define SIM_CHECK(cond)                                               \
+  do {                                                                \
+    if (!(cond)) {                                                    \
+      std::fprintf(stderr, "%s:%d: SIM_CHECK failed: %s\n", __FILE__, \
+                   __LINE__, #cond);                                  \
+      std::abort();                                                   \
+    }                                                                 \
   } while (0)
 
 namespace simsock::sim {

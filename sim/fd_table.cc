@@ -16,8 +16,7 @@ int FdTable::Install(std::shared_ptr<File> file, bool cloexec) {
   return InstallFrom(0, std::move(file), cloexec);
 }
 
-int FdTable::InstallFrom(int min_fd, std::shared_ptr<File> file,
-                         bool cloexec) {
+int FdTable::InstallFrom(int min_fd, std::shared_ptr<File> file, bool cloexec) {
   if (min_fd < 0 || min_fd >= limit_) return -EINVAL;
   size_t fd = static_cast<size_t>(min_fd);
   if (fd > entries_.size()) entries_.resize(fd);

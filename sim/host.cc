@@ -200,8 +200,8 @@ void Host::ReceiveUdp(const Packet& p) {
     constexpr size_t kQuotedPayloadMax = 576 - 20 - 8 - 20 - 8;
     icmp.icmp.quoted_payload.assign(
         p.udp.payload.begin(),
-        p.udp.payload.begin() +
-            static_cast<long>(std::min(p.udp.payload.size(), kQuotedPayloadMax)));
+        p.udp.payload.begin() + static_cast<long>(std::min(p.udp.payload.size(),
+                                                           kQuotedPayloadMax)));
     Send(std::move(icmp));
     return;
   }

@@ -62,7 +62,8 @@ struct HostSettings {
   // mainline's inet_listen and __inet_stream_connect, which check only the
   // socket's current states (what earlier recordings answered).
   bool tcp_sticky_roles = true;
-  int hz = 250;  // CONFIG_HZ of the reference kernel: socket timeouts tick at 4 ms
+  int hz =
+      250;  // CONFIG_HZ of the reference kernel: socket timeouts tick at 4 ms
   // Link MTUs: loopback 65536, the host's interface 1500.
   int loopback_mtu = 65536;
   int mtu = 1500;
@@ -98,9 +99,7 @@ class Host {
   }
 
   // The host's own address or anything in 127.0.0.0/8.
-  bool IsLocalAddress(uint32_t ip) const {
-    return ip == ip_ || IsLoopback(ip);
-  }
+  bool IsLocalAddress(uint32_t ip) const { return ip == ip_ || IsLoopback(ip); }
   // A destination whose route is RTCF_BROADCAST: the limited broadcast
   // 255.255.255.255 and loopback's directed broadcast 127.255.255.255 (the
   // "broadcast 127.255.255.255 dev lo" route fib_add_ifaddr installs for
@@ -128,14 +127,14 @@ class Host {
   TcpSocket* FindListener(uint32_t ip, uint16_t port,
                           const ConnKey& tuple) const;
 
-  // --- Crashes -----------------------------------------------------------------
-  // The machine dies at once: its simulated threads are killed, its
-  // processes lose every fd without a FIN or RST being sent, every
-  // connection and port is gone, and packets to it are dropped until
-  // Restart(). Process objects stay valid but dead: their fds are gone
-  // (EBADF) and socket / epoll_create1 fail with ESRCH. Peers learn of it
-  // by timeouts, or by a RST after the restart. Not callable from a thread
-  // of this host.
+  // --- Crashes
+  // ----------------------------------------------------------------- The
+  // machine dies at once: its simulated threads are killed, its processes lose
+  // every fd without a FIN or RST being sent, every connection and port is
+  // gone, and packets to it are dropped until Restart(). Process objects stay
+  // valid but dead: their fds are gone (EBADF) and socket / epoll_create1 fail
+  // with ESRCH. Peers learn of it by timeouts, or by a RST after the restart.
+  // Not callable from a thread of this host.
   void Crash();
   // The machine is up again, empty: spawn new processes on it.
   void Restart();

@@ -38,20 +38,21 @@ std::string Network::LinkCall(const char* call, const Host& a,
   const std::string what = std::string("Network::") + call + "(host \"" +
                            a.name() + "\", host \"" + b.name() + "\"): ";
   if (!world_.Owns(a) || !world_.Owns(b)) {
-    SimFatal(what + "a host of another world; expected two hosts of this "
-                    "world");
+    SimFatal(what +
+             "a host of another world; expected two hosts of this "
+             "world");
   }
   if (&a == &b) {
-    SimFatal(what + "a link joins two different hosts (a host reaches "
-                    "itself through its loopback, never a link)");
+    SimFatal(what +
+             "a link joins two different hosts (a host reaches "
+             "itself through its loopback, never a link)");
   }
   return what;
 }
 
 void Network::SetDefaultLatency(Duration one_way) {
   if (one_way < Duration::zero()) {
-    SimFatal("Network::SetDefaultLatency(" +
-             std::to_string(one_way.count()) +
+    SimFatal("Network::SetDefaultLatency(" + std::to_string(one_way.count()) +
              " ns): a latency cannot be negative");
   }
   default_latency_ = one_way;
@@ -149,8 +150,7 @@ void Network::Send(Host& from, Packet packet) {
   for (int i = 0; i < copies; ++i) {
     Duration delay = link.latency;
     if (f.jitter > Duration::zero()) {
-      delay += Duration(
-          world_.Rng("net.jitter").Between(0, f.jitter.count()));
+      delay += Duration(world_.Rng("net.jitter").Between(0, f.jitter.count()));
     }
     // Hosts live as long as the world, so the raw pointer is safe.
     world_.Schedule(world_.Now() + delay,

@@ -1,9 +1,10 @@
 // Network: carries IPv4 packets between the hosts of one world. A packet to
 // an address of the sending host itself (its own address or 127.0.0.0/8)
 // is delivered within the current step, before the syscall that sent it
-// returns, as Linux loopback is (docs/semantics.md, "Known differences" D23 for faulty links). A packet to
-// another host arrives after the link's one-way latency, as an event. A
-// packet to an address no host owns is dropped (and traced).
+// returns, as Linux loopback is (docs/semantics.md, "Known differences" D23 for
+// faulty links). A packet to another host arrives after the link's one-way
+// latency, as an event. A packet to an address no host owns is dropped (and
+// traced).
 //
 // Links between hosts can be faulty (LinkFaults): packets lost, duplicated
 // or delayed by a random jitter (which reorders them), or the link cut
@@ -27,9 +28,9 @@ class World;
 
 // What can go wrong on a link between two hosts (both directions).
 struct LinkFaults {
-  double loss = 0;         // probability that a packet is dropped
-  double duplicate = 0;    // probability that it is delivered twice
-  Duration jitter{0};      // extra delay, uniform in [0, jitter]
+  double loss = 0;           // probability that a packet is dropped
+  double duplicate = 0;      // probability that it is delivered twice
+  Duration jitter{0};        // extra delay, uniform in [0, jitter]
   bool partitioned = false;  // nothing gets through
 };
 

@@ -9,7 +9,8 @@ void Put16(std::vector<uint8_t>& b, size_t at, uint16_t v) {
 }
 
 void Put32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (24 - 8 * i));
+  for (int i = 0; i < 4; ++i)
+    b[at + i] = static_cast<uint8_t>(v >> (24 - 8 * i));
 }
 
 // Little-endian fields of the pcap file itself.
@@ -43,9 +44,9 @@ void IpHeader(std::vector<uint8_t>& b, uint32_t src, uint32_t dst,
   b[0] = 0x45;  // version 4, 5 words
   b[1] = 0;     // DSCP / ECN
   Put16(b, 2, static_cast<uint16_t>(b.size()));
-  Put16(b, 4, 0);                          // identification
+  Put16(b, 4, 0);                           // identification
   Put16(b, 6, dont_fragment ? 0x4000 : 0);  // flags, fragment offset
-  b[8] = 64;                               // TTL
+  b[8] = 64;                                // TTL
   b[9] = proto;
   Put16(b, 10, 0);
   Put32(b, 12, src);
@@ -83,7 +84,8 @@ std::vector<uint8_t> EncodeTcp(const Packet& p) {
     b[o + 3] = *s.wscale;
     o += 4;
   }
-  std::copy(s.payload.begin(), s.payload.end(), b.begin() + static_cast<long>(o));
+  std::copy(s.payload.begin(), s.payload.end(),
+            b.begin() + static_cast<long>(o));
   size_t seg_len = b.size() - kIpHeader;
   Put16(b, t + 16,
         PcapWriter::Checksum(b.data() + t, seg_len,
@@ -98,7 +100,8 @@ std::vector<uint8_t> EncodeUdp(const Packet& p) {
   Put16(b, u, p.udp.src_port);
   Put16(b, u + 2, p.udp.dst_port);
   Put16(b, u + 4, static_cast<uint16_t>(8 + p.udp.payload.size()));
-  std::copy(p.udp.payload.begin(), p.udp.payload.end(), b.begin() + static_cast<long>(u + 8));
+  std::copy(p.udp.payload.begin(), p.udp.payload.end(),
+            b.begin() + static_cast<long>(u + 8));
   size_t len = b.size() - kIpHeader;
   uint16_t sum =
       PcapWriter::Checksum(b.data() + u, len, PseudoSum(p.src, p.dst, 17, len));

@@ -81,9 +81,9 @@ uint16_t PortTable::PickForConnect(
       if (port % 2 != parity) continue;
       auto it = ports_.find(static_cast<uint16_t>(port));
       if (it != ports_.end()) {
-        bool bind_owned = std::any_of(
-            it->second.begin(), it->second.end(),
-            [](const Socket* o) { return !o->connect_bound(); });
+        bool bind_owned =
+            std::any_of(it->second.begin(), it->second.end(),
+                        [](const Socket* o) { return !o->connect_bound(); });
         if (bind_owned) continue;
       }
       if (usable(static_cast<uint16_t>(port)))

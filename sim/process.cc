@@ -71,8 +71,8 @@ T Process::Done(T result, const char* call,
     t.Write(world_.Now(),
             host_.name() + " pid " + std::to_string(pid_) +
                 (thread ? " tid " + std::to_string(thread->tid()) : ""),
-            std::string(call) + "(" + args() + ") = " +
-                sys::ResultString(static_cast<long>(result)));
+            std::string(call) + "(" + args() +
+                ") = " + sys::ResultString(static_cast<long>(result)));
   }
   world_.DrainImmediate();
   return result;
@@ -93,8 +93,8 @@ int Process::LookupSocket(int fd, std::shared_ptr<Socket>* out) const {
 
 Time Process::Deadline(int64_t jiffies) const {
   if (jiffies < 0) return kNever;
-  return world_.Now() + jiffies * Duration(std::chrono::seconds(1)) /
-                            host_.settings().hz;
+  return world_.Now() +
+         jiffies * Duration(std::chrono::seconds(1)) / host_.settings().hz;
 }
 
 bool Process::WaitUntil(const std::function<bool()>& done, Time deadline,
@@ -179,7 +179,8 @@ bool Process::Inject(double p, const std::string& what) {
 
 Process::Wait Process::WaitOn(File& file, Time deadline, const char* call) {
   // A signal arriving as the call starts to wait.
-  if (faults_.eintr > 0 && Inject(faults_.eintr, std::string("EINTR in ") + call))
+  if (faults_.eintr > 0 &&
+      Inject(faults_.eintr, std::string("EINTR in ") + call))
     return Wait::kInterrupted;
   Scheduler& sched = world_.scheduler();
   if (SimThread* t = sched.Current()) {
@@ -206,9 +207,11 @@ int Process::socket(int domain, int type, int protocol) {
   };
   if (dead_) return Done(-ESRCH, "socket", args);
   int flags = type & ~0xf;
-  if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Done(-EINVAL, "socket", args);
+  if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK))
+    return Done(-EINVAL, "socket", args);
   int base = type & 0xf;
-  if (domain < 0 || domain >= AF_MAX) return Done(-EAFNOSUPPORT, "socket", args);
+  if (domain < 0 || domain >= AF_MAX)
+    return Done(-EAFNOSUPPORT, "socket", args);
   if (base < 0 || base >= 11) return Done(-EINVAL, "socket", args);
   // Only AF_INET is modelled; AF_INET6 comes later (docs/semantics.md).
   if (domain != AF_INET) return Done(-EAFNOSUPPORT, "socket", args);
@@ -236,13 +239,16 @@ int Process::socket(int domain, int type, int protocol) {
     return Done(-ESOCKTNOSUPPORT, "socket", args);
   }
   s->set_nonblocking(type & SOCK_NONBLOCK);
-  if (Inject(faults_.emfile, "EMFILE in socket")) return Done(-EMFILE, "socket", args);
+  if (Inject(faults_.emfile, "EMFILE in socket"))
+    return Done(-EMFILE, "socket", args);
   int fd = fds_.Install(s, type & SOCK_CLOEXEC);
   return Done(fd, "socket", args);
 }
 
 int Process::bind(int fd, const sockaddr* addr, socklen_t addrlen) {
-  auto args = [&] { return I(fd) + ", " + DescribeAddr(addr, addrlen) + ", " + I(addrlen); };
+  auto args = [&] {
+    return I(fd) + ", " + DescribeAddr(addr, addrlen) + ", " + I(addrlen);
+  };
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return Done(e, "bind", args);
   sockaddr_storage ss;
@@ -265,7 +271,8 @@ int Process::listen(int fd, int backlog) {
 int Process::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
   auto args = [&] { return I(fd) + ", " + SockTypeName(flags & ~0xf); };
   if (fds_.Get(fd) == nullptr) return Done(-EBADF, "accept4", args);
-  if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Done(-EINVAL, "accept4", args);
+  if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK))
+    return Done(-EINVAL, "accept4", args);
   if (!fds_.HasRoom() || Inject(faults_.emfile, "EMFILE in accept4"))
     return Done(-EMFILE, "accept4", args);  // the connection stays queued
   std::shared_ptr<Socket> s;
@@ -303,7 +310,9 @@ int Process::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
 // to be a socket (__sys_connect_file: ENOTSOCK). bind() is the other way
 // round (sockfd_lookup_light first).
 int Process::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
-  auto args = [&] { return I(fd) + ", " + DescribeAddr(addr, addrlen) + ", " + I(addrlen); };
+  auto args = [&] {
+    return I(fd) + ", " + DescribeAddr(addr, addrlen) + ", " + I(addrlen);
+  };
   if (fds_.Get(fd) == nullptr) return Done(-EBADF, "connect", args);
   sockaddr_storage ss;
   if (int e = CopyAddrIn(addr, addrlen, &ss)) return Done(e, "connect", args);
@@ -368,12 +377,12 @@ ssize_t Process::DoRecv(int fd, void* buf, size_t len, int flags,
     // returns what is there.
     size_t target = 1;
     if (s->type() == SOCK_STREAM && !(flags & MSG_OOB)) {
-      target = (flags & MSG_WAITALL)
-                   ? len
-                   : std::min<size_t>(
-                         static_cast<size_t>(
-                             std::max(s->options().rcvlowat, 1)),
-                         len);
+      target =
+          (flags & MSG_WAITALL)
+              ? len
+              : std::min<size_t>(
+                    static_cast<size_t>(std::max(s->options().rcvlowat, 1)),
+                    len);
       target = std::max<size_t>(target, 1);
     }
     const bool peek = (flags & MSG_PEEK) != 0;
@@ -472,7 +481,8 @@ ssize_t Process::read(int fd, void* buf, size_t count) {
   } else {
     r = DoRecv(fd, buf, count, 0, nullptr, nullptr, true);
   }
-  return Done(r, "read", [&] { return I(fd) + ", " + I(static_cast<long>(count)); });
+  return Done(r, "read",
+              [&] { return I(fd) + ", " + I(static_cast<long>(count)); });
 }
 
 ssize_t Process::recvfrom(int fd, void* buf, size_t len, int flags,
@@ -503,9 +513,11 @@ ssize_t Process::DoSend(int fd, const void* buf, size_t len, int flags,
   if (s->type() == SOCK_STREAM) {
     // A short write: a stream may take fewer bytes than were offered.
     if (len > 1 && faults_.short_io > 0 &&
-        Inject(faults_.short_io, "short write of at most " + std::to_string(len)))
+        Inject(faults_.short_io,
+               "short write of at most " + std::to_string(len)))
       len = 1 + world_.Rng("fault.syscall").Below(len - 1);
-  } else if (faults_.enobufs > 0 && Inject(faults_.enobufs, "ENOBUFS in send")) {
+  } else if (faults_.enobufs > 0 &&
+             Inject(faults_.enobufs, "ENOBUFS in send")) {
     return -ENOBUFS;
   }
   size_t sent = 0;
@@ -538,7 +550,8 @@ ssize_t Process::write(int fd, const void* buf, size_t count) {
   } else {
     r = DoSend(fd, buf, count, 0, nullptr, 0);
   }
-  return Done(r, "write", [&] { return I(fd) + ", " + I(static_cast<long>(count)); });
+  return Done(r, "write",
+              [&] { return I(fd) + ", " + I(static_cast<long>(count)); });
 }
 
 ssize_t Process::sendto(int fd, const void* buf, size_t len, int flags,
@@ -583,7 +596,8 @@ void Process::LingerOnClose(File& f) {
            st == tcp::TcpState::kLastAck;
   };
   world_.DrainImmediate();
-  Time deadline = world_.Now() + std::chrono::seconds(s.options().linger_seconds);
+  Time deadline =
+      world_.Now() + std::chrono::seconds(s.options().linger_seconds);
   while (closing()) {
     if (WaitOn(f, deadline, "close") != Wait::kWoken) break;
   }
@@ -599,7 +613,8 @@ int Process::getsockopt(int fd, int level, int optname, void* optval,
   if (int e = LookupSocket(fd, &s)) return Done(e, "getsockopt", args);
   // The level is routed first; optlen is read (EFAULT, EINVAL) by the
   // level's handler (Socket::GetSockOpt), so an unknown level wins.
-  return Done(s->GetSockOpt(level, optname, optval, optlen), "getsockopt", args);
+  return Done(s->GetSockOpt(level, optname, optval, optlen), "getsockopt",
+              args);
 }
 
 int Process::setsockopt(int fd, int level, int optname, const void* optval,
@@ -611,14 +626,16 @@ int Process::setsockopt(int fd, int level, int optname, const void* optval,
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return Done(e, "setsockopt", args);
   if (static_cast<int>(optlen) < 0) return Done(-EINVAL, "setsockopt", args);
-  return Done(s->SetSockOpt(level, optname, optval, optlen), "setsockopt", args);
+  return Done(s->SetSockOpt(level, optname, optval, optlen), "setsockopt",
+              args);
 }
 
 int Process::getsockname(int fd, sockaddr* addr, socklen_t* addrlen) {
   auto args = [&] { return I(fd); };
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return Done(e, "getsockname", args);
-  return Done(CopyAddrOut(s->LocalEndpoint(), addr, addrlen), "getsockname", args);
+  return Done(CopyAddrOut(s->LocalEndpoint(), addr, addrlen), "getsockname",
+              args);
 }
 
 int Process::getpeername(int fd, sockaddr* addr, socklen_t* addrlen) {
@@ -716,7 +733,8 @@ int Process::EpollWait(int epfd, epoll_event* events, int maxevents,
   constexpr int kMaxEvents = INT32_MAX / static_cast<int>(sizeof(epoll_event));
   std::shared_ptr<File> f = fds_.GetShared(epfd);
   if (!f) return Done(-EBADF, call, args);
-  if (maxevents <= 0 || maxevents > kMaxEvents) return Done(-EINVAL, call, args);
+  if (maxevents <= 0 || maxevents > kMaxEvents)
+    return Done(-EINVAL, call, args);
   if (f->kind() != File::Kind::kEpoll) return Done(-EINVAL, call, args);
   CallRef call_ref(f);
   auto* ep = static_cast<Epoll*>(f.get());
@@ -736,16 +754,17 @@ int Process::EpollWait(int epfd, epoll_event* events, int maxevents,
 
 int Process::epoll_wait(int epfd, epoll_event* events, int maxevents,
                         int timeout_ms) {
-  return EpollWait(epfd, events, maxevents,
-                   timeout_ms < 0 ? Duration(-1)
-                                  : Duration(std::chrono::milliseconds(timeout_ms)),
-                   "epoll_wait", [&] {
-                     return I(epfd) + ", " + I(maxevents) + ", " + I(timeout_ms);
-                   });
+  return EpollWait(
+      epfd, events, maxevents,
+      timeout_ms < 0 ? Duration(-1)
+                     : Duration(std::chrono::milliseconds(timeout_ms)),
+      "epoll_wait",
+      [&] { return I(epfd) + ", " + I(maxevents) + ", " + I(timeout_ms); });
 }
 
 int Process::epoll_pwait2(int epfd, epoll_event* events, int maxevents,
-                          const timespec* timeout, const sigset_t* /*sigmask*/) {
+                          const timespec* timeout,
+                          const sigset_t* /*sigmask*/) {
   auto args = [&] {
     return I(epfd) + ", " + I(maxevents) + ", " +
            (timeout ? I(timeout->tv_sec) + "s+" + I(timeout->tv_nsec) + "ns"
@@ -781,8 +800,7 @@ int Process::nanosleep_ns(int64_t ns) {
   return Done(0, "nanosleep", args);
 }
 
-int Process::resolve_ipv4(std::string_view host,
-                          std::vector<uint32_t>* addrs) {
+int Process::resolve_ipv4(std::string_view host, std::vector<uint32_t>* addrs) {
   addrs->clear();
   std::string name(host);
   uint32_t ip = 0;

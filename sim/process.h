@@ -74,8 +74,8 @@ class Process final : public sys::Syscalls {
   int connect(int fd, const sockaddr* addr, socklen_t addrlen) override;
   ssize_t read(int fd, void* buf, size_t count) override;
   ssize_t write(int fd, const void* buf, size_t count) override;
-  ssize_t recvfrom(int fd, void* buf, size_t len, int flags,
-                   sockaddr* src_addr, socklen_t* addrlen) override;
+  ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* src_addr,
+                   socklen_t* addrlen) override;
   ssize_t sendto(int fd, const void* buf, size_t len, int flags,
                  const sockaddr* dest_addr, socklen_t addrlen) override;
   int shutdown(int fd, int how) override;
@@ -118,9 +118,8 @@ class Process final : public sys::Syscalls {
   // The end of a socket timeout kept in jiffies (-1 = never).
   Time Deadline(int64_t jiffies) const;
   // epoll_wait and epoll_pwait2: `timeout` < 0 waits forever.
-  int EpollWait(int epfd, epoll_event* events, int maxevents,
-                Duration timeout, const char* call,
-                const std::function<std::string()>& args);
+  int EpollWait(int epfd, epoll_event* events, int maxevents, Duration timeout,
+                const char* call, const std::function<std::string()>& args);
   ssize_t DoRecv(int fd, void* buf, size_t len, int flags, sockaddr* addr,
                  socklen_t* addrlen, bool is_read);
   ssize_t DoSend(int fd, const void* buf, size_t len, int flags,

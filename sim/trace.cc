@@ -90,9 +90,9 @@ void Trace::Packet(Time now, const std::string& who,
   if (json_ == nullptr) return;
   std::ostream& j = *json_;
   j << "{\"t_ns\":" << now.count() << ",\"who\":" << Quote(who)
-    << ",\"packet\":{\"proto\":\"" << ProtoName(packet.proto)
-    << "\",\"src\":\"" << IpToString(packet.src) << "\",\"dst\":\""
-    << IpToString(packet.dst) << "\"";
+    << ",\"packet\":{\"proto\":\"" << ProtoName(packet.proto) << "\",\"src\":\""
+    << IpToString(packet.src) << "\",\"dst\":\"" << IpToString(packet.dst)
+    << "\"";
   switch (packet.proto) {
     case IpProto::kTcp: {
       const tcp::Segment& t = packet.tcp;

@@ -72,7 +72,8 @@ Host& World::AddHost(std::string name, std::string ipv4) {
   if (!ParseIp(ipv4, &ip)) {
     SimFatal(call + Quote(ipv4) +
              " is not a dotted-quad IPv4 address (four decimal numbers "
-             "0..255 without leading zeros)" + expected);
+             "0..255 without leading zeros)" +
+             expected);
   }
   if (std::string why = WhyNotAHostAddress(ip); !why.empty()) {
     SimFatal(call + "address " + IpToString(ip) + " " + why +
@@ -105,8 +106,8 @@ bool World::Owns(const Host& host) const {
 }
 
 void World::AddName(std::string name, const Host& host) {
-  const std::string call = "World::AddName(" + Quote(name) + ", host " +
-                           Quote(host.name()) + "): ";
+  const std::string call =
+      "World::AddName(" + Quote(name) + ", host " + Quote(host.name()) + "): ";
   if (!Owns(host)) SimFatal(call + "the host belongs to another world");
   if (std::string why = NameConflict(name); !why.empty()) {
     SimFatal(call + why + "; a name resolves to one host");
@@ -117,8 +118,8 @@ void World::AddName(std::string name, const Host& host) {
 RandomStream& World::Rng(std::string_view purpose) {
   auto it = rngs_.find(purpose);
   if (it == rngs_.end()) {
-    it = rngs_.emplace(std::string(purpose), RandomStream(seed_, purpose))
-             .first;
+    it =
+        rngs_.emplace(std::string(purpose), RandomStream(seed_, purpose)).first;
   }
   return it->second;
 }

@@ -3,7 +3,9 @@
 # - no wall clocks or unseeded randomness in sim/ or net/ (LinuxSyscalls is
 #   the one exception: it is the real kernel);
 # - net/ includes nothing from sim/; sim/ includes only net/sys/ from net/;
-# - no file cites documents outside the repository.
+# - no file cites documents outside the repository;
+# - C++ sources are formatted by .clang-format (clang-format-14, from
+#   tools/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
@@ -41,6 +43,14 @@ if [ -n "$bad" ]; then
   echo "$bad"
   fail=1
 fi
+
+if ! git ls-files -z '*.cc' '*.h' | xargs -0 clang-format-14 --dry-run --Werror \
+     2>/tmp/check_sources_format.$$; then
+  echo "check_sources: not formatted (run: git ls-files '*.cc' '*.h' | xargs clang-format-14 -i):"
+  grep -E '^[^ ].*: (error|warning):' /tmp/check_sources_format.$$ | head -20
+  fail=1
+fi
+rm -f /tmp/check_sources_format.$$
 
 if [ "$fail" -eq 0 ]; then echo "check_sources: ok"; fi
 exit "$fail"

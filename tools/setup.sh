@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  cmake ninja-build g++ clang-14 libclang-rt-14-dev
+  cmake ninja-build g++ clang-14 libclang-rt-14-dev clang-format-14
   libgtest-dev libgmock-dev librapidcheck-dev
   libboost-context-dev libbenchmark-dev
 )

@@ -37,7 +37,7 @@ net::Result<void> RunServer(net::Runtime& rt, const ServerOptions& options);
 struct ClientOptions {
   std::string addr = "127.0.0.1:6445";
   Logger log = StdoutLogger;
-  int count = 0;                             // exchanges; 0: until an error
+  int count = 0;                               // exchanges; 0: until an error
   net::Duration interval = 30 * net::kSecond;  // the seed's time.Sleep
 };
 

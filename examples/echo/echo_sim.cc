@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
       // Up to a year of virtual time: more is surely a typo.
       if (!ParseInt(argv[++i], 0, 365LL * 24 * 3600, &s)) {
         std::cerr << "echo_sim: --run-for is whole seconds of virtual time "
-                     "(0..31536000), not \"" << argv[i] << "\"\n";
+                     "(0..31536000), not \""
+                  << argv[i] << "\"\n";
         return 2;
       }
       o.run_for = std::chrono::seconds(s);
@@ -95,14 +96,14 @@ int main(int argc, char** argv) {
   }
   simsock::echo::EchoWorldResult r = simsock::echo::RunEchoWorld(o);
   for (const auto& e : r.timeline) {
-    std::printf("[%s] %s: %s\n",
-                simsock::sim::Trace::FormatTime(e.at).c_str(), e.host.c_str(),
-                e.line.c_str());
+    std::printf("[%s] %s: %s\n", simsock::sim::Trace::FormatTime(e.at).c_str(),
+                e.host.c_str(), e.line.c_str());
   }
   std::printf("-- seed %llu, %d client(s), trace hash %016llx\n",
               static_cast<unsigned long long>(o.seed), o.clients,
               static_cast<unsigned long long>(r.trace_hash));
   // The seed's server accepts forever: its thread is still parked at the end.
-  for (const auto& d : r.deadlock) std::printf("-- still waiting at the end: %s\n", d.c_str());
+  for (const auto& d : r.deadlock)
+    std::printf("-- still waiting at the end: %s\n", d.c_str());
   return 0;
 }

@@ -56,13 +56,13 @@ struct EchoWorldOptions {
   sim::Duration latency_step = std::chrono::milliseconds(1);
   int latency_cycle = 100;
   bool trace_to_stdout = false;  // also print the kernel trace
-  std::string pcap_path;          // if set, write every packet there
-  std::string json_path;          // if set, write the trace as JSON lines
-  bool keep_trace = false;        // return the kernel trace's lines
+  std::string pcap_path;         // if set, write every packet there
+  std::string json_path;         // if set, write the trace as JSON lines
+  bool keep_trace = false;       // return the kernel trace's lines
   // Faults: on every client link, and a crash of the server host.
   sim::LinkFaults link_faults;
-  sim::Duration crash_server_at{-1};   // < 0: no crash
-  sim::Duration restart_after{-1};     // < 0: stays down
+  sim::Duration crash_server_at{-1};  // < 0: no crash
+  sim::Duration restart_after{-1};    // < 0: stays down
 };
 
 struct TimelineEntry {

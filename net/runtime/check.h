@@ -11,7 +11,7 @@ namespace simsock::net::internal {
 
 }  // namespace simsock::net::internal
 
-#define SIMSOCK_NET_CHECK(cond, what)                              \
-  do {                                                             \
-    if (!(cond)) ::simsock::net::internal::Fatal(what);            \
+#define SIMSOCK_NET_CHECK(cond, what)                   \
+  do {                                                  \
+    if (!(cond)) ::simsock::net::internal::Fatal(what); \
   } while (0)

@@ -18,9 +18,9 @@ namespace simsock::net::internal {
 
 struct Timer {
   static constexpr size_t kNotQueued = static_cast<size_t>(-1);
-  int64_t when = 0;          // absolute ns on the backend clock
-  uint64_t seq = 0;          // tie breaker, set by Push
-  size_t index = kNotQueued; // position in the heap, or kNotQueued
+  int64_t when = 0;            // absolute ns on the backend clock
+  uint64_t seq = 0;            // tie breaker, set by Push
+  size_t index = kNotQueued;   // position in the heap, or kNotQueued
   std::function<void()> fire;  // runs on the scheduler; must not block
 
   bool queued() const { return index != kNotQueued; }

@@ -19,8 +19,8 @@ class LinuxSyscalls final : public Syscalls {
   int connect(int fd, const sockaddr* addr, socklen_t addrlen) override;
   ssize_t read(int fd, void* buf, size_t count) override;
   ssize_t write(int fd, const void* buf, size_t count) override;
-  ssize_t recvfrom(int fd, void* buf, size_t len, int flags,
-                   sockaddr* src_addr, socklen_t* addrlen) override;
+  ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* src_addr,
+                   socklen_t* addrlen) override;
   ssize_t sendto(int fd, const void* buf, size_t len, int flags,
                  const sockaddr* dest_addr, socklen_t addrlen) override;
   int shutdown(int fd, int how) override;

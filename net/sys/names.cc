@@ -3,10 +3,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <string.h>
-
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 

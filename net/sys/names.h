@@ -27,13 +27,13 @@ std::string FlagNames(
 // ET, ONESHOT named).
 std::string EpollEventsName(uint32_t events);
 
-std::string FamilyName(int family);           // "AF_INET"
-std::string SockTypeName(int type);           // "SOCK_STREAM|SOCK_NONBLOCK"
-std::string SockLevelName(int level);         // "SOL_SOCKET", "IPPROTO_TCP"
-std::string SockOptName(int level, int name); // "SO_REUSEADDR", "TCP_NODELAY"
-std::string MsgFlagsName(int flags);          // "MSG_PEEK|MSG_DONTWAIT"
-std::string ShutdownHowName(int how);         // "SHUT_WR"
-std::string FcntlCmdName(int cmd);            // "F_SETFL"
-std::string EpollOpName(int op);              // "EPOLL_CTL_ADD"
+std::string FamilyName(int family);            // "AF_INET"
+std::string SockTypeName(int type);            // "SOCK_STREAM|SOCK_NONBLOCK"
+std::string SockLevelName(int level);          // "SOL_SOCKET", "IPPROTO_TCP"
+std::string SockOptName(int level, int name);  // "SO_REUSEADDR", "TCP_NODELAY"
+std::string MsgFlagsName(int flags);           // "MSG_PEEK|MSG_DONTWAIT"
+std::string ShutdownHowName(int how);          // "SHUT_WR"
+std::string FcntlCmdName(int cmd);             // "F_SETFL"
+std::string EpollOpName(int op);               // "EPOLL_CTL_ADD"
 
 }  // namespace simsock::sys

@@ -17,8 +17,8 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -82,11 +82,11 @@ class Syscalls {
   // Sleeps ns nanoseconds: 0, or -EINTR / -EINVAL.
   virtual int nanosleep_ns(int64_t ns) = 0;
 
-  // --- Added calls (the interface may grow; docs/design.md) ---------------------------
-  // Resolves a host name to its IPv4 addresses (host byte order), as
-  // getaddrinfo(AF_INET) does on Linux; in the simulator through the
-  // world's name table (every host's name, plus "localhost"). A numeric
-  // host resolves to itself on both backends, read as getaddrinfo reads
+  // --- Added calls (the interface may grow; docs/design.md)
+  // --------------------------- Resolves a host name to its IPv4 addresses
+  // (host byte order), as getaddrinfo(AF_INET) does on Linux; in the simulator
+  // through the world's name table (every host's name, plus "localhost"). A
+  // numeric host resolves to itself on both backends, read as getaddrinfo reads
   // it: inet_aton's forms ("127.1", "0x7f.1", "0177.0.0.1", "4294967295";
   // no whitespace anywhere) and IPv4-mapped IPv6 literals; an IPv6 literal
   // of no IPv4 address is -ENOENT. Returns 0, or -ENOENT when the name is

@@ -89,24 +89,35 @@ int LowestFree(simsock::sim::Process& p) {
 void CheckNewFd(simsock::sim::Process& p, int lowest, long r) {
   if (r < 0) return;
   if (r != lowest) Die("new fd is not the lowest free", r);
-  if (p.fds().Get(static_cast<int>(r)) == nullptr) Die("new fd not in table", r);
+  if (p.fds().Get(static_cast<int>(r)) == nullptr)
+    Die("new fd not in table", r);
 }
 
 const int kDomains[] = {AF_INET, AF_INET, AF_INET, AF_INET6, AF_UNIX, 77};
-const int kTypes[] = {SOCK_STREAM | SOCK_NONBLOCK, SOCK_STREAM | SOCK_NONBLOCK,
-                      SOCK_STREAM | SOCK_NONBLOCK, SOCK_DGRAM | SOCK_NONBLOCK,
-                      SOCK_STREAM, SOCK_SEQPACKET, 77,
+const int kTypes[] = {SOCK_STREAM | SOCK_NONBLOCK,
+                      SOCK_STREAM | SOCK_NONBLOCK,
+                      SOCK_STREAM | SOCK_NONBLOCK,
+                      SOCK_DGRAM | SOCK_NONBLOCK,
+                      SOCK_STREAM,
+                      SOCK_SEQPACKET,
+                      77,
                       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC};
 const int kProtocols[] = {0, 0, 0, IPPROTO_TCP, IPPROTO_UDP, 200};
 const uint16_t kPorts[] = {0, 7001, 7002, 7003, 80, 40000};
 const int kLevels[] = {SOL_SOCKET, SOL_SOCKET, IPPROTO_TCP, IPPROTO_IP, 999};
-const int kOpts[] = {SO_ERROR,    SO_TYPE,      SO_REUSEADDR, SO_REUSEPORT,
-                     SO_RCVBUF,   SO_SNDBUF,    SO_KEEPALIVE, SO_LINGER,
-                     SO_RCVTIMEO, SO_SNDTIMEO,  TCP_NODELAY,  TCP_MAXSEG,
+const int kOpts[] = {SO_ERROR,     SO_TYPE,     SO_REUSEADDR,  SO_REUSEPORT,
+                     SO_RCVBUF,    SO_SNDBUF,   SO_KEEPALIVE,  SO_LINGER,
+                     SO_RCVTIMEO,  SO_SNDTIMEO, TCP_NODELAY,   TCP_MAXSEG,
                      TCP_KEEPIDLE, TCP_SYNCNT,  SO_ACCEPTCONN, 12345};
 const int kLens[] = {0, 1, 2, 4, 8, 16, 17, 28, 64, 200};
-const int kMsgFlags[] = {0, 0, MSG_PEEK, MSG_TRUNC, MSG_DONTWAIT, MSG_OOB,
-                         MSG_WAITALL | MSG_DONTWAIT, MSG_NOSIGNAL};
+const int kMsgFlags[] = {0,
+                         0,
+                         MSG_PEEK,
+                         MSG_TRUNC,
+                         MSG_DONTWAIT,
+                         MSG_OOB,
+                         MSG_WAITALL | MSG_DONTWAIT,
+                         MSG_NOSIGNAL};
 const int kFcntlCmds[] = {F_GETFL, F_SETFL, F_GETFD, F_SETFD, 9999};
 
 }  // namespace
@@ -143,8 +154,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     uint8_t fam = in.U8();
     if (fam % 16 == 1) sa.sin_family = AF_INET6;
     if (fam % 16 == 2) sa.sin_family = AF_UNSPEC;
-    socklen_t salen = fam % 8 == 3 ? static_cast<socklen_t>(in.Pick(kLens))
-                                   : sizeof sa;
+    socklen_t salen =
+        fam % 8 == 3 ? static_cast<socklen_t>(in.Pick(kLens)) : sizeof sa;
     // The address lives in a buffer valid for every length passed (up to
     // 200 bytes; Linux copies min(len, sizeof(sockaddr_storage))).
     alignas(sockaddr_storage) unsigned char sa_buf[256] = {};
@@ -163,23 +174,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
       case 2:
-        r = p.bind(fd, null_ptr ? nullptr : sap,
-                   salen);
+        r = p.bind(fd, null_ptr ? nullptr : sap, salen);
         break;
-      case 3: r = p.listen(fd, static_cast<int8_t>(in.U8())); break;
+      case 3:
+        r = p.listen(fd, static_cast<int8_t>(in.U8()));
+        break;
       case 4:
       case 5:
-        r = p.connect(fd,
-                      null_ptr ? nullptr : sap,
-                      salen);
+        r = p.connect(fd, null_ptr ? nullptr : sap, salen);
         break;
       case 6: {
         int lowest = LowestFree(p);
         sockaddr_in peer{};
-        socklen_t plen = static_cast<socklen_t>(in.Pick(
-            {0, 2, 16, 16, 16, 64, -1}));
-        int flags = in.Pick<int>({SOCK_NONBLOCK, SOCK_NONBLOCK, 0, SOCK_CLOEXEC,
-                             0x4000000});
+        socklen_t plen =
+            static_cast<socklen_t>(in.Pick({0, 2, 16, 16, 16, 64, -1}));
+        int flags = in.Pick<int>(
+            {SOCK_NONBLOCK, SOCK_NONBLOCK, 0, SOCK_CLOEXEC, 0x4000000});
         bool no_addr = in.U8() % 4 == 0;
         r = no_addr ? p.accept4(fd, nullptr, nullptr, flags | SOCK_NONBLOCK)
                     : p.accept4(fd, reinterpret_cast<sockaddr*>(&peer), &plen,
@@ -193,7 +203,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       case 8:
         r = p.write(fd, null_ptr ? nullptr : buf.data(), len);
-        if (r > static_cast<long>(len)) Die("write accepted more than given", r);
+        if (r > static_cast<long>(len))
+          Die("write accepted more than given", r);
         break;
       case 9: {
         sockaddr_in from{};
@@ -210,11 +221,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 10:
         r = p.sendto(fd, null_ptr ? nullptr : buf.data(), len,
                      in.Pick(kMsgFlags) | MSG_DONTWAIT | MSG_NOSIGNAL,
-                     in.U8() % 2 ? sap : nullptr,
-                     salen);
+                     in.U8() % 2 ? sap : nullptr, salen);
         if (r > static_cast<long>(len)) Die("sendto sent more than given", r);
         break;
-      case 11: r = p.shutdown(fd, in.Pick<int>({SHUT_RD, SHUT_WR, SHUT_RDWR, 3, -1})); break;
+      case 11:
+        r = p.shutdown(fd, in.Pick<int>({SHUT_RD, SHUT_WR, SHUT_RDWR, 3, -1}));
+        break;
       case 12: {
         bool open = fd >= 0 && p.fds().Get(fd) != nullptr;
         r = p.close(fd);
@@ -250,14 +262,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       case 15: {
         sockaddr_in out{};
-        socklen_t olen = static_cast<socklen_t>(in.Pick<int>({16, 16, 2, 0, -1}));
-        r = in.U8() % 2 ? p.getsockname(fd, reinterpret_cast<sockaddr*>(&out), &olen)
-                        : p.getpeername(fd, reinterpret_cast<sockaddr*>(&out), &olen);
+        socklen_t olen =
+            static_cast<socklen_t>(in.Pick<int>({16, 16, 2, 0, -1}));
+        r = in.U8() % 2
+                ? p.getsockname(fd, reinterpret_cast<sockaddr*>(&out), &olen)
+                : p.getpeername(fd, reinterpret_cast<sockaddr*>(&out), &olen);
         break;
       }
       case 16:
-        r = p.fcntl(fd, in.Pick(kFcntlCmds),
-                    in.Pick<long>({0L, long{O_NONBLOCK}, long{FD_CLOEXEC}, -1L}));
+        r = p.fcntl(
+            fd, in.Pick(kFcntlCmds),
+            in.Pick<long>({0L, long{O_NONBLOCK}, long{FD_CLOEXEC}, -1L}));
         break;
       case 17: {
         int lowest = LowestFree(p);
@@ -271,8 +286,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                 EPOLLONESHOT | EPOLLERR | EPOLLHUP);
         ev.data.u64 = 7;
         int target = in.U8() % 12;
-        int op_code = in.Pick<int>({EPOLL_CTL_ADD, EPOLL_CTL_ADD, EPOLL_CTL_MOD,
-                               EPOLL_CTL_DEL, 9});
+        int op_code = in.Pick<int>(
+            {EPOLL_CTL_ADD, EPOLL_CTL_ADD, EPOLL_CTL_MOD, EPOLL_CTL_DEL, 9});
         r = p.epoll_ctl(fd, op_code, target, null_ptr ? nullptr : &ev);
         if (in.U8() % 2) {
           epoll_event evs[8];

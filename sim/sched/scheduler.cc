@@ -9,7 +9,9 @@ namespace simsock::sim {
 
 SimThread::SimThread(Process& process, int tid, std::string name,
                      std::function<void()> fn)
-    : process_(process), tid_(tid), name_(std::move(name)),
+    : process_(process),
+      tid_(tid),
+      name_(std::move(name)),
       fiber_(std::move(fn)) {}
 
 Scheduler::~Scheduler() { KillAll(); }

@@ -12,9 +12,8 @@ constexpr uint32_t kPrivateBits =
 
 // What may accompany EPOLLEXCLUSIVE (EPOLLEXCLUSIVE_OK_BITS): no
 // EPOLLONESHOT, EPOLLRDHUP or EPOLLPRI.
-constexpr uint32_t kExclusiveOkBits = EPOLLIN | EPOLLOUT | EPOLLERR |
-                                      EPOLLHUP | EPOLLWAKEUP | EPOLLET |
-                                      EPOLLEXCLUSIVE;
+constexpr uint32_t kExclusiveOkBits = EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP |
+                                      EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
 
 // Nested epolls deeper than this are refused (EP_MAX_NESTS).
 constexpr int kMaxNests = 4;
@@ -94,8 +93,8 @@ int Epoll::SubtreeDepth(const Epoll* inserting_into, int depth) const {
     if (child == inserting_into || depth > kMaxNests) {
       result = kMaxNests + 1;
     } else {
-      result = std::max(result,
-                        child->SubtreeDepth(inserting_into, depth + 1) + 1);
+      result =
+          std::max(result, child->SubtreeDepth(inserting_into, depth + 1) + 1);
     }
     if (result > kMaxNests) break;
   }

@@ -1,8 +1,9 @@
 // File: an open file description of the simulated kernel (a socket, an
-// epoll instance, or the null device behind a process's standard fds). Several fds may refer to one File; it holds the status
-// flags (O_NONBLOCK) that they share, its wait queue, and a count of fd
-// references so that "the last close" can be told apart from other owners
-// (the host keeps TCP sockets alive after their last fd closes).
+// epoll instance, or the null device behind a process's standard fds). Several
+// fds may refer to one File; it holds the status flags (O_NONBLOCK) that they
+// share, its wait queue, and a count of fd references so that "the last close"
+// can be told apart from other owners (the host keeps TCP sockets alive after
+// their last fd closes).
 #pragma once
 
 #include <fcntl.h>
@@ -22,9 +23,7 @@ class File : public std::enable_shared_from_this<File> {
 
   virtual ~File() = default;
   virtual Kind kind() const = 0;
-  bool IsSocket() const {
-    return kind() == Kind::kTcp || kind() == Kind::kUdp;
-  }
+  bool IsSocket() const { return kind() == Kind::kTcp || kind() == Kind::kUdp; }
 
   // The readiness mask poll(2) would report now (EPOLLIN | EPOLLOUT | ...).
   virtual uint32_t Poll() = 0;

@@ -61,8 +61,8 @@ std::string DescribeAddr(const sockaddr* addr, socklen_t len) {
     std::memcpy(&sin, addr, sizeof sin);
     return "{AF_INET, " + ToString(FromSockAddr(sin)) + "}";
   }
-  return "{family " + std::to_string(family) + ", len " +
-         std::to_string(len) + "}";
+  return "{family " + std::to_string(family) + ", len " + std::to_string(len) +
+         "}";
 }
 
 }  // namespace simsock::sim

@@ -57,8 +57,7 @@ ssize_t Socket::RecvErrQueue(uint8_t*, size_t, Endpoint*, bool* has_from) {
   return -EAGAIN;  // ip_recv_error: sock_dequeue_err_skb found nothing
 }
 
-int Socket::PutBytes(const void* v, socklen_t size, void* val,
-                     socklen_t* len) {
+int Socket::PutBytes(const void* v, socklen_t size, void* val, socklen_t* len) {
   socklen_t n = std::min(*len, size);
   if (n > 0) {
     if (val == nullptr) return -EFAULT;
@@ -90,8 +89,7 @@ int Socket::GetSockOpt(int level, int name, void* val, socklen_t* len) {
     case SO_DOMAIN:
       return PutInt(AF_INET, val, len);
     case SO_PROTOCOL:
-      return PutInt(type_ == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP, val,
-                    len);
+      return PutInt(type_ == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP, val, len);
     case SO_ERROR:
       return PutInt(TakeError(), val, len);
     case SO_REUSEADDR:
@@ -108,7 +106,8 @@ int Socket::GetSockOpt(int level, int name, void* val, socklen_t* len) {
       return PutInt(opts_.rcvbuf, val, len);
     case SO_RCVLOWAT:
       return PutInt(opts_.rcvlowat, val, len);
-    case SO_PEEK_OFF:  // both inet_stream_ops and inet_dgram_ops have set_peek_off
+    case SO_PEEK_OFF:  // both inet_stream_ops and inet_dgram_ops have
+                       // set_peek_off
       return PutInt(opts_.peek_off, val, len);
     case SO_PRIORITY:
       return PutInt(opts_.priority, val, len);
@@ -133,8 +132,8 @@ int Socket::GetSockOpt(int level, int name, void* val, socklen_t* len) {
     case SO_RCVTIMEO:
     case SO_SNDTIMEO: {
       // sock_get_timeout: MAX_SCHEDULE_TIMEOUT reads as {0, 0}.
-      int64_t j = name == SO_RCVTIMEO ? opts_.rcvtimeo_jiffies
-                                      : opts_.sndtimeo_jiffies;
+      int64_t j =
+          name == SO_RCVTIMEO ? opts_.rcvtimeo_jiffies : opts_.sndtimeo_jiffies;
       int hz = host_.settings().hz;
       timeval tv{};
       if (j >= 0) {
@@ -208,13 +207,15 @@ int Socket::SetSockOpt(int level, int name, const void* val, socklen_t len) {
       return -EOPNOTSUPP;
     case SO_SNDBUF:
     case SO_SNDBUFFORCE:
-      opts_.sndbuf = BufferSize(v, name == SO_SNDBUFFORCE, s.wmem_max, kMinSndBuf);
+      opts_.sndbuf =
+          BufferSize(v, name == SO_SNDBUFFORCE, s.wmem_max, kMinSndBuf);
       opts_.sndbuf_locked = true;
       OnBufferSizeChanged();
       return 0;
     case SO_RCVBUF:
     case SO_RCVBUFFORCE:
-      opts_.rcvbuf = BufferSize(v, name == SO_RCVBUFFORCE, s.rmem_max, kMinRcvBuf);
+      opts_.rcvbuf =
+          BufferSize(v, name == SO_RCVBUFFORCE, s.rmem_max, kMinRcvBuf);
       opts_.rcvbuf_locked = true;
       OnBufferSizeChanged();
       return 0;
@@ -254,7 +255,8 @@ int Socket::SetSockOpt(int level, int name, const void* val, socklen_t len) {
         j = static_cast<int64_t>(tv.tv_sec) * hz +
             (tv.tv_usec + 1000000 / hz - 1) / (1000000 / hz);
       }
-      (name == SO_RCVTIMEO ? opts_.rcvtimeo_jiffies : opts_.sndtimeo_jiffies) = j;
+      (name == SO_RCVTIMEO ? opts_.rcvtimeo_jiffies : opts_.sndtimeo_jiffies) =
+          j;
       return 0;
     }
     default:
@@ -345,8 +347,7 @@ int Socket::SetProtoOpt(int, int, const void*, socklen_t) {
 }
 
 std::string Socket::Describe() const {
-  return std::string(type_ == SOCK_STREAM ? "tcp " : "udp ") +
-         ToString(local_);
+  return std::string(type_ == SOCK_STREAM ? "tcp " : "udp ") + ToString(local_);
 }
 
 }  // namespace simsock::sim

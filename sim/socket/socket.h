@@ -28,10 +28,10 @@ struct SocketOptions {
   bool reuseport = false;  // sk_reuseport
   bool keepalive = false;
   bool broadcast = false;
-  bool linger = false;     // SOCK_LINGER
-  int linger_seconds = 0;  // sk_lingertime / HZ, kept when linger is off
-  int sndbuf = 0;          // sk_sndbuf, as getsockopt reports it
-  int rcvbuf = 0;          // sk_rcvbuf
+  bool linger = false;         // SOCK_LINGER
+  int linger_seconds = 0;      // sk_lingertime / HZ, kept when linger is off
+  int sndbuf = 0;              // sk_sndbuf, as getsockopt reports it
+  int rcvbuf = 0;              // sk_rcvbuf
   bool sndbuf_locked = false;  // SOCK_SNDBUF_LOCK: no autotuning
   bool rcvbuf_locked = false;
   int rcvlowat = 1;
@@ -46,7 +46,7 @@ struct SocketOptions {
   int64_t sndtimeo_jiffies = -1;
   // Stored and read back as Linux does; their effect on the wire (queue
   // priority, routing, timestamps, marks, DSCP, TTL) is not modelled.
-  int priority = 0;   // SO_PRIORITY (IP_TOS sets it too; reset on accept)
+  int priority = 0;  // SO_PRIORITY (IP_TOS sets it too; reset on accept)
   bool oobinline = false;
   bool dontroute = false;
   bool timestamp = false;  // SO_TIMESTAMP
@@ -134,8 +134,7 @@ class Socket : public File {
   virtual bool OwnsLevel(int level) const = 0;
   // Protocol-level options (IPPROTO_TCP ...), for the other levels.
   virtual int GetProtoOpt(int level, int name, void* val, socklen_t* len);
-  virtual int SetProtoOpt(int level, int name, const void* val,
-                          socklen_t len);
+  virtual int SetProtoOpt(int level, int name, const void* val, socklen_t len);
   // Hooks for options the protocol reacts to.
   virtual void OnKeepAliveChanged() {}
   virtual void OnBufferSizeChanged() {}
@@ -157,14 +156,13 @@ class Socket : public File {
 
   // Writes an int option value, truncated to *len (sock_getsockopt).
   static int PutInt(int v, void* val, socklen_t* len);
-  static int PutBytes(const void* v, socklen_t size, void* val,
-                      socklen_t* len);
+  static int PutBytes(const void* v, socklen_t size, void* val, socklen_t* len);
 
   Host& host_;
   int type_;
   SocketOptions opts_;
-  Endpoint local_;      // 0.0.0.0:0 until bound
-  bool port_bound_ = false;      // holds a port in the host's port table
+  Endpoint local_;                 // 0.0.0.0:0 until bound
+  bool port_bound_ = false;        // holds a port in the host's port table
   bool port_user_locked_ = false;  // SOCK_BINDPORT_LOCK: bind() chose it
   bool addr_user_locked_ = false;  // SOCK_BINDADDR_LOCK
   bool connect_bound_ = false;

@@ -71,7 +71,8 @@ TcpState TcpSocket::FdState() const {
   return s == TcpState::kTimeWait ? TcpState::kClosed : s;
 }
 
-// --- Ports ---------------------------------------------------------------------
+// --- Ports
+// ---------------------------------------------------------------------
 
 void TcpSocket::HoldPort(uint16_t port, bool connect_bound) {
   SIM_CHECK(held_port_ == 0);
@@ -122,9 +123,10 @@ int TcpSocket::Listen(int backlog) {
   TcpState st = ConnState();
   if (st != TcpState::kClosed && st != TcpState::kListen) return -EINVAL;
   const HostSettings& s = host_.settings();
-  int capped = static_cast<unsigned>(backlog) > static_cast<unsigned>(s.somaxconn)
-                   ? s.somaxconn
-                   : backlog;
+  int capped =
+      static_cast<unsigned>(backlog) > static_cast<unsigned>(s.somaxconn)
+          ? s.somaxconn
+          : backlog;
   if (listening_) {
     backlog_ = capped;  // a second listen() changes the backlog
     return 0;
@@ -221,7 +223,8 @@ void TcpSocket::StopListening() {
   if (!port_user_locked_) ReleasePort();
 }
 
-// --- Connect -------------------------------------------------------------------
+// --- Connect
+// -------------------------------------------------------------------
 
 tcp::TcbConfig TcpSocket::MakeConfig(uint32_t peer_ip) const {
   const HostSettings& s = host_.settings();
@@ -248,14 +251,15 @@ tcp::TcbConfig TcpSocket::MakeConfig(uint32_t peer_ip) const {
   c.orphan_retries = s.tcp_orphan_retries == 0 ? 8 : s.tcp_orphan_retries;
   c.time_wait = s.tcp_time_wait;
   c.fin_timeout = topts_.linger2 > 0 ? std::chrono::seconds(topts_.linger2)
-                               : s.tcp_fin_timeout;
+                                     : s.tcp_fin_timeout;
   c.user_timeout = std::chrono::milliseconds(topts_.user_timeout_ms);
   c.keepalive = opts_.keepalive;
-  c.keepalive_idle =
-      std::chrono::seconds(topts_.keepidle > 0 ? topts_.keepidle : s.tcp_keepalive_time);
+  c.keepalive_idle = std::chrono::seconds(
+      topts_.keepidle > 0 ? topts_.keepidle : s.tcp_keepalive_time);
   c.keepalive_interval = std::chrono::seconds(
       topts_.keepintvl > 0 ? topts_.keepintvl : s.tcp_keepalive_intvl);
-  c.keepalive_count = topts_.keepcnt > 0 ? topts_.keepcnt : s.tcp_keepalive_probes;
+  c.keepalive_count =
+      topts_.keepcnt > 0 ? topts_.keepcnt : s.tcp_keepalive_probes;
   c.oob_inline = opts_.oobinline;
   c.interactive = !topts_.quickack;
   return c;
@@ -304,7 +308,8 @@ int TcpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
       // listened never connects. Measured after the address and route
       // checks: EAFNOSUPPORT and ENETUNREACH win.
       if (was_listener_ && host_.settings().tcp_sticky_roles) return -EINVAL;
-      uint32_t src = local_.ip != 0 ? local_.ip : host_.SourceAddressFor(dst.ip);
+      uint32_t src =
+          local_.ip != 0 ? local_.ip : host_.SourceAddressFor(dst.ip);
       uint16_t port = held_port_;
       if (port == 0) {
         port = PickConnectPort(src, dst);
@@ -397,12 +402,12 @@ void TcpSocket::Disconnect() {
   Notify(0);
 }
 
-// --- Data ------------------------------------------------------------------------
+// --- Data
+// ------------------------------------------------------------------------
 
 // tcp_recvmsg_locked.
 ssize_t TcpSocket::Recv(uint8_t* buf, size_t len, int flags, bool /*is_read*/,
-                        size_t peek_skip, Endpoint* /*from*/,
-                        bool* has_from) {
+                        size_t peek_skip, Endpoint* /*from*/, bool* has_from) {
   *has_from = false;
   if (listening_) return -ENOTCONN;
   if (flags & MSG_OOB) return RecvUrgent(buf, len, flags);
@@ -477,8 +482,7 @@ ssize_t TcpSocket::Send(const uint8_t* buf, size_t len, int flags,
   if (st != TcpState::kEstablished && st != TcpState::kCloseWait) {
     // sk_stream_wait_connect.
     if (int e = TakeError()) return -e;
-    if (st != TcpState::kSynSent && st != TcpState::kSynReceived)
-      return -EPIPE;
+    if (st != TcpState::kSynSent && st != TcpState::kSynReceived) return -EPIPE;
     return -EAGAIN;
   }
   if (error_ != 0 || (shutdown_ & kSendShutdown)) {
@@ -528,9 +532,9 @@ int TcpSocket::Shutdown(int how) {
     if (tcb_) {
       if (mask & kRcvShutdown) tcb_->ShutdownReceive();
       if ((mask & kSendShutdown) &&
-          HasState(tcb_->state(), {TcpState::kEstablished,
-                                   TcpState::kSynReceived,
-                                   TcpState::kCloseWait}))
+          HasState(tcb_->state(),
+                   {TcpState::kEstablished, TcpState::kSynReceived,
+                    TcpState::kCloseWait}))
         tcb_->Close(Now());
       AfterTcb();
     }
@@ -549,11 +553,11 @@ int TcpSocket::GetPeerName(Endpoint* peer) {
   return 0;
 }
 
-// --- Readiness (tcp_poll) ----------------------------------------------------------
+// --- Readiness (tcp_poll)
+// ----------------------------------------------------------
 
 uint32_t TcpSocket::Poll() {
-  if (listening_)
-    return accept_queue_.empty() ? 0 : (EPOLLIN | EPOLLRDNORM);
+  if (listening_) return accept_queue_.empty() ? 0 : (EPOLLIN | EPOLLRDNORM);
   uint32_t mask = 0;
   TcpState st = FdState();
   if (shutdown_ == kShutdownMask || st == TcpState::kClosed) mask |= EPOLLHUP;
@@ -581,7 +585,8 @@ uint32_t TcpSocket::Poll() {
   return mask;
 }
 
-// --- Close --------------------------------------------------------------------------
+// --- Close
+// --------------------------------------------------------------------------
 
 // tcp_close.
 void TcpSocket::OnLastClose() {
@@ -619,7 +624,8 @@ void TcpSocket::OnLastClose() {
   AfterTcb();
 }
 
-// --- Segments ----------------------------------------------------------------------
+// --- Segments
+// ----------------------------------------------------------------------
 
 void TcpSocket::SendSegment(Segment seg, uint32_t src, uint32_t dst) {
   Packet p;
@@ -631,8 +637,8 @@ void TcpSocket::SendSegment(Segment seg, uint32_t src, uint32_t dst) {
 }
 
 bool TcpSocket::AcceptsNewSyn(const Segment& seg) const {
-  return tcb_ && tcb_->state() == TcpState::kTimeWait &&
-         seg.Has(tcp::kSyn) && !seg.Has(tcp::kAck) && !seg.Has(tcp::kRst) &&
+  return tcb_ && tcb_->state() == TcpState::kTimeWait && seg.Has(tcp::kSyn) &&
+         !seg.Has(tcp::kAck) && !seg.Has(tcp::kRst) &&
          seg.seq > tcb_->rcv_nxt();
 }
 
@@ -670,8 +676,7 @@ void TcpSocket::OnListenSegment(const Packet& p) {
   // sk_acceptq_is_full: more than backlog queued. The SYN is dropped
   // silently and the client retransmits it.
   if (accept_queue_.size() > static_cast<size_t>(backlog_)) {
-    host_.TraceLine("drop: SYN to " + ToString(local_) +
-                    ", accept queue full");
+    host_.TraceLine("drop: SYN to " + ToString(local_) + ", accept queue full");
     return;
   }
   auto child = std::make_shared<TcpSocket>(host_);
@@ -709,7 +714,8 @@ void TcpSocket::OnListenSegment(const Packet& p) {
   child->AfterTcb();
 }
 
-// --- Reacting to the control block ---------------------------------------------------
+// --- Reacting to the control block
+// ---------------------------------------------------
 
 void TcpSocket::AfterTcb() {
   if (!tcb_) return;
@@ -736,8 +742,8 @@ void TcpSocket::AfterTcb() {
       // FIN|ACK does the job): the child is then in CLOSE_WAIT already,
       // and Linux still queues it (tcp_check_req, then tcp_child_process).
       if (!opts_.sndbuf_locked) {
-        opts_.sndbuf = AutotunedSndBuf(tcb_->send_mss(),
-                                       host_.settings().tcp_wmem[2]);
+        opts_.sndbuf =
+            AutotunedSndBuf(tcb_->send_mss(), host_.settings().tcp_wmem[2]);
         tcb_->SetSendBuffer(static_cast<uint32_t>(opts_.sndbuf));
       }
       if (parent_ != nullptr) {
@@ -884,7 +890,8 @@ void TcpSocket::OnTimer() {
   AfterTcb();
 }
 
-// --- Options -------------------------------------------------------------------------
+// --- Options
+// -------------------------------------------------------------------------
 
 // SOCK_URGINLINE is read at each receive: a change applies at once.
 void TcpSocket::OnOobInlineChanged() {
@@ -901,8 +908,8 @@ void TcpSocket::OnKeepAliveChanged() {
 // tcp_set_rcvlowat: capped at half the receive buffer (or of tcp_rmem[2]
 // when the buffer is not locked), which then grows to hold that much.
 void TcpSocket::SetRcvLowat(int val) {
-  int cap = opts_.rcvbuf_locked ? opts_.rcvbuf / 2
-                                : host_.settings().tcp_rmem[2] / 2;
+  int cap =
+      opts_.rcvbuf_locked ? opts_.rcvbuf / 2 : host_.settings().tcp_rmem[2] / 2;
   val = std::min(val, cap);
   opts_.rcvlowat = val == 0 ? 1 : val;
   // "Check if we need to signal EPOLLIN right now": tcp_data_ready wakes
@@ -984,24 +991,29 @@ int TcpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
       return PutInt(v, val, len);
     }
     case TCP_KEEPIDLE:
-      return PutInt(topts_.keepidle > 0 ? topts_.keepidle : s.tcp_keepalive_time, val, len);
+      return PutInt(
+          topts_.keepidle > 0 ? topts_.keepidle : s.tcp_keepalive_time, val,
+          len);
     case TCP_KEEPINTVL:
-      return PutInt(topts_.keepintvl > 0 ? topts_.keepintvl : s.tcp_keepalive_intvl, val,
-                    len);
+      return PutInt(
+          topts_.keepintvl > 0 ? topts_.keepintvl : s.tcp_keepalive_intvl, val,
+          len);
     case TCP_KEEPCNT:
-      return PutInt(topts_.keepcnt > 0 ? topts_.keepcnt : s.tcp_keepalive_probes, val,
-                    len);
+      return PutInt(
+          topts_.keepcnt > 0 ? topts_.keepcnt : s.tcp_keepalive_probes, val,
+          len);
     case TCP_SYNCNT:
-      return PutInt(topts_.syncnt > 0 ? topts_.syncnt : s.tcp_syn_retries, val, len);
+      return PutInt(topts_.syncnt > 0 ? topts_.syncnt : s.tcp_syn_retries, val,
+                    len);
     case TCP_LINGER2: {
-      int v = topts_.linger2 < 0 ? -1
-                           : (topts_.linger2 > 0
-                                  ? topts_.linger2
-                                  : static_cast<int>(
-                                        std::chrono::duration_cast<
-                                            std::chrono::seconds>(
-                                            s.tcp_fin_timeout)
-                                            .count()));
+      int v = topts_.linger2 < 0
+                  ? -1
+                  : (topts_.linger2 > 0
+                         ? topts_.linger2
+                         : static_cast<int>(
+                               std::chrono::duration_cast<std::chrono::seconds>(
+                                   s.tcp_fin_timeout)
+                                   .count()));
       return PutInt(v, val, len);
     }
     case TCP_USER_TIMEOUT:
@@ -1033,8 +1045,7 @@ int TcpSocket::SetProtoOpt(int level, int name, const void* val,
   if (name == TCP_CONGESTION) {
     // A string option: only the algorithms a default kernel offers.
     if (val == nullptr && len > 0) return -EFAULT;
-    std::string want(static_cast<const char*>(val),
-                     std::min<size_t>(len, 15));
+    std::string want(static_cast<const char*>(val), std::min<size_t>(len, 15));
     want = want.substr(0, want.find('\0'));
     if (want != "cubic" && want != "reno") return -ENOENT;
     topts_.congestion = want;

@@ -85,8 +85,7 @@ class TcpSocket final : public Socket {
   bool OwnsLevel(int level) const override { return level == IPPROTO_TCP; }
   int MssCache() const;
   int GetProtoOpt(int level, int name, void* val, socklen_t* len) override;
-  int SetProtoOpt(int level, int name, const void* val,
-                  socklen_t len) override;
+  int SetProtoOpt(int level, int name, const void* val, socklen_t len) override;
   void OnKeepAliveChanged() override;
   void OnBufferSizeChanged() override;
   void OnOobInlineChanged() override;
@@ -95,7 +94,12 @@ class TcpSocket final : public Socket {
 
  private:
   // __inet_stream_connect's socket->state.
-  enum class SockState { kUnconnected, kConnecting, kConnected, kDisconnecting };
+  enum class SockState {
+    kUnconnected,
+    kConnecting,
+    kConnected,
+    kDisconnecting
+  };
 
   tcp::TcbConfig MakeConfig(uint32_t peer_ip) const;
   // After any call into the control block: transmit its output, react to
@@ -126,19 +130,19 @@ class TcpSocket final : public Socket {
   std::unique_ptr<tcp::Tcb> tcb_;
   SockState sock_state_ = SockState::kUnconnected;
   Endpoint peer_;
-  ConnKey key_;            // valid while in_table_
+  ConnKey key_;  // valid while in_table_
   bool in_table_ = false;
-  uint16_t held_port_ = 0;  // port held in the port table, 0 if none
-  uint8_t shutdown_ = 0;    // RCV_SHUTDOWN | SEND_SHUTDOWN
+  uint16_t held_port_ = 0;      // port held in the port table, 0 if none
+  uint8_t shutdown_ = 0;        // RCV_SHUTDOWN | SEND_SHUTDOWN
   uint8_t child_shutdown_ = 0;  // shutdown_ at listen(): each child's flags
-  bool done_ = false;       // SOCK_DONE: the peer's FIN was received
+  bool done_ = false;           // SOCK_DONE: the peer's FIN was received
   // The roles the socket has taken (HostSettings::tcp_sticky_roles): one
   // end of a connection (its connect() sent a SYN, or a listener created
   // it), and a listener (a listen() succeeded).
   bool was_connection_ = false;
   bool was_listener_ = false;
-  bool nospace_ = false;    // SOCK_NOSPACE: a writer found the buffer full
-  bool orphan_ = false;     // no fd refers to it any longer
+  bool nospace_ = false;  // SOCK_NOSPACE: a writer found the buffer full
+  bool orphan_ = false;   // no fd refers to it any longer
   tcp::TcpState last_state_ = tcp::TcpState::kClosed;
   size_t last_readable_ = 0;
   EventId timer_;
@@ -154,12 +158,12 @@ class TcpSocket final : public Socket {
   // IPPROTO_TCP options; an accepted socket inherits them all.
   struct TcpOptions {
     bool nodelay = false;
-    int syncnt = 0;         // TCP_SYNCNT; 0 = sysctl
-    int user_mss = 0;       // TCP_MAXSEG
-    int keepidle = 0;       // seconds; 0 = sysctl
+    int syncnt = 0;    // TCP_SYNCNT; 0 = sysctl
+    int user_mss = 0;  // TCP_MAXSEG
+    int keepidle = 0;  // seconds; 0 = sysctl
     int keepintvl = 0;
     int keepcnt = 0;
-    int linger2 = 0;        // TCP_LINGER2 seconds; 0 = tcp_fin_timeout, <0 off
+    int linger2 = 0;  // TCP_LINGER2 seconds; 0 = tcp_fin_timeout, <0 off
     int user_timeout_ms = 0;
     bool cork = false;      // TCP_CORK
     bool quickack = true;   // TCP_QUICKACK before there is a control block

@@ -47,10 +47,10 @@ void UdpSocket::OnLastClose() {
 // ..7813: 8448; ..16004: 16640; from 16005: payload + 832.
 namespace {
 constexpr size_t kSkbOverhead = 256;  // SKB_DATA_ALIGN(sizeof(sk_buff))
-constexpr size_t kShinfo = 320;  // SKB_DATA_ALIGN(sizeof(skb_shared_info))
-constexpr size_t kSmallHead = 576;  // SKB_SMALL_HEAD_CACHE_SIZE
+constexpr size_t kShinfo = 320;       // SKB_DATA_ALIGN(sizeof(skb_shared_info))
+constexpr size_t kSmallHead = 576;    // SKB_SMALL_HEAD_CACHE_SIZE
 constexpr size_t kAllocExtra = 8 + 20 + 16 + 15;  // udp, ip, hh_len + 15
-constexpr size_t kMaxAlloc = 16064;  // SKB_MAX_ALLOC: 16 KiB - kShinfo
+constexpr size_t kMaxAlloc = 16064;       // SKB_MAX_ALLOC: 16 KiB - kShinfo
 constexpr size_t kReserve = 16 + 8 + 20;  // skb_reserve(hh_len) + headers
 
 // kmalloc_reserve's allocation for a linear head holding `head` bytes.

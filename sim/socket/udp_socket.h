@@ -69,8 +69,7 @@ class UdpSocket final : public Socket {
     return level == IPPROTO_UDP || level == 136;
   }
   int GetProtoOpt(int level, int name, void* val, socklen_t* len) override;
-  int SetProtoOpt(int level, int name, const void* val,
-                  socklen_t len) override;
+  int SetProtoOpt(int level, int name, const void* val, socklen_t len) override;
   void OnRecvErrOff() override;
 
  private:
@@ -109,13 +108,13 @@ class UdpSocket final : public Socket {
   std::deque<Datagram> reader_queue_;
   std::deque<Datagram> queue_;
   std::deque<QueuedError> errq_;  // sk_error_queue
-  size_t rmem_ = 0;             // sk_rmem_alloc (queues and errq_)
-  size_t forward_deficit_ = 0;  // udp_sock.forward_deficit
+  size_t rmem_ = 0;               // sk_rmem_alloc (queues and errq_)
+  size_t forward_deficit_ = 0;    // udp_sock.forward_deficit
 
   // Corking (udp_sendmsg, ip_append_data). The pending datagram's route
   // (source, destination) is fixed by the send that started it.
-  bool cork_ = false;      // UDP_CORK
-  bool pending_ = false;   // udp_sock.pending
+  bool cork_ = false;     // UDP_CORK
+  bool pending_ = false;  // udp_sock.pending
   uint32_t pending_src_ = 0;
   Endpoint pending_dst_;
   std::vector<uint8_t> pending_data_;

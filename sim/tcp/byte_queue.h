@@ -2,9 +2,9 @@
 // TCP send queue (bytes from snd_una on) and receive queue.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <algorithm>
 #include <cstring>
 #include <vector>
 

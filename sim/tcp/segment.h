@@ -34,8 +34,8 @@ struct Segment {
   // The urgent pointer (with kUrg): the urgent byte is at seq + urg_ptr - 1
   // (Linux's reading, tcp_stdurg = 0).
   uint16_t urg_ptr = 0;
-  std::optional<uint16_t> mss;     // SYN only
-  std::optional<uint8_t> wscale;   // SYN only
+  std::optional<uint16_t> mss;    // SYN only
+  std::optional<uint8_t> wscale;  // SYN only
   std::vector<uint8_t> payload;
 
   bool Has(uint8_t f) const { return (flags & f) != 0; }

@@ -72,9 +72,9 @@ constexpr Duration kAtoMin = milliseconds(40);
 constexpr Duration kDelackMin = milliseconds(40);
 constexpr Duration kDelackMax = milliseconds(200);
 constexpr Duration kAtoMaxBulk = milliseconds(500);
-constexpr int kMaxQuickacks = 16;        // TCP_MAX_QUICKACKS
-constexpr uint32_t kMinRcvMss = 536;     // TCP_MIN_RCVMSS
-constexpr uint32_t kMinMss = 88;         // TCP_MIN_MSS
+constexpr int kMaxQuickacks = 16;     // TCP_MAX_QUICKACKS
+constexpr uint32_t kMinRcvMss = 536;  // TCP_MIN_RCVMSS
+constexpr uint32_t kMinMss = 88;      // TCP_MIN_MSS
 // The header tcp_measure_rcv_mss adds to a segment's length. Linux's peer
 // on loopback also sends timestamps (32 bytes); the simulator has none.
 constexpr size_t kTcpHeaderLen = 20;
@@ -297,8 +297,7 @@ void Tcb::OnSegment(const Segment& seg, Time now) {
   // carried it; otherwise now, or on the delayed-ACK timer.
   const size_t mark = outbox_.size();
   Output(now);
-  if (simopen_synack && outbox_.size() == mark &&
-      state_ != TcpState::kClosed) {
+  if (simopen_synack && outbox_.size() == mark && state_ != TcpState::kClosed) {
     SendAck();  // the SYN-ACK of a simultaneous open
   } else if (state_ != TcpState::kClosed) {
     AckSndCheck(now);
@@ -489,7 +488,8 @@ bool Tcb::ProcessAck(const Segment& seg, Time now) {
   }
 
   // NewReno partial ACK: the next hole is lost too; resend it now.
-  if (partial_ack) TransmitAt(snd_una_, EffectiveMss(), /*allow_fin=*/true, now);
+  if (partial_ack)
+    TransmitAt(snd_una_, EffectiveMss(), /*allow_fin=*/true, now);
 
   // tcp_ack_probe: with nothing in flight and data waiting on the window,
   // either the window now takes the next segment (stop probing) or the
@@ -540,15 +540,15 @@ void Tcb::ProcessUrgent(const Segment& seg) {
     // tcp_stdurg = 0: the pointer is one past the urgent byte.
     const int64_t ptr = seg.urg_ptr > 0 ? seg.urg_ptr - 1 : 0;
     const int64_t off = seg_off + ptr;
-    const bool newer = off >= static_cast<int64_t>(rcv_off_) &&
-                       (urg_ == Urgent::kNone ||
-                        static_cast<uint64_t>(off) > urg_off_);
+    const bool newer =
+        off >= static_cast<int64_t>(rcv_off_) &&
+        (urg_ == Urgent::kNone || static_cast<uint64_t>(off) > urg_off_);
     if (newer) {
       // A new mark while the old urgent byte is next to be read: that byte
       // is dropped from the stream, or it would be read again as data.
       const uint64_t copied = CopiedOffset();
-      if (urg_ != Urgent::kNone && urg_off_ == copied &&
-          !config_.oob_inline && copied != rcv_off_) {
+      if (urg_ != Urgent::kNone && urg_off_ == copied && !config_.oob_inline &&
+          copied != rcv_off_) {
         rcv_queue_.Consume(1);
       }
       urg_ = Urgent::kNotYet;
@@ -715,8 +715,9 @@ void Tcb::OnReset() {
   EnterClosed();
 }
 
-// --- Delayed ACK ---------------------------------------------------------------
-// Linux's receiver-side ACK engine (tcp_input.c tcp_event_data_recv,
+// --- Delayed ACK
+// --------------------------------------------------------------- Linux's
+// receiver-side ACK engine (tcp_input.c tcp_event_data_recv,
 // __tcp_ack_snd_check, tcp_output.c tcp_send_delayed_ack, tcp_timer.c
 // tcp_delack_timer_handler), in virtual time: the timer fires exactly at
 // now + ATO rather than on the next 4 ms jiffy.
@@ -733,8 +734,8 @@ void Tcb::InitRcvMss() {
 void Tcb::IncrQuickack(int max_quickacks) {
   uint32_t quickacks = last_adv_wnd_ / (2 * rcv_mss_);
   if (quickacks == 0) quickacks = 2;
-  const int q = static_cast<int>(std::min<uint32_t>(
-      quickacks, static_cast<uint32_t>(max_quickacks)));
+  const int q = static_cast<int>(
+      std::min<uint32_t>(quickacks, static_cast<uint32_t>(max_quickacks)));
   if (q > quick_) quick_ = q;
 }
 
@@ -908,8 +909,7 @@ size_t Tcb::Send(const uint8_t* data, size_t len, Time now, bool urgent,
   return n;
 }
 
-size_t Tcb::Recv(uint8_t* out, size_t len, bool peek, Time now,
-                 size_t skip) {
+size_t Tcb::Recv(uint8_t* out, size_t len, bool peek, Time now, size_t skip) {
   now_ = now;
   // tcp_recvmsg_locked's walk: stop at the urgent mark once something is
   // copied; at the mark, step over the urgent byte unless it is in line.
@@ -1027,10 +1027,9 @@ bool Tcb::ResetOnAbort() const {
 
 void Tcb::Abort(Time now, bool unread_data) {
   now_ = now;
-  const bool synchronized_open = state_ != TcpState::kClosed &&
-                                 state_ != TcpState::kListen &&
-                                 state_ != TcpState::kSynSent &&
-                                 state_ != TcpState::kTimeWait;
+  const bool synchronized_open =
+      state_ != TcpState::kClosed && state_ != TcpState::kListen &&
+      state_ != TcpState::kSynSent && state_ != TcpState::kTimeWait;
   if (ResetOnAbort() || (unread_data && synchronized_open)) SendActiveReset();
   EnterClosed();
   rcv_queue_.Clear();
@@ -1520,7 +1519,8 @@ void Tcb::TransmitAt(SeqNum seq, size_t max_len, bool allow_fin, Time now) {
   s.payload.resize(len);
   if (len > 0) snd_queue_.Peek(offset, s.payload.data(), len);
   // tcp_minshall_update.
-  if (len < EffectiveMss()) snd_sml_ = seq + static_cast<uint32_t>(len) + (fin ? 1u : 0u);
+  if (len < EffectiveMss())
+    snd_sml_ = seq + static_cast<uint32_t>(len) + (fin ? 1u : 0u);
   Emit(std::move(s));
 
   const SeqNum end = seq + static_cast<uint32_t>(len) + (fin ? 1 : 0);
@@ -1601,7 +1601,8 @@ uint64_t Tcb::FreeSpace() const {
 // less headers), so that data flows instead of waiting for a window of a
 // whole MSS. This is why Linux reports TCP_MAXSEG 32741 on loopback.
 uint16_t Tcb::EffectiveMss() const {
-  uint32_t cutoff = max_snd_wnd_ > kDefaultMss ? max_snd_wnd_ / 2 : max_snd_wnd_;
+  uint32_t cutoff =
+      max_snd_wnd_ > kDefaultMss ? max_snd_wnd_ / 2 : max_snd_wnd_;
   if (cutoff != 0 && snd_mss_ > cutoff)
     return static_cast<uint16_t>(std::max<uint32_t>(cutoff, 48));
   return snd_mss_;

@@ -75,7 +75,7 @@ struct TcbConfig {
   int retries2 = 15;
   // tcp_orphan_retries = 0 means 8 (tcp_orphan_retries()).
   int orphan_retries = 8;
-  Duration rto_initial = std::chrono::seconds(1);   // TCP_TIMEOUT_INIT
+  Duration rto_initial = std::chrono::seconds(1);  // TCP_TIMEOUT_INIT
   Duration rto_min = std::chrono::milliseconds(200);
   Duration rto_max = std::chrono::seconds(120);
   Duration time_wait = std::chrono::seconds(60);    // TCP_TIMEWAIT_LEN
@@ -85,7 +85,7 @@ struct TcbConfig {
   Duration keepalive_idle = std::chrono::seconds(7200);
   Duration keepalive_interval = std::chrono::seconds(75);
   int keepalive_count = 9;
-  bool oob_inline = false;  // SO_OOBINLINE: the urgent byte stays in line
+  bool oob_inline = false;   // SO_OOBINLINE: the urgent byte stays in line
   bool interactive = false;  // TCP_QUICKACK 0 before the connection
 };
 
@@ -273,13 +273,13 @@ class Tcb {
   std::vector<Segment> outbox_;
 
   // --- Further private state (see tcb.cc) ----------------------------------
-  bool passive_ = false;    // opened by AcceptSyn (a Linux request sock)
-  bool syn_acked_ = false;  // our SYN has been acknowledged
-  bool wscale_ok_ = false;  // both SYNs carried the window-scale option
+  bool passive_ = false;     // opened by AcceptSyn (a Linux request sock)
+  bool syn_acked_ = false;   // our SYN has been acknowledged
+  bool wscale_ok_ = false;   // both SYNs carried the window-scale option
   bool fin_queued_ = false;  // Close(): a FIN follows the queued data
   bool fin_sent_ = false;    // the FIN has been transmitted at least once
   bool fin_acked_ = false;
-  SeqNum fin_seq_;           // valid when fin_sent_
+  SeqNum fin_seq_;  // valid when fin_sent_
   // Highest sequence number sent, plus one. snd_nxt_ is the next sequence
   // number to send and goes back to snd_una_ after a retransmission
   // timeout (go-back-N, RFC 9293 §3.8.1); snd_max_ never goes back.
@@ -314,17 +314,17 @@ class Tcb {
   static constexpr int kPingpongThresh = 1;  // tcp_pingpong_thresh
   Time now_{0};
   uint8_t ack_pending_ = 0;
-  int quick_ = 0;      // ACKs still to send at once
-  int pingpong_ = 0;   // interactive-session count
-  Duration ato_{0};    // 0 until the first data segment
-  Time lrcvtime_{0};   // last data segment received
+  int quick_ = 0;           // ACKs still to send at once
+  int pingpong_ = 0;        // interactive-session count
+  Duration ato_{0};         // 0 until the first data segment
+  Time lrcvtime_{0};        // last data segment received
   uint32_t rcv_mss_ = 536;  // guess at the peer's MSS
   uint32_t last_seg_size_ = 0;
   bool window_grown_ = false;  // tcp_grow_window has raised rcv_ssthresh
   Time delack_at_ = kNever;
-  SeqNum rcv_wup_;            // rcv_nxt when the last window was sent
-  uint32_t last_adv_wnd_ = 0; // the window last advertised (tp->rcv_wnd)
-  SeqNum snd_sml_;            // end of the last small segment sent
+  SeqNum rcv_wup_;             // rcv_nxt when the last window was sent
+  uint32_t last_adv_wnd_ = 0;  // the window last advertised (tp->rcv_wnd)
+  SeqNum snd_sml_;             // end of the last small segment sent
 
   // Timers (kNever = not armed). Linux multiplexes some of these onto one
   // kernel timer; here each is its own deadline, and PollAt is their minimum.

@@ -17,7 +17,7 @@ DIFF_SCENARIO(BadInput_NullBuffersGiveEfault) {
   s.Settle();
   s.ReadNull(c.server, 10);
   s.RecvNull(c.server, 10, 0);
-  s.Read(c.server, 10);  // the data is still there
+  s.Read(c.server, 10);      // the data is still there
   s.WriteNull(c.client, 0);  // zero length: 0
   s.ReadNull(c.server, 0);   // zero length: 0
   uint16_t port = s.Port("udp");

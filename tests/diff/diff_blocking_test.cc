@@ -55,7 +55,7 @@ DIFF_SCENARIO(Blocking_ConnectToClosedPortIsRefusedAtOnce) {
   s.Connect(c, Lo(port));  // ECONNREFUSED
   CheckDidNotWait(s, sw, 500);
   s.GetInt(c, SOL_SOCKET, SO_ERROR);  // 0: the error went to connect()
-  s.Connect(c, Lo(port));  // a fresh attempt, refused again
+  s.Connect(c, Lo(port));             // a fresh attempt, refused again
   s.GetPeerName(c);
   // Bound but not listening is refused the same way.
   int b = BlockingTcp(s);
@@ -89,7 +89,8 @@ DIFF_SCENARIO(Blocking_ConnectSucceedsThenEisconn) {
 // on in SYN_SENT; a second blocking connect waits again and gives EALREADY;
 // once the queue has room the next SYN retransmission (about 1 s after the
 // first SYN) completes it, and connect() then returns 0, then EISCONN.
-DIFF_SCENARIO(Blocking_ConnectSndtimeoAgainstFullQueueIsEinprogressThenEalready) {
+DIFF_SCENARIO(
+    Blocking_ConnectSndtimeoAgainstFullQueueIsEinprogressThenEalready) {
   uint16_t port = s.Port("server");
   int l = s.Tcp();
   s.Bind(l, Lo(port));
@@ -111,7 +112,7 @@ DIFF_SCENARIO(Blocking_ConnectSndtimeoAgainstFullQueueIsEinprogressThenEalready)
   CheckWaited(s, sw, 300);
   s.Accept(l);  // c0; makes room
   s.Advance(milliseconds(900));
-  TcpInfoState(s, c1);  // 1 = ESTABLISHED
+  TcpInfoState(s, c1);      // 1 = ESTABLISHED
   s.Connect(c1, Lo(port));  // 0
   s.Connect(c1, Lo(port));  // EISCONN
   s.NameLocalPort(c1, "client1");
@@ -165,7 +166,7 @@ DIFF_SCENARIO(Blocking_ReadWithRcvtimeoAndNoDataIsEagain) {
   s.Recv(c.client, 16, 0, false);
   CheckWaited(s, sw, 100);
   s.GetInt(c.client, SOL_SOCKET, SO_ERROR);  // no error stored
-  TcpInfoState(s, c.client);  // still ESTABLISHED
+  TcpInfoState(s, c.client);                 // still ESTABLISHED
 }
 
 DIFF_SCENARIO(Blocking_ReadReturnsAvailableBytesWithoutWaitingForMore) {
@@ -179,7 +180,7 @@ DIFF_SCENARIO(Blocking_ReadReturnsAvailableBytesWithoutWaitingForMore) {
   s.Write(c.server, "defgh");
   s.Settle();
   sw.Restart();
-  s.Recv(c.client, 2, 0, false);  // 2 of 5
+  s.Recv(c.client, 2, 0, false);    // 2 of 5
   s.Recv(c.client, 100, 0, false);  // the other 3
   CheckDidNotWait(s, sw, 1000);
 }
@@ -394,15 +395,15 @@ DIFF_SCENARIO(Blocking_TimeoutOptionsRoundTripAndErrors) {
   GetTimeo(s, t, SO_RCVTIMEO);
   SetTimeo(s, t, SO_SNDTIMEO, 3, 0);
   GetTimeo(s, t, SO_SNDTIMEO);
-  GetTimeo(s, t, SO_RCVTIMEO);  // independent of SO_SNDTIMEO
+  GetTimeo(s, t, SO_RCVTIMEO);              // independent of SO_SNDTIMEO
   SetTimeo(s, t, SO_RCVTIMEO, 0, 1000000);  // EDOM
   SetTimeo(s, t, SO_RCVTIMEO, 0, -1);       // EDOM
   SetTimeo(s, t, SO_SNDTIMEO, 5, 2000000);  // EDOM
-  GetTimeo(s, t, SO_RCVTIMEO);  // unchanged
-  SetTimeo(s, t, SO_RCVTIMEO, 1, 0, 8);  // EINVAL: short optlen
-  SetTimeo(s, t, SO_RCVTIMEO, -5, 0);    // negative: no timeout
+  GetTimeo(s, t, SO_RCVTIMEO);              // unchanged
+  SetTimeo(s, t, SO_RCVTIMEO, 1, 0, 8);     // EINVAL: short optlen
+  SetTimeo(s, t, SO_RCVTIMEO, -5, 0);       // negative: no timeout
   GetTimeo(s, t, SO_RCVTIMEO);
-  SetTimeo(s, t, SO_SNDTIMEO, 0, 0);     // 0: no timeout
+  SetTimeo(s, t, SO_SNDTIMEO, 0, 0);  // 0: no timeout
   GetTimeo(s, t, SO_SNDTIMEO);
   SetTimeo(s, t, SO_RCVTIMEO, 2, 0);
   GetTimeo(s, t, SO_RCVTIMEO, 8);  // truncated

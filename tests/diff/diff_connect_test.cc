@@ -48,8 +48,8 @@ DIFF_SCENARIO(Connect_RefusedThenReadGivesErrorOnceThenEof) {
   int c = s.Tcp();
   s.Connect(c, Lo(port));
   s.Settle();
-  s.Read(c, 8);   // ECONNREFUSED
-  s.Read(c, 8);   // 0
+  s.Read(c, 8);     // ECONNREFUSED
+  s.Read(c, 8);     // 0
   s.Write(c, "x");  // EPIPE
   s.GetInt(c, SOL_SOCKET, SO_ERROR);
 }
@@ -165,8 +165,7 @@ DIFF_SCENARIO(Connect_ArgumentErrors) {
   s.Connect(c, Lo(port), 15);
   s.Connect(c, Lo(port), 0);
   s.Connect(c, Ep{"127.0.0.1", port, AF_INET6});
-  s.Raw("connect(" + s.Fd(c) + ", NULL, 16)",
-        s.sys().connect(c, nullptr, 16));
+  s.Raw("connect(" + s.Fd(c) + ", NULL, 16)", s.sys().connect(c, nullptr, 16));
   s.Connect(c, Ep{"0.0.0.0", port});  // reaches the local listener
   s.Settle();
   s.Connect(c, Ep{"0.0.0.0", port});
@@ -183,7 +182,7 @@ DIFF_SCENARIO(Connect_ShutdownWrInSynSentAbortsAttempt) {
   s.Settle();
   Mask(s, c);
   s.GetInt(c, SOL_SOCKET, SO_ERROR);
-  s.Accept(l);  // the filler
+  s.Accept(l);             // the filler
   s.Connect(c, Lo(port));  // a new attempt
   s.Settle();
   s.Connect(c, Lo(port));
@@ -323,19 +322,25 @@ DIFF_SCENARIO(Connect_NewAttemptClearsAnUnreadError) {
   uint16_t port[3] = {s.Port("p0"), s.Port("p1"), s.Port("closed")};
   std::vector<int> f;
   f.push_back(s.Tcp());
-  s.Connect(f[0], Lo(port[0])); s.Settle();
+  s.Connect(f[0], Lo(port[0]));
+  s.Settle();
   s.Bind(f[0], Lo(port[0]));
-  s.ConnectUnspec(f[0]); s.Settle();
-  s.Connect(f[0], Lo(port[0])); s.Settle();
+  s.ConnectUnspec(f[0]);
+  s.Settle();
+  s.Connect(f[0], Lo(port[0]));
+  s.Settle();
   s.GetInt(f[0], SOL_SOCKET, SO_ERROR);
   // The same with a listener: refused, unread, AF_UNSPEC, then success.
   int g = s.Tcp();
-  s.Connect(g, Lo(port[1])); s.Settle();
+  s.Connect(g, Lo(port[1]));
+  s.Settle();
   int l = s.Tcp();
   s.Bind(l, Lo(port[1]));
   s.Listen(l, 4);
-  s.ConnectUnspec(g); s.Settle();
-  s.Connect(g, Lo(port[1])); s.Settle();
+  s.ConnectUnspec(g);
+  s.Settle();
+  s.Connect(g, Lo(port[1]));
+  s.Settle();
   s.GetInt(g, SOL_SOCKET, SO_ERROR);
   s.Connect(g, Lo(port[1]));
   s.Accept(l);

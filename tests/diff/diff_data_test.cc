@@ -64,8 +64,7 @@ DIFF_SCENARIO(Data_WriteUntilEagainWithDefaultBuffers) {
   Script::Drained d = s.ReadAll(c.server);
   s.Settle();
   Script::Drained d2 = s.ReadAll(c.server, 65536, 4096, d.total);
-  s.Check("reader got every byte written",
-          d.total + d2.total == f.total);
+  s.Check("reader got every byte written", d.total + d2.total == f.total);
 }
 
 // Both ends pin small buffers, so the writer stalls after a few tens of KB.

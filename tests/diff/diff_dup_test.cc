@@ -23,7 +23,7 @@ DIFF_SCENARIO(Dup_FcntlDupfdSharesTheFileNotTheFdFlags) {
   s.Fcntl(e, F_GETFL);
   s.Fcntl(t, F_DUPFD, -1);  // EINVAL
   s.Close(t);
-  s.Fcntl(t, F_DUPFD, 0);   // EBADF
+  s.Fcntl(t, F_DUPFD, 0);  // EBADF
   s.Close(d);
   s.Close(e);
 }
@@ -66,7 +66,8 @@ DIFF_SCENARIO(Dup_EpollRegistrationOutlivesTheClosedFd) {
   s.Settle();
   s.EpollWait(ep);  // reported, with the closed fd's data
   s.EpollCtl(ep, EPOLL_CTL_DEL, c.server, 0);  // EBADF
-  s.EpollCtl(ep, EPOLL_CTL_MOD, d, EPOLLIN);   // ENOENT: registered as the other fd
+  s.EpollCtl(ep, EPOLL_CTL_MOD, d,
+             EPOLLIN);  // ENOENT: registered as the other fd
   s.Read(d, 16);
   s.Close(d);
   s.Write(c.client, "pong");

@@ -212,7 +212,8 @@ DIFF_SCENARIO(EpollNest_SelfCyclesAndChainLength) {
   for (int& fd : e) fd = s.EpollCreate();
   s.EpollCtl(e[0], EPOLL_CTL_ADD, e[0], EPOLLIN);  // EINVAL
   // e[i+1] watches e[i]: the chain grows upwards.
-  for (int i = 0; i < 5; ++i) s.EpollCtl(e[i + 1], EPOLL_CTL_ADD, e[i], EPOLLIN);
+  for (int i = 0; i < 5; ++i)
+    s.EpollCtl(e[i + 1], EPOLL_CTL_ADD, e[i], EPOLLIN);
   s.EpollCtl(e[6], EPOLL_CTL_ADD, e[5], EPOLLIN);  // a separate pair
   s.EpollCtl(e[0], EPOLL_CTL_ADD, e[1], EPOLLIN);  // a 2-cycle: ELOOP
   s.EpollCtl(e[0], EPOLL_CTL_ADD, e[3], EPOLLIN);  // a 4-cycle: ELOOP
@@ -223,7 +224,8 @@ DIFF_SCENARIO(EpollNest_SelfCyclesAndChainLength) {
   for (int& fd : e) s.Close(fd);
   for (int& fd : e) fd = s.EpollCreate();
   // e[i] watches e[i+1]: the chain grows downwards.
-  for (int i = 5; i >= 0; --i) s.EpollCtl(e[i], EPOLL_CTL_ADD, e[i + 1], EPOLLIN);
+  for (int i = 5; i >= 0; --i)
+    s.EpollCtl(e[i], EPOLL_CTL_ADD, e[i + 1], EPOLLIN);
   for (int& fd : e) s.Close(fd);
 }
 
@@ -258,14 +260,15 @@ DIFF_SCENARIO(EpollNest_DepthCountsLinksAboveAndBelow) {
 DIFF_SCENARIO(EpollNest_RemovedLinksFreeTheDepth) {
   int e[6];
   for (int& fd : e) fd = s.EpollCreate();
-  for (int i = 0; i < 4; ++i) s.EpollCtl(e[i], EPOLL_CTL_ADD, e[i + 1], EPOLLIN);
+  for (int i = 0; i < 4; ++i)
+    s.EpollCtl(e[i], EPOLL_CTL_ADD, e[i + 1], EPOLLIN);
   s.EpollCtl(e[4], EPOLL_CTL_ADD, e[5], EPOLLIN);  // ELOOP
   s.EpollCtl(e[0], EPOLL_CTL_DEL, e[1], 0);
   s.EpollCtl(e[4], EPOLL_CTL_ADD, e[5], EPOLLIN);  // 4 links now
   s.EpollCtl(e[0], EPOLL_CTL_ADD, e[1], EPOLLIN);  // ELOOP
   s.Close(e[3]);  // e2 -> e3 and e3 -> e4 go with it
   s.EpollCtl(e[0], EPOLL_CTL_ADD, e[1], EPOLLIN);
-  s.EpollCtl(e[2], EPOLL_CTL_ADD, e[4], EPOLLIN);  // 1 + 1 + 2 = 4
+  s.EpollCtl(e[2], EPOLL_CTL_ADD, e[4], EPOLLIN);             // 1 + 1 + 2 = 4
   s.EpollCtl(e[5], EPOLL_CTL_ADD, Script::kHugeFd, EPOLLIN);  // EBADF
   int x = s.EpollCreate();
   s.EpollCtl(e[5], EPOLL_CTL_ADD, x, EPOLLIN);  // ELOOP: 5 links
@@ -314,7 +317,7 @@ DIFF_SCENARIO(EpollNest_OneshotDelCloseAndCtlWakeups) {
   s.EpollCtl(in, EPOLL_CTL_ADD, p.rx, EPOLLIN);  // ready at once: wakes
   s.EpollWait(et);
   s.EpollCtl(in, EPOLL_CTL_MOD, p.rx, EPOLLIN | EPOLLRDNORM);  // linked
-  s.EpollWait(et);   // no new wakeup
+  s.EpollWait(et);                                             // no new wakeup
   s.SendTo(q.tx, "b", 0, &q.dst);
   s.Settle();
   s.EpollCtl(in, EPOLL_CTL_ADD, q.rx, EPOLLIN);

@@ -31,8 +31,8 @@ class Tags {
     ev.events = events;
     ev.data.u64 = Id(tag);
     int r = s.sys().epoll_ctl(ep, op, fd, op == EPOLL_CTL_DEL ? nullptr : &ev);
-    std::string line = "epoll_ctl(" + s.Fd(ep) + ", " + sys::EpollOpName(op) +
-                       ", " + s.Fd(fd);
+    std::string line =
+        "epoll_ctl(" + s.Fd(ep) + ", " + sys::EpollOpName(op) + ", " + s.Fd(fd);
     if (op != EPOLL_CTL_DEL)
       line += ", " + EpollMaskName(events) + ", data " + tag;
     s.Line(line + ") = " + s.Result(r));
@@ -43,10 +43,9 @@ class Tags {
   int Wait(Script& s, int ep, int maxevents = 16) {
     epoll_event evs[16];
     int r = s.sys().epoll_wait(ep, evs, std::min(maxevents, 16), 0);
-    std::string line = "epoll_wait(" + s.Fd(ep) +
-                       (maxevents != 16 ? ", max " + std::to_string(maxevents)
-                                        : "") +
-                       ") = ";
+    std::string line =
+        "epoll_wait(" + s.Fd(ep) +
+        (maxevents != 16 ? ", max " + std::to_string(maxevents) : "") + ") = ";
     if (r < 0) {
       line += s.Result(r);
     } else {
@@ -112,7 +111,7 @@ DIFF_SCENARIO(EpollReuse_AddUnderAReusedNumberIsASecondItem) {
   Tags t;
   Reused r = SetUp(s, t);
   t.Ctl(s, r.ep, EPOLL_CTL_ADD, r.number, EPOLLIN, "B");  // 0, not EEXIST
-  t.Wait(s, r.ep);  // nothing ready
+  t.Wait(s, r.ep);                                        // nothing ready
   s.Write(r.c.client, "ping");
   s.Settle();
   t.Wait(s, r.ep);  // [A: IN]
@@ -144,7 +143,7 @@ DIFF_SCENARIO(EpollReuse_ModAndDelActOnTheFileTheNumberNamesNow) {
   t.Ctl(s, r.ep, EPOLL_CTL_MOD, r.number, EPOLLOUT, "B-out");
   t.Wait(s, r.ep);  // [A: IN, B-out: OUT]
   t.Ctl(s, r.ep, EPOLL_CTL_DEL, r.number, 0);
-  t.Wait(s, r.ep);  // [A: IN]
+  t.Wait(s, r.ep);                                         // [A: IN]
   t.Ctl(s, r.ep, EPOLL_CTL_DEL, r.number, 0);              // ENOENT
   t.Ctl(s, r.ep, EPOLL_CTL_MOD, r.number, EPOLLIN, "B3");  // ENOENT
   // A's remaining fd has no item of its own either.
@@ -164,9 +163,9 @@ DIFF_SCENARIO(EpollReuse_ClosingTheOldFileRemovesOnlyItsItem) {
   s.Settle();
   t.Wait(s, r.ep);  // [A: IN, B: IN]
   s.Close(r.dup);
-  t.Wait(s, r.ep);  // [B: IN]
+  t.Wait(s, r.ep);                                         // [B: IN]
   t.Ctl(s, r.ep, EPOLL_CTL_MOD, r.number, EPOLLIN, "B2");  // still B's item
-  t.Wait(s, r.ep);  // [B2: IN]
+  t.Wait(s, r.ep);                                         // [B2: IN]
   s.Settle();
   // A really closed: with "ping" unread, its close reset the connection.
   s.Read(r.c.client, 16);  // ECONNRESET

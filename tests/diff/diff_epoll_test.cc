@@ -20,17 +20,17 @@ DIFF_SCENARIO(Epoll_CreateCtlAndWaitErrors) {
   s.EpollCtl(ep, EPOLL_CTL_ADD, ep, EPOLLIN);     // EINVAL: fd == epfd
   s.EpollCtl(ep, 42, other, EPOLLIN);             // EINVAL: bad op
   s.EpollCtl(fd, EPOLL_CTL_ADD, other, EPOLLIN);  // EINVAL: not epoll
-  s.EpollCtl(ep, EPOLL_CTL_ADD, Script::kHugeFd, EPOLLIN);  // EBADF
+  s.EpollCtl(ep, EPOLL_CTL_ADD, Script::kHugeFd, EPOLLIN);     // EBADF
   s.EpollCtl(Script::kHugeFd, EPOLL_CTL_ADD, other, EPOLLIN);  // EBADF
-  s.EpollWait(ep, 0);   // EINVAL
-  s.EpollWait(ep, -1);  // EINVAL
-  s.EpollWait(fd, 4);   // EINVAL: not an epoll fd
+  s.EpollWait(ep, 0);                                          // EINVAL
+  s.EpollWait(ep, -1);                                         // EINVAL
+  s.EpollWait(fd, 4);  // EINVAL: not an epoll fd
   s.EpollCtl(ep, EPOLL_CTL_DEL, fd, 0);
   s.EpollCtl(ep, EPOLL_CTL_DEL, fd, 0);  // ENOENT
   s.EpollCtl(ep, EPOLL_CTL_ADD, other, EPOLLIN);
   s.Close(other);
   s.EpollCtl(ep, EPOLL_CTL_DEL, other, 0);  // EBADF after close
-  s.EpollCtlNull(ep, EPOLL_CTL_DEL, fd);  // ENOENT (NULL ok for DEL)
+  s.EpollCtlNull(ep, EPOLL_CTL_DEL, fd);    // ENOENT (NULL ok for DEL)
 }
 
 DIFF_SCENARIO(Epoll_MasksForFreshBoundListeningAndSynSentSockets) {
@@ -94,7 +94,7 @@ DIFF_SCENARIO(Epoll_RstMaskLosesErrOnceErrorIsRead) {
   s.Settle();
   Mask(s, c.client);  // IN|OUT|ERR|HUP|RDHUP
   s.GetInt(c.client, SOL_SOCKET, SO_ERROR);
-  Mask(s, c.client);  // IN|OUT|HUP|RDHUP
+  Mask(s, c.client);     // IN|OUT|HUP|RDHUP
   Mask(s, c.client, 0);  // events=0: HUP still reported
 }
 
@@ -135,10 +135,10 @@ DIFF_SCENARIO(Epoll_EdgeTriggeredRearmsOnNewDataNotOnPartialRead) {
   s.EpollWait(ep);
   s.Write(c.client, "first");
   s.Settle();
-  s.EpollWait(ep);  // IN
-  s.EpollWait(ep);  // nothing
+  s.EpollWait(ep);      // IN
+  s.EpollWait(ep);      // nothing
   s.Read(c.server, 2);  // partial read
-  s.EpollWait(ep);  // does not re-arm
+  s.EpollWait(ep);      // does not re-arm
   s.Write(c.client, "second");
   s.Settle();
   s.EpollWait(ep);  // new data re-arms although not drained
@@ -155,8 +155,8 @@ DIFF_SCENARIO(Epoll_EdgeTriggeredReportsWholeMaskOnEachWakeup) {
   Conn c = Establish(s);
   int ep = s.EpollCreate();
   s.EpollCtl(ep, EPOLL_CTL_ADD, c.server, EPOLLIN | EPOLLOUT | EPOLLET);
-  s.EpollWait(ep);  // OUT once
-  s.EpollWait(ep);  // nothing
+  s.EpollWait(ep);             // OUT once
+  s.EpollWait(ep);             // nothing
   s.Write(c.server, "small");  // acknowledged write: no new OUT
   s.Settle();
   s.EpollWait(ep);
@@ -193,7 +193,7 @@ DIFF_SCENARIO(Epoll_OneshotReportsOnceUntilMod) {
   s.EpollWait(ep);  // disabled
   s.Write(c.client, "two");
   s.Settle();
-  s.EpollWait(ep);  // still disabled
+  s.EpollWait(ep);                                   // still disabled
   s.EpollCtl(ep, EPOLL_CTL_ADD, c.server, EPOLLIN);  // EEXIST: still there
   s.EpollCtl(ep, EPOLL_CTL_MOD, c.server, EPOLLIN | EPOLLONESHOT);
   s.EpollWait(ep);  // IN again
@@ -206,9 +206,9 @@ DIFF_SCENARIO(Epoll_CloseRemovesRegistration) {
   s.EpollCtl(ep, EPOLL_CTL_ADD, a, EPOLLIN | EPOLLOUT);
   s.EpollWait(ep);  // OUT|HUP
   s.Close(a);
-  s.EpollWait(ep);  // gone
-  int b = s.Tcp();  // same number
-  s.EpollWait(ep);  // not registered
+  s.EpollWait(ep);                                       // gone
+  int b = s.Tcp();                                       // same number
+  s.EpollWait(ep);                                       // not registered
   s.EpollCtl(ep, EPOLL_CTL_ADD, b, EPOLLIN | EPOLLOUT);  // not EEXIST
   s.EpollWait(ep);
 }
@@ -275,7 +275,8 @@ DIFF_SCENARIO(Epoll_ExclusiveRegistrationRules) {
   s.EpollCtl(ep, EPOLL_CTL_ADD, l, EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT);
   s.EpollCtl(ep, EPOLL_CTL_ADD, l, EPOLLIN | EPOLLEXCLUSIVE | EPOLLPRI);
   s.EpollCtl(ep, EPOLL_CTL_ADD, ep2, EPOLLIN | EPOLLEXCLUSIVE);
-  s.EpollCtl(ep, EPOLL_CTL_ADD, l, EPOLLOUT | EPOLLEXCLUSIVE | EPOLLET | EPOLLERR | EPOLLHUP);
+  s.EpollCtl(ep, EPOLL_CTL_ADD, l,
+             EPOLLOUT | EPOLLEXCLUSIVE | EPOLLET | EPOLLERR | EPOLLHUP);
   s.EpollCtl(ep, EPOLL_CTL_MOD, l, EPOLLIN);
   s.EpollCtl(ep, EPOLL_CTL_MOD, l, EPOLLIN | EPOLLEXCLUSIVE);
   s.EpollWait(ep);

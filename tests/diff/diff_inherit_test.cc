@@ -45,9 +45,8 @@ void GetCongestion(Script& s, int fd) {
 // SOL_SOCKET flags and values: all copied to the accepted socket; the
 // client (a socket of its own) has the defaults.
 DIFF_SCENARIO(Inherit_SocketLevelOptionsAreCopied) {
-  const int kBools[] = {SO_KEEPALIVE, SO_REUSEADDR, SO_REUSEPORT,
-                        SO_BROADCAST, SO_OOBINLINE, SO_DONTROUTE,
-                        SO_TIMESTAMP};
+  const int kBools[] = {SO_KEEPALIVE, SO_REUSEADDR, SO_REUSEPORT, SO_BROADCAST,
+                        SO_OOBINLINE, SO_DONTROUTE, SO_TIMESTAMP};
   Conn c = ListenWith(s, [&](int l) {
     for (int opt : kBools) s.SetInt(l, SOL_SOCKET, opt, 1);
     s.SetInt(l, SOL_SOCKET, SO_MARK, 7);
@@ -83,9 +82,8 @@ DIFF_SCENARIO(Inherit_LockedBufferSizesAreCopied) {
 // listener's ECN bits were already masked). The client's own priority does
 // not reach the accepted socket either.
 DIFF_SCENARIO(Inherit_PriorityIsResetButTosIsCopied) {
-  Conn a = ListenWith(s, [&](int l) {
-    s.SetInt(l, SOL_SOCKET, SO_PRIORITY, 5);
-  });
+  Conn a =
+      ListenWith(s, [&](int l) { s.SetInt(l, SOL_SOCKET, SO_PRIORITY, 5); });
   s.GetInt(a.listener, SOL_SOCKET, SO_PRIORITY);
   s.GetInt(a.server, SOL_SOCKET, SO_PRIORITY);
   Conn b = ListenWith(s, [&](int l) {
@@ -123,18 +121,18 @@ DIFF_SCENARIO(Inherit_PriorityIsResetButTosIsCopied) {
 // control, notsent_lowat, inq). TCP_QUICKACK reads 1 on every fresh
 // connection: the listener's interactive mode is not carried over.
 DIFF_SCENARIO(Inherit_IpAndTcpOptionsAreCopied) {
-  const int kTcp[][2] = {{TCP_NODELAY, 1},        {TCP_CORK, 1},
+  const int kTcp[][2] = {{TCP_NODELAY, 1},          {TCP_CORK, 1},
                          {TCP_NOTSENT_LOWAT, 1000}, {TCP_INQ, 1},
-                         {TCP_SYNCNT, 2},         {TCP_LINGER2, -1},
-                         {TCP_KEEPIDLE, 100},     {TCP_KEEPINTVL, 10},
-                         {TCP_KEEPCNT, 3},        {TCP_USER_TIMEOUT, 5000},
+                         {TCP_SYNCNT, 2},           {TCP_LINGER2, -1},
+                         {TCP_KEEPIDLE, 100},       {TCP_KEEPINTVL, 10},
+                         {TCP_KEEPCNT, 3},          {TCP_USER_TIMEOUT, 5000},
                          {TCP_QUICKACK, 0}};
   Conn c = ListenWith(s, [&](int l) {
     s.SetInt(l, IPPROTO_IP, IP_TTL, 9);
     for (const auto& o : kTcp) s.SetInt(l, IPPROTO_TCP, o[0], o[1]);
     int r = s.sys().setsockopt(l, IPPROTO_TCP, TCP_CONGESTION, "reno", 4);
-    s.Line("setsockopt(" + s.Fd(l) + ", TCP_CONGESTION, reno) = " +
-           s.Result(r));
+    s.Line("setsockopt(" + s.Fd(l) +
+           ", TCP_CONGESTION, reno) = " + s.Result(r));
   });
   s.GetInt(c.server, IPPROTO_IP, IP_TTL);
   s.GetInt(c.client, IPPROTO_IP, IP_TTL);
@@ -152,9 +150,8 @@ DIFF_SCENARIO(Inherit_IpAndTcpOptionsAreCopied) {
 // accepted: options set on the listener after the handshake do not reach
 // an already queued connection, but reach the next one.
 DIFF_SCENARIO(Inherit_ListenerChangesAfterTheHandshakeAreNotSeen) {
-  Conn c = ListenWith(s, [&](int l) {
-    s.SetInt(l, SOL_SOCKET, SO_KEEPALIVE, 1);
-  });
+  Conn c =
+      ListenWith(s, [&](int l) { s.SetInt(l, SOL_SOCKET, SO_KEEPALIVE, 1); });
   int second = s.Tcp();
   s.Connect(second, Lo(c.port));
   s.Settle();
@@ -198,9 +195,8 @@ DIFF_SCENARIO(Inherit_ChildChangesDoNotReachTheListener) {
 // option in the SYN-ACK clamps the client: both ends read the clamp less
 // the 12 bytes of timestamp option (mss_cache).
 DIFF_SCENARIO(Inherit_MaxsegOfTheListenerClampsBothEnds) {
-  Conn c = ListenWith(s, [&](int l) {
-    s.SetInt(l, IPPROTO_TCP, TCP_MAXSEG, 1000);
-  });
+  Conn c =
+      ListenWith(s, [&](int l) { s.SetInt(l, IPPROTO_TCP, TCP_MAXSEG, 1000); });
   s.GetInt(c.listener, IPPROTO_TCP, TCP_MAXSEG);
   s.GetInt(c.server, IPPROTO_TCP, TCP_MAXSEG);
   s.GetInt(c.client, IPPROTO_TCP, TCP_MAXSEG);

@@ -63,9 +63,9 @@ void BacklogScenario(Script& s, int n) {
   s.EpollWait(ep);
   Mask(s, l);
   int pending = clients.back();
-  s.Connect(pending, Lo(port));  // EALREADY
-  s.Read(pending, 8);            // EAGAIN
-  s.GetPeerName(pending);        // ENOTCONN
+  s.Connect(pending, Lo(port));                 // EALREADY
+  s.Read(pending, 8);                           // EAGAIN
+  s.GetPeerName(pending);                       // ENOTCONN
   for (int i = 0; i < n + 2; ++i) s.Accept(l);  // n+1 in order, then EAGAIN
   s.Advance(milliseconds(1500));
   s.EpollWait(ep);
@@ -145,8 +145,8 @@ DIFF_SCENARIO(Backlog_ListenerCloseResetsUnacceptedConnections) {
   s.Close(l);
   s.Settle();
   Mask(s, c1);
-  s.Read(c1, 16);  // ECONNRESET
-  s.Read(c1, 16);  // 0
+  s.Read(c1, 16);    // ECONNRESET
+  s.Read(c1, 16);    // 0
   s.Write(c1, "x");  // EPIPE
   Mask(s, c1);
   s.GetInt(c2, SOL_SOCKET, SO_ERROR);  // ECONNRESET
@@ -162,7 +162,7 @@ DIFF_SCENARIO(Backlog_ListenerCloseRefusesClientStillInSynSent) {
   Mask(s, c1);
   s.Close(stuck.listener);
   s.Settle();
-  Mask(s, c1);  // still SYN_SENT
+  Mask(s, c1);                    // still SYN_SENT
   s.Advance(milliseconds(1500));  // next SYN -> RST
   Mask(s, c1);
   s.GetInt(c1, SOL_SOCKET, SO_ERROR);
@@ -377,16 +377,16 @@ DIFF_SCENARIO(Listen_RefusedForStickyRoleStillAutobinds) {
   s.Listen(fd, 0);            // EINVAL
   uint16_t port = s.NameLocalPort(fd, "autobound");
   int other = s.Tcp();
-  s.Bind(other, Lo(port));    // EADDRINUSE: the port is held
+  s.Bind(other, Lo(port));  // EADDRINUSE: the port is held
   int c = s.Tcp();
-  s.Connect(c, Lo(port));     // nobody listens
+  s.Connect(c, Lo(port));  // nobody listens
   s.Settle();
-  s.Connect(c, Lo(port));     // ECONNREFUSED
+  s.Connect(c, Lo(port));          // ECONNREFUSED
   s.Bind(fd, Lo(s.Port("free")));  // EINVAL: already bound
   s.ConnectUnspec(fd);
-  s.Bind(other, Lo(port));    // free again
+  s.Bind(other, Lo(port));  // free again
   s.Bind(fd, Lo(s.Port("free2")));
-  s.Listen(fd, 0);            // still EINVAL (sticky)
+  s.Listen(fd, 0);  // still EINVAL (sticky)
 }
 
 DIFF_SCENARIO(Listen_AfterEstablishedThenUnspecIsEinval) {

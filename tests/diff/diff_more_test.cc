@@ -75,7 +75,7 @@ DIFF_SCENARIO(Bind_ClientTimeWaitTupleCanBeReboundAndReconnected) {
   s.Bind(d, Lo(cport));  // no REUSEADDR: blocked by TIME_WAIT
   int e = s.Tcp();
   s.SetInt(e, SOL_SOCKET, SO_REUSEADDR, 1);
-  s.Bind(e, Lo(cport));  // both had REUSEADDR: OK
+  s.Bind(e, Lo(cport));    // both had REUSEADDR: OK
   s.Connect(e, Lo(port));  // same 4-tuple as the TIME_WAIT
   s.Settle();
   s.Connect(e, Lo(port));

@@ -30,26 +30,26 @@ DIFF_SCENARIO(Options_TcpNodelayDefaultToggleAndAfterConnect) {
 
 DIFF_SCENARIO(Options_MaxsegDefaultBoundsAndAfterConnect) {
   int t = s.Tcp();
-  s.GetInt(t, IPPROTO_TCP, TCP_MAXSEG);  // 536
-  s.SetInt(t, IPPROTO_TCP, TCP_MAXSEG, 1);      // EINVAL
-  s.SetInt(t, IPPROTO_TCP, TCP_MAXSEG, 87);     // EINVAL
+  s.GetInt(t, IPPROTO_TCP, TCP_MAXSEG);      // 536
+  s.SetInt(t, IPPROTO_TCP, TCP_MAXSEG, 1);   // EINVAL
+  s.SetInt(t, IPPROTO_TCP, TCP_MAXSEG, 87);  // EINVAL
   s.SetInt(t, IPPROTO_TCP, TCP_MAXSEG, 88);
   s.GetInt(t, IPPROTO_TCP, TCP_MAXSEG);
   s.SetInt(t, IPPROTO_TCP, TCP_MAXSEG, 600);
   s.GetInt(t, IPPROTO_TCP, TCP_MAXSEG);  // 600 while unconnected
   s.SetInt(t, IPPROTO_TCP, TCP_MAXSEG, 0);
   s.GetInt(t, IPPROTO_TCP, TCP_MAXSEG);
-  s.SetInt(t, IPPROTO_TCP, TCP_MAXSEG, -1);     // EINVAL
+  s.SetInt(t, IPPROTO_TCP, TCP_MAXSEG, -1);  // EINVAL
   Conn c = Establish(s);
   int v = 0;
   socklen_t len = sizeof v;
   int r = s.sys().getsockopt(c.client, IPPROTO_TCP, TCP_MAXSEG, &v, &len);
-  s.Line("getsockopt(" + s.Fd(c.client) + ", IPPROTO_TCP, TCP_MAXSEG) = " +
-         s.Result(r));
+  s.Line("getsockopt(" + s.Fd(c.client) +
+         ", IPPROTO_TCP, TCP_MAXSEG) = " + s.Result(r));
   s.Check("established MSS in (500, 65495]", v > 500 && v <= 65495);
   r = s.sys().getsockopt(c.server, IPPROTO_TCP, TCP_MAXSEG, &v, &len);
-  s.Line("getsockopt(" + s.Fd(c.server) + ", IPPROTO_TCP, TCP_MAXSEG) = " +
-         s.Result(r));
+  s.Line("getsockopt(" + s.Fd(c.server) +
+         ", IPPROTO_TCP, TCP_MAXSEG) = " + s.Result(r));
   s.Check("accepted MSS in (500, 65495]", v > 500 && v <= 65495);
 }
 
@@ -133,7 +133,7 @@ DIFF_SCENARIO(Options_Linger2IsClampedAt120) {
 
 DIFF_SCENARIO(Options_UserTimeoutDefaultAndBounds) {
   int t = s.Tcp();
-  s.GetInt(t, IPPROTO_TCP, TCP_USER_TIMEOUT);  // 0
+  s.GetInt(t, IPPROTO_TCP, TCP_USER_TIMEOUT);      // 0
   s.SetInt(t, IPPROTO_TCP, TCP_USER_TIMEOUT, -1);  // EINVAL
   s.GetInt(t, IPPROTO_TCP, TCP_USER_TIMEOUT);
   s.SetInt(t, IPPROTO_TCP, TCP_USER_TIMEOUT, 6000);
@@ -174,7 +174,7 @@ DIFF_SCENARIO(Options_RcvlowatAndSndlowat) {
   s.SetInt(t, SOL_SOCKET, SO_RCVLOWAT, 100);
   s.GetInt(t, SOL_SOCKET, SO_RCVLOWAT);
   s.SetInt(t, SOL_SOCKET, SO_RCVLOWAT, 0);
-  s.GetInt(t, SOL_SOCKET, SO_RCVLOWAT);  // 0 reads back as 1
+  s.GetInt(t, SOL_SOCKET, SO_RCVLOWAT);       // 0 reads back as 1
   s.SetInt(t, SOL_SOCKET, SO_SNDLOWAT, 100);  // not changeable
   s.GetInt(t, SOL_SOCKET, SO_SNDLOWAT);
   int u = s.Udp();
@@ -208,8 +208,7 @@ DIFF_SCENARIO(Options_TcpRcvlowatIsCappedByReceiveBuffer) {
   int rcvbuf = 0;
   socklen_t len = sizeof rcvbuf;
   int r = s.sys().getsockopt(g, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len);
-  s.Line("getsockopt(" + s.Fd(g) + ", SOL_SOCKET, SO_RCVBUF) = " +
-         s.Result(r));
+  s.Line("getsockopt(" + s.Fd(g) + ", SOL_SOCKET, SO_RCVBUF) = " + s.Result(r));
   s.Check("SO_RCVBUF grew to at least SO_RCVLOWAT", rcvbuf >= 1000000);
 }
 
@@ -249,8 +248,8 @@ DIFF_SCENARIO(Options_UdpBroadcastNeedsSoBroadcast) {
 
 DIFF_SCENARIO(Options_TcpLevelOptionsOnUdpSocket) {
   int u = s.Udp();
-  for (int name : {TCP_NODELAY, TCP_MAXSEG, TCP_KEEPIDLE, TCP_SYNCNT,
-                   TCP_USER_TIMEOUT}) {
+  for (int name :
+       {TCP_NODELAY, TCP_MAXSEG, TCP_KEEPIDLE, TCP_SYNCNT, TCP_USER_TIMEOUT}) {
     s.SetInt(u, IPPROTO_TCP, name, 1);  // ENOPROTOOPT
     s.GetInt(u, IPPROTO_TCP, name);     // EOPNOTSUPP
   }
@@ -296,12 +295,12 @@ DIFF_SCENARIO(Options_AcceptedSocketLocalAddressIsTheDestinationUsed) {
   s.Connect(c, Ep{"127.0.0.5", port, AF_INET});
   s.Settle();
   s.NameLocalPort(c, "client");
-  s.GetSockName(c);  // 127.0.0.1:<client>
-  s.GetPeerName(c);  // 127.0.0.5:<server>
+  s.GetSockName(c);     // 127.0.0.1:<client>
+  s.GetPeerName(c);     // 127.0.0.5:<server>
   int a = s.Accept(l);  // peer 127.0.0.1:<client>
   s.GetSockName(a);     // 127.0.0.5:<server>
   s.GetPeerName(a);
-  s.GetSockName(l);     // 0.0.0.0:<server>
+  s.GetSockName(l);  // 0.0.0.0:<server>
   s.Write(c, "via .5");
   s.Settle();
   s.Read(a, 16);
@@ -391,8 +390,8 @@ DIFF_SCENARIO(Options_StoredTcpOptions) {
   for (const char* cc : {"cubic", "reno", "nosuch"}) {
     int r = s.sys().setsockopt(t, IPPROTO_TCP, TCP_CONGESTION, cc,
                                static_cast<socklen_t>(std::strlen(cc)));
-    s.Line(std::string("setsockopt(TCP_CONGESTION, ") + cc + ") = " +
-           s.Result(r));
+    s.Line(std::string("setsockopt(TCP_CONGESTION, ") + cc +
+           ") = " + s.Result(r));
     char name[32] = {};
     socklen_t len = sizeof name;
     r = s.sys().getsockopt(t, IPPROTO_TCP, TCP_CONGESTION, name, &len);

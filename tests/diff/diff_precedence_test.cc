@@ -5,8 +5,8 @@
 // docs/semantics.md §2.15 "Errno precedence".
 #include <fcntl.h>
 #include <netinet/ip.h>
-#include <sys/resource.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 
 #include "tests/diff/harness.h"
 #include "tests/diff/scenario_util.h"
@@ -54,15 +54,15 @@ DIFF_SCENARIO(Precedence_EpollCtlCopiesTheEventThenFdsThenOp) {
   int u = s.Udp();
   int u2 = s.Udp();
   const int huge = Script::kHugeFd;
-  s.EpollCtlNull(huge, 77, huge);                // EFAULT
-  s.EpollCtlNull(huge, EPOLL_CTL_ADD, huge);     // EFAULT
-  s.EpollCtlNull(ep, 77, u);                     // EFAULT
-  s.EpollCtlNull(huge, EPOLL_CTL_DEL, huge);     // EBADF
-  s.EpollCtl(huge, 77, huge, EPOLLIN);           // EBADF
-  s.EpollCtl(ep, 77, huge, EPOLLIN);             // EBADF (the target)
-  s.EpollCtl(u, 77, u2, EPOLLIN);                // EINVAL (not an epoll)
-  s.EpollCtl(ep, 77, ep, EPOLLIN);               // EINVAL (itself)
-  s.EpollCtl(ep, 77, u, EPOLLIN);                // EINVAL (op)
+  s.EpollCtlNull(huge, 77, huge);             // EFAULT
+  s.EpollCtlNull(huge, EPOLL_CTL_ADD, huge);  // EFAULT
+  s.EpollCtlNull(ep, 77, u);                  // EFAULT
+  s.EpollCtlNull(huge, EPOLL_CTL_DEL, huge);  // EBADF
+  s.EpollCtl(huge, 77, huge, EPOLLIN);        // EBADF
+  s.EpollCtl(ep, 77, huge, EPOLLIN);          // EBADF (the target)
+  s.EpollCtl(u, 77, u2, EPOLLIN);             // EINVAL (not an epoll)
+  s.EpollCtl(ep, 77, ep, EPOLLIN);            // EINVAL (itself)
+  s.EpollCtl(ep, 77, u, EPOLLIN);             // EINVAL (op)
   s.EpollCtl(ep, EPOLL_CTL_MOD, u, EPOLLIN | EPOLLEXCLUSIVE);  // EINVAL
   s.EpollCtl(ep, EPOLL_CTL_ADD, huge, EPOLLIN | EPOLLEXCLUSIVE | EPOLLRDHUP);
   s.EpollCtl(ep, EPOLL_CTL_ADD, u, EPOLLIN);
@@ -70,8 +70,8 @@ DIFF_SCENARIO(Precedence_EpollCtlCopiesTheEventThenFdsThenOp) {
   s.EpollCtl(ep, EPOLL_CTL_ADD, u, EPOLLIN);                   // EEXIST
   s.EpollCtl(ep, 77, u, EPOLLIN);                              // EINVAL
   s.EpollCtl(ep, EPOLL_CTL_DEL, u2, EPOLLIN);                  // ENOENT
-  s.EpollCreate(-1);                   // EINVAL
-  s.EpollCreate(EPOLL_CLOEXEC | 1);    // EINVAL
+  s.EpollCreate(-1);                                           // EINVAL
+  s.EpollCreate(EPOLL_CLOEXEC | 1);                            // EINVAL
 }
 
 // __sys_accept4: the fd (EBADF), flags (EINVAL), then do_accept: a socket
@@ -84,13 +84,13 @@ DIFF_SCENARIO(Precedence_Accept4ChecksTheFdBeforeFlags) {
   s.Accept(Script::kHugeFd, 0x1234);  // EBADF, not EINVAL
   int gone = s.Tcp();
   s.Close(gone);
-  s.Accept(gone, 0x1);  // EBADF
-  s.Accept(ep, 0x1234);  // EINVAL before ENOTSOCK
-  s.Accept(ep, 0);       // ENOTSOCK
-  s.Accept(u, 0x1234);   // EINVAL before EOPNOTSUPP
-  s.Accept(u, 0);        // EOPNOTSUPP
-  s.Accept(t, 0x1234);   // EINVAL
-  s.Accept(t, SOCK_NONBLOCK);  // EINVAL: not listening
+  s.Accept(gone, 0x1);                       // EBADF
+  s.Accept(ep, 0x1234);                      // EINVAL before ENOTSOCK
+  s.Accept(ep, 0);                           // ENOTSOCK
+  s.Accept(u, 0x1234);                       // EINVAL before EOPNOTSUPP
+  s.Accept(u, 0);                            // EOPNOTSUPP
+  s.Accept(t, 0x1234);                       // EINVAL
+  s.Accept(t, SOCK_NONBLOCK);                // EINVAL: not listening
   s.AcceptLen(Script::kHugeFd, -1, 0x1234);  // EBADF
   s.AcceptLen(u, -1, 0);  // EOPNOTSUPP: the length is looked at last
 }
@@ -99,28 +99,28 @@ DIFF_SCENARIO(Precedence_Accept4ChecksTheFdBeforeFlags) {
 // before the type's range (EINVAL); inet_create: the protocol's range
 // (EINVAL) before the type's protocols (ESOCKTNOSUPPORT, EPROTONOSUPPORT).
 DIFF_SCENARIO(Precedence_SocketFlagsThenFamilyThenTypeThenProtocol) {
-  s.Socket(999, 999);                            // EINVAL: 999 has flag bits
-  s.Socket(999, SOCK_STREAM | 0x100000);         // EINVAL
-  s.Socket(AF_INET6, 999);                       // EINVAL
-  s.Socket(999, SOCK_STREAM);                    // EAFNOSUPPORT
-  s.Socket(999, 15);                             // EAFNOSUPPORT before EINVAL
-  s.Socket(999, 11, 999);                        // EAFNOSUPPORT
-  s.Socket(-1, SOCK_STREAM);                     // EAFNOSUPPORT
-  s.Socket(AF_MAX, SOCK_DGRAM);                  // EAFNOSUPPORT
-  s.Socket(AF_INET, 15);                         // EINVAL
-  s.Socket(AF_INET, 11);                         // EINVAL
-  s.Socket(AF_INET, -1);                         // EINVAL
-  s.Socket(AF_INET, SOCK_STREAM, 999);           // EINVAL (range)
-  s.Socket(AF_INET, SOCK_STREAM, -1);            // EINVAL
-  s.Socket(AF_INET, SOCK_STREAM, 263);           // EINVAL (IPPROTO_MAX)
-  s.Socket(AF_INET, SOCK_SEQPACKET, 999);        // EINVAL before ESOCKTNOSUPPORT
-  s.Socket(AF_INET, SOCK_SEQPACKET, 0);          // ESOCKTNOSUPPORT
-  s.Socket(AF_INET, 0, 0);                       // ESOCKTNOSUPPORT
-  s.Socket(AF_INET, SOCK_RAW, 999);              // EINVAL
-  s.Socket(AF_INET, SOCK_STREAM, IPPROTO_UDP);   // EPROTONOSUPPORT
-  s.Socket(AF_INET, SOCK_DGRAM, IPPROTO_TCP);    // EPROTONOSUPPORT
-  s.Socket(AF_INET, SOCK_DGRAM, 200);            // EPROTONOSUPPORT
-  s.Socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);   // EACCES (ping_group_range)
+  s.Socket(999, 999);                           // EINVAL: 999 has flag bits
+  s.Socket(999, SOCK_STREAM | 0x100000);        // EINVAL
+  s.Socket(AF_INET6, 999);                      // EINVAL
+  s.Socket(999, SOCK_STREAM);                   // EAFNOSUPPORT
+  s.Socket(999, 15);                            // EAFNOSUPPORT before EINVAL
+  s.Socket(999, 11, 999);                       // EAFNOSUPPORT
+  s.Socket(-1, SOCK_STREAM);                    // EAFNOSUPPORT
+  s.Socket(AF_MAX, SOCK_DGRAM);                 // EAFNOSUPPORT
+  s.Socket(AF_INET, 15);                        // EINVAL
+  s.Socket(AF_INET, 11);                        // EINVAL
+  s.Socket(AF_INET, -1);                        // EINVAL
+  s.Socket(AF_INET, SOCK_STREAM, 999);          // EINVAL (range)
+  s.Socket(AF_INET, SOCK_STREAM, -1);           // EINVAL
+  s.Socket(AF_INET, SOCK_STREAM, 263);          // EINVAL (IPPROTO_MAX)
+  s.Socket(AF_INET, SOCK_SEQPACKET, 999);       // EINVAL before ESOCKTNOSUPPORT
+  s.Socket(AF_INET, SOCK_SEQPACKET, 0);         // ESOCKTNOSUPPORT
+  s.Socket(AF_INET, 0, 0);                      // ESOCKTNOSUPPORT
+  s.Socket(AF_INET, SOCK_RAW, 999);             // EINVAL
+  s.Socket(AF_INET, SOCK_STREAM, IPPROTO_UDP);  // EPROTONOSUPPORT
+  s.Socket(AF_INET, SOCK_DGRAM, IPPROTO_TCP);   // EPROTONOSUPPORT
+  s.Socket(AF_INET, SOCK_DGRAM, 200);           // EPROTONOSUPPORT
+  s.Socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);  // EACCES (ping_group_range)
   s.Socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, IPPROTO_UDP);
 }
 
@@ -136,46 +136,46 @@ DIFF_SCENARIO(Precedence_SockoptLevelBeforeLength) {
   int v = 1;
   const socklen_t neg = static_cast<socklen_t>(-1);
   auto get_null_len = [&](int fd, int level, int name, const char* what) {
-    s.Raw(std::string("getsockopt(") + s.Fd(fd) + ", " + what +
-              ", optlen NULL)",
-          s.sys().getsockopt(fd, level, name, &v, nullptr));
+    s.Raw(
+        std::string("getsockopt(") + s.Fd(fd) + ", " + what + ", optlen NULL)",
+        s.sys().getsockopt(fd, level, name, &v, nullptr));
   };
-  get_null_len(u, 999, 1, "level 999");                // EOPNOTSUPP
+  get_null_len(u, 999, 1, "level 999");                      // EOPNOTSUPP
   get_null_len(u, IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY");  // EOPNOTSUPP
-  get_null_len(t, IPPROTO_UDP, 1, "SOL_UDP 1");        // EOPNOTSUPP
-  get_null_len(u, SOL_SOCKET, SO_TYPE, "SO_TYPE");     // EFAULT
-  get_null_len(u, IPPROTO_IP, 999, "SOL_IP 999");      // EFAULT
-  get_null_len(u, IPPROTO_UDP, 999, "SOL_UDP 999");    // EFAULT
-  get_null_len(t, IPPROTO_TCP, 999, "SOL_TCP 999");    // EFAULT
-  get_null_len(Script::kHugeFd, 999, 1, "level 999");  // EBADF
-  get_null_len(ep, 999, 1, "level 999");               // ENOTSOCK
-  s.GetInt(u, 999, 1, neg);                   // EOPNOTSUPP
-  s.GetInt(u, SOL_SOCKET, 999, neg);          // EINVAL
-  s.GetInt(u, IPPROTO_IP, 999, neg);          // EINVAL
-  s.GetInt(u, IPPROTO_IP, IP_TOS, neg);       // EINVAL
-  s.GetInt(u, IPPROTO_UDP, 999, neg);         // EINVAL
-  s.GetInt(u, IPPROTO_UDP, 999);              // ENOPROTOOPT
-  s.GetInt(u, IPPROTO_TCP, 999, neg);         // EOPNOTSUPP
-  s.GetInt(t, IPPROTO_TCP, 999, neg);         // EINVAL
-  s.GetInt(t, IPPROTO_TCP, TCP_NODELAY, neg); // EINVAL
-  s.GetInt(t, IPPROTO_UDP, 999, neg);         // EOPNOTSUPP
-  s.SetInt(Script::kHugeFd, 999, 1, 1);       // EBADF
-  s.SetInt(ep, 999, 1, 1);                    // ENOTSOCK
-  s.SetInt(u, 999, 1, 1, neg);                // EINVAL before the level
+  get_null_len(t, IPPROTO_UDP, 1, "SOL_UDP 1");              // EOPNOTSUPP
+  get_null_len(u, SOL_SOCKET, SO_TYPE, "SO_TYPE");           // EFAULT
+  get_null_len(u, IPPROTO_IP, 999, "SOL_IP 999");            // EFAULT
+  get_null_len(u, IPPROTO_UDP, 999, "SOL_UDP 999");          // EFAULT
+  get_null_len(t, IPPROTO_TCP, 999, "SOL_TCP 999");          // EFAULT
+  get_null_len(Script::kHugeFd, 999, 1, "level 999");        // EBADF
+  get_null_len(ep, 999, 1, "level 999");                     // ENOTSOCK
+  s.GetInt(u, 999, 1, neg);                                  // EOPNOTSUPP
+  s.GetInt(u, SOL_SOCKET, 999, neg);                         // EINVAL
+  s.GetInt(u, IPPROTO_IP, 999, neg);                         // EINVAL
+  s.GetInt(u, IPPROTO_IP, IP_TOS, neg);                      // EINVAL
+  s.GetInt(u, IPPROTO_UDP, 999, neg);                        // EINVAL
+  s.GetInt(u, IPPROTO_UDP, 999);                             // ENOPROTOOPT
+  s.GetInt(u, IPPROTO_TCP, 999, neg);                        // EOPNOTSUPP
+  s.GetInt(t, IPPROTO_TCP, 999, neg);                        // EINVAL
+  s.GetInt(t, IPPROTO_TCP, TCP_NODELAY, neg);                // EINVAL
+  s.GetInt(t, IPPROTO_UDP, 999, neg);                        // EOPNOTSUPP
+  s.SetInt(Script::kHugeFd, 999, 1, 1);                      // EBADF
+  s.SetInt(ep, 999, 1, 1);                                   // ENOTSOCK
+  s.SetInt(u, 999, 1, 1, neg);                    // EINVAL before the level
   s.SetInt(u, SOL_SOCKET, SO_KEEPALIVE, 1, neg);  // EINVAL
-  s.SetInt(t, 999, 1, 1, 2);                  // ENOPROTOOPT
-  s.SetInt(t, IPPROTO_UDP, 999, 1, 2);        // ENOPROTOOPT
-  s.SetIntNull(t, IPPROTO_IP, 999);           // ENOPROTOOPT before EFAULT
-  s.SetIntNull(t, IPPROTO_IP, IP_TOS);        // EFAULT
-  s.SetIntNull(t, SOL_SOCKET, 999);           // EFAULT before ENOPROTOOPT
-  s.SetInt(t, SOL_SOCKET, 999, 1, 2);         // EINVAL
-  s.SetIntNull(t, IPPROTO_TCP, 999);          // EFAULT
-  s.SetInt(t, IPPROTO_TCP, 999, 1, 2);        // EINVAL
-  s.SetInt(u, IPPROTO_UDP, 999, 1, 2);        // EINVAL
-  s.SetInt(u, 136, 999, 1, 2);                // EINVAL (SOL_UDPLITE)
-  s.SetIntNull(u, IPPROTO_UDP, 999);          // EFAULT
-  s.SetInt(u, IPPROTO_UDP, 999, 1);           // ENOPROTOOPT
-  s.SetInt(u, IPPROTO_TCP, 999, 1, 2);        // ENOPROTOOPT
+  s.SetInt(t, 999, 1, 1, 2);                      // ENOPROTOOPT
+  s.SetInt(t, IPPROTO_UDP, 999, 1, 2);            // ENOPROTOOPT
+  s.SetIntNull(t, IPPROTO_IP, 999);               // ENOPROTOOPT before EFAULT
+  s.SetIntNull(t, IPPROTO_IP, IP_TOS);            // EFAULT
+  s.SetIntNull(t, SOL_SOCKET, 999);               // EFAULT before ENOPROTOOPT
+  s.SetInt(t, SOL_SOCKET, 999, 1, 2);             // EINVAL
+  s.SetIntNull(t, IPPROTO_TCP, 999);              // EFAULT
+  s.SetInt(t, IPPROTO_TCP, 999, 1, 2);            // EINVAL
+  s.SetInt(u, IPPROTO_UDP, 999, 1, 2);            // EINVAL
+  s.SetInt(u, 136, 999, 1, 2);                    // EINVAL (SOL_UDPLITE)
+  s.SetIntNull(u, IPPROTO_UDP, 999);              // EFAULT
+  s.SetInt(u, IPPROTO_UDP, 999, 1);               // ENOPROTOOPT
+  s.SetInt(u, IPPROTO_TCP, 999, 1, 2);            // ENOPROTOOPT
 }
 
 // __sys_connect: the fd (EBADF), the address copy (move_addr_to_kernel:
@@ -185,23 +185,23 @@ DIFF_SCENARIO(Precedence_ConnectCopiesTheAddressBeforeTheSocketCheck) {
   int ep = s.EpollCreate();
   int u = s.Udp();
   s.Raw("connect(" + s.Fd(ep) + ", NULL, 16)",
-        s.sys().connect(ep, nullptr, 16));  // EFAULT
+        s.sys().connect(ep, nullptr, 16));           // EFAULT
   s.Connect(ep, Lo(9), static_cast<socklen_t>(-1));  // EINVAL
-  s.Connect(ep, Lo(9), 200);                           // EINVAL
-  s.Connect(ep, Lo(9));                                // ENOTSOCK
+  s.Connect(ep, Lo(9), 200);                         // EINVAL
+  s.Connect(ep, Lo(9));                              // ENOTSOCK
   s.Raw("connect(" + s.Fd(ep) + ", NULL, 0)",
         s.sys().connect(ep, nullptr, 0));  // ENOTSOCK
   s.Raw("connect(fd<huge>, NULL, 16)",
         s.sys().connect(Script::kHugeFd, nullptr, 16));  // EBADF
-  s.Connect(Script::kHugeFd, Lo(9), 200);              // EBADF
+  s.Connect(Script::kHugeFd, Lo(9), 200);                // EBADF
   s.Raw("connect(" + s.Fd(u) + ", NULL, 16)",
         s.sys().connect(u, nullptr, 16));  // EFAULT
   s.Raw("connect(" + s.Fd(u) + ", NULL, 0)",
-        s.sys().connect(u, nullptr, 0));   // EINVAL (inet_dgram_connect)
+        s.sys().connect(u, nullptr, 0));  // EINVAL (inet_dgram_connect)
   s.Raw("bind(" + s.Fd(ep) + ", NULL, 16)",
-        s.sys().bind(ep, nullptr, 16));    // ENOTSOCK
-  s.Bind(ep, Lo(9), 200);                  // ENOTSOCK
-  s.Bind(u, Lo(9), 200);                   // EINVAL
+        s.sys().bind(ep, nullptr, 16));  // ENOTSOCK
+  s.Bind(ep, Lo(9), 200);                // ENOTSOCK
+  s.Bind(u, Lo(9), 200);                 // EINVAL
   s.Raw("bind(fd<huge>, NULL, 16)", s.sys().bind(Script::kHugeFd, nullptr, 16));
 }
 
@@ -269,23 +269,23 @@ DIFF_SCENARIO(Precedence_RecvfromAddressLengthIsReadAfterTheData) {
   };
   recv_bad_len(srv, 8, nullptr, "len NULL");  // EAGAIN
   neg = static_cast<socklen_t>(-1);
-  recv_bad_len(srv, 8, &neg, "len -1");       // EAGAIN
+  recv_bad_len(srv, 8, &neg, "len -1");  // EAGAIN
   s.SendTo(u, "one", 0, &dst);
   s.SendTo(u, "two", 0, &dst);
   s.SendTo(u, "three", 0, &dst);
   s.Settle();
   recv_bad_len(srv, 8, nullptr, "len NULL");  // EFAULT, "one" gone
   neg = static_cast<socklen_t>(-1);
-  recv_bad_len(srv, 8, &neg, "len -1");       // EINVAL, "two" gone
-  s.Recv(srv, 8, 0);                          // "three"
+  recv_bad_len(srv, 8, &neg, "len -1");  // EINVAL, "two" gone
+  s.Recv(srv, 8, 0);                     // "three"
   Conn c = Establish(s);
   recv_bad_len(c.server, 8, nullptr, "len NULL");  // EAGAIN
   s.Write(c.client, "abcdef");
   s.Settle();
   recv_bad_len(c.server, 3, nullptr, "len NULL");  // EFAULT, "abc" gone
   neg = static_cast<socklen_t>(-1);
-  recv_bad_len(c.server, 2, &neg, "len -1");       // EINVAL, "de" gone
-  s.Recv(c.server, 8, 0);                          // "f", address length 0
+  recv_bad_len(c.server, 2, &neg, "len -1");  // EINVAL, "de" gone
+  s.Recv(c.server, 8, 0);                     // "f", address length 0
   s.Raw("recvfrom(" + s.Fd(c.server) + ", 8, NULL addr, len NULL)",
         s.sys().recvfrom(c.server, buf, 8, MSG_DONTWAIT, nullptr, nullptr));
 }
@@ -299,28 +299,28 @@ DIFF_SCENARIO(Precedence_RecvfromAddressLengthIsReadAfterTheData) {
 DIFF_SCENARIO(Precedence_TcpConnectStateBeforeAddress) {
   const Ep v6{"127.0.0.1", 9, AF_INET6};
   Conn c = Establish(s);
-  s.Connect(c.listener, v6);                 // EISCONN
-  s.Connect(c.listener, Lo(9), 8);           // EISCONN
-  s.Connect(c.listener, Lo(9), 1);           // EINVAL
-  s.Connect(c.server, v6);                   // EISCONN
+  s.Connect(c.listener, v6);        // EISCONN
+  s.Connect(c.listener, Lo(9), 8);  // EISCONN
+  s.Connect(c.listener, Lo(9), 1);  // EINVAL
+  s.Connect(c.server, v6);          // EISCONN
   int d = s.Tcp();
-  s.Connect(d, Lo(c.port));                  // EINPROGRESS
+  s.Connect(d, Lo(c.port));  // EINPROGRESS
   s.Settle();
-  s.Connect(d, v6);                          // 0: the first call after it
-  s.Connect(d, v6);                          // EISCONN
-  s.Connect(d, Lo(9), 8);                    // EISCONN
+  s.Connect(d, v6);        // 0: the first call after it
+  s.Connect(d, v6);        // EISCONN
+  s.Connect(d, Lo(9), 8);  // EISCONN
   Stuck st = StuckInSynSent(s);
-  s.Connect(st.client, v6);                  // EALREADY
-  s.Connect(st.client, Lo(9), 8);            // EALREADY
+  s.Connect(st.client, v6);        // EALREADY
+  s.Connect(st.client, Lo(9), 8);  // EALREADY
   int f = s.Tcp();
-  s.Connect(f, v6, 8);                       // EINVAL: length first
-  s.Connect(f, v6);                          // EAFNOSUPPORT
-  s.Connect(f, Ep{"224.0.0.1", 9, AF_INET}); // ENETUNREACH
-  s.Bind(c.listener, v6);                    // EAFNOSUPPORT
-  s.Bind(c.listener, Lo(9), 8);              // EINVAL
+  s.Connect(f, v6, 8);                              // EINVAL: length first
+  s.Connect(f, v6);                                 // EAFNOSUPPORT
+  s.Connect(f, Ep{"224.0.0.1", 9, AF_INET});        // ENETUNREACH
+  s.Bind(c.listener, v6);                           // EAFNOSUPPORT
+  s.Bind(c.listener, Lo(9), 8);                     // EINVAL
   s.Bind(c.listener, Ep{"192.0.2.1", 9, AF_INET});  // EADDRNOTAVAIL
-  s.Bind(c.listener, Lo(0));                 // EINVAL: already bound
-  s.Bind(c.server, Lo(0));                   // EINVAL
+  s.Bind(c.listener, Lo(0));                        // EINVAL: already bound
+  s.Bind(c.server, Lo(0));                          // EINVAL
 }
 
 // With the fd table full: the argument checks come before the free fd
@@ -348,19 +348,19 @@ DIFF_SCENARIO(Precedence_FullTableEmfileAfterArgumentsBeforeTheFile) {
   }
   s.Line("fill with UDP sockets ends " + s.Result(last));
   s.Check("highest fd is 1023", !filler.empty() && filler.back() == 1023);
-  s.Accept(ep, 0);                        // EMFILE before ENOTSOCK
-  s.Accept(u, 0);                         // EMFILE before EOPNOTSUPP
-  s.Accept(ep, 0x1234);                   // EINVAL
-  s.Accept(Script::kHugeFd, 0);           // EBADF
-  s.Socket(999, SOCK_STREAM);             // EAFNOSUPPORT
-  s.Socket(AF_INET, 15);                  // EINVAL
-  s.Socket(AF_INET, SOCK_STREAM, 999);    // EINVAL
-  s.Socket(AF_INET, SOCK_SEQPACKET);      // ESOCKTNOSUPPORT
+  s.Accept(ep, 0);                                 // EMFILE before ENOTSOCK
+  s.Accept(u, 0);                                  // EMFILE before EOPNOTSUPP
+  s.Accept(ep, 0x1234);                            // EINVAL
+  s.Accept(Script::kHugeFd, 0);                    // EBADF
+  s.Socket(999, SOCK_STREAM);                      // EAFNOSUPPORT
+  s.Socket(AF_INET, 15);                           // EINVAL
+  s.Socket(AF_INET, SOCK_STREAM, 999);             // EINVAL
+  s.Socket(AF_INET, SOCK_SEQPACKET);               // ESOCKTNOSUPPORT
   s.Socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK);  // EMFILE
-  s.EpollCreate(1);                       // EINVAL
-  s.EpollCreate(0);                       // EMFILE
-  s.Fcntl(u, F_DUPFD, 0);                 // EMFILE
-  s.Fcntl(Script::kHugeFd, F_DUPFD, 0);   // EBADF
+  s.EpollCreate(1);                                // EINVAL
+  s.EpollCreate(0);                                // EMFILE
+  s.Fcntl(u, F_DUPFD, 0);                          // EMFILE
+  s.Fcntl(Script::kHugeFd, F_DUPFD, 0);            // EBADF
   for (int fd : filler) s.sys().close(fd);
   if (lowered) ::setrlimit(RLIMIT_NOFILE, &old);
 }
@@ -375,46 +375,46 @@ DIFF_SCENARIO(Precedence_NullBufferFaultsOnlyWhenBytesMove) {
   int srv = s.Udp();
   s.Bind(srv, dst);
   int u = s.Udp();
-  s.RecvNull(srv, 5, 0);  // EAGAIN
+  s.RecvNull(srv, 5, 0);          // EAGAIN
   s.RecvNull(srv, 5, MSG_TRUNC);  // EAGAIN
   s.SendTo(u, "one", 0, &dst);
   s.SendTo(u, "two", 0, &dst);
   s.SendTo(u, "three", 0, &dst);
   s.Settle();
-  s.RecvNull(srv, 5, MSG_PEEK);  // EFAULT, kept
-  s.RecvNull(srv, 5, 0);         // EFAULT, "one" is gone
-  s.Recv(srv, 8, 0);             // "two"
-  s.RecvNull(srv, 5, MSG_TRUNC); // EFAULT, "three" is gone
-  s.Recv(srv, 8, 0);             // EAGAIN
-  s.RecvNull(srv, 0, 0);         // EAGAIN: nothing to copy
+  s.RecvNull(srv, 5, MSG_PEEK);   // EFAULT, kept
+  s.RecvNull(srv, 5, 0);          // EFAULT, "one" is gone
+  s.Recv(srv, 8, 0);              // "two"
+  s.RecvNull(srv, 5, MSG_TRUNC);  // EFAULT, "three" is gone
+  s.Recv(srv, 8, 0);              // EAGAIN
+  s.RecvNull(srv, 0, 0);          // EAGAIN: nothing to copy
   int v = s.Udp();
-  s.SendToNull(v, 5, nullptr);   // EDESTADDRREQ
+  s.SendToNull(v, 5, nullptr);      // EDESTADDRREQ
   s.SendToNull(v, 70000, nullptr);  // EMSGSIZE
   Ep bcast{"255.255.255.255", 9, AF_INET};
-  s.SendToNull(v, 5, &bcast);    // EACCES
+  s.SendToNull(v, 5, &bcast);  // EACCES
   Ep zero = Lo(0);
-  s.SendToNull(v, 5, &zero);     // EINVAL
-  s.SendToNull(v, 5, &dst);      // EFAULT, nothing sent
+  s.SendToNull(v, 5, &zero);  // EINVAL
+  s.SendToNull(v, 5, &dst);   // EFAULT, nothing sent
   s.Settle();
-  s.Recv(srv, 8, 0);             // EAGAIN
+  s.Recv(srv, 8, 0);  // EAGAIN
   int t = s.Tcp();
-  s.SendToNull(t, 5, nullptr);   // EPIPE: not connected
-  s.RecvNull(t, 5, 0);           // ENOTCONN
+  s.SendToNull(t, 5, nullptr);  // EPIPE: not connected
+  s.RecvNull(t, 5, 0);          // ENOTCONN
   Conn c = Establish(s);
-  s.RecvNull(c.server, 5, 0);    // EAGAIN
+  s.RecvNull(c.server, 5, 0);        // EAGAIN
   s.RecvNull(c.server, 5, MSG_OOB);  // EINVAL
-  s.WriteNull(c.client, 5);      // EFAULT
+  s.WriteNull(c.client, 5);          // EFAULT
   s.Write(c.client, "abc");
   s.Settle();
   s.RecvNull(c.server, 5, MSG_PEEK);  // EFAULT
-  s.RecvNull(c.server, 5, 0);    // EFAULT, kept
-  s.Read(c.server, 8);           // "abc"
+  s.RecvNull(c.server, 5, 0);         // EFAULT, kept
+  s.Read(c.server, 8);                // "abc"
   s.Shutdown(c.client, SHUT_WR);
   s.Settle();
-  s.RecvNull(c.server, 5, 0);    // 0: end of stream
-  s.ReadNull(c.server, 5);       // 0
+  s.RecvNull(c.server, 5, 0);          // 0: end of stream
+  s.ReadNull(c.server, 5);             // 0
   s.SendToNull(c.client, 5, nullptr);  // EPIPE
-  s.RecvNull(c.listener, 5, 0);  // ENOTCONN
+  s.RecvNull(c.listener, 5, 0);        // ENOTCONN
 }
 
 }  // namespace

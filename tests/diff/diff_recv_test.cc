@@ -89,7 +89,8 @@ int EdgeEpoll(Script& s, int fd) {
 
 }  // namespace
 
-// --- 1. MSG_ERRQUEUE -----------------------------------------------------------
+// --- 1. MSG_ERRQUEUE
+// -----------------------------------------------------------
 
 // tcp_recvmsg hands MSG_ERRQUEUE to inet_recv_error before anything else:
 // with nothing on the error queue (loopback TCP never queues one) it is
@@ -313,7 +314,8 @@ DIFF_SCENARIO(Recv_AcceptedSocketInheritsPeekOffLowatAndRecverr) {
   s.GetInt(a, SOL_SOCKET, SO_PEEK_OFF);
 }
 
-// --- 2. SO_PEEK_OFF ---------------------------------------------------------------
+// --- 2. SO_PEEK_OFF
+// ---------------------------------------------------------------
 
 // SO_PEEK_OFF is -1 (off) on every TCP and UDP socket, takes any value
 // (negative turns it off and reads back as set) and needs a whole int.
@@ -494,7 +496,8 @@ DIFF_SCENARIO(Recv_PeekOffUdpZeroLengthDatagram) {
   s.GetInt(u, SOL_SOCKET, SO_PEEK_OFF);
 }
 
-// --- 3. SO_RCVLOWAT ----------------------------------------------------------------
+// --- 3. SO_RCVLOWAT
+// ----------------------------------------------------------------
 
 // tcp_poll: EPOLLIN once SO_RCVLOWAT bytes are queued. Data that arrives
 // below the mark wakes nobody (tcp_data_ready), so an edge-triggered item
@@ -694,7 +697,8 @@ DIFF_SCENARIO(Recv_RcvlowatUdpIsStoredOnly) {
   s.GetInt(u, SOL_SOCKET, SO_RCVLOWAT);
 }
 
-// --- 4. recvfrom's address length ----------------------------------------------------
+// --- 4. recvfrom's address length
+// ----------------------------------------------------
 
 // TCP fills no address, so move_addr_to_user writes back length 0 and
 // copies nothing; a negative length is EINVAL, but only after the data

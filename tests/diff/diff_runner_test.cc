@@ -138,10 +138,11 @@ TEST_P(Diff, SimVsRecorded) {
               << SideBySide("linux (recorded on " + rec->kernel + ")",
                             rec->lines, s.backend, s.log, c.marks);
   }
-  for (const auto& a : c.accepted) std::cout << "accepted divergence: " << a << "\n";
+  for (const auto& a : c.accepted)
+    std::cout << "accepted divergence: " << a << "\n";
   EXPECT_EQ(c.mismatches, 0)
-      << "the simulator differs from the recorded Linux log in "
-      << c.mismatches << " line(s), first at line " << c.first_mismatch
+      << "the simulator differs from the recorded Linux log in " << c.mismatches
+      << " line(s), first at line " << c.first_mismatch
       << "; '!' marks them above";
 }
 
@@ -194,7 +195,8 @@ std::string ScenarioName(const ::testing::TestParamInfo<Scenario>& info) {
 INSTANTIATE_TEST_SUITE_P(Scenarios, Diff, ::testing::ValuesIn(Registry()),
                          ScenarioName);
 
-// --- re-recording ---------------------------------------------------------------
+// --- re-recording
+// ---------------------------------------------------------------
 
 // Records the named scenarios (all when `names` is empty) on this kernel into
 // `path`, keeping the other scenarios' logs. A log is taken when two

@@ -91,7 +91,7 @@ DIFF_SCENARIO(Sockopt_LingerNormalisesOnoffAndNeedsEightBytes) {
   s.GetLinger(t);
   s.SetLinger(t, 0, 7);
   s.GetLinger(t);
-  s.SetLinger(t, 1, 0, 4);  // EINVAL
+  s.SetLinger(t, 1, 0, 4);   // EINVAL
   s.SetLinger(t, 1, 3, 12);  // longer is fine
   s.GetLinger(t);
   s.GetLinger(t, 4);  // truncated
@@ -113,12 +113,12 @@ DIFF_SCENARIO(Sockopt_LengthPointerAndUnknownOptionErrors) {
   s.SetInt(t, SOL_SOCKET, SO_ERROR, 1);         // ENOPROTOOPT
   s.SetInt(t, SOL_SOCKET, SO_TYPE, 1);          // ENOPROTOOPT
   s.SetInt(t, SOL_SOCKET, SO_RCVBUF, 65536);
-  s.GetInt(t, SOL_SOCKET, SO_RCVBUF, 0);        // 0, len 0
-  s.GetInt(t, SOL_SOCKET, SO_RCVBUF, 2);        // truncated, len 2
-  s.GetInt(t, SOL_SOCKET, SO_RCVBUF, 8);        // len 4
+  s.GetInt(t, SOL_SOCKET, SO_RCVBUF, 0);  // 0, len 0
+  s.GetInt(t, SOL_SOCKET, SO_RCVBUF, 2);  // truncated, len 2
+  s.GetInt(t, SOL_SOCKET, SO_RCVBUF, 8);  // len 4
   int u = s.Udp();
-  s.SetInt(u, IPPROTO_TCP, TCP_NODELAY, 1);     // ENOPROTOOPT
-  s.GetInt(u, IPPROTO_TCP, TCP_NODELAY);        // EOPNOTSUPP
+  s.SetInt(u, IPPROTO_TCP, TCP_NODELAY, 1);  // ENOPROTOOPT
+  s.GetInt(u, IPPROTO_TCP, TCP_NODELAY);     // EOPNOTSUPP
 }
 
 DIFF_SCENARIO(Sockopt_SockNameAndPeerNameTruncateAndRejectNegativeLength) {
@@ -146,10 +146,10 @@ DIFF_SCENARIO(Sockopt_AcceptTruncatesAddressAndBadLengthLosesConnection) {
   int c3 = s.Tcp();
   s.Connect(c3, Lo(port));
   s.Settle();
-  s.AcceptLen(l, 2, SOCK_NONBLOCK);  // truncated, len 16
+  s.AcceptLen(l, 2, SOCK_NONBLOCK);   // truncated, len 16
   s.AcceptLen(l, -1, SOCK_NONBLOCK);  // EINVAL, c2's connection is lost
   s.AcceptLen(l, Script::kNoAddr, SOCK_NONBLOCK);  // c3
-  s.Accept(l);  // EAGAIN
+  s.Accept(l);                                     // EAGAIN
   s.Settle();
   s.Read(c2, 8);  // FIN (no unread data): 0
   Mask(s, c2);

@@ -27,9 +27,9 @@ DIFF_SCENARIO(StdFds_AreOpenWithoutCloexecAndAreNotSockets) {
   s.Fcntl(0, F_GETFD);
   s.Fcntl(1, F_GETFD);
   s.Fcntl(2, F_GETFD);
-  s.Listen(0, 1);      // ENOTSOCK
-  s.GetSockName(1);    // ENOTSOCK
-  s.Shutdown(2, SHUT_RDWR);  // ENOTSOCK
+  s.Listen(0, 1);                          // ENOTSOCK
+  s.GetSockName(1);                        // ENOTSOCK
+  s.Shutdown(2, SHUT_RDWR);                // ENOTSOCK
   int d = s.Fcntl(1, F_DUPFD_CLOEXEC, 0);  // the next number after t
   s.Fcntl(d, F_GETFD);
   s.Fcntl(1, F_GETFD);  // still 0: FD_CLOEXEC is per fd

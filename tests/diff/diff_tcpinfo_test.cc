@@ -109,7 +109,7 @@ DIFF_SCENARIO(TcpInfo_ShutWrAfterDataIsFinWait2OnceTheFinIsAcked) {
   TcpInfoState(s, c.client);  // 5
   TcpInfoState(s, c.server);  // 8
   s.Read(c.server, 64);
-  s.Read(c.server, 64);  // 0
+  s.Read(c.server, 64);       // 0
   TcpInfoState(s, c.server);  // still 8
 }
 
@@ -205,11 +205,11 @@ DIFF_SCENARIO(TcpInfo_ListenerAfterShutdownIsClose) {
   TcpInfoState(s, l, true);  // 10, unacked 1, sacked 4
   s.Shutdown(l, SHUT_WR);    // no-op
   TcpInfoState(s, l, true);
-  s.Shutdown(l, SHUT_RD);    // closes it; RST to the queued connection
+  s.Shutdown(l, SHUT_RD);  // closes it; RST to the queued connection
   s.Settle();
-  TcpInfoState(s, l);  // 7
-  TcpInfoState(s, c);  // 7
-  s.Listen(l, 2);      // listening again on the explicit port
+  TcpInfoState(s, l);        // 7
+  TcpInfoState(s, c);        // 7
+  s.Listen(l, 2);            // listening again on the explicit port
   TcpInfoState(s, l, true);  // 10, unacked 0, sacked 2
 }
 

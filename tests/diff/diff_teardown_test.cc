@@ -72,7 +72,7 @@ DIFF_SCENARIO(Teardown_RstInCloseWaitLeavesEofAndEpipe) {
   s.Write(c.client, "late");  // succeeds; the orphan answers with RST
   s.Settle();
   Mask(s, c.client);
-  s.Read(c.client, 8);  // still 0, never ECONNRESET
+  s.Read(c.client, 8);                       // still 0, never ECONNRESET
   s.GetInt(c.client, SOL_SOCKET, SO_ERROR);  // EPIPE
   s.GetInt(c.client, SOL_SOCKET, SO_ERROR);
   s.Write(c.client, "x");  // EPIPE
@@ -103,7 +103,7 @@ DIFF_SCENARIO(Teardown_ShutdownWrHalfCloseStillCarriesDataBack) {
   s.Settle();
   Mask(s, c.client);
   s.Read(c.client, 64);
-  s.Write(c.client, "more");  // EPIPE
+  s.Write(c.client, "more");      // EPIPE
   s.Shutdown(c.client, SHUT_WR);  // repeating is fine
   s.Close(c.server);
   s.Settle();
@@ -117,8 +117,8 @@ DIFF_SCENARIO(Teardown_ShutdownRdStillDeliversQueuedAndLaterData) {
   s.Settle();
   s.Shutdown(c.client, SHUT_RD);
   Mask(s, c.client);
-  s.Read(c.client, 64);  // buffered data
-  s.Read(c.client, 64);  // 0
+  s.Read(c.client, 64);      // buffered data
+  s.Read(c.client, 64);      // 0
   s.Write(c.server, "def");  // the peer is not told
   s.Settle();
   s.Read(c.client, 64);  // still readable
@@ -181,7 +181,7 @@ DIFF_SCENARIO(Teardown_ShutdownListenerRdClosesItWrDoesNot) {
   Mask(s, l);
   s.Shutdown(l, SHUT_RD);  // closes the listener, RST to the queue
   s.Settle();
-  Mask(s, l);  // OUT|HUP
+  Mask(s, l);   // OUT|HUP
   s.Accept(l);  // EINVAL
   s.GetInt(l, SOL_SOCKET, SO_ACCEPTCONN);
   s.Read(c, 8);  // ECONNRESET
@@ -200,15 +200,15 @@ DIFF_SCENARIO(Teardown_ShutdownListenerRdClosesItWrDoesNot) {
 
 DIFF_SCENARIO(Teardown_UnconnectedAndListeningSocketsRejectIo) {
   int fresh = s.Tcp();
-  s.Read(fresh, 8);       // ENOTCONN
-  s.Read(fresh, 0);       // 0
-  s.Write(fresh, "x");    // EPIPE
-  s.Write(fresh, "");     // EPIPE too
+  s.Read(fresh, 8);     // ENOTCONN
+  s.Read(fresh, 0);     // 0
+  s.Write(fresh, "x");  // EPIPE
+  s.Write(fresh, "");   // EPIPE too
   Ep somewhere = Lo(s.Port("server"));
   s.SendTo(fresh, "x", 0, &somewhere);  // EPIPE
-  s.Recv(fresh, 8, 0);    // ENOTCONN
-  s.GetPeerName(fresh);   // ENOTCONN
-  s.GetSockName(fresh);   // 0.0.0.0:0
+  s.Recv(fresh, 8, 0);                  // ENOTCONN
+  s.GetPeerName(fresh);                 // ENOTCONN
+  s.GetSockName(fresh);                 // 0.0.0.0:0
   int l = s.Tcp();
   s.Bind(l, somewhere);
   s.Listen(l, 4);

@@ -47,7 +47,7 @@ DIFF_SCENARIO(Tos_SamePriorityKeptWhenTheTosDoesNotChange) {
     s.SetInt(fd, SOL_SOCKET, SO_PRIORITY, 1);
     s.GetInt(fd, IPPROTO_IP, IP_TOS);  // SO_PRIORITY leaves the TOS alone
     s.SetInt(fd, IPPROTO_IP, IP_TOS, 0x10);
-    s.GetInt(fd, SOL_SOCKET, SO_PRIORITY);  // still 1
+    s.GetInt(fd, SOL_SOCKET, SO_PRIORITY);   // still 1
     s.SetInt(fd, IPPROTO_IP, IP_TOS, 0x12);  // UDP and TCP: a change
     s.GetInt(fd, SOL_SOCKET, SO_PRIORITY);
     s.SetInt(fd, SOL_SOCKET, SO_PRIORITY, 2);

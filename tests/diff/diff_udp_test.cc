@@ -106,7 +106,7 @@ DIFF_SCENARIO(Udp_IcmpPortUnreachableReportedOnceOnConnectedSocket) {
   s.Connect(u, Lo(closed));
   s.Send(u, "one");
   s.Settle();
-  Mask(s, u);  // OUT|ERR
+  Mask(s, u);        // OUT|ERR
   s.Send(u, "two");  // ECONNREFUSED (pending error), nothing sent
   s.Settle();
   s.Send(u, "three");  // sent; its ICMP sets the error again
@@ -169,7 +169,7 @@ DIFF_SCENARIO(Udp_ArgumentErrors) {
   Ep server = Lo(port);
   s.SendTo(u, "x", 0, &server, 15);  // EINVAL
   Ep v6 = Ep{"127.0.0.1", port, AF_INET6};
-  s.SendTo(u, "x", 0, &v6);  // EAFNOSUPPORT
+  s.SendTo(u, "x", 0, &v6);            // EAFNOSUPPORT
   s.SendTo(u, "x", MSG_OOB, &server);  // EOPNOTSUPP
   Ep bcast = Ep{"255.255.255.255", port};
   s.SendTo(u, "x", 0, &bcast);  // EACCES
@@ -186,12 +186,12 @@ DIFF_SCENARIO(Udp_ShutdownUnconnectedAndAfterShutWr) {
   int srv = s.Udp();
   s.Bind(srv, server);
   int u = s.Udp();
-  s.Shutdown(u, SHUT_WR);  // ENOTCONN, flag set anyway
+  s.Shutdown(u, SHUT_WR);        // ENOTCONN, flag set anyway
   s.SendTo(u, "x", 0, &server);  // EPIPE
   int v = s.Udp();
   s.Connect(v, server);
   s.Shutdown(v, SHUT_WR);
-  s.Send(v, "x");  // EPIPE
+  s.Send(v, "x");            // EPIPE
   s.Shutdown(srv, SHUT_RD);  // unconnected: ENOTCONN but set
   Mask(s, srv);
   int w = s.Udp();

@@ -16,8 +16,8 @@ namespace {
 // them all; logs one line with
 // how many arrived. Every send must succeed (checked).
 void Burst(Script& s, int rcvbuf, size_t size, int count) {
-  uint16_t port = s.Port("r" + std::to_string(rcvbuf) + "s" +
-                         std::to_string(size));
+  uint16_t port =
+      s.Port("r" + std::to_string(rcvbuf) + "s" + std::to_string(size));
   Ep server = Lo(port);
   int srv = s.sys().socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   if (rcvbuf > 0)
@@ -54,8 +54,8 @@ void Burst(Script& s, int rcvbuf, size_t size, int count) {
 }
 
 DIFF_SCENARIO(UdpBuf_MinimumBufferKeepsBySize) {
-  for (size_t size : {0, 1, 100, 197, 198, 500, 1000, 1472, 2000, 8000,
-                      30000, 65507})
+  for (size_t size :
+       {0, 1, 100, 197, 198, 500, 1000, 1472, 2000, 8000, 30000, 65507})
     Burst(s, 1, size, 8);
 }
 
@@ -72,8 +72,8 @@ DIFF_SCENARIO(UdpBuf_4608ByteBufferKeepsBySize) {
 
 DIFF_SCENARIO(UdpBuf_LargerBuffersKeepBySize) {
   for (int rcvbuf : {4096, 8192, 16700})
-    for (size_t size : {1, 500, 1000, 1472, 2000, 3717, 3718, 7813, 7814,
-                        8000, 16004, 16005, 30000})
+    for (size_t size : {1, 500, 1000, 1472, 2000, 3717, 3718, 7813, 7814, 8000,
+                        16004, 16005, 30000})
       Burst(s, rcvbuf, size, 48);
 }
 
@@ -142,8 +142,8 @@ DIFF_SCENARIO(UdpBuf_ArrivalsJoinTheReaderQueueOnRelease) {
   s.SendTo(cl, "d", 0, &server);
   s.SendTo(cl, "e", 0, &server);
   s.Settle();
-  s.Recv(srv, 64, 0);  // "b": released; d, e join the reader queue
-  s.Recv(srv, 64, 0);  // "c": d, e still queued: 832 stays owed
+  s.Recv(srv, 64, 0);             // "b": released; d, e join the reader queue
+  s.Recv(srv, 64, 0);             // "c": d, e still queued: 832 stays owed
   s.SendTo(cl, "f", 0, &server);  // 2496 + 832
   s.SendTo(cl, "g", 0, &server);  // 4160
   s.SendTo(cl, "h", 0, &server);  // 4992 > 4608: dropped
@@ -166,7 +166,7 @@ DIFF_SCENARIO(UdpBuf_PeekKeepsTheChargeAndTruncatedReadsRelease) {
   s.SendToFill(cl, 1000, 0, &server);  // 6912 + 2304 > 8192: dropped
   s.Settle();
   s.Recv(srv, 10, MSG_PEEK);
-  s.Recv(srv, 10, MSG_TRUNC);  // 1000; 2304 owed >= 2048: released
+  s.Recv(srv, 10, MSG_TRUNC);          // 1000; 2304 owed >= 2048: released
   s.SendToFill(cl, 1000, 0, &server);  // fits again
   s.SendToFill(cl, 100, 0, &server);   // 832: fits (7744)
   s.SendToFill(cl, 100, 0, &server);   // dropped

@@ -80,7 +80,7 @@ DIFF_SCENARIO(UdpPortZero_SendToThePortZeroPeerIsRefused) {
   s.Send(u, "x");  // 1
   s.Settle();
   Mask(s, u);
-  s.Recv(u, 64, 0);  // ECONNREFUSED
+  s.Recv(u, 64, 0);                   // ECONNREFUSED
   s.GetInt(u, SOL_SOCKET, SO_ERROR);  // 0
   Ep zero = Lo(0);
   s.SendTo(u, "x", 0, &zero);  // EINVAL
@@ -108,7 +108,7 @@ DIFF_SCENARIO(UdpPortZero_ReconnectBetweenPortZeroAndARealPort) {
   s.Connect(u, server);
   s.GetPeerName(u);
   s.Connect(u, Lo(0));
-  s.GetPeerName(u);  // ENOTCONN
+  s.GetPeerName(u);                   // ENOTCONN
   s.SendTo(srv, "back", 0, nullptr);  // srv unconnected: EDESTADDRREQ
   Ep uep = Lo(s.NameLocalPort(u, "u", false));
   s.SendTo(srv, "back", 0, &uep);
@@ -159,7 +159,7 @@ DIFF_SCENARIO(UdpBroadcast_ConnectWithSoBroadcastSucceeds) {
   s.GetPeerName(u);
   s.SetInt(u, SOL_SOCKET, SO_BROADCAST, 0);
   s.Connect(u, Ep{"255.255.255.255", port});  // EACCES
-  s.GetPeerName(u);  // still 127.255.255.255
+  s.GetPeerName(u);                           // still 127.255.255.255
   int v = s.Udp();
   s.SetInt(v, SOL_SOCKET, SO_BROADCAST, 1);
   s.Connect(v, Ep{"127.255.255.255", port});

@@ -30,7 +30,7 @@ DIFF_SCENARIO(UdpCork_MsgMoreJoinsSendsIntoOneDatagram) {
   s.SendTo(cl, "ef", 0, &server);  // pushes "abcdef"
   s.Settle();
   s.Recv(srv, 64, 0);
-  s.Recv(srv, 64, 0);  // EAGAIN: one datagram
+  s.Recv(srv, 64, 0);              // EAGAIN: one datagram
   s.SendTo(cl, "gh", 0, &server);  // uncorked again: its own datagram
   s.Settle();
   s.Recv(srv, 64, 0);
@@ -55,9 +55,9 @@ DIFF_SCENARIO(UdpCork_PendingDatagramKeepsItsFirstDestination) {
   s.Send(u, "noaddr");  // unconnected, but pending: no EDESTADDRREQ; pushed
   s.Settle();
   s.Recv(r1, 128, 0);
-  s.Recv(r2, 128, 0);  // EAGAIN
-  s.Send(u, "noaddr");  // nothing pending: EDESTADDRREQ
-  s.SendTo(u, "x", 0, &zero);  // EINVAL
+  s.Recv(r2, 128, 0);                 // EAGAIN
+  s.Send(u, "noaddr");                // nothing pending: EDESTADDRREQ
+  s.SendTo(u, "x", 0, &zero);         // EINVAL
   s.SendTo(u, "x", MSG_MORE, &zero);  // EINVAL: nothing became pending
   s.SendTo(u, "y", 0, &two);
   s.Settle();
@@ -100,7 +100,7 @@ DIFF_SCENARIO(UdpCork_ConnectedMsgMoreThenZeroLengthSend) {
   s.SendTo(u, "a", MSG_MORE, &other);
   s.Send(u, "b");
   s.Settle();
-  s.Recv(r2, 64, 0);  // "ab"
+  s.Recv(r2, 64, 0);   // "ab"
   s.Recv(srv, 64, 0);  // EAGAIN
 }
 
@@ -116,29 +116,29 @@ DIFF_SCENARIO(UdpCork_CorkOptionHoldsUntilUncorked) {
   s.SendTo(u, "1", 0, &server);
   s.SendTo(u, "2", 0, &server);  // corked: no MSG_MORE needed
   s.Settle();
-  s.Recv(srv, 64, 0);  // EAGAIN
+  s.Recv(srv, 64, 0);                     // EAGAIN
   s.SetInt(u, IPPROTO_UDP, UDP_CORK, 0);  // pushes "12"
   s.GetInt(u, IPPROTO_UDP, UDP_CORK);
   s.Settle();
   s.Recv(srv, 64, 0);
   s.SetInt(u, IPPROTO_UDP, UDP_CORK, 5);
-  s.GetInt(u, IPPROTO_UDP, UDP_CORK);  // 1
+  s.GetInt(u, IPPROTO_UDP, UDP_CORK);     // 1
   s.SetInt(u, IPPROTO_UDP, UDP_CORK, 0);  // nothing pending: nothing sent
   s.Settle();
-  s.Recv(srv, 64, 0);  // EAGAIN
+  s.Recv(srv, 64, 0);                        // EAGAIN
   s.SetInt(u, IPPROTO_UDP, UDP_CORK, 1, 2);  // EINVAL (optlen < 4)
-  s.GetInt(u, IPPROTO_UDP, UDP_CORK);  // still 0
+  s.GetInt(u, IPPROTO_UDP, UDP_CORK);        // still 0
   s.SetInt(u, IPPROTO_UDP, UDP_CORK, 1, 8);  // longer is fine
-  s.GetInt(u, IPPROTO_UDP, UDP_CORK, 2);  // 2 bytes
-  s.GetInt(u, IPPROTO_UDP, UDP_CORK, 8);  // 4 bytes
+  s.GetInt(u, IPPROTO_UDP, UDP_CORK, 2);     // 2 bytes
+  s.GetInt(u, IPPROTO_UDP, UDP_CORK, 8);     // 4 bytes
   s.SendTo(u, "3", MSG_MORE, &server);
   s.SendTo(u, "4", 0, &server);  // still corked: pending
   s.Settle();
   s.Recv(srv, 64, 0);  // EAGAIN
   s.SetInt(u, IPPROTO_UDP, UDP_CORK, 0);
   s.Settle();
-  s.Recv(srv, 64, 0);  // "34"
-  s.GetInt(u, IPPROTO_UDP, 2);  // no such option: ENOPROTOOPT
+  s.Recv(srv, 64, 0);               // "34"
+  s.GetInt(u, IPPROTO_UDP, 2);      // no such option: ENOPROTOOPT
   s.SetInt(u, IPPROTO_UDP, 99, 1);  // ENOPROTOOPT
 }
 
@@ -164,7 +164,7 @@ DIFF_SCENARIO(UdpCork_OversizedPendingDatagramIsDiscardedWithEmsgsize) {
   s.SendToFill(u, 40000, MSG_MORE, &server);
   s.SendToFill(u, 25507, 0, &server);
   s.Settle();
-  s.Recv(srv, 70000, 0);  // 65507
+  s.Recv(srv, 70000, 0);                      // 65507
   s.SendToFill(u, 65508, MSG_MORE, &server);  // EMSGSIZE, nothing pending
   s.SendToFill(u, 3, 0, &server);
   s.Settle();
@@ -187,7 +187,7 @@ DIFF_SCENARIO(UdpCork_AppendSkipsShutdownAndCloseDiscards) {
   s.Send(u, "b", MSG_MORE);  // appended despite SHUT_WR
   s.Send(u, "c");            // pushed
   s.Settle();
-  s.Recv(srv, 64, 0);  // "abc"
+  s.Recv(srv, 64, 0);        // "abc"
   s.Send(u, "d", MSG_MORE);  // EPIPE: a new datagram
   s.Send(u, "e");            // EPIPE
   // A pending ICMP error is taken by the send that starts a datagram.
@@ -196,8 +196,8 @@ DIFF_SCENARIO(UdpCork_AppendSkipsShutdownAndCloseDiscards) {
   s.Connect(v, closed);
   s.Send(v, "probe");
   s.Settle();
-  s.Send(v, "f", MSG_MORE);  // ECONNREFUSED, nothing pending
-  s.Send(v, "g", MSG_MORE);  // pending
+  s.Send(v, "f", MSG_MORE);           // ECONNREFUSED, nothing pending
+  s.Send(v, "g", MSG_MORE);           // pending
   s.GetInt(v, SOL_SOCKET, SO_ERROR);  // 0
   int w = s.Udp();
   s.SendTo(w, "h", MSG_MORE, &server);

@@ -1,8 +1,6 @@
 // Differential-test harness: the Linux backend and the logging Script.
 #include "tests/diff/harness.h"
 
-#include "net/sys/names.h"
-
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -16,6 +14,7 @@
 #include <utility>
 
 #include "net/sys/linux_syscalls.h"
+#include "net/sys/names.h"
 
 namespace simsock::diff {
 namespace {
@@ -111,7 +110,9 @@ using sys::FamilyName;
 using sys::FcntlCmdName;
 using sys::MsgFlagsName;
 std::string LevelName(int level) { return sys::SockLevelName(level); }
-std::string OptName(int level, int name) { return sys::SockOptName(level, name); }
+std::string OptName(int level, int name) {
+  return sys::SockOptName(level, name);
+}
 std::string HowName(int how) { return sys::ShutdownHowName(how); }
 
 // F_GETFL results and F_SETFL arguments: "O_RDWR|O_NONBLOCK", "O_APPEND",
@@ -130,7 +131,8 @@ std::string AcceptFlagsName(int flags) {
   if (flags == 0) return "0";
   std::string out;
   if (flags & SOCK_NONBLOCK) out = "SOCK_NONBLOCK";
-  if (flags & SOCK_CLOEXEC) out += std::string(out.empty() ? "" : "|") + "SOCK_CLOEXEC";
+  if (flags & SOCK_CLOEXEC)
+    out += std::string(out.empty() ? "" : "|") + "SOCK_CLOEXEC";
   int rest = flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (rest) out += (out.empty() ? "" : "|") + std::to_string(rest);
   return out;
@@ -168,7 +170,8 @@ std::string ErrnoName(int e) { return sys::ErrnoName(e); }
 std::string EpollMaskName(uint32_t mask) { return sys::EpollEventsName(mask); }
 std::string SockTypeName(int type) { return sys::SockTypeName(type); }
 
-// --- Script --------------------------------------------------------------------
+// --- Script
+// --------------------------------------------------------------------
 
 Script::Script(Backend& backend)
     : backend_(backend), foreign_fds_(backend.ForeignFds()) {}
@@ -261,8 +264,7 @@ int Script::Socket(int domain, int type, int protocol) {
   int r = sys().socket(domain, type, protocol);
   NoteFd(r);
   Add("socket(" + FamilyName(domain) + ", " + SockTypeName(type) +
-      (protocol ? ", " + std::to_string(protocol) : "") + ") = " +
-      FdResult(r));
+      (protocol ? ", " + std::to_string(protocol) : "") + ") = " + FdResult(r));
   return r;
 }
 
@@ -277,15 +279,13 @@ int Script::Bind(int fd, const Ep& ep, socklen_t len) {
 
 int Script::BindNull(int fd, socklen_t len) {
   int r = sys().bind(fd, nullptr, len);
-  Add("bind(" + Fd(fd) + ", NULL, " + std::to_string(len) + ") = " +
-      Result(r));
+  Add("bind(" + Fd(fd) + ", NULL, " + std::to_string(len) + ") = " + Result(r));
   return r;
 }
 
 int Script::Listen(int fd, int backlog) {
   int r = sys().listen(fd, backlog);
-  Add("listen(" + Fd(fd) + ", " + std::to_string(backlog) + ") = " +
-      Result(r));
+  Add("listen(" + Fd(fd) + ", " + std::to_string(backlog) + ") = " + Result(r));
   return r;
 }
 
@@ -346,15 +346,14 @@ ssize_t Script::Read(int fd, size_t n) {
 
 ssize_t Script::ReadNull(int fd, size_t n) {
   ssize_t r = sys().read(fd, nullptr, n);
-  Add("read(" + Fd(fd) + ", NULL, " + std::to_string(n) + ") = " +
-      Result(r));
+  Add("read(" + Fd(fd) + ", NULL, " + std::to_string(n) + ") = " + Result(r));
   return r;
 }
 
 ssize_t Script::Write(int fd, std::string_view data) {
   ssize_t r = sys().write(fd, data.data(), data.size());
-  std::string shown = data.empty() ? std::string(" \"\"")
-                                   : DataStr(data.data(), data.size());
+  std::string shown =
+      data.empty() ? std::string(" \"\"") : DataStr(data.data(), data.size());
   Add("write(" + Fd(fd) + "," + shown + ") = " + Result(r));
   return r;
 }
@@ -369,8 +368,7 @@ ssize_t Script::WriteFill(int fd, size_t n, char fill) {
 
 ssize_t Script::WriteNull(int fd, size_t n) {
   ssize_t r = sys().write(fd, nullptr, n);
-  Add("write(" + Fd(fd) + ", NULL, " + std::to_string(n) + ") = " +
-      Result(r));
+  Add("write(" + Fd(fd) + ", NULL, " + std::to_string(n) + ") = " + Result(r));
   return r;
 }
 
@@ -456,10 +454,11 @@ int Script::GetInt(int fd, int level, int name, socklen_t len) {
   int v = -12345;
   socklen_t l = len;
   int r = sys().getsockopt(fd, level, name, &v, &l);
-  std::string line = "getsockopt(" + Fd(fd) + ", " + LevelName(level) + ", " +
-                     OptName(level, name) +
-                     (len != sizeof(int) ? ", len " + std::to_string(len) : "") +
-                     ") = " + Result(r);
+  std::string line =
+      "getsockopt(" + Fd(fd) + ", " + LevelName(level) + ", " +
+      OptName(level, name) +
+      (len != sizeof(int) ? ", len " + std::to_string(len) : "") +
+      ") = " + Result(r);
   if (r == 0) {
     if (level == SOL_SOCKET && name == SO_ERROR) {
       line += " [" + (v == 0 ? std::string("0") : ErrnoName(v)) + "]";
@@ -504,7 +503,9 @@ int Script::SetIntNull(int fd, int level, int name) {
 }
 
 int Script::GetLinger(int fd, socklen_t len) {
-  struct linger lg {-7, -7};
+  struct linger lg {
+    - 7, -7
+  };
   socklen_t l = len;
   int r = sys().getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &l);
   std::string line = "getsockopt(" + Fd(fd) + ", SOL_SOCKET, SO_LINGER" +
@@ -519,7 +520,9 @@ int Script::GetLinger(int fd, socklen_t len) {
 }
 
 int Script::SetLinger(int fd, int onoff, int secs, socklen_t len) {
-  struct linger lg {onoff, secs};
+  struct linger lg {
+    onoff, secs
+  };
   int r = sys().setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, len);
   Add("setsockopt(" + Fd(fd) + ", SOL_SOCKET, SO_LINGER, {" +
       std::to_string(onoff) + "," + std::to_string(secs) + "}" +
@@ -562,7 +565,9 @@ int Script::Fcntl(int fd, int cmd, long arg) {
   int r = sys().fcntl(fd, cmd, arg);
   std::string line = "fcntl(" + Fd(fd) + ", " + FcntlCmdName(cmd);
   if (cmd == F_SETFL) line += ", " + FlFlags(static_cast<int>(arg));
-  if (cmd == F_SETFD) line += ", " + std::string(arg == FD_CLOEXEC ? "FD_CLOEXEC" : std::to_string(arg));
+  if (cmd == F_SETFD)
+    line += ", " +
+            std::string(arg == FD_CLOEXEC ? "FD_CLOEXEC" : std::to_string(arg));
   line += ") = ";
   if (r >= 0 && cmd == F_GETFL) {
     line += FlFlags(r);
@@ -593,8 +598,8 @@ int Script::EpollCtl(int epfd, int op, int fd, uint32_t events) {
   ev.events = events;
   ev.data.u64 = static_cast<uint64_t>(static_cast<uint32_t>(fd));
   int r = sys().epoll_ctl(epfd, op, fd, &ev);
-  Add("epoll_ctl(" + Fd(epfd) + ", " + EpollOpName(op) + ", " + Fd(fd) +
-      ", " + EpollMaskName(events) + ") = " + Result(r));
+  Add("epoll_ctl(" + Fd(epfd) + ", " + EpollOpName(op) + ", " + Fd(fd) + ", " +
+      EpollMaskName(events) + ") = " + Result(r));
   return r;
 }
 
@@ -608,10 +613,9 @@ int Script::EpollCtlNull(int epfd, int op, int fd) {
 int Script::EpollWait(int epfd, int maxevents) {
   epoll_event evs[64];
   int r = sys().epoll_wait(epfd, evs, std::min(maxevents, 64), 0);
-  std::string line = "epoll_wait(" + Fd(epfd) +
-                     (maxevents != 16 ? ", max " + std::to_string(maxevents)
-                                      : "") +
-                     ") = ";
+  std::string line =
+      "epoll_wait(" + Fd(epfd) +
+      (maxevents != 16 ? ", max " + std::to_string(maxevents) : "") + ") = ";
   if (r < 0) {
     line += Result(r);
   } else {

@@ -25,8 +25,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <ostream>
 #include <memory>
+#include <ostream>
 #include <regex>
 #include <set>
 #include <string>
@@ -214,7 +214,7 @@ class Script {
   std::string Addr(const sockaddr* sa, socklen_t len) const;
   std::string EpStr(const Ep& ep) const;
   std::string PortStr(uint16_t port) const;
-  std::string Result(long r) const;  // "0", "5", "-EAGAIN"
+  std::string Result(long r) const;   // "0", "5", "-EAGAIN"
   std::string FdResult(int r) const;  // "fd3" or "-EMFILE"
 
  private:
@@ -233,7 +233,8 @@ class Script {
   std::vector<Divergence> divergences_;
 };
 
-// --- scenario registry --------------------------------------------------------
+// --- scenario registry
+// --------------------------------------------------------
 struct Scenario {
   std::string name;
   std::string file;
@@ -248,8 +249,8 @@ bool Register(const char* name, const char* file, void (*body)(Script&));
 
 // Defines and registers a scenario. The body runs once per backend with
 // `s` the Script of that backend.
-#define DIFF_SCENARIO(name)                                              \
-  static void DiffScenario_##name(::simsock::diff::Script& s);           \
-  [[maybe_unused]] static const bool diff_registered_##name =            \
-      ::simsock::diff::Register(#name, __FILE__, &DiffScenario_##name);  \
+#define DIFF_SCENARIO(name)                                             \
+  static void DiffScenario_##name(::simsock::diff::Script& s);          \
+  [[maybe_unused]] static const bool diff_registered_##name =           \
+      ::simsock::diff::Register(#name, __FILE__, &DiffScenario_##name); \
   static void DiffScenario_##name(::simsock::diff::Script& s)

@@ -26,9 +26,11 @@ bool StartsWith(const std::string& s, const char* prefix) {
 std::string Recording::Serialize() const {
   std::ostringstream out;
   out << "# Linux logs of the differential scenarios (tests/diff/*_test.cc).\n"
-         "# Written by tools/record_linux.sh; the simulator is checked against\n"
+         "# Written by tools/record_linux.sh; the simulator is checked "
+         "against\n"
          "# them, and so is the live kernel (docs/semantics.md, \"Recorded\n"
-         "# kernel\"). One block per scenario: \"== <name> @ <kernel release>\"\n"
+         "# kernel\"). One block per scenario: \"== <name> @ <kernel "
+         "release>\"\n"
          "# and its normalised log, each line indented by two spaces.\n";
   for (const auto& [name, log] : scenarios) {
     out << kHeader << name << kKernelSep << log.kernel << "\n";
@@ -70,8 +72,8 @@ bool Recording::Parse(const std::string& text, Recording* out,
       size_t at = rest.rfind(kKernelSep);
       if (at == std::string::npos || at == 0 ||
           at + sizeof kKernelSep - 1 >= rest.size()) {
-        return fail("expected \"== <name> @ <kernel release>\", got \"" +
-                    line + "\"");
+        return fail("expected \"== <name> @ <kernel release>\", got \"" + line +
+                    "\"");
       }
       std::string name = rest.substr(0, at);
       if (out->scenarios.count(name)) {

@@ -31,8 +31,7 @@ struct Recording {
   std::map<std::string, RecordedLog> scenarios;
 
   // Reads `path`; false (with *error set) when it cannot be read or parsed.
-  static bool Load(const std::string& path, Recording* out,
-                   std::string* error);
+  static bool Load(const std::string& path, Recording* out, std::string* error);
   // Writes every scenario, sorted by name.
   bool Save(const std::string& path, std::string* error) const;
   std::string Serialize() const;

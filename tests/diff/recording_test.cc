@@ -3,6 +3,8 @@
 // recorded release and is reported as drift, with the scenario and the line,
 // and skipped (not passed) on any other release, down to what the test
 // binary itself prints and returns.
+#include "tests/diff/recording.h"
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,7 +15,6 @@
 #include <vector>
 
 #include "tests/diff/harness.h"
-#include "tests/diff/recording.h"
 
 namespace simsock::diff {
 namespace {
@@ -69,17 +70,19 @@ const RecordedLog kRecorded{"6.18.44-recorded",
                              "listen(fd0, 0) = -EINVAL", "close(fd0) = 0"}};
 
 TEST(LiveVerdict, EqualLogsAgreeOnAnyRelease) {
-  EXPECT_EQ(JudgeLive("S", &kRecorded, "6.18.44-recorded", kRecorded.lines, {})
-                .kind,
-            LiveVerdict::kAgrees);
-  EXPECT_EQ(JudgeLive("S", &kRecorded, "5.10.0-other", kRecorded.lines, {}).kind,
-            LiveVerdict::kAgrees);
+  EXPECT_EQ(
+      JudgeLive("S", &kRecorded, "6.18.44-recorded", kRecorded.lines, {}).kind,
+      LiveVerdict::kAgrees);
+  EXPECT_EQ(
+      JudgeLive("S", &kRecorded, "5.10.0-other", kRecorded.lines, {}).kind,
+      LiveVerdict::kAgrees);
 }
 
 TEST(LiveVerdict, ADifferenceOnTheRecordedReleaseFails) {
   std::vector<std::string> live = kRecorded.lines;
   live[1] = "listen(fd0, 0) = 0";
-  LiveVerdict v = JudgeLive("Listen_X", &kRecorded, "6.18.44-recorded", live, {});
+  LiveVerdict v =
+      JudgeLive("Listen_X", &kRecorded, "6.18.44-recorded", live, {});
   EXPECT_EQ(v.kind, LiveVerdict::kFails);
   EXPECT_NE(v.report.find("scenario Listen_X"), std::string::npos);
   EXPECT_NE(v.report.find("line 2: recorded \"listen(fd0, 0) = -EINVAL\", "
@@ -101,8 +104,9 @@ TEST(LiveVerdict, ADifferenceOnAnotherReleaseIsDriftWithScenarioAndLine) {
   EXPECT_NE(v.report.find("line 2: recorded \"listen(fd0, 0) = -EINVAL\", "
                           "live \"listen(fd0, 0) = 0\""),
             std::string::npos);
-  EXPECT_NE(v.report.find("line 4: recorded \"<missing>\", live \"extra line\""),
-            std::string::npos);
+  EXPECT_NE(
+      v.report.find("line 4: recorded \"<missing>\", live \"extra line\""),
+      std::string::npos);
 }
 
 TEST(LiveVerdict, AnAcceptedDivergenceIsNotADifference) {
@@ -114,7 +118,8 @@ TEST(LiveVerdict, AnAcceptedDivergenceIsNotADifference) {
 }
 
 TEST(LiveVerdict, AScenarioWithoutARecordingIsNamed) {
-  LiveVerdict v = JudgeLive("New_Scenario", nullptr, "6.18.44-recorded", {}, {});
+  LiveVerdict v =
+      JudgeLive("New_Scenario", nullptr, "6.18.44-recorded", {}, {});
   EXPECT_EQ(v.kind, LiveVerdict::kNotRecorded);
   EXPECT_NE(v.report.find("New_Scenario"), std::string::npos);
 }
@@ -153,15 +158,15 @@ ChildRun RunDoctored(const std::string& scenario, const std::string& kernel) {
   char self[4096] = {};
   ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
   EXPECT_GT(n, 0);
-  const std::string cmd = "SIMSOCK_DIFF_RECORDING='" + path + "' '" +
-                          std::string(self) +
-                          "' --gtest_filter='Scenarios/Diff.LinuxVsRecorded/" +
-                          scenario + "' 2>&1";
+  const std::string cmd =
+      "SIMSOCK_DIFF_RECORDING='" + path + "' '" + std::string(self) +
+      "' --gtest_filter='Scenarios/Diff.LinuxVsRecorded/" + scenario + "' 2>&1";
   ChildRun run;
   if (FILE* p = ::popen(cmd.c_str(), "r")) {
     char buf[4096];
     size_t got;
-    while ((got = std::fread(buf, 1, sizeof buf, p)) > 0) run.output.append(buf, got);
+    while ((got = std::fread(buf, 1, sizeof buf, p)) > 0)
+      run.output.append(buf, got);
     run.status = ::pclose(p);
   }
   std::remove(path.c_str());
@@ -184,7 +189,8 @@ TEST(LiveVerdict, TheRunnerSkipsDriftWithItsReportAndFailsOnTheSameRelease) {
                               scenario),
             std::string::npos)
       << drift.output;
-  EXPECT_EQ(drift.output.find("[       OK ]"), std::string::npos) << drift.output;
+  EXPECT_EQ(drift.output.find("[       OK ]"), std::string::npos)
+      << drift.output;
 
   ChildRun same = RunDoctored(scenario, LiveKernelRelease());
   EXPECT_TRUE(WIFEXITED(same.status) && WEXITSTATUS(same.status) != 0)

@@ -90,8 +90,8 @@ inline uint32_t Mask(Script& s, int fd, uint32_t events = kInOutRdhup) {
   int n = s.sys().epoll_wait(ep, out, 4, 0);
   s.sys().close(ep);
   uint32_t mask = n > 0 ? out[0].events : 0;
-  s.Line("mask(" + s.Fd(fd) + ") = " +
-         (n < 0 ? s.Result(n) : EpollMaskName(mask)));
+  s.Line("mask(" + s.Fd(fd) +
+         ") = " + (n < 0 ? s.Result(n) : EpollMaskName(mask)));
   return mask;
 }
 
@@ -122,11 +122,11 @@ inline int GetTimeo(Script& s, int fd, int name,
   timeval tv{-7, -7};
   socklen_t l = len;
   int r = s.sys().getsockopt(fd, SOL_SOCKET, name, &tv, &l);
-  std::string line = "getsockopt(" + s.Fd(fd) + ", SOL_SOCKET, " +
-                     (name == SO_RCVTIMEO ? "SO_RCVTIMEO" : "SO_SNDTIMEO") +
-                     (len != sizeof(timeval) ? ", len " + std::to_string(len)
-                                             : "") +
-                     ") = " + s.Result(r);
+  std::string line =
+      "getsockopt(" + s.Fd(fd) + ", SOL_SOCKET, " +
+      (name == SO_RCVTIMEO ? "SO_RCVTIMEO" : "SO_SNDTIMEO") +
+      (len != sizeof(timeval) ? ", len " + std::to_string(len) : "") +
+      ") = " + s.Result(r);
   if (r == 0) {
     line += " {" + std::to_string(tv.tv_sec) + "," +
             std::to_string(tv.tv_usec) + "} len " + std::to_string(l);

@@ -4,8 +4,10 @@
 // are not there yet; MakeSimBackend then returns nullptr.
 #include "tests/diff/harness.h"
 
-#if !defined(DIFF_LINUX_ONLY) && __has_include("sim/world.h") && \
-    __has_include("sim/host.h") && __has_include("sim/process.h")
+#if !defined(DIFF_LINUX_ONLY) &&                         \
+    __has_include("sim/world.h") && __has_include(       \
+                                        "sim/host.h") && \
+                                        __has_include("sim/process.h")
 #define DIFF_HAVE_SIM 1
 #include "sim/host.h"
 #include "sim/process.h"

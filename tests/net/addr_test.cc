@@ -1,4 +1,5 @@
 // Addresses, host:port syntax, resolution and error texts, against Go's.
+#include <gtest/gtest.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -14,10 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "sim/packet.h"
-
 #include "tests/net/net_test_util.h"
 
 namespace simsock::net::testing {
@@ -29,13 +27,12 @@ TEST(SplitHostPortTest, GoCases) {
     const char* host;
     const char* port;
   };
-  for (const Case& c : {Case{"localhost:80", "localhost", "80"},
-                        Case{"127.0.0.1:6445", "127.0.0.1", "6445"},
-                        Case{"[::1]:80", "::1", "80"},
-                        Case{"[fe80::1%lo0]:80", "fe80::1%lo0", "80"},
-                        Case{":80", "", "80"},
-                        Case{"host:", "host", ""},
-                        Case{"[]:http", "", "http"}}) {
+  for (const Case& c :
+       {Case{"localhost:80", "localhost", "80"},
+        Case{"127.0.0.1:6445", "127.0.0.1", "6445"},
+        Case{"[::1]:80", "::1", "80"},
+        Case{"[fe80::1%lo0]:80", "fe80::1%lo0", "80"}, Case{":80", "", "80"},
+        Case{"host:", "host", ""}, Case{"[]:http", "", "http"}}) {
     auto r = SplitHostPort(c.in);
     ASSERT_TRUE(r.ok()) << c.in << ": " << r.error();
     EXPECT_EQ(r->host, c.host) << c.in;
@@ -55,7 +52,8 @@ TEST(SplitHostPortTest, GoErrors) {
            Case{"[::1]", "address [::1]: missing port in address"},
            Case{"[::1", "address [::1: missing ']' in address"},
            Case{"[::1]x:80", "address [::1]x:80: missing port in address"},
-           Case{"[::1]:80:90", "address [::1]:80:90: too many colons in address"},
+           Case{"[::1]:80:90",
+                "address [::1]:80:90: too many colons in address"},
            Case{"a[b:80", "address a[b:80: unexpected '[' in address"},
            Case{"a]b:80", "address a]b:80: unexpected ']' in address"},
        }) {
@@ -186,8 +184,8 @@ TEST_P(ResolveTest, NumericFormsGoThroughTheResolverAsGetaddrinfoReadsThem) {
   }
   // Not numbers (whitespace, a fifth part, a byte out of range): names
   // that no resolver knows.
-  for (const char* host : {" 127.0.0.1", "127.0.0.1 ", "1.2.3.4.5",
-                           "256.1.1.1"}) {
+  for (const char* host :
+       {" 127.0.0.1", "127.0.0.1 ", "1.2.3.4.5", "256.1.1.1"}) {
     auto a = ResolveTCPAddr(rt(), "tcp", JoinHostPort(host, "9"));
     ASSERT_FALSE(a.ok()) << host;
     EXPECT_EQ(a.error().ToString(),
@@ -285,20 +283,69 @@ TEST(ResolverTable, SimulatorAnswersAsLinuxGetaddrinfo) {
     return a;
   };
   const std::vector<std::string> table = {
-      "127.1", "0x7f.1", "0177.0.0.1", "127.0.0.1 ", " 127.0.0.1",
-      "1.2.3.4.5", "256.1.1.1", "4294967295", "4294967296", "0x",
-      "08.1.1.1", "1.2.3", "", "1..2.3", "127.0.0.1\t", "127.0.0.1\n",
-      "\t127.0.0.1", "0", "09", "0x7f000001", "017700000001", "1.0xffffff",
-      "1.0x1000000", "1.2.0xffff", "1.2.0x10000", "1.2.3.0xff",
-      "1.2.3.0x100", "0X7F.1", "00000000000000127.1", "1.", "1.2.3.", ".1",
-      "0x0x1", "+1.2.3.4", "-1", "1.-2.3.4", "1.2.3.4x", "0xffffffff",
-      "0x100000000", "18446744073709551615", "18446744073709551616",
-      "99999999999999999999999", "0.0.0.0", "255.255.255.255", "1.2.3.04",
-      "1.2.3.08", "0x1.0x2.0x3.0x4", "01.02.03.010", "1 .2.3.4",
-      "127.0.0.1.", "::1", "::ffff:127.0.0.1", "::FFFF:1.2.3.4",
-      "::ffff:0102:0304", "::1.2.3.4", "::ffff:1.2.3.4%5",
-      "::ffff:1.2.3.4%lo", "::ffff:1.2.3.4%", "::ffff:1.2.3.4%4294967296",
-      "1.2.3.4%eth0", "[127.0.0.1]", "localhost", std::string("1\0", 2),
+      "127.1",
+      "0x7f.1",
+      "0177.0.0.1",
+      "127.0.0.1 ",
+      " 127.0.0.1",
+      "1.2.3.4.5",
+      "256.1.1.1",
+      "4294967295",
+      "4294967296",
+      "0x",
+      "08.1.1.1",
+      "1.2.3",
+      "",
+      "1..2.3",
+      "127.0.0.1\t",
+      "127.0.0.1\n",
+      "\t127.0.0.1",
+      "0",
+      "09",
+      "0x7f000001",
+      "017700000001",
+      "1.0xffffff",
+      "1.0x1000000",
+      "1.2.0xffff",
+      "1.2.0x10000",
+      "1.2.3.0xff",
+      "1.2.3.0x100",
+      "0X7F.1",
+      "00000000000000127.1",
+      "1.",
+      "1.2.3.",
+      ".1",
+      "0x0x1",
+      "+1.2.3.4",
+      "-1",
+      "1.-2.3.4",
+      "1.2.3.4x",
+      "0xffffffff",
+      "0x100000000",
+      "18446744073709551615",
+      "18446744073709551616",
+      "99999999999999999999999",
+      "0.0.0.0",
+      "255.255.255.255",
+      "1.2.3.04",
+      "1.2.3.08",
+      "0x1.0x2.0x3.0x4",
+      "01.02.03.010",
+      "1 .2.3.4",
+      "127.0.0.1.",
+      "::1",
+      "::ffff:127.0.0.1",
+      "::FFFF:1.2.3.4",
+      "::ffff:0102:0304",
+      "::1.2.3.4",
+      "::ffff:1.2.3.4%5",
+      "::ffff:1.2.3.4%lo",
+      "::ffff:1.2.3.4%",
+      "::ffff:1.2.3.4%4294967296",
+      "1.2.3.4%eth0",
+      "[127.0.0.1]",
+      "localhost",
+      std::string("1\0", 2),
   };
   int compared = 0;
   std::vector<std::string> not_answered;
@@ -318,9 +365,8 @@ TEST(ResolverTable, SimulatorAnswersAsLinuxGetaddrinfo) {
       continue;
     }
     ++compared;
-    EXPECT_EQ(sim, *linux_answer)
-        << Quoted(host) << ": simulator " << Show(sim) << ", Linux "
-        << Show(*linux_answer);
+    EXPECT_EQ(sim, *linux_answer) << Quoted(host) << ": simulator " << Show(sim)
+                                  << ", Linux " << Show(*linux_answer);
   }
   EXPECT_GE(compared, static_cast<int>(table.size()) - 40)
       << "Linux answered too few lookups in time";

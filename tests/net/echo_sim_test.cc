@@ -4,7 +4,6 @@
 // fails. With one-way latency L to client i, everything happens at exact
 // offsets of L, which this test checks from the timeline.
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -152,7 +151,8 @@ TEST(EchoSim, CrashAndLossExperimentReplaysFromItsSeed) {
       ++resets;
       EXPECT_GT(e.at, Time(seconds(55)));
     }
-    if (e.line == "hello, client" && e.at > Time(seconds(45))) ++hellos_after_restart;
+    if (e.line == "hello, client" && e.at > Time(seconds(45)))
+      ++hellos_after_restart;
   }
   EXPECT_EQ(resets, 3);
   EXPECT_EQ(hellos_after_restart, 0);
@@ -280,11 +280,10 @@ Ran RunEchoSim(const std::string& args) {
 }
 
 TEST(EchoSimCli, ClientsOutOfRangeIsAUsageError) {
-  const std::string range =
-      "echo_sim: --clients must be a number in 1.." +
-      std::to_string(kMaxClients);
+  const std::string range = "echo_sim: --clients must be a number in 1.." +
+                            std::to_string(kMaxClients);
   const std::vector<std::string> bads = {
-      "0", "-3", std::to_string(kMaxClients + 1), "99999999999", "12x",
+      "0",    "-3", std::to_string(kMaxClients + 1), "99999999999", "12x",
       "many", ""};
   for (const std::string& bad : bads) {
     Ran r = RunEchoSim("--clients '" + bad + "'");

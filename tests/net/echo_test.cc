@@ -2,12 +2,13 @@
 // quick exchanges, then the seed's story in miniature: the server's read
 // deadline fires between two of the client's exchanges, the server closes,
 // and the client's next exchange fails.
-#include <string>
-#include <vector>
+#include "examples/echo/echo.h"
 
 #include <gtest/gtest.h>
 
-#include "examples/echo/echo.h"
+#include <string>
+#include <vector>
+
 #include "tests/net/net_test_util.h"
 
 namespace simsock::net::testing {
@@ -36,8 +37,9 @@ TEST_P(EchoTest, ClientExchangesWithServer) {
     EXPECT_TRUE(r.ok()) << r.error();
     rt().Sleep(20 * kMillisecond);  // let the server see the EOF
   }));
-  EXPECT_EQ(client_log, (std::vector<std::string>{
-                            "hello, client", "hello, client", "hello, client"}));
+  EXPECT_EQ(client_log,
+            (std::vector<std::string>{"hello, client", "hello, client",
+                                      "hello, client"}));
   ASSERT_EQ(server_log.size(), 5u);
   EXPECT_EQ(server_log[0], "hello, server");
   EXPECT_EQ(server_log[3], "Error:  EOF");

@@ -1,11 +1,11 @@
 // Error and Result: Go's texts and classification, independent of any
 // backend.
-#include <cerrno>
-#include <string>
+#include "net/error.h"
 
 #include <gtest/gtest.h>
 
-#include "net/error.h"
+#include <cerrno>
+#include <string>
 
 namespace simsock::net {
 namespace {

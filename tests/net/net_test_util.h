@@ -59,10 +59,12 @@ class SimBackend final : public Backend {
   RunStatus Run(Runtime& rt) override {
     bool finished = false;
     RunStatus status = RunStatus::kDeadlock;
-    process_.Spawn([&] {
-      status = rt.Run();
-      finished = true;
-    }, "runtime");
+    process_.Spawn(
+        [&] {
+          status = rt.Run();
+          finished = true;
+        },
+        "runtime");
     // Bounded: step from event to event; the tests' watchdogs stop the
     // runtime within seconds of virtual time.
     for (int steps = 0; steps < 10'000'000; ++steps) {

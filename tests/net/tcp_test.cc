@@ -1,6 +1,8 @@
 // TCP on the net layer: accept/dial, read/write, partial reads, EOF,
 // half-close, refused and timed-out dials, deadlines, Close unblocking
 // waiters, socket options, and Go's error texts. Backend-parameterized.
+#include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -8,9 +10,6 @@
 #include <cerrno>
 #include <string>
 #include <vector>
-
-#include <fcntl.h>
-#include <gtest/gtest.h>
 
 #include "tests/net/net_test_util.h"
 
@@ -135,7 +134,8 @@ TEST_P(TcpTest, LargeWriteBlocksUntilTheReaderDrains) {
     auto p = MustPair();
     const size_t kTotal = 8 << 20;  // more than the socket buffers hold
     std::string data(kTotal, 'x');
-    for (size_t i = 0; i < kTotal; ++i) data[i] = static_cast<char>('a' + i % 26);
+    for (size_t i = 0; i < kTotal; ++i)
+      data[i] = static_cast<char>('a' + i % 26);
     WaitGroup wg(rt());
     wg.Add(1);
     std::string received;
@@ -268,8 +268,8 @@ TEST_P(TcpTest, RefusedDial) {
     EXPECT_EQ(c.error().Op(), "dial");
     EXPECT_EQ(c.error().Syscall(), "connect");
     EXPECT_FALSE(c.error().Timeout());
-    EXPECT_EQ(Str(c.error()),
-              "dial tcp4 " + LoopbackAddr(port) + ": connect: connection refused");
+    EXPECT_EQ(Str(c.error()), "dial tcp4 " + LoopbackAddr(port) +
+                                  ": connect: connection refused");
   }));
 }
 
@@ -285,8 +285,8 @@ TEST_P(TcpTest, DialTimeoutOnAFullBacklog) {
                   0);
         ASSERT_EQ(sys().listen(lfd, 0), 0);
         socklen_t len = sizeof(la);
-        ASSERT_EQ(sys().getsockname(lfd, reinterpret_cast<sockaddr*>(&la), &len),
-                  0);
+        ASSERT_EQ(
+            sys().getsockname(lfd, reinterpret_cast<sockaddr*>(&la), &len), 0);
         const std::string addr = LoopbackAddr(PortFromSockaddr(la));
         Dialer d;
         d.timeout = 200 * kMillisecond;
@@ -493,7 +493,8 @@ TEST_P(TcpTest, AcceptDeadline) {
     auto c = l.Accept();
     ASSERT_FALSE(c.ok());
     EXPECT_TRUE(c.error().Timeout());
-    EXPECT_EQ(Str(c.error()), "accept tcp4 " + l.Addr().String() + ": i/o timeout");
+    EXPECT_EQ(Str(c.error()),
+              "accept tcp4 " + l.Addr().String() + ": i/o timeout");
   }));
 }
 

@@ -1,11 +1,10 @@
 // UDP on the net layer: ListenUDP, DialUDP, ReadFrom/WriteTo, Read/Write,
 // deadlines, Close unblocking a reader, error texts. Backend-parameterized.
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "tests/net/net_test_util.h"
 
@@ -82,7 +81,8 @@ TEST_P(UdpTest, ReadDeadlineAndErrorTexts) {
     EXPECT_EQ(from.error().ToString(), "read udp4 " + local + ": i/o timeout");
     EXPECT_GE(MillisSince(rt(), start), 50);
 
-    auto client = DialUDP(rt(), "udp4", nullptr, server->LocalAddr().AsUDPAddr());
+    auto client =
+        DialUDP(rt(), "udp4", nullptr, server->LocalAddr().AsUDPAddr());
     ASSERT_TRUE(client.ok());
     auto w = client->WriteTo("x", server->LocalAddr().AsUDPAddr());
     ASSERT_FALSE(w.ok());

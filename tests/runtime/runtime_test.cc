@@ -1,14 +1,15 @@
 // The net runtime: tasks, scheduling order, channels, wait groups, sleep,
 // timers, deadlock detection, Stop and unwinding. Backend-parameterized
 // (timers and the idle wait go through the backend's clock and epoll).
+#include "net/runtime/runtime.h"
+
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "net/runtime/chan.h"
-#include "net/runtime/runtime.h"
 #include "net/runtime/timer_heap.h"
 #include "net/runtime/wait_group.h"
 #include "tests/net/net_test_util.h"
@@ -109,8 +110,8 @@ TEST_P(RuntimeTest, BufferedChanBlocksOnlyWhenFull) {
   EXPECT_EQ(backend_->Run(rt()), RunStatus::kAllDone);
   // Taking "a" moves the parked sender's "c" into the buffer and readies
   // it; the receiver keeps running and drains before the sender resumes.
-  EXPECT_EQ(log, (std::vector<std::string>{"two buffered, len 2", "a", "b",
-                                           "c", "third sent", "drained"}));
+  EXPECT_EQ(log, (std::vector<std::string>{"two buffered, len 2", "a", "b", "c",
+                                           "third sent", "drained"}));
   EXPECT_EQ(ch.Cap(), 2u);
 }
 

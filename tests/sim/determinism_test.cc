@@ -70,8 +70,8 @@ RunRecord Scenario(uint64_t seed) {
   int u = c.socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   note("udp", testing::SendTo(c, u, "x", 1, "10.0.0.1", 53));
   w.RunFor(std::chrono::seconds(70));
-  note("connections left", static_cast<long>(a.connection_count() +
-                                             b.connection_count()));
+  note("connections left",
+       static_cast<long>(a.connection_count() + b.connection_count()));
   run.trace = w.trace().lines();
   run.hash = w.trace().hash();
   return run;

@@ -177,7 +177,8 @@ TEST_F(EpollTest, ItemsAreKeyedByFileAndNumber) {
   ASSERT_EQ(SendTo(p_, tx_, "y", 1, "127.0.0.1", 9001), 1);
   epoll_event out[4];
   ASSERT_EQ(p_.epoll_wait(ep_, out, 4, 0), 2);
-  EXPECT_EQ(uint64_t{out[0].data.u64}, 77u);  // ready-list order: the first wakeup
+  EXPECT_EQ(uint64_t{out[0].data.u64},
+            77u);  // ready-list order: the first wakeup
   EXPECT_EQ(uint64_t{out[1].data.u64}, 88u);
   // The new file's last close removes its item only.
   ASSERT_EQ(p_.close(other), 0);

@@ -274,8 +274,9 @@ TEST(Faults, KeepaliveAgainstASilentPeerTimesOutAtThreeSeconds) {
   EXPECT_EQ(t.pb->read(c, buf, sizeof buf), 0);
   bool rst = false;
   for (const std::string& l : t.w.trace().lines())
-    rst = rst || (l.find("drop (partition): IP 10.0.0.2") != std::string::npos &&
-                  l.find("Flags [R") != std::string::npos);
+    rst =
+        rst || (l.find("drop (partition): IP 10.0.0.2") != std::string::npos &&
+                l.find("Flags [R") != std::string::npos);
   EXPECT_TRUE(rst);
 }
 

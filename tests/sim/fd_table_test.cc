@@ -130,8 +130,7 @@ TEST(StdFds, SocketCallsAreEnotsock) {
   EXPECT_EQ(p.sendto(1, &c, 1, 0, nullptr, 0), -ENOTSOCK);
   EXPECT_EQ(p.shutdown(2, SHUT_WR), -ENOTSOCK);
   EXPECT_EQ(p.getsockopt(2, SOL_SOCKET, SO_TYPE, &v, &vlen), -ENOTSOCK);
-  EXPECT_EQ(p.setsockopt(2, SOL_SOCKET, SO_REUSEADDR, &v, sizeof v),
-            -ENOTSOCK);
+  EXPECT_EQ(p.setsockopt(2, SOL_SOCKET, SO_REUSEADDR, &v, sizeof v), -ENOTSOCK);
   EXPECT_EQ(p.getsockname(0, sa, &len), -ENOTSOCK);
   EXPECT_EQ(p.getpeername(0, sa, &len), -ENOTSOCK);
   EXPECT_EQ(p.SocketAt(0), nullptr);
@@ -148,7 +147,8 @@ TEST(StdFds, FcntlAndDup) {
   EXPECT_EQ(p.fcntl(0, F_GETFD, 0), 0);
   EXPECT_EQ(p.fcntl(1, F_GETFL, 0), O_RDWR | kLargefile);
   EXPECT_EQ(p.fcntl(0, F_SETFL, O_NONBLOCK | O_APPEND), 0);
-  EXPECT_EQ(p.fcntl(2, F_GETFL, 0), O_RDWR | kLargefile | O_NONBLOCK | O_APPEND);
+  EXPECT_EQ(p.fcntl(2, F_GETFL, 0),
+            O_RDWR | kLargefile | O_NONBLOCK | O_APPEND);
   EXPECT_EQ(p.fcntl(0, F_SETFL, O_DIRECT), -EINVAL);
   EXPECT_EQ(p.fcntl(0, F_SETFL, 0), 0);
   EXPECT_EQ(p.fcntl(1, F_SETFD, FD_CLOEXEC), 0);

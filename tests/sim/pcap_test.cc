@@ -1,7 +1,5 @@
 // The pcap output: a file Wireshark opens, with valid IPv4, TCP, UDP and
 // ICMP headers and checksums, one record per packet sent.
-#include "sim/pcap_writer.h"
-
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -9,6 +7,7 @@
 #include <vector>
 
 #include "sim/host.h"
+#include "sim/pcap_writer.h"
 #include "sim/world.h"
 #include "tests/sim/sim_test_util.h"
 
@@ -33,8 +32,9 @@ std::vector<Record> Parse(const std::string& file) {
     uint64_t ns = Le32(file, at) * 1'000'000'000ull + Le32(file, at + 4);
     uint32_t len = Le32(file, at + 8);
     at += 16;
-    out.push_back({ns, std::vector<uint8_t>(file.begin() + static_cast<long>(at),
-                                            file.begin() + static_cast<long>(at + len))});
+    out.push_back(
+        {ns, std::vector<uint8_t>(file.begin() + static_cast<long>(at),
+                                  file.begin() + static_cast<long>(at + len))});
     at += len;
   }
   return out;
@@ -47,7 +47,8 @@ uint16_t Be16(const std::vector<uint8_t>& b, size_t at) {
 // A checksum over data that includes its checksum field verifies to 0.
 bool TransportChecksumOk(const std::vector<uint8_t>& p) {
   uint8_t proto = p[9];
-  if (proto == 1) return PcapWriter::Checksum(p.data() + 20, p.size() - 20) == 0;
+  if (proto == 1)
+    return PcapWriter::Checksum(p.data() + 20, p.size() - 20) == 0;
   uint32_t sum = Be16(p, 12) + Be16(p, 14) + Be16(p, 16) + Be16(p, 18) + proto +
                  static_cast<uint32_t>(p.size() - 20);
   return PcapWriter::Checksum(p.data() + 20, p.size() - 20, sum) == 0;
@@ -100,11 +101,11 @@ TEST(Pcap, EveryPacketWithValidHeadersAndChecksums) {
   // The first record is the SYN at time 0, with MSS 1460 and window scale.
   const std::vector<uint8_t>& syn = recs[0].bytes;
   EXPECT_EQ(recs[0].ns, 0u);
-  EXPECT_EQ(syn[20 + 13], 0x02);       // SYN
-  EXPECT_EQ(syn[20 + 12] >> 4, 7);     // 28-byte header: 8 bytes of options
-  EXPECT_EQ(syn[40], 2);               // MSS option
+  EXPECT_EQ(syn[20 + 13], 0x02);    // SYN
+  EXPECT_EQ(syn[20 + 12] >> 4, 7);  // 28-byte header: 8 bytes of options
+  EXPECT_EQ(syn[40], 2);            // MSS option
   EXPECT_EQ(Be16(syn, 42), 1460);
-  EXPECT_EQ(syn[45], 3);               // window scale option (after a NOP)
+  EXPECT_EQ(syn[45], 3);  // window scale option (after a NOP)
   // The SYN-ACK left the server 1 ms later.
   EXPECT_EQ(recs[1].ns, 1'000'000u);
 }
@@ -132,7 +133,8 @@ TEST(JsonTrace, OneObjectPerEventWithPacketFields) {
   while (std::getline(in, line)) {
     ASSERT_EQ(line.front(), '{');
     ASSERT_EQ(line.back(), '}');
-    EXPECT_EQ(line.rfind("{\"t_ns\":0,\"who\":\"host \\\"a\\\"", 0), 0u) << line;
+    EXPECT_EQ(line.rfind("{\"t_ns\":0,\"who\":\"host \\\"a\\\"", 0), 0u)
+        << line;
     if (line.find("\"packet\":{\"proto\":\"tcp\"") != std::string::npos) {
       ++packets;
       EXPECT_NE(line.find("\"dport\":"), std::string::npos);

@@ -14,13 +14,16 @@ namespace {
 
 class PortTableTest : public ::testing::Test {
  protected:
-  PortTableTest() : host_(world_.AddHost("h", "10.0.0.1")), p_(host_.SpawnProcess()) {}
+  PortTableTest()
+      : host_(world_.AddHost("h", "10.0.0.1")), p_(host_.SpawnProcess()) {}
 
   int Tcp(bool reuseaddr = false, bool reuseport = false) {
     int fd = p_.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     int one = 1;
-    if (reuseaddr) p_.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (reuseport) p_.setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    if (reuseaddr)
+      p_.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (reuseport)
+      p_.setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     return fd;
   }
   int Bind(int fd, const char* ip, uint16_t port) {

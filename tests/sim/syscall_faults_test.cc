@@ -45,7 +45,8 @@ TEST(SyscallFaults, ShortReadsAndWritesKeepTheStreamWhole) {
   std::vector<uint8_t> buf(4096);
   for (int i = 0; i < 100000 && in.size() < total; ++i) {
     if (sent < total) {
-      ssize_t n = p.write(c, out.data() + sent, std::min<size_t>(8000, total - sent));
+      ssize_t n =
+          p.write(c, out.data() + sent, std::min<size_t>(8000, total - sent));
       if (n > 0) sent += static_cast<size_t>(n);
     }
     ssize_t n = p.read(s, buf.data(), buf.size());
@@ -119,7 +120,8 @@ TEST(SyscallFaults, ReplayFromTheSeed) {
     f.emfile = 0.3;
     p.SetFaults(f);
     std::vector<long> results;
-    for (int i = 0; i < 20; ++i) results.push_back(p.socket(AF_INET, SOCK_DGRAM, 0));
+    for (int i = 0; i < 20; ++i)
+      results.push_back(p.socket(AF_INET, SOCK_DGRAM, 0));
     return std::make_pair(results, w.trace().hash());
   };
   EXPECT_EQ(run(3), run(3));

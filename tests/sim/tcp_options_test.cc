@@ -32,7 +32,8 @@ TEST(TcpOptions, KeepIdleSetAfterConnectReschedulesProbes) {
   int one = 1, idle = 1, intvl = 1, cnt = 2;
   ASSERT_EQ(c.setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one), 0);
   ASSERT_EQ(c.setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle), 0);
-  ASSERT_EQ(c.setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl), 0);
+  ASSERT_EQ(c.setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl),
+            0);
   ASSERT_EQ(c.setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt), 0);
   size_t before = w.trace().lines().size();
   w.RunFor(milliseconds(3500));
@@ -40,7 +41,8 @@ TEST(TcpOptions, KeepIdleSetAfterConnectReschedulesProbes) {
   std::vector<std::string> probes;
   for (size_t i = before; i < w.trace().lines().size(); ++i) {
     const std::string& line = w.trace().lines()[i];
-    if (line.find("b IP 10.0.0.2") != std::string::npos) probes.push_back(line.substr(0, 15));
+    if (line.find("b IP 10.0.0.2") != std::string::npos)
+      probes.push_back(line.substr(0, 15));
   }
   ASSERT_GE(probes.size(), 3u);
   // 1 s after the last segment received: the SYN-ACK, at 2 ms.
@@ -49,9 +51,11 @@ TEST(TcpOptions, KeepIdleSetAfterConnectReschedulesProbes) {
   EXPECT_EQ(c.read(fd, buf, sizeof buf), -EAGAIN);  // still connected
   // TCP_KEEPIDLE bounds.
   int bad = 0;
-  EXPECT_EQ(c.setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &bad, sizeof bad), -EINVAL);
+  EXPECT_EQ(c.setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &bad, sizeof bad),
+            -EINVAL);
   bad = 32768;
-  EXPECT_EQ(c.setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &bad, sizeof bad), -EINVAL);
+  EXPECT_EQ(c.setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &bad, sizeof bad),
+            -EINVAL);
 }
 
 }  // namespace

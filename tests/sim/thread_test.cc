@@ -30,29 +30,33 @@ TEST(SimThread, BlockingAcceptReadAndConnectAcrossHosts) {
   Process& client = ch.SpawnProcess();
   std::string got;
   Time accepted_at{-1}, read_at{-1}, connected_at{-1};
-  server.Spawn([&] {
-    int l = server.socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT_EQ(Bind(server, l, "0.0.0.0", 80), 0);
-    ASSERT_EQ(server.listen(l, 4), 0);
-    int c = server.accept4(l, nullptr, nullptr, 0);
-    ASSERT_GE(c, 0);
-    accepted_at = w.Now();
-    char buf[16];
-    ssize_t n = server.read(c, buf, sizeof buf);
-    ASSERT_EQ(n, 5);
-    read_at = w.Now();
-    got.assign(buf, 5);
-    server.close(c);
-    server.close(l);
-  }, "server");
-  client.Spawn([&] {
-    int s = client.socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT_EQ(Connect(client, s, "10.0.0.1", 80), 0);
-    connected_at = w.Now();
-    client.nanosleep_ns(std::chrono::nanoseconds(seconds(1)).count());
-    ASSERT_EQ(client.write(s, "hello", 5), 5);
-    client.close(s);
-  }, "client");
+  server.Spawn(
+      [&] {
+        int l = server.socket(AF_INET, SOCK_STREAM, 0);
+        ASSERT_EQ(Bind(server, l, "0.0.0.0", 80), 0);
+        ASSERT_EQ(server.listen(l, 4), 0);
+        int c = server.accept4(l, nullptr, nullptr, 0);
+        ASSERT_GE(c, 0);
+        accepted_at = w.Now();
+        char buf[16];
+        ssize_t n = server.read(c, buf, sizeof buf);
+        ASSERT_EQ(n, 5);
+        read_at = w.Now();
+        got.assign(buf, 5);
+        server.close(c);
+        server.close(l);
+      },
+      "server");
+  client.Spawn(
+      [&] {
+        int s = client.socket(AF_INET, SOCK_STREAM, 0);
+        ASSERT_EQ(Connect(client, s, "10.0.0.1", 80), 0);
+        connected_at = w.Now();
+        client.nanosleep_ns(std::chrono::nanoseconds(seconds(1)).count());
+        ASSERT_EQ(client.write(s, "hello", 5), 5);
+        client.close(s);
+      },
+      "client");
   w.RunFor(seconds(5));
   EXPECT_EQ(got, "hello");
   // 10 ms each way. SYN at 0 reaches the server at 10 ms, the SYN-ACK is
@@ -113,12 +117,14 @@ TEST(SimThread, DeadlockIsReported) {
   World w(1);
   Host& h = w.AddHost("h", "10.0.0.1");
   Process& p = h.SpawnProcess();
-  p.Spawn([&] {
-    int l = p.socket(AF_INET, SOCK_STREAM, 0);
-    Bind(p, l, "0.0.0.0", 80);
-    p.listen(l, 1);
-    p.accept4(l, nullptr, nullptr, 0);  // nobody ever connects
-  }, "acceptor");
+  p.Spawn(
+      [&] {
+        int l = p.socket(AF_INET, SOCK_STREAM, 0);
+        Bind(p, l, "0.0.0.0", 80);
+        p.listen(l, 1);
+        p.accept4(l, nullptr, nullptr, 0);  // nobody ever connects
+      },
+      "acceptor");
   w.RunUntilIdle();
   ASSERT_EQ(w.deadlock().size(), 1u);
   EXPECT_EQ(w.deadlock()[0], "h pid 1 tid 1 (acceptor) blocked in accept4");
@@ -149,9 +155,9 @@ TEST(SimThread, DriverBlockingCallGivesUpAtTheWaitLimit) {
   EXPECT_EQ(w.Now() - start, seconds(30));
   bool reported = false;
   for (const std::string& line : w.trace().lines())
-    reported = reported ||
-               line.find("still waiting after the driver's wait limit") !=
-                   std::string::npos;
+    reported =
+        reported || line.find("still waiting after the driver's wait limit") !=
+                        std::string::npos;
   EXPECT_TRUE(reported);
 }
 

@@ -47,7 +47,9 @@ TEST_F(UdpTest, DatagramArrivesAfterTheLinkLatency) {
   w_.RunFor(milliseconds(1));
   sockaddr_in from{};
   socklen_t len = sizeof from;
-  ASSERT_EQ(b_.recvfrom(rx, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len), 2);
+  ASSERT_EQ(b_.recvfrom(rx, buf, sizeof buf, 0,
+                        reinterpret_cast<sockaddr*>(&from), &len),
+            2);
   EXPECT_EQ(std::string(buf, 2), "hi");
   EXPECT_EQ(ntohl(from.sin_addr.s_addr), 0x0A000001u);
 }
@@ -59,7 +61,8 @@ TEST_F(UdpTest, BoundariesPeekAndTrunc) {
   ASSERT_EQ(SendTo(b_, tx, "0123456789", 10, "127.0.0.1", 9000), 10);
   ASSERT_EQ(SendTo(b_, tx, "", 0, "127.0.0.1", 9000), 0);
   char buf[16];
-  EXPECT_EQ(b_.recvfrom(rx, buf, 4, MSG_PEEK | MSG_TRUNC, nullptr, nullptr), 10);
+  EXPECT_EQ(b_.recvfrom(rx, buf, 4, MSG_PEEK | MSG_TRUNC, nullptr, nullptr),
+            10);
   EXPECT_EQ(b_.recvfrom(rx, buf, 4, 0, nullptr, nullptr), 4);  // tail dropped
   EXPECT_EQ(std::string(buf, 4), "0123");
   EXPECT_EQ(b_.read(rx, buf, sizeof buf), 0);  // the empty datagram
@@ -79,7 +82,8 @@ TEST_F(UdpTest, PortUnreachableReachesOnlyAConnectedSocket) {
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLOUT;
   ASSERT_EQ(a_.epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev), 0);
-  EXPECT_EQ(testing::WaitOne(a_, ep), static_cast<uint32_t>(EPOLLOUT | EPOLLERR));
+  EXPECT_EQ(testing::WaitOne(a_, ep),
+            static_cast<uint32_t>(EPOLLOUT | EPOLLERR));
   EXPECT_EQ(a_.read(c, buf, sizeof buf), -ECONNREFUSED);
   EXPECT_EQ(a_.read(c, buf, sizeof buf), -EAGAIN);
 }
@@ -107,7 +111,8 @@ TEST_F(UdpTest, FullReceiveBufferDropsDatagrams) {
   ASSERT_EQ(Bind(b_, rx, "127.0.0.1", 9000), 0);
   int tx = b_.socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   char payload[100] = {};
-  for (int i = 0; i < 50; ++i) ASSERT_EQ(SendTo(b_, tx, payload, 100, "127.0.0.1", 9000), 100);
+  for (int i = 0; i < 50; ++i)
+    ASSERT_EQ(SendTo(b_, tx, payload, 100, "127.0.0.1", 9000), 100);
   int got = 0;
   char buf[128];
   while (b_.read(rx, buf, sizeof buf) == 100 && got < 100) ++got;
@@ -122,11 +127,11 @@ TEST(UdpTruesize, MatchesLinuxLoopbackAllocations) {
   struct Step {
     size_t len, truesize;
   };
-  for (Step st : {Step{0, 832}, Step{197, 832}, Step{198, 1280},
-                  Step{645, 1280}, Step{646, 2304}, Step{1669, 2304},
-                  Step{1670, 4352}, Step{3717, 4352}, Step{3718, 8448},
-                  Step{7813, 8448}, Step{7814, 16640}, Step{16004, 16640},
-                  Step{16005, 16837}, Step{65507, 66339}})
+  for (Step st :
+       {Step{0, 832}, Step{197, 832}, Step{198, 1280}, Step{645, 1280},
+        Step{646, 2304}, Step{1669, 2304}, Step{1670, 4352}, Step{3717, 4352},
+        Step{3718, 8448}, Step{7813, 8448}, Step{7814, 16640},
+        Step{16004, 16640}, Step{16005, 16837}, Step{65507, 66339}})
     EXPECT_EQ(UdpSocket::Truesize(st.len, st.len), st.truesize) << st.len;
   EXPECT_EQ(UdpSocket::Truesize(200, 100), 932u);    // 100 + 100 corked
   EXPECT_EQ(UdpSocket::Truesize(212, 1), 1043u);     // 1 + 211

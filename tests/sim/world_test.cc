@@ -1,14 +1,12 @@
 // The world's clock, agenda and random streams.
 #include "sim/world.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
-
-#include <arpa/inet.h>
-
-#include <memory>
 
 #include "sim/host.h"
 #include "sim/process.h"
@@ -138,9 +136,9 @@ TEST(WorldDeathTest, AddHostSaysWhichHostWhichAddressAndWhy) {
       Lit("World::AddHost(\"b\", \"10.0.0.1\"): address 10.0.0.1 is already "
           "host \"a\"'s; expected a unique unicast address such as "
           "\"10.0.0.1\""));
-  for (const char* bad : {"10.0.0.256", " 10.0.0.2", "10.0.0.2 ", "10.1",
-                          "010.0.0.1", "10.0.0.0.1", "", "ten.0.0.1",
-                          "+10.0.0.1"}) {
+  for (const char* bad :
+       {"10.0.0.256", " 10.0.0.2", "10.0.0.2 ", "10.1", "010.0.0.1",
+        "10.0.0.0.1", "", "ten.0.0.1", "+10.0.0.1"}) {
     EXPECT_DEATH(
         {
           World w(1);

@@ -36,7 +36,8 @@ net::Result<net::TCPListener> ServeOnce(net::Runtime& rt,
 std::string Ask(net::Runtime& rt, const std::string& addr) {
   auto conn = net::Dial(rt, "tcp", addr);
   if (!conn.ok()) return "dial: " + conn.error().ToString();
-  if (auto w = conn->Write("ping"); !w.ok()) return "write: " + w.error().ToString();
+  if (auto w = conn->Write("ping"); !w.ok())
+    return "write: " + w.error().ToString();
   char buf[64];
   auto n = conn->Read(buf, sizeof buf);
   (void)conn->Close();
