@@ -218,15 +218,9 @@ std::string Report(const std::vector<DiffOp>& ops,
          "s.Port(\"closed\")};\n"
       << "  std::vector<int> f;\n";
   for (const DiffOp& op : ops) out << "  " << Code(op) << "\n";
-  out << "}\n\n   linux | sim\n";
-  size_t n = std::max(lx.size(), sm.size());
-  for (size_t i = 0; i < n; ++i) {
-    std::string l = i < lx.size() ? lx[i] : "<missing>";
-    std::string r = i < sm.size() ? sm[i] : "<missing>";
-    out << (l == r ? "   " : "!  ") << l;
-    if (l != r) out << "   |   " << r;
-    out << "\n";
-  }
+  out << "}\n\n"
+      << diff::SideBySide("linux", lx, "sim", sm,
+                          diff::CompareLogs(lx, sm, {}).marks);
   return out.str();
 }
 

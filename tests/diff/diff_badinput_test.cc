@@ -20,10 +20,7 @@ DIFF_SCENARIO(BadInput_NullBuffersGiveEfault) {
   s.Read(c.server, 10);      // the data is still there
   s.WriteNull(c.client, 0);  // zero length: 0
   s.ReadNull(c.server, 0);   // zero length: 0
-  uint16_t port = s.Port("udp");
-  Ep dst = Lo(port);
-  int srv = s.Udp();
-  s.Bind(srv, dst);
+  auto [port, dst, srv] = BindUdp(s, "udp");
   int u = s.Udp();
   s.SendToNull(u, 5, &dst);
   s.SendTo(u, "dgram", 0, &dst);

@@ -214,10 +214,7 @@ DIFF_SCENARIO(Epoll_CloseRemovesRegistration) {
 }
 
 DIFF_SCENARIO(Epoll_UdpMasks) {
-  uint16_t port = s.Port("server");
-  Ep server = Lo(port);
-  int u = s.Udp();
-  s.Bind(u, server);
+  auto [port, server, u] = BindUdp(s, "server");
   int ep = s.EpollCreate();
   s.EpollCtl(ep, EPOLL_CTL_ADD, u, kInOutRdhup);
   s.EpollWait(ep);  // OUT

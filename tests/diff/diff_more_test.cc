@@ -114,10 +114,7 @@ DIFF_SCENARIO(Udp_FullReceiveBufferDropsDatagramsSilently) {
 }
 
 DIFF_SCENARIO(Udp_DatagramLargerThanSndbufIsAcceptedWhenIdle) {
-  uint16_t port = s.Port("server");
-  Ep server = Lo(port);
-  int srv = s.Udp();
-  s.Bind(srv, server);
+  auto [port, server, srv] = BindUdp(s, "server");
   int cl = s.Udp();
   s.SetInt(cl, SOL_SOCKET, SO_SNDBUF, 4096);
   s.GetInt(cl, SOL_SOCKET, SO_SNDBUF);

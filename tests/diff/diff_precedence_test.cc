@@ -253,10 +253,7 @@ DIFF_SCENARIO(Precedence_UdpConnectAutobindsBeforeCheckingTheAddress) {
 // fails (EFAULT / EINVAL) and the data is gone: the datagram, or the
 // stream bytes it read. A stream has no address: its length becomes 0.
 DIFF_SCENARIO(Precedence_RecvfromAddressLengthIsReadAfterTheData) {
-  uint16_t port = s.Port("udp");
-  Ep dst = Lo(port);
-  int srv = s.Udp();
-  s.Bind(srv, dst);
+  auto [port, dst, srv] = BindUdp(s, "udp");
   int u = s.Udp();
   char buf[8];
   sockaddr_in from{};
@@ -370,10 +367,7 @@ DIFF_SCENARIO(Precedence_FullTableEmfileAfterArgumentsBeforeTheFile) {
 // end of a stream 0, an unconnected socket ENOTCONN / EDESTADDRREQ / EPIPE.
 // A datagram that faults is consumed (unless MSG_PEEK); stream data stays.
 DIFF_SCENARIO(Precedence_NullBufferFaultsOnlyWhenBytesMove) {
-  uint16_t port = s.Port("udp");
-  Ep dst = Lo(port);
-  int srv = s.Udp();
-  s.Bind(srv, dst);
+  auto [port, dst, srv] = BindUdp(s, "udp");
   int u = s.Udp();
   s.RecvNull(srv, 5, 0);          // EAGAIN
   s.RecvNull(srv, 5, MSG_TRUNC);  // EAGAIN

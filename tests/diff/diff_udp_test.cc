@@ -11,10 +11,7 @@ namespace simsock::diff {
 namespace {
 
 DIFF_SCENARIO(Udp_SendtoRecvfromCarryAddressesAndKeepBoundaries) {
-  uint16_t port = s.Port("server");
-  Ep server = Lo(port);
-  int srv = s.Udp();
-  s.Bind(srv, server);
+  auto [port, server, srv] = BindUdp(s, "server");
   int cl = s.Udp();
   s.Recv(srv, 64, 0);  // EAGAIN
   s.SendTo(cl, "a", 0, &server);
@@ -37,10 +34,7 @@ DIFF_SCENARIO(Udp_SendtoRecvfromCarryAddressesAndKeepBoundaries) {
 }
 
 DIFF_SCENARIO(Udp_MsgTruncReturnsRealLengthAndPeekKeepsDatagram) {
-  uint16_t port = s.Port("server");
-  Ep server = Lo(port);
-  int srv = s.Udp();
-  s.Bind(srv, server);
+  auto [port, server, srv] = BindUdp(s, "server");
   int cl = s.Udp();
   s.SendTo(cl, "0123456789", 0, &server);
   s.SendTo(cl, "abcdefghij", 0, &server);
@@ -53,10 +47,7 @@ DIFF_SCENARIO(Udp_MsgTruncReturnsRealLengthAndPeekKeepsDatagram) {
 }
 
 DIFF_SCENARIO(Udp_ZeroLengthDatagramIsDelivered) {
-  uint16_t port = s.Port("server");
-  Ep server = Lo(port);
-  int srv = s.Udp();
-  s.Bind(srv, server);
+  auto [port, server, srv] = BindUdp(s, "server");
   int cl = s.Udp();
   s.SendTo(cl, "", 0, &server);
   s.NameLocalPort(cl, "client");
@@ -67,10 +58,7 @@ DIFF_SCENARIO(Udp_ZeroLengthDatagramIsDelivered) {
 }
 
 DIFF_SCENARIO(Udp_ConnectFiltersPeersAndAfUnspecDisconnects) {
-  uint16_t port = s.Port("server");
-  Ep server = Lo(port);
-  int srv = s.Udp();
-  s.Bind(srv, server);
+  auto [port, server, srv] = BindUdp(s, "server");
   int c1 = s.Udp();
   s.Bind(c1, Lo(s.Port("client1")));
   int c2 = s.Udp();
@@ -137,10 +125,7 @@ DIFF_SCENARIO(Udp_IcmpNotReportedOnUnconnectedSocket) {
 }
 
 DIFF_SCENARIO(Udp_MaxPayloadIs65507ThenEmsgsize) {
-  uint16_t port = s.Port("server");
-  Ep server = Lo(port);
-  int srv = s.Udp();
-  s.Bind(srv, server);
+  auto [port, server, srv] = BindUdp(s, "server");
   int cl = s.Udp();
   s.SendToFill(cl, 65507, 0, &server);
   s.SendToFill(cl, 65508, 0, &server);
@@ -181,10 +166,7 @@ DIFF_SCENARIO(Udp_ArgumentErrors) {
 }
 
 DIFF_SCENARIO(Udp_ShutdownUnconnectedAndAfterShutWr) {
-  uint16_t port = s.Port("server");
-  Ep server = Lo(port);
-  int srv = s.Udp();
-  s.Bind(srv, server);
+  auto [port, server, srv] = BindUdp(s, "server");
   int u = s.Udp();
   s.Shutdown(u, SHUT_WR);        // ENOTCONN, flag set anyway
   s.SendTo(u, "x", 0, &server);  // EPIPE

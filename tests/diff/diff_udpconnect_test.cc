@@ -14,10 +14,7 @@ namespace {
 // compute_score checks the source address of a connected socket, but its
 // port only when inet_dport is not 0.
 DIFF_SCENARIO(UdpPortZero_ConnectedSocketTakesAnyPortOfThePeerAddress) {
-  uint16_t port = s.Port("server");
-  Ep server = Lo(port);
-  int u = s.Udp();
-  s.Bind(u, server);
+  auto [port, server, u] = BindUdp(s, "server");
   s.Connect(u, Lo(0));
   s.GetPeerName(u);  // ENOTCONN
   s.GetSockName(u);
@@ -96,10 +93,7 @@ DIFF_SCENARIO(UdpPortZero_SendToThePortZeroPeerIsRefused) {
 // connect(0.0.0.0:0) means 127.0.0.1:0; a later connect to a real port
 // gives getpeername its address, and connecting to port 0 again hides it.
 DIFF_SCENARIO(UdpPortZero_ReconnectBetweenPortZeroAndARealPort) {
-  uint16_t port = s.Port("server");
-  Ep server = Lo(port);
-  int srv = s.Udp();
-  s.Bind(srv, server);
+  auto [port, server, srv] = BindUdp(s, "server");
   int u = s.Udp();
   s.Connect(u, Any(0));
   s.NameLocalPort(u, "u");
@@ -170,10 +164,7 @@ DIFF_SCENARIO(UdpBroadcast_ConnectWithSoBroadcastSucceeds) {
 
 // A failed connect leaves an existing connection as it was.
 DIFF_SCENARIO(UdpBroadcast_FailedConnectKeepsThePreviousPeer) {
-  uint16_t port = s.Port("server");
-  Ep server = Lo(port);
-  int srv = s.Udp();
-  s.Bind(srv, server);
+  auto [port, server, srv] = BindUdp(s, "server");
   int u = s.Udp();
   s.Connect(u, server);
   s.NameLocalPort(u, "u");

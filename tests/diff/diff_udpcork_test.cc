@@ -16,10 +16,7 @@ namespace simsock::diff {
 namespace {
 
 DIFF_SCENARIO(UdpCork_MsgMoreJoinsSendsIntoOneDatagram) {
-  uint16_t port = s.Port("server");
-  Ep server = Lo(port);
-  int srv = s.Udp();
-  s.Bind(srv, server);
+  auto [port, server, srv] = BindUdp(s, "server");
   int cl = s.Udp();
   s.SendTo(cl, "ab", MSG_MORE, &server);
   s.NameLocalPort(cl, "client");
@@ -69,10 +66,7 @@ DIFF_SCENARIO(UdpCork_PendingDatagramKeepsItsFirstDestination) {
 // bytes; a zero-length MSG_MORE send starts an empty pending datagram; two
 // zero-length sends make one empty datagram.
 DIFF_SCENARIO(UdpCork_ConnectedMsgMoreThenZeroLengthSend) {
-  uint16_t port = s.Port("server");
-  Ep server = Lo(port);
-  int srv = s.Udp();
-  s.Bind(srv, server);
+  auto [port, server, srv] = BindUdp(s, "server");
   int u = s.Udp();
   s.Connect(u, server);
   s.NameLocalPort(u, "client");
@@ -105,10 +99,7 @@ DIFF_SCENARIO(UdpCork_ConnectedMsgMoreThenZeroLengthSend) {
 }
 
 DIFF_SCENARIO(UdpCork_CorkOptionHoldsUntilUncorked) {
-  uint16_t port = s.Port("server");
-  Ep server = Lo(port);
-  int srv = s.Udp();
-  s.Bind(srv, server);
+  auto [port, server, srv] = BindUdp(s, "server");
   int u = s.Udp();
   s.GetInt(u, IPPROTO_UDP, UDP_CORK);  // 0
   s.SetInt(u, IPPROTO_UDP, UDP_CORK, 1);
@@ -145,10 +136,7 @@ DIFF_SCENARIO(UdpCork_CorkOptionHoldsUntilUncorked) {
 // The 65507-byte limit counts the whole pending datagram; going over it
 // discards what was pending.
 DIFF_SCENARIO(UdpCork_OversizedPendingDatagramIsDiscardedWithEmsgsize) {
-  uint16_t port = s.Port("server");
-  Ep server = Lo(port);
-  int srv = s.Udp();
-  s.Bind(srv, server);
+  auto [port, server, srv] = BindUdp(s, "server");
   int u = s.Udp();
   s.SendToFill(u, 60000, MSG_MORE, &server);
   s.SendToFill(u, 5507, MSG_MORE, &server);  // 65507 in all: fine
@@ -176,10 +164,7 @@ DIFF_SCENARIO(UdpCork_OversizedPendingDatagramIsDiscardedWithEmsgsize) {
 // sock_alloc_send_pskb, when a datagram starts). Closing the socket drops
 // what is pending.
 DIFF_SCENARIO(UdpCork_AppendSkipsShutdownAndCloseDiscards) {
-  uint16_t port = s.Port("server");
-  Ep server = Lo(port);
-  int srv = s.Udp();
-  s.Bind(srv, server);
+  auto [port, server, srv] = BindUdp(s, "server");
   int u = s.Udp();
   s.Connect(u, server);
   s.Send(u, "a", MSG_MORE);

@@ -54,6 +54,21 @@ inline Conn EstablishWithBuffers(Script& s, int rcv_buf, int snd_buf = 0) {
   return c;
 }
 
+// A UDP socket bound to 127.0.0.1:<role>, as most UDP scenarios start.
+struct BoundUdp {
+  uint16_t port = 0;
+  Ep ep;
+  int fd = -1;
+};
+inline BoundUdp BindUdp(Script& s, const std::string& role) {
+  BoundUdp b;
+  b.port = s.Port(role);
+  b.ep = Lo(b.port);
+  b.fd = s.Udp();
+  s.Bind(b.fd, b.ep);
+  return b;
+}
+
 // A listener with backlog 0 whose one place is taken by `filler`, and a
 // nonblocking `client` whose SYN it drops: the client stays in SYN_SENT,
 // retransmitting (docs/semantics.md §3).
