@@ -22,6 +22,15 @@ class PcapWriter;
 
 class Trace {
  public:
+  Trace() = default;
+  // With SIMSOCK_TRACE_DIGEST=<path> in the environment, every trace
+  // appends "<hash> <lines>" to that file when it ends: a digest of every
+  // world a process ran, which tools/trace_pins.sh compares across builds
+  // (a refactoring must not change a single trace line).
+  ~Trace();
+  Trace(const Trace&) = delete;
+  Trace& operator=(const Trace&) = delete;
+
   // When disabled, nothing is formatted (benchmarks); Enabled() lets
   // callers skip building the line.
   bool Enabled() const { return enabled_; }
