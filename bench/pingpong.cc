@@ -15,11 +15,11 @@
 #include <cstring>
 #include <string>
 
-#include "net/sys/linux_syscalls.h"
-#include "net/sys/names.h"
-#include "sim/host.h"
-#include "sim/process.h"
-#include "sim/world.h"
+#include "simsock/net/sys/linux_syscalls.h"
+#include "simsock/net/sys/names.h"
+#include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
+#include "simsock/sim/kernel/world.h"
 
 namespace {
 

@@ -19,10 +19,10 @@
 #include <string>
 #include <vector>
 
-#include "net/sys/names.h"
-#include "sim/host.h"
-#include "sim/process.h"
-#include "sim/world.h"
+#include "simsock/net/sys/names.h"
+#include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
+#include "simsock/sim/kernel/world.h"
 
 namespace {
 

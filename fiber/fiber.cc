@@ -1,4 +1,4 @@
-#include "fiber/fiber.h"
+#include "simsock/fiber/fiber.h"
 
 #include <boost/context/fiber.hpp>
 #include <boost/context/stack_context.hpp>

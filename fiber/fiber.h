@@ -1,5 +1,5 @@
 // Fiber: a stackful coroutine on Boost.Context, shared by the simulator's
-// threads (sim/sched/) and the net runtime's tasks (net/runtime/).
+// threads (sim/kernel/scheduler.*) and the net runtime's tasks (net/runtime/).
 //
 // A fiber runs `fn` on its own stack. Resume() (from the owner) runs it
 // until it calls Suspend() (from inside) or returns. Stacks come from a

@@ -1,9 +1,9 @@
 // Conn: see conn.h. The OpError wrapping follows Go's net.go (conn.Read,
 // conn.Write, conn.Close, conn.SetDeadline).
-#include "net/conn.h"
+#include "simsock/net/conn.h"
 
-#include "net/net_fd.h"
-#include "net/runtime/check.h"
+#include "simsock/net/net_fd.h"
+#include "simsock/net/runtime/check.h"
 
 namespace simsock::net {
 

@@ -24,9 +24,9 @@
 #include <span>
 #include <string_view>
 
-#include "net/error.h"
-#include "net/ip.h"
-#include "net/runtime/time.h"
+#include "simsock/net/error.h"
+#include "simsock/net/ip.h"
+#include "simsock/net/runtime/time.h"
 
 namespace simsock::net {
 

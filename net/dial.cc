@@ -1,9 +1,9 @@
 // Dialer and ListenConfig: see dial.h. Follows Go's dial.go (DialContext,
 // dialSerial, ListenConfig.Listen / ListenPacket).
-#include "net/dial.h"
+#include "simsock/net/dial.h"
 
-#include "net/resolve.h"
-#include "net/runtime/runtime.h"
+#include "simsock/net/resolve.h"
+#include "simsock/net/runtime/runtime.h"
 
 namespace simsock::net {
 

@@ -20,13 +20,13 @@
 #include <optional>
 #include <string_view>
 
-#include "net/conn.h"
-#include "net/error.h"
-#include "net/ip.h"
-#include "net/net_fd.h"
-#include "net/runtime/time.h"
-#include "net/tcpsock.h"
-#include "net/udpsock.h"
+#include "simsock/net/conn.h"
+#include "simsock/net/error.h"
+#include "simsock/net/ip.h"
+#include "simsock/net/net_fd.h"
+#include "simsock/net/runtime/time.h"
+#include "simsock/net/tcpsock.h"
+#include "simsock/net/udpsock.h"
 
 namespace simsock::net {
 

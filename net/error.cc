@@ -1,6 +1,6 @@
 // Error: see error.h. Texts are Go's (net.go, ipsock.go, lookup.go,
 // syscall's zerrors_linux_amd64.go).
-#include "net/error.h"
+#include "simsock/net/error.h"
 
 #include <cerrno>
 

@@ -30,7 +30,7 @@
 #include <string_view>
 #include <utility>
 
-#include "net/runtime/check.h"
+#include "simsock/net/runtime/check.h"
 
 namespace simsock::net {
 

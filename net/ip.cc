@@ -1,5 +1,5 @@
 // Addresses: see ip.h. SplitHostPort / JoinHostPort follow Go's ipsock.go.
-#include "net/ip.h"
+#include "simsock/net/ip.h"
 
 #include <arpa/inet.h>
 

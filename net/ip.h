@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-#include "net/error.h"
+#include "simsock/net/error.h"
 
 namespace simsock::net {
 

@@ -1,7 +1,7 @@
 // NetFD: see net_fd.h. Follows internal/poll/fd_unix.go (Read, Write,
 // Accept, ReadFrom, WriteTo) and net/sock_posix.go, fd_unix.go (socket,
 // listenStream, listenDatagram, dial, connect).
-#include "net/net_fd.h"
+#include "simsock/net/net_fd.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -23,11 +23,11 @@
 #include <memory>
 #include <string>
 
-#include "net/error.h"
-#include "net/ip.h"
-#include "net/runtime/poll_desc.h"
-#include "net/runtime/runtime.h"
-#include "net/runtime/time.h"
+#include "simsock/net/error.h"
+#include "simsock/net/ip.h"
+#include "simsock/net/runtime/poll_desc.h"
+#include "simsock/net/runtime/runtime.h"
+#include "simsock/net/runtime/time.h"
 
 namespace simsock::net {
 

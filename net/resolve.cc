@@ -1,11 +1,11 @@
 // Resolution: see resolve.h.
-#include "net/resolve.h"
+#include "simsock/net/resolve.h"
 
 #include <cerrno>
 #include <cstdint>
 #include <string>
 
-#include "net/runtime/runtime.h"
+#include "simsock/net/runtime/runtime.h"
 
 namespace simsock::net {
 namespace {

@@ -19,8 +19,8 @@
 #include <string_view>
 #include <vector>
 
-#include "net/error.h"
-#include "net/ip.h"
+#include "simsock/net/error.h"
+#include "simsock/net/ip.h"
 
 namespace simsock::net {
 

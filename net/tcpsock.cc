@@ -1,6 +1,6 @@
 // TCP: see tcpsock.h. Follows Go's tcpsock.go / tcpsock_posix.go and
 // tcpsockopt_unix.go.
-#include "net/tcpsock.h"
+#include "simsock/net/tcpsock.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -8,8 +8,8 @@
 
 #include <cerrno>
 
-#include "net/net_fd.h"
-#include "net/runtime/check.h"
+#include "simsock/net/net_fd.h"
+#include "simsock/net/runtime/check.h"
 
 namespace simsock::net {
 

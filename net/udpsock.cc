@@ -1,10 +1,10 @@
 // UDP: see udpsock.h. Follows Go's udpsock.go / udpsock_posix.go.
-#include "net/udpsock.h"
+#include "simsock/net/udpsock.h"
 
 #include <sys/socket.h>
 
-#include "net/net_fd.h"
-#include "net/runtime/check.h"
+#include "simsock/net/net_fd.h"
+#include "simsock/net/runtime/check.h"
 
 namespace simsock::net {
 

@@ -12,10 +12,10 @@
 #include <span>
 #include <string_view>
 
-#include "net/conn.h"
-#include "net/error.h"
-#include "net/ip.h"
-#include "net/net_fd.h"
+#include "simsock/net/conn.h"
+#include "simsock/net/error.h"
+#include "simsock/net/ip.h"
+#include "simsock/net/net_fd.h"
 
 namespace simsock::net {
 

@@ -24,10 +24,10 @@
 #include <vector>
 
 #include "props/prop_util.h"
-#include "sim/host.h"
-#include "sim/process.h"
-#include "sim/sched/scheduler.h"
-#include "sim/world.h"
+#include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
+#include "simsock/sim/kernel/scheduler.h"
+#include "simsock/sim/kernel/world.h"
 
 namespace simsock::props {
 namespace {

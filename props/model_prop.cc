@@ -56,10 +56,10 @@
 #include <vector>
 
 #include "props/prop_util.h"
-#include "sim/host.h"
-#include "sim/port_table.h"
-#include "sim/process.h"
-#include "sim/world.h"
+#include "simsock/sim/inet/port_table.h"
+#include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
+#include "simsock/sim/kernel/world.h"
 
 namespace simsock::props {
 namespace {

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "net/net.h"
+#include "simsock/net/net.h"
 #include "tests/net/net_test_util.h"
 
 namespace simsock::net {

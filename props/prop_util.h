@@ -14,8 +14,8 @@
 #include <cstdint>
 #include <string>
 
-#include "net/sys/names.h"
-#include "net/sys/syscalls.h"
+#include "simsock/net/sys/names.h"
+#include "simsock/net/sys/syscalls.h"
 
 namespace simsock::props {
 

@@ -9,7 +9,7 @@
 # BUILD_DIR defaults to build/default. The pins live in
 # tests/pins/trace_pins.txt, one line per run: "<key> <worlds> <digest>",
 # where the digest is a SHA-256 prefix of the "<hash> <lines>" lines that
-# each of the run's worlds appended (sim/trace.h, SIMSOCK_TRACE_DIGEST).
+# each of the run's worlds appended (sim/kernel/trace.h, SIMSOCK_TRACE_DIGEST).
 # Properties that only use the real kernel (NetProp.*_Linux) are not
 # pinned; any other run that writes no world is an error.
 set -euo pipefail

@@ -12,7 +12,7 @@
 #include <functional>
 #include <string>
 
-#include "net/net.h"
+#include "simsock/net/net.h"
 
 namespace simsock::echo {
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "examples/echo/echo.h"
-#include "net/sys/linux_syscalls.h"
+#include "simsock/net/sys/linux_syscalls.h"
 
 int main(int argc, char** argv) {
   simsock::echo::ClientOptions options;

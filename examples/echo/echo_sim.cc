@@ -20,7 +20,7 @@
 #include <string>
 
 #include "examples/echo/echo_world.h"
-#include "sim/trace.h"
+#include "simsock/sim/kernel/trace.h"
 
 namespace {
 

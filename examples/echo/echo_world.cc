@@ -8,12 +8,12 @@
 #include <memory>
 
 #include "examples/echo/echo.h"
-#include "net/net.h"
-#include "sim/host.h"
-#include "sim/packet.h"
-#include "sim/pcap_writer.h"
-#include "sim/process.h"
-#include "sim/world.h"
+#include "simsock/net/net.h"
+#include "simsock/sim/inet/packet.h"
+#include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/pcap_writer.h"
+#include "simsock/sim/kernel/process.h"
+#include "simsock/sim/kernel/world.h"
 
 namespace simsock::echo {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/network.h"
-#include "sim/time.h"
+#include "simsock/sim/base/time.h"
+#include "simsock/sim/kernel/network.h"
 
 namespace simsock::echo {
 

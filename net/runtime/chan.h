@@ -24,8 +24,8 @@
 #include <optional>
 #include <utility>
 
-#include "net/runtime/check.h"
-#include "net/runtime/runtime.h"
+#include "simsock/net/runtime/check.h"
+#include "simsock/net/runtime/runtime.h"
 
 namespace simsock::net {
 

@@ -1,11 +1,11 @@
 // PollDesc: see poll_desc.h.
-#include "net/runtime/poll_desc.h"
+#include "simsock/net/runtime/poll_desc.h"
 
 #include <sys/epoll.h>
 
 #include <algorithm>
 
-#include "net/runtime/check.h"
+#include "simsock/net/runtime/check.h"
 
 namespace simsock::net::internal {
 

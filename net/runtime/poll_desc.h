@@ -22,9 +22,9 @@
 #include <cstdint>
 #include <deque>
 
-#include "net/runtime/runtime.h"
-#include "net/runtime/time.h"
-#include "net/runtime/timer_heap.h"
+#include "simsock/net/runtime/runtime.h"
+#include "simsock/net/runtime/time.h"
+#include "simsock/net/runtime/timer_heap.h"
 
 namespace simsock::net::internal {
 

@@ -1,6 +1,6 @@
 // Runtime: see runtime.h. The scheduler loop, task fibers with ASan
 // annotations on every stack switch, timers and the epoll idle seam.
-#include "net/runtime/runtime.h"
+#include "simsock/net/runtime/runtime.h"
 
 #include <sys/epoll.h>
 
@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
-#include "fiber/fiber.h"
-#include "net/runtime/check.h"
-#include "net/runtime/poll_desc.h"
+#include "simsock/fiber/fiber.h"
+#include "simsock/net/runtime/check.h"
+#include "simsock/net/runtime/poll_desc.h"
 
 namespace simsock::net {
 namespace internal {

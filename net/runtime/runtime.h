@@ -42,9 +42,9 @@
 #include <map>
 #include <memory>
 
-#include "net/runtime/time.h"
-#include "net/runtime/timer_heap.h"
-#include "net/sys/syscalls.h"
+#include "simsock/net/runtime/time.h"
+#include "simsock/net/runtime/timer_heap.h"
+#include "simsock/net/sys/syscalls.h"
 
 namespace simsock::net {
 

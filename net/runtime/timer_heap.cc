@@ -1,9 +1,9 @@
 // TimerHeap: see timer_heap.h.
-#include "net/runtime/timer_heap.h"
+#include "simsock/net/runtime/timer_heap.h"
 
 #include <utility>
 
-#include "net/runtime/check.h"
+#include "simsock/net/runtime/check.h"
 
 namespace simsock::net::internal {
 

@@ -1,9 +1,9 @@
 // WaitGroup: see wait_group.h.
-#include "net/runtime/wait_group.h"
+#include "simsock/net/runtime/wait_group.h"
 
 #include <algorithm>
 
-#include "net/runtime/check.h"
+#include "simsock/net/runtime/check.h"
 
 namespace simsock::net {
 

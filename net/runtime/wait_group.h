@@ -7,7 +7,7 @@
 #include <deque>
 #include <memory>
 
-#include "net/runtime/runtime.h"
+#include "simsock/net/runtime/runtime.h"
 
 namespace simsock::net {
 

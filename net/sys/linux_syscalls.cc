@@ -1,6 +1,6 @@
 // Pass-through to the real kernel. The only file in net/ and sim/ that reads
 // the global errno or a real clock.
-#include "net/sys/linux_syscalls.h"
+#include "simsock/net/sys/linux_syscalls.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

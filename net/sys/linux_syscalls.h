@@ -4,7 +4,7 @@
 // sent as send(MSG_NOSIGNAL) on sockets, so both backends return EPIPE.
 #pragma once
 
-#include "net/sys/syscalls.h"
+#include "simsock/net/sys/syscalls.h"
 
 namespace simsock::sys {
 

@@ -1,4 +1,4 @@
-#include "net/sys/names.h"
+#include "simsock/net/sys/names.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>

@@ -8,7 +8,7 @@
 // between backends without translation.
 //
 // Backends: LinuxSyscalls (net/sys/linux_syscalls.h), the real kernel; and
-// sim::Process (sim/process.h), one process of a simulated kernel.
+// sim::Process (sim/kernel/process.h), one process of a simulated kernel.
 //
 // Threading: an object is used from one thread at a time (in the simulator,
 // one simulated thread of the owning process at a time).

@@ -1,5 +1,5 @@
 // Printing of TCP segment flags in tcpdump's notation.
-#include "sim/tcp/segment.h"
+#include "simsock/sim/tcp/segment.h"
 
 namespace simsock::sim::tcp {
 

@@ -1,6 +1,6 @@
 // A TCP segment as the control block sees it: header fields, the options the
 // simulator negotiates (MSS, window scale) and the payload. IP addresses
-// live one layer up (sim/packet.h); the control block only knows ports.
+// live one layer up (sim/inet/packet.h); the control block only knows ports.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/tcp/seq.h"
+#include "simsock/sim/tcp/seq.h"
 
 namespace simsock::sim::tcp {
 

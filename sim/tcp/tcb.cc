@@ -42,7 +42,7 @@
 //   ESTABLISHED.
 //
 // Threading: none.
-#include "sim/tcp/tcb.h"
+#include "simsock/sim/tcp/tcb.h"
 
 #include <algorithm>
 #include <cerrno>

@@ -9,7 +9,7 @@
 // The control block never touches a network, a clock or a scheduler. Time
 // comes in as an argument; timers are data (PollAt says when the block next
 // needs OnTimer); segments to send accumulate in an outbox drained with
-// TakeOutput. The socket layer (sim/socket/tcp_socket.*) owns the fd-level
+// TakeOutput. The socket layer (sim/inet/tcp_socket.*) owns the fd-level
 // semantics (errors surfacing once, shutdown flags, wakeups) and the listener
 // (SYN and accept queues); the host routes segments by 4-tuple.
 //
@@ -42,11 +42,11 @@
 #include <map>
 #include <vector>
 
-#include "sim/tcp/byte_queue.h"
-#include "sim/tcp/segment.h"
-#include "sim/tcp/seq.h"
-#include "sim/tcp/tcp_state.h"
-#include "sim/time.h"
+#include "simsock/sim/base/time.h"
+#include "simsock/sim/tcp/byte_queue.h"
+#include "simsock/sim/tcp/segment.h"
+#include "simsock/sim/tcp/seq.h"
+#include "simsock/sim/tcp/tcp_state.h"
 
 namespace simsock::sim::tcp {
 

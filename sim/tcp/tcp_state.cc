@@ -2,7 +2,7 @@
 //
 // LinuxStateNumber follows include/net/tcp_states.h (the tcpi_state that
 // TCP_INFO reports): TCP_ESTABLISHED = 1 ... TCP_CLOSING = 11.
-#include "sim/tcp/tcp_state.h"
+#include "simsock/sim/tcp/tcp_state.h"
 
 namespace simsock::sim::tcp {
 

@@ -15,7 +15,7 @@
 #include <map>
 #include <string>
 
-#include "net/sys/names.h"
+#include "simsock/net/sys/names.h"
 #include "tests/diff/harness.h"
 #include "tests/diff/scenario_util.h"
 

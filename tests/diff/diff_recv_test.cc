@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "net/sys/names.h"
+#include "simsock/net/sys/names.h"
 #include "tests/diff/harness.h"
 #include "tests/diff/scenario_util.h"
 

@@ -13,8 +13,8 @@
 #include <thread>
 #include <utility>
 
-#include "net/sys/linux_syscalls.h"
-#include "net/sys/names.h"
+#include "simsock/net/sys/linux_syscalls.h"
+#include "simsock/net/sys/names.h"
 
 namespace simsock::diff {
 namespace {

@@ -33,7 +33,7 @@
 #include <string_view>
 #include <vector>
 
-#include "net/sys/syscalls.h"
+#include "simsock/net/sys/syscalls.h"
 
 namespace simsock::diff {
 

@@ -4,14 +4,14 @@
 // are not there yet; MakeSimBackend then returns nullptr.
 #include "tests/diff/harness.h"
 
-#if !defined(DIFF_LINUX_ONLY) &&                         \
-    __has_include("sim/world.h") && __has_include(       \
-                                        "sim/host.h") && \
-                                        __has_include("sim/process.h")
+#if !defined(DIFF_LINUX_ONLY) &&                        \
+    __has_include("sim/kernel/world.h") &&              \
+                  __has_include("sim/kernel/host.h") && \
+                                __has_include("sim/kernel/process.h")
 #define DIFF_HAVE_SIM 1
-#include "sim/host.h"
-#include "sim/process.h"
-#include "sim/world.h"
+#include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
+#include "simsock/sim/kernel/world.h"
 #endif
 
 namespace simsock::diff {

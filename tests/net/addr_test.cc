@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "sim/packet.h"
+#include "simsock/sim/inet/packet.h"
 #include "tests/net/net_test_util.h"
 
 namespace simsock::net::testing {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "examples/echo/echo_world.h"
-#include "sim/packet.h"
+#include "simsock/sim/inet/packet.h"
 
 namespace simsock::echo {
 namespace {

@@ -1,6 +1,6 @@
 // Error and Result: Go's texts and classification, independent of any
 // backend.
-#include "net/error.h"
+#include "simsock/net/error.h"
 
 #include <gtest/gtest.h>
 

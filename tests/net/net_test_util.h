@@ -15,11 +15,11 @@
 #include <memory>
 #include <string>
 
-#include "net/net.h"
-#include "net/sys/linux_syscalls.h"
-#include "sim/host.h"
-#include "sim/process.h"
-#include "sim/world.h"
+#include "simsock/net/net.h"
+#include "simsock/net/sys/linux_syscalls.h"
+#include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
+#include "simsock/sim/kernel/world.h"
 
 namespace simsock::net::testing {
 

@@ -1,7 +1,7 @@
 // The net runtime: tasks, scheduling order, channels, wait groups, sleep,
 // timers, deadlock detection, Stop and unwinding. Backend-parameterized
 // (timers and the idle wait go through the backend's clock and epoll).
-#include "net/runtime/runtime.h"
+#include "simsock/net/runtime/runtime.h"
 
 #include <gtest/gtest.h>
 
@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "net/runtime/chan.h"
-#include "net/runtime/timer_heap.h"
-#include "net/runtime/wait_group.h"
+#include "simsock/net/runtime/chan.h"
+#include "simsock/net/runtime/timer_heap.h"
+#include "simsock/net/runtime/wait_group.h"
 #include "tests/net/net_test_util.h"
 
 namespace simsock::net::testing {

@@ -7,8 +7,8 @@
 
 #include <cerrno>
 
-#include "sim/host.h"
-#include "sim/world.h"
+#include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/world.h"
 #include "tests/sim/sim_test_util.h"
 
 namespace simsock::sim {

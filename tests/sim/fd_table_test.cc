@@ -9,9 +9,9 @@
 #include <cerrno>
 #include <vector>
 
-#include "sim/host.h"
-#include "sim/process.h"
-#include "sim/world.h"
+#include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
+#include "simsock/sim/kernel/world.h"
 
 namespace simsock::sim {
 namespace {

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "sim/host.h"
-#include "sim/pcap_writer.h"
-#include "sim/world.h"
+#include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/pcap_writer.h"
+#include "simsock/sim/kernel/world.h"
 #include "tests/sim/sim_test_util.h"
 
 namespace simsock::sim {

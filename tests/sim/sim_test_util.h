@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "sim/process.h"
+#include "simsock/sim/kernel/process.h"
 
 namespace simsock::sim::testing {
 

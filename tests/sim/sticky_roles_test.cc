@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <chrono>
 
-#include "sim/host.h"
-#include "sim/world.h"
+#include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/world.h"
 #include "tests/sim/sim_test_util.h"
 
 namespace simsock::sim {

@@ -1,4 +1,4 @@
-// Syscall faults (sim/process.h SyscallFaults): each stays inside the
+// Syscall faults (sim/kernel/process.h SyscallFaults): each stays inside the
 // call's contract, is drawn from the seed and traced.
 #include <gtest/gtest.h>
 
@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/host.h"
-#include "sim/world.h"
+#include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/world.h"
 #include "tests/sim/sim_test_util.h"
 
 namespace simsock::sim {

@@ -6,9 +6,9 @@
 #include <cstring>
 #include <string>
 
-#include "sim/host.h"
-#include "sim/socket/udp_socket.h"
-#include "sim/world.h"
+#include "simsock/sim/inet/udp_socket.h"
+#include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/world.h"
 #include "tests/sim/sim_test_util.h"
 
 namespace simsock::sim {

@@ -1,5 +1,5 @@
 // The world's clock, agenda and random streams.
-#include "sim/world.h"
+#include "simsock/sim/kernel/world.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/host.h"
-#include "sim/process.h"
+#include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
 
 namespace simsock::sim {
 namespace {

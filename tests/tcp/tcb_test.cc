@@ -3,7 +3,7 @@
 // the segments emitted (flags, seq, ack, window, options, payload) and the
 // new state. Both ISNs sit just below 2^32, so every test crosses the
 // sequence-number wrap.
-#include "sim/tcp/tcb.h"
+#include "simsock/sim/tcp/tcb.h"
 
 #include <gtest/gtest.h>
 
@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/tcp/segment.h"
-#include "sim/tcp/tcp_state.h"
+#include "simsock/sim/tcp/segment.h"
+#include "simsock/sim/tcp/tcp_state.h"
 
 namespace simsock::sim::tcp {
 namespace {

@@ -3,15 +3,13 @@
 // and simsock::sys. One Go-style server and client, written once against
 // simsock::net, run on the real kernel over 127.0.0.1 and on two hosts of
 // a simulated world.
+#include <simsock/net/net.h>
+#include <simsock/net/sys/linux_syscalls.h>
+#include <simsock/sim/sim.h>
+
 #include <chrono>
 #include <cstdio>
 #include <string>
-
-#include "net/net.h"
-#include "net/sys/linux_syscalls.h"
-#include "sim/host.h"
-#include "sim/process.h"
-#include "sim/world.h"
 
 namespace net = simsock::net;
 

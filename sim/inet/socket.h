@@ -1,0 +1,172 @@
+// Socket: the part of a simulated socket that does not depend on the
+// protocol: its host, local and peer endpoints, the SOL_SOCKET options, and
+// the syscall entry points each protocol implements. Process resolves fds,
+// copies arguments in and out with Linux's checks, and calls these.
+//
+// Every method returns a result >= 0 or a negated errno, in the order Linux
+// checks (af_inet.c, sock.c); the comments name the Linux function followed.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "simsock/sim/inet/sockaddr.h"
+#include "simsock/sim/vfs/file.h"
+
+namespace simsock::sim {
+
+class Host;
+
+// SOL_SOCKET state shared by TCP and UDP (struct sock's option fields).
+struct SocketOptions {
+  bool reuseaddr = false;  // sk_reuse
+  bool reuseport = false;  // sk_reuseport
+  bool keepalive = false;
+  bool broadcast = false;
+  bool linger = false;         // SOCK_LINGER
+  int linger_seconds = 0;      // sk_lingertime / HZ, kept when linger is off
+  int sndbuf = 0;              // sk_sndbuf, as getsockopt reports it
+  int rcvbuf = 0;              // sk_rcvbuf
+  bool sndbuf_locked = false;  // SOCK_SNDBUF_LOCK: no autotuning
+  bool rcvbuf_locked = false;
+  int rcvlowat = 1;
+  // SO_PEEK_OFF (sk_peek_off): -1 = off; MSG_PEEK starts this many bytes
+  // into the queue and moves it on, a read moves it back (sk_peek_offset_fwd
+  // / _bwd).
+  int peek_off = -1;
+  bool recverr = false;  // IP_RECVERR
+  // SO_RCVTIMEO / SO_SNDTIMEO in jiffies, as the kernel keeps them (so a
+  // timeval reads back rounded up to the tick); -1 = wait forever.
+  int64_t rcvtimeo_jiffies = -1;
+  int64_t sndtimeo_jiffies = -1;
+  // Stored and read back as Linux does; their effect on the wire (queue
+  // priority, routing, timestamps, marks, DSCP, TTL) is not modelled.
+  int priority = 0;  // SO_PRIORITY (IP_TOS sets it too; reset on accept)
+  bool oobinline = false;
+  bool dontroute = false;
+  bool timestamp = false;  // SO_TIMESTAMP
+  int mark = 0;            // SO_MARK
+  int ip_tos = 0;          // IP_TOS
+  int ip_ttl = -1;         // IP_TTL; -1 = the default (64)
+};
+
+class Socket : public File {
+ public:
+  Socket(Host& host, int type);
+  ~Socket() override;
+
+  Host& host() const { return host_; }
+  // SOCK_STREAM or SOCK_DGRAM.
+  int type() const { return type_; }
+  const SocketOptions& options() const { return opts_; }
+
+  // --- Syscall entry points -------------------------------------------------
+  // `addr` has been copied in with CopyAddrIn; `len` is the caller's length.
+  virtual int Bind(const sockaddr_storage& addr, socklen_t len) = 0;
+  virtual int Listen(int backlog) = 0;
+  // On success stores the new connection and returns 0.
+  virtual int Accept(std::shared_ptr<Socket>* child) = 0;
+  virtual int Connect(const sockaddr_storage& addr, socklen_t len) = 0;
+  // recvfrom(2): buf may be null only when len is 0 (checked by Process) or
+  // with MSG_TRUNC on TCP. Sets *from (and *has_from) for datagrams.
+  // peek_skip: a blocking MSG_PEEK on a stream that has already peeked
+  // that many bytes in this call (tcp_recvmsg_locked's peek_seq) and waits
+  // for more; 0 otherwise.
+  virtual ssize_t Recv(uint8_t* buf, size_t len, int flags, bool is_read,
+                       size_t peek_skip, Endpoint* from, bool* has_from) = 0;
+  // recvmsg(MSG_ERRQUEUE): ip_recv_error. Never blocks; EAGAIN when the
+  // error queue is empty, whatever data or sk_err the socket holds.
+  virtual ssize_t RecvErrQueue(uint8_t* buf, size_t len, Endpoint* from,
+                               bool* has_from);
+  // sendto(2): `to` is null when no address was given.
+  virtual ssize_t Send(const uint8_t* buf, size_t len, int flags,
+                       const sockaddr_storage* to, socklen_t tolen) = 0;
+  virtual int Shutdown(int how) = 0;
+  // getsockname: always succeeds for an inet socket.
+  virtual Endpoint LocalEndpoint() const { return local_; }
+  virtual int GetPeerName(Endpoint* peer) = 0;
+  // The peer as recorded, without getpeername's state checks (what accept
+  // reports, inet_getname with peer == 2).
+  virtual Endpoint RemoteEndpoint() const { return {}; }
+
+  // getsockopt / setsockopt after the caller's buffers were validated:
+  // optlen >= 0, optval non-null when needed.
+  int GetSockOpt(int level, int name, void* val, socklen_t* len);
+  int SetSockOpt(int level, int name, const void* val, socklen_t len);
+
+  // The socket's pending error (sk_err), read and cleared (sock_error).
+  int TakeError();
+  // sk_err without taking it, and putting back one a call took when
+  // Linux would have left it (a stream read that already has bytes
+  // returns them and leaves sk_err for the next call).
+  int PendingError() const { return error_; }
+  void RestoreError(int e) { error_ = e; }
+  // sk_peek_offset_fwd / sk_peek_offset_bwd: no effect while SO_PEEK_OFF
+  // is off (negative); never below 0.
+  void PeekOffsetMove(int64_t delta);
+
+  // Port-table view (sim/inet/port_table.h).
+  const Endpoint& local() const { return local_; }
+  virtual bool IsListening() const { return false; }
+  // The next byte to read is TCP's urgent mark: a read that has copied
+  // something stops here, even with MSG_WAITALL.
+  virtual bool AtUrgentMark() const { return false; }
+  // True while the socket holds its port because of connect() rather than
+  // bind() or listen() (Linux's connect-only bind buckets).
+  bool connect_bound() const { return connect_bound_; }
+
+  std::string Describe() const;
+
+ protected:
+  // sk_priority for a TOS byte (rt_tos2priority).
+  static int TosToPriority(uint8_t tos);
+  // IPPROTO_IP options (ip_getsockopt / ip_setsockopt), shared by TCP and
+  // UDP.
+  int GetIpOpt(int name, void* val, socklen_t* len);
+  int SetIpOpt(int name, const void* val, socklen_t len);
+  // The protocol's own option levels (IPPROTO_TCP; IPPROTO_UDP and
+  // IPPROTO_UDPLITE), whose handler reads optlen before the name.
+  virtual bool OwnsLevel(int level) const = 0;
+  // Protocol-level options (IPPROTO_TCP ...), for the other levels.
+  virtual int GetProtoOpt(int level, int name, void* val, socklen_t* len);
+  virtual int SetProtoOpt(int level, int name, const void* val, socklen_t len);
+  // Hooks for options the protocol reacts to.
+  virtual void OnKeepAliveChanged() {}
+  virtual void OnBufferSizeChanged() {}
+  virtual void OnOobInlineChanged() {}
+  // IP_RECVERR turned off: the error queue is purged.
+  virtual void OnRecvErrOff() {}
+  // SO_RCVLOWAT (val >= 0); TCP caps it and may grow the receive buffer.
+  virtual void SetRcvLowat(int val);
+  // Linux's SO_ACCEPTCONN.
+  virtual bool AcceptConn() const { return IsListening(); }
+
+  // inet_bind's checks of the address, shared by TCP and UDP: length,
+  // family (AF_UNSPEC only with INADDR_ANY), and that the address is local
+  // (multicast and broadcast pass, a quirk of
+  // inet_addr_valid_or_nonlocal). The simulator runs every process as
+  // root, so ports below 1024 are allowed.
+  int CheckBindAddress(const sockaddr_storage& addr, socklen_t len,
+                       Endpoint* ep) const;
+
+  // Writes an int option value, truncated to *len (sock_getsockopt).
+  static int PutInt(int v, void* val, socklen_t* len);
+  static int PutBytes(const void* v, socklen_t size, void* val, socklen_t* len);
+
+  Host& host_;
+  int type_;
+  SocketOptions opts_;
+  Endpoint local_;                 // 0.0.0.0:0 until bound
+  bool port_bound_ = false;        // holds a port in the host's port table
+  bool port_user_locked_ = false;  // SOCK_BINDPORT_LOCK: bind() chose it
+  bool addr_user_locked_ = false;  // SOCK_BINDADDR_LOCK
+  bool connect_bound_ = false;
+  int error_ = 0;  // sk_err
+};
+
+}  // namespace simsock::sim

@@ -1,0 +1,101 @@
+// Scheduler: the simulated threads of one world. A simulated thread is a
+// stackful fiber (fiber/fiber.h) belonging to a simulated process; all of
+// them run on the one OS thread of the world, one at a time. A thread runs
+// until it finishes or parks in a blocking syscall; a parked thread becomes
+// runnable when the object it waits on wakes it or its timeout fires.
+//
+// Order: runnable threads are picked FIFO by default; the random policy
+// picks among them with the world's "sched" stream, so one seed gives one
+// interleaving and other seeds explore others.
+//
+// Invariants: at most one thread runs at a time; a thread is in the run
+// queue exactly when it is runnable; finished threads are reaped after they
+// return to the scheduler.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "simsock/fiber/fiber.h"
+#include "simsock/sim/base/event_queue.h"
+#include "simsock/sim/base/time.h"
+
+namespace simsock::sim {
+
+class Process;
+class World;
+
+class SimThread {
+ public:
+  enum class State { kRunnable, kRunning, kBlocked, kDone };
+
+  SimThread(Process& process, int tid, std::string name,
+            std::function<void()> fn);
+
+  Process& process() const { return process_; }
+  int tid() const { return tid_; }
+  const std::string& name() const { return name_; }
+  State state() const { return state_; }
+  // What a blocked thread waits for ("read(fd 4)"), for deadlock reports.
+  const std::string& wait_reason() const { return wait_reason_; }
+
+ private:
+  friend class Scheduler;
+  Process& process_;
+  int tid_;
+  std::string name_;
+  State state_ = State::kRunnable;
+  std::string wait_reason_;
+  bool timed_out_ = false;
+  EventId timer_;
+  fiber::Fiber fiber_;
+};
+
+class Scheduler {
+ public:
+  enum class Policy { kFifo, kRandom };
+
+  explicit Scheduler(World& world) : world_(world) {}
+  ~Scheduler();
+
+  SimThread& Spawn(Process& process, std::string name,
+                   std::function<void()> fn);
+  void set_policy(Policy p) { policy_ = p; }
+  Policy policy() const { return policy_; }
+
+  // Runs runnable threads until none is left. Returns how many slices ran.
+  uint64_t RunReady();
+  bool HasRunnable() const { return !run_queue_.empty(); }
+
+  // The simulated thread running now, or null (test code, events).
+  SimThread* Current() const { return current_; }
+  // Parks the current thread until Wake or `deadline`. Returns false when
+  // the deadline passed first.
+  bool Park(std::string reason, Time deadline);
+  // Makes a blocked thread runnable (no effect otherwise).
+  void Wake(SimThread& t);
+
+  // Threads that are blocked, in spawn order.
+  std::vector<const SimThread*> Blocked() const;
+  size_t live_threads() const { return threads_.size(); }
+  // Ends every thread: unfinished fibers are unwound. Called before the
+  // objects they may reference are destroyed.
+  void KillAll();
+  // Ends the threads of one process (its host crashed).
+  void KillProcess(const Process& process);
+
+ private:
+  World& world_;
+  Policy policy_ = Policy::kFifo;
+  std::map<uint64_t, std::unique_ptr<SimThread>> threads_;  // by spawn order
+  std::deque<SimThread*> run_queue_;
+  SimThread* current_ = nullptr;
+  uint64_t next_id_ = 0;
+};
+
+}  // namespace simsock::sim

@@ -1,0 +1,133 @@
+#include "simsock/sim/kernel/trace.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <ostream>
+
+#include "simsock/sim/kernel/pcap_writer.h"
+
+namespace simsock::sim {
+
+std::string Trace::FormatTime(Time t) {
+  int64_t ns = t.count();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%5lld.%09lld",
+                static_cast<long long>(ns / 1'000'000'000),
+                static_cast<long long>(ns % 1'000'000'000));
+  return buf;
+}
+
+namespace {
+
+// A JSON string literal.
+std::string Quote(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string ProtoName(IpProto p) {
+  switch (p) {
+    case IpProto::kTcp:
+      return "tcp";
+    case IpProto::kUdp:
+      return "udp";
+    case IpProto::kIcmp:
+      return "icmp";
+  }
+  return "?";
+}
+
+}  // namespace
+
+Trace::~Trace() {
+  const char* path = std::getenv("SIMSOCK_TRACE_DIGEST");
+  if (path == nullptr || *path == '\0') return;
+  std::ofstream out(path, std::ios::app);
+  out << std::hex << hash_ << std::dec << ' ' << count_ << '\n';
+}
+
+void Trace::Write(Time now, const std::string& who, const std::string& what) {
+  if (!enabled_) return;
+  WriteText(now, who, what);
+  if (json_ != nullptr) {
+    *json_ << "{\"t_ns\":" << now.count() << ",\"who\":" << Quote(who)
+           << ",\"event\":" << Quote(what) << "}\n";
+  }
+}
+
+void Trace::WriteText(Time now, const std::string& who,
+                      const std::string& what) {
+  std::string line = "[" + FormatTime(now) + "] " + who + " " + what;
+  for (unsigned char c : line) {
+    hash_ ^= c;
+    hash_ *= 0x100000001b3ULL;
+  }
+  hash_ ^= '\n';
+  hash_ *= 0x100000001b3ULL;
+  ++count_;
+  if (sink_ != nullptr) *sink_ << line << '\n';
+  if (keep_) lines_.push_back(std::move(line));
+}
+
+void Trace::Packet(Time now, const std::string& who,
+                   const sim::Packet& packet) {
+  if (pcap_ != nullptr) pcap_->Write(now, packet);
+  if (!enabled_) return;
+  WriteText(now, who, Describe(packet));
+  if (json_ == nullptr) return;
+  std::ostream& j = *json_;
+  j << "{\"t_ns\":" << now.count() << ",\"who\":" << Quote(who)
+    << ",\"packet\":{\"proto\":\"" << ProtoName(packet.proto) << "\",\"src\":\""
+    << IpToString(packet.src) << "\",\"dst\":\"" << IpToString(packet.dst)
+    << "\"";
+  switch (packet.proto) {
+    case IpProto::kTcp: {
+      const tcp::Segment& t = packet.tcp;
+      j << ",\"sport\":" << t.src_port << ",\"dport\":" << t.dst_port
+        << ",\"flags\":" << Quote(tcp::FlagsToString(t.flags))
+        << ",\"seq\":" << t.seq.value();
+      if (t.Has(tcp::kAck)) j << ",\"ack\":" << t.ack.value();
+      j << ",\"win\":" << t.window;
+      if (t.Has(tcp::kUrg)) j << ",\"urg\":" << t.urg_ptr;
+      if (t.mss) j << ",\"mss\":" << *t.mss;
+      if (t.wscale) j << ",\"wscale\":" << static_cast<int>(*t.wscale);
+      j << ",\"len\":" << t.payload.size();
+      break;
+    }
+    case IpProto::kUdp:
+      j << ",\"sport\":" << packet.udp.src_port
+        << ",\"dport\":" << packet.udp.dst_port
+        << ",\"len\":" << packet.udp.payload.size();
+      break;
+    case IpProto::kIcmp:
+      j << ",\"type\":3,\"code\":3,\"orig_dst\":\""
+        << IpToString(packet.icmp.orig_dst)
+        << "\",\"orig_dport\":" << packet.icmp.orig_dst_port;
+      break;
+  }
+  j << "}}\n";
+}
+
+}  // namespace simsock::sim

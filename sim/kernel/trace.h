@@ -1,0 +1,77 @@
+// Trace: the record of a run. Every syscall (virtual time, host, pid, call,
+// arguments, result), every packet (tcpdump-style) and every injected
+// fault, as readable lines. A running FNV-1a hash of all lines lets a test
+// compare two runs cheaply; sinks are optional: a stream of readable lines,
+// an in-memory list, JSON lines (one object per event; packets with their
+// header fields), and a pcap file of the packets.
+//
+// Same seed and same program give a byte-identical trace.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "simsock/sim/base/time.h"
+#include "simsock/sim/inet/packet.h"
+
+namespace simsock::sim {
+
+class PcapWriter;
+
+class Trace {
+ public:
+  Trace() = default;
+  // With SIMSOCK_TRACE_DIGEST=<path> in the environment, every trace
+  // appends "<hash> <lines>" to that file when it ends: a digest of every
+  // world a process ran, which tools/trace_pins.sh compares across builds
+  // (a refactoring must not change a single trace line).
+  ~Trace();
+  Trace(const Trace&) = delete;
+  Trace& operator=(const Trace&) = delete;
+
+  // When disabled, nothing is formatted (benchmarks); Enabled() lets
+  // callers skip building the line.
+  bool Enabled() const { return enabled_; }
+  void SetEnabled(bool on) { enabled_ = on; }
+  // Copies every line to `out` as it is written (nullptr to stop).
+  void SetSink(std::ostream* out) { sink_ = out; }
+  // Keeps every line in memory, for tests.
+  void KeepLines(bool on) { keep_ = on; }
+  const std::vector<std::string>& lines() const { return lines_; }
+
+  // Writes "[    1.234567890] <who> <what>".
+  void Write(Time now, const std::string& who, const std::string& what);
+
+  // Also writes every event as a JSON line to `out` (nullptr to stop):
+  //   {"t_ns":1000000,"who":"a pid 1","event":"connect(...) = -EINPROGRESS"}
+  //   {"t_ns":0,"who":"a","packet":{"src":"10.0.0.1","sport":40000,...}}
+  void SetJsonSink(std::ostream* out) { json_ = out; }
+  // Records every packet sent to a pcap file too (nullptr to stop). The
+  // writer must outlive the world or be unset first.
+  void SetPcap(PcapWriter* pcap) { pcap_ = pcap; }
+  // A packet handed to the network by host `who`: its readable line, its
+  // JSON record and its pcap record.
+  void Packet(Time now, const std::string& who, const sim::Packet& packet);
+
+  uint64_t hash() const { return hash_; }
+  uint64_t line_count() const { return count_; }
+
+  static std::string FormatTime(Time t);
+
+ private:
+  // The readable line (hash, sink, memory); no JSON.
+  void WriteText(Time now, const std::string& who, const std::string& what);
+
+  bool enabled_ = true;
+  bool keep_ = false;
+  std::ostream* sink_ = nullptr;
+  PcapWriter* pcap_ = nullptr;
+  std::ostream* json_ = nullptr;
+  std::vector<std::string> lines_;
+  uint64_t hash_ = 0xcbf29ce484222325ULL;
+  uint64_t count_ = 0;
+};
+
+}  // namespace simsock::sim

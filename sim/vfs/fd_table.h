@@ -1,0 +1,52 @@
+// FdTable: one process's file descriptors. Allocation hands out the lowest
+// free number (as Linux's alloc_fd) and refuses past the RLIMIT_NOFILE
+// limit (EMFILE). Each entry holds a reference to its open file and its own
+// FD_CLOEXEC flag.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "simsock/sim/vfs/file.h"
+
+namespace simsock::sim {
+
+class FdTable {
+ public:
+  explicit FdTable(int limit) : limit_(limit) {}
+
+  // Installs `file` at the lowest free fd; returns it, or -EMFILE.
+  int Install(std::shared_ptr<File> file, bool cloexec);
+  // The same, at the lowest free fd >= min_fd (F_DUPFD); -EINVAL when
+  // min_fd is outside [0, limit), -EMFILE when nothing is free.
+  int InstallFrom(int min_fd, std::shared_ptr<File> file, bool cloexec);
+  // Installs `file` at `fd`, which must be free, whatever the limit: the
+  // fds a process starts with (as inherited fds, they stay open even above
+  // a lower RLIMIT_NOFILE).
+  void InstallAt(int fd, std::shared_ptr<File> file, bool cloexec);
+  // True if an fd could be installed now.
+  bool HasRoom() const;
+  // The file at fd, or null.
+  File* Get(int fd) const;
+  std::shared_ptr<File> GetShared(int fd) const;
+  // Removes fd; returns its file (null if fd was not open).
+  std::shared_ptr<File> Remove(int fd);
+
+  bool cloexec(int fd) const { return entries_[fd].cloexec; }
+  void set_cloexec(int fd, bool on) { entries_[fd].cloexec = on; }
+  int limit() const { return limit_; }
+  void set_limit(int limit) { limit_ = limit; }
+  int open_count() const;
+  // Every open fd, lowest first.
+  std::vector<int> OpenFds() const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<File> file;
+    bool cloexec = false;
+  };
+  std::vector<Entry> entries_;
+  int limit_;
+};
+
+}  // namespace simsock::sim

@@ -1,0 +1,78 @@
+// File: an open file description of the simulated kernel (a socket, an
+// epoll instance, or the null device behind a process's standard fds). Several
+// fds may refer to one File; it holds the status flags (O_NONBLOCK) that they
+// share, its wait queue, and a count of fd references so that "the last close"
+// can be told apart from other owners (the host keeps TCP sockets alive after
+// their last fd closes).
+#pragma once
+
+#include <fcntl.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+
+#include "simsock/sim/vfs/wait_queue.h"
+
+namespace simsock::sim {
+
+class File : public std::enable_shared_from_this<File> {
+ public:
+  enum class Kind { kTcp, kUdp, kEpoll, kNull };
+
+  virtual ~File() = default;
+  virtual Kind kind() const = 0;
+  bool IsSocket() const { return kind() == Kind::kTcp || kind() == Kind::kUdp; }
+
+  // The readiness mask poll(2) would report now (EPOLLIN | EPOLLOUT | ...).
+  virtual uint32_t Poll() = 0;
+  // Whether the file has a poll operation (file_can_poll); epoll_ctl
+  // refuses one that has not with EPERM.
+  virtual bool CanPoll() const { return true; }
+  // The f_flags that F_SETFL never changes: the access mode and, for files
+  // opened by path, O_LARGEFILE. Sockets and epolls are O_RDWR.
+  virtual int open_flags() const { return O_RDWR; }
+  // Called when the last fd referring to this file is closed.
+  virtual void OnLastClose() {}
+
+  WaitQueue& wait_queue() { return wait_queue_; }
+  bool nonblocking() const { return nonblocking_; }
+  void set_nonblocking(bool on) { nonblocking_ = on; }
+  // O_APPEND and the like: stored per open file, shown by F_GETFL, no
+  // effect on a socket.
+  int extra_status_flags() const { return extra_status_flags_; }
+  void set_extra_status_flags(int flags) { extra_status_flags_ = flags; }
+
+  // Hooks run when the last fd is closed, before OnLastClose (epoll uses
+  // them to drop the file from its interest lists, as eventpoll_release).
+  uint64_t AddReleaseHook(std::function<void()> fn) {
+    release_hooks_.emplace(++next_hook_, std::move(fn));
+    return next_hook_;
+  }
+  void RemoveReleaseHook(uint64_t id) { release_hooks_.erase(id); }
+  void RunReleaseHooks() {
+    auto hooks = std::move(release_hooks_);
+    release_hooks_.clear();
+    for (auto& [id, fn] : hooks) fn();
+  }
+
+  int fd_refs() const { return fd_refs_; }
+  void AddFdRef() { ++fd_refs_; }
+  // Returns true when this was the last fd reference.
+  bool DropFdRef() { return --fd_refs_ == 0; }
+
+ protected:
+  // Wakes the waiters with a readiness key (0 = any change).
+  void Notify(uint32_t key) { wait_queue_.Wake(key); }
+
+ private:
+  WaitQueue wait_queue_;
+  std::map<uint64_t, std::function<void()>> release_hooks_;
+  uint64_t next_hook_ = 0;
+  bool nonblocking_ = false;
+  int extra_status_flags_ = 0;
+  int fd_refs_ = 0;
+};
+
+}  // namespace simsock::sim
