@@ -25,6 +25,7 @@ fi
 layers='
 net/sys:    net/sys
 fiber:      fiber
+faults:     faults net/sys
 sim/base:   sim/base
 sim/tcp:    sim/tcp sim/base
 sim/vfs:    sim/vfs sim/base
@@ -67,10 +68,10 @@ while IFS= read -r file; do
     fi
   done < <(sed -n 's/^#include "\(simsock\/[^"]*\)".*/\1/p' "$file")
   # Every include of the libraries names them under simsock/.
-  if grep -qE '^#include "(net|sim|fiber)/' "$file"; then
+  if grep -qE '^#include "(net|sim|fiber|faults)/' "$file"; then
     bad+="$file: includes a library header without its simsock/ prefix"$'\n'
   fi
-done < <(git ls-files 'sim/*' 'net/*' 'fiber/*' | grep -E '\.(h|cc)$')
+done < <(git ls-files 'sim/*' 'net/*' 'fiber/*' 'faults/*' | grep -E '\.(h|cc)$')
 if [ -n "$bad" ]; then
   echo "check_sources: include from a higher layer (docs/design.md, Layers):"
   printf '%s' "$bad"
