@@ -4,6 +4,7 @@
 // docs/design.md for the layers underneath.
 #pragma once
 
+#include "simsock/sim/faults/apply_plan.h"   // IWYU pragma: export
 #include "simsock/sim/kernel/host.h"         // IWYU pragma: export
 #include "simsock/sim/kernel/network.h"      // IWYU pragma: export
 #include "simsock/sim/kernel/pcap_writer.h"  // IWYU pragma: export

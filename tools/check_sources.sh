@@ -31,7 +31,8 @@ sim/tcp:    sim/tcp sim/base
 sim/vfs:    sim/vfs sim/base
 sim/inet:   sim/inet sim/vfs sim/tcp sim/base net/sys
 sim/kernel: sim/kernel sim/inet sim/vfs sim/tcp sim/base net/sys fiber
-sim:        sim net/sys fiber
+sim/faults: sim/faults sim/kernel sim/inet sim/vfs sim/tcp sim/base faults net/sys fiber
+sim:        sim faults net/sys fiber
 net:        net fiber
 '
 # Upward includes that the redesign has yet to remove (none when it is done).

@@ -130,6 +130,21 @@ NumericHost ParseNumericHost(std::string_view text, uint32_t* ip) {
   return NumericHost::kV4;
 }
 
+size_t WireSize(const Packet& p) {
+  constexpr size_t kIpHeader = 20;
+  switch (p.proto) {
+    case IpProto::kTcp: {
+      size_t options = (p.tcp.mss ? 4 : 0) + (p.tcp.wscale ? 4 : 0);
+      return kIpHeader + 20 + options + p.tcp.payload.size();
+    }
+    case IpProto::kUdp:
+      return kIpHeader + 8 + p.udp.payload.size();
+    case IpProto::kIcmp:
+      return kIpHeader + 8 + kIpHeader + 8;
+  }
+  return kIpHeader;
+}
+
 std::string Describe(const Packet& p) {
   std::string s = "IP ";
   char buf[256];

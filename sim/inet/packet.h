@@ -74,4 +74,9 @@ inline bool IsLoopback(uint32_t ip) { return (ip >> 24) == 127; }
 // tcpdump-style one-line summary of a packet.
 std::string Describe(const Packet& p);
 
+// Bytes the packet occupies on the wire at the IP layer: the IPv4 header,
+// the transport header (TCP with its options) and the payload; an ICMP
+// port unreachable quotes the offending IP header and 8 bytes.
+size_t WireSize(const Packet& p);
+
 }  // namespace simsock::sim

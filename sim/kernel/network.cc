@@ -15,6 +15,17 @@ std::pair<int, int> LinkKey(const Host& a, const Host& b) {
 
 }  // namespace
 
+struct Network::Effect {
+  bool cut = false;
+  double loss = 0, duplicate = 0, corrupt = 0;
+  Duration delay{0}, jitter{0};
+  uint64_t rate = 0;  // 0: unlimited
+  uint64_t queue = kDefaultQueueBytes;
+  bool clog = false;
+  // The origins of each kind of fault, for the trace ("plan line 3").
+  std::string cut_by, loss_by, duplicate_by, corrupt_by, queue_by, clog_by;
+};
+
 void Network::AttachHost(Host& host) { by_address_[host.address()] = &host; }
 
 Host* Network::HostByAddress(uint32_t ip) const {
@@ -108,12 +119,222 @@ void Network::Heal(const Host& a, const Host& b) {
                        "fault: heal " + a.name() + " <-> " + b.name());
 }
 
-void Network::Drop(const Host& from, const Packet& p, const char* why) {
+void Network::Drop(const Host& from, const Packet& p, const std::string& why) {
   ++packets_dropped_;
   Trace& trace = world_.trace();
   if (trace.Enabled())
     trace.Write(world_.Now(), from.name(),
-                std::string("drop (") + why + "): " + Describe(p));
+                "drop (" + why + "): " + Describe(p));
+}
+
+ImpairmentId Network::Impair(const Host& from, const Host& to, Impairment imp) {
+  const std::string what = LinkCall("Impair", from, to);
+  using Kind = Impairment::Kind;
+  if ((imp.kind == Kind::kLoss || imp.kind == Kind::kDuplicate ||
+       imp.kind == Kind::kCorrupt) &&
+      !(imp.probability >= 0 && imp.probability <= 1)) {
+    SimFatal(what + "probability " + std::to_string(imp.probability) +
+             " is not in 0..1");
+  }
+  if (imp.duration < Duration::zero()) {
+    SimFatal(what + "a delay or jitter cannot be negative");
+  }
+  if ((imp.kind == Kind::kRate && imp.bits_per_second == 0) ||
+      (imp.kind == Kind::kQueue && imp.bytes == 0)) {
+    SimFatal(what + "a rate or a queue must be positive");
+  }
+  const std::pair<int, int> key{from.id(), to.id()};
+  Path& path = paths_[key];
+  path.from = HostByAddress(from.address());
+  path.to = HostByAddress(to.address());
+  const ImpairmentId id = next_impairment_++;
+  path.active.emplace(id, std::move(imp));
+  impairment_paths_.emplace(id, key);
+  return id;
+}
+
+void Network::Unimpair(ImpairmentId id) {
+  auto it = impairment_paths_.find(id);
+  if (it == impairment_paths_.end()) return;
+  Path& path = paths_[it->second];
+  impairment_paths_.erase(it);
+  auto imp = path.active.find(id);
+  const bool was_clog = imp->second.kind == Impairment::Kind::kClog;
+  const std::string origin = imp->second.origin;
+  path.active.erase(imp);
+  if (!was_clog || path.held.empty()) return;
+  for (const auto& [other, i] : path.active) {
+    if (i.kind == Impairment::Kind::kClog) return;  // still clogged
+  }
+  // Released in the order they were sent, onto the link as it is now.
+  std::deque<std::pair<Packet, bool>> held = std::move(path.held);
+  path.held.clear();
+  Trace& trace = world_.trace();
+  if (trace.Enabled()) {
+    trace.Write(world_.Now(), path.from->name(),
+                "release (clog" + (origin.empty() ? "" : ", " + origin) +
+                    "): " + std::to_string(held.size()) + " packet(s) to " +
+                    path.to->name());
+  }
+  const Link link = LinkBetween(*path.from, *path.to);
+  const Effect e = Fold(link.faults, path);
+  for (auto& [p, corrupted] : held) {
+    Transmit(path, link, e, std::move(p), corrupted);
+  }
+}
+
+namespace {
+
+void AddOrigin(std::string& to, const std::string& origin) {
+  if (origin.empty()) return;
+  to += (to.empty() ? ", " : "; ") + origin;
+}
+
+// " (plan line 3)" from ", plan line 3"; "" when there is no origin.
+std::string Origins(const std::string& by) {
+  return by.empty() ? std::string() : " (" + by.substr(2) + ")";
+}
+
+}  // namespace
+
+Network::Effect Network::Fold(const LinkFaults& base, const Path& path) const {
+  Effect e;
+  e.cut = base.partitioned;
+  e.loss = base.loss;
+  e.duplicate = base.duplicate;
+  e.jitter = base.jitter;
+  bool queue_set = false;
+  // Independent causes: the chance that none strikes is the product.
+  auto combine = [](double& p, double q) { p = 1 - (1 - p) * (1 - q); };
+  using Kind = Impairment::Kind;
+  for (const auto& [id, i] : path.active) {
+    switch (i.kind) {
+      case Kind::kCut:
+        e.cut = true;
+        AddOrigin(e.cut_by, i.origin);
+        break;
+      case Kind::kLoss:
+        combine(e.loss, i.probability);
+        AddOrigin(e.loss_by, i.origin);
+        break;
+      case Kind::kDuplicate:
+        combine(e.duplicate, i.probability);
+        AddOrigin(e.duplicate_by, i.origin);
+        break;
+      case Kind::kCorrupt:
+        combine(e.corrupt, i.probability);
+        AddOrigin(e.corrupt_by, i.origin);
+        break;
+      case Kind::kDelay:
+        e.delay += i.duration;
+        break;
+      case Kind::kJitter:
+        e.jitter = std::max(e.jitter, i.duration);
+        break;
+      case Kind::kRate:
+        e.rate = e.rate == 0 ? i.bits_per_second
+                             : std::min(e.rate, i.bits_per_second);
+        break;
+      case Kind::kQueue:
+        e.queue = queue_set ? std::min(e.queue, i.bytes) : i.bytes;
+        queue_set = true;
+        AddOrigin(e.queue_by, i.origin);
+        break;
+      case Kind::kClog:
+        e.clog = true;
+        AddOrigin(e.clog_by, i.origin);
+        break;
+    }
+  }
+  return e;
+}
+
+void Network::Transmit(Path& path, const Link& link, const Effect& e,
+                       Packet packet, bool corrupted) {
+  Time depart = world_.Now();
+  if (e.rate > 0) {
+    // A drop-tail queue (bfifo) in front of a transmitter that sends at
+    // `rate`: the queue holds what has not started to be sent.
+    const Time start = std::max(world_.Now(), path.busy_until);
+    while (!path.waiting.empty() &&
+           path.waiting.front().first <= world_.Now()) {
+      path.waiting_bytes -= path.waiting.front().second;
+      path.waiting.pop_front();
+    }
+    const uint64_t size = WireSize(packet);
+    if (start > world_.Now() && path.waiting_bytes + size > e.queue) {
+      Drop(*path.from, packet, "queue full" + e.queue_by);
+      return;
+    }
+    using U128 = unsigned __int128;
+    const U128 bits_ns = static_cast<U128>(size) * 8 * 1'000'000'000;
+    const auto tx = static_cast<int64_t>((bits_ns + e.rate - 1) / e.rate);
+    if (start > world_.Now()) {
+      path.waiting.emplace_back(start, size);
+      path.waiting_bytes += size;
+    }
+    path.busy_until = start + Duration(tx);
+    depart = path.busy_until;
+  }
+  Duration delay = link.latency + e.delay;
+  if (e.jitter > Duration::zero()) {
+    delay += Duration(world_.Rng("net.jitter").Between(0, e.jitter.count()));
+  }
+  Host* to = path.to;
+  if (corrupted) {
+    // The damage is found by the receiving kernel's checksum
+    // (tcp_v4_rcv / __udp4_lib_rcv: csum errors are dropped silently).
+    world_.Schedule(depart + delay, [this, to, p = std::move(packet)]() {
+      ++packets_dropped_;
+      Trace& trace = world_.trace();
+      if (trace.Enabled())
+        trace.Write(world_.Now(), to->name(),
+                    "drop (bad checksum): " + Describe(p));
+    });
+    return;
+  }
+  world_.Schedule(depart + delay,
+                  [to, p = std::move(packet)]() { to->Receive(p); });
+}
+
+void Network::SendImpaired(Host& from, const Link& link, Path& path,
+                           Packet packet) {
+  const Effect e = Fold(link.faults, path);
+  Trace& trace = world_.trace();
+  if (e.cut) {
+    Drop(from, packet, "partition" + e.cut_by);
+    return;
+  }
+  if (e.loss > 0 && world_.Rng("net.loss").Chance(e.loss)) {
+    Drop(from, packet, "loss" + e.loss_by);
+    return;
+  }
+  int copies = 1;
+  if (e.duplicate > 0 && world_.Rng("net.duplicate").Chance(e.duplicate)) {
+    copies = 2;
+    if (trace.Enabled())
+      trace.Write(
+          world_.Now(), from.name(),
+          "duplicate" + Origins(e.duplicate_by) + ": " + Describe(packet));
+  }
+  bool corrupted = false;
+  if (e.corrupt > 0 && world_.Rng("net.corrupt").Chance(e.corrupt)) {
+    corrupted = true;
+    if (trace.Enabled())
+      trace.Write(world_.Now(), from.name(),
+                  "corrupt" + Origins(e.corrupt_by) + ": " + Describe(packet));
+  }
+  for (int i = 0; i < copies; ++i) {
+    Packet copy = i + 1 < copies ? packet : std::move(packet);
+    if (e.clog) {
+      if (trace.Enabled())
+        trace.Write(world_.Now(), from.name(),
+                    "hold (clog" + e.clog_by + "): " + Describe(copy));
+      path.held.emplace_back(std::move(copy), corrupted);
+      continue;
+    }
+    Transmit(path, link, e, std::move(copy), corrupted);
+  }
 }
 
 void Network::Send(Host& from, Packet packet) {
@@ -132,6 +353,15 @@ void Network::Send(Host& from, Packet packet) {
     return;
   }
   const Link link = LinkBetween(from, *to);
+  if (!paths_.empty()) {
+    auto path = paths_.find({from.id(), to->id()});
+    if (path != paths_.end() &&
+        (!path->second.active.empty() || !path->second.held.empty() ||
+         path->second.busy_until > world_.Now())) {
+      SendImpaired(from, link, path->second, std::move(packet));
+      return;
+    }
+  }
   const LinkFaults& f = link.faults;
   if (f.partitioned) {
     Drop(from, packet, "partition");

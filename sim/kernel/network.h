@@ -15,8 +15,11 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "simsock/sim/base/time.h"
 #include "simsock/sim/inet/packet.h"
@@ -33,6 +36,35 @@ struct LinkFaults {
   Duration jitter{0};        // extra delay, uniform in [0, jitter]
   bool partitioned = false;  // nothing gets through
 };
+
+// One impairment of one direction of a link, added by a fault plan
+// (sim/faults/) or by a test: it lasts until removed. Several may be
+// active on a direction at once; they combine as independent causes
+// (losses: 1 - prod(1 - p); delays add up; the largest jitter, the lowest
+// rate and the smallest queue apply; one cut or one clog is enough).
+struct Impairment {
+  enum class Kind {
+    kCut,        // nothing gets through (a partition, one way)
+    kLoss,       // probability: a packet is dropped
+    kDuplicate,  // probability: it is delivered twice
+    kCorrupt,    // probability: it is damaged on the way; the receiver's
+                 // checksum drops it (it still takes its share of the link)
+    kDelay,      // duration: extra one-way delay
+    kJitter,     // duration: extra delay, uniform in [0, duration]
+    kRate,       // bits_per_second: packets are serialised at this rate
+    kQueue,      // bytes: the drop-tail queue before the rate limit
+    kClog,       // everything is held, and released in order when the last
+                 // clog of the direction is removed
+  };
+  Kind kind = Kind::kCut;
+  double probability = 0;
+  Duration duration{0};
+  uint64_t bits_per_second = 0;
+  uint64_t bytes = 0;
+  // Named in the trace line of each fault it injects ("plan line 3").
+  std::string origin;
+};
+using ImpairmentId = uint64_t;
 
 class Network {
  public:
@@ -57,6 +89,17 @@ class Network {
   void Partition(const Host& a, const Host& b);
   void Heal(const Host& a, const Host& b);
 
+  // Adds an impairment to the direction from -> to (aborts, as SetFaults
+  // does, on hosts of another world, from == to, or a value out of range).
+  // Writes nothing to the trace: the caller says why it impairs.
+  ImpairmentId Impair(const Host& from, const Host& to, Impairment imp);
+  // Removes it; unknown ids are ignored. Removing the last clog of a
+  // direction releases what it held, in the order it was sent.
+  void Unimpair(ImpairmentId id);
+  // The drop-tail queue of a rate-limited direction with no queue
+  // impairment: txqueuelen 1000 full-size frames, Linux's default.
+  static constexpr uint64_t kDefaultQueueBytes = 1000 * 1500;
+
   // Sends a packet from `from`. Never fails: what cannot be delivered is
   // dropped.
   void Send(Host& from, Packet packet);
@@ -76,11 +119,37 @@ class Network {
   };
   Link LinkBetween(const Host& a, const Host& b) const;
   Link& MutableLink(const Host& a, const Host& b);
-  void Drop(const Host& from, const Packet& p, const char* why);
+  void Drop(const Host& from, const Packet& p, const std::string& why);
+
+  // One direction's impairments and its transmitter.
+  struct Path {
+    Host* from = nullptr;
+    Host* to = nullptr;
+    std::map<ImpairmentId, Impairment> active;  // in the order added
+    Time busy_until{0};  // the rate-limited transmitter is busy until
+    // Packets queued behind the transmitter (the qdisc backlog): when each
+    // starts to be sent, and its size; the one being sent has left it.
+    std::deque<std::pair<Time, uint64_t>> waiting;
+    uint64_t waiting_bytes = 0;
+    // Held by a clog, in the order sent (and whether each was corrupted).
+    std::deque<std::pair<Packet, bool>> held;
+  };
+  // What a direction's impairments (and the link's own faults) add up to,
+  // with the origins of each kind of fault for the trace.
+  struct Effect;
+  Effect Fold(const LinkFaults& base, const Path& path) const;
+  // Sends one copy over a path: serialisation at its rate (dropping when
+  // the queue is full), latency, delay, jitter, corruption.
+  void Transmit(Path& path, const Link& link, const Effect& e, Packet packet,
+                bool corrupted);
+  void SendImpaired(Host& from, const Link& link, Path& path, Packet packet);
 
   World& world_;
   std::map<uint32_t, Host*> by_address_;
   std::map<std::pair<int, int>, Link> links_;  // by host ids, ordered
+  std::map<std::pair<int, int>, Path> paths_;  // by (from id, to id)
+  std::map<ImpairmentId, std::pair<int, int>> impairment_paths_;
+  ImpairmentId next_impairment_ = 1;
   Duration default_latency_ = std::chrono::microseconds(500);
   uint64_t packets_sent_ = 0;
   uint64_t packets_dropped_ = 0;

@@ -1,0 +1,258 @@
+// Fault plans applied to a world (sim/faults/apply_plan.h): each kind of
+// event does what docs/faults.md says, at its time, on the directions it
+// names, traced with its plan line; a bad plan is refused whole.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "simsock/faults/fault_plan.h"
+#include "simsock/sim/faults/apply_plan.h"
+#include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/world.h"
+#include "tests/sim/sim_test_util.h"
+
+namespace simsock::sim {
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testing::Bind;
+using testing::SendTo;
+
+// Hosts a (10.0.0.1) and b (10.0.0.2), 1 ms apart, each with a process and
+// a nonblocking UDP socket bound to port 9.
+struct UdpPair {
+  explicit UdpPair(uint64_t seed = 1) : w(seed) {
+    w.trace().KeepLines(true);
+    a = &w.AddHost("a", "10.0.0.1");
+    b = &w.AddHost("b", "10.0.0.2");
+    w.network().SetLatency(*a, *b, milliseconds(1));
+    pa = &a->SpawnProcess();
+    pb = &b->SpawnProcess();
+    fa = Udp(*pa);
+    fb = Udp(*pb);
+  }
+  static int Udp(Process& p) {
+    int fd = p.socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    EXPECT_EQ(Bind(p, fd, "0.0.0.0", 9), 0);
+    return fd;
+  }
+  void Apply(const std::string& text, PlanHooks hooks = {}) {
+    faults::ParsedPlan parsed = faults::ParsePlan(text);
+    ASSERT_TRUE(parsed.ok()) << parsed.error.ToString();
+    AppliedPlan applied = ApplyPlan(w, *parsed.plan, std::move(hooks));
+    ASSERT_TRUE(applied.ok()) << applied.error->ToString();
+  }
+  void AtoB(const std::string& payload) {
+    ASSERT_EQ(SendTo(*pa, fa, payload.data(), payload.size(), "10.0.0.2", 9),
+              static_cast<ssize_t>(payload.size()));
+  }
+  void BtoA(const std::string& payload) {
+    ASSERT_EQ(SendTo(*pb, fb, payload.data(), payload.size(), "10.0.0.1", 9),
+              static_cast<ssize_t>(payload.size()));
+  }
+  // Everything `p` has received on `fd`, in order.
+  static std::vector<std::string> Drain(Process& p, int fd) {
+    std::vector<std::string> got;
+    for (int i = 0; i < 10000; ++i) {
+      char buf[2048];
+      ssize_t n = p.recvfrom(fd, buf, sizeof buf, 0, nullptr, nullptr);
+      if (n < 0) break;
+      got.emplace_back(buf, static_cast<size_t>(n));
+    }
+    return got;
+  }
+  // When each datagram of `count` arrives at b: the world is stepped from
+  // event to event until b can read it.
+  std::vector<Time> ArrivalsAtB(int count) {
+    std::vector<Time> times;
+    for (int steps = 0;
+         steps < 100000 && static_cast<int>(times.size()) < count; ++steps) {
+      char buf[2048];
+      while (pb->recvfrom(fb, buf, sizeof buf, 0, nullptr, nullptr) >= 0) {
+        times.push_back(w.Now());
+      }
+      Time next = w.NextEventTime();
+      if (next == kNever) break;
+      w.RunFor(next - w.Now());
+    }
+    return times;
+  }
+  int CountLines(const std::string& needle) {
+    int n = 0;
+    for (const std::string& l : w.trace().lines()) {
+      if (l.find(needle) != std::string::npos) ++n;
+    }
+    return n;
+  }
+  World w;
+  Host* a;
+  Host* b;
+  Process* pa;
+  Process* pb;
+  int fa, fb;
+};
+
+TEST(PlanApply, OneWayLossDropsOnlyThatDirectionWhileItLasts) {
+  UdpPair t;
+  t.Apply("from 1s to 2s loss 1 a -> b");
+  t.w.RunFor(seconds(1) + milliseconds(1));
+  t.AtoB("lost");
+  t.BtoA("passes");
+  t.w.RunFor(milliseconds(10));
+  EXPECT_TRUE(UdpPair::Drain(*t.pb, t.fb).empty());
+  EXPECT_EQ(UdpPair::Drain(*t.pa, t.fa), std::vector<std::string>{"passes"});
+  EXPECT_EQ(t.CountLines("a drop (loss, plan line 1)"), 1);
+  t.w.RunFor(seconds(1));  // past 2s: the loss has ended
+  t.AtoB("after");
+  t.w.RunFor(milliseconds(10));
+  EXPECT_EQ(UdpPair::Drain(*t.pb, t.fb), std::vector<std::string>{"after"});
+  EXPECT_EQ(t.CountLines("network fault: plan line 1 begins: from 1s to 2s "
+                         "loss 1 a -> b"),
+            1);
+  EXPECT_EQ(t.CountLines("network fault: plan line 1 ends"), 1);
+}
+
+TEST(PlanApply, PartitionsIsolateAndSplitCutBothWays) {
+  for (const char* plan :
+       {"from 0s to 1s partition a <-> b", "from 0s to 1s isolate b",
+        "from 0s to 1s split a | b"}) {
+    UdpPair t;
+    t.Apply(plan);
+    t.w.RunFor(milliseconds(1));
+    t.AtoB("x");
+    t.BtoA("y");
+    t.w.RunFor(milliseconds(10));
+    EXPECT_TRUE(UdpPair::Drain(*t.pb, t.fb).empty()) << plan;
+    EXPECT_TRUE(UdpPair::Drain(*t.pa, t.fa).empty()) << plan;
+    EXPECT_EQ(t.CountLines("drop (partition, plan line 1)"), 2) << plan;
+    t.w.RunFor(seconds(1));
+    t.AtoB("healed");
+    t.w.RunFor(milliseconds(10));
+    EXPECT_EQ(UdpPair::Drain(*t.pb, t.fb), std::vector<std::string>{"healed"})
+        << plan;
+  }
+}
+
+TEST(PlanApply, DelayAddsToTheLatency) {
+  UdpPair t;
+  t.Apply("from 0s delay 30ms a -> b");
+  t.AtoB("x");
+  EXPECT_EQ(t.ArrivalsAtB(1), std::vector<Time>{milliseconds(31)});
+}
+
+TEST(PlanApply, ClogHoldsThenReleasesInOrder) {
+  UdpPair t;
+  t.Apply("from 0s to 500ms clog a -> b");
+  t.AtoB("1");
+  t.w.RunFor(milliseconds(100));
+  t.AtoB("2");
+  t.AtoB("3");
+  t.w.RunFor(milliseconds(300));
+  EXPECT_TRUE(UdpPair::Drain(*t.pb, t.fb).empty());
+  EXPECT_EQ(t.CountLines("hold (clog, plan line 1)"), 3);
+  // Released at 500 ms, arriving one latency later, in the order sent.
+  t.w.RunFor(milliseconds(100) + milliseconds(1));
+  EXPECT_EQ(UdpPair::Drain(*t.pb, t.fb),
+            (std::vector<std::string>{"1", "2", "3"}));
+  EXPECT_EQ(t.CountLines("a release (clog, plan line 1): 3 packet(s) to b"), 1);
+}
+
+TEST(PlanApply, BandwidthSerialisesAndTheQueueDropsTail) {
+  UdpPair t;
+  // 1 Mbit/s; each datagram is 1000 bytes of payload + 28 of headers:
+  // 8224 us on the wire.
+  t.Apply("from 0s bandwidth 1mbit a -> b\nfrom 0s queue 3000b a -> b");
+  const std::string payload(1000, 'x');
+  for (int i = 0; i < 5; ++i) t.AtoB(payload);
+  // The first starts at once; two wait in the queue (2056 bytes); the
+  // fourth would make 3084 > 3000: dropped, and so is the fifth.
+  EXPECT_EQ(t.CountLines("drop (queue full, plan line 2)"), 2);
+  std::vector<Time> at = t.ArrivalsAtB(3);
+  ASSERT_EQ(at.size(), 3u);
+  EXPECT_EQ(at[0], microseconds(8224) + milliseconds(1));
+  EXPECT_EQ(at[1], microseconds(2 * 8224) + milliseconds(1));
+  EXPECT_EQ(at[2], microseconds(3 * 8224) + milliseconds(1));
+}
+
+TEST(PlanApply, CorruptionIsDroppedByTheReceiversChecksum) {
+  UdpPair t;
+  t.Apply("from 0s corrupt 1 a -> b");
+  t.AtoB("damaged");
+  t.w.RunFor(milliseconds(10));
+  EXPECT_TRUE(UdpPair::Drain(*t.pb, t.fb).empty());
+  EXPECT_EQ(t.CountLines("a corrupt (plan line 1)"), 1);
+  EXPECT_EQ(t.CountLines("b drop (bad checksum)"), 1);
+}
+
+TEST(PlanApply, CrashAndRestartCallTheHooks) {
+  UdpPair t;
+  std::vector<std::string> log;
+  PlanHooks hooks;
+  hooks.on_crash = [&](Host& h) {
+    log.push_back(h.name() + " crashed at " +
+                  std::to_string(t.w.Now().count()));
+  };
+  hooks.on_restart = [&](Host& h) {
+    log.push_back(h.name() + " restarted at " +
+                  std::to_string(t.w.Now().count()));
+  };
+  t.Apply("at 1s crash b\nat 2s restart b\nfrom 3s to 4s crash a", hooks);
+  t.w.RunFor(seconds(5));
+  EXPECT_EQ(log, (std::vector<std::string>{
+                     "b crashed at 1000000000", "b restarted at 2000000000",
+                     "a crashed at 3000000000", "a restarted at 4000000000"}));
+  EXPECT_EQ(t.CountLines("network fault: plan line 3 ends: restart"), 1);
+}
+
+TEST(PlanApply, ABadPlanIsRefusedWholeAndNothingIsScheduled) {
+  UdpPair t;
+  const size_t before = t.w.pending_events();
+  faults::ParsedPlan parsed = faults::ParsePlan(
+      "from 1s loss 0.5 a <-> b\nfrom 2s partition a <-> nobody");
+  ASSERT_TRUE(parsed.ok());
+  AppliedPlan applied = ApplyPlan(t.w, *parsed.plan);
+  ASSERT_FALSE(applied.ok());
+  EXPECT_EQ(applied.error->line, 2);
+  EXPECT_NE(applied.error->message.find("nobody"), std::string::npos);
+  EXPECT_EQ(t.w.pending_events(), before);
+}
+
+TEST(PlanApply, EventsInThePastAreRefused) {
+  UdpPair t;
+  t.w.RunFor(seconds(10));
+  faults::ParsedPlan parsed = faults::ParsePlan("at 5s crash a");
+  AppliedPlan applied = ApplyPlan(t.w, *parsed.plan);
+  ASSERT_FALSE(applied.ok());
+  EXPECT_NE(applied.error->message.find("before the world's time"),
+            std::string::npos);
+}
+
+TEST(PlanApply, RandomPlansAreDrawnFromTheWorldsSeedAndReplay) {
+  auto run = [](uint64_t seed) {
+    UdpPair t(seed);
+    faults::ParsedPlan parsed = faults::ParsePlan(
+        "random faults=10 kinds=loss,duplicate,delay,jitter,clog,partition "
+        "duration=2s");
+    AppliedPlan applied = ApplyPlan(t.w, *parsed.plan);
+    EXPECT_TRUE(applied.ok());
+    for (int i = 0; i < 200; ++i) {
+      t.AtoB("a" + std::to_string(i));
+      t.BtoA("b" + std::to_string(i));
+      t.w.RunFor(milliseconds(10));
+    }
+    t.w.RunFor(seconds(1));
+    return std::make_pair(applied.plan.ToText(), t.w.trace().hash());
+  };
+  auto one = run(5), two = run(5), other = run(6);
+  EXPECT_EQ(one, two);
+  EXPECT_NE(one.first, other.first);
+  EXPECT_EQ(std::count(one.first.begin(), one.first.end(), '\n'), 10);
+}
+
+}  // namespace
+}  // namespace simsock::sim
