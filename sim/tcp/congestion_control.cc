@@ -1,0 +1,200 @@
+#include "simsock/sim/tcp/congestion_control.h"
+
+#include <algorithm>
+
+namespace simsock::sim::tcp {
+namespace {
+
+// tcp_cubic.c's constants: beta = 717/1024 (the window kept after a
+// loss), bic_scale 41 (C = 0.4 in units of 1/1024), time in 1/1024 s.
+constexpr uint32_t kBetaScale = 1024;
+constexpr uint32_t kBeta = 717;
+constexpr uint32_t kBicScale = 41;
+constexpr int kBicHz = 10;
+// 8 * (1 + beta) / 3 / (1 - beta), fixed point: the Reno-equivalent
+// window's growth per ACK (TCP friendliness).
+constexpr uint32_t kFriendlyScale =
+    8 * (kBetaScale + kBeta) / 3 / (kBetaScale - kBeta);
+// C / rtt with rtt = 100 ms, scaled by 1024.
+constexpr uint64_t kCubeRttScale = kBicScale * 10;
+// 2^(10 + 3 * 10) / (C / rtt): K^3 = (W_max - cwnd) * kCubeFactor.
+constexpr uint64_t kCubeFactor = (1ULL << (10 + 3 * kBicHz)) / kCubeRttScale;
+
+// Integer cube root (exact floor; tcp_cubic.c approximates it to 0.2%
+// with a table and one Newton step).
+uint32_t CubeRoot(uint64_t a) {
+  uint64_t x = 0;
+  for (int bit = 21; bit >= 0; --bit) {
+    uint64_t y = x | (1ULL << bit);
+    if (y * y * y <= a) x = y;
+  }
+  return static_cast<uint32_t>(x);
+}
+
+}  // namespace
+
+std::unique_ptr<CongestionControl> CongestionControl::Make(
+    std::string_view name) {
+  if (name == "cubic") return std::make_unique<Cubic>();
+  if (name == "reno") return std::make_unique<Reno>();
+  return nullptr;
+}
+
+void CongestionControl::OnAck(uint32_t acked, bool cwnd_limited, Time now,
+                              Duration srtt) {
+  if (in_recovery_ || acked == 0 || !cwnd_limited) return;
+  if (in_slow_start()) {
+    // tcp_slow_start: grow by what was acknowledged, up to ssthresh; the
+    // rest counts toward congestion avoidance.
+    const uint32_t grown = std::min(cwnd_ + acked, ssthresh_);
+    acked -= grown - cwnd_;
+    cwnd_ = grown;
+    if (acked == 0) return;
+  }
+  CongestionAvoidance(acked, now, srtt);
+}
+
+void CongestionControl::AdditiveIncrease(uint32_t w, uint32_t acked) {
+  if (cwnd_cnt_ >= w) {  // credits earned at a larger w: apply gently
+    cwnd_cnt_ = 0;
+    ++cwnd_;
+  }
+  cwnd_cnt_ += acked;
+  if (cwnd_cnt_ >= w) {
+    const uint32_t delta = cwnd_cnt_ / w;
+    cwnd_cnt_ -= delta * w;
+    cwnd_ += delta;
+  }
+}
+
+void CongestionControl::EnterRecovery() {
+  ssthresh_ = RecalcSsthresh();
+  cwnd_ = ssthresh_ + 3;  // the three segments the dup ACKs say have left
+  cwnd_cnt_ = 0;
+  in_recovery_ = true;
+}
+
+void CongestionControl::OnRecoveryDupAck() {
+  if (in_recovery_) ++cwnd_;
+}
+
+void CongestionControl::OnPartialAck(uint32_t acked) {
+  if (!in_recovery_) return;
+  // RFC 6582 §3.2 step 5: deflate by what was acknowledged, add back one.
+  cwnd_ = cwnd_ > acked ? cwnd_ - acked + 1 : 1;
+}
+
+void CongestionControl::ExitRecovery() {
+  if (!in_recovery_) return;
+  in_recovery_ = false;
+  cwnd_ = ssthresh_;
+}
+
+void CongestionControl::OnRetransmitTimeout() {
+  // tcp_enter_loss keeps the ssthresh of a loss already being recovered.
+  if (!in_recovery_) ssthresh_ = RecalcSsthresh();
+  in_recovery_ = false;
+  cwnd_ = 1;
+  cwnd_cnt_ = 0;
+  OnLoss();
+}
+
+uint32_t Reno::RecalcSsthresh() { return std::max(cwnd_ >> 1, 2u); }
+
+void Reno::CongestionAvoidance(uint32_t acked, Time, Duration) {
+  AdditiveIncrease(cwnd_, acked);
+}
+
+int64_t Cubic::Jiffies(Time now) const {
+  return now.count() / (1'000'000'000 / hz_);
+}
+
+void Cubic::OnRttSample(Duration rtt) {
+  // bictcp_acked: delay in 1/8 ms, at least 1.
+  uint32_t delay =
+      static_cast<uint32_t>(std::max<int64_t>(rtt.count() * 8 / 1'000'000, 1));
+  if (delay_min_ms8_ == 0 || delay < delay_min_ms8_) delay_min_ms8_ = delay;
+}
+
+uint32_t Cubic::RecalcSsthresh() {
+  epoch_start_ = -1;
+  // Fast convergence: a flow that lost below its last maximum gives way.
+  if (cwnd_ < last_max_cwnd_) {
+    last_max_cwnd_ = cwnd_ * (kBetaScale + kBeta) / (2 * kBetaScale);
+  } else {
+    last_max_cwnd_ = cwnd_;
+  }
+  return std::max(cwnd_ * kBeta / kBetaScale, 2u);
+}
+
+void Cubic::OnLoss() {
+  // bictcp_reset on TCP_CA_Loss (delay_min too).
+  cnt_ = 0;
+  last_max_cwnd_ = 0;
+  last_cwnd_ = 0;
+  last_time_ = -1;
+  epoch_start_ = -1;
+  origin_ = 0;
+  bic_k_ = 0;
+  ack_cnt_ = 0;
+  tcp_cwnd_ = 0;
+  delay_min_ms8_ = 0;
+}
+
+void Cubic::CongestionAvoidance(uint32_t acked, Time now, Duration) {
+  Update(acked, now);
+  AdditiveIncrease(cnt_, acked);
+}
+
+void Cubic::Update(uint32_t acked, Time now) {
+  const int64_t jiffies = Jiffies(now);
+  ack_cnt_ += acked;
+  if (last_cwnd_ == cwnd_ && last_time_ >= 0 &&
+      jiffies - last_time_ <= hz_ / 32)
+    return;
+  const bool friendliness_only = epoch_start_ >= 0 && jiffies == last_time_;
+  if (!friendliness_only) {
+    last_cwnd_ = cwnd_;
+    last_time_ = jiffies;
+    if (epoch_start_ < 0) {  // a new epoch: the curve starts here
+      epoch_start_ = jiffies;
+      ack_cnt_ = acked;
+      tcp_cwnd_ = cwnd_;
+      if (last_max_cwnd_ <= cwnd_) {
+        bic_k_ = 0;
+        origin_ = cwnd_;
+      } else {
+        bic_k_ = CubeRoot(kCubeFactor * (last_max_cwnd_ - cwnd_));
+        origin_ = last_max_cwnd_;
+      }
+    }
+    // t: time since the epoch plus the minimum RTT, in 1/1024 s.
+    uint64_t t = static_cast<uint64_t>(jiffies - epoch_start_) +
+                 (static_cast<uint64_t>(delay_min_ms8_ >> 3) * hz_ + 999) /
+                     1000;  // msecs_to_jiffies rounds up
+    t = (t << kBicHz) / static_cast<uint64_t>(hz_);
+    const uint64_t offs = t < bic_k_ ? bic_k_ - t : t - bic_k_;
+    const uint64_t delta =
+        (kCubeRttScale * offs * offs * offs) >> (10 + 3 * kBicHz);
+    const uint64_t target =
+        t < bic_k_ ? (origin_ > delta ? origin_ - delta : 0) : origin_ + delta;
+    cnt_ = target > cwnd_ ? static_cast<uint32_t>(cwnd_ / (target - cwnd_))
+                          : 100 * cwnd_;
+    // Before the first loss, at least 5% growth per RTT.
+    if (last_max_cwnd_ == 0 && cnt_ > 20) cnt_ = 20;
+  }
+  // TCP friendliness: never slower than Reno would be in the same time.
+  const uint32_t per_segment = (cwnd_ * kFriendlyScale) >> 3;
+  while (per_segment > 0 && ack_cnt_ > per_segment) {
+    ack_cnt_ -= per_segment;
+    ++tcp_cwnd_;
+  }
+  if (tcp_cwnd_ > cwnd_) {
+    const uint32_t max_cnt = cwnd_ / (tcp_cwnd_ - cwnd_);
+    cnt_ = std::min(cnt_, max_cnt);
+  }
+  // At most one more segment per two acknowledged (1.5x per RTT).
+  cnt_ = std::max(cnt_, 2u);
+}
+
+}  // namespace simsock::sim::tcp

@@ -1,0 +1,130 @@
+// Congestion control: how many segments a sender may have in flight
+// (cwnd) and where slow start ends (ssthresh), counted in segments as Linux
+// counts snd_cwnd. Two algorithms, chosen per socket by TCP_CONGESTION:
+// "cubic", Linux's default (tcp_cubic.c, RFC 9438), and "reno" (RFC 5681,
+// tcp_cong.c's tcp_reno_*). Sans-IO: the control block reports what its
+// ACKs and timers find; this class keeps the arithmetic.
+//
+// Shared by both (tcp_input.c / tcp_cong.c):
+// - the initial window is 10 segments (TCP_INIT_CWND), ssthresh "infinite"
+//   (TCP_INFINITE_SSTHRESH);
+// - slow start grows cwnd by the segments acknowledged, up to ssthresh
+//   (tcp_slow_start); then congestion avoidance (the algorithm's own);
+// - growth only while the sender is cwnd-limited (tcp_is_cwnd_limited);
+// - fast retransmit (three duplicate ACKs) sets ssthresh by the
+//   algorithm's rule and enters recovery with cwnd = ssthresh + 3, inflated
+//   by one per further duplicate ACK; a partial ACK deflates it by what was
+//   acknowledged, less one (RFC 6582, NewReno); the full ACK ends recovery
+//   with cwnd = ssthresh. (Linux shapes the recovery with PRR, RFC 6937,
+//   and ends at the same ssthresh: docs/semantics.md, Known differences.)
+// - a retransmission timeout sets ssthresh by the rule, and cwnd to 1
+//   (tcp_enter_loss), restarting slow start.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "simsock/sim/base/time.h"
+
+namespace simsock::sim::tcp {
+
+class CongestionControl {
+ public:
+  static constexpr uint32_t kInitialWindow = 10;  // TCP_INIT_CWND
+  static constexpr uint32_t kInfiniteSsthresh = 0x7fffffff;
+
+  // "cubic" or "reno"; nullptr for a name Linux would refuse (ENOENT).
+  static std::unique_ptr<CongestionControl> Make(std::string_view name);
+  virtual ~CongestionControl() = default;
+
+  virtual std::string_view name() const = 0;
+  uint32_t cwnd() const { return cwnd_; }
+  uint32_t ssthresh() const { return ssthresh_; }
+  bool in_slow_start() const { return cwnd_ < ssthresh_; }
+  bool in_recovery() const { return in_recovery_; }
+
+  // An ACK newly acknowledged `acked` segments outside recovery, when the
+  // sender was (`cwnd_limited`) or was not limited by cwnd; `now` and the
+  // smoothed RTT pace CUBIC's curve (tcp_cong_avoid).
+  void OnAck(uint32_t acked, bool cwnd_limited, Time now, Duration srtt);
+  // A measured round-trip time (CUBIC keeps the minimum, pkts_acked).
+  virtual void OnRttSample(Duration rtt) { (void)rtt; }
+
+  // Three duplicate ACKs: the rule's ssthresh, and recovery begins
+  // (tcp_enter_recovery).
+  void EnterRecovery();
+  // A further duplicate ACK during recovery: one more segment has left the
+  // network.
+  void OnRecoveryDupAck();
+  // A partial ACK during recovery acknowledged `acked` segments.
+  void OnPartialAck(uint32_t acked);
+  // The ACK that covers everything sent before recovery began.
+  void ExitRecovery();
+  // A retransmission timeout (tcp_enter_loss).
+  void OnRetransmitTimeout();
+
+ protected:
+  // The algorithm's ssthresh after a loss, from the current cwnd.
+  virtual uint32_t RecalcSsthresh() = 0;
+  // Congestion avoidance for `acked` segments (after slow start).
+  virtual void CongestionAvoidance(uint32_t acked, Time now, Duration srtt) = 0;
+  // A timeout resets the algorithm's own state (bictcp_state on Loss).
+  virtual void OnLoss() {}
+  // tcp_cong_avoid_ai: one more segment per `w` acknowledged.
+  void AdditiveIncrease(uint32_t w, uint32_t acked);
+
+  uint32_t cwnd_ = kInitialWindow;
+  uint32_t ssthresh_ = kInfiniteSsthresh;
+  uint32_t cwnd_cnt_ = 0;  // snd_cwnd_cnt
+  bool in_recovery_ = false;
+};
+
+// RFC 5681: halve on loss, one segment per RTT in avoidance.
+class Reno final : public CongestionControl {
+ public:
+  std::string_view name() const override { return "reno"; }
+
+ protected:
+  uint32_t RecalcSsthresh() override;
+  void CongestionAvoidance(uint32_t acked, Time now, Duration srtt) override;
+};
+
+// CUBIC as tcp_cubic.c computes it, in jiffies (HZ of the reference
+// kernel, 250, as HostSettings::hz) and its fixed point (beta 717/1024, C = 0.4
+// as bic_scale 41/1024, fast convergence, TCP friendliness). HyStart is not
+// modelled: slow start ends at the first loss or at ssthresh
+// (docs/semantics.md, Known differences).
+class Cubic final : public CongestionControl {
+ public:
+  explicit Cubic(int hz = 250) : hz_(hz) {}
+  std::string_view name() const override { return "cubic"; }
+  void OnRttSample(Duration rtt) override;
+
+  // Exposed for the tests: the curve's state.
+  uint32_t last_max_cwnd() const { return last_max_cwnd_; }
+  uint32_t k() const { return bic_k_; }  // in 1/1024 s
+
+ protected:
+  uint32_t RecalcSsthresh() override;
+  void CongestionAvoidance(uint32_t acked, Time now, Duration srtt) override;
+  void OnLoss() override;
+
+ private:
+  void Update(uint32_t acked, Time now);
+  int64_t Jiffies(Time now) const;
+
+  int hz_;
+  uint32_t cnt_ = 0;  // acks per one more segment
+  uint32_t last_max_cwnd_ = 0;
+  uint32_t last_cwnd_ = 0;
+  int64_t last_time_ = -1;    // jiffies of the last update
+  int64_t epoch_start_ = -1;  // jiffies; -1: no epoch
+  uint32_t origin_ = 0;
+  uint32_t bic_k_ = 0;
+  uint32_t ack_cnt_ = 0;
+  uint32_t tcp_cwnd_ = 0;
+  uint32_t delay_min_ms8_ = 0;  // min RTT in 1/8 ms, 0 until measured
+};
+
+}  // namespace simsock::sim::tcp
