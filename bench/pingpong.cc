@@ -4,6 +4,11 @@
 // ratio (simulator / loopback). Wall time is measured here, in bench/, and
 // never inside the simulator.
 //
+// Then the same bounce between two simulated hosts, once with no fault plan
+// and once under a plan whose faults never strike (loss 0, duplicate 0,
+// delay 0 on both directions): the ratio is what a plan costs a run that
+// it does not disturb (issue 8).
+//
 //   pingpong [--seconds S]   (default 1 s per backend)
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,8 +20,10 @@
 #include <cstring>
 #include <string>
 
+#include "simsock/faults/fault_plan.h"
 #include "simsock/net/sys/linux_syscalls.h"
 #include "simsock/net/sys/names.h"
+#include "simsock/sim/faults/apply_plan.h"
 #include "simsock/sim/kernel/host.h"
 #include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
@@ -98,6 +105,59 @@ double Run(Syscalls& sys, double seconds) {
   return static_cast<double>(trips) / elapsed;
 }
 
+// The bounce between two hosts of a world, with blocking sockets: each
+// blocking read, made from outside any simulated thread, runs the world
+// until the message has crossed the link. Round trips per wall second.
+double RunCrossHost(const char* plan_text, double seconds) {
+  simsock::sim::World world(1);
+  world.trace().SetEnabled(false);
+  simsock::sim::Host& a = world.AddHost("a", "10.0.0.1");
+  simsock::sim::Host& b = world.AddHost("b", "10.0.0.2");
+  if (plan_text != nullptr) {
+    auto parsed = simsock::faults::ParsePlan(plan_text);
+    if (!parsed.ok()) Fail(parsed.error.ToString().c_str(), -EINVAL);
+    auto applied = simsock::sim::ApplyPlan(world, *parsed.plan);
+    if (!applied.ok()) Fail(applied.error->ToString().c_str(), -EINVAL);
+  }
+  Syscalls& pa = a.SpawnProcess();
+  Syscalls& pb = b.SpawnProcess();
+  int l = pb.socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(7);
+  if (int r = pb.bind(l, reinterpret_cast<sockaddr*>(&addr), sizeof addr))
+    Fail("bind", r);
+  if (int r = pb.listen(l, 1)) Fail("listen", r);
+  int c = pa.socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  pa.setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  addr.sin_addr.s_addr = htonl(0x0a000002);
+  if (int r = pa.connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr))
+    Fail("connect", r);
+  int s = pb.accept4(l, nullptr, nullptr, 0);
+  if (s < 0) Fail("accept4", s);
+  pb.setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  char msg[kMessage];
+  std::memset(msg, 'x', sizeof msg);
+  char buf[kMessage];
+  uint64_t trips = 0;
+  auto start = Clock::now();
+  auto end = start + std::chrono::duration<double>(seconds);
+  while (Clock::now() < end) {
+    for (int i = 0; i < 64; ++i) {
+      if (pa.write(c, msg, kMessage) != static_cast<ssize_t>(kMessage))
+        Fail("write", -1);
+      ReadFull(pb, s, buf, kMessage);
+      if (pb.write(s, buf, kMessage) != static_cast<ssize_t>(kMessage))
+        Fail("write", -1);
+      ReadFull(pa, c, buf, kMessage);
+      ++trips;
+    }
+  }
+  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  return static_cast<double>(trips) / elapsed;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -123,5 +183,15 @@ int main(int argc, char** argv) {
   std::printf("  real loopback: %12.0f round trips/s\n", real_rate);
   std::printf("  simulator:     %12.0f round trips/s\n", sim_rate);
   std::printf("  ratio sim/real: %.2f (target >= 10)\n", sim_rate / real_rate);
+
+  double bare = RunCrossHost(nullptr, seconds);
+  double planned = RunCrossHost(
+      "from 0s loss 0 a <-> b; from 0s duplicate 0 a <-> b; "
+      "from 0s delay 0s a <-> b",
+      seconds);
+  std::printf("two simulated hosts, %zu-byte messages\n", kMessage);
+  std::printf("  no fault plan:          %12.0f round trips/s\n", bare);
+  std::printf("  plan that never strikes:%12.0f round trips/s\n", planned);
+  std::printf("  ratio planned/bare: %.2f\n", planned / bare);
   return 0;
 }

@@ -15,17 +15,6 @@ std::pair<int, int> LinkKey(const Host& a, const Host& b) {
 
 }  // namespace
 
-struct Network::Effect {
-  bool cut = false;
-  double loss = 0, duplicate = 0, corrupt = 0;
-  Duration delay{0}, jitter{0};
-  uint64_t rate = 0;  // 0: unlimited
-  uint64_t queue = kDefaultQueueBytes;
-  bool clog = false;
-  // The origins of each kind of fault, for the trace ("plan line 3").
-  std::string cut_by, loss_by, duplicate_by, corrupt_by, queue_by, clog_by;
-};
-
 void Network::AttachHost(Host& host) { by_address_[host.address()] = &host; }
 
 Host* Network::HostByAddress(uint32_t ip) const {
@@ -149,6 +138,7 @@ ImpairmentId Network::Impair(const Host& from, const Host& to, Impairment imp) {
   path.to = HostByAddress(to.address());
   const ImpairmentId id = next_impairment_++;
   path.active.emplace(id, std::move(imp));
+  path.effect.reset();
   impairment_paths_.emplace(id, key);
   return id;
 }
@@ -162,6 +152,7 @@ void Network::Unimpair(ImpairmentId id) {
   const bool was_clog = imp->second.kind == Impairment::Kind::kClog;
   const std::string origin = imp->second.origin;
   path.active.erase(imp);
+  path.effect.reset();
   if (!was_clog || path.held.empty()) return;
   for (const auto& [other, i] : path.active) {
     if (i.kind == Impairment::Kind::kClog) return;  // still clogged
@@ -177,7 +168,7 @@ void Network::Unimpair(ImpairmentId id) {
                     path.to->name());
   }
   const Link link = LinkBetween(*path.from, *path.to);
-  const Effect e = Fold(link.faults, path);
+  const Effect e = EffectOf(link.faults, path);
   for (auto& [p, corrupted] : held) {
     Transmit(path, link, e, std::move(p), corrupted);
   }
@@ -249,6 +240,17 @@ Network::Effect Network::Fold(const LinkFaults& base, const Path& path) const {
   return e;
 }
 
+const Network::Effect& Network::EffectOf(const LinkFaults& base,
+                                         Path& path) const {
+  const LinkFaults& f = path.folded;
+  if (!path.effect || f.loss != base.loss || f.duplicate != base.duplicate ||
+      f.jitter != base.jitter || f.partitioned != base.partitioned) {
+    path.effect = Fold(base, path);
+    path.folded = base;
+  }
+  return *path.effect;
+}
+
 void Network::Transmit(Path& path, const Link& link, const Effect& e,
                        Packet packet, bool corrupted) {
   Time depart = world_.Now();
@@ -299,7 +301,7 @@ void Network::Transmit(Path& path, const Link& link, const Effect& e,
 
 void Network::SendImpaired(Host& from, const Link& link, Path& path,
                            Packet packet) {
-  const Effect e = Fold(link.faults, path);
+  const Effect& e = EffectOf(link.faults, path);
   Trace& trace = world_.trace();
   if (e.cut) {
     Drop(from, packet, "partition" + e.cut_by);

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -121,6 +122,18 @@ class Network {
   Link& MutableLink(const Host& a, const Host& b);
   void Drop(const Host& from, const Packet& p, const std::string& why);
 
+  // What a direction's impairments (and the link's own faults) add up to,
+  // with the origins of each kind of fault for the trace.
+  struct Effect {
+    bool cut = false;
+    double loss = 0, duplicate = 0, corrupt = 0;
+    Duration delay{0}, jitter{0};
+    uint64_t rate = 0;  // 0: unlimited
+    uint64_t queue = kDefaultQueueBytes;
+    bool clog = false;
+    // The origins of each kind of fault, for the trace ("plan line 3").
+    std::string cut_by, loss_by, duplicate_by, corrupt_by, queue_by, clog_by;
+  };
   // One direction's impairments and its transmitter.
   struct Path {
     Host* from = nullptr;
@@ -131,13 +144,15 @@ class Network {
     // starts to be sent, and its size; the one being sent has left it.
     std::deque<std::pair<Time, uint64_t>> waiting;
     uint64_t waiting_bytes = 0;
+    // The effect of `active` over the link's faults `folded`, kept until
+    // either changes (Fold runs once per change, not once per packet).
+    std::optional<Effect> effect;
+    LinkFaults folded;
     // Held by a clog, in the order sent (and whether each was corrupted).
     std::deque<std::pair<Packet, bool>> held;
   };
-  // What a direction's impairments (and the link's own faults) add up to,
-  // with the origins of each kind of fault for the trace.
-  struct Effect;
   Effect Fold(const LinkFaults& base, const Path& path) const;
+  const Effect& EffectOf(const LinkFaults& base, Path& path) const;
   // Sends one copy over a path: serialisation at its rate (dropping when
   // the queue is full), latency, delay, jitter, corruption.
   void Transmit(Path& path, const Link& link, const Effect& e, Packet packet,
