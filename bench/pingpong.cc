@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -184,11 +185,15 @@ int main(int argc, char** argv) {
   std::printf("  simulator:     %12.0f round trips/s\n", sim_rate);
   std::printf("  ratio sim/real: %.2f (target >= 10)\n", sim_rate / real_rate);
 
-  double bare = RunCrossHost(nullptr, seconds);
-  double planned = RunCrossHost(
-      "from 0s loss 0 a <-> b; from 0s duplicate 0 a <-> b; "
-      "from 0s delay 0s a <-> b",
-      seconds);
+  // Interleaved, best of three each: a shared machine's noise hits both.
+  double bare = 0, planned = 0;
+  for (int round = 0; round < 3; ++round) {
+    bare = std::max(bare, RunCrossHost(nullptr, seconds / 3));
+    planned = std::max(
+        planned, RunCrossHost("from 0s loss 0 a <-> b; from 0s duplicate 0 "
+                              "a <-> b; from 0s delay 0s a <-> b",
+                              seconds / 3));
+  }
   std::printf("two simulated hosts, %zu-byte messages\n", kMessage);
   std::printf("  no fault plan:          %12.0f round trips/s\n", bare);
   std::printf("  plan that never strikes:%12.0f round trips/s\n", planned);
