@@ -26,12 +26,13 @@ case "$what" in
     # timeline in virtual time (costs no wall time) ...
     echo "== the seed's story: echo server and 3 clients, virtual time"
     "build/$preset/examples/echo/echo_sim" --clients 3
-    # ... and the same programs as a fault-injection experiment: lossy,
-    # jittery links, and the server host crashing at 45 s, back at 55 s.
+    # ... and the same programs as a fault-injection experiment, from a
+    # fault plan (docs/faults.md): lossy, jittery links, and the server
+    # host crashing at 45 s, back at 55 s.
     echo
     echo "== fault injection: 10% loss, 5 ms jitter, server crash at 45 s, restart at 55 s"
-    "build/$preset/examples/echo/echo_sim" --clients 3 --seed 3 --loss 0.1 \
-      --jitter-ms 5 --crash-server-at 45 --restart-after 10
+    "build/$preset/examples/echo/echo_sim" --clients 3 --seed 3 --faults \
+      'from 0s loss 0.1 clients <-> server; from 0s jitter 5ms clients <-> server; at 45s crash server; at 55s restart server'
     ;;
   test)
     ctest --preset "$preset" --label-exclude slow -j "$jobs"

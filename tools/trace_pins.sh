@@ -49,8 +49,8 @@ digest() {
 echo_sim=$build/examples/echo/echo_sim
 digest echo/default "$echo_sim" --clients 3
 digest echo/255-clients "$echo_sim" --clients 255 --seed 7
-digest echo/faults "$echo_sim" --clients 3 --seed 3 --loss 0.1 \
-  --jitter-ms 5 --crash-server-at 45 --restart-after 10
+digest echo/faults "$echo_sim" --clients 3 --seed 3 --faults \
+  'from 0s loss 0.1 clients <-> server; from 0s jitter 5ms clients <-> server; at 45s crash server; at 55s restart server'
 
 # 200 cases of each property, from one fixed rapidcheck seed.
 for prop in model_prop determinism_prop faults_prop net_prop diff_prop; do

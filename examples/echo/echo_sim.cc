@@ -3,23 +3,32 @@
 // time; costs no wall time.
 //
 //   echo_sim [--clients N] [--seed S] [--run-for S] [--trace] [--pcap FILE]
-//            [--json FILE] [--loss P] [--duplicate P] [--jitter-ms J]
-//            [--crash-server-at S [--restart-after S]]
+//            [--json FILE] [--faults PLAN]
 //
 // N is 1..kMaxClients (100 000); client i gets ClientAddress(i) (10.0.1.1
 // onwards). --run-for S stops the world at S seconds of virtual time;
 // without it the world runs 200 s (the seed story) and then until it is
 // idle. A bad argument prints why and exits with 2.
 //
-// With faults it is a fault-injection experiment: the same seed replays
-// the same losses, crash and recovery.
+// With --faults (a plan file, or a plan on one line: docs/faults.md) it is
+// a fault-injection experiment: the same seed and plan replay the same
+// losses, crashes and recoveries. The plan names the hosts client1..N and
+// the server by its long name, or the groups `clients` and `server`:
+//
+//   echo_sim --seed 3 --faults 'from 0s loss 0.1 clients <-> server;
+//            at 45s crash server; at 55s restart server'
+//
+// A bad plan prints where and why and exits with 2.
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include "examples/echo/echo_world.h"
+#include "simsock/faults/fault_plan.h"
 #include "simsock/sim/kernel/trace.h"
 
 namespace {
@@ -71,30 +80,38 @@ int main(int argc, char** argv) {
       o.pcap_path = argv[++i];
     } else if (a == "--json" && i + 1 < argc) {
       o.json_path = argv[++i];
-    } else if (a == "--loss" && i + 1 < argc) {
-      o.link_faults.loss = std::atof(argv[++i]);
-    } else if (a == "--duplicate" && i + 1 < argc) {
-      o.link_faults.duplicate = std::atof(argv[++i]);
-    } else if (a == "--jitter-ms" && i + 1 < argc) {
-      o.link_faults.jitter = std::chrono::milliseconds(std::atoll(argv[++i]));
-    } else if (a == "--crash-server-at" && i + 1 < argc) {
-      o.crash_server_at = std::chrono::seconds(std::atoll(argv[++i]));
-    } else if (a == "--restart-after" && i + 1 < argc) {
-      o.restart_after = std::chrono::seconds(std::atoll(argv[++i]));
+    } else if (a == "--faults" && i + 1 < argc) {
+      // A plan file, or the plan itself on one line (docs/faults.md).
+      std::string text = argv[++i];
+      std::ifstream file(text);
+      if (file) {
+        std::ostringstream all;
+        all << file.rdbuf();
+        text = all.str();
+      }
+      simsock::faults::ParsedPlan parsed = simsock::faults::ParsePlan(text);
+      if (!parsed.ok()) {
+        std::cerr << "echo_sim: --faults: " << parsed.error.ToString() << "\n";
+        return 2;
+      }
+      o.plan = *parsed.plan;
     } else {
       std::cerr << "usage: echo_sim [--clients N] [--seed S] [--run-for S] "
-                   "[--trace] [--pcap FILE] [--json FILE] [--loss P] "
-                   "[--duplicate P] [--jitter-ms J] "
-                   "[--crash-server-at S [--restart-after S]]\n";
+                   "[--trace] [--pcap FILE] [--json FILE] [--faults PLAN]\n";
       return 2;
     }
   }
-  if (o.link_faults.loss < 0 || o.link_faults.loss > 1 ||
-      o.link_faults.duplicate < 0 || o.link_faults.duplicate > 1) {
-    std::cerr << "echo_sim: --loss and --duplicate are probabilities (0..1)\n";
+  simsock::echo::EchoWorldResult r = simsock::echo::RunEchoWorld(o);
+  if (!r.plan_error.empty()) {
+    std::cerr << "echo_sim: --faults: " << r.plan_error << "\n";
     return 2;
   }
-  simsock::echo::EchoWorldResult r = simsock::echo::RunEchoWorld(o);
+  if (o.plan.random) {
+    // A drawn plan, printed so that the run can be replayed without it.
+    std::printf("-- the random plan drawn from seed %llu:\n%s",
+                static_cast<unsigned long long>(o.seed),
+                r.plan_applied.c_str());
+  }
   for (const auto& e : r.timeline) {
     std::printf("[%s] %s: %s\n", simsock::sim::Trace::FormatTime(e.at).c_str(),
                 e.host.c_str(), e.line.c_str());

@@ -9,6 +9,7 @@
 
 #include "examples/echo/echo.h"
 #include "simsock/net/net.h"
+#include "simsock/sim/faults/apply_plan.h"
 #include "simsock/sim/inet/packet.h"
 #include "simsock/sim/kernel/host.h"
 #include "simsock/sim/kernel/pcap_writer.h"
@@ -82,16 +83,12 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
   };
   spawn_server(server);
 
-  for (int i = 0; i < options.clients; ++i) {
-    std::string name = "client" + std::to_string(i + 1);
-    sim::Host& h = world.AddHost(name, sim::IpToString(ClientAddress(i)));
-    const int step = options.latency_cycle > 0 ? i % options.latency_cycle : i;
-    world.network().SetLatency(
-        h, server_host, options.latency_base + step * options.latency_step);
-    world.network().SetFaults(h, server_host, options.link_faults);
+  // Client i's program in a fresh process of its host (at start, and again
+  // after a restart).
+  auto spawn_client = [&](sim::Host& h) {
     sim::Process& p = h.SpawnProcess();
     p.Spawn(
-        [&p, &addr, log = logger_for(name)] {
+        [&p, &addr, log = logger_for(h.name())] {
           net::Runtime rt(p);
           rt.Go([&rt, &addr, &log] {
             ClientOptions o;
@@ -103,22 +100,49 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
           rt.Run();
         },
         "echo_client");
+  };
+  for (int i = 0; i < options.clients; ++i) {
+    std::string name = "client" + std::to_string(i + 1);
+    sim::Host& h = world.AddHost(name, sim::IpToString(ClientAddress(i)));
+    const int step = options.latency_cycle > 0 ? i % options.latency_cycle : i;
+    world.network().SetLatency(
+        h, server_host, options.latency_base + step * options.latency_step);
+    spawn_client(h);
   }
 
-  if (options.crash_server_at >= sim::Duration::zero()) {
-    world.Schedule(sim::Time(options.crash_server_at), [&] {
-      server_host.Crash();
-      result.timeline.push_back({world.Now(), kSeedServerName, "-- crashed"});
-    });
-    if (options.restart_after >= sim::Duration::zero()) {
-      world.Schedule(
-          sim::Time(options.crash_server_at + options.restart_after), [&] {
-            server_host.Restart();
-            result.timeline.push_back(
-                {world.Now(), kSeedServerName, "-- restarted, serving again"});
-            spawn_server(server_host.SpawnProcess());
-          });
+  if (!options.plan.empty()) {
+    faults::FaultPlan plan = options.plan;
+    // The world's groups, unless the plan defines its own.
+    auto define = [&plan](const char* name, const char* pattern) {
+      for (const faults::Group& g : plan.groups) {
+        if (g.name == name) return;
+      }
+      plan.groups.insert(plan.groups.begin(), {{}, name, {pattern}});
+    };
+    define("clients", "client*");
+    define("server", kSeedServerName);
+    sim::PlanHooks hooks;
+    hooks.on_crash = [&](sim::Host& h) {
+      result.timeline.push_back({world.Now(), h.name(), "-- crashed"});
+    };
+    hooks.on_restart = [&](sim::Host& h) {
+      if (&h == &server_host) {
+        result.timeline.push_back(
+            {world.Now(), h.name(), "-- restarted, serving again"});
+        spawn_server(h.SpawnProcess());
+      } else {
+        result.timeline.push_back(
+            {world.Now(), h.name(), "-- restarted, starting over"});
+        spawn_client(h);
+      }
+    };
+    sim::AppliedPlan applied = sim::ApplyPlan(world, plan, hooks);
+    if (!applied.ok()) {
+      result.plan_error = applied.error->ToString();
+      world.scheduler().KillAll();
+      return result;
     }
+    result.plan_applied = applied.plan.ToText();
   }
   world.RunFor(options.run_for);
   if (options.settle) world.RunUntilIdle();

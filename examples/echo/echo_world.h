@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "simsock/faults/fault_plan.h"
 #include "simsock/sim/base/time.h"
-#include "simsock/sim/kernel/network.h"
 
 namespace simsock::echo {
 
@@ -59,10 +59,12 @@ struct EchoWorldOptions {
   std::string pcap_path;         // if set, write every packet there
   std::string json_path;         // if set, write the trace as JSON lines
   bool keep_trace = false;       // return the kernel trace's lines
-  // Faults: on every client link, and a crash of the server host.
-  sim::LinkFaults link_faults;
-  sim::Duration crash_server_at{-1};  // < 0: no crash
-  sim::Duration restart_after{-1};    // < 0: stays down
+  // Faults (docs/faults.md). The world's hosts are the server (under the
+  // seed's long name) and client1..clientN; the plan may also use the
+  // groups `server` and `clients`, which the world defines. A crashed host
+  // that restarts runs its program again: the server serves anew, a
+  // client starts its exchanges over.
+  faults::FaultPlan plan;
 };
 
 struct TimelineEntry {
@@ -76,6 +78,10 @@ struct EchoWorldResult {
   uint64_t trace_hash = 0;
   std::vector<std::string> deadlock;  // from World::RunUntilIdle, if any
   std::vector<std::string> trace;     // the kernel trace, if keep_trace
+  // Why the plan was refused (the world did not run), or empty.
+  std::string plan_error;
+  // The plan as applied (a random plan's events drawn), as text.
+  std::string plan_applied;
 };
 
 EchoWorldResult RunEchoWorld(const EchoWorldOptions& options);

@@ -196,7 +196,10 @@ Network::Effect Network::Fold(const LinkFaults& base, const Path& path) const {
   e.jitter = base.jitter;
   bool queue_set = false;
   // Independent causes: the chance that none strikes is the product.
-  auto combine = [](double& p, double q) { p = 1 - (1 - p) * (1 - q); };
+  // (A single cause keeps its probability exactly.)
+  auto combine = [](double& p, double q) {
+    p = p == 0 ? q : 1 - (1 - p) * (1 - q);
+  };
   using Kind = Impairment::Kind;
   for (const auto& [id, i] : path.active) {
     switch (i.kind) {

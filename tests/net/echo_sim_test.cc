@@ -6,13 +6,16 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "examples/echo/echo_world.h"
+#include "simsock/faults/fault_plan.h"
 #include "simsock/sim/inet/packet.h"
 
 namespace simsock::echo {
@@ -139,11 +142,15 @@ TEST(EchoSim, CrashAndLossExperimentReplaysFromItsSeed) {
   EchoWorldOptions o;
   o.seed = 3;
   o.clients = 3;
-  o.link_faults.loss = 0.2;
-  o.link_faults.jitter = std::chrono::milliseconds(5);
-  o.crash_server_at = std::chrono::seconds(45);
-  o.restart_after = std::chrono::seconds(10);
+  auto plan = faults::ParsePlan(
+      "from 0s loss 0.2 clients <-> server\n"
+      "from 0s jitter 5ms clients <-> server\n"
+      "at 45s crash server\n"
+      "at 55s restart server\n");
+  ASSERT_TRUE(plan.ok()) << plan.error.ToString();
+  o.plan = *plan.plan;
   EchoWorldResult a = RunEchoWorld(o);
+  ASSERT_EQ(a.plan_error, "");
   int resets = 0, hellos_after_restart = 0;
   for (const TimelineEntry& e : a.timeline) {
     if (e.line.rfind("client done: ", 0) == 0 &&
@@ -295,6 +302,68 @@ TEST(EchoSimCli, ClientsOutOfRangeIsAUsageError) {
   r = RunEchoSim("--bogus");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.output.rfind("usage: echo_sim", 0), 0u) << r.output;
+}
+
+TEST(EchoSimCli, FaultsTakeAPlanFileOrOneLine) {
+  // The README's experiment: the timeline of a lossy, jittery run with the
+  // server crashing at 45 s and back at 55 s.
+  const std::string one_line =
+      "from 0s loss 0.1 clients <-> server; from 0s jitter 5ms clients <-> "
+      "server; at 45s crash server; at 55s restart server";
+  Ran r = RunEchoSim("--seed 3 --faults '" + one_line + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(": -- crashed"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(": -- restarted, serving again"), std::string::npos);
+  // The same plan from a file gives the same run.
+  const std::string path = ::testing::TempDir() + "echo_plan.txt";
+  {
+    std::ofstream f(path);
+    f << "# the README's experiment\n"
+      << "from 0s loss 0.1 clients <-> server\n"
+      << "from 0s jitter 5ms clients <-> server\n"
+      << "at 45s crash server\nat 55s restart server\n";
+  }
+  // The same plan from a file gives the same run (the trace names other
+  // plan lines, so its hash differs).
+  Ran from_file = RunEchoSim("--seed 3 --faults " + path);
+  auto timeline = [](const std::string& out) {
+    return out.substr(0, out.find("-- seed 3"));
+  };
+  EXPECT_EQ(timeline(from_file.output), timeline(r.output));
+  EXPECT_NE(from_file.output, r.output);
+}
+
+TEST(EchoSimCli, ABadPlanSaysWhereAndExitsWithTwo) {
+  Ran r = RunEchoSim("--faults 'from 1s loss 1.5 clients <-> server'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.output,
+            "echo_sim: --faults: plan:1:14: probability 1.5 is outside "
+            "[0, 1]\n");
+  r = RunEchoSim("--clients 2 --faults 'at 1s crash client3'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.output,
+            "echo_sim: --faults: plan:1:1: unknown host or group "
+            "\"client3\"\n");
+}
+
+TEST(EchoSimCli, ARandomPlanIsPrintedSoTheRunCanBeReplayed) {
+  Ran r = RunEchoSim(
+      "--seed 9 --run-for 60 --faults 'random faults=4 "
+      "kinds=loss,partition,crash duration=1m'");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const std::string head = "-- the random plan drawn from seed 9:\n";
+  ASSERT_EQ(r.output.rfind(head, 0), 0u) << r.output;
+  // The printed plan, given back as a plan, replays the same run.
+  std::string plan = r.output.substr(head.size());
+  plan = plan.substr(0, plan.find("\n[") + 1);
+  // The world's groups, then the four events drawn.
+  EXPECT_EQ(plan.rfind("group server = ", 0), 0u) << plan;
+  EXPECT_EQ(std::count(plan.begin(), plan.end(), '\n'), 6) << plan;
+  std::string one_line;
+  for (char c : plan) one_line += c == '\n' ? ';' : c;
+  Ran again = RunEchoSim("--seed 9 --run-for 60 --faults '" + one_line + "'");
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_EQ(again.output, r.output.substr(head.size() + plan.size()));
 }
 
 TEST(EchoSimCli, Clients255RunsAndTheDefaultOutputIsUnchanged) {
