@@ -309,6 +309,9 @@ class Tcb {
   bool more_ = false;       // the Send in progress has MSG_MORE
   UrgentSender urgent_snd_;
   // Fast retransmit (RFC 5681 §3.2) with NewReno partial ACKs (RFC 6582).
+  // Congestion control (cwnd, ssthresh) is not modelled; its state would
+  // sit here and its limit in SendQuota (tcb_output.cc), the one place
+  // that decides how much new data may go.
   int dupacks_ = 0;
   bool in_recovery_ = false;
   SeqNum recover_;

@@ -2,6 +2,10 @@
 // urgent byte (sim/tcp/urgent.h).
 #include <gtest/gtest.h>
 
+#include <string_view>
+#include <vector>
+
+#include "simsock/sim/tcp/urgent.h"
 #include "tests/tcp/tcb_test_util.h"
 
 namespace simsock::sim::tcp::tcb_test {
@@ -106,6 +110,82 @@ TEST(Urgent, InlineByteIsReadAfterTheMark) {
   EXPECT_EQ(RecvStr(t, 8), "ab");
   EXPECT_EQ(RecvStr(t, 8), "cd");
   EXPECT_FALSE(t.urgent_any());
+}
+
+// --- UrgentSender and UrgentReceiver alone -----------------------------------
+
+TEST(UrgentSender, PointerUntilTheByteIsAcked) {
+  UrgentSender u;
+  uint16_t ptr = 0;
+  EXPECT_FALSE(u.PointerFor(SeqNum(0), &ptr));
+  u.Mark(SeqNum(0xFFFFFFFEu) + 4);  // snd_up across the wrap: 2
+  EXPECT_TRUE(u.mode());
+  ASSERT_TRUE(u.PointerFor(SeqNum(0xFFFFFFFEu), &ptr));
+  EXPECT_EQ(ptr, 4);
+  EXPECT_FALSE(u.PointerFor(SeqNum(2), &ptr));  // at or past snd_up
+  u.OnAck(SeqNum(1));
+  EXPECT_TRUE(u.mode());
+  u.OnAck(SeqNum(2));
+  EXPECT_FALSE(u.mode());
+  EXPECT_FALSE(u.PointerFor(SeqNum(0), &ptr));
+}
+
+TEST(UrgentSender, PointerMustFitSixteenBits) {
+  UrgentSender u;
+  u.Mark(SeqNum(70000));
+  uint16_t ptr = 0;
+  EXPECT_FALSE(u.PointerFor(SeqNum(0), &ptr));
+  ASSERT_TRUE(u.PointerFor(SeqNum(70000 - 65535), &ptr));
+  EXPECT_EQ(ptr, 65535);
+}
+
+std::vector<uint8_t> Payload(std::string_view s) {
+  return std::vector<uint8_t>(s.begin(), s.end());
+}
+
+// tcp_check_urg then tcp_urg: the mark first, its byte when it arrives.
+TEST(UrgentReceiver, MarkThenByte) {
+  UrgentReceiver u;
+  EXPECT_FALSE(u.any());
+  EXPECT_FALSE(u.OnPointer(5, /*rcv_off=*/0, /*copied=*/0, false));
+  EXPECT_EQ(u.state(), UrgentReceiver::State::kNotYet);
+  u.OnPayload(10, Payload("zz"));  // does not carry offset 5
+  EXPECT_EQ(u.state(), UrgentReceiver::State::kNotYet);
+  u.OnPayload(0, Payload("abcdefgh"));
+  EXPECT_EQ(u.state(), UrgentReceiver::State::kValid);
+  EXPECT_EQ(u.byte(), 'f');
+  EXPECT_TRUE(u.At(5));
+  EXPECT_FALSE(u.At(4));
+  u.MarkRead();
+  EXPECT_EQ(u.state(), UrgentReceiver::State::kRead);
+  u.Clear();
+  EXPECT_FALSE(u.any());
+}
+
+// Only a newer mark, not into data already received, replaces the old.
+TEST(UrgentReceiver, StaleOrOldPointersIgnored) {
+  UrgentReceiver u;
+  u.OnPointer(5, 0, 0, false);
+  EXPECT_FALSE(u.OnPointer(3, 0, 0, false));
+  EXPECT_EQ(u.offset(), 5u);
+  EXPECT_FALSE(u.OnPointer(7, /*rcv_off=*/8, 0, false));
+  EXPECT_EQ(u.offset(), 5u);
+  EXPECT_FALSE(u.OnPointer(9, 8, 0, false));
+  EXPECT_EQ(u.offset(), 9u);
+}
+
+// A newer mark while the old out-of-line byte is next to be read: that
+// byte must leave the stream, unless SO_OOBINLINE keeps it there.
+TEST(UrgentReceiver, NewMarkOverUnreadOldByte_DropIt) {
+  for (bool inline_oob : {false, true}) {
+    UrgentReceiver u;
+    u.OnPointer(5, 0, 0, inline_oob);
+    u.OnPayload(0, Payload("abcdefgh"));
+    EXPECT_EQ(u.OnPointer(12, /*rcv_off=*/8, /*copied=*/5, inline_oob),
+              !inline_oob);
+    EXPECT_EQ(u.state(), UrgentReceiver::State::kNotYet);
+    EXPECT_EQ(u.offset(), 12u);
+  }
 }
 
 }  // namespace
