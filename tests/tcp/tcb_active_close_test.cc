@@ -8,6 +8,8 @@
 namespace simsock::sim::tcp::tcb_test {
 namespace {
 
+// --- ESTABLISHED: closing and aborting ---------------------------------------
+
 TEST(Established, Close_FinWait1) {
   Tcb t = Established();
   t.Close(Ms(1));
@@ -51,6 +53,8 @@ TEST(Established, Abort_RstNoErrorQueuesEmptied) {
   EXPECT_EQ(t.SendQueued(), 0u);
   EXPECT_EQ(t.PollAt(), kNever);
 }
+
+// --- FIN_WAIT1 ---------------------------------------------------------------
 
 TEST(FinWait1, AckOfFin_FinWait2) {
   Tcb t = FinWait1();
@@ -141,6 +145,8 @@ TEST(FinWait1, OrphanReceivingData_Rst) {
   EXPECT_EQ(t.state(), TcpState::kClosed);
 }
 
+// --- FIN_WAIT2 ---------------------------------------------------------------
+
 TEST(FinWait2, Fin_TimeWait) {
   Tcb t = FinWait2();
   t.OnSegment(In(kFin | kAck, R, L + 1), Ms(5));
@@ -207,6 +213,8 @@ TEST(FinWait2, RstInWindow_ChallengeAck) {
   EXPECT_EQ(t.state(), TcpState::kFinWait2);
 }
 
+// --- CLOSING -----------------------------------------------------------------
+
 TEST(Closing, Abort_EverythingSent_NoRst) {
   Tcb t = Closing();
   EXPECT_FALSE(t.ResetOnAbort());
@@ -262,6 +270,8 @@ TEST(SimultaneousClose, BothSidesEndInTimeWait) {
   EXPECT_EQ(a.state(), TcpState::kTimeWait);
   EXPECT_EQ(b.state(), TcpState::kTimeWait);
 }
+
+// --- TIME_WAIT ---------------------------------------------------------------
 
 TEST(TimeWait, ExpiresAfter60s) {
   Tcb t = TimeWait();

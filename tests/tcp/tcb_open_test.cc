@@ -8,6 +8,8 @@
 namespace simsock::sim::tcp::tcb_test {
 namespace {
 
+// --- Helpers: state names, flag strings, ResetFor ----------------------------
+
 TEST(TcpState, NamesAndLinuxNumbers) {
   EXPECT_EQ(ToString(TcpState::kSynSent), "SYN_SENT");
   EXPECT_EQ(ToString(TcpState::kTimeWait), "TIME_WAIT");
@@ -62,6 +64,8 @@ TEST(ResetFor, Rst_NoReply) {
   EXPECT_FALSE(ResetFor(In(kRst | kAck, R, L), &r));
 }
 
+// --- CLOSED ------------------------------------------------------------------
+
 TEST(Closed, Fresh_NoTimers) {
   Tcb t(Cfg());
   EXPECT_EQ(t.state(), TcpState::kClosed);
@@ -91,6 +95,8 @@ TEST(Closed, SynAckAfterCloseInSynSent_Rst) {
   t.OnSegment(InSyn(kSyn | kAck, L), Ms(20));
   EXPECT_OUT(t, OutRst(kRst, L));
 }
+
+// --- SYN_SENT ----------------------------------------------------------------
 
 TEST(SynSent, Connect_SynWithOptions) {
   Tcb t(Cfg());

@@ -7,6 +7,8 @@
 namespace simsock::sim::tcp::tcb_test {
 namespace {
 
+// --- CLOSE_WAIT --------------------------------------------------------------
+
 TEST(CloseWait, Rst_Epipe) {
   Tcb t = CloseWait();
   t.OnSegment(In(kRst, R + 1), Ms(5));
@@ -54,6 +56,8 @@ TEST(CloseWait, ReadReturnsDataThenNothing) {
   EXPECT_EQ(RecvStr(t, 10), "");
   EXPECT_TRUE(t.fin_received());
 }
+
+// --- LAST_ACK ----------------------------------------------------------------
 
 TEST(LastAck, AckOfFin_ClosedNoError) {
   Tcb t = LastAck();

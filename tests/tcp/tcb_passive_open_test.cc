@@ -7,6 +7,8 @@
 namespace simsock::sim::tcp::tcb_test {
 namespace {
 
+// --- SYN_RECEIVED (passive open) ---------------------------------------------
+
 TEST(SynReceived, AcceptSyn_SynAck) {
   Tcb t(Cfg());
   t.AcceptSyn(InSyn(kSyn), kLocalIss, Ms(0));
@@ -162,6 +164,8 @@ Tcb SimOpen() {
   t.TakeOutput();
   return t;
 }
+
+// --- Simultaneous open (SYN_SENT -> SYN_RECEIVED -> ESTABLISHED) -------------
 
 TEST(SimultaneousOpen, PeerSynAck_EstablishedAndAcked) {
   Tcb t = SimOpen();

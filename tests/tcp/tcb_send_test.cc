@@ -144,6 +144,8 @@ TEST(Established, AckAdvancingData_RestartsRetransmitTimer) {
   EXPECT_EQ(t.PollAt(), std::chrono::microseconds(368750));
 }
 
+// --- End to end: two blocks talking, lossless --------------------------------
+
 TEST(EndToEnd, TransferAcrossWrapAndClose) {
   TcbConfig cb = Cfg();
   cb.local_port = kRemotePort;
