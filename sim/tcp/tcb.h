@@ -34,19 +34,34 @@
 // takes that byte out of the stream unless SO_OOBINLINE, and a read never
 // crosses the mark (tcp_check_urg, tcp_urg, tcp_recvmsg_locked).
 //
+// Where each mechanism lives (a Tcb owns one of each component):
+//   tcb.cc             construction, opening, user calls, state changes
+//   tcb_input.cc       SEGMENT ARRIVES (RFC 9293 §3.10.7; tcp_input.c)
+//   tcb_output.cc      segments, windows, Nagle, the cork (tcp_output.c)
+//   tcb_timers.cc      timer expiries and give-ups (tcp_timer.c)
+//   rtt_estimator.h    srtt, rttvar, RTO, Karn's rule, backoff (RFC 6298)
+//   reassembly_queue.h out-of-order data and FIN
+//   delayed_ack.h      quickack, ATO, pingpong (icsk_ack)
+//   urgent.h           MSG_OOB, sender's and receiver's side
+//   tcp_timers.h       the five timers' deadlines and their counters
+//
 // Threading: none; the world calls it from its one thread.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <vector>
 
 #include "simsock/sim/base/time.h"
 #include "simsock/sim/tcp/byte_queue.h"
+#include "simsock/sim/tcp/delayed_ack.h"
+#include "simsock/sim/tcp/reassembly_queue.h"
+#include "simsock/sim/tcp/rtt_estimator.h"
 #include "simsock/sim/tcp/segment.h"
 #include "simsock/sim/tcp/seq.h"
 #include "simsock/sim/tcp/tcp_state.h"
+#include "simsock/sim/tcp/tcp_timers.h"
+#include "simsock/sim/tcp/urgent.h"
 
 namespace simsock::sim::tcp {
 
@@ -182,9 +197,9 @@ class Tcb {
   // held and the buffer read, sends it; an even value re-enters pingpong.
   void SetQuickAck(int val, Time now);
   // Added observers of the delayed-ACK engine (tests, TCP_INFO).
-  bool ack_scheduled() const { return (ack_pending_ & kAckSched) != 0; }
-  bool in_pingpong() const { return pingpong_ >= kPingpongThresh; }
-  int quickacks_left() const { return quick_; }
+  bool ack_scheduled() const { return delayed_ack_.scheduled(); }
+  bool in_pingpong() const { return delayed_ack_.in_pingpong(); }
+  int quickacks_left() const { return delayed_ack_.quickacks_left(); }
 
   // --- Timers --------------------------------------------------------------
   // When OnTimer must next run; kNever if no timer is armed.
@@ -214,14 +229,16 @@ class Tcb {
   // The receiver's urgent byte (tcp_recv_urg): a mark is known (any),
   // the byte has arrived and not been read with MSG_OOB (valid), or it
   // has been read (read).
-  bool urgent_any() const { return urg_ != Urgent::kNone; }
-  bool urgent_valid() const { return urg_ == Urgent::kValid; }
-  bool urgent_read() const { return urg_ == Urgent::kRead; }
-  uint8_t urgent_byte() const { return urg_byte_; }
-  void MarkUrgentRead() { urg_ = Urgent::kRead; }
-  bool AtUrgentMark() const {
-    return urg_ != Urgent::kNone && urg_off_ == CopiedOffset();
+  bool urgent_any() const { return urgent_rcv_.any(); }
+  bool urgent_valid() const {
+    return urgent_rcv_.state() == UrgentReceiver::State::kValid;
   }
+  bool urgent_read() const {
+    return urgent_rcv_.state() == UrgentReceiver::State::kRead;
+  }
+  uint8_t urgent_byte() const { return urgent_rcv_.byte(); }
+  void MarkUrgentRead() { urgent_rcv_.MarkRead(); }
+  bool AtUrgentMark() const { return urgent_rcv_.At(CopiedOffset()); }
   size_t SendQueued() const { return snd_queue_.size(); }
   size_t SendSpace() const;
   // Effective send MSS: min(peer's MSS option or 536, our MSS), bounded
@@ -237,193 +254,144 @@ class Tcb {
   uint32_t snd_wnd() const { return snd_wnd_; }
   uint32_t rcv_wnd() const;
   // icsk_ack.rcv_mss: the estimate of the peer's segment size.
-  uint32_t rcv_mss() const { return rcv_mss_; }
-  Duration rto() const { return rto_; }
+  uint32_t rcv_mss() const { return delayed_ack_.rcv_mss(); }
+  Duration rto() const { return rtt_.rto(); }
   // Added observer: payload bytes held beyond a hole in the sequence space.
-  size_t OutOfOrderBytes() const { return ooo_bytes_; }
+  size_t OutOfOrderBytes() const { return reassembly_.bytes(); }
+  // The components, read-only (tests, diagnostics).
+  const RttEstimator& rtt() const { return rtt_; }
+  const DelayedAck& delayed_ack() const { return delayed_ack_; }
+  const TcpTimers& timers() const { return timers_; }
 
  private:
-  uint16_t EffectiveMss() const;
-  // Implementation-defined; see tcb.cc.
+  // TCP_MSS_DEFAULT: the send MSS when the peer's SYN has no MSS option.
+  static constexpr uint16_t kDefaultMss = 536;
+  // RFC 7323 §2.3: larger shifts are treated as 14.
+  static constexpr uint8_t kMaxWscale = 14;
+  static constexpr uint32_t kMaxWindowField = 65535;
+
   TcbConfig config_;
+  // The time of the call in progress, for Emit, which accounts every
+  // segment sent to the delayed-ACK engine (tcp_event_ack_sent,
+  // tcp_event_data_sent).
+  Time now_{0};
+
+  // --- Connection state (tcb.cc) -------------------------------------------
   TcpState state_ = TcpState::kClosed;
   int error_ = 0;
+  bool passive_ = false;    // opened by AcceptSyn (a Linux request sock)
+  bool syn_acked_ = false;  // our SYN has been acknowledged
+  bool orphan_ = false;     // no fd refers to the connection
   bool fin_received_ = false;
   bool rcv_shutdown_ = false;
-  bool orphan_ = false;
-  bool cork_ = false;
-  bool push_once_ = false;  // one Output that ignores the cork
-  bool more_ = false;       // the Send in progress has MSG_MORE
 
-  SeqNum iss_, irs_;
-  SeqNum snd_una_, snd_nxt_, rcv_nxt_;
-  uint32_t snd_wnd_ = 0;
-  uint8_t snd_wscale_ = 0;  // shift applied to the peer's window field
-  uint8_t rcv_wscale_ = 0;  // shift we apply to our advertised window
-  uint16_t snd_mss_ = 536;
-  Duration rto_ = std::chrono::seconds(1);
-
-  ByteQueue snd_queue_;  // bytes from snd_una on (sent-unacked, then unsent)
-  ByteQueue rcv_queue_;  // in-order bytes not yet read
-  // Out-of-order segments keyed by their 64-bit stream offset (bytes since
-  // irs + 1), so the order survives sequence-number wrap. Entries are
-  // disjoint and never adjacent (InsertOutOfOrder merges them).
-  std::map<uint64_t, std::vector<uint8_t>> out_of_order_;
-
-  std::vector<Segment> outbox_;
-
-  // --- Further private state (see tcb.cc) ----------------------------------
-  bool passive_ = false;     // opened by AcceptSyn (a Linux request sock)
-  bool syn_acked_ = false;   // our SYN has been acknowledged
-  bool wscale_ok_ = false;   // both SYNs carried the window-scale option
-  bool fin_queued_ = false;  // Close(): a FIN follows the queued data
-  bool fin_sent_ = false;    // the FIN has been transmitted at least once
-  bool fin_acked_ = false;
-  SeqNum fin_seq_;  // valid when fin_sent_
+  // --- Send side (tcb_output.cc) -------------------------------------------
+  SeqNum iss_;
+  SeqNum snd_una_, snd_nxt_;
   // Highest sequence number sent, plus one. snd_nxt_ is the next sequence
   // number to send and goes back to snd_una_ after a retransmission
   // timeout (go-back-N, RFC 9293 §3.8.1); snd_max_ never goes back.
   SeqNum snd_max_;
-  // Sender's urgent mode: the sequence number after the urgent byte while
-  // it is unacknowledged (tcp_urg_mode: snd_up != snd_una).
-  bool urg_mode_ = false;
-  SeqNum snd_up_;
-  // Receiver's urgent state (tp->urg_data, tp->urg_seq): the stream
-  // offset of the urgent byte and, once it has arrived, its value.
-  enum class Urgent : uint8_t { kNone, kNotYet, kValid, kRead };
-  Urgent urg_ = Urgent::kNone;
-  uint8_t urg_byte_ = 0;
-  uint64_t urg_off_ = 0;
+  uint32_t snd_wnd_ = 0;
   SeqNum snd_wl1_, snd_wl2_;  // segment seq / ack of the last window update
   uint32_t max_snd_wnd_ = 0;  // largest window the peer offered (RFC 5961 §5)
-  uint16_t syn_window_ = 0;   // the window field of our SYN
-  SeqNum rcv_adv_;            // right edge of the window we advertised
-  uint64_t rcv_off_ = 0;      // stream offset of rcv_nxt_ (FIN excluded)
-  size_t ooo_bytes_ = 0;      // payload bytes held in out_of_order_
-  bool ooo_fin_valid_ = false;  // a FIN arrived beyond a hole, at ooo_fin_
-  uint64_t ooo_fin_ = 0;
-
-  // Delayed ACK (Linux's icsk_ack). The time of the call in progress, for
-  // Emit, which accounts every segment sent (tcp_event_ack_sent,
-  // tcp_event_data_sent).
-  static constexpr uint8_t kAckSched = 1;    // ICSK_ACK_SCHED
-  static constexpr uint8_t kAckTimer = 2;    // ICSK_ACK_TIMER
-  static constexpr uint8_t kAckPushed = 4;   // ICSK_ACK_PUSHED
-  static constexpr uint8_t kAckPushed2 = 8;  // ICSK_ACK_PUSHED2
-  static constexpr uint8_t kAckNow = 16;     // ICSK_ACK_NOW
-  static constexpr int kPingpongThresh = 1;  // tcp_pingpong_thresh
-  Time now_{0};
-  uint8_t ack_pending_ = 0;
-  int quick_ = 0;           // ACKs still to send at once
-  int pingpong_ = 0;        // interactive-session count
-  Duration ato_{0};         // 0 until the first data segment
-  Time lrcvtime_{0};        // last data segment received
-  uint32_t rcv_mss_ = 536;  // guess at the peer's MSS
-  uint32_t last_seg_size_ = 0;
-  bool window_grown_ = false;  // tcp_grow_window has raised rcv_ssthresh
-  Time delack_at_ = kNever;
-  SeqNum rcv_wup_;             // rcv_nxt when the last window was sent
-  uint32_t last_adv_wnd_ = 0;  // the window last advertised (tp->rcv_wnd)
-  SeqNum snd_sml_;             // end of the last small segment sent
-
-  // Timers (kNever = not armed). Linux multiplexes some of these onto one
-  // kernel timer; here each is its own deadline, and PollAt is their minimum.
-  Time rtx_at_ = kNever;        // RTO, SYN and SYN-ACK retransmission
-  Time probe_at_ = kNever;      // zero-window probe (ICSK_TIME_PROBE0)
-  Time keepalive_at_ = kNever;  // SO_KEEPALIVE
-  Time close_at_ = kNever;      // TIME_WAIT end, or orphan FIN_WAIT2 end
-
-  // Retransmission bookkeeping (icsk_retransmits, tp->total_rto,
-  // tp->retrans_stamp, req->num_timeout).
-  int retransmits_ = 0;
-  int total_rto_ = 0;
-  bool retrans_stamp_valid_ = false;
-  Time retrans_stamp_{0};
-  int synack_timeouts_ = 0;
-  // Zero-window and keepalive probes (icsk_probes_out, icsk_backoff for
-  // probe0, icsk_probes_tstamp).
-  int probes_out_ = 0;
-  int probe_backoff_ = 0;
-  bool probes_start_valid_ = false;
-  Time probes_start_{0};
-  Time last_rcv_{0};  // last acceptable segment, for keepalive idle time
+  uint8_t snd_wscale_ = 0;    // shift applied to the peer's window field
+  bool wscale_ok_ = false;    // both SYNs carried the window-scale option
+  uint16_t snd_mss_ = 536;
+  ByteQueue snd_queue_;  // bytes from snd_una on (sent-unacked, then unsent)
+  bool fin_queued_ = false;  // Close(): a FIN follows the queued data
+  bool fin_sent_ = false;    // the FIN has been transmitted at least once
+  bool fin_acked_ = false;
+  // Nagle (Minshall's: the end of the last small segment sent) and corks.
+  SeqNum snd_sml_;
+  bool cork_ = false;
+  bool push_once_ = false;  // one Output that ignores the cork
+  bool more_ = false;       // the Send in progress has MSG_MORE
+  UrgentSender urgent_snd_;
   // Fast retransmit (RFC 5681 §3.2) with NewReno partial ACKs (RFC 6582).
+  // Congestion control (cwnd, ssthresh) is not modelled; its state would
+  // sit here and its limit in SendQuota (tcb_output.cc), the one place
+  // that decides how much new data may go.
   int dupacks_ = 0;
   bool in_recovery_ = false;
   SeqNum recover_;
-  // RTT estimation (RFC 6298): one timed segment at a time, Karn's rule.
-  bool rtt_timing_ = false;
-  SeqNum rtt_seq_;  // the ACK that completes the sample
-  Time rtt_start_{0};
-  bool have_srtt_ = false;
-  Duration srtt_{0}, rttvar_{0};
+  RttEstimator rtt_;
 
-  // Segment arrival, by state.
-  void SynSentSegment(const Segment& seg, Time now);
-  void TimeWaitSegment(const Segment& seg, Time now);
-  bool SeqAcceptable(const Segment& seg) const;
-  bool ResetCheck(const Segment& seg) const;
-  bool ProcessAck(const Segment& seg, Time now);
-  // Sixth step, the URG bit (tcp_urg, tcp_check_urg).
-  void ProcessUrgent(const Segment& seg);
+  // --- Receive side (tcb_input.cc) -----------------------------------------
+  SeqNum irs_;
+  SeqNum rcv_nxt_;
+  uint64_t rcv_off_ = 0;  // stream offset of rcv_nxt_ (FIN excluded)
+  ByteQueue rcv_queue_;   // in-order bytes not yet read
+  ReassemblyQueue reassembly_;
+  UrgentReceiver urgent_rcv_;
+  Time last_rcv_{0};  // last acceptable segment, for keepalive idle time
+  // The window we advertise (tcp_select_window): its field in our SYN, its
+  // right edge, the window last sent and rcv_nxt when it was sent.
+  uint8_t rcv_wscale_ = 0;  // shift we apply to our advertised window
+  uint16_t syn_window_ = 0;
+  SeqNum rcv_adv_;
+  uint32_t last_adv_wnd_ = 0;  // tp->rcv_wnd
+  SeqNum rcv_wup_;
+  DelayedAck delayed_ack_;
+
+  // --- Timers (tcb_timers.cc) ----------------------------------------------
+  TcpTimers timers_;
+
+  std::vector<Segment> outbox_;  // emitted, not yet taken (TakeOutput)
+
+  // tcb.cc: state changes, and what a read does.
+  void EnterEstablished(Time now);
+  void EnterTimeWait(Time now);
+  void EnterClosed();
+  void CancelTimers();
   // Stream offset of the first byte not yet read (copied_seq).
   uint64_t CopiedOffset() const { return rcv_off_ - rcv_queue_.size(); }
-  void ProcessText(const Segment& seg, Time now);
-  // The delayed-ACK engine (tcb.cc, "Delayed ACK").
-  void InitRcvMss();
-  void IncrQuickack(int max_quickacks);
-  void EnterQuickackMode();
-  bool InQuickackMode() const { return quick_ > 0 && !in_pingpong(); }
-  void MeasureRcvMss(size_t len, uint8_t flags);
-  void EventDataRecv(size_t len, uint8_t flags, Time now);
-  void AckSndCheck(Time now);
-  void SendDelayedAck(Time now);
-  void DelackTimer(Time now);
   void CleanupRbuf(size_t copied, uint64_t old_wnd);
-  uint64_t SelectableWindow() const;
-  void ProcessFin(Time now);
-  void InsertOutOfOrder(uint64_t off, const uint8_t* data, size_t len);
-  void DrainOutOfOrder();
-  void OnReset();
 
-  // Output.
+  // tcb_input.cc, in RFC 9293's order of steps.
+  void SynSentSegment(const Segment& seg, Time now);
+  bool SeqAcceptable(const Segment& seg) const;
+  bool ResetCheck(const Segment& seg) const;
+  void OnReset();
+  bool ProcessAck(const Segment& seg, Time now);
+  void ProcessUrgent(const Segment& seg);
+  void ProcessText(const Segment& seg, Time now);
+  void ProcessFin(Time now);
+  void AckSndCheck(Time now);
+  void TimeWaitSegment(const Segment& seg, Time now);
+
+  // tcb_output.cc.
   Segment MakeSegment(uint8_t flags, SeqNum seq);
   void Emit(Segment seg);
   void SendAck();
+  void SendDelayedAck(Time now);
   void SendSyn(bool with_ack);
   void SendActiveReset();
   void ReplyReset(const Segment& seg);
   void Output(Time now);
   bool SendOneSegment(Time now);
+  int64_t SendQuota() const;
   void TransmitAt(SeqNum seq, size_t max_len, bool allow_fin, Time now);
   void RetransmitHead(Time now);
   void UpdatePersist(Time now);
   SeqNum AcceptableSeq() const;
   uint16_t WindowField();
+  uint64_t SelectableWindow() const;
   uint64_t FreeSpace() const;
+  uint16_t EffectiveMss() const;
   bool CanSendData() const;
   size_t UnsentBytes() const;
   bool HasUnsent() const;
 
-  // Timers.
+  // tcb_timers.cc.
+  void DelayedAckTimer(Time now);
   void RetransmitTimer(Time now);
+  bool WriteTimeout(Time now) const;
+  int OrphanRetries(bool alive) const;
+  Duration ProbeWhen() const;
   void ProbeTimer(Time now);
   void KeepaliveTimer(Time now);
-  bool WriteTimeout(Time now) const;
-  bool RetransmitsTimedOut(int boundary, Time now) const;
-  Duration ModelTimeout(int boundary, Duration rto_base) const;
-  Duration ClampRtoToUserTimeout(Time now) const;
-  Duration ProbeWhen() const;
-  int OrphanRetries(bool alive) const;
-  void GiveUp(Time now, bool send_reset);
-
-  // State changes.
-  void EnterEstablished(Time now);
-  void EnterTimeWait(Time now);
-  void EnterClosed();
-  void CancelTimers();
-  void RttSample(Duration r);
-  Duration ComputedRto() const;
+  void GiveUp(bool send_reset);
 };
 
 // The reply a host sends for a segment that reaches no connection and no

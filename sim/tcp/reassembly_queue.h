@@ -1,0 +1,57 @@
+// ReassemblyQueue: the receiver's out-of-order queue (Linux's
+// out_of_order_queue, tcp_data_queue_ofo): data that arrived beyond a hole
+// in the sequence space, and a FIN that arrived there.
+//
+// Segments are keyed by their 64-bit stream offset (bytes since irs + 1),
+// so the order survives sequence-number wrap. Entries are disjoint and
+// never adjacent: Insert merges a segment with every entry it overlaps or
+// touches, so bytes() counts each byte once (it is charged to the receive
+// buffer). Without SACK, the queue's shape is not reported to the peer.
+//
+// Threading: none.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "simsock/sim/tcp/byte_queue.h"
+
+namespace simsock::sim::tcp {
+
+class ReassemblyQueue {
+ public:
+  // Holds len bytes at stream offset off, merged with their neighbours.
+  void Insert(uint64_t off, const uint8_t* data, size_t len);
+  // Moves what the hole's filling made in order: every entry starting at or
+  // before `next` (the stream offset of RCV.NXT) goes, its part from `next`
+  // on appended to `in_order`. Returns the bytes appended.
+  size_t Drain(uint64_t next, ByteQueue* in_order);
+
+  bool empty() const { return segments_.empty(); }
+  // Payload bytes held beyond the hole.
+  size_t bytes() const { return bytes_; }
+  // Number of disjoint runs held (tests).
+  size_t runs() const { return segments_.size(); }
+
+  // A FIN in the window, at stream offset off; it is processed once the
+  // data before it is all in (at once, or after a hole fills).
+  void SetFin(uint64_t off) {
+    fin_valid_ = true;
+    fin_off_ = off;
+  }
+  bool FinAt(uint64_t off) const { return fin_valid_ && fin_off_ == off; }
+  void ClearFin() { fin_valid_ = false; }
+
+  // CLOSED: everything goes.
+  void Clear();
+
+ private:
+  std::map<uint64_t, std::vector<uint8_t>> segments_;
+  size_t bytes_ = 0;
+  bool fin_valid_ = false;
+  uint64_t fin_off_ = 0;
+};
+
+}  // namespace simsock::sim::tcp

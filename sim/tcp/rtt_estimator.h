@@ -1,0 +1,70 @@
+// RttEstimator: the sender's round-trip time estimate and retransmission
+// timeout (RFC 6298), without timestamps: one segment is timed at a time
+// and, by Karn's rule, no sample is taken across a retransmission.
+//
+// RFC 6298 §2.2 / §2.3 give srtt and rttvar; the RTO is §2.4 with Linux's
+// floor on the variance term (tcp_set_rto: rttvar is at least rto_min, so
+// RTO = srtt + max(4 * rttvar, rto_min)), capped at rto_max, and
+// rto_initial while no sample exists. A retransmission timeout doubles the
+// RTO (BackOff, RFC 6298 §5.5); every ACK that advances SND.UNA recomputes
+// it from the estimate (ResetRto), which also ends the backoff. (Linux,
+// which has timestamps, also gets a fresh RTO on such ACKs.)
+//
+// Threading: none.
+#pragma once
+
+#include "simsock/sim/base/time.h"
+#include "simsock/sim/tcp/seq.h"
+
+namespace simsock::sim::tcp {
+
+// A duration doubled n times (base << n), but never past cap (no shift
+// overflow for large n): inet_csk_rto_backoff and the request sock's
+// rto_initial << num_timeout.
+Duration Backoff(Duration base, int n, Duration cap);
+
+class RttEstimator {
+ public:
+  RttEstimator(Duration rto_initial, Duration rto_min, Duration rto_max)
+      : rto_initial_(rto_initial),
+        rto_min_(rto_min),
+        rto_max_(rto_max),
+        rto_(rto_initial) {}
+
+  // --- Timing one segment (Karn's rule) ----------------------------------
+  // Times the segment whose acknowledgment will be `ack_seq`, sent at now.
+  void StartTiming(SeqNum ack_seq, Time now);
+  // A retransmission: the running measurement would be ambiguous.
+  void StopTiming() { timing_ = false; }
+  bool timing() const { return timing_; }
+  // An ACK up to `ack` arrived at now: completes the measurement if it
+  // covers the timed segment (and then takes the sample).
+  void OnAck(SeqNum ack, Time now);
+
+  // --- Estimate and RTO ----------------------------------------------------
+  // RFC 6298 §2.2 / 2.3: a new measurement r (negative counts as 0).
+  void Sample(Duration r);
+  // The RTO from the estimate (RFC 6298 §2.4, Linux's floor), or
+  // rto_initial with no sample yet.
+  Duration ComputedRto() const;
+  // RFC 6298 §5.7-like: new data acknowledged, the RTO is the estimate's.
+  void ResetRto() { rto_ = ComputedRto(); }
+  // RFC 6298 §5.5: the timer expired, the RTO doubles up to rto_max.
+  void BackOff();
+
+  Duration rto() const { return rto_; }
+  bool has_srtt() const { return have_srtt_; }
+  Duration srtt() const { return srtt_; }
+  Duration rttvar() const { return rttvar_; }
+
+ private:
+  Duration rto_initial_, rto_min_, rto_max_;
+  Duration rto_;
+  bool timing_ = false;
+  SeqNum timed_ack_;  // the ACK that completes the sample
+  Time timed_start_{0};
+  bool have_srtt_ = false;
+  Duration srtt_{0}, rttvar_{0};
+};
+
+}  // namespace simsock::sim::tcp

@@ -1,0 +1,54 @@
+// TcpTimers (see tcp_timers.h).
+#include "simsock/sim/tcp/tcp_timers.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "simsock/sim/tcp/rtt_estimator.h"
+
+namespace simsock::sim::tcp {
+
+Duration ModelTimeout(int boundary, Duration rto_base, Duration rto_max) {
+  if (rto_base <= Duration::zero()) return Duration::zero();
+  int thresh = 0;  // ilog2(rto_max / rto_base)
+  for (int64_t ratio = rto_max / rto_base; ratio > 1; ratio >>= 1) {
+    ++thresh;
+  }
+  if (boundary <= thresh) {
+    return ((int64_t{2} << boundary) - 1) * rto_base;
+  }
+  return ((int64_t{2} << thresh) - 1) * rto_base +
+         (boundary - thresh) * rto_max;
+}
+
+Time TcpTimers::NextDeadline() const {
+  return *std::min_element(at_.begin(), at_.end());
+}
+
+bool TcpTimers::RetransmitsTimedOut(int boundary, Duration rto_base,
+                                    Duration rto_max, Duration user_timeout,
+                                    Time now) const {
+  if (retransmits_ == 0 || !retrans_stamp_valid_) return false;
+  Duration timeout = user_timeout;
+  if (timeout == Duration::zero()) {
+    timeout = ModelTimeout(boundary, rto_base, rto_max);
+  }
+  return now - retrans_stamp_ >= timeout;
+}
+
+Duration TcpTimers::ClampRtoToUserTimeout(Duration rto, Duration user_timeout,
+                                          Time now) const {
+  if (user_timeout == Duration::zero() || !retrans_stamp_valid_) return rto;
+  const Duration remaining = user_timeout - (now - retrans_stamp_);
+  if (remaining <= Duration::zero()) {
+    return std::chrono::milliseconds(1);  // one jiffy
+  }
+  return std::min(rto, remaining);
+}
+
+Duration TcpTimers::ProbeWhen(Duration rto, Duration rto_min,
+                              Duration rto_max) const {
+  return Backoff(std::max(rto, rto_min), probe_backoff_, rto_max);
+}
+
+}  // namespace simsock::sim::tcp
