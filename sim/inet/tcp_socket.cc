@@ -399,7 +399,6 @@ void TcpSocket::OnLastClose() {
     ReleasePort();
     return;
   }
-  if (st == TcpState::kTimeWait) return;  // the TIME_WAIT finishes alone
   tcb_->ShutdownReceive();
   if (tcb_->RecvAvailable() > 0) {
     // Unread data: RST instead of FIN (RFC 2525 §2.17), no error recorded.
@@ -425,18 +424,12 @@ void TcpSocket::SendSegment(Segment seg, uint32_t src, uint32_t dst) {
   stack_.Send(std::move(p));
 }
 
-bool TcpSocket::InTimeWait() const {
-  return ConnState() == TcpState::kTimeWait;
-}
-
-bool TcpSocket::AcceptsNewSyn(const Segment& seg) const {
-  return tcb_ && TimeWaitAcceptsSyn(*tcb_, seg);
-}
-
+// A socket is never in TIME_WAIT in the connection table: its TIME_WAIT
+// has moved to a TcpTimeWait (DetachTimeWait).
+bool TcpSocket::InTimeWait() const { return false; }
+bool TcpSocket::AcceptsNewSyn(const Segment&) const { return false; }
 void TcpSocket::KillTimeWait() {
-  SIM_CHECK(tcb_ && tcb_->state() == TcpState::kTimeWait);
-  tcb_->Abort(Now());
-  AfterTcb();
+  SIM_CHECK(!"a TcpSocket is never in TIME_WAIT");
 }
 
 void TcpSocket::OnSegment(const Packet& p) {
@@ -527,7 +520,7 @@ void TcpSocket::AfterTcb() {
     wake |= kOutKey;
   }
   ArmTimer();
-  if (tcb_->state() == TcpState::kTimeWait && !orphan_) DetachTimeWait();
+  if (tcb_->state() == TcpState::kTimeWait) DetachTimeWait();
   if (wake_all) {
     Notify(0);
   } else if (wake != 0) {
@@ -538,7 +531,8 @@ void TcpSocket::AfterTcb() {
 // tcp_time_wait: the connection's last minute moves to a timewait sock
 // that holds the 4-tuple and the port, while the socket itself is done
 // (tcp_done: CLOSE; inet_put_port gives the port back unless the user bound
-// it, though getsockname still shows it). The fd can then bind() again.
+// it, though getsockname still shows it). The fd can then bind() again; an
+// orphan is gone once the step is over.
 void TcpSocket::DetachTimeWait() {
   auto tw = std::make_shared<TcpTimeWait>(stack_, key_, *tcb_, opts_.reuseaddr,
                                           opts_.reuseport, connect_bound_);
@@ -554,7 +548,7 @@ void TcpSocket::DetachTimeWait() {
   tw->Enter();
   shutdown_ = kShutdownMask;
   last_state_ = TcpState::kClosed;
-  if (!port_user_locked_) ReleasePort();
+  if (!port_user_locked_ || orphan_) ReleasePort();
 }
 
 void TcpSocket::OnConnectionClosed() {

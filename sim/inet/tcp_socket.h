@@ -17,9 +17,8 @@
 // - a socket is in its stack's connection table from the moment it sends
 //   or accepts a SYN until its control block reaches CLOSED or TIME_WAIT;
 //   the table's reference keeps orphans alive;
-// - when TIME_WAIT begins on a socket that still has an fd, the connection
-//   moves to a TcpTimeWait and the socket is CLOSE (an orphan's TIME_WAIT
-//   stays with its own control block, as nothing can reuse the socket);
+// - when TIME_WAIT begins, the connection moves to a TcpTimeWait and the
+//   socket is CLOSE (an fd may bind it again; an orphan is released);
 // - held_port_ != 0 exactly while the socket is in its stack's port table;
 // - a listener's accept queue never holds more than backlog + 1 sockets.
 //

@@ -9,11 +9,6 @@ namespace simsock::sim {
 
 using tcp::TcpState;
 
-bool TimeWaitAcceptsSyn(const tcp::Tcb& tcb, const tcp::Segment& seg) {
-  return tcb.state() == TcpState::kTimeWait && seg.Has(tcp::kSyn) &&
-         !seg.Has(tcp::kAck) && !seg.Has(tcp::kRst) && seg.seq > tcb.rcv_nxt();
-}
-
 TcpTimeWait::TcpTimeWait(InetStack& stack, const ConnKey& key,
                          const tcp::Tcb& tcb, bool reuseaddr, bool reuseport,
                          bool connect_bound)
@@ -43,8 +38,11 @@ bool TcpTimeWait::InTimeWait() const {
   return tcb_.state() == TcpState::kTimeWait;
 }
 
+// tcp_timewait_state_process's TCP_TW_SYN: a SYN (without ACK or RST)
+// beyond what the connection received may reopen the 4-tuple.
 bool TcpTimeWait::AcceptsNewSyn(const tcp::Segment& seg) const {
-  return TimeWaitAcceptsSyn(tcb_, seg);
+  return tcb_.state() == TcpState::kTimeWait && seg.Has(tcp::kSyn) &&
+         !seg.Has(tcp::kAck) && !seg.Has(tcp::kRst) && seg.seq > tcb_.rcv_nxt();
 }
 
 void TcpTimeWait::KillTimeWait() {

@@ -9,8 +9,9 @@
 // timer, a RST, a new SYN that reopens the 4-tuple (KillTimeWait), or a
 // connect() that recycles it.
 //
-// The fd's socket hands its connection over when TIME_WAIT begins
-// (TcpSocket::DetachTimeWait) and is then CLOSE, free to bind again.
+// A socket hands its connection over when TIME_WAIT begins
+// (TcpSocket::DetachTimeWait) and is then CLOSE, free to bind again (or
+// gone, if no fd refers to it).
 #pragma once
 
 #include <memory>
@@ -23,10 +24,6 @@
 namespace simsock::sim {
 
 class InetStack;
-
-// tcp_timewait_state_process's TCP_TW_SYN: a SYN (without ACK or RST)
-// beyond what the connection received may reopen a 4-tuple in TIME_WAIT.
-bool TimeWaitAcceptsSyn(const tcp::Tcb& tcb, const tcp::Segment& seg);
 
 class TcpTimeWait final : public TcpConnection,
                           public PortHolder,
