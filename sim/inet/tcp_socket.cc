@@ -51,11 +51,6 @@ std::shared_ptr<TcpSocket> TcpSocket::Self() {
   return std::static_pointer_cast<TcpSocket>(shared_from_this());
 }
 
-ConnKey TcpSocket::Key() const {
-  return {local_.ip, tcb_ ? key_.local_port : local_.port, peer_.ip,
-          peer_.port};
-}
-
 TcpState TcpSocket::ConnState() const {
   if (listener_) return TcpState::kListen;
   return tcb_ ? tcb_->state() : TcpState::kClosed;

@@ -145,7 +145,6 @@ class TcpSocket final : public Socket, public TcpConnection {
   ssize_t RecvUrgent(uint8_t* buf, size_t len, int flags);
   bool Writeable() const;
   bool EpollinReady(size_t target) const;
-  ConnKey Key() const;
   std::shared_ptr<TcpSocket> Self();
   Time Now() const;
 
