@@ -4,7 +4,6 @@
 
 #include "simsock/sim/base/check.h"
 #include "simsock/sim/base/random.h"
-#include "simsock/sim/inet/socket.h"
 
 namespace simsock::sim {
 namespace {
@@ -13,28 +12,26 @@ bool Overlap(uint32_t a, uint32_t b) { return a == 0 || b == 0 || a == b; }
 
 }  // namespace
 
-bool PortTable::CanBind(const Socket& s, uint32_t ip, uint16_t port) const {
+bool PortTable::CanBind(const PortHolder& s, uint32_t ip, uint16_t port) const {
   auto it = ports_.find(port);
   if (it == ports_.end()) return true;
-  const SocketOptions& mine = s.options();
-  for (const Socket* other : it->second) {
+  for (const PortHolder* other : it->second) {
     if (other == &s) continue;
     if (!Overlap(ip, other->local().ip)) continue;
-    const SocketOptions& theirs = other->options();
-    if (mine.reuseaddr && theirs.reuseaddr && !other->IsListening()) continue;
-    if (mine.reuseport && theirs.reuseport) continue;
+    if (s.reuseaddr() && other->reuseaddr() && !other->IsListening()) continue;
+    if (s.reuseport() && other->reuseport()) continue;
     return false;
   }
   return true;
 }
 
-void PortTable::Add(Socket& s, uint16_t port) {
+void PortTable::Add(PortHolder& s, uint16_t port) {
   auto& v = ports_[port];
   SIM_CHECK(std::find(v.begin(), v.end(), &s) == v.end());
   v.push_back(&s);
 }
 
-void PortTable::Remove(Socket& s, uint16_t port) {
+void PortTable::Remove(PortHolder& s, uint16_t port) {
   auto it = ports_.find(port);
   SIM_CHECK(it != ports_.end());
   auto& v = it->second;
@@ -44,15 +41,16 @@ void PortTable::Remove(Socket& s, uint16_t port) {
   if (v.empty()) ports_.erase(it);
 }
 
-const std::vector<Socket*>* PortTable::Holders(uint16_t port) const {
+const std::vector<PortHolder*>* PortTable::Holders(uint16_t port) const {
   auto it = ports_.find(port);
   return it == ports_.end() ? nullptr : &it->second;
 }
 
 size_t PortTable::size() const { return ports_.size(); }
 
-uint16_t PortTable::PickForBind(const Socket& s, uint32_t ip, int lo, int hi,
-                                RandomStream& rng, bool odd_first) const {
+uint16_t PortTable::PickForBind(const PortHolder& s, uint32_t ip, int lo,
+                                int hi, RandomStream& rng,
+                                bool odd_first) const {
   int n = hi - lo + 1;
   if (n <= 0) return 0;
   int offset = static_cast<int>(rng.Below(static_cast<uint64_t>(n)));
@@ -81,9 +79,9 @@ uint16_t PortTable::PickForConnect(
       if (port % 2 != parity) continue;
       auto it = ports_.find(static_cast<uint16_t>(port));
       if (it != ports_.end()) {
-        bool bind_owned =
-            std::any_of(it->second.begin(), it->second.end(),
-                        [](const Socket* o) { return !o->connect_bound(); });
+        bool bind_owned = std::any_of(
+            it->second.begin(), it->second.end(),
+            [](const PortHolder* o) { return !o->connect_bound(); });
         if (bind_owned) continue;
       }
       if (usable(static_cast<uint16_t>(port)))

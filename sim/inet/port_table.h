@@ -20,35 +20,36 @@
 #include <map>
 #include <vector>
 
+#include "simsock/sim/inet/port_holder.h"
+
 namespace simsock::sim {
 
 class RandomStream;
-class Socket;
 
 class PortTable {
  public:
-  // True if `s` may take `ip`:`port` now (the socket's own options decide).
-  bool CanBind(const Socket& s, uint32_t ip, uint16_t port) const;
+  // True if `s` may take `ip`:`port` now (its own options decide).
+  bool CanBind(const PortHolder& s, uint32_t ip, uint16_t port) const;
   // Records that s holds its local() endpoint's port.
-  void Add(Socket& s, uint16_t port);
-  void Remove(Socket& s, uint16_t port);
+  void Add(PortHolder& s, uint16_t port);
+  void Remove(PortHolder& s, uint16_t port);
 
   // A free port for bind(0) / listen autobind, or 0 when the range is
   // exhausted. TCP prefers odd ports; UDP (odd_first = false) takes the
   // first free port from a random start, of either parity.
-  uint16_t PickForBind(const Socket& s, uint32_t ip, int lo, int hi,
+  uint16_t PickForBind(const PortHolder& s, uint32_t ip, int lo, int hi,
                        RandomStream& rng, bool odd_first = true) const;
   // A port for connect() autobind: `usable(port)` says whether the 4-tuple
   // would be unique. Returns 0 when none is left (EADDRNOTAVAIL).
   uint16_t PickForConnect(int lo, int hi, RandomStream& rng,
                           const std::function<bool(uint16_t)>& usable) const;
-  // Every socket holding `port`, in the order they took it.
-  const std::vector<Socket*>* Holders(uint16_t port) const;
+  // Every holder of `port`, in the order they took it.
+  const std::vector<PortHolder*>* Holders(uint16_t port) const;
 
   size_t size() const;
 
  private:
-  std::map<uint16_t, std::vector<Socket*>> ports_;
+  std::map<uint16_t, std::vector<PortHolder*>> ports_;
 };
 
 }  // namespace simsock::sim

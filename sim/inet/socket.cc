@@ -7,12 +7,12 @@
 #include <climits>
 #include <cstring>
 
-#include "simsock/sim/kernel/host.h"
+#include "simsock/sim/inet/inet_stack.h"
 
 namespace simsock::sim {
 
-Socket::Socket(Host& host, int type) : host_(host), type_(type) {
-  const HostSettings& s = host.settings();
+Socket::Socket(InetStack& stack, int type) : stack_(stack), type_(type) {
+  const HostSettings& s = stack.settings();
   if (type == SOCK_STREAM) {
     opts_.sndbuf = s.tcp_wmem[1];
     opts_.rcvbuf = s.tcp_rmem[1];
@@ -34,7 +34,7 @@ int Socket::CheckBindAddress(const sockaddr_storage& addr, socklen_t len,
     return -EAFNOSUPPORT;
   *ep = FromSockAddr(sin);
   bool multicast = (ep->ip >> 28) == 0xE;
-  if (ep->ip != 0 && !host_.IsLocalAddress(ep->ip) && !multicast &&
+  if (ep->ip != 0 && !stack_.IsLocalAddress(ep->ip) && !multicast &&
       ep->ip != 0xFFFFFFFFu)
     return -EADDRNOTAVAIL;
   return 0;
@@ -134,7 +134,7 @@ int Socket::GetSockOpt(int level, int name, void* val, socklen_t* len) {
       // sock_get_timeout: MAX_SCHEDULE_TIMEOUT reads as {0, 0}.
       int64_t j =
           name == SO_RCVTIMEO ? opts_.rcvtimeo_jiffies : opts_.sndtimeo_jiffies;
-      int hz = host_.settings().hz;
+      int hz = stack_.settings().hz;
       timeval tv{};
       if (j >= 0) {
         tv.tv_sec = j / hz;
@@ -172,7 +172,7 @@ int Socket::SetSockOpt(int level, int name, const void* val, socklen_t len) {
   int v;
   std::memcpy(&v, val, sizeof v);
   bool on = v != 0;
-  const HostSettings& s = host_.settings();
+  const HostSettings& s = stack_.settings();
   switch (name) {
     case SO_REUSEADDR:
       opts_.reuseaddr = on;
@@ -247,7 +247,7 @@ int Socket::SetSockOpt(int level, int name, const void* val, socklen_t len) {
       if (tv.tv_usec < 0 || tv.tv_usec >= 1000000) return -EDOM;
       // sock_set_timeout: a negative time means "do not wait", zero means
       // "wait forever", anything else is rounded up to whole jiffies.
-      int hz = host_.settings().hz;
+      int hz = stack_.settings().hz;
       int64_t j = -1;
       if (tv.tv_sec < 0) {
         j = 0;

@@ -1,6 +1,7 @@
 // Socket: the part of a simulated socket that does not depend on the
-// protocol: its host, local and peer endpoints, the SOL_SOCKET options, and
-// the syscall entry points each protocol implements. Process resolves fds,
+// protocol: its host's network stack (sim/inet/inet_stack.h, the socket's
+// only view of the machine), local and peer endpoints, the SOL_SOCKET options,
+// and the syscall entry points each protocol implements. Process resolves fds,
 // copies arguments in and out with Linux's checks, and calls these.
 //
 // Every method returns a result >= 0 or a negated errno, in the order Linux
@@ -15,12 +16,13 @@
 #include <memory>
 #include <string>
 
+#include "simsock/sim/inet/port_holder.h"
 #include "simsock/sim/inet/sockaddr.h"
 #include "simsock/sim/vfs/file.h"
 
 namespace simsock::sim {
 
-class Host;
+class InetStack;
 
 // SOL_SOCKET state shared by TCP and UDP (struct sock's option fields).
 struct SocketOptions {
@@ -55,12 +57,12 @@ struct SocketOptions {
   int ip_ttl = -1;         // IP_TTL; -1 = the default (64)
 };
 
-class Socket : public File {
+class Socket : public File, public PortHolder {
  public:
-  Socket(Host& host, int type);
+  Socket(InetStack& stack, int type);
   ~Socket() override;
 
-  Host& host() const { return host_; }
+  InetStack& stack() const { return stack_; }
   // SOCK_STREAM or SOCK_DGRAM.
   int type() const { return type_; }
   const SocketOptions& options() const { return opts_; }
@@ -110,15 +112,14 @@ class Socket : public File {
   // is off (negative); never below 0.
   void PeekOffsetMove(int64_t delta);
 
-  // Port-table view (sim/inet/port_table.h).
-  const Endpoint& local() const { return local_; }
-  virtual bool IsListening() const { return false; }
+  // Port-table view (sim/inet/port_holder.h).
+  const Endpoint& local() const override { return local_; }
+  bool reuseaddr() const override { return opts_.reuseaddr; }
+  bool reuseport() const override { return opts_.reuseport; }
+  bool connect_bound() const override { return connect_bound_; }
   // The next byte to read is TCP's urgent mark: a read that has copied
   // something stops here, even with MSG_WAITALL.
   virtual bool AtUrgentMark() const { return false; }
-  // True while the socket holds its port because of connect() rather than
-  // bind() or listen() (Linux's connect-only bind buckets).
-  bool connect_bound() const { return connect_bound_; }
 
   std::string Describe() const;
 
@@ -158,11 +159,11 @@ class Socket : public File {
   static int PutInt(int v, void* val, socklen_t* len);
   static int PutBytes(const void* v, socklen_t size, void* val, socklen_t* len);
 
-  Host& host_;
+  InetStack& stack_;
   int type_;
   SocketOptions opts_;
   Endpoint local_;                 // 0.0.0.0:0 until bound
-  bool port_bound_ = false;        // holds a port in the host's port table
+  bool port_bound_ = false;        // holds a port in the stack's port table
   bool port_user_locked_ = false;  // SOCK_BINDPORT_LOCK: bind() chose it
   bool addr_user_locked_ = false;  // SOCK_BINDADDR_LOCK
   bool connect_bound_ = false;

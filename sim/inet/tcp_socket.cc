@@ -9,7 +9,10 @@
 #include <cstring>
 
 #include "simsock/sim/base/check.h"
-#include "simsock/sim/kernel/world.h"
+#include "simsock/sim/base/random.h"
+#include "simsock/sim/inet/inet_stack.h"
+#include "simsock/sim/inet/tcp_listener.h"
+#include "simsock/sim/inet/tcp_time_wait.h"
 
 namespace simsock::sim {
 
@@ -17,14 +20,6 @@ using tcp::Segment;
 using tcp::TcpState;
 
 namespace {
-
-constexpr uint8_t kRcvShutdown = 1;   // RCV_SHUTDOWN
-constexpr uint8_t kSendShutdown = 2;  // SEND_SHUTDOWN
-constexpr uint8_t kShutdownMask = 3;
-
-// sock_def_readable's key: data (and urgent data) arrived.
-constexpr uint32_t kInKey = EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND;
-constexpr uint32_t kOutKey = EPOLLOUT | EPOLLWRNORM;
 
 // Linux's sndbuf autotuning at the end of the handshake
 // (tcp_sndbuf_expand): room for about twice the initial congestion window
@@ -43,26 +38,21 @@ bool HasState(TcpState s, std::initializer_list<TcpState> set) {
 
 }  // namespace
 
-TcpSocket::TcpSocket(Host& host) : Socket(host, SOCK_STREAM) {}
+TcpSocket::TcpSocket(InetStack& stack) : Socket(stack, SOCK_STREAM) {}
 
 TcpSocket::~TcpSocket() {
-  host_.world().Cancel(timer_);
-  if (held_port_ != 0) host_.tcp_ports().Remove(*this, held_port_);
+  stack_.env().Cancel(timer_);
+  if (held_port_ != 0) stack_.tcp_ports().Remove(*this, held_port_);
 }
 
-Time TcpSocket::Now() const { return host_.world().Now(); }
+Time TcpSocket::Now() const { return stack_.env().Now(); }
 
 std::shared_ptr<TcpSocket> TcpSocket::Self() {
   return std::static_pointer_cast<TcpSocket>(shared_from_this());
 }
 
-ConnKey TcpSocket::Key() const {
-  return {local_.ip, tcb_ ? key_.local_port : local_.port, peer_.ip,
-          peer_.port};
-}
-
 TcpState TcpSocket::ConnState() const {
-  if (listening_) return TcpState::kListen;
+  if (listener_) return TcpState::kListen;
   return tcb_ ? tcb_->state() : TcpState::kClosed;
 }
 
@@ -78,13 +68,13 @@ void TcpSocket::HoldPort(uint16_t port, bool connect_bound) {
   SIM_CHECK(held_port_ == 0);
   local_.port = port;
   connect_bound_ = connect_bound;
-  host_.tcp_ports().Add(*this, port);
+  stack_.tcp_ports().Add(*this, port);
   held_port_ = port;
 }
 
 void TcpSocket::ReleasePort() {
   if (held_port_ == 0) return;
-  host_.tcp_ports().Remove(*this, held_port_);
+  stack_.tcp_ports().Remove(*this, held_port_);
   held_port_ = 0;
   connect_bound_ = false;
 }
@@ -94,20 +84,20 @@ int TcpSocket::Bind(const sockaddr_storage& addr, socklen_t len) {
   Endpoint ep;
   if (int e = CheckBindAddress(addr, len, &ep)) return e;
   // The simulator runs every process as root: CAP_NET_BIND_SERVICE holds.
-  if (held_port_ != 0 || FdState() != TcpState::kClosed || listening_)
+  if (held_port_ != 0 || FdState() != TcpState::kClosed || listener_)
     return -EINVAL;
-  const HostSettings& s = host_.settings();
+  const HostSettings& s = stack_.settings();
   uint16_t port = ep.port;
   local_.ip = ep.ip;
   if (port == 0) {
-    port = host_.tcp_ports().PickForBind(*this, ep.ip, s.port_range_lo,
-                                         s.port_range_hi,
-                                         host_.world().Rng("port.ephemeral"));
+    port = stack_.tcp_ports().PickForBind(*this, ep.ip, s.port_range_lo,
+                                          s.port_range_hi,
+                                          stack_.env().Rng("port.ephemeral"));
     if (port == 0) {
       local_.ip = 0;
       return -EADDRINUSE;
     }
-  } else if (!host_.tcp_ports().CanBind(*this, ep.ip, port)) {
+  } else if (!stack_.tcp_ports().CanBind(*this, ep.ip, port)) {
     local_.ip = 0;
     return -EADDRINUSE;
   }
@@ -122,13 +112,13 @@ int TcpSocket::Listen(int backlog) {
   if (sock_state_ != SockState::kUnconnected) return -EINVAL;
   TcpState st = ConnState();
   if (st != TcpState::kClosed && st != TcpState::kListen) return -EINVAL;
-  const HostSettings& s = host_.settings();
+  const HostSettings& s = stack_.settings();
   int capped =
       static_cast<unsigned>(backlog) > static_cast<unsigned>(s.somaxconn)
           ? s.somaxconn
           : backlog;
-  if (listening_) {
-    backlog_ = capped;  // a second listen() changes the backlog
+  if (listener_) {
+    listener_->set_backlog(capped);  // a second listen() changes the backlog
     return 0;
   }
   if (tcb_ && tcb_->state() == TcpState::kTimeWait) return -EINVAL;
@@ -146,42 +136,34 @@ int TcpSocket::Listen(int backlog) {
     // as it does not listen) until connect(AF_UNSPEC) or a failed connect
     // releases it; it may still connect from it.
     if (held_port_ == 0) {
-      listening_ = true;  // picked as a listener would be
-      uint16_t port = host_.tcp_ports().PickForBind(
+      uint16_t port = stack_.tcp_ports().PickForBind(
           *this, local_.ip, s.port_range_lo, s.port_range_hi,
-          host_.world().Rng("port.ephemeral"));
-      listening_ = false;
+          stack_.env().Rng("port.ephemeral"));
       if (port == 0) return -EADDRINUSE;
       HoldPort(port, /*connect_bound=*/false);
     }
     return -EINVAL;
   }
   // Re-check the port as a listener: two SO_REUSEADDR sockets may share a
-  // port, but only one may listen on it.
-  listening_ = true;
+  // port, but only one may listen on it (the holders' listening decides,
+  // see PortTable::CanBind).
   if (held_port_ != 0) {
-    if (!host_.tcp_ports().CanBind(*this, local_.ip, held_port_)) {
-      listening_ = false;
+    if (!stack_.tcp_ports().CanBind(*this, local_.ip, held_port_))
       return -EADDRINUSE;
-    }
   } else {
-    uint16_t port = host_.tcp_ports().PickForBind(
+    uint16_t port = stack_.tcp_ports().PickForBind(
         *this, local_.ip, s.port_range_lo, s.port_range_hi,
-        host_.world().Rng("port.ephemeral"));
-    if (port == 0) {
-      listening_ = false;
-      return -EADDRINUSE;
-    }
+        stack_.env().Rng("port.ephemeral"));
+    if (port == 0) return -EADDRINUSE;
     HoldPort(port, /*connect_bound=*/false);
   }
   connect_bound_ = false;
   was_listener_ = true;
-  backlog_ = capped;
   tcb_.reset();
   // Linux keeps sk_shutdown across listen(), and sk_clone_lock copies it to
   // every child: shutdown() on the socket before it listened (ENOTCONN,
   // but the flags are set) shuts each accepted connection the same way.
-  child_shutdown_ = shutdown_;
+  listener_ = std::make_unique<TcpListener>(*this, capped, shutdown_);
   shutdown_ = 0;
   done_ = false;
   return 0;
@@ -189,217 +171,18 @@ int TcpSocket::Listen(int backlog) {
 
 // inet_accept / inet_csk_accept.
 int TcpSocket::Accept(std::shared_ptr<Socket>* child) {
-  if (!listening_) return -EINVAL;
-  if (accept_queue_.empty()) return -EAGAIN;
-  std::shared_ptr<TcpSocket> c = accept_queue_.front();
-  accept_queue_.pop_front();
-  c->parent_ = nullptr;
+  if (!listener_) return -EINVAL;
+  std::shared_ptr<TcpSocket> c = listener_->PopAccepted();
+  if (!c) return -EAGAIN;
   *child = c;
   return 0;
 }
 
 void TcpSocket::StopListening() {
-  listening_ = false;
-  auto queued = std::move(accept_queue_);
-  auto pending = std::move(syn_queue_);
-  accept_queue_.clear();
-  syn_queue_.clear();
-  for (auto& c : pending) {
-    c->parent_ = nullptr;
-    if (c->tcb_) {
-      c->tcb_->Abort(Now());
-      c->AfterTcb();
-    }
-  }
-  for (auto& c : queued) {
-    c->parent_ = nullptr;
-    c->orphan_ = true;
-    if (c->tcb_) {
-      c->tcb_->Abort(Now());
-      c->AfterTcb();
-    }
-  }
+  std::unique_ptr<TcpListener> listener = std::move(listener_);
+  listener->Stop();
   // An autobound listener gives its port back (tcp_set_state(TCP_CLOSE)).
   if (!port_user_locked_) ReleasePort();
-}
-
-// --- Connect
-// -------------------------------------------------------------------
-
-tcp::TcbConfig TcpSocket::MakeConfig(uint32_t peer_ip) const {
-  const HostSettings& s = host_.settings();
-  tcp::TcbConfig c;
-  c.local_port = local_.port;
-  c.remote_port = peer_.port;
-  uint16_t mss = host_.MssFor(peer_ip);
-  if (topts_.user_mss > 0) mss = std::min<uint16_t>(mss, topts_.user_mss);
-  c.mss = mss;
-  // The window scale Linux offers for the largest receive buffer it could
-  // grow to (tcp_select_initial_window with tcp_rmem[2]).
-  uint8_t wscale = 0;
-  int64_t space = std::max(s.tcp_rmem[2], s.rmem_max);
-  while ((space >> wscale) > 65535 && wscale < 14) ++wscale;
-  c.rcv_wscale = wscale;
-  // Half of sk_rcvbuf is payload (tcp_adv_win_scale = 1).
-  c.rcv_buf = static_cast<uint32_t>(opts_.rcvbuf / 2);
-  c.snd_buf = static_cast<uint32_t>(opts_.sndbuf);
-  c.nodelay = topts_.nodelay;
-  c.syn_retries = topts_.syncnt > 0 ? topts_.syncnt : s.tcp_syn_retries;
-  c.syn_linear_timeouts = s.tcp_syn_linear_timeouts;
-  c.synack_retries = s.tcp_synack_retries;
-  c.retries2 = s.tcp_retries2;
-  c.orphan_retries = s.tcp_orphan_retries == 0 ? 8 : s.tcp_orphan_retries;
-  c.time_wait = s.tcp_time_wait;
-  c.fin_timeout = topts_.linger2 > 0 ? std::chrono::seconds(topts_.linger2)
-                                     : s.tcp_fin_timeout;
-  c.user_timeout = std::chrono::milliseconds(topts_.user_timeout_ms);
-  c.keepalive = opts_.keepalive;
-  c.keepalive_idle = std::chrono::seconds(
-      topts_.keepidle > 0 ? topts_.keepidle : s.tcp_keepalive_time);
-  c.keepalive_interval = std::chrono::seconds(
-      topts_.keepintvl > 0 ? topts_.keepintvl : s.tcp_keepalive_intvl);
-  c.keepalive_count =
-      topts_.keepcnt > 0 ? topts_.keepcnt : s.tcp_keepalive_probes;
-  c.oob_inline = opts_.oobinline;
-  c.interactive = !topts_.quickack;
-  return c;
-}
-
-uint16_t TcpSocket::PickConnectPort(uint32_t src, const Endpoint& dst) {
-  const HostSettings& s = host_.settings();
-  return host_.tcp_ports().PickForConnect(
-      s.port_range_lo, s.port_range_hi, host_.world().Rng("port.ephemeral"),
-      [&](uint16_t port) {
-        return host_.FindConnection({src, port, dst.ip, dst.port}) == nullptr;
-      });
-}
-
-// __inet_stream_connect + tcp_v4_connect.
-int TcpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
-  if (len < sizeof(sa_family_t)) return -EINVAL;
-  if (addr.ss_family == AF_UNSPEC) {
-    // connect(AF_UNSPEC): disconnect, then the socket may connect again.
-    if (listening_) StopListening();
-    Disconnect();
-    sock_state_ = SockState::kUnconnected;
-    return 0;
-  }
-  int err = 0;
-  switch (sock_state_) {
-    case SockState::kDisconnecting:
-      return -EINVAL;
-    case SockState::kConnected:
-      return -EISCONN;
-    case SockState::kConnecting:
-      err = -EALREADY;
-      break;
-    case SockState::kUnconnected: {
-      if (FdState() != TcpState::kClosed) return -EISCONN;
-      if (len < sizeof(sockaddr_in)) return -EINVAL;
-      if (addr.ss_family != AF_INET) return -EAFNOSUPPORT;
-      sockaddr_in sin;
-      std::memcpy(&sin, &addr, sizeof sin);
-      Endpoint dst = FromSockAddr(sin);
-      // A zero destination means this host (ip_route_connect).
-      if (dst.ip == 0) dst.ip = 0x7F000001;
-      // tcp_v4_connect refuses multicast and broadcast routes.
-      if ((dst.ip >> 28) == 0xE || dst.ip == 0xFFFFFFFFu) return -ENETUNREACH;
-      // The other half of the sticky roles (see Listen): a socket that has
-      // listened never connects. Measured after the address and route
-      // checks: EAFNOSUPPORT and ENETUNREACH win.
-      if (was_listener_ && host_.settings().tcp_sticky_roles) return -EINVAL;
-      uint32_t src =
-          local_.ip != 0 ? local_.ip : host_.SourceAddressFor(dst.ip);
-      uint16_t port = held_port_;
-      if (port == 0) {
-        port = PickConnectPort(src, dst);
-        if (port == 0) return -EADDRNOTAVAIL;
-      } else if (TcpSocket* other =
-                     host_.FindConnection({src, port, dst.ip, dst.port})) {
-        // The 4-tuple is in use. A TIME_WAIT is recycled, as Linux's
-        // tcp_tw_reuse = 2 does on loopback; anything else refuses.
-        if (other->ConnState() != TcpState::kTimeWait) return -EADDRNOTAVAIL;
-        other->KillTimeWait();
-      }
-      if (tcb_) tcb_.reset();  // a finished earlier connection
-      local_.ip = src;
-      peer_ = dst;
-      if (held_port_ == 0) HoldPort(port, /*connect_bound=*/true);
-      key_ = {src, port, dst.ip, dst.port};
-      tcb_ = std::make_unique<tcp::Tcb>(MakeConfig(dst.ip));
-      was_connection_ = true;
-      if (topts_.cork) tcb_->SetCork(true, Now());
-      host_.AddConnection(key_, Self());
-      in_table_ = true;
-      // shutdown flags set on the unconnected socket stay (inet_shutdown's
-      // "hack"): a later write still gets EPIPE.
-      sock_state_ = SockState::kConnecting;
-      // tcp_connect_init clears an error the last attempt left unread, and
-      // SOCK_DONE.
-      error_ = 0;
-      done_ = false;
-      tcb_->Connect(tcp::SeqNum(host_.NewIss()), Now());
-      AfterTcb();
-      err = -EINPROGRESS;
-      break;
-    }
-  }
-  TcpState st = FdState();
-  if (st == TcpState::kSynSent || st == TcpState::kSynReceived) {
-    // Blocking connects wait in Process (it retries after a wakeup).
-    return err;
-  }
-  if (st == TcpState::kClosed) {
-    // Refused, reset or timed out: report the error once, then
-    // ECONNABORTED; the socket may start a new attempt afterwards.
-    int e = TakeError();
-    sock_state_ = SockState::kUnconnected;
-    Disconnect();
-    return e != 0 ? -e : -ECONNABORTED;
-  }
-  sock_state_ = SockState::kConnected;
-  return 0;
-}
-
-// tcp_disconnect(): aborts whatever is in progress and returns the socket
-// to a fresh state that may bind-less connect again.
-void TcpSocket::Disconnect() {
-  // tcp_disconnect calls tcp_set_state(TCP_CLOSE), which gives back a port
-  // the socket did not bind, only if the socket was not CLOSE already: a
-  // CLOSE socket keeps its port (the one a refused listen() took on the
-  // recorded kernel, see Listen). Refusals, resets and StopListening have
-  // released theirs when they reached CLOSE.
-  const bool was_open = tcb_ && tcb_->state() != TcpState::kClosed;
-  if (tcb_) {
-    TcpState old = tcb_->state();
-    bool need_reset = tcb_->ResetOnAbort();
-    if (old != TcpState::kClosed && old != TcpState::kTimeWait) {
-      tcb_->Abort(Now());
-      if (need_reset || old == TcpState::kSynSent) error_ = ECONNRESET;
-    }
-    for (Segment& seg : tcb_->TakeOutput())
-      SendSegment(std::move(seg), key_.local_ip, key_.remote_ip);
-    // A TIME_WAIT of this socket ends here too; on Linux it would live on
-    // in its timewait minisock (docs/semantics.md: the fd's socket keeps
-    // the TIME_WAIT).
-    if (in_table_) {
-      host_.RemoveConnection(key_, this);
-      in_table_ = false;
-    }
-    tcb_.reset();
-    host_.world().Cancel(timer_);
-    timer_ = {};
-  }
-  // The port goes back to the table, but getsockname keeps showing it
-  // (inet_put_port clears inet_num, not inet_sport).
-  if (was_open && !port_user_locked_) ReleasePort();
-  if (!addr_user_locked_) local_.ip = 0;
-  peer_ = {};
-  shutdown_ = 0;
-  done_ = false;
-  last_state_ = TcpState::kClosed;
-  last_readable_ = 0;
-  Notify(0);
 }
 
 // --- Data
@@ -409,7 +192,7 @@ void TcpSocket::Disconnect() {
 ssize_t TcpSocket::Recv(uint8_t* buf, size_t len, int flags, bool /*is_read*/,
                         size_t peek_skip, Endpoint* /*from*/, bool* has_from) {
   *has_from = false;
-  if (listening_) return -ENOTCONN;
+  if (listener_) return -ENOTCONN;
   if (flags & MSG_OOB) return RecvUrgent(buf, len, flags);
   size_t avail = tcb_ ? tcb_->RecvAvailable() : 0;
   const bool peek = (flags & MSG_PEEK) != 0;
@@ -545,7 +328,7 @@ int TcpSocket::Shutdown(int how) {
 
 int TcpSocket::GetPeerName(Endpoint* peer) {
   TcpState st = FdState();
-  if (listening_ || !tcb_ || st == TcpState::kClosed ||
+  if (listener_ || !tcb_ || st == TcpState::kClosed ||
       st == TcpState::kSynSent ||
       (sock_state_ != SockState::kConnected && st == TcpState::kSynReceived))
     return -ENOTCONN;
@@ -557,7 +340,8 @@ int TcpSocket::GetPeerName(Endpoint* peer) {
 // ----------------------------------------------------------
 
 uint32_t TcpSocket::Poll() {
-  if (listening_) return accept_queue_.empty() ? 0 : (EPOLLIN | EPOLLRDNORM);
+  if (listener_)
+    return listener_->accept_queue_length() == 0 ? 0 : (EPOLLIN | EPOLLRDNORM);
   uint32_t mask = 0;
   TcpState st = FdState();
   if (shutdown_ == kShutdownMask || st == TcpState::kClosed) mask |= EPOLLHUP;
@@ -592,7 +376,7 @@ uint32_t TcpSocket::Poll() {
 void TcpSocket::OnLastClose() {
   orphan_ = true;
   shutdown_ = kShutdownMask;
-  if (listening_) {
+  if (listener_) {
     StopListening();
     ReleasePort();
     return;
@@ -604,13 +388,12 @@ void TcpSocket::OnLastClose() {
   TcpState st = tcb_->state();
   if (st == TcpState::kClosed) {
     if (in_table_) {
-      host_.RemoveConnection(key_, this);
+      stack_.RemoveConnection(key_, this);
       in_table_ = false;
     }
     ReleasePort();
     return;
   }
-  if (st == TcpState::kTimeWait) return;  // the TIME_WAIT finishes alone
   tcb_->ShutdownReceive();
   if (tcb_->RecvAvailable() > 0) {
     // Unread data: RST instead of FIN (RFC 2525 §2.17), no error recorded.
@@ -633,19 +416,15 @@ void TcpSocket::SendSegment(Segment seg, uint32_t src, uint32_t dst) {
   p.dst = dst;
   p.proto = IpProto::kTcp;
   p.tcp = std::move(seg);
-  host_.Send(std::move(p));
+  stack_.Send(std::move(p));
 }
 
-bool TcpSocket::AcceptsNewSyn(const Segment& seg) const {
-  return tcb_ && tcb_->state() == TcpState::kTimeWait && seg.Has(tcp::kSyn) &&
-         !seg.Has(tcp::kAck) && !seg.Has(tcp::kRst) &&
-         seg.seq > tcb_->rcv_nxt();
-}
-
+// A socket is never in TIME_WAIT in the connection table: its TIME_WAIT
+// has moved to a TcpTimeWait (DetachTimeWait).
+bool TcpSocket::InTimeWait() const { return false; }
+bool TcpSocket::AcceptsNewSyn(const Segment&) const { return false; }
 void TcpSocket::KillTimeWait() {
-  SIM_CHECK(tcb_ && tcb_->state() == TcpState::kTimeWait);
-  tcb_->Abort(Now());
-  AfterTcb();
+  SIM_CHECK(!"a TcpSocket is never in TIME_WAIT");
 }
 
 void TcpSocket::OnSegment(const Packet& p) {
@@ -655,63 +434,13 @@ void TcpSocket::OnSegment(const Packet& p) {
   // (tcp_abort_on_overflow = 0); the SYN-ACK will be retransmitted.
   if (parent_ != nullptr && tcb_->state() == TcpState::kSynReceived &&
       seg.Has(tcp::kAck) && !seg.Has(tcp::kSyn) && !seg.Has(tcp::kRst) &&
-      parent_->accept_queue_.size() > static_cast<size_t>(parent_->backlog_)) {
-    host_.TraceLine("drop: accept queue of " + ToString(parent_->local_) +
-                    " is full");
+      parent_->AcceptQueueFull()) {
+    stack_.TraceLine("drop: accept queue of " + ToString(parent_->local()) +
+                     " is full");
     return;
   }
   tcb_->OnSegment(seg, Now());
   AfterTcb();
-}
-
-void TcpSocket::OnListenSegment(const Packet& p) {
-  const Segment& seg = p.tcp;
-  if (seg.Has(tcp::kRst)) return;
-  if (seg.Has(tcp::kAck) || !seg.Has(tcp::kSyn)) {
-    // An ACK to a listener with no matching request: RST (tcp_v4_do_rcv).
-    Segment reply;
-    if (tcp::ResetFor(seg, &reply)) SendSegment(reply, p.dst, p.src);
-    return;
-  }
-  // sk_acceptq_is_full: more than backlog queued. The SYN is dropped
-  // silently and the client retransmits it.
-  if (accept_queue_.size() > static_cast<size_t>(backlog_)) {
-    host_.TraceLine("drop: SYN to " + ToString(local_) + ", accept queue full");
-    return;
-  }
-  auto child = std::make_shared<TcpSocket>(host_);
-  // sk_clone_lock copies the listener (every SOL_SOCKET, IP and TCP option
-  // the simulator keeps: SO_KEEPALIVE, SO_LINGER, buffer sizes and their
-  // locks, SO_RCVLOWAT, timeouts, SO_MARK (inet_csk_clone_lock: ir_mark is
-  // the listener's mark), IP_TOS, IP_TTL, TCP_NODELAY, TCP_CORK, the
-  // keepalive and timeout knobs, TCP_CONGESTION ...), but resets
-  // sk_priority to 0 (with sk_err), so SO_PRIORITY, whether set directly
-  // or through IP_TOS, is not inherited. O_NONBLOCK is per file and is not
-  // inherited either.
-  child->opts_ = opts_;
-  child->opts_.priority = 0;
-  child->topts_ = topts_;
-  child->shutdown_ = child_shutdown_;
-  child->local_ = {p.dst, local_.port};
-  child->peer_ = {p.src, seg.src_port};
-  // sk_clone_lock drops SOCK_BINDPORT_LOCK: an accepted socket gives the
-  // port back when it reaches CLOSE, even while its fd is open.
-  child->port_user_locked_ = false;
-  child->addr_user_locked_ = true;
-  child->HoldPort(local_.port, /*connect_bound=*/false);
-  child->local_.ip = p.dst;
-  child->key_ = {p.dst, local_.port, p.src, seg.src_port};
-  child->sock_state_ = SockState::kConnected;
-  child->was_connection_ = true;
-  child->parent_ = this;
-  child->tcb_ = std::make_unique<tcp::Tcb>(child->MakeConfig(p.src));
-  if (topts_.cork) child->tcb_->SetCork(true, Now());
-  host_.AddConnection(child->key_, child);
-  child->in_table_ = true;
-  syn_queue_.push_back(child);
-  child->tcb_->AcceptSyn(seg, tcp::SeqNum(host_.NewIss()), Now());
-  if (child->shutdown_ & kRcvShutdown) child->tcb_->ShutdownReceive();
-  child->AfterTcb();
 }
 
 // --- Reacting to the control block
@@ -743,19 +472,10 @@ void TcpSocket::AfterTcb() {
       // and Linux still queues it (tcp_check_req, then tcp_child_process).
       if (!opts_.sndbuf_locked) {
         opts_.sndbuf =
-            AutotunedSndBuf(tcb_->send_mss(), host_.settings().tcp_wmem[2]);
+            AutotunedSndBuf(tcb_->send_mss(), stack_.settings().tcp_wmem[2]);
         tcb_->SetSendBuffer(static_cast<uint32_t>(opts_.sndbuf));
       }
-      if (parent_ != nullptr) {
-        auto& q = parent_->syn_queue_;
-        auto it = std::find_if(q.begin(), q.end(),
-                               [this](auto& c) { return c.get() == this; });
-        if (it != q.end()) {
-          parent_->accept_queue_.push_back(*it);
-          q.erase(it);
-          parent_->Notify(kInKey);
-        }
-      }
+      if (parent_ != nullptr) parent_->OnChildEstablished(*this);
     }
     if (now_state == TcpState::kClosed) OnConnectionClosed();
     // A socket leaving SYN_RECV with SEND_SHUTDOWN set sends its FIN at
@@ -795,7 +515,7 @@ void TcpSocket::AfterTcb() {
     wake |= kOutKey;
   }
   ArmTimer();
-  if (tcb_->state() == TcpState::kTimeWait && !orphan_) DetachTimeWait();
+  if (tcb_->state() == TcpState::kTimeWait) DetachTimeWait();
   if (wake_all) {
     Notify(0);
   } else if (wake != 0) {
@@ -806,38 +526,24 @@ void TcpSocket::AfterTcb() {
 // tcp_time_wait: the connection's last minute moves to a timewait sock
 // that holds the 4-tuple and the port, while the socket itself is done
 // (tcp_done: CLOSE; inet_put_port gives the port back unless the user bound
-// it, though getsockname still shows it). The fd can then bind() again.
+// it, though getsockname still shows it). The fd can then bind() again; an
+// orphan is gone once the step is over.
 void TcpSocket::DetachTimeWait() {
-  auto tw = std::make_shared<TcpSocket>(host_);
-  tw->opts_ = opts_;
-  tw->topts_ = topts_;
-  tw->peer_ = peer_;
-  tw->key_ = key_;
-  tw->sock_state_ = SockState::kConnected;
-  tw->orphan_ = true;
-  tw->done_ = true;
-  tw->shutdown_ = kShutdownMask;
-  tw->port_user_locked_ = false;
-  tw->addr_user_locked_ = true;
-  tw->last_state_ = TcpState::kTimeWait;
-  tw->HoldPort(key_.local_port, connect_bound_);
-  tw->local_ = {key_.local_ip, key_.local_port};
+  auto tw = std::make_shared<TcpTimeWait>(stack_, key_, *tcb_, opts_.reuseaddr,
+                                          opts_.reuseport, connect_bound_);
   // The timewait sock takes the control block's TIME_WAIT duty; the socket
   // keeps a closed one with the data received and not yet read.
-  tw->tcb_ = std::make_unique<tcp::Tcb>(*tcb_);
   tcb_->HandOverTimeWait();
   if (in_table_) {
-    host_.RemoveConnection(key_, this);  // may queue *this for the graveyard
+    stack_.RemoveConnection(key_, this);  // may queue *this for the graveyard
     in_table_ = false;
   }
-  host_.AddConnection(tw->key_, tw);
-  tw->in_table_ = true;
-  host_.world().Cancel(timer_);
+  stack_.env().Cancel(timer_);
   timer_ = {};
-  tw->ArmTimer();
+  tw->Enter();
   shutdown_ = kShutdownMask;
   last_state_ = TcpState::kClosed;
-  if (!port_user_locked_) ReleasePort();
+  if (!port_user_locked_ || orphan_) ReleasePort();
 }
 
 void TcpSocket::OnConnectionClosed() {
@@ -846,24 +552,16 @@ void TcpSocket::OnConnectionClosed() {
     tcb_->ClearError();
   }
   shutdown_ = kShutdownMask;
-  host_.world().Cancel(timer_);
+  stack_.env().Cancel(timer_);
   timer_ = {};
   if (in_table_) {
-    host_.RemoveConnection(key_, this);
+    stack_.RemoveConnection(key_, this);
     in_table_ = false;
   }
-  // A child that dies before it was accepted leaves the SYN queue; one in
-  // the accept queue stays there and accept() still returns it.
-  if (parent_ != nullptr) {
-    auto& q = parent_->syn_queue_;
-    auto it = std::find_if(q.begin(), q.end(),
-                           [this](auto& c) { return c.get() == this; });
-    if (it != q.end()) {
-      parent_ = nullptr;
-      q.erase(it);  // may destroy *this: nothing may follow
-      return;
-    }
-  }
+  // A child that dies before it was accepted leaves the SYN queue (which
+  // may destroy *this: nothing may follow); one in the accept queue stays
+  // there and accept() still returns it.
+  if (parent_ != nullptr && parent_->OnChildGone(*this)) return;
   // tcp_set_state(TCP_CLOSE) gives back a port the socket did not bind
   // (getsockname still shows it).
   if (!port_user_locked_ || orphan_) ReleasePort();
@@ -873,11 +571,11 @@ void TcpSocket::ArmTimer() {
   if (!tcb_) return;
   Time at = tcb_->PollAt();
   if (timer_.valid() && timer_.at == at) return;
-  host_.world().Cancel(timer_);
+  stack_.env().Cancel(timer_);
   timer_ = {};
   if (at == kNever) return;
   std::weak_ptr<TcpSocket> weak = Self();
-  timer_ = host_.world().Schedule(std::max(at, Now()), [weak]() {
+  timer_ = stack_.env().Schedule(std::max(at, Now()), [weak]() {
     if (auto s = weak.lock()) s->OnTimer();
   });
 }
@@ -888,241 +586,6 @@ void TcpSocket::OnTimer() {
   auto keep = Self();  // closing may drop the table's reference
   tcb_->OnTimer(Now());
   AfterTcb();
-}
-
-// --- Options
-// -------------------------------------------------------------------------
-
-// SOCK_URGINLINE is read at each receive: a change applies at once.
-void TcpSocket::OnOobInlineChanged() {
-  if (tcb_) tcb_->SetOobInline(opts_.oobinline);
-}
-
-void TcpSocket::OnKeepAliveChanged() {
-  if (tcb_) {
-    tcb_->SetKeepAlive(opts_.keepalive, Now());
-    AfterTcb();
-  }
-}
-
-// tcp_set_rcvlowat: capped at half the receive buffer (or of tcp_rmem[2]
-// when the buffer is not locked), which then grows to hold that much.
-void TcpSocket::SetRcvLowat(int val) {
-  int cap =
-      opts_.rcvbuf_locked ? opts_.rcvbuf / 2 : host_.settings().tcp_rmem[2] / 2;
-  val = std::min(val, cap);
-  opts_.rcvlowat = val == 0 ? 1 : val;
-  // "Check if we need to signal EPOLLIN right now": tcp_data_ready wakes
-  // readers (and edge-triggered epoll items) when the new mark is met, even
-  // if it was met before.
-  if (tcb_ && (EpollinReady(static_cast<size_t>(opts_.rcvlowat)) || done_))
-    Notify(kInKey);
-  if (opts_.rcvbuf_locked) return;
-  int64_t space = 2 * static_cast<int64_t>(val);  // tcp_space_from_win
-  if (space > opts_.rcvbuf) {
-    opts_.rcvbuf = static_cast<int>(space);
-    OnBufferSizeChanged();
-  }
-}
-
-// Options that the control block copied at creation and that Linux lets
-// change on a live connection.
-void TcpSocket::PushTimingOptions() {
-  if (!tcb_) return;
-  tcp::TcbConfig c = MakeConfig(peer_.ip);
-  tcb_->SetKeepAliveTiming(c.keepalive_idle, c.keepalive_interval,
-                           c.keepalive_count, Now());
-  tcb_->SetUserTimeout(c.user_timeout);
-  tcb_->SetFinTimeout(c.fin_timeout);
-  AfterTcb();
-}
-
-void TcpSocket::OnBufferSizeChanged() {
-  if (tcb_) {
-    tcb_->SetSendBuffer(static_cast<uint32_t>(opts_.sndbuf));
-    tcb_->SetReceiveBuffer(static_cast<uint32_t>(opts_.rcvbuf / 2));
-    AfterTcb();
-  }
-}
-
-// tp->mss_cache, what TCP_MAXSEG and tcpi_snd_mss report on a connection:
-// the negotiated MSS less the TCP options every segment carries. Linux
-// negotiates timestamps on every connection between two Linux hosts
-// (net.ipv4.tcp_timestamps = 1), 12 bytes (TCPOLEN_TSTAMP_ALIGNED,
-// tcp_sync_mss -> tcp_mss_to_mtu / tcp_current_mss), so a listener's
-// TCP_MAXSEG 1000 reads 988 on both ends. The simulator's segments carry
-// no timestamps (docs D2), so only the reported value follows this.
-int TcpSocket::MssCache() const {
-  constexpr int kTimestampOptionLen = 12;
-  return static_cast<int>(tcb_->send_mss()) - kTimestampOptionLen;
-}
-
-// do_tcp_getsockopt.
-int TcpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
-  if (level != IPPROTO_TCP) return -EOPNOTSUPP;
-  const HostSettings& s = host_.settings();
-  switch (name) {
-    case TCP_NODELAY:
-      return PutInt(topts_.nodelay, val, len);
-    case TCP_CORK:
-      return PutInt(topts_.cork, val, len);
-    case TCP_QUICKACK:
-      // !inet_csk_in_pingpong_mode: 0 once the session is interactive.
-      return PutInt(tcb_ ? !tcb_->in_pingpong() : topts_.quickack, val, len);
-    case TCP_NOTSENT_LOWAT:
-      return PutInt(topts_.notsent_lowat, val, len);
-    case TCP_INQ:
-      return PutInt(topts_.inq, val, len);
-    case TCP_CONGESTION: {
-      // The name, NUL-padded to TCP_CA_NAME_MAX, truncated to the caller's
-      // length.
-      char name_buf[16] = {};
-      std::memcpy(name_buf, topts_.congestion.data(),
-                  std::min(topts_.congestion.size(), sizeof name_buf - 1));
-      return PutBytes(name_buf, sizeof name_buf, val, len);
-    }
-    case TCP_MAXSEG: {
-      int v = 536;  // TCP_MSS_DEFAULT until connected
-      TcpState st = FdState();
-      if (tcb_ && st != TcpState::kClosed && st != TcpState::kListen)
-        v = MssCache();
-      else if (topts_.user_mss > 0)
-        v = topts_.user_mss;
-      return PutInt(v, val, len);
-    }
-    case TCP_KEEPIDLE:
-      return PutInt(
-          topts_.keepidle > 0 ? topts_.keepidle : s.tcp_keepalive_time, val,
-          len);
-    case TCP_KEEPINTVL:
-      return PutInt(
-          topts_.keepintvl > 0 ? topts_.keepintvl : s.tcp_keepalive_intvl, val,
-          len);
-    case TCP_KEEPCNT:
-      return PutInt(
-          topts_.keepcnt > 0 ? topts_.keepcnt : s.tcp_keepalive_probes, val,
-          len);
-    case TCP_SYNCNT:
-      return PutInt(topts_.syncnt > 0 ? topts_.syncnt : s.tcp_syn_retries, val,
-                    len);
-    case TCP_LINGER2: {
-      int v = topts_.linger2 < 0
-                  ? -1
-                  : (topts_.linger2 > 0
-                         ? topts_.linger2
-                         : static_cast<int>(
-                               std::chrono::duration_cast<std::chrono::seconds>(
-                                   s.tcp_fin_timeout)
-                                   .count()));
-      return PutInt(v, val, len);
-    }
-    case TCP_USER_TIMEOUT:
-      return PutInt(topts_.user_timeout_ms, val, len);
-    case TCP_INFO: {
-      tcp_info info{};
-      info.tcpi_state = tcp::LinuxStateNumber(FdState());
-      if (listening_) {
-        info.tcpi_unacked = static_cast<uint32_t>(accept_queue_.size());
-        info.tcpi_sacked = static_cast<uint32_t>(backlog_);
-      } else if (tcb_) {
-        info.tcpi_rto = static_cast<uint32_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(tcb_->rto())
-                .count());
-        info.tcpi_snd_mss = static_cast<uint32_t>(MssCache());
-        info.tcpi_unacked = tcb_->snd_nxt() - tcb_->snd_una();
-      }
-      return PutBytes(&info, sizeof info, val, len);
-    }
-    default:
-      return -ENOPROTOOPT;
-  }
-}
-
-// do_tcp_setsockopt.
-int TcpSocket::SetProtoOpt(int level, int name, const void* val,
-                           socklen_t len) {
-  if (level != IPPROTO_TCP) return -ENOPROTOOPT;
-  if (name == TCP_CONGESTION) {
-    // A string option: only the algorithms a default kernel offers.
-    if (val == nullptr && len > 0) return -EFAULT;
-    std::string want(static_cast<const char*>(val), std::min<size_t>(len, 15));
-    want = want.substr(0, want.find('\0'));
-    if (want != "cubic" && want != "reno") return -ENOENT;
-    topts_.congestion = want;
-    return 0;
-  }
-  if (len < sizeof(int)) return -EINVAL;
-  if (val == nullptr) return -EFAULT;
-  int v;
-  std::memcpy(&v, val, sizeof v);
-  switch (name) {
-    case TCP_NODELAY:
-      topts_.nodelay = v != 0;
-      if (tcb_) {
-        tcb_->SetNoDelay(topts_.nodelay, Now());
-        AfterTcb();
-      }
-      return 0;
-    case TCP_CORK:
-      topts_.cork = v != 0;
-      if (tcb_) {
-        tcb_->SetCork(topts_.cork, Now());
-        AfterTcb();
-      }
-      return 0;
-    case TCP_QUICKACK:
-      // __tcp_sock_set_quickack: 0 makes the session interactive; 1 ends
-      // that and may send a held ACK now.
-      topts_.quickack = v != 0;
-      if (tcb_) {
-        tcb_->SetQuickAck(v, Now());
-        AfterTcb();
-      }
-      return 0;
-    case TCP_NOTSENT_LOWAT:
-      topts_.notsent_lowat = v;
-      return 0;
-    case TCP_INQ:
-      if (v < 0 || v > 1) return -EINVAL;
-      topts_.inq = v != 0;
-      return 0;
-    case TCP_MAXSEG:
-      // TCP_MIN_MSS .. MAX_TCP_WINDOW.
-      if (v != 0 && (v < 88 || v > 32767)) return -EINVAL;
-      topts_.user_mss = v;
-      return 0;
-    case TCP_KEEPIDLE:
-      if (v < 1 || v > 32767) return -EINVAL;
-      topts_.keepidle = v;
-      PushTimingOptions();
-      return 0;
-    case TCP_KEEPINTVL:
-      if (v < 1 || v > 32767) return -EINVAL;
-      topts_.keepintvl = v;
-      PushTimingOptions();
-      return 0;
-    case TCP_KEEPCNT:
-      if (v < 1 || v > 127) return -EINVAL;
-      topts_.keepcnt = v;
-      PushTimingOptions();
-      return 0;
-    case TCP_SYNCNT:
-      if (v < 1 || v > 127) return -EINVAL;  // MAX_TCP_SYNCNT
-      topts_.syncnt = v;
-      return 0;
-    case TCP_LINGER2:
-      // Capped at TCP_FIN_TIMEOUT_MAX (120 s); 0 means tcp_fin_timeout.
-      topts_.linger2 = v < 0 ? -1 : std::min(v, 120);
-      PushTimingOptions();
-      return 0;
-    case TCP_USER_TIMEOUT:
-      if (v < 0) return -EINVAL;
-      topts_.user_timeout_ms = v;
-      PushTimingOptions();
-      return 0;
-    default:
-      return -ENOPROTOOPT;
-  }
 }
 
 }  // namespace simsock::sim

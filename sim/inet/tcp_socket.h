@@ -4,38 +4,46 @@
 // what the control block does not know: the socket states of
 // __inet_stream_connect (unconnected / connecting / connected), the
 // shutdown flags, the pending socket error that surfaces once, readiness as
-// tcp_poll computes it, wakeups, the listener's SYN and accept queues with
-// Linux's backlog rule, option inheritance by accepted sockets, orphans
-// that finish closing after their last fd is gone, and port ownership.
+// tcp_poll computes it, wakeups, option inheritance by accepted sockets,
+// orphans that finish closing after their last fd is gone, and port
+// ownership. Its parts, by file: tcp_socket.cc (ports, bind, listen,
+// accept, data, shutdown, close, reacting to the control block),
+// tcp_connect.cc (connect and disconnect), tcp_listener.{h,cc} (the
+// listener's SYN and accept queues and the children it makes),
+// tcp_time_wait.{h,cc} (the TIME_WAIT that outlives the socket),
+// tcp_options.cc (IPPROTO_TCP options, TCP_INFO).
 //
 // Invariants:
-// - a socket is in its host's connection table from the moment it sends or
-//   accepts a SYN until its control block reaches CLOSED (TIME_WAIT
-//   included); the table's reference keeps orphans alive;
-// - held_port_ != 0 exactly while the socket is in its host's port table;
+// - a socket is in its stack's connection table from the moment it sends
+//   or accepts a SYN until its control block reaches CLOSED or TIME_WAIT;
+//   the table's reference keeps orphans alive;
+// - when TIME_WAIT begins, the connection moves to a TcpTimeWait and the
+//   socket is CLOSE (an fd may bind it again; an orphan is released);
+// - held_port_ != 0 exactly while the socket is in its stack's port table;
 // - a listener's accept queue never holds more than backlog + 1 sockets.
 //
 // Deliberate simplifications (docs/semantics.md): the listener has no
-// SYN-queue limit or cookies; a TIME_WAIT stays with the socket object
-// rather than moving to a separate minisock. (SO_LINGER's wait in close()
-// is done by Process, which can block.)
+// SYN-queue limit or cookies. (SO_LINGER's wait in close() is done by
+// Process, which can block.)
 #pragma once
 
-#include <deque>
+#include <sys/epoll.h>
+
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "simsock/sim/base/event_queue.h"
 #include "simsock/sim/inet/socket.h"
-#include "simsock/sim/kernel/host.h"
+#include "simsock/sim/inet/tcp_connection.h"
 #include "simsock/sim/tcp/tcb.h"
 
 namespace simsock::sim {
 
-class TcpSocket final : public Socket {
+class TcpListener;
+
+class TcpSocket final : public Socket, public TcpConnection {
  public:
-  explicit TcpSocket(Host& host);
+  explicit TcpSocket(InetStack& stack);
   ~TcpSocket() override;
 
   Kind kind() const override { return Kind::kTcp; }
@@ -53,23 +61,16 @@ class TcpSocket final : public Socket {
   int Shutdown(int how) override;
   int GetPeerName(Endpoint* peer) override;
   Endpoint RemoteEndpoint() const override { return peer_; }
-  bool IsListening() const override { return listening_; }
+  TcpListener* listener() const override { return listener_.get(); }
   bool AtUrgentMark() const override {
     return tcb_ != nullptr && tcb_->AtUrgentMark();
   }
 
-  // --- Host entry points ---------------------------------------------------
-  // A segment for this connection's 4-tuple.
-  void OnSegment(const Packet& p);
-  // A segment for this listener that matched no connection.
-  void OnListenSegment(const Packet& p);
-  // True if this connection is in TIME_WAIT and `seg` is a new SYN that
-  // may reopen the 4-tuple (tcp_timewait_state_process: TCP_TW_SYN).
-  bool AcceptsNewSyn(const tcp::Segment& seg) const;
-  // Ends a TIME_WAIT early (reopened by a SYN, or recycled by connect).
-  void KillTimeWait();
-  // The fd's connection entered TIME_WAIT: hand it to a timewait socket.
-  void DetachTimeWait();
+  // --- The stack's entry points (sim/inet/tcp_connection.h) ----------------
+  void OnSegment(const Packet& p) override;
+  bool InTimeWait() const override;
+  bool AcceptsNewSyn(const tcp::Segment& seg) const override;
+  void KillTimeWait() override;
 
   // The state Linux's TCP_INFO would report for the fd: LISTEN, the control
   // block's state, or CLOSE (also once TIME_WAIT has begun: a timewait
@@ -78,8 +79,6 @@ class TcpSocket final : public Socket {
   // The control block's own state (TIME_WAIT visible), for tests and `ss`.
   tcp::TcpState ConnState() const;
   const tcp::Tcb* tcb() const { return tcb_.get(); }
-  size_t accept_queue_length() const { return accept_queue_.size(); }
-  int backlog() const { return backlog_; }
 
  protected:
   bool OwnsLevel(int level) const override { return level == IPPROTO_TCP; }
@@ -93,6 +92,17 @@ class TcpSocket final : public Socket {
   void SetRcvLowat(int val) override;
 
  private:
+  // The listener moves children between its queues and wakes this socket.
+  friend class TcpListener;
+
+  static constexpr uint8_t kRcvShutdown = 1;   // RCV_SHUTDOWN
+  static constexpr uint8_t kSendShutdown = 2;  // SEND_SHUTDOWN
+  static constexpr uint8_t kShutdownMask = 3;
+  // sock_def_readable's key: data (and urgent data) arrived.
+  static constexpr uint32_t kInKey =
+      EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND;
+  static constexpr uint32_t kOutKey = EPOLLOUT | EPOLLWRNORM;
+
   // __inet_stream_connect's socket->state.
   enum class SockState {
     kUnconnected,
@@ -109,13 +119,25 @@ class TcpSocket final : public Socket {
   void ArmTimer();
   // The connection reached CLOSED: record the error, leave the tables.
   void OnConnectionClosed();
-  // Takes `port` in the host's port table for local_.
+  // The fd's connection entered TIME_WAIT: hand it to a TcpTimeWait.
+  void DetachTimeWait();
+  // Takes `port` in the stack's port table for local_.
   void HoldPort(uint16_t port, bool connect_bound);
   void ReleasePort();
   // tcp_disconnect(): ABORT, back to a fresh, reconnectable socket.
   void Disconnect();
   // inet_csk_listen_stop(): resets every queued connection.
   void StopListening();
+  // The listener's side of a new connection (tcp_listener.cc):
+  // sk_clone_lock, a child of this listener for the SYN in `p`, with the
+  // shutdown flags `shutdown`, in the connection table;
+  std::shared_ptr<TcpSocket> CloneForSyn(const Packet& p, TcpListener* parent,
+                                         uint8_t shutdown);
+  // the child answers the SYN (tcp_conn_request's SYN-ACK);
+  void StartPassiveOpen(const tcp::Segment& syn);
+  // inet_csk_listen_stop for a child: reset, no longer the listener's
+  // (`orphan`: it was in the accept queue, with no fd to come).
+  void AbortUnaccepted(bool orphan);
   void SendSegment(tcp::Segment seg, uint32_t src, uint32_t dst);
   // Picks a local port for connect() autobind; 0 when none is free.
   uint16_t PickConnectPort(uint32_t src, const Endpoint& dst);
@@ -123,7 +145,6 @@ class TcpSocket final : public Socket {
   ssize_t RecvUrgent(uint8_t* buf, size_t len, int flags);
   bool Writeable() const;
   bool EpollinReady(size_t target) const;
-  ConnKey Key() const;
   std::shared_ptr<TcpSocket> Self();
   Time Now() const;
 
@@ -132,10 +153,9 @@ class TcpSocket final : public Socket {
   Endpoint peer_;
   ConnKey key_;  // valid while in_table_
   bool in_table_ = false;
-  uint16_t held_port_ = 0;      // port held in the port table, 0 if none
-  uint8_t shutdown_ = 0;        // RCV_SHUTDOWN | SEND_SHUTDOWN
-  uint8_t child_shutdown_ = 0;  // shutdown_ at listen(): each child's flags
-  bool done_ = false;           // SOCK_DONE: the peer's FIN was received
+  uint16_t held_port_ = 0;  // port held in the port table, 0 if none
+  uint8_t shutdown_ = 0;    // RCV_SHUTDOWN | SEND_SHUTDOWN
+  bool done_ = false;       // SOCK_DONE: the peer's FIN was received
   // The roles the socket has taken (HostSettings::tcp_sticky_roles): one
   // end of a connection (its connect() sent a SYN, or a listener created
   // it), and a listener (a listen() succeeded).
@@ -147,13 +167,10 @@ class TcpSocket final : public Socket {
   size_t last_readable_ = 0;
   EventId timer_;
 
-  // Listener.
-  bool listening_ = false;
-  int backlog_ = 0;
-  std::deque<std::shared_ptr<TcpSocket>> accept_queue_;
-  std::vector<std::shared_ptr<TcpSocket>> syn_queue_;
+  // Non-null while listening.
+  std::unique_ptr<TcpListener> listener_;
   // The listener a not-yet-accepted child belongs to.
-  TcpSocket* parent_ = nullptr;
+  TcpListener* parent_ = nullptr;
 
   // IPPROTO_TCP options; an accepted socket inherits them all.
   struct TcpOptions {

@@ -7,18 +7,18 @@
 #include <cerrno>
 #include <cstring>
 
-#include "simsock/sim/kernel/host.h"
-#include "simsock/sim/kernel/world.h"
+#include "simsock/sim/base/random.h"
+#include "simsock/sim/inet/inet_stack.h"
 
 namespace simsock::sim {
 
-UdpSocket::UdpSocket(Host& host) : Socket(host, SOCK_DGRAM) {}
+UdpSocket::UdpSocket(InetStack& stack) : Socket(stack, SOCK_DGRAM) {}
 
 UdpSocket::~UdpSocket() { ReleasePort(); }
 
 void UdpSocket::ReleasePort() {
   if (held_port_ == 0) return;
-  host_.udp_ports().Remove(*this, held_port_);
+  stack_.udp_ports().Remove(*this, held_port_);
   held_port_ = 0;
 }
 
@@ -72,13 +72,13 @@ size_t UdpSocket::Truesize(size_t len, size_t head) {
 
 int UdpSocket::AutoBind() {
   if (held_port_ != 0) return 0;
-  const HostSettings& s = host_.settings();
-  uint16_t port = host_.udp_ports().PickForBind(
+  const HostSettings& s = stack_.settings();
+  uint16_t port = stack_.udp_ports().PickForBind(
       *this, local_.ip, s.port_range_lo, s.port_range_hi,
-      host_.world().Rng("port.ephemeral"), /*odd_first=*/false);
+      stack_.env().Rng("port.ephemeral"), /*odd_first=*/false);
   if (port == 0) return -EAGAIN;
   local_.port = port;
-  host_.udp_ports().Add(*this, port);
+  stack_.udp_ports().Add(*this, port);
   held_port_ = port;
   return 0;
 }
@@ -95,12 +95,12 @@ int UdpSocket::Bind(const sockaddr_storage& addr, socklen_t len) {
       return -EADDRINUSE;
     }
   } else {
-    if (!host_.udp_ports().CanBind(*this, ep.ip, ep.port)) {
+    if (!stack_.udp_ports().CanBind(*this, ep.ip, ep.port)) {
       local_.ip = 0;
       return -EADDRINUSE;
     }
     local_.port = ep.port;
-    host_.udp_ports().Add(*this, ep.port);
+    stack_.udp_ports().Add(*this, ep.port);
     held_port_ = ep.port;
     port_user_locked_ = true;
   }
@@ -135,8 +135,8 @@ int UdpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
   if (dst.ip == 0) dst.ip = 0x7F000001;
   // ip_route_connect: a broadcast route without SO_BROADCAST is EACCES.
   // The autobind above stays; the socket keeps any earlier peer.
-  if (host_.IsBroadcastAddress(dst.ip) && !opts_.broadcast) return -EACCES;
-  if (local_.ip == 0) local_.ip = host_.SourceAddressFor(dst.ip);
+  if (stack_.IsBroadcastAddress(dst.ip) && !opts_.broadcast) return -EACCES;
+  if (local_.ip == 0) local_.ip = stack_.SourceAddressFor(dst.ip);
   peer_ = dst;
   connected_ = true;
   // __ip4_datagram_connect routes into inet->cork.fl, the flow a pending
@@ -291,7 +291,7 @@ ssize_t UdpSocket::Send(const uint8_t* buf, size_t len, int flags,
   }
   if (dst.ip == 0) dst.ip = 0x7F000001;
   // udp_sendmsg: RTCF_BROADCAST route without SO_BROADCAST.
-  if (host_.IsBroadcastAddress(dst.ip) && !opts_.broadcast) return -EACCES;
+  if (stack_.IsBroadcastAddress(dst.ip) && !opts_.broadcast) return -EACCES;
   if (len > kMaxPayload) return -EMSGSIZE;
   // sock_alloc_send_pskb, for the skb of a new datagram (corked or not).
   if (int e = TakeError()) return -e;
@@ -301,7 +301,7 @@ ssize_t UdpSocket::Send(const uint8_t* buf, size_t len, int flags,
   // fault, and nothing is sent.
   if (buf == nullptr && len > 0) return -EFAULT;
   const uint32_t src =
-      local_.ip != 0 ? local_.ip : host_.SourceAddressFor(dst.ip);
+      local_.ip != 0 ? local_.ip : stack_.SourceAddressFor(dst.ip);
   if (cork) {
     // Now cork the socket to pend data: the route is fixed here.
     pending_ = true;
@@ -318,7 +318,7 @@ ssize_t UdpSocket::Send(const uint8_t* buf, size_t len, int flags,
   p.udp.src_port = local_.port;
   p.udp.dst_port = dst.port;
   if (len > 0) p.udp.payload.assign(buf, buf + len);
-  host_.Send(std::move(p));
+  stack_.Send(std::move(p));
   return static_cast<ssize_t>(len);
 }
 
@@ -333,7 +333,7 @@ void UdpSocket::PushPending() {
   p.udp.payload = std::move(pending_data_);
   p.udp.head = static_cast<int32_t>(pending_head_);
   FlushPending();
-  host_.Send(std::move(p));
+  stack_.Send(std::move(p));
 }
 
 void UdpSocket::FlushPending() {
@@ -401,8 +401,8 @@ void UdpSocket::Deliver(const Endpoint& src, std::vector<uint8_t> payload,
   size_t truesize = Truesize(len, linear);
   const size_t rcvbuf = static_cast<size_t>(opts_.rcvbuf);
   if (rmem_ + truesize > rcvbuf && rmem_ != 0) {
-    host_.TraceLine("drop: udp receive buffer of " + ToString(local_) +
-                    " full");
+    stack_.TraceLine("drop: udp receive buffer of " + ToString(local_) +
+                     " full");
     return;
   }
   if (rmem_ > rcvbuf / 2 && IsLinear(linear) &&

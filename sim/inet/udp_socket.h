@@ -29,7 +29,7 @@ class UdpSocket final : public Socket {
   // datagram sent in one call.
   static size_t Truesize(size_t len, size_t head);
 
-  explicit UdpSocket(Host& host);
+  explicit UdpSocket(InetStack& stack);
   ~UdpSocket() override;
 
   Kind kind() const override { return Kind::kUdp; }
@@ -49,18 +49,12 @@ class UdpSocket final : public Socket {
   int Shutdown(int how) override;
   int GetPeerName(Endpoint* peer) override;
 
-  // --- Host entry points ---------------------------------------------------
-  // True if a datagram from `src` to `dst` is for this socket; the score
-  // ranks candidates as compute_score does (higher is better).
-  int MatchScore(const Endpoint& src, const Endpoint& dst) const;
-  // `head`: UdpDatagram::head (bytes of the first send of a corked
-  // datagram, or -1).
+  // --- The stack's entry points (sim/inet/port_holder.h) --------------------
+  int MatchScore(const Endpoint& src, const Endpoint& dst) const override;
   void Deliver(const Endpoint& src, std::vector<uint8_t> payload,
-               int32_t head = -1);
-  // An ICMP port unreachable for a datagram this socket sent to `dst`;
-  // `quoted` is the part of its payload the ICMP message quotes.
+               int32_t head) override;
   void OnPortUnreachable(const Endpoint& dst,
-                         const std::vector<uint8_t>& quoted);
+                         const std::vector<uint8_t>& quoted) override;
   bool connected() const { return connected_; }
 
  protected:

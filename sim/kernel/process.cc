@@ -224,7 +224,7 @@ int Process::socket(int domain, int type, int protocol) {
   if (base == SOCK_STREAM) {
     if (protocol != 0 && protocol != IPPROTO_TCP)
       return Done(-EPROTONOSUPPORT, "socket", args);
-    s = std::make_shared<TcpSocket>(host_);
+    s = std::make_shared<TcpSocket>(host_.stack());
   } else if (base == SOCK_DGRAM) {
     // A ping socket (IPPROTO_ICMP) is refused by ping_init_sock unless the
     // caller's group is in net.ipv4.ping_group_range, which is empty ("1 0")
@@ -232,7 +232,7 @@ int Process::socket(int domain, int type, int protocol) {
     if (protocol == IPPROTO_ICMP) return Done(-EACCES, "socket", args);
     if (protocol != 0 && protocol != IPPROTO_UDP)
       return Done(-EPROTONOSUPPORT, "socket", args);
-    s = std::make_shared<UdpSocket>(host_);
+    s = std::make_shared<UdpSocket>(host_.stack());
   } else if (base == SOCK_RAW) {
     return Done(-EPROTONOSUPPORT, "socket", args);  // raw IP not modelled
   } else {

@@ -1,0 +1,106 @@
+// InetStack: one host's network stack. It keeps the host's sysctls
+// (HostSettings), answers address questions (which addresses are local,
+// which source address and MSS a destination gets), holds the port table
+// of each protocol and the TCP connection table (which keeps a connection
+// alive after its last fd closes, through FIN_WAIT and TIME_WAIT), and
+// demultiplexes what arrives: a packet goes network -> host -> Receive ->
+// a connection, a listener or a UDP socket; what reaches nobody is
+// answered as Linux answers (TCP RST, ICMP port unreachable).
+//
+// The stack and its sockets reach the machine they run on only through
+// StackEnv (clock, timers, random streams, trace, transmit), which Host
+// implements.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "simsock/sim/inet/host_settings.h"
+#include "simsock/sim/inet/packet.h"
+#include "simsock/sim/inet/port_table.h"
+#include "simsock/sim/inet/stack_env.h"
+#include "simsock/sim/inet/tcp_connection.h"
+
+namespace simsock::sim {
+
+class TcpListener;
+
+class InetStack {
+ public:
+  // `ip`: the host's own address. `hash_seed` salts the choice within a
+  // SO_REUSEPORT group of listeners.
+  InetStack(StackEnv& env, uint32_t ip, uint64_t hash_seed);
+  ~InetStack();
+  InetStack(const InetStack&) = delete;
+  InetStack& operator=(const InetStack&) = delete;
+
+  StackEnv& env() const { return env_; }
+  Time Now() const { return env_.Now(); }
+  HostSettings& settings() { return settings_; }
+  const HostSettings& settings() const { return settings_; }
+
+  // --- Addresses -------------------------------------------------------------
+  uint32_t address() const { return ip_; }
+  // The host's own address or anything in 127.0.0.0/8.
+  bool IsLocalAddress(uint32_t ip) const { return ip == ip_ || IsLoopback(ip); }
+  // A destination whose route is RTCF_BROADCAST: the limited broadcast
+  // 255.255.255.255 and loopback's directed broadcast 127.255.255.255 (the
+  // "broadcast 127.255.255.255 dev lo" route fib_add_ifaddr installs for
+  // 127.0.0.1/8; 127.0.0.0 and 127.x.255.255 are plain local addresses).
+  // The host's own address has no netmask here, so no subnet broadcast.
+  static bool IsBroadcastAddress(uint32_t ip) {
+    return ip == 0xFFFFFFFFu || ip == 0x7FFFFFFFu;
+  }
+  // The source address Linux's routing would pick to reach `dst`.
+  uint32_t SourceAddressFor(uint32_t dst) const;
+  // MSS for a path to `dst` (MTU - 40).
+  uint16_t MssFor(uint32_t dst) const;
+
+  PortTable& tcp_ports() { return tcp_ports_; }
+  PortTable& udp_ports() { return udp_ports_; }
+
+  // --- TCP connection table ------------------------------------------------
+  void AddConnection(const ConnKey& key, std::shared_ptr<TcpConnection> conn);
+  void RemoveConnection(const ConnKey& key, const TcpConnection* conn);
+  TcpConnection* FindConnection(const ConnKey& key) const;
+  size_t connection_count() const { return tcp_conns_.size(); }
+  // The listener that would take a SYN for ip:port (specific address
+  // before wildcard; a SO_REUSEPORT group is chosen by a hash of the
+  // 4-tuple), or null.
+  TcpListener* FindListener(uint32_t ip, uint16_t port,
+                            const ConnKey& tuple) const;
+
+  // A fresh initial sequence number, drawn from the seed.
+  uint32_t NewIss();
+  // Writes a trace line attributed to this host.
+  void TraceLine(const std::string& what) { env_.Trace(what); }
+
+  // --- Packets ---------------------------------------------------------------
+  void Send(Packet packet) { env_.Transmit(std::move(packet)); }
+  void Receive(const Packet& packet);
+
+  // The machine died: every connection is gone at once, without a word on
+  // the wire (sockets with fds were dropped by their processes first).
+  void DropConnections();
+
+ private:
+  void ReceiveTcp(const Packet& p);
+  void ReceiveUdp(const Packet& p);
+  void ReceiveIcmp(const Packet& p);
+
+  StackEnv& env_;
+  uint32_t ip_;
+  uint64_t hash_seed_;
+  HostSettings settings_;
+  PortTable tcp_ports_;
+  PortTable udp_ports_;
+  std::map<ConnKey, std::shared_ptr<TcpConnection>> tcp_conns_;
+  // Connections just removed from the table, released at the end of the
+  // step (a socket may remove itself from inside one of its methods).
+  std::vector<std::shared_ptr<TcpConnection>> graveyard_;
+};
+
+}  // namespace simsock::sim

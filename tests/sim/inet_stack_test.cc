@@ -1,0 +1,197 @@
+// The network stack without a World: an InetStack over a fake StackEnv
+// that keeps its own clock and agenda and hands every packet the stack
+// transmits back to it (a loopback wire the test pumps). What the stack
+// needs from its host is exactly StackEnv; these tests show it is enough
+// for a whole TCP connection, its TIME_WAIT, and UDP's answers.
+#include "simsock/sim/inet/inet_stack.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <string>
+
+#include "simsock/sim/base/random.h"
+#include "simsock/sim/inet/tcp_socket.h"
+#include "simsock/sim/inet/udp_socket.h"
+
+namespace simsock::sim {
+namespace {
+
+constexpr uint32_t kHostIp = 0x0A000001;  // 10.0.0.1
+
+class LoopbackEnv : public StackEnv {
+ public:
+  Time Now() const override { return now_; }
+  EventId Schedule(Time at, std::function<void()> fn) override {
+    return agenda_.Schedule(at, std::move(fn));
+  }
+  void Cancel(EventId id) override { agenda_.Cancel(id); }
+  void Defer(std::function<void()> fn) override {
+    deferred_.push_back(std::move(fn));
+  }
+  RandomStream& Rng(std::string_view purpose) override {
+    auto it = rngs_.find(std::string(purpose));
+    if (it == rngs_.end())
+      it = rngs_.emplace(std::string(purpose), RandomStream(7, purpose)).first;
+    return it->second;
+  }
+  void Trace(const std::string& what) override { trace_.push_back(what); }
+  void Transmit(Packet packet) override { wire_.push_back(std::move(packet)); }
+
+  void set_stack(InetStack* stack) { stack_ = stack; }
+  // Delivers what is on the wire and runs deferred work until both are
+  // empty; returns how many packets were delivered.
+  int Pump() {
+    int n = 0;
+    while (!wire_.empty() || !deferred_.empty()) {
+      if (!wire_.empty()) {
+        Packet p = std::move(wire_.front());
+        wire_.pop_front();
+        stack_->Receive(p);
+        ++n;
+      } else {
+        auto fn = std::move(deferred_.front());
+        deferred_.pop_front();
+        fn();
+      }
+    }
+    return n;
+  }
+  // Runs the agenda until `until`, pumping after each event.
+  void RunUntil(Time until) {
+    while (agenda_.NextTime() <= until) {
+      auto [id, fn] = agenda_.Pop();
+      now_ = id.at;
+      fn();
+      Pump();
+    }
+    now_ = until;
+  }
+
+  std::deque<Packet>& wire() { return wire_; }
+  const std::vector<std::string>& trace() const { return trace_; }
+
+ private:
+  Time now_{0};
+  EventQueue agenda_;
+  std::deque<std::function<void()>> deferred_;
+  std::map<std::string, RandomStream> rngs_;
+  std::vector<std::string> trace_;
+  std::deque<Packet> wire_;
+  InetStack* stack_ = nullptr;
+};
+
+sockaddr_storage Addr(const char* ip, uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  inet_pton(AF_INET, ip, &a.sin_addr);
+  sockaddr_storage ss{};
+  std::memcpy(&ss, &a, sizeof a);
+  return ss;
+}
+
+class InetStackTest : public ::testing::Test {
+ protected:
+  InetStackTest() { env_.set_stack(&stack_); }
+
+  LoopbackEnv env_;
+  InetStack stack_{env_, kHostIp, 7};
+};
+
+TEST_F(InetStackTest, SynToAClosedPortIsAnsweredWithRst) {
+  Packet syn;
+  syn.src = 0x7F000001;
+  syn.dst = 0x7F000001;
+  syn.proto = IpProto::kTcp;
+  syn.tcp.src_port = 40000;
+  syn.tcp.dst_port = 80;
+  syn.tcp.flags = tcp::kSyn;
+  syn.tcp.seq = tcp::SeqNum(1000);
+  stack_.Receive(syn);
+  ASSERT_EQ(env_.wire().size(), 1u);
+  const Packet& rst = env_.wire().front();
+  EXPECT_EQ(rst.proto, IpProto::kTcp);
+  EXPECT_TRUE(rst.tcp.Has(tcp::kRst));
+  EXPECT_EQ(rst.tcp.dst_port, 40000);
+  EXPECT_EQ(rst.tcp.ack, tcp::SeqNum(1001));
+}
+
+TEST_F(InetStackTest, DatagramToAnUnboundPortGetsPortUnreachable) {
+  Packet d;
+  d.src = kHostIp;
+  d.dst = kHostIp;
+  d.proto = IpProto::kUdp;
+  d.udp.src_port = 5000;
+  d.udp.dst_port = 6000;
+  d.udp.payload = {1, 2, 3};
+  stack_.Receive(d);
+  ASSERT_EQ(env_.wire().size(), 1u);
+  EXPECT_EQ(env_.wire().front().proto, IpProto::kIcmp);
+  EXPECT_EQ(env_.wire().front().icmp.orig_dst_port, 6000);
+  env_.wire().clear();
+  d.dst = 0xFFFFFFFFu;  // a broadcast is never answered
+  stack_.Receive(d);
+  EXPECT_TRUE(env_.wire().empty());
+}
+
+TEST_F(InetStackTest, UdpSocketReceivesWhatTheStackDemultiplexes) {
+  auto rx = std::make_shared<UdpSocket>(stack_);
+  auto tx = std::make_shared<UdpSocket>(stack_);
+  sockaddr_storage to = Addr("127.0.0.1", 5000);
+  ASSERT_EQ(rx->Bind(to, sizeof(sockaddr_in)), 0);
+  const uint8_t msg[] = {'h', 'i'};
+  ASSERT_EQ(tx->Send(msg, sizeof msg, 0, &to, sizeof(sockaddr_in)), 2);
+  EXPECT_EQ(env_.Pump(), 1);
+  uint8_t buf[8];
+  Endpoint from;
+  bool has_from = false;
+  EXPECT_EQ(rx->Recv(buf, sizeof buf, 0, false, 0, &from, &has_from), 2);
+  EXPECT_TRUE(has_from);
+  // tx autobound to the wildcard; the datagram left from 127.0.0.1.
+  EXPECT_EQ(from, (Endpoint{0x7F000001, tx->local().port}));
+  rx->OnLastClose();
+  tx->OnLastClose();
+}
+
+TEST_F(InetStackTest, ConnectionListenerAndTimeWaitWithoutAWorld) {
+  auto listener = std::make_shared<TcpSocket>(stack_);
+  sockaddr_storage server = Addr("127.0.0.1", 8080);
+  ASSERT_EQ(listener->Bind(server, sizeof(sockaddr_in)), 0);
+  ASSERT_EQ(listener->Listen(1), 0);
+  ASSERT_NE(listener->listener(), nullptr);
+
+  auto client = std::make_shared<TcpSocket>(stack_);
+  EXPECT_EQ(client->Connect(server, sizeof(sockaddr_in)), -EINPROGRESS);
+  env_.Pump();  // SYN, SYN-ACK, ACK
+  EXPECT_EQ(client->ConnState(), tcp::TcpState::kEstablished);
+  std::shared_ptr<Socket> accepted;
+  ASSERT_EQ(listener->Accept(&accepted), 0);
+  EXPECT_EQ(stack_.connection_count(), 2u);
+
+  // The client closes first: its side ends in TIME_WAIT, held by a
+  // TcpTimeWait in the table while the client's socket is CLOSE.
+  client->OnLastClose();
+  env_.Pump();
+  accepted->OnLastClose();
+  env_.Pump();
+  client.reset();
+  accepted.reset();
+  env_.Pump();
+  ASSERT_EQ(stack_.connection_count(), 1u);
+  listener->OnLastClose();
+  env_.Pump();
+  EXPECT_EQ(stack_.tcp_ports().size(), 1u);  // the TIME_WAIT's port
+
+  env_.RunUntil(env_.Now() + stack_.settings().tcp_time_wait +
+                std::chrono::seconds(1));
+  EXPECT_EQ(stack_.connection_count(), 0u);
+  EXPECT_EQ(stack_.tcp_ports().size(), 0u);
+}
+
+}  // namespace
+}  // namespace simsock::sim
