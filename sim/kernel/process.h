@@ -158,10 +158,13 @@ class Process final : public sys::Syscalls, private Waiter {
   // epoll_wait and epoll_pwait2: `timeout` < 0 waits forever.
   int EpollWait(int epfd, epoll_event* events, int maxevents, Duration timeout,
                 const char* call, const std::function<std::string()>& args);
-  ssize_t DoRecv(CallFiles& files, int fd, void* buf, size_t len, int flags,
-                 sockaddr* addr, socklen_t* addrlen, bool is_read);
-  ssize_t DoSend(CallFiles& files, int fd, const void* buf, size_t len,
-                 int flags, const sockaddr* addr, socklen_t addrlen);
+  // __sys_recvfrom and __sys_sendto, which read/write share (is_read:
+  // sock_read_iter's rules).
+  ssize_t SysRecvFrom(CallFiles& files, int fd, void* buf, size_t len,
+                      int flags, sockaddr* addr, socklen_t* addrlen,
+                      bool is_read);
+  ssize_t SysSendTo(CallFiles& files, int fd, const void* buf, size_t len,
+                    int flags, const sockaddr* addr, socklen_t addrlen);
 
   Host& host_;
   World& world_;

@@ -23,9 +23,9 @@ constexpr size_t kMaxRwCount = 0x7ffff000;
 
 }  // namespace
 
-ssize_t Process::DoRecv(CallFiles& files, int fd, void* buf, size_t len,
-                        int flags, sockaddr* addr, socklen_t* addrlen,
-                        bool is_read) {
+ssize_t Process::SysRecvFrom(CallFiles& files, int fd, void* buf, size_t len,
+                             int flags, sockaddr* addr, socklen_t* addrlen,
+                             bool is_read) {
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return e;
   files.Hold(s);
@@ -65,7 +65,7 @@ ssize_t Process::read(int fd, void* buf, size_t count) {
       return 0;  // read_null: always end of file (the buffer is untouched)
     if (f != nullptr && !f->IsSocket())
       return -EINVAL;  // an epoll fd: the file has no read operation
-    return DoRecv(files, fd, buf, count, 0, nullptr, nullptr, true);
+    return SysRecvFrom(files, fd, buf, count, 0, nullptr, nullptr, true);
   });
 }
 
@@ -76,12 +76,13 @@ ssize_t Process::recvfrom(int fd, void* buf, size_t len, int flags,
            sys::MsgFlagsName(flags);
   };
   return Syscall<ssize_t>("recvfrom", args, [&](CallFiles& files) {
-    return DoRecv(files, fd, buf, len, flags, src_addr, addrlen, false);
+    return SysRecvFrom(files, fd, buf, len, flags, src_addr, addrlen, false);
   });
 }
 
-ssize_t Process::DoSend(CallFiles& files, int fd, const void* buf, size_t len,
-                        int flags, const sockaddr* addr, socklen_t addrlen) {
+ssize_t Process::SysSendTo(CallFiles& files, int fd, const void* buf,
+                           size_t len, int flags, const sockaddr* addr,
+                           socklen_t addrlen) {
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return e;
   files.Hold(s);
@@ -114,7 +115,7 @@ ssize_t Process::write(int fd, const void* buf, size_t count) {
       return static_cast<ssize_t>(std::min(count, kMaxRwCount));
     if (f != nullptr && !f->IsSocket())
       return -EINVAL;  // an epoll fd: the file has no write operation
-    return DoSend(files, fd, buf, count, 0, nullptr, 0);
+    return SysSendTo(files, fd, buf, count, 0, nullptr, 0);
   });
 }
 
@@ -125,7 +126,7 @@ ssize_t Process::sendto(int fd, const void* buf, size_t len, int flags,
            sys::MsgFlagsName(flags) + ", " + DescribeAddr(dest_addr, addrlen);
   };
   return Syscall<ssize_t>("sendto", args, [&](CallFiles& files) {
-    return DoSend(files, fd, buf, len, flags, dest_addr, addrlen);
+    return SysSendTo(files, fd, buf, len, flags, dest_addr, addrlen);
   });
 }
 
