@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 
-#include <algorithm>
 #include <cerrno>
 
 #include "simsock/net/sys/names.h"
