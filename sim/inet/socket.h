@@ -19,6 +19,7 @@
 #include "simsock/sim/inet/port_holder.h"
 #include "simsock/sim/inet/sockaddr.h"
 #include "simsock/sim/vfs/file.h"
+#include "simsock/sim/vfs/waiter.h"
 
 namespace simsock::sim {
 
@@ -89,6 +90,30 @@ class Socket : public File, public PortHolder {
   virtual ssize_t Send(const uint8_t* buf, size_t len, int flags,
                        const sockaddr_storage* to, socklen_t tolen) = 0;
   virtual int Shutdown(int how) = 0;
+
+  // --- Calls that may block -------------------------------------------------
+  // They wait through `waiter` (sk_wait_event) when the socket is blocking;
+  // the syscall layer has resolved the fd, copied the arguments in and
+  // applied its own faults. (sim/inet/socket_wait.cc, tcp_recvmsg.cc,
+  // tcp_sendmsg.cc, udp_msg.cc.)
+  // accept(2): inet_accept, waiting as inet_csk_wait_for_connect does
+  // (SO_RCVTIMEO) while nothing is queued.
+  int AcceptWaiting(Waiter& waiter, std::shared_ptr<Socket>* child);
+  // connect(2): __inet_stream_connect's wait (inet_wait_for_connect,
+  // SO_SNDTIMEO) for a connection in progress.
+  int ConnectWaiting(Waiter& waiter, const sockaddr_storage& addr,
+                     socklen_t len);
+  // recvfrom(2) and read(2): the protocol's recvmsg (tcp_recvmsg_locked,
+  // udp_recvmsg) with its loop and waits. buf may be null (it faults only
+  // when there are bytes to copy). Sets *from (and *has_from) for
+  // datagrams.
+  virtual ssize_t RecvMsg(Waiter& waiter, uint8_t* buf, size_t len, int flags,
+                          bool is_read, Endpoint* from, bool* has_from) = 0;
+  // sendto(2) and write(2): the protocol's sendmsg (tcp_sendmsg_locked,
+  // udp_sendmsg).
+  virtual ssize_t SendMsg(Waiter& waiter, const uint8_t* buf, size_t len,
+                          int flags, const sockaddr_storage* to,
+                          socklen_t tolen) = 0;
   // getsockname: always succeeds for an inet socket.
   virtual Endpoint LocalEndpoint() const { return local_; }
   virtual int GetPeerName(Endpoint* peer) = 0;
@@ -154,6 +179,13 @@ class Socket : public File, public PortHolder {
   // root, so ports below 1024 are allowed.
   int CheckBindAddress(const sockaddr_storage& addr, socklen_t len,
                        Endpoint* ep) const;
+
+  // One receive into a NULL buffer (which passed import_ubuf): peeks a
+  // byte; if there was one, consumes it when `consume` (a datagram, which
+  // udp_recvmsg frees even when the copy faults; urgent data) and returns
+  // -EFAULT; otherwise returns what the peek returned.
+  ssize_t RecvIntoNull(int flags, bool is_read, size_t peek_skip, bool consume,
+                       Endpoint* from, bool* has_from);
 
   // Writes an int option value, truncated to *len (sock_getsockopt).
   static int PutInt(int v, void* val, socklen_t* len);

@@ -59,6 +59,12 @@ class TcpSocket final : public Socket, public TcpConnection {
   ssize_t Send(const uint8_t* buf, size_t len, int flags,
                const sockaddr_storage* to, socklen_t tolen) override;
   int Shutdown(int how) override;
+  ssize_t RecvMsg(Waiter& waiter, uint8_t* buf, size_t len, int flags,
+                  bool is_read, Endpoint* from, bool* has_from) override;
+  ssize_t SendMsg(Waiter& waiter, const uint8_t* buf, size_t len, int flags,
+                  const sockaddr_storage* to, socklen_t tolen) override;
+  // SO_LINGER with a timeout: sk_stream_wait_close.
+  void WaitAfterLastClose(Waiter& closer) override;
   int GetPeerName(Endpoint* peer) override;
   Endpoint RemoteEndpoint() const override { return peer_; }
   TcpListener* listener() const override { return listener_.get(); }

@@ -46,6 +46,10 @@ class UdpSocket final : public Socket {
                        bool* has_from) override;
   ssize_t Send(const uint8_t* buf, size_t len, int flags,
                const sockaddr_storage* to, socklen_t tolen) override;
+  ssize_t RecvMsg(Waiter& waiter, uint8_t* buf, size_t len, int flags,
+                  bool is_read, Endpoint* from, bool* has_from) override;
+  ssize_t SendMsg(Waiter& waiter, const uint8_t* buf, size_t len, int flags,
+                  const sockaddr_storage* to, socklen_t tolen) override;
   int Shutdown(int how) override;
   int GetPeerName(Endpoint* peer) override;
 

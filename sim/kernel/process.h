@@ -1,29 +1,35 @@
 // Process: one process of the simulated kernel. It implements
-// sys::Syscalls over its host: it resolves fds in its FdTable, copies
-// arguments in and out with Linux's checks (EFAULT, EINVAL, in Linux's
-// order), calls the socket or epoll object, traces the call, and finishes
-// the step (loopback packets are processed before a call returns).
+// sys::Syscalls over its host as Linux's syscall layer (__sys_*): it
+// resolves fds in its FdTable, copies arguments in and out with Linux's
+// checks (EFAULT, EINVAL, in Linux's order), applies the process's
+// injected faults, calls the socket or epoll object, traces the call, and
+// finishes the step (loopback packets are processed before a call
+// returns). Syscalls are in process.cc, process_io.cc (read, write,
+// recvfrom, sendto) and process_epoll.cc.
 //
-// Blocking: a call on a blocking socket that cannot complete waits, as in
-// a kernel. Inside a simulated thread (Spawn), the thread parks on the
-// object's wait queue and the world goes on with other threads and with
-// time; it is woken by the object or by its timeout (SO_RCVTIMEO,
-// SO_SNDTIMEO, epoll_wait's timeout, nanosleep). Called from the test's own
-// code (no simulated thread), the call runs the world forward itself until
-// the object is woken or the timeout passes; if nothing could ever wake it
-// (no pending event at all) it returns what a nonblocking call would and
-// the trace says "deadlock". A blocking call from inside an event callback
-// (neither) cannot wait and returns the nonblocking result.
+// Blocking: the objects' loops (a socket's recvmsg, an epoll's wait) wait
+// through the process, which is their Waiter. Inside a simulated thread
+// (Spawn), the thread parks on the object's wait queue and the world goes
+// on with other threads and with time; it is woken by the object or by its
+// timeout (SO_RCVTIMEO, SO_SNDTIMEO, epoll_wait's timeout, nanosleep).
+// Called from the test's own code (no simulated thread), the call runs the
+// world forward itself (World::RunUntil) until the object is woken or the
+// timeout passes; if nothing could ever wake it (no pending event at all)
+// it returns what a nonblocking call would and the trace says "deadlock".
+// A blocking call from inside an event callback (neither) cannot wait and
+// returns the nonblocking result.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "simsock/net/sys/syscalls.h"
 #include "simsock/sim/base/time.h"
 #include "simsock/sim/vfs/fd_table.h"
+#include "simsock/sim/vfs/waiter.h"
 
 namespace simsock::sim {
 
@@ -41,7 +47,7 @@ struct SyscallFaults {
   double enobufs = 0;   // a UDP send fails with ENOBUFS (nothing sent)
   double emfile = 0;    // socket, accept4, epoll_create1 fail with EMFILE
 };
-class Process final : public sys::Syscalls {
+class Process final : public sys::Syscalls, private Waiter {
  public:
   Process(Host& host, int pid);
   ~Process() override;
@@ -99,34 +105,66 @@ class Process final : public sys::Syscalls {
                    const timespec* timeout, const sigset_t* sigmask) override;
 
  private:
-  // SO_LINGER with a timeout: close() waits for the FIN to be acknowledged.
-  void LingerOnClose(File& f);
+  // A syscall's own references to the files it works on (fdget): while a
+  // call is in progress, close() of the fd by another thread does not make
+  // it the last close; the call's end does, after its trace line. So a
+  // read blocked in one thread is not woken by close() in another, as on
+  // Linux (docs/semantics.md §2.6).
+  class CallFiles {
+   public:
+    CallFiles() = default;
+    ~CallFiles() {
+      for (auto& f : files_) f->DropFdRef();
+    }
+    CallFiles(const CallFiles&) = delete;
+    CallFiles& operator=(const CallFiles&) = delete;
+    void Hold(std::shared_ptr<File> f) {
+      f->AddFdRef();
+      files_.push_back(std::move(f));
+    }
+
+   private:
+    std::vector<std::shared_ptr<File>> files_;
+  };
+
+  // One syscall: body(files) computes the result (argument checks, the
+  // object's call); then the call's trace line "call(args) = result" is
+  // written and the step finished (TraceCall), and only then are the
+  // call's file references dropped.
+  template <typename T, typename Body>
+  T Syscall(const char* call, const std::function<std::string()>& args,
+            Body&& body) {
+    CallFiles files;
+    const T result = body(files);
+    TraceCall(call, args, static_cast<long>(result));
+    return result;
+  }
+  void TraceCall(const char* call, const std::function<std::string()>& args,
+                 long result);
+
+  // Waiter, for the objects' loops.
+  Result Wait(File& file, Time deadline, const char* call) override;
+  Time Now() const override;
+  Time JiffiesDeadline(int64_t jiffies) const override;
+  void DrainImmediate() override;
+
   // Resolves fd to a socket: -EBADF or -ENOTSOCK.
   int LookupSocket(int fd, std::shared_ptr<Socket>* out) const;
-  // How a wait ended.
-  enum class Wait { kWoken, kTimedOut, kInterrupted };
-  // Parks the current simulated thread (or, for test code, runs the world)
-  // until `file` is woken or `deadline` passes; an injected EINTR ends it
-  // at once. kTimedOut also covers a deadlock.
-  Wait WaitOn(File& file, Time deadline, const char* call);
   // True (and traced) with probability p, from the "fault.syscall" stream.
   bool Inject(double p, const std::string& what);
-  // Runs the world until `deadline`; false if it is kNever and nothing
-  // is pending.
-  bool WaitUntil(const std::function<bool()>& done, Time deadline,
-                 const char* call);
-  // The end of a socket timeout kept in jiffies (-1 = never).
-  Time Deadline(int64_t jiffies) const;
+  // A stream read or write of len bytes cut short by an injected fault:
+  // the new length (1..len-1), or len.
+  size_t ShortIo(size_t len, const char* what);
   // epoll_wait and epoll_pwait2: `timeout` < 0 waits forever.
   int EpollWait(int epfd, epoll_event* events, int maxevents, Duration timeout,
                 const char* call, const std::function<std::string()>& args);
-  ssize_t DoRecv(int fd, void* buf, size_t len, int flags, sockaddr* addr,
-                 socklen_t* addrlen, bool is_read);
-  ssize_t DoSend(int fd, const void* buf, size_t len, int flags,
-                 const sockaddr* addr, socklen_t addrlen);
-  // Traces "call(args) = result" and completes the step.
-  template <typename T>
-  T Done(T result, const char* call, const std::function<std::string()>& args);
+  // __sys_recvfrom and __sys_sendto, which read/write share (is_read:
+  // sock_read_iter's rules).
+  ssize_t SysRecvFrom(CallFiles& files, int fd, void* buf, size_t len,
+                      int flags, sockaddr* addr, socklen_t* addrlen,
+                      bool is_read);
+  ssize_t SysSendTo(CallFiles& files, int fd, const void* buf, size_t len,
+                    int flags, const sockaddr* addr, socklen_t addrlen);
 
   Host& host_;
   World& world_;

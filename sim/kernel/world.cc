@@ -176,6 +176,28 @@ void World::RunFor(Duration d) {
   now_ = end;
 }
 
+World::RunResult World::RunUntil(const std::function<bool()>& done,
+                                 Time deadline) {
+  DrainImmediate();
+  const Time limit = now_ + driver_wait_limit_;
+  while (!done()) {
+    const Time next = NextEventTime();
+    if (next == kNever && deadline == kNever) return RunResult::kNothingPending;
+    if (next > deadline && deadline <= limit) {
+      RunFor(deadline - now_);
+      return done() ? RunResult::kDone : RunResult::kTimedOut;
+    }
+    if (next > limit) {
+      // Events keep coming but none makes done() true: give up rather
+      // than run forever.
+      RunFor(limit - now_);
+      return done() ? RunResult::kDone : RunResult::kWaitLimit;
+    }
+    RunFor(next - now_);
+  }
+  return RunResult::kDone;
+}
+
 uint64_t World::RunUntilIdle(Duration horizon) {
   Settle();
   uint64_t n = 0;

@@ -64,6 +64,20 @@ class World {
   // blocked and no event at all is pending, nothing can ever wake them:
   // the deadlock is written to the trace and kept in deadlock().
   uint64_t RunUntilIdle(Duration horizon = std::chrono::seconds(1));
+  // How RunUntil ended.
+  enum class RunResult {
+    kDone,            // done() holds
+    kTimedOut,        // the deadline passed first
+    kNothingPending,  // no deadline and no event: nothing can ever change
+    kWaitLimit,       // the driver's wait limit passed first
+  };
+  // Drives the world from outside any simulated thread (test code, and a
+  // blocking call it makes) until done() holds: it finishes the immediate
+  // work, then steps from event to event (RunFor to each), checking done()
+  // after each step. It stops at `deadline` (the clock is then exactly
+  // there), when no event is pending and there is no deadline, or after
+  // the driver's wait limit (SetDriverWaitLimit).
+  RunResult RunUntil(const std::function<bool()>& done, Time deadline = kNever);
   // The last deadlock RunUntilIdle found: one line per blocked thread
   // ("host pid 1 tid 2 (server) blocked in accept4(fd 3)"); empty if none.
   const std::vector<std::string>& deadlock() const { return deadlock_; }

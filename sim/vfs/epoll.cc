@@ -240,4 +240,21 @@ int Epoll::Collect(epoll_event* out, int maxevents) {
 // ep_eventpoll_poll: readable while something on the ready list is ready.
 uint32_t Epoll::Poll() { return HasReady() ? (EPOLLIN | EPOLLRDNORM) : 0; }
 
+int Epoll::Wait(Waiter& waiter, epoll_event* out, int maxevents,
+                Duration timeout, const char* call) {
+  // What the call has made due now (loopback packets) is ready first.
+  waiter.DrainImmediate();
+  if (timeout != Duration::zero()) {
+    const Time deadline = timeout < Duration::zero()
+                              ? kNever
+                              : DeadlineAfter(waiter.Now(), timeout);
+    while (!HasReady()) {
+      const Waiter::Result w = waiter.Wait(*this, deadline, call);
+      if (w == Waiter::Result::kInterrupted) return -EINTR;
+      if (w != Waiter::Result::kWoken) break;
+    }
+  }
+  return Collect(out, maxevents);
+}
+
 }  // namespace simsock::sim

@@ -31,6 +31,7 @@
 #include <memory>
 #include <utility>
 
+#include "simsock/sim/base/time.h"
 #include "simsock/sim/vfs/file.h"
 
 namespace simsock::sim {
@@ -53,6 +54,11 @@ class Epoll final : public File {
   int Collect(epoll_event* out, int maxevents);
   // True if Collect would report something now.
   bool HasReady();
+  // ep_poll: waits through `waiter` until something is ready or `timeout`
+  // passes (< 0: forever; 0: no wait), then collects. -EINTR if a signal
+  // ends the wait. `call` names the syscall for the trace.
+  int Wait(Waiter& waiter, epoll_event* out, int maxevents, Duration timeout,
+           const char* call);
 
   // ep_loop_check: true if adding `to` into this epoll would close a
   // cycle or make a chain longer than EP_MAX_NESTS (ELOOP).

@@ -45,12 +45,19 @@ std::shared_ptr<File> FdTable::GetShared(int fd) const {
   return entries_[fd].file;
 }
 
-std::shared_ptr<File> FdTable::Remove(int fd) {
-  if (Get(fd) == nullptr) return nullptr;
+bool FdTable::Close(int fd, Waiter* closer) {
+  if (Get(fd) == nullptr) return false;
+  // The table lets go of the fd first, so a close that waits (SO_LINGER)
+  // sees it closed; the file lives on until its last reference goes.
   std::shared_ptr<File> f = std::move(entries_[fd].file);
   entries_[fd] = {};
   while (!entries_.empty() && !entries_.back().file) entries_.pop_back();
-  return f;
+  f->DropFdRef(closer);
+  return true;
+}
+
+void FdTable::CloseAll() {
+  for (int fd : OpenFds()) Close(fd);
 }
 
 int FdTable::open_count() const {

@@ -29,8 +29,12 @@ class FdTable {
   // The file at fd, or null.
   File* Get(int fd) const;
   std::shared_ptr<File> GetShared(int fd) const;
-  // Removes fd; returns its file (null if fd was not open).
-  std::shared_ptr<File> Remove(int fd);
+  // Closes fd: removes it and drops its reference to the file (the last
+  // closes the file, File::DropFdRef; `closer` is close(2)'s Waiter, null
+  // when the fd goes without a call). False if fd was not open.
+  bool Close(int fd, Waiter* closer = nullptr);
+  // Closes every fd, lowest first (a process's exit or death).
+  void CloseAll();
 
   bool cloexec(int fd) const { return entries_[fd].cloexec; }
   void set_cloexec(int fd, bool on) { entries_[fd].cloexec = on; }

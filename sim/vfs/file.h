@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "simsock/sim/vfs/wait_queue.h"
+#include "simsock/sim/vfs/waiter.h"
 
 namespace simsock::sim {
 
@@ -35,6 +36,9 @@ class File : public std::enable_shared_from_this<File> {
   virtual int open_flags() const { return O_RDWR; }
   // Called when the last fd referring to this file is closed.
   virtual void OnLastClose() {}
+  // close(2)'s wait after the last close, with the closing call's Waiter
+  // (SO_LINGER's sk_stream_wait_close for TCP); nothing for other files.
+  virtual void WaitAfterLastClose(Waiter& /*closer*/) {}
 
   WaitQueue& wait_queue() { return wait_queue_; }
   bool nonblocking() const { return nonblocking_; }
@@ -51,16 +55,22 @@ class File : public std::enable_shared_from_this<File> {
     return next_hook_;
   }
   void RemoveReleaseHook(uint64_t id) { release_hooks_.erase(id); }
-  void RunReleaseHooks() {
-    auto hooks = std::move(release_hooks_);
-    release_hooks_.clear();
-    for (auto& [id, fn] : hooks) fn();
-  }
 
   int fd_refs() const { return fd_refs_; }
   void AddFdRef() { ++fd_refs_; }
-  // Returns true when this was the last fd reference.
-  bool DropFdRef() { return --fd_refs_ == 0; }
+  // Drops one fd reference: a closed fd, the end of a syscall's own
+  // reference (fdget), a process's exit. The last one closes the file, in
+  // __fput's order: the release hooks (eventpoll_release), then the
+  // file's release (OnLastClose), then, for close(2) itself (`closer`
+  // given: the closing call may wait), WaitAfterLastClose.
+  void DropFdRef(Waiter* closer = nullptr) {
+    if (--fd_refs_ != 0) return;
+    auto hooks = std::move(release_hooks_);
+    release_hooks_.clear();
+    for (auto& [id, fn] : hooks) fn();
+    OnLastClose();
+    if (closer != nullptr) WaitAfterLastClose(*closer);
+  }
 
  protected:
   // Wakes the waiters with a readiness key (0 = any change).

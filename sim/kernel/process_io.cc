@@ -1,0 +1,133 @@
+// Process: read, write, recvfrom and sendto. The syscall layer's part of
+// them (sock_read_iter, __sys_recvfrom, __sys_sendto, move_addr_to_user,
+// the null device's read and write) and the process's injected faults;
+// the protocol's loop is the socket's RecvMsg / SendMsg.
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "simsock/net/sys/names.h"
+#include "simsock/sim/inet/socket.h"
+#include "simsock/sim/kernel/process.h"
+#include "simsock/sim/kernel/world.h"
+
+namespace simsock::sim {
+namespace {
+
+std::string I(long v) { return std::to_string(v); }
+
+// Most counts a single read or write moves (MAX_RW_COUNT, rw_verify_area).
+constexpr size_t kMaxRwCount = 0x7ffff000;
+
+}  // namespace
+
+ssize_t Process::SysRecvFrom(CallFiles& files, int fd, void* buf, size_t len,
+                             int flags, sockaddr* addr, socklen_t* addrlen,
+                             bool is_read) {
+  std::shared_ptr<Socket> s;
+  if (int e = LookupSocket(fd, &s)) return e;
+  files.Hold(s);
+  if (is_read && len == 0) return 0;  // sock_read_iter: nothing to read
+  // A short read: a stream may return fewer bytes than are there.
+  if (s->type() == SOCK_STREAM &&
+      !(flags & (MSG_ERRQUEUE | MSG_WAITALL | MSG_TRUNC)))
+    len = ShortIo(len, "read");
+  Endpoint from;
+  bool has_from = false;
+  const ssize_t r = s->RecvMsg(*this, static_cast<uint8_t*>(buf), len, flags,
+                               is_read, &from, &has_from);
+  // __sys_recvfrom: the address goes out only after a successful receive
+  // (the data is consumed whatever happens next), through
+  // move_addr_to_user: EFAULT without a length; the length is cut to what
+  // the protocol filled (nothing for TCP, 16 bytes for UDP) and the full
+  // length written back; a negative length is EINVAL, but only once
+  // compared (a length that becomes 0 is fine).
+  if (r >= 0 && addr != nullptr) {
+    if (addrlen == nullptr) return -EFAULT;
+    int ulen = static_cast<int>(*addrlen);
+    sockaddr_in sin = ToSockAddr(from);
+    int klen = has_from ? static_cast<int>(sizeof sin) : 0;
+    int n = std::min(ulen, klen);
+    if (n >= 0) *addrlen = static_cast<socklen_t>(klen);
+    if (n < 0) return -EINVAL;
+    if (n > 0) std::memcpy(addr, &sin, static_cast<size_t>(n));
+  }
+  return r;
+}
+
+ssize_t Process::read(int fd, void* buf, size_t count) {
+  auto args = [&] { return I(fd) + ", " + I(static_cast<long>(count)); };
+  return Syscall<ssize_t>("read", args, [&](CallFiles& files) -> ssize_t {
+    File* f = fds_.Get(fd);
+    if (f != nullptr && f->kind() == File::Kind::kNull)
+      return 0;  // read_null: always end of file (the buffer is untouched)
+    if (f != nullptr && !f->IsSocket())
+      return -EINVAL;  // an epoll fd: the file has no read operation
+    return SysRecvFrom(files, fd, buf, count, 0, nullptr, nullptr, true);
+  });
+}
+
+ssize_t Process::recvfrom(int fd, void* buf, size_t len, int flags,
+                          sockaddr* src_addr, socklen_t* addrlen) {
+  auto args = [&] {
+    return I(fd) + ", " + I(static_cast<long>(len)) + ", " +
+           sys::MsgFlagsName(flags);
+  };
+  return Syscall<ssize_t>("recvfrom", args, [&](CallFiles& files) {
+    return SysRecvFrom(files, fd, buf, len, flags, src_addr, addrlen, false);
+  });
+}
+
+ssize_t Process::SysSendTo(CallFiles& files, int fd, const void* buf,
+                           size_t len, int flags, const sockaddr* addr,
+                           socklen_t addrlen) {
+  std::shared_ptr<Socket> s;
+  if (int e = LookupSocket(fd, &s)) return e;
+  files.Hold(s);
+  // A NULL buffer is not refused here (import_ubuf accepts it): each
+  // protocol faults where it copies the payload, after its other checks.
+  sockaddr_storage ss;
+  const sockaddr_storage* to = nullptr;
+  if (addr != nullptr) {
+    if (int e = CopyAddrIn(addr, addrlen, &ss)) return e;
+    to = &ss;
+  }
+  if (s->type() == SOCK_STREAM) {
+    // A short write: a stream may take fewer bytes than were offered.
+    len = ShortIo(len, "write");
+  } else if (faults_.enobufs > 0 &&
+             Inject(faults_.enobufs, "ENOBUFS in send")) {
+    return -ENOBUFS;
+  }
+  return s->SendMsg(*this, static_cast<const uint8_t*>(buf), len, flags, to,
+                    addrlen);
+}
+
+ssize_t Process::write(int fd, const void* buf, size_t count) {
+  auto args = [&] { return I(fd) + ", " + I(static_cast<long>(count)); };
+  return Syscall<ssize_t>("write", args, [&](CallFiles& files) -> ssize_t {
+    File* f = fds_.Get(fd);
+    // write_null: everything is taken and discarded (vfs_write first caps
+    // the count at MAX_RW_COUNT; the buffer is never read).
+    if (f != nullptr && f->kind() == File::Kind::kNull)
+      return static_cast<ssize_t>(std::min(count, kMaxRwCount));
+    if (f != nullptr && !f->IsSocket())
+      return -EINVAL;  // an epoll fd: the file has no write operation
+    return SysSendTo(files, fd, buf, count, 0, nullptr, 0);
+  });
+}
+
+ssize_t Process::sendto(int fd, const void* buf, size_t len, int flags,
+                        const sockaddr* dest_addr, socklen_t addrlen) {
+  auto args = [&] {
+    return I(fd) + ", " + I(static_cast<long>(len)) + ", " +
+           sys::MsgFlagsName(flags) + ", " + DescribeAddr(dest_addr, addrlen);
+  };
+  return Syscall<ssize_t>("sendto", args, [&](CallFiles& files) {
+    return SysSendTo(files, fd, buf, len, flags, dest_addr, addrlen);
+  });
+}
+
+}  // namespace simsock::sim
