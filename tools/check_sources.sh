@@ -32,6 +32,7 @@ sim/inet:   sim/inet sim/vfs sim/tcp sim/base net/sys
 sim/kernel: sim/kernel sim/inet sim/vfs sim/tcp sim/base net/sys fiber
 sim:        sim net/sys fiber
 net:        net fiber
+testing:    testing net sim fiber
 '
 # Upward includes that the redesign has yet to remove (none when it is done).
 known_upward='
@@ -70,10 +71,20 @@ while IFS= read -r file; do
   if grep -qE '^#include "(net|sim|fiber)/' "$file"; then
     bad+="$file: includes a library header without its simsock/ prefix"$'\n'
   fi
-done < <(git ls-files 'sim/*' 'net/*' 'fiber/*' | grep -E '\.(h|cc)$')
+done < <(git ls-files 'sim/*' 'net/*' 'fiber/*' 'testing/*' | grep -E '\.(h|cc)$')
 if [ -n "$bad" ]; then
   echo "check_sources: include from a higher layer (docs/design.md, Layers):"
   printf '%s' "$bad"
+  fail=1
+fi
+
+# Properties and users' tests take their helpers from the testing library
+# (testing/), never from the project's tests.
+bad=$(git ls-files -z 'props/*' 'testing/*' | xargs -0 grep -nE '^#include "tests/' \
+        -- 2>/dev/null || true)
+if [ -n "$bad" ]; then
+  echo "check_sources: props/ or testing/ includes a header of tests/:"
+  echo "$bad"
   fail=1
 fi
 

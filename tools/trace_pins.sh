@@ -53,7 +53,7 @@ digest echo/faults "$echo_sim" --clients 3 --seed 3 --loss 0.1 \
   --jitter-ms 5 --crash-server-at 45 --restart-after 10
 
 # 200 cases of each property, from one fixed rapidcheck seed.
-for prop in model_prop determinism_prop faults_prop net_prop diff_prop; do
+for prop in model_prop determinism_prop stream_prop net_prop diff_prop; do
   bin=$build/props/$prop
   suite=
   while IFS= read -r line; do

@@ -11,6 +11,7 @@
 
 #include "simsock/sim/base/time.h"
 #include "simsock/sim/kernel/network.h"
+#include "simsock/sim/kernel/trace.h"
 
 namespace simsock::echo {
 
@@ -59,6 +60,7 @@ struct EchoWorldOptions {
   std::string pcap_path;         // if set, write every packet there
   std::string json_path;         // if set, write the trace as JSON lines
   bool keep_trace = false;       // return the kernel trace's lines
+  bool keep_events = false;      // return the trace's structured events
   // Faults: on every client link, and a crash of the server host.
   sim::LinkFaults link_faults;
   sim::Duration crash_server_at{-1};  // < 0: no crash
@@ -74,8 +76,9 @@ struct TimelineEntry {
 struct EchoWorldResult {
   std::vector<TimelineEntry> timeline;  // in the order printed
   uint64_t trace_hash = 0;
-  std::vector<std::string> deadlock;  // from World::RunUntilIdle, if any
-  std::vector<std::string> trace;     // the kernel trace, if keep_trace
+  std::vector<std::string> deadlock;    // from World::RunUntilIdle, if any
+  std::vector<std::string> trace;       // the kernel trace, if keep_trace
+  std::vector<sim::TraceEvent> events;  // its events, if keep_events
 };
 
 EchoWorldResult RunEchoWorld(const EchoWorldOptions& options);

@@ -7,11 +7,16 @@
 #include <vector>
 
 #include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
-#include "tests/sim/sim_test_util.h"
+#include "simsock/testing/matchers.h"
+#include "simsock/testing/sockets.h"
 
 namespace simsock::sim {
 namespace {
+
+using testing::SyscallFailsWithErrno;
+using testing::SyscallSucceeds;
 
 using std::chrono::milliseconds;
 using testing::Bind;
@@ -68,11 +73,11 @@ TEST(SyscallFaults, EmfileOnAcceptLeavesTheConnectionQueued) {
   SyscallFaults f;
   f.emfile = 1;
   p.SetFaults(f);
-  EXPECT_EQ(p.accept4(l, nullptr, nullptr, 0), -EMFILE);
-  EXPECT_EQ(p.socket(AF_INET, SOCK_DGRAM, 0), -EMFILE);
-  EXPECT_EQ(p.epoll_create1(0), -EMFILE);
+  EXPECT_THAT(p.accept4(l, nullptr, nullptr, 0), SyscallFailsWithErrno(EMFILE));
+  EXPECT_THAT(p.socket(AF_INET, SOCK_DGRAM, 0), SyscallFailsWithErrno(EMFILE));
+  EXPECT_THAT(p.epoll_create1(0), SyscallFailsWithErrno(EMFILE));
   p.SetFaults({});
-  EXPECT_GE(p.accept4(l, nullptr, nullptr, 0), 0);
+  EXPECT_THAT(p.accept4(l, nullptr, nullptr, 0), SyscallSucceeds());
 }
 
 TEST(SyscallFaults, EintrEndsBlockingCallsWithoutProgress) {
@@ -106,9 +111,10 @@ TEST(SyscallFaults, EnobufsOnUdpSendsNothing) {
   SyscallFaults f;
   f.enobufs = 1;
   p.SetFaults(f);
-  EXPECT_EQ(testing::SendTo(p, tx, "x", 1, "127.0.0.1", 9000), -ENOBUFS);
+  EXPECT_THAT(testing::SendTo(p, tx, "x", 1, "127.0.0.1", 9000),
+              SyscallFailsWithErrno(ENOBUFS));
   char c;
-  EXPECT_EQ(p.read(rx, &c, 1), -EAGAIN);
+  EXPECT_THAT(p.read(rx, &c, 1), SyscallFailsWithErrno(EAGAIN));
 }
 
 TEST(SyscallFaults, ReplayFromTheSeed) {

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "tests/diff/harness.h"
+#include "simsock/testing/diff/harness.h"
 
 namespace simsock::diff {
 

@@ -1,5 +1,5 @@
-// Differential-test harness: the Linux backend and the logging Script.
-#include "tests/diff/harness.h"
+// Differential-test harness: the logging Script and the scenario registry.
+#include "simsock/testing/diff/harness.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -15,64 +15,13 @@
 
 #include "simsock/net/sys/linux_syscalls.h"
 #include "simsock/net/sys/names.h"
+#include "simsock/testing/sockets.h"
 
 namespace simsock::diff {
 namespace {
 
 constexpr uint16_t kEphemeralLo = 32768;
 constexpr uint16_t kEphemeralHi = 60999;
-
-// --- Linux backend -----------------------------------------------------------
-class LinuxBackend final : public Backend {
- public:
-  LinuxBackend() {
-    // Scenarios expect 0, 1 and 2 open, as in any process a shell starts;
-    // a runner started with one of them closed (CI without a stdin, say)
-    // gets /dev/null there, as a daemon would, so that no answer depends on
-    // how the test binary was started.
-    for (int fd = 0; fd <= 2; ++fd) {
-      if (::fcntl(fd, F_GETFD) >= 0) continue;
-      int null_fd = ::open("/dev/null", O_RDWR);
-      if (null_fd >= 0 && null_fd != fd) {
-        ::dup2(null_fd, fd);
-        ::close(null_fd);
-      }
-    }
-    // Start each process at a different place so that two suites running at
-    // once rarely race for the same ports.
-    next_port_ = static_cast<uint16_t>(20000 + (::getpid() % 500) * 20);
-  }
-  sys::Syscalls& sys() override { return sys_; }
-  void Settle() override { std::this_thread::sleep_for(milliseconds(20)); }
-  void Advance(nanoseconds d) override { std::this_thread::sleep_for(d); }
-  uint16_t FreePort() override {
-    for (int tries = 0; tries < 2000; ++tries) {
-      uint16_t port = next_port_++;
-      if (next_port_ >= 32000) next_port_ = 20000;
-      if (PortFree(port)) return port;
-    }
-    return 0;
-  }
-  bool is_sim() const override { return false; }
-  std::set<int> ForeignFds() const override { return OpenFds(); }
-  std::string Describe() const override { return "linux"; }
-
- private:
-  static bool BindOk(int type, uint16_t port) {
-    int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
-    sockaddr_in a = ToSockaddr(Any(port));
-    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
-  }
-  static bool PortFree(uint16_t port) {
-    return BindOk(SOCK_STREAM, port) && BindOk(SOCK_DGRAM, port);
-  }
-
-  sys::LinuxSyscalls sys_;
-  uint16_t next_port_;
-};
 
 std::string Escape(std::string_view data) {
   std::string out;
@@ -140,29 +89,17 @@ std::string AcceptFlagsName(int flags) {
 
 }  // namespace
 
-std::set<int> OpenFds() {
-  std::set<int> fds;
-  if (DIR* d = ::opendir("/proc/self/fd")) {
-    int own = ::dirfd(d);
-    while (dirent* e = ::readdir(d)) {
-      if (e->d_name[0] == '.') continue;
-      int fd = std::atoi(e->d_name);
-      if (fd != own) fds.insert(fd);
-    }
-    ::closedir(d);
-  }
-  return fds;
+std::unique_ptr<Backend> MakeLinuxBackend() {
+  return std::make_unique<testing::LinuxBackend>();
 }
 
-std::unique_ptr<Backend> MakeLinuxBackend() {
-  return std::make_unique<LinuxBackend>();
+std::unique_ptr<Backend> MakeSimBackend(uint64_t seed) {
+  return std::make_unique<testing::SimBackend>(seed);
 }
 
 sockaddr_in ToSockaddr(const Ep& ep) {
-  sockaddr_in a{};
+  sockaddr_in a = testing::Addr(ep.ip.c_str(), ep.port);
   a.sin_family = static_cast<sa_family_t>(ep.family);
-  a.sin_port = htons(ep.port);
-  ::inet_pton(AF_INET, ep.ip.c_str(), &a.sin_addr);
   return a;
 }
 
