@@ -11,6 +11,7 @@
 #include "simsock/sim/kernel/world.h"
 #include "simsock/testing/matchers.h"
 #include "simsock/testing/sockets.h"
+#include "simsock/testing/trace_events.h"
 
 namespace simsock::sim {
 namespace {
@@ -22,16 +23,14 @@ using std::chrono::milliseconds;
 using testing::Bind;
 using testing::Connect;
 
-int CountLines(World& w, const std::string& what) {
-  int n = 0;
-  for (const std::string& l : w.trace().lines())
-    n += l.find(what) != std::string::npos;
-  return n;
+// How many faults of one kind the trace reports.
+size_t CountFaults(World& w, const std::string& what) {
+  return testing::FindEvents(w.trace().events(), testing::TextHas(what)).size();
 }
 
 TEST(SyscallFaults, ShortReadsAndWritesKeepTheStreamWhole) {
   World w(21);
-  w.trace().KeepLines(true);
+  w.trace().KeepEvents(true);
   Process& p = w.AddHost("h", "10.0.0.1").SpawnProcess();
   SyscallFaults f;
   f.short_io = 0.5;
@@ -58,8 +57,8 @@ TEST(SyscallFaults, ShortReadsAndWritesKeepTheStreamWhole) {
     if (n > 0) in.insert(in.end(), buf.begin(), buf.begin() + n);
   }
   EXPECT_EQ(in, out);
-  EXPECT_GT(CountLines(w, "fault: short write"), 10);
-  EXPECT_GT(CountLines(w, "fault: short read"), 10);
+  EXPECT_GT(CountFaults(w, "fault: short write"), 10u);
+  EXPECT_GT(CountFaults(w, "fault: short read"), 10u);
 }
 
 TEST(SyscallFaults, EmfileOnAcceptLeavesTheConnectionQueued) {
