@@ -22,7 +22,10 @@
 namespace simsock::net {
 namespace {
 
-using namespace prop;
+using prop::MakeBackend;
+using prop::MakePair;
+using prop::Pair;
+using prop::RunOn;
 
 // --- Deadlines
 // -------------------------------------------------------------------

@@ -19,7 +19,12 @@
 namespace simsock::net {
 namespace {
 
-using namespace prop;
+using prop::MakeBackend;
+using prop::MakePair;
+using prop::Pair;
+using prop::PatternByte;
+using prop::RunOn;
+using prop::SimBackend;
 
 // --- Stream integrity
 // ----------------------------------------------------------

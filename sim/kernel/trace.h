@@ -3,7 +3,8 @@
 // fault, as readable lines. A running FNV-1a hash of all lines lets a test
 // compare two runs cheaply; sinks are optional: a stream of readable lines,
 // an in-memory list, JSON lines (one object per event; packets with their
-// header fields), and a pcap file of the packets.
+// header fields), a pcap file of the packets, and an in-memory list of
+// structured events (TraceEvent) for tests to assert on.
 //
 // Same seed and same program give a byte-identical trace.
 #pragma once
