@@ -125,7 +125,7 @@ Run RunScenario(const Scenario& sc, uint64_t seed) {
   // The listener exists before any thread runs; the server thread accepts
   // every client and starts one echo thread per connection.
   int l = server.socket(AF_INET, SOCK_STREAM, 0);
-  if (BindTo(server, l, kAnyAddr, kServerPort) != 0 ||
+  if (Bind(server, l, kAnyAddr, kServerPort) != 0 ||
       server.listen(l, sc.backlog) != 0) {
     Fail(run, "server setup failed");
   }
@@ -164,8 +164,8 @@ Run RunScenario(const Scenario& sc, uint64_t seed) {
         [&, i, cl] {
           run.order.push_back(i + 1);
           int fd = p.socket(AF_INET, SOCK_STREAM, 0);
-          int r = ConnectTo(p, fd, cl.via_loopback ? kLoopback : HostIp(0),
-                            kServerPort);
+          int r = Connect(p, fd, cl.via_loopback ? kLoopback : HostIp(0),
+                          kServerPort);
           note("client " + std::to_string(i) + " connect " + ResultStr(r));
           if (r != 0) {
             Fail(run, "connect failed: " + ResultStr(r));

@@ -1,7 +1,7 @@
 // Differential properties: random command sequences on nonblocking TCP
 // sockets over 127.0.0.1, applied in lockstep to the real kernel
 // (sys::LinuxSyscalls) and to a simulated process, through the differential
-// tests' Script (tests/diff/harness.h), which logs every call normalised:
+// tests' Script (testing/diff/harness.h), which logs every call normalised:
 // fds relative to the first, ports by role (<p0>, <p1>, <closed>), ephemeral
 // ports as <ephemeral>, errnos by name. The two logs must be equal line by
 // line. The simulator's seed is drawn by rapidcheck, so shrinking and replay
@@ -28,9 +28,9 @@
 #include <vector>
 
 #include "props/prop_util.h"
-#include "tests/diff/harness.h"
-#include "tests/diff/recording.h"
-#include "tests/diff/scenario_util.h"
+#include "simsock/testing/diff/harness.h"
+#include "simsock/testing/diff/recording.h"
+#include "simsock/testing/diff/scenario_util.h"
 
 namespace simsock::props {
 namespace {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the default build into a scratch prefix and builds a project
 # outside the tree against it (tools/consumer), then runs it: a net-layer
-# program on the real kernel and in a simulated world. The consumer's
+# program on the real kernel and in a simulated world, and a test written
+# with the testing library (simsock::testing). The consumer's
 # find_package lines must be the ones README.md gives users, word for word.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,3 +23,7 @@ cmake -S tools/consumer -B "$prefix/build" -G Ninja \
   -DCMAKE_PREFIX_PATH="$prefix/install" >/dev/null
 cmake --build "$prefix/build" >/dev/null
 "$prefix/build/app"
+# The testing library's test, unless this machine has no GoogleTest.
+if [ -x "$prefix/build/app_test" ]; then
+  "$prefix/build/app_test" --gtest_brief=1
+fi

@@ -34,6 +34,7 @@ sim/kernel: sim/kernel sim/inet sim/vfs sim/tcp sim/base net/sys fiber
 sim/faults: sim/faults sim/kernel sim/inet sim/vfs sim/tcp sim/base faults net/sys fiber
 sim:        sim faults net/sys fiber
 net:        net fiber
+testing:    testing net sim faults fiber
 '
 layer_of() {
   local file=$1 best= folder
@@ -64,10 +65,20 @@ while IFS= read -r file; do
   if grep -qE '^#include "(net|sim|fiber|faults)/' "$file"; then
     bad+="$file: includes a library header without its simsock/ prefix"$'\n'
   fi
-done < <(git ls-files 'sim/*' 'net/*' 'fiber/*' 'faults/*' | grep -E '\.(h|cc)$')
+done < <(git ls-files 'sim/*' 'net/*' 'fiber/*' 'faults/*' 'testing/*' | grep -E '\.(h|cc)$')
 if [ -n "$bad" ]; then
   echo "check_sources: include from a higher layer (docs/design.md, Layers):"
   printf '%s' "$bad"
+  fail=1
+fi
+
+# Properties and users' tests take their helpers from the testing library
+# (testing/), never from the project's tests.
+bad=$(git ls-files -z 'props/*' 'testing/*' | xargs -0 grep -nE '^#include "tests/' \
+        -- 2>/dev/null || true)
+if [ -n "$bad" ]; then
+  echo "check_sources: props/ or testing/ includes a header of tests/:"
+  echo "$bad"
   fail=1
 fi
 

@@ -45,6 +45,7 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
   sim::World world(options.seed);
   if (json_file) world.trace().SetJsonSink(&json_file);
   world.trace().KeepLines(options.keep_trace);
+  world.trace().KeepEvents(options.keep_events);
   if (options.trace_to_stdout) world.trace().SetSink(&std::cout);
   if (pcap) world.trace().SetPcap(pcap.get());
 
@@ -149,6 +150,7 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
   result.trace_hash = world.trace().hash();
   result.deadlock = world.deadlock();
   if (options.keep_trace) result.trace = world.trace().lines();
+  if (options.keep_events) result.events = world.trace().events();
   world.trace().SetPcap(nullptr);
   world.trace().SetJsonSink(nullptr);
   return result;

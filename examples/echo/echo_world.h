@@ -11,6 +11,7 @@
 
 #include "simsock/faults/fault_plan.h"
 #include "simsock/sim/base/time.h"
+#include "simsock/sim/kernel/trace.h"
 
 namespace simsock::echo {
 
@@ -59,6 +60,7 @@ struct EchoWorldOptions {
   std::string pcap_path;         // if set, write every packet there
   std::string json_path;         // if set, write the trace as JSON lines
   bool keep_trace = false;       // return the kernel trace's lines
+  bool keep_events = false;      // return the trace's structured events
   // Faults (docs/faults.md). The world's hosts are the server (under the
   // seed's long name) and client1..clientN; the plan may also use the
   // groups `server` and `clients`, which the world defines. A crashed host
@@ -76,6 +78,7 @@ struct TimelineEntry {
 struct EchoWorldResult {
   std::vector<TimelineEntry> timeline;  // in the order printed
   uint64_t trace_hash = 0;
+  bool keep_events = false;      // return the trace's structured events
   std::vector<std::string> deadlock;  // from World::RunUntilIdle, if any
   std::vector<std::string> trace;     // the kernel trace, if keep_trace
   // Why the plan was refused (the world did not run), or empty.

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <ostream>
+#include <string_view>
+#include <utility>
 
 #include "simsock/sim/kernel/pcap_writer.h"
 
@@ -71,6 +73,7 @@ Trace::~Trace() {
 void Trace::Write(Time now, const std::string& who, const std::string& what) {
   if (!enabled_) return;
   WriteText(now, who, what);
+  if (keep_events_) KeepEvent(now, who, what);
   if (json_ != nullptr) {
     *json_ << "{\"t_ns\":" << now.count() << ",\"who\":" << Quote(who)
            << ",\"event\":" << Quote(what) << "}\n";
@@ -91,11 +94,55 @@ void Trace::WriteText(Time now, const std::string& who,
   if (keep_) lines_.push_back(std::move(line));
 }
 
+void Trace::KeepEvent(Time now, const std::string& who,
+                      const std::string& what) {
+  TraceEvent e;
+  e.time = now;
+  e.who = who;
+  e.text = what;
+  // Process::Done writes "<call>(<args>) = <result>" for "<host> pid N".
+  static constexpr std::string_view kEquals = ") = ";
+  const size_t open = what.find('(');
+  const size_t equals = what.rfind(kEquals);
+  if (who.find(" pid ") != std::string::npos && open != std::string::npos &&
+      equals != std::string::npos && open < equals && what.find(' ') > open) {
+    e.kind = TraceEvent::Kind::kSyscall;
+    e.call = what.substr(0, open);
+    e.args = what.substr(open + 1, equals - open - 1);
+    e.result = what.substr(equals + kEquals.size());
+  }
+  // Network::Drop writes "drop (<reason>): <packet>" right after the
+  // packet's own line.
+  static constexpr std::string_view kDrop = "drop (";
+  const size_t close = what.find("): ");
+  if (what.compare(0, kDrop.size(), kDrop) == 0 && close != std::string::npos &&
+      !events_.empty()) {
+    const TraceEvent& sent = events_.back();
+    if (sent.kind == TraceEvent::Kind::kPacket && sent.who == who &&
+        sent.text == what.substr(close + 3)) {
+      e.kind = TraceEvent::Kind::kDrop;
+      e.reason = what.substr(kDrop.size(), close - kDrop.size());
+      e.packet = sent.packet;
+    }
+  }
+  events_.push_back(std::move(e));
+}
+
 void Trace::Packet(Time now, const std::string& who,
                    const sim::Packet& packet) {
   if (pcap_ != nullptr) pcap_->Write(now, packet);
   if (!enabled_) return;
-  WriteText(now, who, Describe(packet));
+  std::string what = Describe(packet);
+  WriteText(now, who, what);
+  if (keep_events_) {
+    TraceEvent e;
+    e.kind = TraceEvent::Kind::kPacket;
+    e.time = now;
+    e.who = who;
+    e.text = std::move(what);
+    e.packet = packet;
+    events_.push_back(std::move(e));
+  }
   if (json_ == nullptr) return;
   std::ostream& j = *json_;
   j << "{\"t_ns\":" << now.count() << ",\"who\":" << Quote(who)

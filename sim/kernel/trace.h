@@ -3,13 +3,15 @@
 // fault, as readable lines. A running FNV-1a hash of all lines lets a test
 // compare two runs cheaply; sinks are optional: a stream of readable lines,
 // an in-memory list, JSON lines (one object per event; packets with their
-// header fields), and a pcap file of the packets.
+// header fields), a pcap file of the packets, and an in-memory list of
+// structured events (TraceEvent) for tests to assert on.
 //
 // Same seed and same program give a byte-identical trace.
 #pragma once
 
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,31 @@
 namespace simsock::sim {
 
 class PcapWriter;
+
+// One trace event in structured form, for tests that assert on what
+// happened rather than on how a line reads (simsock/testing/trace_events.h
+// has matchers over them). `text` is the line without time and who.
+struct TraceEvent {
+  enum class Kind {
+    kSyscall,  // a process's call: call, args, result
+    kPacket,   // a packet a host handed to the network: packet
+    kDrop,     // the network dropped the packet just sent: packet, reason
+    kOther,    // anything else (faults, deadlocks, queue drops): text only
+  };
+  Kind kind = Kind::kOther;
+  Time time{};
+  std::string who;  // "a", "a pid 1", "a pid 1 tid 2", "network", "world"
+  std::string text;
+  // kSyscall: "connect", "fd 3, 10.0.0.1:80", "-EINPROGRESS" (the text of
+  // "connect(fd 3, 10.0.0.1:80) = -EINPROGRESS" split at its parentheses).
+  std::string call;
+  std::string args;
+  std::string result;
+  // kPacket and kDrop.
+  std::optional<sim::Packet> packet;
+  // kDrop: "loss", "partition", "no route".
+  std::string reason;
+};
 
 class Trace {
  public:
@@ -40,6 +67,10 @@ class Trace {
   // Keeps every line in memory, for tests.
   void KeepLines(bool on) { keep_ = on; }
   const std::vector<std::string>& lines() const { return lines_; }
+  // Keeps every event in memory in structured form, for tests. Written
+  // lines and the hash are the same either way.
+  void KeepEvents(bool on) { keep_events_ = on; }
+  const std::vector<TraceEvent>& events() const { return events_; }
 
   // Writes "[    1.234567890] <who> <what>".
   void Write(Time now, const std::string& who, const std::string& what);
@@ -63,6 +94,8 @@ class Trace {
  private:
   // The readable line (hash, sink, memory); no JSON.
   void WriteText(Time now, const std::string& who, const std::string& what);
+  // The structured record of a Write (a syscall, a drop or other text).
+  void KeepEvent(Time now, const std::string& who, const std::string& what);
 
   bool enabled_ = true;
   bool keep_ = false;
@@ -70,6 +103,8 @@ class Trace {
   PcapWriter* pcap_ = nullptr;
   std::ostream* json_ = nullptr;
   std::vector<std::string> lines_;
+  bool keep_events_ = false;
+  std::vector<TraceEvent> events_;
   uint64_t hash_ = 0xcbf29ce484222325ULL;
   uint64_t count_ = 0;
 };

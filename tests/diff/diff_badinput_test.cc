@@ -3,8 +3,8 @@
 // fds. docs/semantics.md §2.6, §2.7 (and the errnos of §2).
 #include <fcntl.h>
 
-#include "tests/diff/harness.h"
-#include "tests/diff/scenario_util.h"
+#include "simsock/testing/diff/harness.h"
+#include "simsock/testing/diff/scenario_util.h"
 
 namespace simsock::diff {
 namespace {

@@ -1,8 +1,8 @@
 // Differential scenarios: bind() errors and port sharing, SO_REUSEADDR /
 // SO_REUSEPORT, TIME_WAIT holders, ephemeral ports and implicit binds.
 // docs/semantics.md §2.2, §4.3, §4.4.
-#include "tests/diff/harness.h"
-#include "tests/diff/scenario_util.h"
+#include "simsock/testing/diff/harness.h"
+#include "simsock/testing/diff/scenario_util.h"
 
 namespace simsock::diff {
 namespace {

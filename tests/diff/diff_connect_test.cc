@@ -2,8 +2,8 @@
 // ECONNREFUSED / ECONNABORTED sequences, EALREADY in SYN_SENT, the
 // EINPROGRESS / 0 / EISCONN success sequence, self-connect, AF_UNSPEC and
 // argument errors. docs/semantics.md §2.5.
-#include "tests/diff/harness.h"
-#include "tests/diff/scenario_util.h"
+#include "simsock/testing/diff/harness.h"
+#include "simsock/testing/diff/scenario_util.h"
 
 namespace simsock::diff {
 namespace {

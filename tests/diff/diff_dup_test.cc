@@ -3,8 +3,8 @@
 // docs/semantics.md §2.8, §2.9, §2.12, §2.13.
 #include <fcntl.h>
 
-#include "tests/diff/harness.h"
-#include "tests/diff/scenario_util.h"
+#include "simsock/testing/diff/harness.h"
+#include "simsock/testing/diff/scenario_util.h"
 
 namespace simsock::diff {
 namespace {

@@ -7,8 +7,8 @@
 // ADD refuses the epoll itself (EINVAL), cycles and chains of more than
 // EP_MAX_NESTS = 4 links (ELOOP, ep_loop_check), and EPOLLEXCLUSIVE on an
 // epoll target (EINVAL). docs/semantics.md §2.13.
-#include "tests/diff/harness.h"
-#include "tests/diff/scenario_util.h"
+#include "simsock/testing/diff/harness.h"
+#include "simsock/testing/diff/scenario_util.h"
 
 namespace simsock::diff {
 namespace {

@@ -2,8 +2,8 @@
 // per socket state, edge-triggered re-arming, EPOLLONESHOT, registrations
 // removed by close(), ERR|HUP reported without being asked.
 // docs/semantics.md §2.13.
-#include "tests/diff/harness.h"
-#include "tests/diff/scenario_util.h"
+#include "simsock/testing/diff/harness.h"
+#include "simsock/testing/diff/scenario_util.h"
 
 namespace simsock::diff {
 namespace {

@@ -4,8 +4,8 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 
-#include "tests/diff/harness.h"
-#include "tests/diff/scenario_util.h"
+#include "simsock/testing/diff/harness.h"
+#include "simsock/testing/diff/scenario_util.h"
 
 namespace simsock::diff {
 namespace {

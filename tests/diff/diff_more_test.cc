@@ -3,8 +3,8 @@
 // limits, epoll_wait's EFAULT rule, linger after a half-close and the
 // multicast/broadcast bind quirk. docs/semantics.md §2.2, §2.3, §2.9,
 // §2.13, §4.3, §5, §7.
-#include "tests/diff/harness.h"
-#include "tests/diff/scenario_util.h"
+#include "simsock/testing/diff/harness.h"
+#include "simsock/testing/diff/scenario_util.h"
 
 namespace simsock::diff {
 namespace {

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "simsock/net/sys/names.h"
-#include "tests/diff/harness.h"
-#include "tests/diff/scenario_util.h"
+#include "simsock/testing/diff/harness.h"
+#include "simsock/testing/diff/scenario_util.h"
 
 namespace simsock::diff {
 namespace {

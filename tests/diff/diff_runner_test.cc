@@ -1,5 +1,5 @@
 // Runs every registered scenario twice, each side against the recorded
-// Linux log (tests/diff/recording.h):
+// Linux log (testing/diff/recording.h):
 //
 //   Scenarios/Diff.SimVsRecorded/<name>    the simulator's log must equal the
 //       recording: deterministic, the same verdict on every machine;
@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/diff/harness.h"
-#include "tests/diff/recording.h"
+#include "simsock/testing/diff/harness.h"
+#include "simsock/testing/diff/recording.h"
 
 namespace simsock::diff {
 namespace {

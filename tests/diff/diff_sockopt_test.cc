@@ -4,8 +4,8 @@
 // addresses. docs/semantics.md §2.10, §2.11.
 #include <netinet/tcp.h>
 
-#include "tests/diff/harness.h"
-#include "tests/diff/scenario_util.h"
+#include "simsock/testing/diff/harness.h"
+#include "simsock/testing/diff/scenario_util.h"
 
 namespace simsock::diff {
 namespace {

@@ -14,8 +14,8 @@
 // tests/sim/fd_table_test.cc (suite StdFds) instead.
 #include <fcntl.h>
 
-#include "tests/diff/harness.h"
-#include "tests/diff/scenario_util.h"
+#include "simsock/testing/diff/harness.h"
+#include "simsock/testing/diff/scenario_util.h"
 
 namespace simsock::diff {
 namespace {

@@ -9,8 +9,8 @@
 // peer's ACK of our FIN comes back within the call), CLOSING (needs FINs
 // that cross), SYN_RECV (invisible: a request minisock, not an fd), and
 // TIME_WAIT (the fd reports CLOSE).
-#include "tests/diff/harness.h"
-#include "tests/diff/scenario_util.h"
+#include "simsock/testing/diff/harness.h"
+#include "simsock/testing/diff/scenario_util.h"
 
 namespace simsock::diff {
 namespace {

@@ -2,8 +2,8 @@
 // {1,0}, RST in CLOSE_WAIT, shutdown() on connected, unconnected and
 // listening sockets, half-close data flow, ENOTCONN / EPIPE on unconnected
 // sockets. docs/semantics.md §2.6–§2.10, §4.1.
-#include "tests/diff/harness.h"
-#include "tests/diff/scenario_util.h"
+#include "simsock/testing/diff/harness.h"
+#include "simsock/testing/diff/scenario_util.h"
 
 namespace simsock::diff {
 namespace {

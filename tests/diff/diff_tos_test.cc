@@ -5,8 +5,8 @@
 // docs/semantics.md §2.11.
 #include <netinet/ip.h>
 
-#include "tests/diff/harness.h"
-#include "tests/diff/scenario_util.h"
+#include "simsock/testing/diff/harness.h"
+#include "simsock/testing/diff/scenario_util.h"
 
 namespace simsock::diff {
 namespace {

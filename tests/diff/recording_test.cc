@@ -3,7 +3,7 @@
 // recorded release and is reported as drift, with the scenario and the line,
 // and skipped (not passed) on any other release, down to what the test
 // binary itself prints and returns.
-#include "tests/diff/recording.h"
+#include "simsock/testing/diff/recording.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/diff/harness.h"
+#include "simsock/testing/diff/harness.h"
 
 namespace simsock::diff {
 namespace {

@@ -17,19 +17,28 @@
 #include "examples/echo/echo_world.h"
 #include "simsock/faults/fault_plan.h"
 #include "simsock/sim/inet/packet.h"
+#include "simsock/testing/trace_events.h"
 
 namespace simsock::echo {
 namespace {
 
 using sim::Time;
+using simsock::testing::EventTimes;
+using simsock::testing::PacketDst;
+using simsock::testing::PacketSrc;
+using simsock::testing::PacketSrcPort;
+using simsock::testing::SyscallBy;
+using simsock::testing::SyscallResult;
+using simsock::testing::TcpFlagsExactly;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using ::testing::AllOf;
 
 TEST(EchoSim, SeedStoryPlaysOutInVirtualTime) {
   EchoWorldOptions o;
   o.seed = 1;
   o.clients = 3;
-  o.keep_trace = true;
+  o.keep_events = true;
   EchoWorldResult r = RunEchoWorld(o);
 
   // Server lines, by client address; client lines, by client host.
@@ -84,23 +93,15 @@ TEST(EchoSim, SeedStoryPlaysOutInVirtualTime) {
   // leaves at 120 s + 3L, when the deadline fires and the server closes.
   for (int i = 0; i < 3; ++i) {
     const milliseconds l(i + 1);
+    const std::string client = "client" + std::to_string(i + 1);
     const std::string client_ip = "10.0.1." + std::to_string(i + 1);
-    std::vector<Time> writes, server_fins;
-    for (const std::string& line : r.trace) {
-      long long sec = 0, ns = 0;
-      std::sscanf(line.c_str(), "[%lld.%lld]", &sec, &ns);
-      Time at = Time(seconds(sec) + std::chrono::nanoseconds(ns));
-      if (line.find("client" + std::to_string(i + 1) + " pid 1 tid") !=
-              std::string::npos &&
-          line.find("write(") != std::string::npos &&
-          line.find(", 13) = 13") != std::string::npos) {
-        writes.push_back(at);
-      }
-      if (line.find("IP 10.0.0.1.6445 > " + client_ip) != std::string::npos &&
-          line.find("Flags [F.]") != std::string::npos) {
-        server_fins.push_back(at);
-      }
-    }
+    std::vector<Time> writes = EventTimes(
+        r.events,
+        AllOf(SyscallBy(client + " pid 1 tid", "write"), SyscallResult("13")));
+    std::vector<Time> server_fins = EventTimes(
+        r.events,
+        AllOf(PacketSrc("10.0.0.1"), PacketSrcPort(6445), PacketDst(client_ip),
+              TcpFlagsExactly(sim::tcp::kFin | sim::tcp::kAck)));
     ASSERT_GE(writes.size(), 5u) << "client" << i + 1;
     for (int k = 0; k < 4; ++k)
       EXPECT_EQ(writes[k], Time(2 * l + k * (seconds(30) + 2 * l)));

@@ -1,7 +1,7 @@
 // Shared fixture of the net-layer and runtime tests: every test body runs on
-// a backend given as the test parameter: the real kernel over 127.0.0.1
-// ("Linux") and the simulator ("Sim": a world with one host, the Runtime run
-// inside a simulated thread).
+// a backend given as the test parameter (simsock/testing/backend.h): the
+// real kernel over 127.0.0.1 ("Linux") and the simulator ("Sim": a world
+// with one host, the Runtime run inside a simulated thread).
 //
 // Bounds: RunBody runs the body as a task with a watchdog; the watchdog
 // fails the test and stops the Runtime if the body has not finished within
@@ -16,78 +16,14 @@
 #include <string>
 
 #include "simsock/net/net.h"
-#include "simsock/net/sys/linux_syscalls.h"
-#include "simsock/sim/kernel/host.h"
-#include "simsock/sim/kernel/process.h"
-#include "simsock/sim/kernel/world.h"
+#include "simsock/testing/backend.h"
+#include "simsock/testing/runtime.h"
 
 namespace simsock::net::testing {
 
-class Backend {
- public:
-  virtual ~Backend() = default;
-  // The syscalls of the process the Runtime under test runs on.
-  virtual sys::Syscalls& sys() = 0;
-  // Runs rt (built on sys()) until it returns, as the backend requires: on
-  // Linux rt.Run() on this thread; in the simulator inside a simulated
-  // thread while the world runs.
-  virtual RunStatus Run(Runtime& rt) = 0;
-  // The loopback address the tests listen on.
-  virtual std::string Loopback() const { return "127.0.0.1"; }
-};
-
-class LinuxBackend final : public Backend {
- public:
-  sys::Syscalls& sys() override { return sys_; }
-  RunStatus Run(Runtime& rt) override { return rt.Run(); }
-
- private:
-  sys::LinuxSyscalls sys_;
-};
-
-// The simulator: one world, one host, one process; the Runtime runs inside
-// a simulated thread of that process while the test drives the world.
-class SimBackend final : public Backend {
- public:
-  explicit SimBackend(uint64_t seed = 1)
-      : world_(seed),
-        host_(world_.AddHost("host", "10.0.0.1")),
-        process_(host_.SpawnProcess()) {}
-  ~SimBackend() override { world_.scheduler().KillAll(); }
-
-  sys::Syscalls& sys() override { return process_; }
-  RunStatus Run(Runtime& rt) override {
-    bool finished = false;
-    RunStatus status = RunStatus::kDeadlock;
-    process_.Spawn(
-        [&] {
-          status = rt.Run();
-          finished = true;
-        },
-        "runtime");
-    // The runtime's thread starts now; then the world steps from event to
-    // event (bounded: the tests' watchdogs stop the runtime within seconds
-    // of virtual time, the driver's wait limit in any case).
-    world_.RunFor(sim::Duration::zero());
-    world_.RunUntil([&] { return finished; });
-    if (!finished) {
-      // Nothing can wake the runtime: unwind its thread before the test
-      // destroys the Runtime it runs.
-      ADD_FAILURE() << "runtime stuck in the simulator; blocked: "
-                    << world_.scheduler().Blocked().size();
-      world_.scheduler().KillAll();
-    }
-    return status;
-  }
-  std::string Loopback() const override { return "127.0.0.1"; }
-  sim::World& world() { return world_; }
-  sim::Process& process() { return process_; }
-
- private:
-  sim::World world_;
-  sim::Host& host_;
-  sim::Process& process_;
-};
+using ::simsock::testing::Backend;
+using ::simsock::testing::LinuxBackend;
+using ::simsock::testing::SimBackend;
 
 struct BackendParam {
   std::string name;
@@ -118,6 +54,10 @@ class NetTest : public ::testing::TestWithParam<BackendParam> {
   }
 
   Runtime& rt() { return *rt_; }
+  // Runs rt() on the backend until it returns.
+  RunStatus RunRuntime() {
+    return ::simsock::testing::RunRuntime(*backend_, rt());
+  }
   sys::Syscalls& sys() { return backend_->sys(); }
   std::string Loopback() const { return backend_->Loopback(); }
   std::string LoopbackAddr(int port = 0) const {
@@ -141,7 +81,7 @@ class NetTest : public ::testing::TestWithParam<BackendParam> {
         rt().Stop();
       }
     });
-    RunStatus status = backend_->Run(rt());
+    RunStatus status = RunRuntime();
     EXPECT_FALSE(timed_out) << "test body ran out of time";
     EXPECT_EQ(status, RunStatus::kStopped) << ToString(status);
     return done;

@@ -20,7 +20,7 @@ namespace {
 using RuntimeTest = NetTest;
 
 TEST_P(RuntimeTest, RunWithNoTasksIsAllDone) {
-  EXPECT_EQ(backend_->Run(rt()), RunStatus::kAllDone);
+  EXPECT_EQ(RunRuntime(), RunStatus::kAllDone);
 }
 
 TEST_P(RuntimeTest, TasksRunFifoAndChildrenAfter) {
@@ -32,7 +32,7 @@ TEST_P(RuntimeTest, TasksRunFifoAndChildrenAfter) {
     });
   }
   EXPECT_EQ(rt().NumTasks(), 3u);
-  EXPECT_EQ(backend_->Run(rt()), RunStatus::kAllDone);
+  EXPECT_EQ(RunRuntime(), RunStatus::kAllDone);
   EXPECT_EQ(log, (std::vector<std::string>{"t1", "t2", "t3", "child"}));
   EXPECT_EQ(rt().NumTasks(), 0u);
 }
@@ -47,7 +47,7 @@ TEST_P(RuntimeTest, YieldInterleaves) {
       }
     });
   }
-  EXPECT_EQ(backend_->Run(rt()), RunStatus::kAllDone);
+  EXPECT_EQ(RunRuntime(), RunStatus::kAllDone);
   EXPECT_EQ(log, "ababab");
 }
 
@@ -60,7 +60,7 @@ TEST_P(RuntimeTest, ManyTasksReuseStacks) {
         ++finished;
       });
     }
-    EXPECT_EQ(backend_->Run(rt()), RunStatus::kAllDone);
+    EXPECT_EQ(RunRuntime(), RunStatus::kAllDone);
   }
   EXPECT_EQ(finished, 2000);
 }
@@ -85,7 +85,7 @@ TEST_P(RuntimeTest, UnbufferedChanHandsOverAndBlocksSender) {
     }
     log.push_back("closed");
   });
-  EXPECT_EQ(backend_->Run(rt()), RunStatus::kAllDone);
+  EXPECT_EQ(RunRuntime(), RunStatus::kAllDone);
   // The second Send finds the receiver parked and hands over directly, so
   // the sender goes on ("sent 2") before the receiver runs again.
   EXPECT_EQ(log, (std::vector<std::string>{"send 1", "recv", "got 1", "sent 1",
@@ -107,7 +107,7 @@ TEST_P(RuntimeTest, BufferedChanBlocksOnlyWhenFull) {
     for (auto r = ch.Recv(); r.ok; r = ch.Recv()) log.push_back(r.value);
     log.push_back("drained");
   });
-  EXPECT_EQ(backend_->Run(rt()), RunStatus::kAllDone);
+  EXPECT_EQ(RunRuntime(), RunStatus::kAllDone);
   // Taking "a" moves the parked sender's "c" into the buffer and readies
   // it; the receiver keeps running and drains before the sender resumes.
   EXPECT_EQ(log, (std::vector<std::string>{"two buffered, len 2", "a", "b", "c",
@@ -127,7 +127,7 @@ TEST_P(RuntimeTest, CloseWakesEveryReceiver) {
     });
   }
   rt().Go([ch]() mutable { ch.Close(); });
-  EXPECT_EQ(backend_->Run(rt()), RunStatus::kAllDone);
+  EXPECT_EQ(RunRuntime(), RunStatus::kAllDone);
   EXPECT_EQ(woken, 3);
 }
 
@@ -181,7 +181,7 @@ TEST_P(RuntimeTest, WaitGroupWaitsForAll) {
     EXPECT_EQ(done, 5);
     waited = true;
   });
-  EXPECT_EQ(backend_->Run(rt()), RunStatus::kAllDone);
+  EXPECT_EQ(RunRuntime(), RunStatus::kAllDone);
   EXPECT_TRUE(waited);
   EXPECT_EQ(wg.count(), 0);
 }
@@ -194,7 +194,7 @@ TEST_P(RuntimeTest, SleepWaitsOnTheBackendClock) {
     rt().Sleep(50 * kMillisecond);
     elapsed_ms = MillisSince(rt(), start);
   });
-  EXPECT_EQ(backend_->Run(rt()), RunStatus::kAllDone);
+  EXPECT_EQ(RunRuntime(), RunStatus::kAllDone);
   EXPECT_GE(elapsed_ms, 50);
   EXPECT_LT(elapsed_ms, 5000);
 }
@@ -207,14 +207,14 @@ TEST_P(RuntimeTest, SleepersWakeInDeadlineOrder) {
       order.push_back(ms);
     });
   }
-  EXPECT_EQ(backend_->Run(rt()), RunStatus::kAllDone);
+  EXPECT_EQ(RunRuntime(), RunStatus::kAllDone);
   EXPECT_EQ(order, (std::vector<int>{0, 20, 40, 60}));
 }
 
 TEST_P(RuntimeTest, DeadlockIsReported) {
   Chan<int> ch(rt());
   rt().Go([ch]() mutable { (void)ch.Recv(); });
-  EXPECT_EQ(backend_->Run(rt()), RunStatus::kDeadlock);
+  EXPECT_EQ(RunRuntime(), RunStatus::kDeadlock);
   EXPECT_EQ(rt().NumTasks(), 1u);
 }
 
@@ -238,7 +238,7 @@ TEST_P(RuntimeTest, StopThenDestroyUnwindsParkedTasks) {
     rt().Yield();
     rt().Stop();
   });
-  EXPECT_EQ(backend_->Run(rt()), RunStatus::kStopped);
+  EXPECT_EQ(RunRuntime(), RunStatus::kStopped);
   EXPECT_EQ(destroyed, 0);
   rt_.reset();  // unwinds the two parked tasks
   EXPECT_EQ(destroyed, 2);
@@ -252,9 +252,9 @@ TEST_P(RuntimeTest, RunCanBeResumedAfterStop) {
     rt().Yield();
     ++steps;
   });
-  EXPECT_EQ(backend_->Run(rt()), RunStatus::kStopped);
+  EXPECT_EQ(RunRuntime(), RunStatus::kStopped);
   EXPECT_EQ(steps, 1);
-  EXPECT_EQ(backend_->Run(rt()), RunStatus::kAllDone);
+  EXPECT_EQ(RunRuntime(), RunStatus::kAllDone);
   EXPECT_EQ(steps, 2);
 }
 
@@ -289,7 +289,7 @@ TEST_P(RuntimeTest, CaptureByValuePatternsOfTheDocs) {
     wg.Wait();  // local outlives every task that uses it
     results = local;
   });
-  EXPECT_EQ(backend_->Run(rt()), RunStatus::kAllDone);
+  EXPECT_EQ(RunRuntime(), RunStatus::kAllDone);
   EXPECT_EQ(sum, 0 + 7 + 14);
   EXPECT_EQ(results, (std::vector<int>{0, 1, 4, 9}));
 }

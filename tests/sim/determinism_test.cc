@@ -8,8 +8,9 @@
 #include <vector>
 
 #include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
-#include "tests/sim/sim_test_util.h"
+#include "simsock/testing/sockets.h"
 
 namespace simsock::sim {
 namespace {

@@ -8,11 +8,15 @@
 #include <cerrno>
 
 #include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
-#include "tests/sim/sim_test_util.h"
+#include "simsock/testing/matchers.h"
+#include "simsock/testing/sockets.h"
 
 namespace simsock::sim {
 namespace {
+
+using testing::SyscallFailsWithErrno;
 
 using testing::Bind;
 using testing::SendTo;
@@ -95,18 +99,25 @@ TEST_F(EpollTest, DataIsReturnedAndErrIsAlwaysWatched) {
 TEST_F(EpollTest, CtlErrors) {
   epoll_event ev{};
   ev.events = EPOLLIN;
-  EXPECT_EQ(p_.epoll_ctl(ep_, EPOLL_CTL_MOD, rx_, &ev), -ENOENT);
-  EXPECT_EQ(p_.epoll_ctl(ep_, EPOLL_CTL_DEL, rx_, nullptr), -ENOENT);
+  EXPECT_THAT(p_.epoll_ctl(ep_, EPOLL_CTL_MOD, rx_, &ev),
+              SyscallFailsWithErrno(ENOENT));
+  EXPECT_THAT(p_.epoll_ctl(ep_, EPOLL_CTL_DEL, rx_, nullptr),
+              SyscallFailsWithErrno(ENOENT));
   EXPECT_EQ(p_.epoll_ctl(ep_, EPOLL_CTL_ADD, rx_, &ev), 0);
-  EXPECT_EQ(p_.epoll_ctl(ep_, EPOLL_CTL_ADD, rx_, &ev), -EEXIST);
-  EXPECT_EQ(p_.epoll_ctl(ep_, EPOLL_CTL_ADD, ep_, &ev), -EINVAL);
-  EXPECT_EQ(p_.epoll_ctl(ep_, 99, rx_, &ev), -EINVAL);
-  EXPECT_EQ(p_.epoll_ctl(rx_, EPOLL_CTL_ADD, tx_, &ev), -EINVAL);
-  EXPECT_EQ(p_.epoll_ctl(ep_, EPOLL_CTL_ADD, 999, &ev), -EBADF);
-  EXPECT_EQ(p_.epoll_ctl(ep_, EPOLL_CTL_ADD, tx_, nullptr), -EFAULT);
-  EXPECT_EQ(p_.epoll_wait(ep_, &ev, 0, 0), -EINVAL);
-  EXPECT_EQ(p_.epoll_wait(rx_, &ev, 1, 0), -EINVAL);
-  EXPECT_EQ(p_.epoll_create1(1), -EINVAL);
+  EXPECT_THAT(p_.epoll_ctl(ep_, EPOLL_CTL_ADD, rx_, &ev),
+              SyscallFailsWithErrno(EEXIST));
+  EXPECT_THAT(p_.epoll_ctl(ep_, EPOLL_CTL_ADD, ep_, &ev),
+              SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(p_.epoll_ctl(ep_, 99, rx_, &ev), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(p_.epoll_ctl(rx_, EPOLL_CTL_ADD, tx_, &ev),
+              SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(p_.epoll_ctl(ep_, EPOLL_CTL_ADD, 999, &ev),
+              SyscallFailsWithErrno(EBADF));
+  EXPECT_THAT(p_.epoll_ctl(ep_, EPOLL_CTL_ADD, tx_, nullptr),
+              SyscallFailsWithErrno(EFAULT));
+  EXPECT_THAT(p_.epoll_wait(ep_, &ev, 0, 0), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(p_.epoll_wait(rx_, &ev, 1, 0), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(p_.epoll_create1(1), SyscallFailsWithErrno(EINVAL));
 }
 
 TEST_F(EpollTest, CyclesAreRefused) {
@@ -114,7 +125,8 @@ TEST_F(EpollTest, CyclesAreRefused) {
   epoll_event ev{};
   ev.events = EPOLLIN;
   ASSERT_EQ(p_.epoll_ctl(ep_, EPOLL_CTL_ADD, ep2, &ev), 0);
-  EXPECT_EQ(p_.epoll_ctl(ep2, EPOLL_CTL_ADD, ep_, &ev), -ELOOP);
+  EXPECT_THAT(p_.epoll_ctl(ep2, EPOLL_CTL_ADD, ep_, &ev),
+              SyscallFailsWithErrno(ELOOP));
 }
 
 TEST_F(EpollTest, NestedEpollIsReadable) {
@@ -145,7 +157,7 @@ TEST_F(EpollTest, NullEventsFaultOnlyWhenSomethingIsReady) {
   Add(EPOLLIN);
   EXPECT_EQ(p_.epoll_wait(ep_, nullptr, 4, 0), 0);
   Send();
-  EXPECT_EQ(p_.epoll_wait(ep_, nullptr, 4, 0), -EFAULT);
+  EXPECT_THAT(p_.epoll_wait(ep_, nullptr, 4, 0), SyscallFailsWithErrno(EFAULT));
   EXPECT_EQ(WaitOne(p_, ep_), static_cast<uint32_t>(EPOLLIN));
 }
 
@@ -172,7 +184,8 @@ TEST_F(EpollTest, ItemsAreKeyedByFileAndNumber) {
   ev.events = EPOLLIN;
   ev.data.u64 = 88;
   EXPECT_EQ(p_.epoll_ctl(ep_, EPOLL_CTL_ADD, other, &ev), 0);
-  EXPECT_EQ(p_.epoll_ctl(ep_, EPOLL_CTL_ADD, other, &ev), -EEXIST);
+  EXPECT_THAT(p_.epoll_ctl(ep_, EPOLL_CTL_ADD, other, &ev),
+              SyscallFailsWithErrno(EEXIST));
   Send();  // to the old file (port 9000)
   ASSERT_EQ(SendTo(p_, tx_, "y", 1, "127.0.0.1", 9001), 1);
   epoll_event out[4];

@@ -8,20 +8,33 @@
 #include <vector>
 
 #include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
-#include "tests/sim/sim_test_util.h"
+#include "simsock/testing/matchers.h"
+#include "simsock/testing/sockets.h"
+#include "simsock/testing/trace_events.h"
 
 namespace simsock::sim {
 namespace {
 
+using testing::SyscallFailsWithErrno;
+
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using ::testing::AllOf;
 using testing::Bind;
 using testing::Connect;
+using ::testing::Contains;
+using testing::DropOf;
+using testing::EventTimes;
+using testing::PacketFrom;
+using testing::PacketSrc;
+using testing::TcpFlags;
+using testing::TcpFlagsExactly;
 
 struct TwoHosts {
   explicit TwoHosts(uint64_t seed) : w(seed) {
-    w.trace().KeepLines(true);
+    w.trace().KeepEvents(true);
     a = &w.AddHost("a", "10.0.0.1");
     b = &w.AddHost("b", "10.0.0.2");
     w.network().SetLatency(*a, *b, milliseconds(1));
@@ -37,17 +50,10 @@ struct TwoHosts {
     pb->getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
     return err;
   }
+  // When b sent each SYN (dropped on the way or not).
   std::vector<Time> SynTimes() {
-    std::vector<Time> times;
-    for (const std::string& l : w.trace().lines()) {
-      if (l.find(" b IP ") == std::string::npos) continue;
-      if (l.find("Flags [S]") == std::string::npos) continue;
-      if (l.find("drop") != std::string::npos) continue;
-      int64_t s = 0, ns = 0;
-      std::sscanf(l.c_str(), "[%ld.%ld]", &s, &ns);
-      times.push_back(Time(seconds(s) + std::chrono::nanoseconds(ns)));
-    }
-    return times;
+    return EventTimes(w.trace().events(),
+                      AllOf(PacketFrom("b"), TcpFlagsExactly(tcp::kSyn)));
   }
   World w;
   Host* a;
@@ -61,7 +67,8 @@ TEST(Faults, PartitionTimesOutOnLinuxSynSchedule) {
   TwoHosts t(1);
   t.w.network().Partition(*t.a, *t.b);
   int c = t.pb->socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  ASSERT_EQ(Connect(*t.pb, c, "10.0.0.1", 80), -EINPROGRESS);
+  ASSERT_THAT(Connect(*t.pb, c, "10.0.0.1", 80),
+              SyscallFailsWithErrno(EINPROGRESS));
   t.w.RunFor(milliseconds(130999));
   EXPECT_EQ(t.SoError(c), 0);  // still trying
   t.w.RunFor(milliseconds(1));
@@ -77,11 +84,13 @@ TEST(Faults, HealedLinkConnectsOnTheNextSynRetransmission) {
   TwoHosts t(1);
   t.w.network().Partition(*t.a, *t.b);
   int c = t.pb->socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  ASSERT_EQ(Connect(*t.pb, c, "10.0.0.1", 80), -EINPROGRESS);
+  ASSERT_THAT(Connect(*t.pb, c, "10.0.0.1", 80),
+              SyscallFailsWithErrno(EINPROGRESS));
   t.w.RunFor(milliseconds(2500));
   t.w.network().Heal(*t.a, *t.b);
   t.w.RunFor(milliseconds(501));  // the SYN of 3 s is answered at 3.002 s
-  EXPECT_EQ(Connect(*t.pb, c, "10.0.0.1", 80), -EALREADY);
+  EXPECT_THAT(Connect(*t.pb, c, "10.0.0.1", 80),
+              SyscallFailsWithErrno(EALREADY));
   t.w.RunFor(milliseconds(1));
   EXPECT_EQ(Connect(*t.pb, c, "10.0.0.1", 80), 0);
   EXPECT_EQ(t.w.Now(), Time(milliseconds(3002)));
@@ -98,14 +107,16 @@ TEST(Faults, LostFinalAckTheNextSegmentCompletesTheHandshake) {
     SCOPED_TRACE(with_data ? "data, then FIN" : "FIN only");
     TwoHosts t(5);
     int c = t.pb->socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    ASSERT_EQ(Connect(*t.pb, c, "10.0.0.1", 80), -EINPROGRESS);
+    ASSERT_THAT(Connect(*t.pb, c, "10.0.0.1", 80),
+                SyscallFailsWithErrno(EINPROGRESS));
     // SYN-ACK leaves at 1 ms and lands at 2 ms, when the ACK leaves.
     t.w.RunFor(std::chrono::microseconds(1500));
     t.w.network().Partition(*t.a, *t.b);
     t.w.RunFor(milliseconds(1));
     t.w.network().Heal(*t.a, *t.b);
     ASSERT_EQ(Connect(*t.pb, c, "10.0.0.1", 80), 0);  // client: established
-    EXPECT_EQ(t.pa->accept4(t.listener, nullptr, nullptr, 0), -EAGAIN);
+    EXPECT_THAT(t.pa->accept4(t.listener, nullptr, nullptr, 0),
+                SyscallFailsWithErrno(EAGAIN));
     if (with_data) {
       ASSERT_EQ(t.pb->write(c, "hi", 2), 2);
     }
@@ -135,7 +146,8 @@ TEST(Faults, LostFinalAckTheNextSegmentCompletesTheHandshake) {
 TEST(Faults, ExpiredRequestSockResetsAClientThatThinksItIsConnected) {
   TwoHosts t(6);
   int c = t.pb->socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  ASSERT_EQ(Connect(*t.pb, c, "10.0.0.1", 80), -EINPROGRESS);
+  ASSERT_THAT(Connect(*t.pb, c, "10.0.0.1", 80),
+              SyscallFailsWithErrno(EINPROGRESS));
   t.w.RunFor(std::chrono::microseconds(1500));
   t.w.network().Partition(*t.a, *t.b);
   t.w.RunFor(milliseconds(62999));  // to 63.0005 s: the 63.001 s expiry
@@ -147,9 +159,11 @@ TEST(Faults, ExpiredRequestSockResetsAClientThatThinksItIsConnected) {
   ASSERT_EQ(Connect(*t.pb, c, "10.0.0.1", 80), 0);
   ASSERT_EQ(t.pb->write(c, "hi", 2), 2);
   t.w.RunFor(milliseconds(5));
-  EXPECT_EQ(t.pa->accept4(t.listener, nullptr, nullptr, 0), -EAGAIN);
+  EXPECT_THAT(t.pa->accept4(t.listener, nullptr, nullptr, 0),
+              SyscallFailsWithErrno(EAGAIN));
   char buf[8];
-  EXPECT_EQ(t.pb->read(c, buf, sizeof buf), -ECONNRESET);
+  EXPECT_THAT(t.pb->read(c, buf, sizeof buf),
+              SyscallFailsWithErrno(ECONNRESET));
   EXPECT_EQ(t.pb->read(c, buf, sizeof buf), 0);
 }
 
@@ -268,16 +282,13 @@ TEST(Faults, KeepaliveAgainstASilentPeerTimesOutAtThreeSeconds) {
   // (RST, ETIMEDOUT) at 3.002 s.
   char buf[4];
   t.w.RunFor(Time(milliseconds(3001)) - t.w.Now());
-  EXPECT_EQ(t.pb->read(c, buf, sizeof buf), -EAGAIN);
+  EXPECT_THAT(t.pb->read(c, buf, sizeof buf), SyscallFailsWithErrno(EAGAIN));
   t.w.RunFor(milliseconds(1));
-  EXPECT_EQ(t.pb->read(c, buf, sizeof buf), -ETIMEDOUT);
+  EXPECT_THAT(t.pb->read(c, buf, sizeof buf), SyscallFailsWithErrno(ETIMEDOUT));
   EXPECT_EQ(t.pb->read(c, buf, sizeof buf), 0);
-  bool rst = false;
-  for (const std::string& l : t.w.trace().lines())
-    rst =
-        rst || (l.find("drop (partition): IP 10.0.0.2") != std::string::npos &&
-                l.find("Flags [R") != std::string::npos);
-  EXPECT_TRUE(rst);
+  EXPECT_THAT(t.w.trace().events(),
+              Contains(AllOf(DropOf("partition"), PacketSrc("10.0.0.2"),
+                             TcpFlags(tcp::kRst))));
 }
 
 // Data into a partition: retransmissions until tcp_retries2's time budget
@@ -305,7 +316,7 @@ TEST(Faults, DataToABlackHoleTimesOutOnTheRetries2Budget) {
   EXPECT_EQ(t.w.Now() - sent, milliseconds(6262));
   t.pb->getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len);
   EXPECT_EQ(err, ETIMEDOUT);
-  EXPECT_EQ(t.pb->write(c, "x", 1), -EPIPE);
+  EXPECT_THAT(t.pb->write(c, "x", 1), SyscallFailsWithErrno(EPIPE));
 }
 
 }  // namespace
@@ -330,20 +341,22 @@ TEST(Faults, HostCrashAndRestart) {
   EXPECT_EQ(t.a->connection_count(), 0u);
   EXPECT_EQ(t.a->tcp_ports().size(), 0u);
   char buf[8];
-  EXPECT_EQ(t.pa->read(s, buf, sizeof buf), -EBADF);
-  EXPECT_EQ(t.pa->socket(AF_INET, SOCK_STREAM, 0), -ESRCH);
+  EXPECT_THAT(t.pa->read(s, buf, sizeof buf), SyscallFailsWithErrno(EBADF));
+  EXPECT_THAT(t.pa->socket(AF_INET, SOCK_STREAM, 0),
+              SyscallFailsWithErrno(ESRCH));
   // No FIN or RST left the crashed host: the client still thinks it is
   // connected, and its data goes into the void.
   ASSERT_EQ(t.pb->write(c, "hello", 5), 5);
   t.w.RunFor(seconds(1));
-  EXPECT_EQ(t.pb->read(c, buf, sizeof buf), -EAGAIN);
+  EXPECT_THAT(t.pb->read(c, buf, sizeof buf), SyscallFailsWithErrno(EAGAIN));
   t.a->Restart();
   Process& reborn = t.a->SpawnProcess();
   int l = reborn.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   EXPECT_EQ(Bind(reborn, l, "0.0.0.0", 80), 0);  // the port is free again
   // The next retransmission (RTO backoff) meets the rebooted host: RST.
   t.w.RunFor(seconds(5));
-  EXPECT_EQ(t.pb->read(c, buf, sizeof buf), -ECONNRESET);
+  EXPECT_THAT(t.pb->read(c, buf, sizeof buf),
+              SyscallFailsWithErrno(ECONNRESET));
 }
 
 }  // namespace

@@ -12,9 +12,12 @@
 #include "simsock/sim/kernel/host.h"
 #include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
+#include "simsock/testing/matchers.h"
 
 namespace simsock::sim {
 namespace {
+
+using testing::SyscallFailsWithErrno;
 
 TEST(FdTable, LowestFreeNumberIsReused) {
   World w(1);
@@ -26,7 +29,7 @@ TEST(FdTable, LowestFreeNumberIsReused) {
   EXPECT_EQ(p.epoll_create1(0), 4);
   EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), 6);
   EXPECT_EQ(p.close(4), 0);
-  EXPECT_EQ(p.close(4), -EBADF);
+  EXPECT_THAT(p.close(4), SyscallFailsWithErrno(EBADF));
 }
 
 // RLIMIT_NOFILE bounds the fd numbers, and 0, 1, 2 are among them: with a
@@ -37,11 +40,12 @@ TEST(FdTable, LimitGivesEmfile) {
   h.settings().nofile_limit = 6;
   Process& p = h.SpawnProcess();
   for (int i = 3; i < 6; ++i) ASSERT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), i);
-  EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), -EMFILE);
-  EXPECT_EQ(p.epoll_create1(0), -EMFILE);
-  EXPECT_EQ(p.fcntl(3, F_DUPFD, 0), -EMFILE);
+  EXPECT_THAT(p.socket(AF_INET, SOCK_STREAM, 0), SyscallFailsWithErrno(EMFILE));
+  EXPECT_THAT(p.epoll_create1(0), SyscallFailsWithErrno(EMFILE));
+  EXPECT_THAT(p.fcntl(3, F_DUPFD, 0), SyscallFailsWithErrno(EMFILE));
   // Argument errors come before the table is consulted.
-  EXPECT_EQ(p.socket(12345, SOCK_STREAM, 0), -EAFNOSUPPORT);
+  EXPECT_THAT(p.socket(12345, SOCK_STREAM, 0),
+              SyscallFailsWithErrno(EAFNOSUPPORT));
   EXPECT_EQ(p.close(3), 0);
   EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), 3);
   // Closing a standard fd makes room like any other.
@@ -57,10 +61,11 @@ TEST(FdTable, LimitBelowTheStandardFdsKeepsThem) {
   h.settings().nofile_limit = 2;
   Process& p = h.SpawnProcess();
   EXPECT_EQ(p.fds().OpenFds(), (std::vector<int>{0, 1, 2}));
-  EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), -EMFILE);
-  EXPECT_EQ(p.fcntl(2, F_DUPFD, 0), -EMFILE);
+  EXPECT_THAT(p.socket(AF_INET, SOCK_STREAM, 0), SyscallFailsWithErrno(EMFILE));
+  EXPECT_THAT(p.fcntl(2, F_DUPFD, 0), SyscallFailsWithErrno(EMFILE));
   EXPECT_EQ(p.close(2), 0);
-  EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), -EMFILE);  // 2 >= the limit
+  EXPECT_THAT(p.socket(AF_INET, SOCK_STREAM, 0),
+              SyscallFailsWithErrno(EMFILE));  // 2 >= the limit
   EXPECT_EQ(p.close(0), 0);
   EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), 0);
 }
@@ -75,18 +80,20 @@ TEST(FdTable, FlagsPerFdAndPerFile) {
   EXPECT_EQ(p.fcntl(a, F_GETFL, 0), O_RDWR);
   EXPECT_EQ(p.fcntl(a, F_SETFD, 0), 0);
   EXPECT_EQ(p.fcntl(a, F_GETFD, 0), 0);
-  EXPECT_EQ(p.fcntl(a, 9999, 0), -EINVAL);
-  EXPECT_EQ(p.fcntl(77, F_GETFL, 0), -EBADF);
+  EXPECT_THAT(p.fcntl(a, 9999, 0), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(p.fcntl(77, F_GETFL, 0), SyscallFailsWithErrno(EBADF));
 }
 
 TEST(FdTable, NonSocketFdGivesEnotsock) {
   World w(1);
   Process& p = w.AddHost("h", "10.0.0.1").SpawnProcess();
   int ep = p.epoll_create1(0);
-  EXPECT_EQ(p.listen(ep, 1), -ENOTSOCK);
+  EXPECT_THAT(p.listen(ep, 1), SyscallFailsWithErrno(ENOTSOCK));
   char c;
-  EXPECT_EQ(p.read(ep, &c, 1), -EINVAL);  // epoll has no read
-  EXPECT_EQ(p.recvfrom(ep, &c, 1, 0, nullptr, nullptr), -ENOTSOCK);
+  EXPECT_THAT(p.read(ep, &c, 1),
+              SyscallFailsWithErrno(EINVAL));  // epoll has no read
+  EXPECT_THAT(p.recvfrom(ep, &c, 1, 0, nullptr, nullptr),
+              SyscallFailsWithErrno(ENOTSOCK));
 }
 
 // A new process has 0, 1 and 2 open on one null-device file (a daemon's
@@ -120,19 +127,26 @@ TEST(StdFds, SocketCallsAreEnotsock) {
   char c = 0;
   int v = 0;
   socklen_t vlen = sizeof v;
-  EXPECT_EQ(p.bind(0, sa, sizeof a), -ENOTSOCK);
-  EXPECT_EQ(p.listen(0, 1), -ENOTSOCK);
-  EXPECT_EQ(p.accept4(0, nullptr, nullptr, 0), -ENOTSOCK);
-  EXPECT_EQ(p.accept4(0, nullptr, nullptr, 1), -EINVAL);  // flags first
-  EXPECT_EQ(p.connect(1, sa, sizeof a), -ENOTSOCK);
-  EXPECT_EQ(p.recvfrom(0, &c, 1, 0, nullptr, nullptr), -ENOTSOCK);
-  EXPECT_EQ(p.recvfrom(0, nullptr, 0, 0, nullptr, nullptr), -ENOTSOCK);
-  EXPECT_EQ(p.sendto(1, &c, 1, 0, nullptr, 0), -ENOTSOCK);
-  EXPECT_EQ(p.shutdown(2, SHUT_WR), -ENOTSOCK);
-  EXPECT_EQ(p.getsockopt(2, SOL_SOCKET, SO_TYPE, &v, &vlen), -ENOTSOCK);
-  EXPECT_EQ(p.setsockopt(2, SOL_SOCKET, SO_REUSEADDR, &v, sizeof v), -ENOTSOCK);
-  EXPECT_EQ(p.getsockname(0, sa, &len), -ENOTSOCK);
-  EXPECT_EQ(p.getpeername(0, sa, &len), -ENOTSOCK);
+  EXPECT_THAT(p.bind(0, sa, sizeof a), SyscallFailsWithErrno(ENOTSOCK));
+  EXPECT_THAT(p.listen(0, 1), SyscallFailsWithErrno(ENOTSOCK));
+  EXPECT_THAT(p.accept4(0, nullptr, nullptr, 0),
+              SyscallFailsWithErrno(ENOTSOCK));
+  EXPECT_THAT(p.accept4(0, nullptr, nullptr, 1),
+              SyscallFailsWithErrno(EINVAL));  // flags first
+  EXPECT_THAT(p.connect(1, sa, sizeof a), SyscallFailsWithErrno(ENOTSOCK));
+  EXPECT_THAT(p.recvfrom(0, &c, 1, 0, nullptr, nullptr),
+              SyscallFailsWithErrno(ENOTSOCK));
+  EXPECT_THAT(p.recvfrom(0, nullptr, 0, 0, nullptr, nullptr),
+              SyscallFailsWithErrno(ENOTSOCK));
+  EXPECT_THAT(p.sendto(1, &c, 1, 0, nullptr, 0),
+              SyscallFailsWithErrno(ENOTSOCK));
+  EXPECT_THAT(p.shutdown(2, SHUT_WR), SyscallFailsWithErrno(ENOTSOCK));
+  EXPECT_THAT(p.getsockopt(2, SOL_SOCKET, SO_TYPE, &v, &vlen),
+              SyscallFailsWithErrno(ENOTSOCK));
+  EXPECT_THAT(p.setsockopt(2, SOL_SOCKET, SO_REUSEADDR, &v, sizeof v),
+              SyscallFailsWithErrno(ENOTSOCK));
+  EXPECT_THAT(p.getsockname(0, sa, &len), SyscallFailsWithErrno(ENOTSOCK));
+  EXPECT_THAT(p.getpeername(0, sa, &len), SyscallFailsWithErrno(ENOTSOCK));
   EXPECT_EQ(p.SocketAt(0), nullptr);
 }
 
@@ -149,7 +163,7 @@ TEST(StdFds, FcntlAndDup) {
   EXPECT_EQ(p.fcntl(0, F_SETFL, O_NONBLOCK | O_APPEND), 0);
   EXPECT_EQ(p.fcntl(2, F_GETFL, 0),
             O_RDWR | kLargefile | O_NONBLOCK | O_APPEND);
-  EXPECT_EQ(p.fcntl(0, F_SETFL, O_DIRECT), -EINVAL);
+  EXPECT_THAT(p.fcntl(0, F_SETFL, O_DIRECT), SyscallFailsWithErrno(EINVAL));
   EXPECT_EQ(p.fcntl(0, F_SETFL, 0), 0);
   EXPECT_EQ(p.fcntl(1, F_SETFD, FD_CLOEXEC), 0);
   EXPECT_EQ(p.fcntl(1, F_GETFD, 0), FD_CLOEXEC);
@@ -161,7 +175,7 @@ TEST(StdFds, FcntlAndDup) {
   EXPECT_EQ(p.fcntl(10, F_GETFD, 0), FD_CLOEXEC);
   EXPECT_EQ(p.read(d, nullptr, 4), 0);
   EXPECT_EQ(p.write(d, "abc", 3), 3);
-  EXPECT_EQ(p.listen(d, 1), -ENOTSOCK);
+  EXPECT_THAT(p.listen(d, 1), SyscallFailsWithErrno(ENOTSOCK));
   EXPECT_EQ(p.fcntl(d, F_GETFL, 0), O_RDWR | kLargefile);
 }
 
@@ -171,8 +185,8 @@ TEST(StdFds, CloseFreesTheNumberForTheNextSocket) {
   World w(1);
   Process& p = w.AddHost("h", "10.0.0.1").SpawnProcess();
   EXPECT_EQ(p.close(0), 0);
-  EXPECT_EQ(p.close(0), -EBADF);
-  EXPECT_EQ(p.read(0, nullptr, 1), -EBADF);
+  EXPECT_THAT(p.close(0), SyscallFailsWithErrno(EBADF));
+  EXPECT_THAT(p.read(0, nullptr, 1), SyscallFailsWithErrno(EBADF));
   int s = p.socket(AF_INET, SOCK_DGRAM, 0);
   EXPECT_EQ(s, 0);
   EXPECT_NE(p.SocketAt(0), nullptr);
@@ -196,17 +210,25 @@ TEST(StdFds, EpollRefusesTheNullDevice) {
   int s = p.socket(AF_INET, SOCK_DGRAM, 0);
   epoll_event ev{};
   ev.events = EPOLLIN;
-  EXPECT_EQ(p.epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev), -EPERM);
-  EXPECT_EQ(p.epoll_ctl(ep, EPOLL_CTL_MOD, 1, &ev), -EPERM);
-  EXPECT_EQ(p.epoll_ctl(ep, EPOLL_CTL_DEL, 2, nullptr), -EPERM);
-  EXPECT_EQ(p.epoll_ctl(ep, 99, 0, &ev), -EPERM);
-  EXPECT_EQ(p.epoll_ctl(0, EPOLL_CTL_ADD, 0, &ev), -EPERM);  // epfd the same
-  EXPECT_EQ(p.epoll_ctl(s, EPOLL_CTL_ADD, 0, &ev), -EPERM);  // epfd a socket
-  EXPECT_EQ(p.epoll_ctl(ep, EPOLL_CTL_ADD, 0, nullptr), -EFAULT);
-  EXPECT_EQ(p.epoll_ctl(0, EPOLL_CTL_ADD, s, &ev), -EINVAL);  // not an epoll
-  EXPECT_EQ(p.epoll_ctl(ep, EPOLL_CTL_ADD, 77, &ev), -EBADF);
+  EXPECT_THAT(p.epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev),
+              SyscallFailsWithErrno(EPERM));
+  EXPECT_THAT(p.epoll_ctl(ep, EPOLL_CTL_MOD, 1, &ev),
+              SyscallFailsWithErrno(EPERM));
+  EXPECT_THAT(p.epoll_ctl(ep, EPOLL_CTL_DEL, 2, nullptr),
+              SyscallFailsWithErrno(EPERM));
+  EXPECT_THAT(p.epoll_ctl(ep, 99, 0, &ev), SyscallFailsWithErrno(EPERM));
+  EXPECT_THAT(p.epoll_ctl(0, EPOLL_CTL_ADD, 0, &ev),
+              SyscallFailsWithErrno(EPERM));  // epfd the same
+  EXPECT_THAT(p.epoll_ctl(s, EPOLL_CTL_ADD, 0, &ev),
+              SyscallFailsWithErrno(EPERM));  // epfd a socket
+  EXPECT_THAT(p.epoll_ctl(ep, EPOLL_CTL_ADD, 0, nullptr),
+              SyscallFailsWithErrno(EFAULT));
+  EXPECT_THAT(p.epoll_ctl(0, EPOLL_CTL_ADD, s, &ev),
+              SyscallFailsWithErrno(EINVAL));  // not an epoll
+  EXPECT_THAT(p.epoll_ctl(ep, EPOLL_CTL_ADD, 77, &ev),
+              SyscallFailsWithErrno(EBADF));
   epoll_event out{};
-  EXPECT_EQ(p.epoll_wait(0, &out, 1, 0), -EINVAL);
+  EXPECT_THAT(p.epoll_wait(0, &out, 1, 0), SyscallFailsWithErrno(EINVAL));
 }
 
 // Every process gets its own standard fds, also one spawned after the host

@@ -12,7 +12,7 @@
 #include "simsock/sim/faults/apply_plan.h"
 #include "simsock/sim/kernel/host.h"
 #include "simsock/sim/kernel/world.h"
-#include "tests/sim/sim_test_util.h"
+#include "simsock/testing/sockets.h"
 
 namespace simsock::sim {
 namespace {

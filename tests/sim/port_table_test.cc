@@ -8,9 +8,13 @@
 #include "simsock/sim/kernel/host.h"
 #include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
+#include "simsock/testing/matchers.h"
+#include "simsock/testing/sockets.h"
 
 namespace simsock::sim {
 namespace {
+
+using testing::SyscallFailsWithErrno;
 
 class PortTableTest : public ::testing::Test {
  protected:
@@ -27,18 +31,9 @@ class PortTableTest : public ::testing::Test {
     return fd;
   }
   int Bind(int fd, const char* ip, uint16_t port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    inet_pton(AF_INET, ip, &a.sin_addr);
-    return p_.bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    return testing::Bind(p_, fd, ip, port);
   }
-  uint16_t Port(int fd) {
-    sockaddr_in a{};
-    socklen_t len = sizeof a;
-    p_.getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    return ntohs(a.sin_port);
-  }
+  uint16_t Port(int fd) { return testing::LocalPort(p_, fd); }
 
   World world_{5};
   Host& host_;
@@ -47,12 +42,14 @@ class PortTableTest : public ::testing::Test {
 
 TEST_F(PortTableTest, SameAddressConflicts) {
   EXPECT_EQ(Bind(Tcp(), "127.0.0.1", 5000), 0);
-  EXPECT_EQ(Bind(Tcp(), "127.0.0.1", 5000), -EADDRINUSE);
+  EXPECT_THAT(Bind(Tcp(), "127.0.0.1", 5000),
+              SyscallFailsWithErrno(EADDRINUSE));
 }
 
 TEST_F(PortTableTest, WildcardConflictsWithSpecific) {
   EXPECT_EQ(Bind(Tcp(), "0.0.0.0", 5000), 0);
-  EXPECT_EQ(Bind(Tcp(), "127.0.0.1", 5000), -EADDRINUSE);
+  EXPECT_THAT(Bind(Tcp(), "127.0.0.1", 5000),
+              SyscallFailsWithErrno(EADDRINUSE));
 }
 
 TEST_F(PortTableTest, DifferentSpecificAddressesDoNotConflict) {
@@ -63,12 +60,14 @@ TEST_F(PortTableTest, DifferentSpecificAddressesDoNotConflict) {
 TEST_F(PortTableTest, ReuseAddrNeedsBothSidesAndNoListener) {
   int a = Tcp(true);
   EXPECT_EQ(Bind(a, "127.0.0.1", 5000), 0);
-  EXPECT_EQ(Bind(Tcp(false), "127.0.0.1", 5000), -EADDRINUSE);
+  EXPECT_THAT(Bind(Tcp(false), "127.0.0.1", 5000),
+              SyscallFailsWithErrno(EADDRINUSE));
   int b = Tcp(true);
   EXPECT_EQ(Bind(b, "127.0.0.1", 5000), 0);
   EXPECT_EQ(p_.listen(a, 1), 0);
-  EXPECT_EQ(p_.listen(b, 1), -EADDRINUSE);
-  EXPECT_EQ(Bind(Tcp(true), "127.0.0.1", 5000), -EADDRINUSE);
+  EXPECT_THAT(p_.listen(b, 1), SyscallFailsWithErrno(EADDRINUSE));
+  EXPECT_THAT(Bind(Tcp(true), "127.0.0.1", 5000),
+              SyscallFailsWithErrno(EADDRINUSE));
 }
 
 TEST_F(PortTableTest, ReusePortLetsSeveralListen) {
@@ -77,7 +76,8 @@ TEST_F(PortTableTest, ReusePortLetsSeveralListen) {
   EXPECT_EQ(Bind(b, "127.0.0.1", 5000), 0);
   EXPECT_EQ(p_.listen(a, 1), 0);
   EXPECT_EQ(p_.listen(b, 1), 0);
-  EXPECT_EQ(Bind(Tcp(), "127.0.0.1", 5000), -EADDRINUSE);
+  EXPECT_THAT(Bind(Tcp(), "127.0.0.1", 5000),
+              SyscallFailsWithErrno(EADDRINUSE));
 }
 
 TEST_F(PortTableTest, ClosingReleasesThePort) {
@@ -102,8 +102,8 @@ TEST_F(PortTableTest, ExhaustedRangeGivesAddrInUse) {
   host_.settings().port_range_lo = 40000;
   host_.settings().port_range_hi = 40003;
   for (int i = 0; i < 4; ++i) ASSERT_EQ(Bind(Tcp(), "0.0.0.0", 0), 0);
-  EXPECT_EQ(Bind(Tcp(), "0.0.0.0", 0), -EADDRINUSE);
-  EXPECT_EQ(p_.listen(Tcp(), 1), -EADDRINUSE);
+  EXPECT_THAT(Bind(Tcp(), "0.0.0.0", 0), SyscallFailsWithErrno(EADDRINUSE));
+  EXPECT_THAT(p_.listen(Tcp(), 1), SyscallFailsWithErrno(EADDRINUSE));
 }
 
 TEST_F(PortTableTest, TcpAndUdpAreSeparateNamespaces) {
@@ -113,7 +113,8 @@ TEST_F(PortTableTest, TcpAndUdpAreSeparateNamespaces) {
 }
 
 TEST_F(PortTableTest, NonLocalAddressIsNotAvailable) {
-  EXPECT_EQ(Bind(Tcp(), "192.0.2.1", 5000), -EADDRNOTAVAIL);
+  EXPECT_THAT(Bind(Tcp(), "192.0.2.1", 5000),
+              SyscallFailsWithErrno(EADDRNOTAVAIL));
   EXPECT_EQ(Bind(Tcp(), "10.0.0.1", 5000), 0);
 }
 

@@ -11,11 +11,15 @@
 #include <chrono>
 
 #include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
-#include "tests/sim/sim_test_util.h"
+#include "simsock/testing/matchers.h"
+#include "simsock/testing/sockets.h"
 
 namespace simsock::sim {
 namespace {
+
+using testing::SyscallFailsWithErrno;
 
 using std::chrono::milliseconds;
 using testing::Connect;
@@ -40,7 +44,8 @@ Answers RunWithStickyRoles(bool sticky) {
   Answers a{};
   // A refused connect, then connect(AF_UNSPEC), then listen.
   int fd = p.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  EXPECT_EQ(Connect(p, fd, "127.0.0.1", 40123), -EINPROGRESS);
+  EXPECT_THAT(Connect(p, fd, "127.0.0.1", 40123),
+              SyscallFailsWithErrno(EINPROGRESS));
   world.RunFor(milliseconds(20));
   EXPECT_EQ(Unspec(p, fd), 0);
   a.listen_after_refused = p.listen(fd, 0);
@@ -49,7 +54,8 @@ Answers RunWithStickyRoles(bool sticky) {
   EXPECT_EQ(testing::Bind(p, l, "127.0.0.1", 7000), 0);
   EXPECT_EQ(p.listen(l, 4), 0);
   int c = p.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  EXPECT_EQ(Connect(p, c, "127.0.0.1", 7000), -EINPROGRESS);
+  EXPECT_THAT(Connect(p, c, "127.0.0.1", 7000),
+              SyscallFailsWithErrno(EINPROGRESS));
   world.RunFor(milliseconds(20));
   EXPECT_EQ(Unspec(p, c), 0);
   a.listen_after_established = p.listen(c, 0);

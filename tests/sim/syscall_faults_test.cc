@@ -7,26 +7,30 @@
 #include <vector>
 
 #include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
-#include "tests/sim/sim_test_util.h"
+#include "simsock/testing/matchers.h"
+#include "simsock/testing/sockets.h"
+#include "simsock/testing/trace_events.h"
 
 namespace simsock::sim {
 namespace {
+
+using testing::SyscallFailsWithErrno;
+using testing::SyscallSucceeds;
 
 using std::chrono::milliseconds;
 using testing::Bind;
 using testing::Connect;
 
-int CountLines(World& w, const std::string& what) {
-  int n = 0;
-  for (const std::string& l : w.trace().lines())
-    n += l.find(what) != std::string::npos;
-  return n;
+// How many faults of one kind the trace reports.
+size_t CountFaults(World& w, const std::string& what) {
+  return testing::FindEvents(w.trace().events(), testing::TextHas(what)).size();
 }
 
 TEST(SyscallFaults, ShortReadsAndWritesKeepTheStreamWhole) {
   World w(21);
-  w.trace().KeepLines(true);
+  w.trace().KeepEvents(true);
   Process& p = w.AddHost("h", "10.0.0.1").SpawnProcess();
   SyscallFaults f;
   f.short_io = 0.5;
@@ -53,8 +57,8 @@ TEST(SyscallFaults, ShortReadsAndWritesKeepTheStreamWhole) {
     if (n > 0) in.insert(in.end(), buf.begin(), buf.begin() + n);
   }
   EXPECT_EQ(in, out);
-  EXPECT_GT(CountLines(w, "fault: short write"), 10);
-  EXPECT_GT(CountLines(w, "fault: short read"), 10);
+  EXPECT_GT(CountFaults(w, "fault: short write"), 10u);
+  EXPECT_GT(CountFaults(w, "fault: short read"), 10u);
 }
 
 TEST(SyscallFaults, EmfileOnAcceptLeavesTheConnectionQueued) {
@@ -68,11 +72,11 @@ TEST(SyscallFaults, EmfileOnAcceptLeavesTheConnectionQueued) {
   SyscallFaults f;
   f.emfile = 1;
   p.SetFaults(f);
-  EXPECT_EQ(p.accept4(l, nullptr, nullptr, 0), -EMFILE);
-  EXPECT_EQ(p.socket(AF_INET, SOCK_DGRAM, 0), -EMFILE);
-  EXPECT_EQ(p.epoll_create1(0), -EMFILE);
+  EXPECT_THAT(p.accept4(l, nullptr, nullptr, 0), SyscallFailsWithErrno(EMFILE));
+  EXPECT_THAT(p.socket(AF_INET, SOCK_DGRAM, 0), SyscallFailsWithErrno(EMFILE));
+  EXPECT_THAT(p.epoll_create1(0), SyscallFailsWithErrno(EMFILE));
   p.SetFaults({});
-  EXPECT_GE(p.accept4(l, nullptr, nullptr, 0), 0);
+  EXPECT_THAT(p.accept4(l, nullptr, nullptr, 0), SyscallSucceeds());
 }
 
 TEST(SyscallFaults, EintrEndsBlockingCallsWithoutProgress) {
@@ -106,9 +110,10 @@ TEST(SyscallFaults, EnobufsOnUdpSendsNothing) {
   SyscallFaults f;
   f.enobufs = 1;
   p.SetFaults(f);
-  EXPECT_EQ(testing::SendTo(p, tx, "x", 1, "127.0.0.1", 9000), -ENOBUFS);
+  EXPECT_THAT(testing::SendTo(p, tx, "x", 1, "127.0.0.1", 9000),
+              SyscallFailsWithErrno(ENOBUFS));
   char c;
-  EXPECT_EQ(p.read(rx, &c, 1), -EAGAIN);
+  EXPECT_THAT(p.read(rx, &c, 1), SyscallFailsWithErrno(EAGAIN));
 }
 
 TEST(SyscallFaults, ReplayFromTheSeed) {

@@ -6,18 +6,24 @@
 #include <vector>
 
 #include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
-#include "tests/sim/sim_test_util.h"
+#include "simsock/testing/matchers.h"
+#include "simsock/testing/sockets.h"
+#include "simsock/testing/trace_events.h"
 
 namespace simsock::sim {
 namespace {
 
+using testing::SyscallFailsWithErrno;
+
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using ::testing::AllOf;
 
 TEST(TcpOptions, KeepIdleSetAfterConnectReschedulesProbes) {
   World w(1);
-  w.trace().KeepLines(true);
+  w.trace().KeepEvents(true);
   Host& a = w.AddHost("a", "10.0.0.1");
   Host& b = w.AddHost("b", "10.0.0.2");
   w.network().SetLatency(a, b, milliseconds(1));
@@ -35,27 +41,28 @@ TEST(TcpOptions, KeepIdleSetAfterConnectReschedulesProbes) {
   ASSERT_EQ(c.setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl),
             0);
   ASSERT_EQ(c.setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt), 0);
-  size_t before = w.trace().lines().size();
+  const Time before = w.Now();
   w.RunFor(milliseconds(3500));
   // An answered probe every idle second: the connection stays up.
-  std::vector<std::string> probes;
-  for (size_t i = before; i < w.trace().lines().size(); ++i) {
-    const std::string& line = w.trace().lines()[i];
-    if (line.find("b IP 10.0.0.2") != std::string::npos)
-      probes.push_back(line.substr(0, 15));
-  }
+  std::vector<Time> sent = testing::EventTimes(
+      w.trace().events(),
+      AllOf(testing::PacketFrom("b"), testing::PacketSrc("10.0.0.2")));
+  std::vector<Time> probes;
+  for (Time t : sent)
+    if (t >= before) probes.push_back(t);
   ASSERT_GE(probes.size(), 3u);
   // 1 s after the last segment received: the SYN-ACK, at 2 ms.
-  EXPECT_EQ(probes[0], "[    1.00200000");
+  EXPECT_EQ(probes[0], Time(milliseconds(1002)));
   char buf[4];
-  EXPECT_EQ(c.read(fd, buf, sizeof buf), -EAGAIN);  // still connected
+  EXPECT_THAT(c.read(fd, buf, sizeof buf),
+              SyscallFailsWithErrno(EAGAIN));  // still connected
   // TCP_KEEPIDLE bounds.
   int bad = 0;
-  EXPECT_EQ(c.setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &bad, sizeof bad),
-            -EINVAL);
+  EXPECT_THAT(c.setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &bad, sizeof bad),
+              SyscallFailsWithErrno(EINVAL));
   bad = 32768;
-  EXPECT_EQ(c.setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &bad, sizeof bad),
-            -EINVAL);
+  EXPECT_THAT(c.setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &bad, sizeof bad),
+              SyscallFailsWithErrno(EINVAL));
 }
 
 }  // namespace

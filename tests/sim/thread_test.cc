@@ -10,11 +10,16 @@
 #include <vector>
 
 #include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
-#include "tests/sim/sim_test_util.h"
+#include "simsock/testing/matchers.h"
+#include "simsock/testing/sockets.h"
+#include "simsock/testing/trace_events.h"
 
 namespace simsock::sim {
 namespace {
+
+using testing::SyscallFailsWithErrno;
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -136,7 +141,7 @@ TEST(SimThread, DeadlockIsReported) {
 // limit with the nonblocking result, and says so in the trace.
 TEST(SimThread, DriverBlockingCallGivesUpAtTheWaitLimit) {
   World w(1);
-  w.trace().KeepLines(true);
+  w.trace().KeepEvents(true);
   w.SetDriverWaitLimit(seconds(30));
   Host& h = w.AddHost("h", "10.0.0.1");
   Process& p = h.SpawnProcess();
@@ -151,14 +156,11 @@ TEST(SimThread, DriverBlockingCallGivesUpAtTheWaitLimit) {
   p.setsockopt(c, IPPROTO_TCP, TCP_KEEPINTVL, &one, sizeof one);
   const Time start = w.Now();
   char buf[8];
-  EXPECT_EQ(p.read(c, buf, sizeof buf), -EAGAIN);
+  EXPECT_THAT(p.read(c, buf, sizeof buf), SyscallFailsWithErrno(EAGAIN));
   EXPECT_EQ(w.Now() - start, seconds(30));
-  bool reported = false;
-  for (const std::string& line : w.trace().lines())
-    reported =
-        reported || line.find("still waiting after the driver's wait limit") !=
-                        std::string::npos;
-  EXPECT_TRUE(reported);
+  EXPECT_THAT(w.trace().events(),
+              ::testing::Contains(testing::TextHas(
+                  "still waiting after the driver's wait limit")));
 }
 
 TEST(SimThread, ThreadsKilledWithTheWorldUnwindTheirStacks) {

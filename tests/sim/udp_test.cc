@@ -8,11 +8,15 @@
 
 #include "simsock/sim/inet/udp_socket.h"
 #include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
-#include "tests/sim/sim_test_util.h"
+#include "simsock/testing/matchers.h"
+#include "simsock/testing/sockets.h"
 
 namespace simsock::sim {
 namespace {
+
+using testing::SyscallFailsWithErrno;
 
 using std::chrono::milliseconds;
 using testing::Bind;
@@ -41,9 +45,9 @@ TEST_F(UdpTest, DatagramArrivesAfterTheLinkLatency) {
   int tx = a_.socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   ASSERT_EQ(SendTo(a_, tx, "hi", 2, "10.0.0.2", 9000), 2);
   char buf[8];
-  EXPECT_EQ(b_.read(rx, buf, sizeof buf), -EAGAIN);
+  EXPECT_THAT(b_.read(rx, buf, sizeof buf), SyscallFailsWithErrno(EAGAIN));
   w_.RunFor(milliseconds(4));
-  EXPECT_EQ(b_.read(rx, buf, sizeof buf), -EAGAIN);
+  EXPECT_THAT(b_.read(rx, buf, sizeof buf), SyscallFailsWithErrno(EAGAIN));
   w_.RunFor(milliseconds(1));
   sockaddr_in from{};
   socklen_t len = sizeof from;
@@ -66,7 +70,7 @@ TEST_F(UdpTest, BoundariesPeekAndTrunc) {
   EXPECT_EQ(b_.recvfrom(rx, buf, 4, 0, nullptr, nullptr), 4);  // tail dropped
   EXPECT_EQ(std::string(buf, 4), "0123");
   EXPECT_EQ(b_.read(rx, buf, sizeof buf), 0);  // the empty datagram
-  EXPECT_EQ(b_.read(rx, buf, sizeof buf), -EAGAIN);
+  EXPECT_THAT(b_.read(rx, buf, sizeof buf), SyscallFailsWithErrno(EAGAIN));
 }
 
 TEST_F(UdpTest, PortUnreachableReachesOnlyAConnectedSocket) {
@@ -77,15 +81,15 @@ TEST_F(UdpTest, PortUnreachableReachesOnlyAConnectedSocket) {
   ASSERT_EQ(SendTo(a_, u, "x", 1, "10.0.0.2", 9999), 1);
   w_.RunFor(milliseconds(20));  // there and back
   char buf[4];
-  EXPECT_EQ(a_.read(u, buf, sizeof buf), -EAGAIN);
+  EXPECT_THAT(a_.read(u, buf, sizeof buf), SyscallFailsWithErrno(EAGAIN));
   int ep = a_.epoll_create1(0);
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLOUT;
   ASSERT_EQ(a_.epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev), 0);
   EXPECT_EQ(testing::WaitOne(a_, ep),
             static_cast<uint32_t>(EPOLLOUT | EPOLLERR));
-  EXPECT_EQ(a_.read(c, buf, sizeof buf), -ECONNREFUSED);
-  EXPECT_EQ(a_.read(c, buf, sizeof buf), -EAGAIN);
+  EXPECT_THAT(a_.read(c, buf, sizeof buf), SyscallFailsWithErrno(ECONNREFUSED));
+  EXPECT_THAT(a_.read(c, buf, sizeof buf), SyscallFailsWithErrno(EAGAIN));
 }
 
 TEST_F(UdpTest, ConnectFiltersOtherSenders) {
@@ -101,7 +105,7 @@ TEST_F(UdpTest, ConnectFiltersOtherSenders) {
   char buf[4];
   ASSERT_EQ(b_.read(rx, buf, sizeof buf), 2);
   EXPECT_EQ(std::string(buf, 2), "ok");
-  EXPECT_EQ(b_.read(rx, buf, sizeof buf), -EAGAIN);
+  EXPECT_THAT(b_.read(rx, buf, sizeof buf), SyscallFailsWithErrno(EAGAIN));
 }
 
 TEST_F(UdpTest, FullReceiveBufferDropsDatagrams) {
@@ -140,12 +144,14 @@ TEST(UdpTruesize, MatchesLinuxLoopbackAllocations) {
 
 TEST_F(UdpTest, EmsgsizeAndEdestaddrreq) {
   int s = a_.socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  EXPECT_EQ(a_.write(s, "x", 1), -EDESTADDRREQ);
+  EXPECT_THAT(a_.write(s, "x", 1), SyscallFailsWithErrno(EDESTADDRREQ));
   EXPECT_NE(testing::LocalPort(a_, s), 0);  // autobound all the same
   std::string big(65508, 'x');
-  EXPECT_EQ(SendTo(a_, s, big.data(), big.size(), "127.0.0.1", 9), -EMSGSIZE);
+  EXPECT_THAT(SendTo(a_, s, big.data(), big.size(), "127.0.0.1", 9),
+              SyscallFailsWithErrno(EMSGSIZE));
   EXPECT_EQ(SendTo(a_, s, big.data(), big.size() - 1, "127.0.0.1", 9), 65507);
-  EXPECT_EQ(SendTo(a_, s, "x", 1, "127.0.0.1", 0), -EINVAL);
+  EXPECT_THAT(SendTo(a_, s, "x", 1, "127.0.0.1", 0),
+              SyscallFailsWithErrno(EINVAL));
 }
 
 }  // namespace

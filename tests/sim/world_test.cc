@@ -10,9 +10,13 @@
 
 #include "simsock/sim/kernel/host.h"
 #include "simsock/sim/kernel/process.h"
+#include "simsock/testing/matchers.h"
+#include "simsock/testing/sockets.h"
 
 namespace simsock::sim {
 namespace {
+
+using testing::SyscallSucceeds;
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -311,16 +315,12 @@ TEST(World, TeardownWithOpenConnectionsAcrossHosts) {
   Process& pa = a.SpawnProcess();
   Process& pb = b.SpawnProcess();
   int l = pa.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(80);
-  pa.bind(l, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  testing::Bind(pa, l, "0.0.0.0", 80);
   pa.listen(l, 1);
   int c = pb.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  addr.sin_addr.s_addr = htonl(0x0A000001);
-  pb.connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  testing::Connect(pb, c, "10.0.0.1", 80);
   w->RunFor(milliseconds(10));
-  ASSERT_GE(pa.accept4(l, nullptr, nullptr, 0), 0);
+  ASSERT_THAT(pa.accept4(l, nullptr, nullptr, 0), SyscallSucceeds());
   w.reset();
 }
 

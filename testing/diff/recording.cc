@@ -1,5 +1,5 @@
 // Recorded Linux logs: see recording.h.
-#include "tests/diff/recording.h"
+#include "simsock/testing/diff/recording.h"
 
 #include <sys/utsname.h>
 

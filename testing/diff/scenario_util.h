@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "tests/diff/harness.h"
+#include "simsock/testing/diff/harness.h"
 
 namespace simsock::diff {
 
@@ -94,7 +94,9 @@ inline Stuck StuckInSynSent(Script& s) {
 }
 
 // The mask of one fd, through a throwaway epoll set (level-triggered,
-// asking for IN|OUT|RDHUP). Logs "mask(fdN) = ...".
+// asking for IN|OUT|RDHUP). Logs "mask(fdN) = ...". Not
+// testing::ProbeMask: these exact calls (epoll_wait for 4 events, even
+// after a failed epoll_ctl) are in every simulated trace the pins digest.
 inline uint32_t Mask(Script& s, int fd, uint32_t events = kInOutRdhup) {
   int ep = s.sys().epoll_create1(0);
   epoll_event ev{};

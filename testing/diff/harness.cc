@@ -1,78 +1,25 @@
-// Differential-test harness: the Linux backend and the logging Script.
-#include "tests/diff/harness.h"
+// Differential-test harness: the Script's normalised names and its logged
+// syscalls (composite calls: script_composite.cc; registry: registry.cc).
+#include "simsock/testing/diff/harness.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <thread>
 #include <utility>
 
 #include "simsock/net/sys/linux_syscalls.h"
 #include "simsock/net/sys/names.h"
+#include "simsock/testing/sockets.h"
 
 namespace simsock::diff {
 namespace {
 
 constexpr uint16_t kEphemeralLo = 32768;
 constexpr uint16_t kEphemeralHi = 60999;
-
-// --- Linux backend -----------------------------------------------------------
-class LinuxBackend final : public Backend {
- public:
-  LinuxBackend() {
-    // Scenarios expect 0, 1 and 2 open, as in any process a shell starts;
-    // a runner started with one of them closed (CI without a stdin, say)
-    // gets /dev/null there, as a daemon would, so that no answer depends on
-    // how the test binary was started.
-    for (int fd = 0; fd <= 2; ++fd) {
-      if (::fcntl(fd, F_GETFD) >= 0) continue;
-      int null_fd = ::open("/dev/null", O_RDWR);
-      if (null_fd >= 0 && null_fd != fd) {
-        ::dup2(null_fd, fd);
-        ::close(null_fd);
-      }
-    }
-    // Start each process at a different place so that two suites running at
-    // once rarely race for the same ports.
-    next_port_ = static_cast<uint16_t>(20000 + (::getpid() % 500) * 20);
-  }
-  sys::Syscalls& sys() override { return sys_; }
-  void Settle() override { std::this_thread::sleep_for(milliseconds(20)); }
-  void Advance(nanoseconds d) override { std::this_thread::sleep_for(d); }
-  uint16_t FreePort() override {
-    for (int tries = 0; tries < 2000; ++tries) {
-      uint16_t port = next_port_++;
-      if (next_port_ >= 32000) next_port_ = 20000;
-      if (PortFree(port)) return port;
-    }
-    return 0;
-  }
-  bool is_sim() const override { return false; }
-  std::set<int> ForeignFds() const override { return OpenFds(); }
-  std::string Describe() const override { return "linux"; }
-
- private:
-  static bool BindOk(int type, uint16_t port) {
-    int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
-    sockaddr_in a = ToSockaddr(Any(port));
-    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
-  }
-  static bool PortFree(uint16_t port) {
-    return BindOk(SOCK_STREAM, port) && BindOk(SOCK_DGRAM, port);
-  }
-
-  sys::LinuxSyscalls sys_;
-  uint16_t next_port_;
-};
 
 std::string Escape(std::string_view data) {
   std::string out;
@@ -140,29 +87,17 @@ std::string AcceptFlagsName(int flags) {
 
 }  // namespace
 
-std::set<int> OpenFds() {
-  std::set<int> fds;
-  if (DIR* d = ::opendir("/proc/self/fd")) {
-    int own = ::dirfd(d);
-    while (dirent* e = ::readdir(d)) {
-      if (e->d_name[0] == '.') continue;
-      int fd = std::atoi(e->d_name);
-      if (fd != own) fds.insert(fd);
-    }
-    ::closedir(d);
-  }
-  return fds;
+std::unique_ptr<Backend> MakeLinuxBackend() {
+  return std::make_unique<testing::LinuxBackend>();
 }
 
-std::unique_ptr<Backend> MakeLinuxBackend() {
-  return std::make_unique<LinuxBackend>();
+std::unique_ptr<Backend> MakeSimBackend(uint64_t seed) {
+  return std::make_unique<testing::SimBackend>(seed);
 }
 
 sockaddr_in ToSockaddr(const Ep& ep) {
-  sockaddr_in a{};
+  sockaddr_in a = testing::Addr(ep.ip.c_str(), ep.port);
   a.sin_family = static_cast<sa_family_t>(ep.family);
-  a.sin_port = htons(ep.port);
-  ::inet_pton(AF_INET, ep.ip.c_str(), &a.sin_addr);
   return a;
 }
 
@@ -634,87 +569,6 @@ int Script::EpollWait(int epfd, int maxevents) {
   }
   Add(line);
   return r;
-}
-
-Script::Drained Script::ReadAll(int fd, size_t chunk, int max_calls,
-                                size_t pattern_offset) {
-  Drained d;
-  std::vector<char> buf(chunk);
-  int calls = 0;
-  for (; calls < max_calls; ++calls) {
-    ssize_t r = sys().read(fd, buf.data(), chunk);
-    d.last = r;
-    if (r <= 0) break;
-    for (ssize_t i = 0; i < r; ++i) {
-      if (buf[i] != PatternByte(pattern_offset + d.total + i)) {
-        d.pattern_ok = false;
-      }
-    }
-    d.total += static_cast<size_t>(r);
-  }
-  Add("read_all(" + Fd(fd) + ") ends " +
-      (calls == max_calls ? std::string("<call limit>") : Result(d.last)) +
-      ", bytes in order = " + (d.pattern_ok ? "true" : "false"));
-  return d;
-}
-
-Script::Filled Script::WriteUntilEagain(int fd, size_t chunk, int max_calls,
-                                        size_t pattern_offset) {
-  Filled f;
-  std::vector<char> buf(chunk);
-  int calls = 0;
-  for (; calls < max_calls; ++calls) {
-    for (size_t i = 0; i < chunk; ++i) {
-      buf[i] = PatternByte(pattern_offset + f.total + i);
-    }
-    ssize_t r = sys().write(fd, buf.data(), chunk);
-    f.last = r;
-    if (r <= 0) break;
-    if (static_cast<size_t>(r) < chunk) ++f.partial_writes;
-    f.total += static_cast<size_t>(r);
-  }
-  Add("write_until_eagain(" + Fd(fd) + ", " + std::to_string(chunk) +
-      ") ends " +
-      (calls == max_calls ? std::string("<call limit>") : Result(f.last)));
-  return f;
-}
-
-void Script::Settle() { backend_.Settle(); }
-
-void Script::Advance(nanoseconds d) {
-  Add("advance " +
-      std::to_string(std::chrono::duration_cast<milliseconds>(d).count()) +
-      "ms");
-  backend_.Advance(d);
-}
-
-bool Script::Check(const std::string& what, bool ok) {
-  Add("check " + what + " = " + (ok ? "true" : "false"));
-  return ok;
-}
-
-void Script::Note(const std::string& text) { Add("# " + text); }
-
-long Script::Raw(const std::string& desc, long result) {
-  Add(desc + " = " + Result(result));
-  return result;
-}
-
-void Script::Diverge(const std::string& pattern, const std::string& reason) {
-  divergences_.push_back({pattern, reason});
-}
-
-std::vector<Scenario>& Registry() {
-  static std::vector<Scenario> registry;
-  return registry;
-}
-
-bool Register(const char* name, const char* file, void (*body)(Script&)) {
-  std::string f = file;
-  auto slash = f.find_last_of('/');
-  if (slash != std::string::npos) f = f.substr(slash + 1);
-  Registry().push_back({name, f, body});
-  return true;
 }
 
 }  // namespace simsock::diff

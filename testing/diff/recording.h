@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/diff/harness.h"
+#include "simsock/testing/diff/harness.h"
 
 namespace simsock::diff {
 

@@ -15,6 +15,9 @@
 //
 // Threading: single-threaded. A Script owns no thread; the Linux backend
 // sleeps the calling thread in Settle()/Advance().
+//
+// The scenarios themselves live in the project's tests/diff/, with the
+// recorded Linux logs (recording.h) they are compared against.
 #pragma once
 
 #include <netinet/in.h>
@@ -34,38 +37,17 @@
 #include <vector>
 
 #include "simsock/net/sys/syscalls.h"
+#include "simsock/testing/backend.h"
 
 namespace simsock::diff {
 
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
 
-// One kernel to run a scenario against.
-class Backend {
- public:
-  virtual ~Backend() = default;
-  virtual sys::Syscalls& sys() = 0;
-  // Lets in-flight work finish (Linux: a short sleep; sim: a few ms of
-  // virtual time).
-  virtual void Settle() = 0;
-  // Lets d pass (Linux: sleeps d; sim: RunFor(d)).
-  virtual void Advance(nanoseconds d) = 0;
-  // A port that is currently free for TCP and UDP on every address, outside
-  // the ephemeral range. Deterministic on the sim.
-  virtual uint16_t FreePort() = 0;
-  virtual bool is_sim() const = 0;
-  // fds already open before the scenario starts (held by the test process
-  // or inherited from its parent). They are skipped when fds are
-  // normalised, so a scenario's fd numbers read as in a clean table.
-  virtual std::set<int> ForeignFds() const = 0;
-  // "linux" or "sim(seed=N)".
-  virtual std::string Describe() const = 0;
-};
-
+// The kernels a scenario runs against (simsock/testing/backend.h).
+using Backend = ::simsock::testing::Backend;
+using ::simsock::testing::OpenFds;
 std::unique_ptr<Backend> MakeLinuxBackend();
-// The fds this process has open (from /proc/self/fd).
-std::set<int> OpenFds();
-// nullptr when the simulator is not available in this build.
 std::unique_ptr<Backend> MakeSimBackend(uint64_t seed);
 
 // An IPv4 endpoint as a scenario writes it. family may be changed to build
