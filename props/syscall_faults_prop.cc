@@ -19,12 +19,25 @@
 #include <rapidcheck/gtest.h>
 
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "simsock/faults/faulty_syscalls.h"
 #include "simsock/net/net.h"
 #include "tests/net/net_test_util.h"
+
+namespace simsock::faults {
+// How rapidcheck prints a rule in a counterexample: as the plan writes it.
+inline void showValue(const SyscallFault& f, std::ostream& os) {
+  os << SyscallFaultKindName(f.kind);
+  if (f.nth > 0) {
+    os << " nth " << f.nth;
+  } else {
+    os << " " << f.probability;
+  }
+}
+}  // namespace simsock::faults
 
 namespace simsock::net {
 namespace {
