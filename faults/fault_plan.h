@@ -1,7 +1,7 @@
 // FaultPlan: what goes wrong in a run, and when, as data. A plan is written
 // once, as text (docs/faults.md) or built in C++, and applied to any run:
 // its network and host events to a simulated world, its syscall events to
-// a simulated process or, through sys::FaultySyscalls, to the real kernel.
+// a simulated process or, through faults::FaultySyscalls, to the real kernel.
 //
 //   group clients = client*
 //   from 10s to 40s loss 0.1 clients <-> server

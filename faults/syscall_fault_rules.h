@@ -1,6 +1,6 @@
 // Which calls each syscall fault may hit: only where Linux itself can
 // return that result (docs/faults.md, "Syscall faults", says why for each).
-// Shared by the plan's checks, sys::FaultySyscalls and the simulator's
+// Shared by the plan's checks, faults::FaultySyscalls and the simulator's
 // processes, so that the three agree.
 #pragma once
 

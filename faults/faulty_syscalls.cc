@@ -1,0 +1,408 @@
+#include "simsock/faults/faulty_syscalls.h"
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <string>
+
+namespace simsock::faults {
+namespace {
+
+// SO_LINGER {1, 0}: close() then sends a RST instead of a FIN (tcp_close
+// takes the zero-linger branch to tcp_disconnect).
+void LingerZero(sys::Syscalls& sys, int fd) {
+  linger l{1, 0};
+  (void)sys.setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
+std::string Errno(int e) {
+  switch (e) {
+    case EINTR:
+      return "-EINTR";
+    case EAGAIN:
+      return "-EAGAIN";
+    case ENOBUFS:
+      return "-ENOBUFS";
+    case ENOMEM:
+      return "-ENOMEM";
+    case EMFILE:
+      return "-EMFILE";
+    case ENFILE:
+      return "-ENFILE";
+    case ECONNABORTED:
+      return "-ECONNABORTED";
+    case ECONNRESET:
+      return "-ECONNRESET";
+  }
+  return "-" + std::to_string(e);
+}
+
+std::string Bytes(ssize_t got, size_t asked) {
+  return std::to_string(got) + " of " + std::to_string(asked) + " bytes";
+}
+
+}  // namespace
+
+std::optional<Hit> FaultySyscalls::Decide(std::string_view call, int fd,
+                                          int msg_flags, size_t len) {
+  if (injector_.empty() || !injector_.MayHit(call)) return std::nullopt;
+  CallSite site{call};
+  site.len = len;
+  site.msg_flags = msg_flags;
+  int type = 0;
+  socklen_t tlen = sizeof(type);
+  site.socket = inner_.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0;
+  site.stream = site.socket && type == SOCK_STREAM;
+  int fl = inner_.fcntl(fd, F_GETFL, 0);
+  site.blocking = fl >= 0 && !(fl & O_NONBLOCK) && !(msg_flags & MSG_DONTWAIT);
+  if (site.socket) {
+    sockaddr_storage ss{};
+    socklen_t sl = sizeof(ss);
+    site.connected =
+        inner_.getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &sl) == 0;
+  }
+  return injector_.Pick(site);
+}
+
+std::optional<Hit> FaultySyscalls::DecideNoFd(std::string_view call,
+                                              bool blocking) {
+  if (injector_.empty() || !injector_.MayHit(call)) return std::nullopt;
+  CallSite site{call};
+  site.blocking = blocking;
+  return injector_.Pick(site);
+}
+
+template <typename Fn>
+int FaultySyscalls::Nonblocking(int fd, Fn fn) {
+  int fl = inner_.fcntl(fd, F_GETFL, 0);
+  if (fl < 0) return fn();
+  (void)inner_.fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+  int r = fn();
+  (void)inner_.fcntl(fd, F_SETFL, fl);
+  return r;
+}
+
+// --- Calls that create fds ---------------------------------------------------
+
+int FaultySyscalls::socket(int domain, int type, int protocol) {
+  if (auto hit = DecideNoFd("socket", false)) {
+    // EMFILE / ENFILE: checked before the socket is made (__sys_socket).
+    int e = hit->kind == SyscallFaultKind::kEnfile ? ENFILE : EMFILE;
+    Report(*hit, "socket", Errno(e));
+    return -e;
+  }
+  return inner_.socket(domain, type, protocol);
+}
+
+int FaultySyscalls::epoll_create1(int flags) {
+  if (auto hit = DecideNoFd("epoll_create1", false)) {
+    int e = hit->kind == SyscallFaultKind::kEnfile ? ENFILE : EMFILE;
+    Report(*hit, "epoll_create1", Errno(e));
+    return -e;
+  }
+  return inner_.epoll_create1(flags);
+}
+
+int FaultySyscalls::accept4(int fd, sockaddr* addr, socklen_t* addrlen,
+                            int flags) {
+  auto hit = Decide("accept4", fd, 0, 0);
+  if (!hit) return inner_.accept4(fd, addr, addrlen, flags);
+  switch (hit->kind) {
+    case SyscallFaultKind::kEintr: {
+      // A signal while waiting: only if nothing was queued.
+      int r = Nonblocking(
+          fd, [&] { return inner_.accept4(fd, addr, addrlen, flags); });
+      if (r != -EAGAIN) return r;
+      Report(*hit, "accept4", Errno(EINTR));
+      return -EINTR;
+    }
+    case SyscallFaultKind::kEagain:
+      owed_[fd] |= EPOLLIN;
+      Report(*hit, "accept4", Errno(EAGAIN));
+      return -EAGAIN;
+    case SyscallFaultKind::kEmfile:
+    case SyscallFaultKind::kEnfile: {
+      // The fd is taken before a connection is (__sys_accept4_file): the
+      // connection stays queued.
+      int e = hit->kind == SyscallFaultKind::kEnfile ? ENFILE : EMFILE;
+      Report(*hit, "accept4", Errno(e));
+      return -e;
+    }
+    case SyscallFaultKind::kEconnaborted: {
+      // The queued connection is reset: the peer gets a RST, the caller
+      // ECONNABORTED, as when the peer's RST reaches a queued connection.
+      int r = inner_.accept4(fd, addr, addrlen, flags);
+      if (r < 0) return r;
+      LingerZero(inner_, r);
+      (void)inner_.close(r);
+      Report(*hit, "accept4", Errno(ECONNABORTED));
+      return -ECONNABORTED;
+    }
+    default:
+      return inner_.accept4(fd, addr, addrlen, flags);
+  }
+}
+
+int FaultySyscalls::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
+  auto hit = Decide("connect", fd, 0, 0);
+  if (!hit || hit->kind != SyscallFaultKind::kEintr)
+    return inner_.connect(fd, addr, addrlen);
+  // The SYN is sent and the connection goes on without the caller
+  // (inet_stream_connect returns sock_intr_errno; a later connect() says
+  // EALREADY, then EISCONN). Done at once: no signal could interrupt it.
+  int r = Nonblocking(fd, [&] { return inner_.connect(fd, addr, addrlen); });
+  if (r != -EINPROGRESS) return r;
+  Report(*hit, "connect", Errno(EINTR));
+  return -EINTR;
+}
+
+// --- Receive and send
+// ----------------------------------------------------------
+
+ssize_t FaultySyscalls::Receive(std::string_view call, int fd, void* buf,
+                                size_t len, int flags, sockaddr* src,
+                                socklen_t* srclen) {
+  // After the reset was reported, reads see the end (sk_shutdown is
+  // SHUTDOWN_MASK after tcp_reset's tcp_done).
+  if (!reset_.empty() && reset_.count(fd)) return 0;
+  auto real = [&](size_t n) -> ssize_t {
+    if (call == "read") return inner_.read(fd, buf, n);
+    return inner_.recvfrom(fd, buf, n, flags, src, srclen);
+  };
+  auto hit = Decide(call, fd, flags, len);
+  if (!hit) return real(len);
+  switch (hit->kind) {
+    case SyscallFaultKind::kEintr: {
+      // The signal interrupts only a wait: what is there is returned.
+      ssize_t r = inner_.recvfrom(fd, buf, len, flags | MSG_DONTWAIT, src,
+                                  call == "read" ? nullptr : srclen);
+      if (r != -EAGAIN) return r;
+      Report(*hit, call, Errno(EINTR));
+      return -EINTR;
+    }
+    case SyscallFaultKind::kShortIo: {
+      size_t n = injector_.ShortLength(len);
+      ssize_t r = real(n);
+      if (r > 0) Report(*hit, call, Bytes(r, len));
+      return r;
+    }
+    case SyscallFaultKind::kEagain:
+      owed_[fd] |= EPOLLIN;
+      Report(*hit, call, Errno(EAGAIN));
+      return -EAGAIN;
+    case SyscallFaultKind::kEconnreset:
+      // The peer cannot be made to send a RST: this end stops the
+      // connection instead. Both directions are shut (a FIN now) and the
+      // close sends a RST (zero linger); this object answers later reads
+      // with 0 and writes with EPIPE, as Linux does after a reset.
+      reset_.insert(fd);
+      LingerZero(inner_, fd);
+      (void)inner_.shutdown(fd, SHUT_RDWR);
+      Report(*hit, call, Errno(ECONNRESET));
+      return -ECONNRESET;
+    default:
+      return real(len);
+  }
+}
+
+ssize_t FaultySyscalls::Send(std::string_view call, int fd, const void* buf,
+                             size_t len, int flags, const sockaddr* dst,
+                             socklen_t dstlen) {
+  if (!reset_.empty() && reset_.count(fd)) return -EPIPE;
+  auto real = [&](size_t n) -> ssize_t {
+    if (call == "write") return inner_.write(fd, buf, n);
+    return inner_.sendto(fd, buf, n, flags, dst, dstlen);
+  };
+  auto hit = Decide(call, fd, flags, len);
+  if (!hit) return real(len);
+  switch (hit->kind) {
+    case SyscallFaultKind::kEintr: {
+      // A signal while waiting for buffer space: the bytes already queued,
+      // or EINTR if none (sk_stream_wait_memory, sock_intr_errno).
+      ssize_t r = inner_.sendto(
+          fd, buf, len, flags | MSG_DONTWAIT | MSG_NOSIGNAL, dst, dstlen);
+      if (r == -EAGAIN) {
+        Report(*hit, call, Errno(EINTR));
+        return -EINTR;
+      }
+      if (r > 0 && static_cast<size_t>(r) < len)
+        Report(*hit, call, Bytes(r, len));
+      return r;
+    }
+    case SyscallFaultKind::kShortIo: {
+      size_t n = injector_.ShortLength(len);
+      ssize_t r = real(n);
+      if (r > 0) Report(*hit, call, Bytes(r, len));
+      return r;
+    }
+    case SyscallFaultKind::kEagain:
+      owed_[fd] |= EPOLLOUT;
+      Report(*hit, call, Errno(EAGAIN));
+      return -EAGAIN;
+    case SyscallFaultKind::kEnobufs:
+    case SyscallFaultKind::kEnomem: {
+      int e = hit->kind == SyscallFaultKind::kEnobufs ? ENOBUFS : ENOMEM;
+      Report(*hit, call, Errno(e));
+      return -e;  // nothing was sent
+    }
+    default:
+      return real(len);
+  }
+}
+
+ssize_t FaultySyscalls::read(int fd, void* buf, size_t count) {
+  return Receive("read", fd, buf, count, 0, nullptr, nullptr);
+}
+
+ssize_t FaultySyscalls::write(int fd, const void* buf, size_t count) {
+  return Send("write", fd, buf, count, 0, nullptr, 0);
+}
+
+ssize_t FaultySyscalls::recvfrom(int fd, void* buf, size_t len, int flags,
+                                 sockaddr* src_addr, socklen_t* addrlen) {
+  return Receive("recvfrom", fd, buf, len, flags, src_addr, addrlen);
+}
+
+ssize_t FaultySyscalls::sendto(int fd, const void* buf, size_t len, int flags,
+                               const sockaddr* dest_addr, socklen_t addrlen) {
+  return Send("sendto", fd, buf, len, flags, dest_addr, addrlen);
+}
+
+// --- epoll
+// -----------------------------------------------------------------------
+
+int FaultySyscalls::epoll_ctl(int epfd, int op, int fd, epoll_event* event) {
+  int r = inner_.epoll_ctl(epfd, op, fd, event);
+  if (r == 0) {
+    if ((op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && event) {
+      registered_[epfd][fd] = *event;
+    } else if (op == EPOLL_CTL_DEL) {
+      registered_[epfd].erase(fd);
+    }
+  }
+  return r;
+}
+
+template <typename Wait>
+int FaultySyscalls::EpollWait(std::string_view call, int epfd,
+                              epoll_event* events, int maxevents, bool blocking,
+                              Wait wait) {
+  // A spurious EAGAIN hid a ready fd from an edge-triggered caller, which
+  // now waits for an edge that Linux would not send (the data is already
+  // there). The wait reports that fd again: a spurious wakeup, which
+  // epoll(7) allows and every caller handles.
+  std::vector<std::pair<int, epoll_event>> owed;
+  if (!owed_.empty() && maxevents > 0) {
+    auto reg = registered_.find(epfd);
+    if (reg != registered_.end()) {
+      for (const auto& [fd, bits] : owed_) {
+        auto it = reg->second.find(fd);
+        if (it == reg->second.end() || !(it->second.events & bits)) continue;
+        epoll_event e = it->second;
+        e.events = it->second.events & bits;
+        owed.emplace_back(fd, e);
+      }
+    }
+  }
+  if (!owed.empty()) {
+    int n = wait(true);
+    if (n < 0) return n;
+    for (const auto& [fd, e] : owed) {
+      owed_.erase(fd);
+      bool present = false;
+      for (int i = 0; i < n; ++i) present |= events[i].data.u64 == e.data.u64;
+      if (!present && n < maxevents) events[n++] = e;
+    }
+    return n;
+  }
+  auto hit = DecideNoFd(call, blocking);
+  if (!hit) return wait(false);
+  // Both faults end the wait early, and only if nothing is ready (a ready
+  // event is returned at once, before any wait).
+  int n = wait(true);
+  if (n != 0) return n;
+  if (hit->kind == SyscallFaultKind::kEintr) {
+    Report(*hit, call, Errno(EINTR));
+    return -EINTR;
+  }
+  Report(*hit, call, "0 events");
+  return 0;
+}
+
+int FaultySyscalls::epoll_wait(int epfd, epoll_event* events, int maxevents,
+                               int timeout_ms) {
+  return EpollWait("epoll_wait", epfd, events, maxevents, timeout_ms != 0,
+                   [&](bool zero) {
+                     return inner_.epoll_wait(epfd, events, maxevents,
+                                              zero ? 0 : timeout_ms);
+                   });
+}
+
+int FaultySyscalls::epoll_pwait2(int epfd, epoll_event* events, int maxevents,
+                                 const timespec* timeout,
+                                 const sigset_t* sigmask) {
+  bool blocking =
+      timeout == nullptr || timeout->tv_sec != 0 || timeout->tv_nsec != 0;
+  return EpollWait(
+      "epoll_pwait2", epfd, events, maxevents, blocking, [&](bool zero) {
+        timespec none{0, 0};
+        return inner_.epoll_pwait2(epfd, events, maxevents,
+                                   zero ? &none : timeout, sigmask);
+      });
+}
+
+int FaultySyscalls::nanosleep_ns(int64_t ns) {
+  auto hit = DecideNoFd("nanosleep_ns", ns > 0);
+  if (!hit) return inner_.nanosleep_ns(ns);
+  // The signal comes part way through the sleep.
+  int64_t part =
+      static_cast<int64_t>(injector_.ShortLength(static_cast<size_t>(ns)));
+  if (ns > 1) (void)inner_.nanosleep_ns(part);
+  Report(*hit, "nanosleep_ns", Errno(EINTR));
+  return -EINTR;
+}
+
+// --- Pass-through
+// ------------------------------------------------------------------
+
+int FaultySyscalls::close(int fd) {
+  reset_.erase(fd);
+  owed_.erase(fd);
+  registered_.erase(fd);
+  for (auto& [epfd, fds] : registered_) fds.erase(fd);
+  return inner_.close(fd);
+}
+
+int FaultySyscalls::bind(int fd, const sockaddr* addr, socklen_t addrlen) {
+  return inner_.bind(fd, addr, addrlen);
+}
+int FaultySyscalls::listen(int fd, int backlog) {
+  return inner_.listen(fd, backlog);
+}
+int FaultySyscalls::shutdown(int fd, int how) {
+  return inner_.shutdown(fd, how);
+}
+int FaultySyscalls::getsockopt(int fd, int level, int optname, void* optval,
+                               socklen_t* optlen) {
+  return inner_.getsockopt(fd, level, optname, optval, optlen);
+}
+int FaultySyscalls::setsockopt(int fd, int level, int optname,
+                               const void* optval, socklen_t optlen) {
+  return inner_.setsockopt(fd, level, optname, optval, optlen);
+}
+int FaultySyscalls::getsockname(int fd, sockaddr* addr, socklen_t* addrlen) {
+  return inner_.getsockname(fd, addr, addrlen);
+}
+int FaultySyscalls::getpeername(int fd, sockaddr* addr, socklen_t* addrlen) {
+  return inner_.getpeername(fd, addr, addrlen);
+}
+int FaultySyscalls::fcntl(int fd, int cmd, long arg) {
+  return inner_.fcntl(fd, cmd, arg);
+}
+int64_t FaultySyscalls::clock_gettime_ns() { return inner_.clock_gettime_ns(); }
+int FaultySyscalls::resolve_ipv4(std::string_view host,
+                                 std::vector<uint32_t>* addrs) {
+  return inner_.resolve_ipv4(host, addrs);
+}
+
+}  // namespace simsock::faults

@@ -1,0 +1,101 @@
+// FaultySyscalls: a sys::Syscalls that injects syscall faults into the calls
+// it passes to another (the real kernel, or a simulated process). It asks a
+// SyscallInjector which fault a call gets and makes the fault show as Linux
+// would show it, leaving the kernel's state as Linux would leave it
+// (docs/faults.md, "Syscall faults", says what each fault does).
+//
+// It lives in simsock::faults, not simsock::sys: sys is the pinned boundary
+// and knows no faults; this is one more backend built on it, in the library
+// that owns the fault rules.
+//
+// Cost: with no rule that could hit a call, the call goes straight through.
+// Otherwise the decorator learns the fd's state from the inner backend
+// (fcntl F_GETFL, getsockopt SO_TYPE, getpeername) before asking.
+//
+// State it keeps: epoll registrations made through it (to report a
+// spurious EAGAIN's fd again, see below) and the fds it reported reset.
+// Calls made on the inner object directly are not seen.
+#pragma once
+
+#include <map>
+#include <set>
+
+#include "simsock/faults/syscall_injector.h"
+#include "simsock/net/sys/syscalls.h"
+
+namespace simsock::faults {
+
+class FaultySyscalls final : public sys::Syscalls {
+ public:
+  FaultySyscalls(sys::Syscalls& inner, SyscallInjector& injector)
+      : inner_(inner), injector_(injector) {}
+
+  sys::Syscalls& inner() const { return inner_; }
+  SyscallInjector& injector() const { return injector_; }
+
+  int socket(int domain, int type, int protocol) override;
+  int bind(int fd, const sockaddr* addr, socklen_t addrlen) override;
+  int listen(int fd, int backlog) override;
+  int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) override;
+  int connect(int fd, const sockaddr* addr, socklen_t addrlen) override;
+  ssize_t read(int fd, void* buf, size_t count) override;
+  ssize_t write(int fd, const void* buf, size_t count) override;
+  ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* src_addr,
+                   socklen_t* addrlen) override;
+  ssize_t sendto(int fd, const void* buf, size_t len, int flags,
+                 const sockaddr* dest_addr, socklen_t addrlen) override;
+  int shutdown(int fd, int how) override;
+  int close(int fd) override;
+  int getsockopt(int fd, int level, int optname, void* optval,
+                 socklen_t* optlen) override;
+  int setsockopt(int fd, int level, int optname, const void* optval,
+                 socklen_t optlen) override;
+  int getsockname(int fd, sockaddr* addr, socklen_t* addrlen) override;
+  int getpeername(int fd, sockaddr* addr, socklen_t* addrlen) override;
+  int fcntl(int fd, int cmd, long arg) override;
+  int epoll_create1(int flags) override;
+  int epoll_ctl(int epfd, int op, int fd, epoll_event* event) override;
+  int epoll_wait(int epfd, epoll_event* events, int maxevents,
+                 int timeout_ms) override;
+  int64_t clock_gettime_ns() override;
+  int nanosleep_ns(int64_t ns) override;
+  int resolve_ipv4(std::string_view host,
+                   std::vector<uint32_t>* addrs) override;
+  int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
+                   const timespec* timeout, const sigset_t* sigmask) override;
+
+ private:
+  // The fault for a call on fd (with MSG_* flags and a length), or none.
+  std::optional<Hit> Decide(std::string_view call, int fd, int msg_flags,
+                            size_t len);
+  // The fault for a call on no fd (socket, epoll_create1, the waits).
+  std::optional<Hit> DecideNoFd(std::string_view call, bool blocking);
+  // Runs fn with fd switched to O_NONBLOCK (for connect and accept4).
+  template <typename Fn>
+  int Nonblocking(int fd, Fn fn);
+  // Receive and send, with faults (read/write are recvfrom/sendto with no
+  // address, as on a socket).
+  ssize_t Receive(std::string_view call, int fd, void* buf, size_t len,
+                  int flags, sockaddr* src, socklen_t* srclen);
+  ssize_t Send(std::string_view call, int fd, const void* buf, size_t len,
+               int flags, const sockaddr* dst, socklen_t dstlen);
+  // epoll_wait / epoll_pwait2: `wait(zero)` calls the inner wait (with a
+  // zero timeout when `zero`).
+  template <typename Wait>
+  int EpollWait(std::string_view call, int epfd, epoll_event* events,
+                int maxevents, bool blocking, Wait wait);
+  void Report(const Hit& hit, std::string_view call, std::string detail) {
+    injector_.Report(hit, call, std::move(detail));
+  }
+
+  sys::Syscalls& inner_;
+  SyscallInjector& injector_;
+  // epfd -> fd -> the event registered through this object.
+  std::map<int, std::map<int, epoll_event>> registered_;
+  // fd -> the events a spurious EAGAIN hid, reported by the next wait.
+  std::map<int, uint32_t> owed_;
+  // fds this object reported ECONNRESET on.
+  std::set<int> reset_;
+};
+
+}  // namespace simsock::faults
