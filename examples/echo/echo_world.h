@@ -78,9 +78,10 @@ struct TimelineEntry {
 struct EchoWorldResult {
   std::vector<TimelineEntry> timeline;  // in the order printed
   uint64_t trace_hash = 0;
-  bool keep_events = false;      // return the trace's structured events
-  std::vector<std::string> deadlock;  // from World::RunUntilIdle, if any
-  std::vector<std::string> trace;     // the kernel trace, if keep_trace
+  bool keep_events = false;             // return the trace's structured events
+  std::vector<std::string> deadlock;    // from World::RunUntilIdle, if any
+  std::vector<std::string> trace;       // the kernel trace, if keep_trace
+  std::vector<sim::TraceEvent> events;  // its events, if keep_events
   // Why the plan was refused (the world did not run), or empty.
   std::string plan_error;
   // The plan as applied (a random plan's events drawn), as text.

@@ -146,7 +146,9 @@ AppliedPlan ApplyPlan(World& world, const FaultPlan& plan, PlanHooks hooks) {
     if (ev.kind == FaultKind::kSyscall) {
       applied.error = faults::PlanError{
           ev.where.line, ev.where.column,
-          "syscall faults are not applied to simulated processes yet"};
+          "ApplyPlan applies network and host events; apply syscall events "
+          "with faults::FaultySyscalls around the process (docs/faults.md, "
+          "Syscall faults)"};
       return applied;
     }
   }

@@ -1,8 +1,9 @@
 // Applies a fault plan (faults/fault_plan.h, docs/faults.md) to a world:
 // its link impairments and cuts become Network impairments of each
-// direction they name, its crashes and restarts Host::Crash / Restart, its
-// syscall faults the faults of the hosts' processes; each at its virtual
-// time, each traced with the plan line it comes from:
+// direction they name, its crashes and restarts Host::Crash / Restart;
+// each at its virtual time, each traced with the plan line it comes from
+// (syscall events are refused: faults::FaultySyscalls applies them around
+// a process, docs/faults.md):
 //
 //   [   10.000000000] network fault: plan line 3 begins: from 10s to 40s loss
 //   0.1 clients <-> server [   12.345678901] client1 drop (loss, plan line

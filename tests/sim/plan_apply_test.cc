@@ -11,6 +11,7 @@
 #include "simsock/faults/fault_plan.h"
 #include "simsock/sim/faults/apply_plan.h"
 #include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
 #include "simsock/testing/sockets.h"
 
@@ -219,6 +220,20 @@ TEST(PlanApply, ABadPlanIsRefusedWholeAndNothingIsScheduled) {
   ASSERT_FALSE(applied.ok());
   EXPECT_EQ(applied.error->line, 2);
   EXPECT_NE(applied.error->message.find("nobody"), std::string::npos);
+  EXPECT_EQ(t.w.pending_events(), before);
+}
+
+TEST(PlanApply, SyscallEventsAreLeftToFaultySyscallsAndRefusedWhole) {
+  UdpPair t;
+  const size_t before = t.w.pending_events();
+  faults::ParsedPlan parsed = faults::ParsePlan(
+      "from 1s loss 0.5 a <-> b\nat 2s syscall eintr 0.1 in read on a");
+  ASSERT_TRUE(parsed.ok());
+  AppliedPlan applied = ApplyPlan(t.w, *parsed.plan);
+  ASSERT_FALSE(applied.ok());
+  EXPECT_EQ(applied.error->line, 2);
+  EXPECT_NE(applied.error->message.find("faults::FaultySyscalls"),
+            std::string::npos);
   EXPECT_EQ(t.w.pending_events(), before);
 }
 
