@@ -25,7 +25,8 @@
 
 #include "simsock/faults/faulty_syscalls.h"
 #include "simsock/net/net.h"
-#include "tests/net/net_test_util.h"
+#include "simsock/testing/backend.h"
+#include "simsock/testing/runtime.h"
 
 namespace simsock::faults {
 // How rapidcheck prints a rule in a counterexample: as the plan writes it.
@@ -85,11 +86,11 @@ void StreamUnderFaults(bool sim) {
   size_t total = 0;
   for (size_t w : writes) total += w;
 
-  std::unique_ptr<testing::Backend> backend;
+  std::unique_ptr<::simsock::testing::Backend> backend;
   if (sim) {
-    backend = std::make_unique<testing::SimBackend>(seed);
+    backend = std::make_unique<::simsock::testing::SimBackend>(seed);
   } else {
-    backend = std::make_unique<testing::LinuxBackend>();
+    backend = std::make_unique<::simsock::testing::LinuxBackend>();
   }
   faults::SplitMix64 rng(seed);
   faults::SyscallInjector injector(rng, sim ? "sim" : "linux");
@@ -179,7 +180,7 @@ void StreamUnderFaults(bool sim) {
       rt.Sleep(20 * kSecond);
       rt.Stop();
     });
-    backend->Run(rt);
+    ::simsock::testing::RunRuntime(*backend, rt);
   }
   for (const auto& line : injected) RC_LOG() << line << "\n";
   RC_LOG() << "failure: " << failure << "\n";

@@ -16,14 +16,14 @@
 #include "simsock/sim/kernel/host.h"
 #include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
-#include "tests/sim/sim_test_util.h"
+#include "simsock/testing/sockets.h"
 
 namespace simsock::faults {
 namespace {
 
 using K = SyscallFaultKind;
-using sim::testing::Addr;
-using sim::testing::LocalPort;
+using ::simsock::testing::Addr;
+using ::simsock::testing::LocalPort;
 
 // One backend's Syscalls, and a way to let time pass.
 struct Inner {
