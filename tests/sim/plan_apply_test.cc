@@ -2,10 +2,12 @@
 // event does what docs/faults.md says, at its time, on the directions it
 // names, traced with its plan line; a bad plan is refused whole.
 #include <gtest/gtest.h>
+#include <netinet/tcp.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "simsock/faults/fault_plan.h"
@@ -208,6 +210,88 @@ TEST(PlanApply, CrashAndRestartCallTheHooks) {
                      "b crashed at 1000000000", "b restarted at 2000000000",
                      "a crashed at 3000000000", "a restarted at 4000000000"}));
   EXPECT_EQ(t.CountLines("network fault: plan line 3 ends: restart"), 1);
+}
+
+// A TCP connection from b to a's port 80, established, both ends
+// nonblocking, with keepalive probing after 10 s of silence (every 5 s, 3
+// probes), so that an end that only reads learns of a dead peer too.
+struct TcpPair {
+  explicit TcpPair(UdpPair& t) : t(t) {
+    int l = t.pa->socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    EXPECT_EQ(Bind(*t.pa, l, "0.0.0.0", 80), 0);
+    EXPECT_EQ(t.pa->listen(l, 4), 0);
+    client = t.pb->socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    EXPECT_EQ(testing::Connect(*t.pb, client, "10.0.0.1", 80), -EINPROGRESS);
+    t.w.RunFor(milliseconds(10));
+    server = t.pa->accept4(l, nullptr, nullptr, SOCK_NONBLOCK);
+    EXPECT_GE(server, 0);
+    for (auto [p, fd] : {std::pair{t.pa, server}, std::pair{t.pb, client}}) {
+      int one = 1, idle = 10, intvl = 5, cnt = 3;
+      p->setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+      p->setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+      p->setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+      p->setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+    }
+  }
+  // Steps the world until both ends' reads fail (or `limit` passes);
+  // returns each end's error (0 if none) and when it came.
+  struct Ending {
+    int error = 0;
+    Time at{-1};
+  };
+  std::pair<Ending, Ending> RunToTheEnd(Duration limit) {
+    Ending c, s;
+    const Time stop = t.w.Now() + limit;
+    while (t.w.Now() < stop && (c.error == 0 || s.error == 0)) {
+      t.w.RunFor(milliseconds(100));
+      char buf[4096];
+      for (auto [p, fd, end] :
+           {std::tuple{t.pb, client, &c}, std::tuple{t.pa, server, &s}}) {
+        if (end->error != 0) continue;
+        ssize_t n = p->read(fd, buf, sizeof buf);
+        if (n < 0 && n != -EAGAIN) {
+          end->error = static_cast<int>(-n);
+          end->at = t.w.Now();
+        }
+      }
+    }
+    return {c, s};
+  }
+  UdpPair& t;
+  int client = -1, server = -1;
+};
+
+TEST(PlanApply, APartitionLongerThanTheRetryBudgetEndsBothEndsWithEtimedout) {
+  UdpPair t;
+  TcpPair c(t);
+  // The client has data in flight when the link is cut for good: it
+  // retransmits until tcp_retries2 gives up (about 15 minutes); the
+  // server, which only reads, learns of it from its keepalive probes.
+  t.Apply("from 1s partition a <-> b");
+  const std::string data(2000, 'x');
+  t.w.RunFor(seconds(1));
+  ASSERT_EQ(t.pb->write(c.client, data.data(), data.size()), 2000);
+  auto [client, server] = c.RunToTheEnd(std::chrono::hours(1));
+  EXPECT_EQ(client.error, ETIMEDOUT);
+  EXPECT_EQ(server.error, ETIMEDOUT);
+  // Keepalive: 10 s idle + 3 probes 5 s apart; retransmissions: ~924 s.
+  EXPECT_LT(server.at, Time(seconds(40)));
+  EXPECT_GT(client.at, Time(seconds(900)));
+  EXPECT_LT(client.at, Time(seconds(1000)));
+}
+
+TEST(PlanApply, ACrashAndRestartEndsThePeerWithEconnreset) {
+  UdpPair t;
+  TcpPair c(t);
+  // The server host dies and comes back empty; the client's next segment
+  // reaches a kernel that knows no such connection, which answers RST.
+  t.Apply("at 1s crash a\nat 2s restart a");
+  t.w.RunFor(seconds(3));
+  const std::string data(100, 'x');
+  ASSERT_EQ(t.pb->write(c.client, data.data(), data.size()), 100);
+  auto [client, server] = c.RunToTheEnd(seconds(10));
+  EXPECT_EQ(client.error, ECONNRESET);
+  EXPECT_LT(client.at, Time(seconds(4)));
 }
 
 TEST(PlanApply, ABadPlanIsRefusedWholeAndNothingIsScheduled) {
