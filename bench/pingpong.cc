@@ -57,6 +57,32 @@ void ReadFull(Syscalls& sys, int fd, char* buf, size_t n) {
   }
 }
 
+// Bounces 64-byte messages between client fd c (on cs) and server fd s (on
+// ss), `batch` round trips between clock readings, for `seconds` of wall
+// time; returns round trips per second.
+double Bounce(Syscalls& cs, int c, Syscalls& ss, int s, double seconds,
+              int batch) {
+  char msg[kMessage];
+  std::memset(msg, 'x', sizeof msg);
+  char buf[kMessage];
+  uint64_t trips = 0;
+  auto start = Clock::now();
+  auto end = start + std::chrono::duration<double>(seconds);
+  do {
+    for (int i = 0; i < batch; ++i) {
+      if (cs.write(c, msg, kMessage) != static_cast<ssize_t>(kMessage))
+        Fail("write", -1);
+      ReadFull(ss, s, buf, kMessage);
+      if (ss.write(s, buf, kMessage) != static_cast<ssize_t>(kMessage))
+        Fail("write", -1);
+      ReadFull(cs, c, buf, kMessage);
+      ++trips;
+    }
+  } while (Clock::now() < end);
+  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  return static_cast<double>(trips) / elapsed;
+}
+
 // Connects a client to a listener on 127.0.0.1 and accepts it; returns the
 // round trips done in `seconds` of wall time.
 double Run(Syscalls& sys, double seconds) {
@@ -81,29 +107,11 @@ double Run(Syscalls& sys, double seconds) {
   if (s < 0) Fail("accept4", s);
   sys.setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
-  char msg[kMessage];
-  std::memset(msg, 'x', sizeof msg);
-  char buf[kMessage];
-  uint64_t trips = 0;
-  auto start = Clock::now();
-  auto end = start + std::chrono::duration<double>(seconds);
-  while (true) {
-    for (int i = 0; i < 256; ++i) {
-      if (sys.write(c, msg, kMessage) != static_cast<ssize_t>(kMessage))
-        Fail("write", -1);
-      ReadFull(sys, s, buf, kMessage);
-      if (sys.write(s, buf, kMessage) != static_cast<ssize_t>(kMessage))
-        Fail("write", -1);
-      ReadFull(sys, c, buf, kMessage);
-      ++trips;
-    }
-    if (Clock::now() >= end) break;
-  }
-  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  double rate = Bounce(sys, c, sys, s, seconds, 256);
   sys.close(c);
   sys.close(s);
   sys.close(l);
-  return static_cast<double>(trips) / elapsed;
+  return rate;
 }
 
 // The bounce between two hosts of a world, with blocking sockets: each
@@ -138,25 +146,7 @@ double RunCrossHost(const char* plan_text, double seconds) {
   int s = pb.accept4(l, nullptr, nullptr, 0);
   if (s < 0) Fail("accept4", s);
   pb.setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  char msg[kMessage];
-  std::memset(msg, 'x', sizeof msg);
-  char buf[kMessage];
-  uint64_t trips = 0;
-  auto start = Clock::now();
-  auto end = start + std::chrono::duration<double>(seconds);
-  while (Clock::now() < end) {
-    for (int i = 0; i < 64; ++i) {
-      if (pa.write(c, msg, kMessage) != static_cast<ssize_t>(kMessage))
-        Fail("write", -1);
-      ReadFull(pb, s, buf, kMessage);
-      if (pb.write(s, buf, kMessage) != static_cast<ssize_t>(kMessage))
-        Fail("write", -1);
-      ReadFull(pa, c, buf, kMessage);
-      ++trips;
-    }
-  }
-  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  return static_cast<double>(trips) / elapsed;
+  return Bounce(pa, c, pb, s, seconds, 64);
 }
 
 }  // namespace
