@@ -111,9 +111,7 @@ void Network::Heal(const Host& a, const Host& b) {
 void Network::Drop(const Host& from, const Packet& p, const std::string& why) {
   ++packets_dropped_;
   Trace& trace = world_.trace();
-  if (trace.Enabled())
-    trace.Write(world_.Now(), from.name(),
-                "drop (" + why + "): " + Describe(p));
+  if (trace.Enabled()) trace.Drop(world_.Now(), from.name(), why, p);
 }
 
 ImpairmentId Network::Impair(const Host& from, const Host& to, Impairment imp) {
@@ -293,8 +291,7 @@ void Network::Transmit(Path& path, const Link& link, const Effect& e,
       ++packets_dropped_;
       Trace& trace = world_.trace();
       if (trace.Enabled())
-        trace.Write(world_.Now(), to->name(),
-                    "drop (bad checksum): " + Describe(p));
+        trace.Drop(world_.Now(), to->name(), "bad checksum", p);
     });
     return;
   }

@@ -65,11 +65,10 @@ void Process::TraceCall(const char* call,
   Trace& t = world_.trace();
   if (t.Enabled()) {
     SimThread* thread = world_.scheduler().Current();
-    t.Write(
-        world_.Now(),
-        host_.name() + " pid " + std::to_string(pid_) +
-            (thread ? " tid " + std::to_string(thread->tid()) : ""),
-        std::string(call) + "(" + args() + ") = " + sys::ResultString(result));
+    t.Syscall(world_.Now(),
+              host_.name() + " pid " + std::to_string(pid_) +
+                  (thread ? " tid " + std::to_string(thread->tid()) : ""),
+              call, args(), sys::ResultString(result));
   }
   world_.DrainImmediate();
 }

@@ -71,9 +71,40 @@ Trace::~Trace() {
 }
 
 void Trace::Write(Time now, const std::string& who, const std::string& what) {
+  Emit(now, who, what, TraceEvent{});
+}
+
+void Trace::Syscall(Time now, const std::string& who, const std::string& call,
+                    const std::string& args, const std::string& result) {
+  if (!enabled_) return;
+  TraceEvent e;
+  e.kind = TraceEvent::Kind::kSyscall;
+  e.call = call;
+  e.args = args;
+  e.result = result;
+  Emit(now, who, call + "(" + args + ") = " + result, std::move(e));
+}
+
+void Trace::Drop(Time now, const std::string& who, const std::string& reason,
+                 const sim::Packet& packet) {
+  if (!enabled_) return;
+  TraceEvent e;
+  e.kind = TraceEvent::Kind::kDrop;
+  e.reason = reason;
+  e.packet = packet;
+  Emit(now, who, "drop (" + reason + "): " + Describe(packet), std::move(e));
+}
+
+void Trace::Emit(Time now, const std::string& who, const std::string& what,
+                 TraceEvent e) {
   if (!enabled_) return;
   WriteText(now, who, what);
-  if (keep_events_) KeepEvent(now, who, what);
+  if (keep_events_) {
+    e.time = now;
+    e.who = who;
+    e.text = what;
+    events_.push_back(std::move(e));
+  }
   if (json_ != nullptr) {
     *json_ << "{\"t_ns\":" << now.count() << ",\"who\":" << Quote(who)
            << ",\"event\":" << Quote(what) << "}\n";
@@ -92,40 +123,6 @@ void Trace::WriteText(Time now, const std::string& who,
   ++count_;
   if (sink_ != nullptr) *sink_ << line << '\n';
   if (keep_) lines_.push_back(std::move(line));
-}
-
-void Trace::KeepEvent(Time now, const std::string& who,
-                      const std::string& what) {
-  TraceEvent e;
-  e.time = now;
-  e.who = who;
-  e.text = what;
-  // Process::Done writes "<call>(<args>) = <result>" for "<host> pid N".
-  static constexpr std::string_view kEquals = ") = ";
-  const size_t open = what.find('(');
-  const size_t equals = what.rfind(kEquals);
-  if (who.find(" pid ") != std::string::npos && open != std::string::npos &&
-      equals != std::string::npos && open < equals && what.find(' ') > open) {
-    e.kind = TraceEvent::Kind::kSyscall;
-    e.call = what.substr(0, open);
-    e.args = what.substr(open + 1, equals - open - 1);
-    e.result = what.substr(equals + kEquals.size());
-  }
-  // Network::Drop writes "drop (<reason>): <packet>" right after the
-  // packet's own line.
-  static constexpr std::string_view kDrop = "drop (";
-  const size_t close = what.find("): ");
-  if (what.compare(0, kDrop.size(), kDrop) == 0 && close != std::string::npos &&
-      !events_.empty()) {
-    const TraceEvent& sent = events_.back();
-    if (sent.kind == TraceEvent::Kind::kPacket && sent.who == who &&
-        sent.text == what.substr(close + 3)) {
-      e.kind = TraceEvent::Kind::kDrop;
-      e.reason = what.substr(kDrop.size(), close - kDrop.size());
-      e.packet = sent.packet;
-    }
-  }
-  events_.push_back(std::move(e));
 }
 
 void Trace::Packet(Time now, const std::string& who,

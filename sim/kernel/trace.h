@@ -29,7 +29,7 @@ struct TraceEvent {
   enum class Kind {
     kSyscall,  // a process's call: call, args, result
     kPacket,   // a packet a host handed to the network: packet
-    kDrop,     // the network dropped the packet just sent: packet, reason
+    kDrop,     // the network dropped a packet: packet, reason
     kOther,    // anything else (faults, deadlocks, queue drops): text only
   };
   Kind kind = Kind::kOther;
@@ -85,6 +85,13 @@ class Trace {
   // A packet handed to the network by host `who`: its readable line, its
   // JSON record and its pcap record.
   void Packet(Time now, const std::string& who, const sim::Packet& packet);
+  // A syscall's end: "<call>(<args>) = <result>", and its structured event.
+  void Syscall(Time now, const std::string& who, const std::string& call,
+               const std::string& args, const std::string& result);
+  // A packet the network dropped: "drop (<reason>): <packet>", and its
+  // structured event.
+  void Drop(Time now, const std::string& who, const std::string& reason,
+            const sim::Packet& packet);
 
   uint64_t hash() const { return hash_; }
   uint64_t line_count() const { return count_; }
@@ -94,8 +101,10 @@ class Trace {
  private:
   // The readable line (hash, sink, memory); no JSON.
   void WriteText(Time now, const std::string& who, const std::string& what);
-  // The structured record of a Write (a syscall, a drop or other text).
-  void KeepEvent(Time now, const std::string& who, const std::string& what);
+  // Writes the line and its JSON record; keeps `e` (with time, who and
+  // text filled in) if events are kept.
+  void Emit(Time now, const std::string& who, const std::string& what,
+            TraceEvent e);
 
   bool enabled_ = true;
   bool keep_ = false;
