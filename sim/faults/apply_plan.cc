@@ -67,35 +67,33 @@ std::set<std::pair<std::string, std::string>> Directions(
 Impairment ImpairmentOf(const Event& ev) {
   Impairment imp;
   imp.origin = "plan line " + std::to_string(ev.where.line);
+  // An event carries only its own kind's value; the others stay 0.
+  imp.probability = ev.probability;
+  imp.duration = ev.duration;
+  imp.bits_per_second = ev.bits_per_second;
+  imp.bytes = ev.bytes;
   using Kind = Impairment::Kind;
   switch (ev.kind) {
     case FaultKind::kLoss:
       imp.kind = Kind::kLoss;
-      imp.probability = ev.probability;
       break;
     case FaultKind::kDuplicate:
       imp.kind = Kind::kDuplicate;
-      imp.probability = ev.probability;
       break;
     case FaultKind::kCorrupt:
       imp.kind = Kind::kCorrupt;
-      imp.probability = ev.probability;
       break;
     case FaultKind::kDelay:
       imp.kind = Kind::kDelay;
-      imp.duration = ev.duration;
       break;
     case FaultKind::kJitter:
       imp.kind = Kind::kJitter;
-      imp.duration = ev.duration;
       break;
     case FaultKind::kBandwidth:
       imp.kind = Kind::kRate;
-      imp.bits_per_second = ev.bits_per_second;
       break;
     case FaultKind::kQueue:
       imp.kind = Kind::kQueue;
-      imp.bytes = ev.bytes;
       break;
     case FaultKind::kClog:
       imp.kind = Kind::kClog;

@@ -71,44 +71,53 @@ Trace::~Trace() {
 }
 
 void Trace::Write(Time now, const std::string& who, const std::string& what) {
-  Emit(now, who, what, TraceEvent{});
+  if (!enabled_) return;
+  WriteLine(now, who, what);
+  if (keep_events_) Keep(now, who, what, TraceEvent{});
 }
 
 void Trace::Syscall(Time now, const std::string& who, const std::string& call,
                     const std::string& args, const std::string& result) {
   if (!enabled_) return;
+  const std::string what = call + "(" + args + ") = " + result;
+  WriteLine(now, who, what);
+  if (!keep_events_) return;  // build the event only when it is kept
   TraceEvent e;
   e.kind = TraceEvent::Kind::kSyscall;
   e.call = call;
   e.args = args;
   e.result = result;
-  Emit(now, who, call + "(" + args + ") = " + result, std::move(e));
+  Keep(now, who, what, std::move(e));
 }
 
 void Trace::Drop(Time now, const std::string& who, const std::string& reason,
                  const sim::Packet& packet) {
   if (!enabled_) return;
+  const std::string what = "drop (" + reason + "): " + Describe(packet);
+  WriteLine(now, who, what);
+  if (!keep_events_) return;
   TraceEvent e;
   e.kind = TraceEvent::Kind::kDrop;
   e.reason = reason;
   e.packet = packet;
-  Emit(now, who, "drop (" + reason + "): " + Describe(packet), std::move(e));
+  Keep(now, who, what, std::move(e));
 }
 
-void Trace::Emit(Time now, const std::string& who, const std::string& what,
-                 TraceEvent e) {
-  if (!enabled_) return;
+void Trace::WriteLine(Time now, const std::string& who,
+                      const std::string& what) {
   WriteText(now, who, what);
-  if (keep_events_) {
-    e.time = now;
-    e.who = who;
-    e.text = what;
-    events_.push_back(std::move(e));
-  }
   if (json_ != nullptr) {
     *json_ << "{\"t_ns\":" << now.count() << ",\"who\":" << Quote(who)
            << ",\"event\":" << Quote(what) << "}\n";
   }
+}
+
+void Trace::Keep(Time now, const std::string& who, const std::string& what,
+                 TraceEvent e) {
+  e.time = now;
+  e.who = who;
+  e.text = what;
+  events_.push_back(std::move(e));
 }
 
 void Trace::WriteText(Time now, const std::string& who,

@@ -101,9 +101,11 @@ class Trace {
  private:
   // The readable line (hash, sink, memory); no JSON.
   void WriteText(Time now, const std::string& who, const std::string& what);
-  // Writes the line and its JSON record; keeps `e` (with time, who and
-  // text filled in) if events are kept.
-  void Emit(Time now, const std::string& who, const std::string& what,
+  // The readable line and its JSON record.
+  void WriteLine(Time now, const std::string& who, const std::string& what);
+  // Keeps `e` with its time, who and text filled in (callers build an
+  // event only when events are kept: syscalls are the hot path).
+  void Keep(Time now, const std::string& who, const std::string& what,
             TraceEvent e);
 
   bool enabled_ = true;
