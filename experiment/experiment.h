@@ -1,0 +1,179 @@
+// Experiments on users' own programs (docs/experiments.md): a scenario
+// builds a simulated world and starts the programs; a fault plan says what
+// goes wrong; invariants say what must hold anyway. Running the scenario
+// under a seed gives a RunResult: a summary of the run and every invariant
+// violation, with its virtual time and the trace lines before it. The same
+// scenario, seed and plan give the same result (the trace hash shows it).
+//
+//   experiment::Scenario kv{
+//       .name = "kv",
+//       .description = "a key-value server and 3 clients",
+//       .setup = [](experiment::RunContext& ctx) {
+//         sim::Host& server = ctx.world().AddHost("server", "10.0.0.1");
+//         ...
+//         ctx.OnRestart([](sim::Host& h) { /* start its program again */ });
+//         ctx.AddInvariant(...);
+//       },
+//       .budget = std::chrono::minutes(10)};
+//   experiment::RunResult r = experiment::Run(kv, {.seed = 7, .plan = plan});
+//   if (!r.ok()) std::cout << r.violations[0].ToString();
+//
+// Sweeping over seeds, shrinking a failing plan (shrink.h), the GoogleTest
+// helper (gtest.h) and the `simsock` command (cli/) are built on Run.
+//
+// Threading: a run owns its world; runs of different seeds share nothing
+// and may run on different threads or processes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "simsock/faults/fault_plan.h"
+#include "simsock/net/sys/syscalls.h"
+#include "simsock/sim/base/time.h"
+
+namespace simsock::sim {
+class Host;
+class Process;
+class World;
+}  // namespace simsock::sim
+
+namespace simsock::experiment {
+
+class RunContext;
+
+// One broken invariant.
+struct Violation {
+  std::string invariant;  // the invariant's name ("deadlock", "stream")
+  sim::Time at{};         // virtual time it was found
+  std::string message;    // what was wrong
+  // The last trace lines written before it was found (RunOptions::
+  // context_lines of them), oldest first.
+  std::vector<std::string> last_trace;
+  // "[  123.456000000] stream: client3: read 5 bytes that differ ..."
+  std::string ToString() const;
+};
+
+// What a run did, for the sweep's table and its JSON lines.
+struct Summary {
+  uint64_t seed = 0;
+  uint64_t connections = 0;  // TCP connections established (counted once)
+  uint64_t bytes = 0;        // payload bytes read by the programs
+  // Syscalls that failed, by errno name ("ECONNRESET" -> 3).
+  std::map<std::string, uint64_t> errors;
+  uint64_t faults_injected = 0;  // network, host and syscall faults
+  sim::Duration virtual_time{};  // where the world's clock ended
+  double wall_seconds = 0;
+  uint64_t trace_hash = 0;
+  // The scenario's own counters (RunContext::Count).
+  std::map<std::string, uint64_t> counters;
+};
+
+struct RunResult {
+  std::string scenario;
+  Summary summary;
+  std::string plan;  // the plan as applied, as text (a random part drawn)
+  std::string plan_error;  // the plan was refused (nothing ran) if set
+  std::vector<Violation> violations;  // in the order found
+  bool ok() const { return plan_error.empty() && violations.empty(); }
+};
+
+// A property of a run. Continuous checks run after every event of the
+// world (keep them cheap); the final check once the budget is spent or the
+// world is idle. Each returns a message when the invariant is broken.
+class Invariant {
+ public:
+  virtual ~Invariant() = default;
+  virtual std::string_view name() const = 0;
+  virtual std::optional<std::string> Check(RunContext& ctx) {
+    (void)ctx;
+    return std::nullopt;
+  }
+  virtual std::optional<std::string> AtEnd(RunContext& ctx) {
+    (void)ctx;
+    return std::nullopt;
+  }
+};
+
+// Built-in invariants (both added to every run unless the scenario opts out
+// with RunContext::DisableBuiltin).
+// "deadlock": no simulated thread stays blocked longer than `limit` in a
+// call that nothing can end (no timeout of its own, no timer of its socket
+// pending), and at the end no thread is blocked with nothing pending.
+std::unique_ptr<Invariant> NoHangInvariant(sim::Duration limit);
+// "stream": every TCP stream's bytes reach the peer's reads intact and in
+// order (a tap on the processes' syscalls, RunContext::Tap, compares what
+// each side read with what the other wrote).
+std::unique_ptr<Invariant> StreamIntactInvariant();
+
+// A scenario: how to build the world and start the programs.
+struct Scenario {
+  std::string name;
+  std::string description;
+  // Builds hosts, processes and threads in ctx.world(), registers the
+  // crash and restart hooks and the scenario's own invariants.
+  std::function<void(RunContext&)> setup;
+  // How much virtual time a run may take.
+  sim::Duration budget = std::chrono::minutes(10);
+  // The plan a run gets when none is given (text, docs/faults.md).
+  std::string default_plan;
+  // How long a thread may block in a call nothing can end before
+  // "deadlock" reports it.
+  sim::Duration hang_limit = std::chrono::minutes(5);
+};
+
+struct RunOptions {
+  uint64_t seed = 1;
+  faults::FaultPlan plan;
+  std::string trace_path;  // write the trace's text here
+  std::string pcap_path;   // write every packet here
+  std::string json_path;   // write the trace as JSON lines here
+  size_t context_lines = 20;
+  // Stop at the first violation (a sweep's default), or run to the budget
+  // and report them all.
+  bool stop_at_first = true;
+};
+
+// What setup sees while it builds a run, and invariants while they check.
+class RunContext {
+ public:
+  virtual ~RunContext() = default;
+  virtual sim::World& world() = 0;
+  virtual uint64_t seed() const = 0;
+  // Called when the plan crashes or restarts a host (sim::PlanHooks).
+  virtual void OnCrash(std::function<void(sim::Host&)> fn) = 0;
+  virtual void OnRestart(std::function<void(sim::Host&)> fn) = 0;
+  // The syscalls a program of `process` should make: the process itself,
+  // tapped for the "stream" invariant and the summary's counts.
+  virtual sys::Syscalls& Tap(sim::Process& process) = 0;
+  virtual void AddInvariant(std::unique_ptr<Invariant> invariant) = 0;
+  // "deadlock" or "stream": not checked in this run.
+  virtual void DisableBuiltin(std::string_view name) = 0;
+  // A violation found by the programs themselves (a wrong reply).
+  virtual void Violate(std::string invariant, std::string message) = 0;
+  // The scenario's own counters, reported in Summary::counters.
+  virtual void Count(std::string_view what, uint64_t n = 1) = 0;
+};
+
+// Runs the scenario once: setup, the plan applied (a bad plan is reported
+// in plan_error and nothing runs), the world run until its budget is spent,
+// the world is idle, or (stop_at_first) an invariant breaks.
+RunResult Run(const Scenario& scenario, const RunOptions& options);
+
+// The plan a run of `scenario` gets when the user names none: its
+// default_plan parsed (an empty plan if it has none).
+faults::FaultPlan DefaultPlan(const Scenario& scenario);
+
+// Scenarios by name, for the `simsock` command and users' own mains.
+// Register aborts on a duplicate name (a programming error).
+void Register(Scenario scenario);
+const Scenario* Find(std::string_view name);
+std::vector<const Scenario*> All();  // in name order
+
+}  // namespace simsock::experiment

@@ -1,0 +1,48 @@
+// Shrinking a failing fault plan (docs/experiments.md): the smallest plan
+// under which the same seed still breaks one of the invariants the
+// original run broke. First delta debugging over the plan's events
+// (Zeller's ddmin: drop halves, then quarters, ... keep any subset that
+// still fails), then weakening each event that remains (a shorter window,
+// a lower probability, a smaller delay), until removing any one event
+// makes the failure go away. Deterministic (the same inputs give the same
+// runs in the same order) and bounded by max_runs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "simsock/experiment/experiment.h"
+#include "simsock/faults/fault_plan.h"
+
+namespace simsock::experiment {
+
+struct ShrinkProgress {
+  size_t runs = 0;       // runs made so far
+  size_t max_runs = 0;
+  size_t events = 0;     // events in the smallest failing plan so far
+  std::string phase;     // "remove" or "weaken"
+};
+
+struct ShrinkOptions {
+  size_t max_runs = 300;
+  // Called after every run (a progress line, a bar).
+  std::function<void(const ShrinkProgress&)> progress;
+};
+
+struct ShrinkResult {
+  faults::FaultPlan plan;   // the smallest failing plan found
+  RunResult failure;        // its run
+  size_t runs = 0;
+  bool minimal = false;     // false: stopped by max_runs first
+  bool reproduced = false;  // false: the original plan did not fail
+};
+
+// `plan` is the plan as applied (no random part left: RunResult::plan
+// parsed back).
+ShrinkResult Shrink(const Scenario& scenario, uint64_t seed,
+                    const faults::FaultPlan& plan,
+                    const ShrinkOptions& options = {});
+
+}  // namespace simsock::experiment
