@@ -35,6 +35,7 @@ sim/faults: sim/faults sim/kernel sim/inet sim/vfs sim/tcp sim/base faults net/s
 sim:        sim faults net/sys fiber
 net:        net fiber
 testing:    testing net sim faults fiber
+cli:        cli experiment testing net sim faults fiber net/sys
 '
 layer_of() {
   local file=$1 best= folder
@@ -65,7 +66,7 @@ while IFS= read -r file; do
   if grep -qE '^#include "(net|sim|fiber|faults)/' "$file"; then
     bad+="$file: includes a library header without its simsock/ prefix"$'\n'
   fi
-done < <(git ls-files 'sim/*' 'net/*' 'fiber/*' 'faults/*' 'testing/*' | grep -E '\.(h|cc)$')
+done < <(git ls-files 'sim/*' 'net/*' 'fiber/*' 'faults/*' 'testing/*' 'cli/*' | grep -E '\.(h|cc)$')
 if [ -n "$bad" ]; then
   echo "check_sources: include from a higher layer (docs/design.md, Layers):"
   printf '%s' "$bad"
