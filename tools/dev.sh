@@ -15,7 +15,9 @@ cmake --preset "$preset" >/dev/null
 # 2-core machine with heavy C++ compiles.
 jobs=$(nproc 2>/dev/null || echo 2)
 case "$what" in
-  run) targets=(--target echo_sim) ;;  # the main job needs no test binary
+  # The main job needs no test binary: the echo example and the simsock
+  # command.
+  run) targets=(--target echo_sim simsock) ;;
   *) targets=() ;;
 esac
 cmake --build --preset "$preset" -j "$jobs" "${targets[@]}"
@@ -33,6 +35,30 @@ case "$what" in
     echo "== fault injection: 10% loss, 5 ms jitter, server crash at 45 s, restart at 55 s"
     "build/$preset/examples/echo/echo_sim" --clients 3 --seed 3 --faults \
       'from 0s loss 0.1 clients <-> server; from 0s jitter 5ms clients <-> server; at 45s crash server; at 55s restart server'
+    # ... then as an experiment over many seeds (docs/experiments.md): the
+    # simsock command sweeps 200 seeds in parallel processes, checks the
+    # echo scenario's invariants in each, and prints the table across seeds
+    # with a replay line for each failing seed.
+    out="build/$preset/main_job"
+    rm -rf "$out" && mkdir -p "$out"
+    simsock="build/$preset/cli/simsock"
+    plan='from 0s loss 0.05 clients <-> server; from 20s to 40s partition client1 <-> server; at 45s crash server; at 55s restart server'
+    echo
+    echo "== a sweep: 200 seeds of the echo scenario, 20 clients each, under loss, a partition and a server crash"
+    echo "\$ simsock sweep echo --seeds 1..200 --param clients=20 --faults '$plan' --jobs $jobs --jsonl $out/sweep.jsonl"
+    status=0
+    "$simsock" sweep echo --seeds 1..200 --param clients=20 --faults "$plan" \
+      --jobs "$jobs" --jsonl "$out/sweep.jsonl" || status=$?
+    [ "$status" -le 1 ] || exit "$status"  # 1: some seeds failed (a result)
+    # One run again, the smallest failing seed (or seed 1), with its trace
+    # and pcap: the same seed and plan replay the same run.
+    seed=$(grep '"ok":false' "$out/sweep.jsonl" | sed -E 's/.*"seed":([0-9]+).*/\1/' | sort -n | head -n 1 || true)
+    seed=${seed:-1}
+    echo
+    echo "== replaying seed $seed with its trace and pcap"
+    echo "\$ simsock run echo --seed $seed --param clients=20 --faults '$plan' --trace $out/seed-$seed.trace --pcap $out/seed-$seed.pcap"
+    "$simsock" run echo --seed "$seed" --param clients=20 --faults "$plan" \
+      --trace "$out/seed-$seed.trace" --pcap "$out/seed-$seed.pcap" || [ $? -le 1 ]
     ;;
   test)
     ctest --preset "$preset" --label-exclude slow -j "$jobs"
