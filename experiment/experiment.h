@@ -78,7 +78,7 @@ struct Summary {
 struct RunResult {
   std::string scenario;
   Summary summary;
-  std::string plan;  // the plan as applied, as text (a random part drawn)
+  std::string plan;        // the plan as applied, as text (a random part drawn)
   std::string plan_error;  // the plan was refused (nothing ran) if set
   std::vector<Violation> violations;  // in the order found
   bool ok() const { return plan_error.empty() && violations.empty(); }
@@ -138,6 +138,11 @@ struct RunOptions {
   // Stop at the first violation (a sweep's default), or run to the budget
   // and report them all.
   bool stop_at_first = true;
+  // The scenario's parameters ("clients" -> "20"), read by its setup with
+  // RunContext::Param (the command's --param clients=20). A name the
+  // scenario does not know is ignored; a bad value is the setup's to
+  // report (RunContext::Fail).
+  std::map<std::string, std::string> params;
 };
 
 // What setup sees while it builds a run, and invariants while they check.
@@ -159,6 +164,23 @@ class RunContext {
   virtual void Violate(std::string invariant, std::string message) = 0;
   // The scenario's own counters, reported in Summary::counters.
   virtual void Count(std::string_view what, uint64_t n = 1) = 0;
+  // A parameter of the run (RunOptions::params), or `fallback` if unset.
+  virtual std::string Param(std::string_view name,
+                            std::string_view fallback) const = 0;
+  // The same as an integer in [lo, hi]; a value that is not one makes the
+  // run fail as a bad plan does (RunResult::plan_error says why) and
+  // returns the fallback, so setup can go on building.
+  virtual int64_t IntParam(std::string_view name, int64_t fallback, int64_t lo,
+                           int64_t hi) = 0;
+  // A group the plan may name (docs/faults.md, "group"), unless it defines
+  // its own of that name: the scenario's names for its hosts ("clients").
+  virtual void DefineGroup(std::string name,
+                           std::vector<std::string> patterns) = 0;
+  // The run cannot go on (a bad parameter): reported in plan_error.
+  virtual void Fail(std::string why) = 0;
+  // The plan as applied (its random part drawn, the scenario's groups
+  // added), for invariants that reason about faults; empty during setup.
+  virtual const faults::FaultPlan& plan() const = 0;
 };
 
 // Runs the scenario once: setup, the plan applied (a bad plan is reported

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "simsock/experiment/experiment.h"
@@ -19,21 +20,23 @@
 namespace simsock::experiment {
 
 struct ShrinkProgress {
-  size_t runs = 0;       // runs made so far
+  size_t runs = 0;  // runs made so far
   size_t max_runs = 0;
-  size_t events = 0;     // events in the smallest failing plan so far
-  std::string phase;     // "remove" or "weaken"
+  size_t events = 0;  // events in the smallest failing plan so far
+  std::string phase;  // "remove" or "weaken"
 };
 
 struct ShrinkOptions {
   size_t max_runs = 300;
   // Called after every run (a progress line, a bar).
   std::function<void(const ShrinkProgress&)> progress;
+  // The scenario's parameters for every run (RunOptions::params).
+  std::map<std::string, std::string> params;
 };
 
 struct ShrinkResult {
-  faults::FaultPlan plan;   // the smallest failing plan found
-  RunResult failure;        // its run
+  faults::FaultPlan plan;  // the smallest failing plan found
+  RunResult failure;       // its run
   size_t runs = 0;
   bool minimal = false;     // false: stopped by max_runs first
   bool reproduced = false;  // false: the original plan did not fail

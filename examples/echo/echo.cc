@@ -132,6 +132,7 @@ Result<void> RunClient(Runtime& rt, const ClientOptions& options) {
       return n.error();
     }
     log(std::string(reply.data(), *n));  // (not in the seed: shows progress)
+    if (options.on_reply) options.on_reply(std::string_view(reply.data(), *n));
 
     if (options.count != 0 && i + 1 == options.count) break;
     rt.Sleep(options.interval);  // time.Sleep(30 * time.Second)

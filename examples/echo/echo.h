@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "simsock/net/net.h"
 
@@ -39,6 +40,8 @@ struct ClientOptions {
   Logger log = StdoutLogger;
   int count = 0;                               // exchanges; 0: until an error
   net::Duration interval = 30 * net::kSecond;  // the seed's time.Sleep
+  // Called with every reply read (not in the seed: for checkers).
+  std::function<void(std::string_view reply)> on_reply;
 };
 
 // The seed's client: dial, then write "hello, server", read the reply and

@@ -31,6 +31,98 @@ uint32_t ClientAddress(int i) {
   return (uint32_t{10} << 24) | (block << 8) | host;
 }
 
+EchoWorld BuildEchoWorld(sim::World& world, const EchoWorldOptions& options,
+                         EchoPrograms programs) {
+  auto progs = std::make_shared<EchoPrograms>(std::move(programs));
+  if (!progs->syscalls) {
+    progs->syscalls = [](sim::Process& p) -> sys::Syscalls& { return p; };
+  }
+  EchoWorld out;
+  sim::Host& server_host = world.AddHost(kSeedServerName, "10.0.0.1");
+  out.server = &server_host;
+  // The server holds one fd per client at once: raise its RLIMIT_NOFILE
+  // past the 1024 default (as `ulimit -n` would for a real server), or a
+  // world of thousands of clients serves 1022 and refuses the rest with
+  // "accept4: too many open files". Worlds of up to 960 clients keep the
+  // default, and so their traces.
+  server_host.settings().nofile_limit =
+      std::max(server_host.settings().nofile_limit, options.clients + 64);
+  sim::Process& server = server_host.SpawnProcess();
+  auto addr = std::make_shared<const std::string>(
+      std::string(kSeedServerName) + ":" + std::to_string(kSeedPort));
+  // The seed's server in a fresh process of the server host (at start, and
+  // again after a restart).
+  auto spawn_server = [progs, addr](sim::Process& proc) {
+    proc.Spawn(
+        [&proc, progs, addr, log = progs->logger_for(kSeedServerName)] {
+          net::Runtime rt(progs->syscalls(proc));
+          rt.Go([&rt, &addr, &log] {
+            ServerOptions o;
+            o.addr = *addr;
+            o.log = log;
+            (void)RunServer(rt, o);
+          });
+          rt.Run();
+        },
+        "echo_server");
+  };
+  spawn_server(server);
+
+  // Client i's program in a fresh process of its host (at start, and again
+  // after a restart).
+  auto spawn_client = [progs, addr](sim::Host& h) {
+    sim::Process& p = h.SpawnProcess();
+    p.Spawn(
+        [&p, progs, addr, host = h.name(), log = progs->logger_for(h.name())] {
+          net::Runtime rt(progs->syscalls(p));
+          rt.Go([&rt, &addr, &log, &progs, &host] {
+            ClientOptions o;
+            o.addr = *addr;
+            o.log = log;
+            if (progs->on_reply) {
+              o.on_reply = [&progs, &host](std::string_view reply) {
+                progs->on_reply(host, reply);
+              };
+            }
+            auto r = RunClient(rt, o);
+            if (!r.ok()) log("client done: " + r.error().ToString());
+          });
+          rt.Run();
+        },
+        "echo_client");
+  };
+  for (int i = 0; i < options.clients; ++i) {
+    std::string name = "client" + std::to_string(i + 1);
+    sim::Host& h = world.AddHost(name, sim::IpToString(ClientAddress(i)));
+    const int step = options.latency_cycle > 0 ? i % options.latency_cycle : i;
+    world.network().SetLatency(
+        h, server_host, options.latency_base + step * options.latency_step);
+    spawn_client(h);
+  }
+  out.restart = [spawn_server, spawn_client,
+                 server = &server_host](sim::Host& h) {
+    if (&h == server) {
+      spawn_server(h.SpawnProcess());
+    } else {
+      spawn_client(h);
+    }
+  };
+  return out;
+}
+
+faults::FaultPlan WithEchoGroups(faults::FaultPlan plan) {
+  // The world's groups, unless the plan defines its own.
+  auto define = [&plan](const char* name, const char* pattern) {
+    for (const faults::Group& g : plan.groups) {
+      if (g.name == name) return;
+    }
+    plan.groups.insert(plan.groups.begin(), {{}, name, {pattern}});
+  };
+  define("clients", "client*");
+  define("server", kSeedServerName);
+  return plan;
+}
+
 EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
   EchoWorldResult result;
   // Declared before the world: the trace refers to it until the end.
@@ -49,93 +141,26 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
   if (options.trace_to_stdout) world.trace().SetSink(&std::cout);
   if (pcap) world.trace().SetPcap(pcap.get());
 
-  auto logger_for = [&](const std::string& host) -> Logger {
+  EchoPrograms programs;
+  programs.logger_for = [&](const std::string& host) -> Logger {
     return [&result, &world, host](const std::string& line) {
       result.timeline.push_back({world.Now(), host, line});
     };
   };
-
-  sim::Host& server_host = world.AddHost(kSeedServerName, "10.0.0.1");
-  // The server holds one fd per client at once: raise its RLIMIT_NOFILE
-  // past the 1024 default (as `ulimit -n` would for a real server), or a
-  // world of thousands of clients serves 1022 and refuses the rest with
-  // "accept4: too many open files". Worlds of up to 960 clients keep the
-  // default, and so their traces.
-  server_host.settings().nofile_limit =
-      std::max(server_host.settings().nofile_limit, options.clients + 64);
-  sim::Process& server = server_host.SpawnProcess();
-  const std::string addr =
-      std::string(kSeedServerName) + ":" + std::to_string(kSeedPort);
-  // The seed's server in a fresh process of the server host (at start, and
-  // again after a restart).
-  auto spawn_server = [&](sim::Process& proc) {
-    proc.Spawn(
-        [&proc, &addr, log = logger_for(kSeedServerName)] {
-          net::Runtime rt(proc);
-          rt.Go([&rt, &addr, &log] {
-            ServerOptions o;
-            o.addr = addr;
-            o.log = log;
-            (void)RunServer(rt, o);
-          });
-          rt.Run();
-        },
-        "echo_server");
-  };
-  spawn_server(server);
-
-  // Client i's program in a fresh process of its host (at start, and again
-  // after a restart).
-  auto spawn_client = [&](sim::Host& h) {
-    sim::Process& p = h.SpawnProcess();
-    p.Spawn(
-        [&p, &addr, log = logger_for(h.name())] {
-          net::Runtime rt(p);
-          rt.Go([&rt, &addr, &log] {
-            ClientOptions o;
-            o.addr = addr;
-            o.log = log;
-            auto r = RunClient(rt, o);
-            if (!r.ok()) log("client done: " + r.error().ToString());
-          });
-          rt.Run();
-        },
-        "echo_client");
-  };
-  for (int i = 0; i < options.clients; ++i) {
-    std::string name = "client" + std::to_string(i + 1);
-    sim::Host& h = world.AddHost(name, sim::IpToString(ClientAddress(i)));
-    const int step = options.latency_cycle > 0 ? i % options.latency_cycle : i;
-    world.network().SetLatency(
-        h, server_host, options.latency_base + step * options.latency_step);
-    spawn_client(h);
-  }
+  EchoWorld echo = BuildEchoWorld(world, options, std::move(programs));
 
   if (!options.plan.empty()) {
-    faults::FaultPlan plan = options.plan;
-    // The world's groups, unless the plan defines its own.
-    auto define = [&plan](const char* name, const char* pattern) {
-      for (const faults::Group& g : plan.groups) {
-        if (g.name == name) return;
-      }
-      plan.groups.insert(plan.groups.begin(), {{}, name, {pattern}});
-    };
-    define("clients", "client*");
-    define("server", kSeedServerName);
+    faults::FaultPlan plan = WithEchoGroups(options.plan);
     sim::PlanHooks hooks;
     hooks.on_crash = [&](sim::Host& h) {
       result.timeline.push_back({world.Now(), h.name(), "-- crashed"});
     };
     hooks.on_restart = [&](sim::Host& h) {
-      if (&h == &server_host) {
-        result.timeline.push_back(
-            {world.Now(), h.name(), "-- restarted, serving again"});
-        spawn_server(h.SpawnProcess());
-      } else {
-        result.timeline.push_back(
-            {world.Now(), h.name(), "-- restarted, starting over"});
-        spawn_client(h);
-      }
+      result.timeline.push_back({world.Now(), h.name(),
+                                 &h == echo.server
+                                     ? "-- restarted, serving again"
+                                     : "-- restarted, starting over"});
+      echo.restart(h);
     };
     sim::AppliedPlan applied = sim::ApplyPlan(world, plan, hooks);
     if (!applied.ok()) {

@@ -6,12 +6,24 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "examples/echo/echo.h"
 #include "simsock/faults/fault_plan.h"
 #include "simsock/sim/base/time.h"
 #include "simsock/sim/kernel/trace.h"
+
+namespace simsock::sys {
+class Syscalls;
+}
+namespace simsock::sim {
+class Host;
+class Process;
+class World;
+}  // namespace simsock::sim
 
 namespace simsock::echo {
 
@@ -89,5 +101,30 @@ struct EchoWorldResult {
 };
 
 EchoWorldResult RunEchoWorld(const EchoWorldOptions& options);
+
+// The world's hosts and programs, built into a world by BuildEchoWorld:
+// one builder for RunEchoWorld and the experiment scenario (echo_scenario.h).
+struct EchoPrograms {
+  // The logger of the program on `host` (the server's long name, clientN).
+  std::function<Logger(const std::string& host)> logger_for;
+  // The syscalls a program of `process` makes (default: the process).
+  std::function<sys::Syscalls&(sim::Process&)> syscalls;
+  // Called with every reply client `host` reads (may be empty).
+  std::function<void(const std::string& host, std::string_view reply)> on_reply;
+};
+struct EchoWorld {
+  sim::Host* server = nullptr;
+  // Starts a restarted host's program again: the server serves anew, a
+  // client starts its exchanges over.
+  std::function<void(sim::Host&)> restart;
+};
+// Adds the server and options.clients clients to `world` (in that order,
+// with their latencies) and starts their programs. Only clients, the
+// latencies and plan-free fields of `options` are read.
+EchoWorld BuildEchoWorld(sim::World& world, const EchoWorldOptions& options,
+                         EchoPrograms programs);
+// The plan with the world's groups `clients` and `server`, unless it
+// defines its own.
+faults::FaultPlan WithEchoGroups(faults::FaultPlan plan);
 
 }  // namespace simsock::echo

@@ -4,14 +4,13 @@
 // on it as `simsock` does on the built-in scenarios, sweeps and Slurm
 // scripts included (their workers are this program).
 //
-//   greeter_command sweep greeter --seeds 1..100 --param clients=5 \
+//   greeter_command sweep greeter --seeds 1..100 --param clients=5
 //       --faults 'from 0s loss 0.2 clients <-> server; at 3s crash server'
 //
 // The scenario: a greeter server answers each name a client sends with
 // "hi <name>"; each client sends its name three times, a second apart, and
-// checks the answer (the invariant "reply"); no read has a deadline, so a
-// fault that loses the server for good leaves a client hanging, which the
-// built-in "deadlock" invariant reports.
+// checks the answer (the invariant "reply"); the built-in "deadlock" and
+// "stream" invariants watch the rest.
 #include <string>
 #include <vector>
 

@@ -81,6 +81,8 @@ bool Scheduler::Park(std::string reason, Time deadline) {
   t->state_ = SimThread::State::kBlocked;
   t->wait_reason_ = std::move(reason);
   t->timed_out_ = false;
+  t->blocked_since_ = world_.Now();
+  t->wait_deadline_ = deadline;
   if (deadline != kNever) {
     t->timer_ = world_.Schedule(std::max(deadline, world_.Now()), [this, t] {
       t->timer_ = {};

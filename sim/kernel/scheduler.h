@@ -43,6 +43,10 @@ class SimThread {
   State state() const { return state_; }
   // What a blocked thread waits for ("read(fd 4)"), for deadlock reports.
   const std::string& wait_reason() const { return wait_reason_; }
+  // While blocked: since when, and until when at most (kNever: the call
+  // has no timeout of its own), for hang detection (experiment/).
+  Time blocked_since() const { return blocked_since_; }
+  Time wait_deadline() const { return wait_deadline_; }
 
  private:
   friend class Scheduler;
@@ -52,6 +56,8 @@ class SimThread {
   State state_ = State::kRunnable;
   std::string wait_reason_;
   bool timed_out_ = false;
+  Time blocked_since_{0};
+  Time wait_deadline_ = kNever;
   EventId timer_;
   fiber::Fiber fiber_;
 };

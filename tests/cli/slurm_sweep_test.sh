@@ -25,6 +25,7 @@ done
 
 mkdir -p "$work_root"
 work=$(mktemp -d "$work_root/slurm-sweep.XXXXXX")
+chmod 755 "$work"  # munged wants o+x on every directory up to its socket
 cluster=
 cleanup() {
   local rc=$?

@@ -1,0 +1,16 @@
+// The built-in "stream" invariant's ledger, for the run's taps
+// (RunContext::Tap) and for tests: StreamIntactInvariant() returns a
+// StreamInvariant, which reports what its ledger found.
+#pragma once
+
+#include "simsock/experiment/experiment.h"
+#include "simsock/experiment/stream_ledger.h"
+
+namespace simsock::experiment {
+
+class StreamInvariant : public Invariant {
+ public:
+  virtual StreamLedger& ledger() = 0;
+};
+
+}  // namespace simsock::experiment

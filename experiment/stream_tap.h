@@ -1,0 +1,74 @@
+// StreamTap: the sys::Syscalls a tapped program makes (RunContext::Tap).
+// Every call goes to `inner` unchanged, in the same order, with the same
+// arguments; the tap only looks at results: bytes a TCP socket's write
+// took and a read returned go to the StreamLedger (the "stream"
+// invariant), the bytes read to the summary. It makes no call of its own,
+// so a tapped program's trace is the untapped program's trace.
+//
+// `inner` is usually the process itself; a decorator between them (a
+// test's deliberately corrupting one) is seen as the kernel.
+#pragma once
+
+#include <cstdint>
+
+#include "simsock/experiment/stream_ledger.h"
+#include "simsock/net/sys/syscalls.h"
+
+namespace simsock::sim {
+class Process;
+}
+
+namespace simsock::experiment {
+
+class StreamTap final : public sys::Syscalls {
+ public:
+  // `process` resolves fds to sockets; `bytes_read` (may be null) counts
+  // every byte a read of a socket returned.
+  StreamTap(sys::Syscalls& inner, sim::Process& process, StreamLedger& ledger,
+            uint64_t* bytes_read);
+
+  int socket(int domain, int type, int protocol) override;
+  int bind(int fd, const sockaddr* addr, socklen_t addrlen) override;
+  int listen(int fd, int backlog) override;
+  int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) override;
+  int connect(int fd, const sockaddr* addr, socklen_t addrlen) override;
+  ssize_t read(int fd, void* buf, size_t count) override;
+  ssize_t write(int fd, const void* buf, size_t count) override;
+  ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* src_addr,
+                   socklen_t* addrlen) override;
+  ssize_t sendto(int fd, const void* buf, size_t len, int flags,
+                 const sockaddr* dest_addr, socklen_t addrlen) override;
+  int shutdown(int fd, int how) override;
+  int close(int fd) override;
+  int getsockopt(int fd, int level, int optname, void* optval,
+                 socklen_t* optlen) override;
+  int setsockopt(int fd, int level, int optname, const void* optval,
+                 socklen_t optlen) override;
+  int getsockname(int fd, sockaddr* addr, socklen_t* addrlen) override;
+  int getpeername(int fd, sockaddr* addr, socklen_t* addrlen) override;
+  int fcntl(int fd, int cmd, long arg) override;
+  int epoll_create1(int flags) override;
+  int epoll_ctl(int epfd, int op, int fd, epoll_event* event) override;
+  int epoll_wait(int epfd, epoll_event* events, int maxevents,
+                 int timeout_ms) override;
+  int64_t clock_gettime_ns() override;
+  int nanosleep_ns(int64_t ns) override;
+  int resolve_ipv4(std::string_view host,
+                   std::vector<uint32_t>* addrs) override;
+  int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
+                   const timespec* timeout, const sigset_t* sigmask) override;
+
+ private:
+  // The connected TCP socket behind fd, registered with the ledger; null
+  // for anything else (UDP, a listener, a socket not yet connected).
+  const void* Stream(int fd);
+  void Wrote(int fd, const void* buf, ssize_t n);
+  void Read(int fd, const void* buf, ssize_t n);
+
+  sys::Syscalls& inner_;
+  sim::Process& process_;
+  StreamLedger& ledger_;
+  uint64_t* bytes_read_;
+};
+
+}  // namespace simsock::experiment

@@ -1,0 +1,244 @@
+// experiment::Run: the summary, violations, parameters, bad plans, the
+// "deadlock" invariant, the registry, and the echo scenario.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <string>
+
+#include "examples/echo/echo_scenario.h"
+#include "gtest/gtest.h"
+#include "simsock/experiment/experiment.h"
+#include "simsock/sim/kernel/host.h"
+#include "simsock/sim/kernel/process.h"
+#include "simsock/sim/kernel/world.h"
+
+namespace simsock::experiment {
+namespace {
+
+sockaddr_in ServerAddr() {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(80);
+  a.sin_addr.s_addr = htonl(0x0a000001);
+  return a;
+}
+
+// A server that reads one request and never answers; a client that sends
+// it and reads without a timeout: both wait forever on a connection with
+// nothing in flight. With `no_client`, the server only waits in accept.
+// With `ticker`, a third host's program wakes every second all along, so
+// the world is never idle and only the hang limit tells.
+Scenario Silent(bool no_client = false, bool ticker = true) {
+  Scenario s;
+  s.name = "silent";
+  s.budget = std::chrono::seconds(120);
+  s.hang_limit = std::chrono::seconds(30);
+  s.setup = [no_client, ticker](RunContext& ctx) {
+    sim::World& w = ctx.world();
+    if (ticker) {
+      sim::Process& tp = w.AddHost("ticker", "10.0.0.9").SpawnProcess();
+      tp.Spawn([&tp] {
+        for (int i = 0; i < 1000; ++i) tp.nanosleep_ns(1'000'000'000);
+      });
+    }
+    sim::Process& sp = w.AddHost("server", "10.0.0.1").SpawnProcess();
+    sim::Process& cp = w.AddHost("client", "10.0.0.2").SpawnProcess();
+    sys::Syscalls& server = ctx.Tap(sp);
+    sys::Syscalls& client = ctx.Tap(cp);
+    sp.Spawn(
+        [&server] {
+          const int fd = server.socket(AF_INET, SOCK_STREAM, 0);
+          sockaddr_in a = ServerAddr();
+          server.bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+          server.listen(fd, 4);
+          const int c = server.accept4(fd, nullptr, nullptr, 0);
+          char buf[16];
+          while (server.read(c, buf, sizeof buf) > 0) {
+          }
+        },
+        "silent_server");
+    if (no_client) return;
+    cp.Spawn(
+        [&client] {
+          const int fd = client.socket(AF_INET, SOCK_STREAM, 0);
+          sockaddr_in a = ServerAddr();
+          client.connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+          client.write(fd, "ping", 4);
+          char buf[16];
+          client.read(fd, buf, sizeof buf);
+        },
+        "waiting_client");
+  };
+  return s;
+}
+
+TEST(NoHang, AClientWaitingForeverForAReplyIsReported) {
+  RunResult r = experiment::Run(Silent(), RunOptions{});
+  ASSERT_EQ(r.violations.size(), 1u);
+  const Violation& v = r.violations[0];
+  EXPECT_EQ(v.invariant, "deadlock");
+  // Blocked from about 0 s: reported within limit + limit/8.
+  EXPECT_GE(v.at, std::chrono::seconds(30));
+  EXPECT_LE(v.at, std::chrono::seconds(35));
+  // The server blocked first, in its read of the next request.
+  EXPECT_NE(v.message.find("(silent_server) blocked in recv"),
+            std::string::npos)
+      << v.message;
+  EXPECT_NE(v.message.find("no timer pending on its 1 connection(s)"),
+            std::string::npos)
+      << v.message;
+  ASSERT_FALSE(v.last_trace.empty());
+  EXPECT_LE(v.last_trace.size(), 20u);
+  EXPECT_NE(v.last_trace.back().find("nanosleep"), std::string::npos)
+      << v.last_trace.back();
+  EXPECT_EQ(r.summary.connections, 1u);
+  EXPECT_EQ(r.summary.bytes, 4u);  // the server read the ping
+}
+
+TEST(NoHang, RunToTheEndReportsEveryStuckThreadOnce) {
+  RunOptions o;
+  o.stop_at_first = false;
+  RunResult r = experiment::Run(Silent(), o);
+  ASSERT_EQ(r.violations.size(), 2u);
+  EXPECT_NE(r.violations[0].message.find("(silent_server)"), std::string::npos);
+  EXPECT_NE(r.violations[1].message.find("(waiting_client)"),
+            std::string::npos);
+  EXPECT_EQ(r.summary.virtual_time, std::chrono::seconds(120));
+}
+
+TEST(NoHang, AnIdleWorldsDeadlockIsReportedAtOnce) {
+  // Nothing pending at all: no need to wait for the limit.
+  RunResult r = experiment::Run(Silent(false, /*ticker=*/false), RunOptions{});
+  ASSERT_EQ(r.violations.size(), 1u);
+  const Violation& v = r.violations[0];
+  EXPECT_LT(v.at, std::chrono::seconds(1));
+  EXPECT_NE(v.message.find("(silent_server)"), std::string::npos) << v.message;
+  EXPECT_NE(v.message.find("(waiting_client)"), std::string::npos) << v.message;
+  EXPECT_NE(v.message.find("nothing is pending"), std::string::npos)
+      << v.message;
+  ASSERT_FALSE(v.last_trace.empty());
+  EXPECT_NE(v.last_trace.back().find("read(4, 16) = 4"), std::string::npos)
+      << v.last_trace.back();
+}
+
+TEST(NoHang, AServerWaitingOnlyForNewClientsIsNotHung) {
+  RunResult r = experiment::Run(Silent(/*no_client=*/true), {});
+  EXPECT_TRUE(r.ok()) << r.violations[0].ToString();
+}
+
+TEST(NoHang, DisabledItReportsNothing) {
+  Scenario s = Silent();
+  auto setup = s.setup;
+  s.setup = [setup](RunContext& ctx) {
+    setup(ctx);
+    ctx.DisableBuiltin("deadlock");
+  };
+  EXPECT_TRUE(experiment::Run(s, {}).ok());
+}
+
+TEST(NoHang, AWaitWithATimerPendingIsNotAHang) {
+  // The server is gone (crashed) before the client's request is acked: the
+  // client's data is retransmitted, a timer is pending all along.
+  RunOptions o;
+  o.plan = *faults::ParsePlan("at 0s crash server").plan;
+  RunResult r = experiment::Run(Silent(), o);
+  EXPECT_TRUE(r.ok()) << r.violations[0].ToString();
+  EXPECT_GE(r.summary.faults_injected, 1u);
+}
+
+TEST(Run, ABadPlanRunsNothing) {
+  RunOptions o;
+  o.plan = *faults::ParsePlan("at 1s crash nobody").plan;
+  RunResult r = experiment::Run(Silent(), o);
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.plan_error.find("nobody"), std::string::npos) << r.plan_error;
+  EXPECT_TRUE(r.violations.empty());
+}
+
+TEST(Run, ViolationsFromTheProgramsCarryTheirTimeAndTrace) {
+  Scenario s;
+  s.name = "violates";
+  s.budget = std::chrono::seconds(10);
+  s.setup = [](RunContext& ctx) {
+    sim::Process& p = ctx.world().AddHost("a", "10.0.0.1").SpawnProcess();
+    p.Spawn([&ctx, &p] {
+      p.nanosleep_ns(2'000'000'000);
+      ctx.Count("woke");
+      ctx.Violate("mine", "woke up wrong");
+    });
+  };
+  RunResult r = experiment::Run(s, {});
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_EQ(r.violations[0].ToString(),
+            "[    2.000000000] mine: woke up wrong");
+  ASSERT_FALSE(r.violations[0].last_trace.empty());
+  EXPECT_NE(r.violations[0].last_trace.back().find("nanosleep"),
+            std::string::npos);
+  EXPECT_EQ(r.summary.counters.at("woke"), 1u);
+  EXPECT_EQ(r.summary.virtual_time, std::chrono::seconds(2));
+}
+
+TEST(Run, ABadParameterIsReported) {
+  Scenario echo = echo::EchoScenario();
+  RunOptions o;
+  o.params["clients"] = "many";
+  RunResult r = experiment::Run(echo, o);
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.plan_error.find("clients"), std::string::npos) << r.plan_error;
+}
+
+TEST(Registry, FindsWhatWasRegistered) {
+  Scenario s = Silent();
+  s.name = "registry-test-silent";
+  Register(s);
+  ASSERT_NE(Find("registry-test-silent"), nullptr);
+  EXPECT_EQ(Find("registry-test-silent")->budget, std::chrono::seconds(120));
+  EXPECT_EQ(Find("no-such-scenario"), nullptr);
+  bool listed = false;
+  for (const Scenario* x : All()) listed |= x->name == "registry-test-silent";
+  EXPECT_TRUE(listed);
+}
+
+TEST(EchoScenario, RunsCleanWithoutFaultsAndIsDeterministic) {
+  Scenario echo = echo::EchoScenario();
+  RunOptions o;
+  o.seed = 5;
+  o.params["clients"] = "5";
+  RunResult a = experiment::Run(echo, o);
+  RunResult b = experiment::Run(echo, o);
+  ASSERT_TRUE(a.ok()) << a.violations[0].ToString();
+  EXPECT_EQ(a.summary.trace_hash, b.summary.trace_hash);
+  EXPECT_EQ(a.summary.connections, 5u);
+  // The seed's story: an exchange every 30 s until the server's 2-minute
+  // read deadline (set once per connection) ends it: 4 replies a client.
+  EXPECT_EQ(a.summary.counters.at("replies"), 20u);
+  EXPECT_EQ(a.summary.faults_injected, 0u);
+  // Then the world is idle (the server waits for new clients): it ends.
+  EXPECT_GE(a.summary.virtual_time, std::chrono::seconds(120));
+  EXPECT_LT(a.summary.virtual_time, echo.budget);
+}
+
+TEST(EchoScenario, TheDefaultPlanInjectsFaultsAndIsReplayable) {
+  Scenario echo = echo::EchoScenario();
+  RunOptions o;
+  o.seed = 3;
+  o.plan = DefaultPlan(echo);
+  o.stop_at_first = false;
+  RunResult a = experiment::Run(echo, o);
+  EXPECT_TRUE(a.plan_error.empty()) << a.plan_error;
+  EXPECT_GT(a.summary.faults_injected, 2u);
+  EXPECT_GT(a.summary.counters.at("replies"), 0u);
+  for (const Violation& v : a.violations) {
+    EXPECT_NE(v.invariant, "reply") << v.ToString();
+    EXPECT_NE(v.invariant, "stream") << v.ToString();
+    EXPECT_NE(v.invariant, "serving") << v.ToString();
+  }
+  // The plan as applied replays the same run.
+  RunOptions replay = o;
+  replay.plan = *faults::ParsePlan(a.plan).plan;
+  EXPECT_EQ(experiment::Run(echo, replay).summary.trace_hash,
+            a.summary.trace_hash);
+}
+
+}  // namespace
+}  // namespace simsock::experiment
