@@ -45,6 +45,12 @@ int StuckConnections(const sim::SimThread& t) {
   return connections;
 }
 
+// A virtual time as the trace prints it, without its padding.
+std::string TimeText(sim::Time t) {
+  std::string s = sim::Trace::FormatTime(t);
+  return s.substr(s.find_first_not_of(' '));
+}
+
 std::string Describe(const sim::SimThread& t, sim::Time now, int connections) {
   const auto secs = std::chrono::duration_cast<std::chrono::milliseconds>(
                         now - t.blocked_since())
@@ -52,8 +58,7 @@ std::string Describe(const sim::SimThread& t, sim::Time now, int connections) {
   return t.process().host().name() + " pid " +
          std::to_string(t.process().pid()) + " tid " + std::to_string(t.tid()) +
          (t.name().empty() ? "" : " (" + t.name() + ")") + " blocked in " +
-         t.wait_reason() + " since " +
-         sim::Trace::FormatTime(t.blocked_since()) + " (" +
+         t.wait_reason() + " since " + TimeText(t.blocked_since()) + " (" +
          std::to_string(secs / 1000) + "." + std::to_string(secs % 1000 / 100) +
          " s) with no timeout, and no " + "timer pending on its " +
          std::to_string(connections) + " connection(s)";

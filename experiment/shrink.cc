@@ -138,7 +138,9 @@ class Shrinker {
     using std::chrono::milliseconds;
     if (e.end && *e.end - e.start >= 2 * milliseconds(1)) {
       Event w = e;
-      w.end = e.start + (*e.end - e.start) / 2;
+      // Whole milliseconds, so the plan reads as one would write it.
+      w.end = e.start +
+              std::chrono::duration_cast<milliseconds>((*e.end - e.start) / 2);
       out.push_back(w);
     }
     if ((e.kind == FaultKind::kLoss || e.kind == FaultKind::kDuplicate ||

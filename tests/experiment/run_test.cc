@@ -6,6 +6,7 @@
 #include <string>
 
 #include "examples/echo/echo_scenario.h"
+#include "examples/scenarios/builtin_scenarios.h"
 #include "gtest/gtest.h"
 #include "simsock/experiment/experiment.h"
 #include "simsock/sim/kernel/host.h"
@@ -197,6 +198,17 @@ TEST(Registry, FindsWhatWasRegistered) {
   bool listed = false;
   for (const Scenario* x : All()) listed |= x->name == "registry-test-silent";
   EXPECT_TRUE(listed);
+}
+
+TEST(Registry, TheBuiltinScenariosAreThere) {
+  scenarios::RegisterBuiltinScenarios();
+  scenarios::RegisterBuiltinScenarios();  // twice: no duplicate abort
+  for (const char* name : {"echo", "kv", "kv-fixed"}) {
+    const Scenario* s = Find(name);
+    ASSERT_NE(s, nullptr) << name;
+    EXPECT_FALSE(s->description.empty()) << name;
+    EXPECT_FALSE(DefaultPlan(*s).empty()) << name;
+  }
 }
 
 TEST(EchoScenario, RunsCleanWithoutFaultsAndIsDeterministic) {

@@ -1,0 +1,17 @@
+#include "examples/scenarios/builtin_scenarios.h"
+
+#include "examples/echo/echo_scenario.h"
+#include "examples/kv/kv_scenario.h"
+#include "simsock/experiment/experiment.h"
+
+namespace simsock::scenarios {
+
+void RegisterBuiltinScenarios() {
+  // Register aborts on a duplicate name: a second call must not reach it.
+  if (experiment::Find("echo") != nullptr) return;
+  experiment::Register(echo::EchoScenario());
+  experiment::Register(kv::KvScenario(/*fixed=*/false));
+  experiment::Register(kv::KvScenario(/*fixed=*/true));
+}
+
+}  // namespace simsock::scenarios
