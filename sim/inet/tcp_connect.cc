@@ -51,6 +51,7 @@ tcp::TcbConfig TcpSocket::MakeConfig(uint32_t peer_ip) const {
       topts_.keepcnt > 0 ? topts_.keepcnt : s.tcp_keepalive_probes;
   c.oob_inline = opts_.oobinline;
   c.interactive = !topts_.quickack;
+  c.congestion = topts_.congestion;
   return c;
 }
 

@@ -152,6 +152,12 @@ int TcpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
                 .count());
         info.tcpi_snd_mss = static_cast<uint32_t>(MssCache());
         info.tcpi_unacked = tcb_->snd_nxt() - tcb_->snd_una();
+        info.tcpi_snd_cwnd = tcb_->snd_cwnd();
+        info.tcpi_snd_ssthresh = tcb_->snd_ssthresh();
+      } else {
+        // tcp_init_sock: a socket that never connected.
+        info.tcpi_snd_cwnd = tcp::CongestionControl::kInitialWindow;
+        info.tcpi_snd_ssthresh = tcp::CongestionControl::kInfiniteSsthresh;
       }
       return PutBytes(&info, sizeof info, val, len);
     }
@@ -165,12 +171,23 @@ int TcpSocket::SetProtoOpt(int level, int name, const void* val,
                            socklen_t len) {
   if (level != IPPROTO_TCP) return -ENOPROTOOPT;
   if (name == TCP_CONGESTION) {
-    // A string option: only the algorithms a default kernel offers.
-    if (val == nullptr && len > 0) return -EFAULT;
-    std::string want(static_cast<const char*>(val), std::min<size_t>(len, 15));
-    want = want.substr(0, want.find('\0'));
+    // do_tcp_setsockopt: optlen < 1 is EINVAL; the name is read as a
+    // string of at most TCP_CA_NAME_MAX - 1 bytes (strncpy_from_sockptr,
+    // so a NUL ends it early). tcp_set_congestion_control finds only the
+    // algorithms every kernel has: reno always, cubic as the default
+    // (another name a real kernel may have loaded as a module is ENOENT
+    // here, docs/semantics.md).
+    constexpr size_t kCaNameMax = 16;  // TCP_CA_NAME_MAX
+    if (len < 1) return -EINVAL;
+    if (val == nullptr) return -EFAULT;
+    const size_t n = std::min<size_t>(len, kCaNameMax - 1);
+    const char* p = static_cast<const char*>(val);
+    std::string want(p, std::find(p, p + n, '\0'));
     if (want != "cubic" && want != "reno") return -ENOENT;
     topts_.congestion = want;
+    // A live connection switches now, keeping cwnd and ssthresh
+    // (tcp_reinit_congestion_control).
+    if (tcb_) tcb_->SetCongestionControl(want);
     return 0;
   }
   if (len < sizeof(int)) return -EINVAL;

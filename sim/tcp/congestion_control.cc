@@ -90,13 +90,31 @@ void CongestionControl::ExitRecovery() {
   cwnd_ = ssthresh_;
 }
 
-void CongestionControl::OnRetransmitTimeout() {
+void CongestionControl::OnRetransmitTimeout(bool new_loss) {
   // tcp_enter_loss keeps the ssthresh of a loss already being recovered.
-  if (!in_recovery_) ssthresh_ = RecalcSsthresh();
+  if (new_loss && !in_recovery_) ssthresh_ = RecalcSsthresh();
   in_recovery_ = false;
   cwnd_ = 1;
   cwnd_cnt_ = 0;
   OnLoss();
+}
+
+void CongestionControl::RestartAfterIdle(Duration idle, Duration rto) {
+  // tcp_current_ssthresh: outside recovery, at least 3/4 of the window in
+  // use before the pause.
+  if (!in_recovery_)
+    ssthresh_ = std::max(ssthresh_, (cwnd_ >> 1) + (cwnd_ >> 2));
+  const uint32_t restart = std::min(kInitialWindow, cwnd_);
+  uint32_t cwnd = cwnd_;
+  while ((idle -= rto) > Duration::zero() && cwnd > restart) cwnd >>= 1;
+  cwnd_ = std::max(cwnd, restart);
+}
+
+void CongestionControl::TakeWindowFrom(const CongestionControl& old) {
+  cwnd_ = old.cwnd_;
+  ssthresh_ = old.ssthresh_;
+  cwnd_cnt_ = old.cwnd_cnt_;
+  in_recovery_ = old.in_recovery_;
 }
 
 uint32_t Reno::RecalcSsthresh() { return std::max(cwnd_ >> 1, 2u); }
@@ -114,6 +132,16 @@ void Cubic::OnRttSample(Duration rtt) {
   uint32_t delay =
       static_cast<uint32_t>(std::max<int64_t>(rtt.count() * 8 / 1'000'000, 1));
   if (delay_min_ms8_ == 0 || delay < delay_min_ms8_) delay_min_ms8_ = delay;
+}
+
+// bictcp_cwnd_event (CA_EVENT_TX_START): after an application-limited
+// pause the curve resumes where it stopped instead of jumping ahead by the
+// idle time.
+void Cubic::OnTransmitStart(Time now, Duration idle) {
+  const int64_t delta = Jiffies(now) - Jiffies(now - idle);
+  if (epoch_start_ >= 0 && delta > 0) {
+    epoch_start_ = std::min(epoch_start_ + delta, Jiffies(now));
+  }
 }
 
 uint32_t Cubic::RecalcSsthresh() {

@@ -61,8 +61,25 @@ class CongestionControl {
   void OnPartialAck(uint32_t acked);
   // The ACK that covers everything sent before recovery began.
   void ExitRecovery();
-  // A retransmission timeout (tcp_enter_loss).
-  void OnRetransmitTimeout();
+  // A retransmission timeout (tcp_enter_loss). `new_loss` is false for a
+  // timeout that repeats one already being recovered (Loss state, nothing
+  // acknowledged since, high_seq not reached): ssthresh is kept then.
+  void OnRetransmitTimeout(bool new_loss = true);
+
+  // tcp_cwnd_restart (RFC 2861), for a sender that has been idle `idle`,
+  // longer than one `rto`: ssthresh becomes tcp_current_ssthresh, and cwnd
+  // halves per RTO of idleness, down to the initial window at most.
+  void RestartAfterIdle(Duration idle, Duration rto);
+  // CA_EVENT_TX_START: data leaves with nothing in flight, `idle` after
+  // the last data sent (CUBIC shifts its epoch, bictcp_cwnd_event).
+  virtual void OnTransmitStart(Time now, Duration idle) {
+    (void)now;
+    (void)idle;
+  }
+  // TCP_CONGESTION on a live connection (tcp_reinit_congestion_control):
+  // cwnd, ssthresh and the recovery state live in tcp_sock and carry over;
+  // the algorithm's own state starts afresh.
+  void TakeWindowFrom(const CongestionControl& old);
 
  protected:
   // The algorithm's ssthresh after a loss, from the current cwnd.
@@ -100,6 +117,7 @@ class Cubic final : public CongestionControl {
   explicit Cubic(int hz = 250) : hz_(hz) {}
   std::string_view name() const override { return "cubic"; }
   void OnRttSample(Duration rtt) override;
+  void OnTransmitStart(Time now, Duration idle) override;
 
   // Exposed for the tests: the curve's state.
   uint32_t last_max_cwnd() const { return last_max_cwnd_; }

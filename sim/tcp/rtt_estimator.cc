@@ -17,11 +17,12 @@ void RttEstimator::StartTiming(SeqNum ack_seq, Time now) {
   timed_start_ = now;
 }
 
-void RttEstimator::OnAck(SeqNum ack, Time now) {
-  if (timing_ && ack >= timed_ack_) {
-    timing_ = false;
-    Sample(now - timed_start_);
-  }
+std::optional<Duration> RttEstimator::OnAck(SeqNum ack, Time now) {
+  if (!timing_ || ack < timed_ack_) return std::nullopt;
+  timing_ = false;
+  const Duration r = now - timed_start_;
+  Sample(r);
+  return r;
 }
 
 // RFC 6298 §2.2 / 2.3.

@@ -13,6 +13,8 @@
 // Threading: none.
 #pragma once
 
+#include <optional>
+
 #include "simsock/sim/base/time.h"
 #include "simsock/sim/tcp/seq.h"
 
@@ -38,8 +40,9 @@ class RttEstimator {
   void StopTiming() { timing_ = false; }
   bool timing() const { return timing_; }
   // An ACK up to `ack` arrived at now: completes the measurement if it
-  // covers the timed segment (and then takes the sample).
-  void OnAck(SeqNum ack, Time now);
+  // covers the timed segment (and then takes the sample, which it returns
+  // for congestion control's minimum RTT).
+  std::optional<Duration> OnAck(SeqNum ack, Time now);
 
   // --- Estimate and RTO ----------------------------------------------------
   // RFC 6298 §2.2 / 2.3: a new measurement r (negative counts as 0).

@@ -61,7 +61,9 @@ bool ResetFor(const Segment& seg, Segment* reply) {
 Tcb::Tcb(const TcbConfig& config)
     : config_(config),
       rtt_(config.rto_initial, config.rto_min, config.rto_max),
-      delayed_ack_(config.interactive) {}
+      delayed_ack_(config.interactive) {
+  if (config.congestion == "reno") cc_.emplace<Reno>();
+}
 
 // --- OPEN (RFC 9293 §3.10.1)
 // ---------------------------------------------------
@@ -75,6 +77,7 @@ void Tcb::Connect(SeqNum iss, Time now) {
   snd_una_ = iss;
   snd_nxt_ = iss + 1;
   snd_max_ = iss + 1;
+  cwnd_usage_seq_ = snd_max_;
   state_ = TcpState::kSynSent;
   SendSyn(/*with_ack=*/false);
   // tcp_connect stamps retrans_stamp with the first SYN: the SYN give-up
@@ -97,6 +100,7 @@ void Tcb::AcceptSyn(const Segment& syn, SeqNum iss, Time now) {
   snd_una_ = iss;
   snd_nxt_ = iss + 1;
   snd_max_ = iss + 1;
+  cwnd_usage_seq_ = snd_max_;
   snd_mss_ = std::min(syn.mss.value_or(kDefaultMss), config_.mss);
   // RFC 7323 §1.3: scaling is on only if both SYNs carry the option; our
   // SYN-ACK carries it only if the peer's SYN did.
@@ -124,6 +128,9 @@ size_t Tcb::Send(const uint8_t* data, size_t len, Time now, bool urgent,
     return 0;
   }
   const size_t n = std::min(len, SendSpace());
+  // A write that starts a new segment (tcp_skb_entail) first checks for
+  // an idle restart.
+  if (n > 0 && !HasUnsent()) SlowStartAfterIdleCheck(now);
   snd_queue_.Append(data, n);
   if (urgent && n > 0) {
     // tcp_mark_urg: snd_up = write_seq, one past the last byte queued.

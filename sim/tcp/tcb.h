@@ -25,9 +25,17 @@
 // variant (hold a small segment only while an earlier small one is
 // unacknowledged), as tcp_nagle_check.
 //
+// Congestion control (congestion_control.h, "cubic" or "reno" as
+// TCP_CONGESTION chooses): new data goes only while fewer segments than
+// cwnd are in flight (tcp_cwnd_test) and it fits the peer's window
+// (tcp_snd_wnd_test). Three duplicate ACKs start fast retransmit and
+// NewReno recovery; a retransmission timeout the Loss state (cwnd 1,
+// go-back-N). The first two duplicate ACKs each let one new segment go
+// (limited transmit, RFC 3042, as Linux's Reno accounting does).
+//
 // Deliberate simplifications (also in docs/semantics.md):
-// - no congestion control: the sender is limited by the peer's window only;
-// - no timestamps, SACK or tail-loss probe.
+// - no timestamps, SACK, tail-loss probe, F-RTO or undo of a spurious
+//   retransmission; recovery is NewReno's with window inflation, not PRR.
 //
 // Urgent data (MSG_OOB) follows Linux, not RFC 9293: one urgent byte, the
 // last one sent with MSG_OOB; the receiver keeps the newest mark only,
@@ -50,10 +58,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "simsock/sim/base/time.h"
 #include "simsock/sim/tcp/byte_queue.h"
+#include "simsock/sim/tcp/congestion_control.h"
 #include "simsock/sim/tcp/delayed_ack.h"
 #include "simsock/sim/tcp/reassembly_queue.h"
 #include "simsock/sim/tcp/rtt_estimator.h"
@@ -102,6 +115,12 @@ struct TcbConfig {
   int keepalive_count = 9;
   bool oob_inline = false;   // SO_OOBINLINE: the urgent byte stays in line
   bool interactive = false;  // TCP_QUICKACK 0 before the connection
+  // TCP_CONGESTION: "cubic" (Linux's default) or "reno"; another name is
+  // taken as "cubic" (the socket layer refuses it first, with ENOENT).
+  std::string congestion = "cubic";
+  // net.ipv4.tcp_slow_start_after_idle: a sender idle for more than an
+  // RTO restarts from a smaller window (tcp_cwnd_restart, RFC 2861).
+  bool slow_start_after_idle = true;
 };
 
 class Tcb {
@@ -192,6 +211,10 @@ class Tcb {
   void SetSendBuffer(uint32_t bytes) { config_.snd_buf = bytes; }
   void SetReceiveBuffer(uint32_t bytes);
   void SetOobInline(bool on) { config_.oob_inline = on; }
+  // TCP_CONGESTION: switches the algorithm ("cubic" or "reno"; false for
+  // another name, nothing changed). cwnd and ssthresh carry over
+  // (tcp_reinit_congestion_control).
+  bool SetCongestionControl(std::string_view name);
   // TCP_QUICKACK (__tcp_sock_set_quickack): 0 enters pingpong mode; any
   // other value leaves it and, in ESTABLISHED or CLOSE_WAIT with an ACK
   // held and the buffer read, sends it; an even value re-enters pingpong.
@@ -256,6 +279,16 @@ class Tcb {
   // icsk_ack.rcv_mss: the estimate of the peer's segment size.
   uint32_t rcv_mss() const { return delayed_ack_.rcv_mss(); }
   Duration rto() const { return rtt_.rto(); }
+  // Congestion control (TCP_INFO's tcpi_snd_cwnd, tcpi_snd_ssthresh).
+  const CongestionControl& congestion() const;
+  uint32_t snd_cwnd() const { return congestion().cwnd(); }
+  uint32_t snd_ssthresh() const { return congestion().ssthresh(); }
+  // tcp_packets_in_flight: segments sent and neither acknowledged nor
+  // given up for lost (after a timeout, those from snd_nxt on), less the
+  // first two duplicate ACKs' worth (limited transmit).
+  uint32_t packets_in_flight() const;
+  // The Loss state: a retransmission timeout is being recovered from.
+  bool in_loss() const { return in_loss_; }
   // Added observer: payload bytes held beyond a hole in the sequence space.
   size_t OutOfOrderBytes() const { return reassembly_.bytes(); }
   // The components, read-only (tests, diagnostics).
@@ -308,14 +341,26 @@ class Tcb {
   bool push_once_ = false;  // one Output that ignores the cork
   bool more_ = false;       // the Send in progress has MSG_MORE
   UrgentSender urgent_snd_;
-  // Fast retransmit (RFC 5681 §3.2) with NewReno partial ACKs (RFC 6582).
-  // Congestion control (cwnd, ssthresh) is not modelled; its state would
-  // sit here and its limit in SendQuota (tcb_output.cc), the one place
-  // that decides how much new data may go.
+  // Fast retransmit (RFC 5681 §3.2) with NewReno partial ACKs (RFC 6582),
+  // and the Loss state after a timeout; recover_ is Linux's high_seq, the
+  // snd_max of when either began. The recovery state itself is the
+  // congestion control's (in_recovery()); its limit is applied in
+  // SendQuota (tcb_output.cc), the one place that decides how much new
+  // data may go.
   int dupacks_ = 0;
-  bool in_recovery_ = false;
+  bool in_loss_ = false;
   SeqNum recover_;
   RttEstimator rtt_;
+  std::variant<Cubic, Reno> cc_;
+  // The end sequence number of each segment sent and not yet fully
+  // acknowledged, in order (the skbs of tp->packets_out).
+  std::deque<SeqNum> packets_out_;
+  // tcp_cwnd_validate's memory of how much of cwnd was used, for
+  // tcp_is_cwnd_limited.
+  bool is_cwnd_limited_ = false;
+  uint32_t max_packets_out_ = 0;
+  SeqNum cwnd_usage_seq_;
+  Time lsndtime_ = kNever;  // the last data segment sent (tp->lsndtime)
 
   // --- Receive side (tcb_input.cc) -----------------------------------------
   SeqNum irs_;
@@ -372,6 +417,15 @@ class Tcb {
   bool SendOneSegment(Time now);
   int64_t SendQuota() const;
   void TransmitAt(SeqNum seq, size_t max_len, bool allow_fin, Time now);
+  // Congestion control's side of sending and acknowledging (tcb_cwnd.cc).
+  CongestionControl& cc();
+  void CwndValidate(bool is_cwnd_limited);
+  bool IsCwndLimited() const;
+  uint32_t AckPackets();
+  void OnNewAck(uint32_t acked_packets, Time now);
+  void OnDupAck(Time now);
+  void OnRetransmitTimeout();
+  void SlowStartAfterIdleCheck(Time now);
   void RetransmitHead(Time now);
   void UpdatePersist(Time now);
   SeqNum AcceptableSeq() const;

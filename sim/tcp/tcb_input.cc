@@ -288,18 +288,16 @@ bool Tcb::ProcessAck(const Segment& seg, Time now) {
     if (acked > 0 && fin_sent_) fin_acked_ = true;
     snd_una_ = seg.ack;
     if (snd_nxt_ < snd_una_) snd_nxt_ = snd_una_;
+    const uint32_t acked_packets = AckPackets();
     urgent_snd_.OnAck(snd_una_);
-    rtt_.OnAck(seg.ack, now);
+    if (const auto sample = rtt_.OnAck(seg.ack, now)) {
+      cc().OnRttSample(*sample);  // bictcp_acked's delay_min
+    }
     rtt_.ResetRto();
     timers_.ClearRetransmits();
     dupacks_ = 0;
-    if (in_recovery_) {
-      if (snd_una_ < recover_) {
-        partial_ack = true;
-      } else {
-        in_recovery_ = false;
-      }
-    }
+    partial_ack = congestion().in_recovery() && snd_una_ < recover_;
+    OnNewAck(acked_packets, now);
     // RFC 6298 §5.2 / 5.3: stop the timer when all is acknowledged, else
     // restart it.
     if (snd_max_ == snd_una_) {
@@ -311,12 +309,8 @@ bool Tcb::ProcessAck(const Segment& seg, Time now) {
   } else if (seg.ack == snd_una_ && seg.payload.empty() && !seg.Has(kSyn) &&
              !seg.Has(kFin) && seg_wnd == snd_wnd_ && prior_in_flight) {
     // RFC 5681 §2 duplicate ACK; the third one triggers fast retransmit of
-    // the head segment (only once per window, RFC 6582).
-    if (++dupacks_ == 3 && !in_recovery_) {
-      in_recovery_ = true;
-      recover_ = snd_max_;
-      TransmitAt(snd_una_, EffectiveMss(), /*allow_fin=*/true, now);
-    }
+    // the head segment (only once per window, RFC 6582), tcb_cwnd.cc.
+    OnDupAck(now);
   }
 
   // Window update (RFC 9293: only from a segment not older than the last

@@ -11,10 +11,9 @@
 //   data is left it goes alone. A bare FIN is sent whatever the peer's
 //   window (a receiver takes a FIN at RCV.NXT even with window 0, as
 //   Linux's tcp_data_queue does).
-// - How much may be sent is decided in one place, SendQuota: today the
-//   peer's window only (no congestion control, docs/semantics.md). A
-//   congestion window would bound it there (tcp_cwnd_test beside
-//   tcp_snd_wnd_test in tcp_write_xmit).
+// - How much may be sent is decided in one place, SendQuota: the peer's
+//   window and the congestion window (tcp_snd_wnd_test and tcp_cwnd_test
+//   in tcp_write_xmit; the algorithm's side is tcb_cwnd.cc).
 // - Sender-side SWS avoidance is Linux's tcp_snd_wnd_test: the next segment
 //   (min(unsent, MSS) bytes) goes only if it fits the window whole; a
 //   window too small for it is handled by the persist timer, whose probe
@@ -63,7 +62,15 @@ void Tcb::Emit(Segment seg) {
     delayed_ack_.OnAckSent();
     timers_.Cancel(TcpTimer::kDelayedAck);
   }
-  if (!seg.payload.empty()) delayed_ack_.OnDataSent(now_);
+  if (!seg.payload.empty()) {
+    // tcp_event_data_sent: data leaving with nothing in flight restarts
+    // the algorithm's clock (CA_EVENT_TX_START); lsndtime for the idle
+    // check.
+    if (packets_in_flight() == 0 && lsndtime_ != kNever)
+      cc().OnTransmitStart(now_, now_ - lsndtime_);
+    lsndtime_ = now_;
+    delayed_ack_.OnDataSent(now_);
+  }
   outbox_.push_back(std::move(seg));
 }
 
@@ -117,7 +124,14 @@ void Tcb::ReplyReset(const Segment& seg) {
 // persist timer is needed.
 void Tcb::Output(Time now) {
   if (!CanSendData()) return;
-  while (SendOneSegment(now)) {
+  const bool pending = HasUnsent() || (fin_queued_ && !fin_sent_);
+  bool sent = false;
+  while (SendOneSegment(now)) sent = true;
+  // tcp_write_xmit ends with tcp_cwnd_validate when it sent something or
+  // found cwnd full.
+  if (pending) {
+    const bool cwnd_full = packets_in_flight() >= congestion().cwnd();
+    if (sent || cwnd_full) CwndValidate(cwnd_full);
   }
   UpdatePersist(now);
 }
@@ -156,11 +170,17 @@ bool Tcb::SendOneSegment(Time now) {
 }
 
 // How many new bytes, from snd_nxt_ on, may be sent now: the peer's window
-// less what is in flight (tcp_snd_wnd_test). This is the one place where
-// a congestion window would bound the sender too (tcp_cwnd_test:
-// min(that, cwnd - in flight)).
+// less what is in flight (tcp_snd_wnd_test), and no more segments than
+// cwnd leaves room for (tcp_cwnd_test: cwnd - packets in flight, in
+// segments of up to one MSS). A bare FIN is not asked: tcp_cwnd_test
+// always lets a FIN-only segment go.
 int64_t Tcb::SendQuota() const {
-  return static_cast<int64_t>((snd_una_ + snd_wnd_) - snd_nxt_);
+  const int64_t wnd = static_cast<int64_t>((snd_una_ + snd_wnd_) - snd_nxt_);
+  const uint32_t in_flight = packets_in_flight();
+  const uint32_t cwnd = congestion().cwnd();
+  if (in_flight >= cwnd) return 0;
+  return std::min<int64_t>(
+      wnd, static_cast<int64_t>(cwnd - in_flight) * EffectiveMss());
 }
 
 // Emits one segment starting at seq with up to max_len bytes of the send
@@ -192,7 +212,10 @@ void Tcb::TransmitAt(SeqNum seq, size_t max_len, bool allow_fin, Time now) {
     rtt_.StartTiming(end, now);
   }
   if (end > snd_nxt_) snd_nxt_ = end;
-  if (end > snd_max_) snd_max_ = end;
+  if (end > snd_max_) {
+    snd_max_ = end;
+    packets_out_.push_back(end);  // tcp_event_new_data_sent
+  }
   if (!timers_.armed(TcpTimer::kRetransmit) && end != seq) {
     timers_.Arm(TcpTimer::kRetransmit, now + rtt_.rto());
   }

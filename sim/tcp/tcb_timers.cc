@@ -110,12 +110,12 @@ void Tcb::RetransmitTimer(Time now) {
     GiveUp(/*send_reset=*/false);
     return;
   }
+  // tcp_enter_loss (cwnd 1), before the count: it reads retransmits().
+  OnRetransmitTimeout();
   timers_.CountRetransmitTimeout();
   // tcp_retransmit_skb: retrans_stamp is the time of the first
   // retransmission; the retries2 budget counts from there.
   timers_.StampFirstRetransmit(now);
-  in_recovery_ = false;
-  dupacks_ = 0;
   RetransmitHead(now);
   rtt_.BackOff();
   timers_.Arm(TcpTimer::kRetransmit,
