@@ -34,7 +34,7 @@ set output "$out"
 set multiplot layout 1,3
 set logscale x
 set grid
-set key bottom left
+set key top right
 
 set title "64 B ping-pong, two hosts, 500 us"
 set xlabel "connections"
@@ -50,12 +50,14 @@ set ylabel "us per connection"
 set format y "%g"
 set logscale y
 set yrange [*:*]
+set xrange [500:200000]
 set key top left
 plot "$tmp/lifecycle.sim.dat" with linespoints lw 2 title "simulator", \
      ${real_lc:-0} with lines dt 3 title "real loopback", \
      ${real_lc:-0} / 30.0 with lines dt 2 title "target: real / 30"
 
 unset logscale y
+set xrange [*:*]
 set title "memory per idle established connection"
 set ylabel "bytes (RSS delta / N, both ends)"
 set yrange [0:*]
