@@ -21,6 +21,7 @@ InetStack::~InetStack() {
 void InetStack::DropConnections() {
   auto conns = std::move(tcp_conns_);
   tcp_conns_.clear();
+  conn_ports_.clear();
   conns.clear();
   while (!graveyard_.empty()) {
     auto dead = std::move(graveyard_);
@@ -46,6 +47,7 @@ void InetStack::AddConnection(const ConnKey& key,
                               std::shared_ptr<TcpConnection> conn) {
   auto [it, inserted] = tcp_conns_.emplace(key, std::move(conn));
   SIM_CHECK(inserted);
+  conn_ports_[Destination(key)].Add(key.local_port);
 }
 
 void InetStack::RemoveConnection(const ConnKey& key,
@@ -57,6 +59,9 @@ void InetStack::RemoveConnection(const ConnKey& key,
   // may outlive the host during teardown).
   graveyard_.push_back(std::move(it->second));
   tcp_conns_.erase(it);
+  auto d = conn_ports_.find(Destination(key));
+  SIM_CHECK(d != conn_ports_.end());
+  if (d->second.Remove(key.local_port)) conn_ports_.erase(d);
   if (graveyard_.size() == 1) env_.Defer([this]() { graveyard_.clear(); });
 }
 
@@ -65,15 +70,45 @@ TcpConnection* InetStack::FindConnection(const ConnKey& key) const {
   return it == tcp_conns_.end() ? nullptr : it->second.get();
 }
 
+const PortBitmap* InetStack::PortsInUse(uint32_t local_ip, uint32_t remote_ip,
+                                        uint16_t remote_port) const {
+  auto it = conn_ports_.find({local_ip, remote_ip, remote_port});
+  return it == conn_ports_.end() ? nullptr : it->second.bitmap();
+}
+
+void InetStack::LocalPorts::Add(uint16_t port) {
+  ++count_;
+  if (!bits_) {
+    if (count_ == 1) {
+      single_ = port;
+      return;
+    }
+    // A second connection to the same place: from now on a bitmap (a
+    // client host's many connections to one server).
+    bits_ = std::make_unique<PortBitmap>();
+    bits_->Set(single_, true);
+  }
+  SIM_CHECK(!bits_->Test(port));
+  bits_->Set(port, true);
+}
+
+bool InetStack::LocalPorts::Remove(uint16_t port) {
+  SIM_CHECK(count_ > 0);
+  if (--count_ == 0) return true;
+  // Past one port the bitmap stays, even when one is left.
+  if (bits_) bits_->Set(port, false);
+  return false;
+}
+
+const PortBitmap* InetStack::LocalPorts::bitmap() const { return bits_.get(); }
+
 TcpListener* InetStack::FindListener(uint32_t ip, uint16_t port,
                                      const ConnKey& tuple) const {
-  const std::vector<PortHolder*>* holders = tcp_ports_.Holders(port);
-  if (holders == nullptr) return nullptr;
   // __inet_lookup_listener: an exact address beats the wildcard; within
   // the best, a SO_REUSEPORT group is chosen by a hash of the 4-tuple.
   std::vector<TcpListener*> best;
   int best_score = -1;
-  for (PortHolder* s : *holders) {
+  for (PortHolder* s : tcp_ports_.Listeners(port)) {
     TcpListener* l = s->listener();
     if (l == nullptr) continue;
     uint32_t lip = s->local().ip;
@@ -141,19 +176,16 @@ void InetStack::ReceiveTcp(const Packet& p) {
 void InetStack::ReceiveUdp(const Packet& p) {
   Endpoint src{p.src, p.udp.src_port};
   Endpoint dst{p.dst, p.udp.dst_port};
-  const std::vector<PortHolder*>* holders = udp_ports_.Holders(dst.port);
   std::vector<PortHolder*> best;
   int best_score = -1;
-  if (holders != nullptr) {
-    for (PortHolder* u : *holders) {
-      int score = u->MatchScore(src, dst);
-      if (score < 0) continue;
-      if (score > best_score) {
-        best.clear();
-        best_score = score;
-      }
-      if (score == best_score) best.push_back(u);
+  for (PortHolder* u : udp_ports_.Holders(dst.port)) {
+    int score = u->MatchScore(src, dst);
+    if (score < 0) continue;
+    if (score > best_score) {
+      best.clear();
+      best_score = score;
     }
+    if (score == best_score) best.push_back(u);
   }
   if (best.empty()) {
     if (IsBroadcastAddress(dst.ip) || (dst.ip >> 28) == 0xE) return;
@@ -185,10 +217,8 @@ void InetStack::ReceiveUdp(const Packet& p) {
 
 void InetStack::ReceiveIcmp(const Packet& p) {
   const IcmpPortUnreachable& m = p.icmp;
-  const std::vector<PortHolder*>* holders = udp_ports_.Holders(m.orig_src_port);
-  if (holders == nullptr) return;
   Endpoint dst{m.orig_dst, m.orig_dst_port};
-  for (PortHolder* u : *holders) {
+  for (PortHolder* u : udp_ports_.Holders(m.orig_src_port)) {
     if (u->local().ip != 0 && u->local().ip != m.orig_src) continue;
     u->OnPortUnreachable(dst, m.quoted_payload);
   }

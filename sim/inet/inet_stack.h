@@ -66,6 +66,11 @@ class InetStack {
   void AddConnection(const ConnKey& key, std::shared_ptr<TcpConnection> conn);
   void RemoveConnection(const ConnKey& key, const TcpConnection* conn);
   TcpConnection* FindConnection(const ConnKey& key) const;
+  // The local ports of this host's connections from local_ip to
+  // remote_ip:remote_port, as a bitmap; null when there is at most one
+  // (connect()'s port choice skips them without a lookup each).
+  const PortBitmap* PortsInUse(uint32_t local_ip, uint32_t remote_ip,
+                               uint16_t remote_port) const;
   size_t connection_count() const { return tcp_conns_.size(); }
   // The listener that would take a SYN for ip:port (specific address
   // before wildcard; a SO_REUSEPORT group is chosen by a hash of the
@@ -98,6 +103,33 @@ class InetStack {
   PortTable tcp_ports_;
   PortTable udp_ports_;
   std::map<ConnKey, std::shared_ptr<TcpConnection>> tcp_conns_;
+  // The connection table's local ports by destination (local address,
+  // remote address and port): the index PortsInUse answers from.
+  struct Destination {
+    uint32_t local_ip;
+    uint32_t remote_ip;
+    uint16_t remote_port;
+    explicit Destination(const ConnKey& k)
+        : local_ip(k.local_ip),
+          remote_ip(k.remote_ip),
+          remote_port(k.remote_port) {}
+    Destination(uint32_t l, uint32_t r, uint16_t p)
+        : local_ip(l), remote_ip(r), remote_port(p) {}
+    auto operator<=>(const Destination&) const = default;
+  };
+  class LocalPorts {
+   public:
+    void Add(uint16_t port);
+    // True when none is left.
+    bool Remove(uint16_t port);
+    const PortBitmap* bitmap() const;
+
+   private:
+    uint32_t count_ = 0;
+    uint16_t single_ = 0;  // the port while there is one and no bitmap
+    std::unique_ptr<PortBitmap> bits_;
+  };
+  std::map<Destination, LocalPorts> conn_ports_;
   // Connections just removed from the table, released at the end of the
   // step (a socket may remove itself from inside one of its methods).
   std::vector<std::shared_ptr<TcpConnection>> graveyard_;

@@ -49,6 +49,12 @@ class PortHolder {
   // `quoted` is the part of its payload the ICMP message quotes.
   virtual void OnPortUnreachable(const Endpoint& /*dst*/,
                                  const std::vector<uint8_t>& /*quoted*/) {}
+
+ private:
+  friend class PortTable;
+  // When this holder took its port, in the table's count: the order of a
+  // port's holders.
+  uint64_t port_seq_ = 0;
 };
 
 }  // namespace simsock::sim

@@ -13,6 +13,12 @@
 // even); connect() draws even ports first (__inet_hash_connect) and may
 // share a port with other connect()-bound sockets as long as the 4-tuple
 // differs, but never a port some socket took with bind() or listen().
+//
+// Scale: a listener's port is held by every connection it accepted, so a
+// port's holders are kept in a map by the order they took it (removal
+// without a scan), with the holders that listen apart (a SYN asks for
+// them only), and the ports some bind()/listen() holder owns in a bitmap
+// (connect()'s choice skips them a word at a time).
 #pragma once
 
 #include <cstdint>
@@ -20,6 +26,7 @@
 #include <map>
 #include <vector>
 
+#include "simsock/sim/inet/port_bitmap.h"
 #include "simsock/sim/inet/port_holder.h"
 
 namespace simsock::sim {
@@ -33,6 +40,10 @@ class PortTable {
   // Records that s holds its local() endpoint's port.
   void Add(PortHolder& s, uint16_t port);
   void Remove(PortHolder& s, uint16_t port);
+  // s, which holds `port`, may have started listening or stopped being
+  // connect()-bound (listen() on a connected-then-disconnected socket):
+  // the table reads both again.
+  void Update(PortHolder& s, uint16_t port);
 
   // A free port for bind(0) / listen autobind, or 0 when the range is
   // exhausted. TCP prefers odd ports; UDP (odd_first = false) takes the
@@ -40,16 +51,37 @@ class PortTable {
   uint16_t PickForBind(const PortHolder& s, uint32_t ip, int lo, int hi,
                        RandomStream& rng, bool odd_first = true) const;
   // A port for connect() autobind: `usable(port)` says whether the 4-tuple
-  // would be unique. Returns 0 when none is left (EADDRNOTAVAIL).
+  // would be unique. Returns 0 when none is left (EADDRNOTAVAIL). `taken`
+  // (may be null) marks ports known not to be usable (the caller's index
+  // of 4-tuples in use): they are skipped without asking, which leaves
+  // the choice as if each had been asked.
   uint16_t PickForConnect(int lo, int hi, RandomStream& rng,
+                          const PortBitmap* taken,
                           const std::function<bool(uint16_t)>& usable) const;
   // Every holder of `port`, in the order they took it.
-  const std::vector<PortHolder*>* Holders(uint16_t port) const;
+  std::vector<PortHolder*> Holders(uint16_t port) const;
+  // The holders of `port` that listen, in the order they took it.
+  std::vector<PortHolder*> Listeners(uint16_t port) const;
 
   size_t size() const;
 
  private:
-  std::map<uint16_t, std::vector<PortHolder*>> ports_;
+  struct Entry {
+    PortHolder* holder;
+    bool bind_owned;  // !connect_bound() when last read
+  };
+  struct Bucket {
+    std::map<uint64_t, Entry> holders;  // by PortHolder::port_seq_
+    // Holders that listened while holding the port (a superset of those
+    // listening now: readers check listener()).
+    std::map<uint64_t, PortHolder*> listeners;
+    uint32_t bind_owned = 0;  // entries with bind_owned
+  };
+  void SetBindOwned(Bucket& b, Entry& e, uint16_t port, bool owned);
+
+  std::map<uint16_t, Bucket> ports_;
+  PortBitmap bind_owned_;  // ports whose bucket has bind_owned > 0
+  uint64_t next_seq_ = 0;
 };
 
 }  // namespace simsock::sim

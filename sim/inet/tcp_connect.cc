@@ -59,7 +59,7 @@ uint16_t TcpSocket::PickConnectPort(uint32_t src, const Endpoint& dst) {
   const HostSettings& s = stack_.settings();
   return stack_.tcp_ports().PickForConnect(
       s.port_range_lo, s.port_range_hi, stack_.env().Rng("port.ephemeral"),
-      [&](uint16_t port) {
+      stack_.PortsInUse(src, dst.ip, dst.port), [&](uint16_t port) {
         return stack_.FindConnection({src, port, dst.ip, dst.port}) == nullptr;
       });
 }

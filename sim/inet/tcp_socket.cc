@@ -164,6 +164,9 @@ int TcpSocket::Listen(int backlog) {
   // every child: shutdown() on the socket before it listened (ENOTCONN,
   // but the flags are set) shuts each accepted connection the same way.
   listener_ = std::make_unique<TcpListener>(*this, capped, shutdown_);
+  // The port table learns that this holder listens, and no longer holds
+  // its port by connect().
+  stack_.tcp_ports().Update(*this, held_port_);
   shutdown_ = 0;
   done_ = false;
   return 0;

@@ -1,15 +1,19 @@
 #include "simsock/sim/vfs/fd_table.h"
 
+#include <algorithm>
 #include <cerrno>
 
 #include "simsock/sim/base/check.h"
 
 namespace simsock::sim {
 
+size_t FdTable::LowestFreeFrom(size_t fd) const {
+  while (fd < entries_.size() && entries_[fd].file) ++fd;
+  return fd;
+}
+
 bool FdTable::HasRoom() const {
-  for (size_t i = 0; i < entries_.size(); ++i)
-    if (!entries_[i].file) return static_cast<int>(i) < limit_;
-  return static_cast<int>(entries_.size()) < limit_;
+  return static_cast<int>(LowestFreeFrom(next_fd_)) < limit_;
 }
 
 int FdTable::Install(std::shared_ptr<File> file, bool cloexec) {
@@ -18,10 +22,17 @@ int FdTable::Install(std::shared_ptr<File> file, bool cloexec) {
 
 int FdTable::InstallFrom(int min_fd, std::shared_ptr<File> file, bool cloexec) {
   if (min_fd < 0 || min_fd >= limit_) return -EINVAL;
-  size_t fd = static_cast<size_t>(min_fd);
-  if (fd > entries_.size()) entries_.resize(fd);
-  while (fd < entries_.size() && entries_[fd].file) ++fd;
+  // Every fd below next_fd_ is open: the search starts at the higher of
+  // the two (Linux's files->next_fd), and moves next_fd_ on when it
+  // started there.
+  size_t from = static_cast<size_t>(min_fd);
+  bool from_next = from <= next_fd_;
+  if (from_next) from = next_fd_;
+  if (from > entries_.size()) entries_.resize(from);
+  size_t fd = LowestFreeFrom(from);
+  if (from_next) next_fd_ = fd;
   if (static_cast<int>(fd) >= limit_) return -EMFILE;
+  if (from_next) next_fd_ = fd + 1;
   if (fd == entries_.size()) entries_.emplace_back();
   file->AddFdRef();
   entries_[fd] = {std::move(file), cloexec};
@@ -51,6 +62,7 @@ bool FdTable::Close(int fd, Waiter* closer) {
   // sees it closed; the file lives on until its last reference goes.
   std::shared_ptr<File> f = std::move(entries_[fd].file);
   entries_[fd] = {};
+  next_fd_ = std::min(next_fd_, static_cast<size_t>(fd));
   while (!entries_.empty() && !entries_.back().file) entries_.pop_back();
   f->DropFdRef(closer);
   return true;

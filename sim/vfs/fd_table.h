@@ -49,7 +49,14 @@ class FdTable {
     std::shared_ptr<File> file;
     bool cloexec = false;
   };
+  // The lowest fd >= `fd` that is not open (may be entries_.size()).
+  size_t LowestFreeFrom(size_t fd) const;
+
   std::vector<Entry> entries_;
+  // No fd below this one is free: where the search for the lowest free
+  // fd starts (Linux's next_fd), so that a process with 100 000 sockets
+  // does not walk them all for its next one.
+  size_t next_fd_ = 0;
   int limit_;
 };
 
