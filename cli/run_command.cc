@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include "simsock/cli/commands.h"
@@ -83,13 +85,35 @@ int RunCommand(const RunArgs& args) {
   std::optional<Resolved> r = Resolve("run", args.s);
   if (!r) return 2;
   experiment::RunOptions options = OptionsFor(*r, args.seed);
-  // "-" is the command's stdout; the summary follows the trace there.
-  options.trace_path = args.trace == "-" ? "/dev/stdout" : args.trace;
+  // "--trace -": the trace goes to a temporary file, then to stdout before
+  // the summary (a file of its own: opening /dev/stdout again would write
+  // over a redirected stdout from its start).
+  std::string stdout_trace;
+  if (args.trace == "-") {
+    char name[] = "/tmp/simsock-trace.XXXXXX";
+    int fd = ::mkstemp(name);
+    if (fd < 0) {
+      std::cerr << "run: cannot create a temporary file for --trace -\n";
+      return 2;
+    }
+    ::close(fd);
+    stdout_trace = name;
+    options.trace_path = stdout_trace;
+  } else {
+    options.trace_path = args.trace;
+  }
   options.pcap_path = args.pcap;
   options.json_path = args.json;
   options.stop_at_first = !args.all;
   experiment::RunResult result = experiment::Run(*r->scenario, options);
-  std::cout.flush();
+  if (!stdout_trace.empty()) {
+    std::ifstream trace(stdout_trace);
+    // (An empty file would set cout's failbit: inserting no characters.)
+    if (trace.peek() != std::ifstream::traits_type::eof()) {
+      std::cout << trace.rdbuf();
+    }
+    ::unlink(stdout_trace.c_str());
+  }
   PrintResult(result);
   for (const auto& [what, path] :
        {std::pair{"trace", args.trace}, std::pair{"pcap", args.pcap},
@@ -128,6 +152,7 @@ int ShrinkCommand(const ShrinkArgs& args) {
   Progress progress("runs", args.max_runs, ::isatty(2), stderr,
                     std::chrono::seconds(5));
   experiment::ShrinkOptions options;
+  options.params = r->params;
   options.max_runs = args.max_runs;
   options.progress = [&](const experiment::ShrinkProgress& p) {
     progress.Update(p.runs,

@@ -106,6 +106,7 @@ void PrintShrunkPlans(const Resolved& r, std::vector<SeedRecord> records,
     Progress progress("shrink runs of seed " + std::to_string(seed), 300,
                       ::isatty(2), stderr, std::chrono::seconds(10));
     experiment::ShrinkOptions options;
+    options.params = r.params;
     options.progress = [&](const experiment::ShrinkProgress& p) {
       progress.Update(p.runs, std::to_string(p.events) + " events left");
     };

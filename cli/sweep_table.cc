@@ -103,12 +103,14 @@ std::string OneScenarioTable(const std::vector<SeedRecord>& records,
       << records.back().result.summary.seed << "), " << failing.size()
       << " failing (" << Fixed(100.0 * failing.size() / records.size(), 1)
       << "%)\n";
-  out << "  params: "
-      << (params_given.size() == 1 ? *params_given.begin() : "(they differ)")
-      << "\n";
-  out << "  faults: "
-      << (faults_given.size() == 1 ? *faults_given.begin() : "(they differ)")
-      << "\n";
+  // The sweep's parameters and plan: one each in a sweep (a merge of
+  // several sweeps of one scenario may hold several).
+  auto one = [](const std::set<std::string>& given) -> std::string {
+    if (given.size() != 1) return "(they differ)";
+    return given.begin()->empty() ? "(none)" : *given.begin();
+  };
+  out << "  params: " << one(params_given) << "\n";
+  out << "  faults: " << one(faults_given) << "\n";
   if (plan_errors) out << "  plan refused in " << plan_errors << " runs\n";
   out << "\n" << TallyRows("violations by invariant", violations);
   out << TallyRows("errors by kind", errors);

@@ -70,6 +70,7 @@ class ServingInvariant final : public experiment::Invariant {
               t <= from && t >= from - kInterval - std::chrono::seconds(10);
           served |= t > from && t <= to;
         }
+        if (active) ctx.Count("serving checks");
         if (active && !served) {
           return client + " read no reply from " +
                  sim::Trace::FormatTime(from) + " to " +
@@ -189,7 +190,7 @@ experiment::Scenario EchoScenario() {
   s.budget = std::chrono::seconds(150);
   s.hang_limit = std::chrono::seconds(60);
   s.default_plan =
-      "from 5s to 60s loss 0.05 clients <-> server\n"
+      "from 5s to 20s loss 0.05 clients <-> server\n"
       "from 20s to 90s partition client1 <-> server\n"
       "at 95s crash server\n"
       "at 100s restart server\n";

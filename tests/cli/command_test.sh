@@ -18,6 +18,7 @@ run01() { "$@" || [[ $? -eq 1 ]] || fail "$* exited with $?"; }
 # list
 "$simsock" list >"$work/list.txt"
 grep -q '^echo ' "$work/list.txt" || fail "list has no echo: $(cat "$work/list.txt")"
+grep -q '^kv ' "$work/list.txt" || fail "list has no kv"
 "$simsock" --help | grep -q sweep || fail "--help lists no sweep"
 "$simsock" sweep --help | grep -q -- '--shard' || fail "sweep --help lists no --shard"
 
@@ -32,6 +33,12 @@ run01 "$simsock" run echo --seed 3 --param clients=3 --faults "$plan" >"$work/ru
 h1=$(grep -o 'trace hash [0-9a-f]*' "$work/run1.txt")
 h2=$(grep -o 'trace hash [0-9a-f]*' "$work/run2.txt")
 [[ -n $h1 && $h1 == "$h2" ]] || fail "run: trace hashes differ ($h1 / $h2)"
+
+# --trace -: the trace on stdout, then the summary.
+run01 "$simsock" run echo --seed 2 --param clients=2 --trace - >"$work/stdout.txt"
+summary_at=$(grep -n '^scenario echo, seed 2$' "$work/stdout.txt" | cut -d: -f1)
+[[ -n $summary_at && $summary_at -gt 10 ]] || fail "--trace -: no trace before the summary"
+grep -q '^violations: ' "$work/stdout.txt" || fail "--trace -: no summary"
 
 # Bad input: exit 2 with a message.
 set +e
@@ -85,6 +92,28 @@ run01 "$simsock" shrink echo --seed 3 --param clients=3 --faults "$plan" \
   --max-runs 40 >"$work/shrink.txt" 2>/dev/null
 grep -qE 'shrunk in|breaks no invariant|did not fail again' "$work/shrink.txt" ||
   fail "shrink: $(cat "$work/shrink.txt")"
+
+# Failing seeds: kv's planted bug under its default plan (a partition
+# between primary and backup) hangs a client. The table lists each failing
+# seed with its replay line, --shrink adds the shrunk plan, and the replay
+# line fails again.
+set +e
+"$simsock" sweep kv --seeds 1..4 --jobs 2 --shrink --jsonl "$work/kv.jsonl" >"$work/kv.txt" 2>/dev/null
+rc=$?
+set -e
+[[ $rc -eq 1 ]] || fail "kv sweep: exit $rc, not 1 (failing seeds)"
+grep -q '^failing seeds' "$work/kv.txt" || fail "kv sweep: no failing seeds: $(cat "$work/kv.txt")"
+grep -qE '^  deadlock +[1-4] ' "$work/kv.txt" || fail "kv sweep: no deadlock row"
+grep -qE '^seed [0-9]+: shrunk to 1 of 1 events' "$work/kv.txt" || fail "kv sweep --shrink: $(cat "$work/kv.txt")"
+replay=$(grep -m1 -E '^    simsock run kv --seed [0-9]+' "$work/kv.txt" | sed 's/^ *simsock //')
+[[ -n $replay ]] || fail "kv sweep: no replay line"
+set +e
+eval "\"\$simsock\" $replay" >"$work/replay.txt"
+rc=$?
+set -e
+[[ $rc -eq 1 ]] && grep -q 'deadlock' "$work/replay.txt" || fail "the replay line did not fail again ($rc)"
+seed=$(sed -E 's/.*--seed ([0-9]+).*/\1/' <<<"$replay")
+grep "\"seed\":$seed," "$work/kv.jsonl" | grep -q '"ok":false' || fail "the replayed seed is not failing in the JSON lines"
 
 # A user's own command: its scenario, the same subcommands.
 "$greeter" list | grep -q '^greeter ' || fail "greeter_command lists no greeter"

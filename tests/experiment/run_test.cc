@@ -240,6 +240,9 @@ TEST(EchoScenario, TheDefaultPlanInjectsFaultsAndIsReplayable) {
   EXPECT_TRUE(a.plan_error.empty()) << a.plan_error;
   EXPECT_GT(a.summary.faults_injected, 2u);
   EXPECT_GT(a.summary.counters.at("replies"), 0u);
+  // "serving" looked at the 19 clients the partition of client1 (20 s to
+  // 90 s) left alone, each exchanging when it began.
+  EXPECT_EQ(a.summary.counters.at("serving checks"), 19u);
   for (const Violation& v : a.violations) {
     EXPECT_NE(v.invariant, "reply") << v.ToString();
     EXPECT_NE(v.invariant, "stream") << v.ToString();
