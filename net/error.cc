@@ -101,10 +101,20 @@ std::string ErrnoText(int err) {
   }
 }
 
+const Error::Detail Error::kNoDetail{};
+
+Error::Detail& Error::MutableDetail() {
+  auto fresh =
+      detail_ ? std::make_shared<Detail>(*detail_) : std::make_shared<Detail>();
+  Detail& d = *fresh;
+  detail_ = std::move(fresh);
+  return d;
+}
+
 Error Error::FromErrno(int err, std::string syscall) {
   Error e(Kind::kErrno);
   e.errno_ = err;
-  e.syscall_ = std::move(syscall);
+  if (!syscall.empty()) e.MutableDetail().syscall = std::move(syscall);
   return e;
 }
 
@@ -113,40 +123,43 @@ Error Error::ErrClosed() { return Error(Kind::kClosed); }
 
 Error Error::AddrErr(std::string text, std::string addr) {
   Error e(Kind::kAddr);
-  e.text_ = std::move(text);
-  e.subject_ = std::move(addr);
+  Detail& d = e.MutableDetail();
+  d.text = std::move(text);
+  d.subject = std::move(addr);
   return e;
 }
 
 Error Error::DNS(std::string text, std::string name, bool not_found,
                  bool temporary) {
   Error e(Kind::kDNS);
-  e.text_ = std::move(text);
-  e.subject_ = std::move(name);
-  e.not_found_ = not_found;
-  e.temporary_ = temporary;
+  Detail& d = e.MutableDetail();
+  d.text = std::move(text);
+  d.subject = std::move(name);
+  d.not_found = not_found;
+  d.temporary = temporary;
   return e;
 }
 
 Error Error::UnknownNetwork(std::string network) {
   Error e(Kind::kUnknownNetwork);
-  e.subject_ = std::move(network);
+  e.MutableDetail().subject = std::move(network);
   return e;
 }
 
 Error Error::New(std::string text) {
   Error e(Kind::kMessage);
-  e.text_ = std::move(text);
+  e.MutableDetail().text = std::move(text);
   return e;
 }
 
 Error Error::WithOp(std::string op, std::string net, std::string source,
                     std::string addr) const {
   Error e = *this;
-  e.op_ = std::move(op);
-  e.net_ = std::move(net);
-  e.source_ = std::move(source);
-  e.addr_ = std::move(addr);
+  Detail& d = e.MutableDetail();
+  d.op = std::move(op);
+  d.net = std::move(net);
+  d.source = std::move(source);
+  d.addr = std::move(addr);
   return e;
 }
 
@@ -169,49 +182,53 @@ bool Error::Temporary() const {
       return true;
     case Kind::kErrno:
       // OpError.Temporary: accept's ECONNRESET / ECONNABORTED count.
-      if (op_ == "accept" && (errno_ == ECONNRESET || errno_ == ECONNABORTED)) {
+      if (detail().op == "accept" &&
+          (errno_ == ECONNRESET || errno_ == ECONNABORTED)) {
         return true;
       }
       return errno_ == EINTR || errno_ == EMFILE || errno_ == ENFILE ||
              errno_ == ECONNRESET || errno_ == ECONNABORTED || Timeout();
     case Kind::kDNS:
-      return temporary_;
+      return detail().temporary;
     default:
       return false;
   }
 }
 
 std::string Error::CauseString() const {
+  const Detail& d = detail();
   switch (kind_) {
     case Kind::kEOF:
       return "EOF";
     case Kind::kErrno:
-      return syscall_.empty() ? ErrnoText(errno_)
-                              : syscall_ + ": " + ErrnoText(errno_);
+      return d.syscall.empty() ? ErrnoText(errno_)
+                               : d.syscall + ": " + ErrnoText(errno_);
     case Kind::kTimeout:
       return "i/o timeout";
     case Kind::kClosed:
       return "use of closed network connection";
     case Kind::kAddr:
-      return subject_.empty() ? text_ : "address " + subject_ + ": " + text_;
+      return d.subject.empty() ? d.text
+                               : "address " + d.subject + ": " + d.text;
     case Kind::kDNS:
-      return "lookup " + subject_ + ": " + text_;
+      return "lookup " + d.subject + ": " + d.text;
     case Kind::kUnknownNetwork:
-      return "unknown network " + subject_;
+      return "unknown network " + d.subject;
     case Kind::kMessage:
-      return text_;
+      return d.text;
   }
-  return text_;
+  return d.text;
 }
 
 std::string Error::ToString() const {
-  if (op_.empty()) return CauseString();
-  std::string s = op_;
-  if (!net_.empty()) s += " " + net_;
-  if (!source_.empty()) s += " " + source_;
-  if (!addr_.empty()) {
-    s += source_.empty() ? " " : "->";
-    s += addr_;
+  const Detail& d = detail();
+  if (d.op.empty()) return CauseString();
+  std::string s = d.op;
+  if (!d.net.empty()) s += " " + d.net;
+  if (!d.source.empty()) s += " " + d.source;
+  if (!d.addr.empty()) {
+    s += d.source.empty() ? " " : "->";
+    s += d.addr;
   }
   s += ": " + CauseString();
   return s;

@@ -21,9 +21,17 @@
 //
 // Result<T> holds a T or an Error (C++20 has no std::expected). Reading the
 // value of a failed Result is a programming error and aborts with the error.
-// Threading: plain values.
+//
+// Cost: an Error is its kind, its errno and one pointer to its texts (shared,
+// immutable, allocated only by the constructors that have texts). So kEOF,
+// ErrClosed, DeadlineExceeded and a bare errno allocate nothing, and a
+// successful Result<T> builds, moves and destroys no string: the net layer's
+// hot path (a Read or Write that succeeds) stays allocation-free.
+// Threading: plain values (an Error's texts are shared between copies but
+// never written after construction; copies may go to other threads).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -80,12 +88,12 @@ class Error {
   // Go's Temporary() (deprecated in Go, kept for porting).
   bool Temporary() const;
 
-  const std::string& Op() const { return op_; }
-  const std::string& Net() const { return net_; }
-  const std::string& Source() const { return source_; }
-  const std::string& Addr() const { return addr_; }
-  const std::string& Syscall() const { return syscall_; }
-  bool IsOpError() const { return !op_.empty(); }
+  const std::string& Op() const { return detail().op; }
+  const std::string& Net() const { return detail().net; }
+  const std::string& Source() const { return detail().source; }
+  const std::string& Addr() const { return detail().addr; }
+  const std::string& Syscall() const { return detail().syscall; }
+  bool IsOpError() const { return !detail().op.empty(); }
 
   // The text Go's err.Error() gives.
   std::string ToString() const;
@@ -100,19 +108,29 @@ class Error {
   }
 
  private:
+  // What only some errors have: texts and the DNS flags.
+  struct Detail {
+    bool not_found = false;
+    bool temporary = false;
+    std::string syscall;  // kErrno: the syscall name, or empty
+    std::string text;     // kAddr/kDNS/kMessage text
+    std::string subject;  // AddrError.Addr, DNSError.Name, the network
+    std::string op;
+    std::string net;
+    std::string source;
+    std::string addr;
+  };
+
   explicit Error(Kind kind) : kind_(kind) {}
+  const Detail& detail() const { return detail_ ? *detail_ : kNoDetail; }
+  // The detail to fill, in a constructor (a fresh copy if shared).
+  Detail& MutableDetail();
+
+  static const Detail kNoDetail;
 
   Kind kind_;
   int errno_ = 0;
-  bool not_found_ = false;
-  bool temporary_ = false;
-  std::string syscall_;  // kErrno: the syscall name, or empty
-  std::string text_;     // kAddr/kDNS/kMessage text
-  std::string subject_;  // AddrError.Addr, DNSError.Name, the network
-  std::string op_;
-  std::string net_;
-  std::string source_;
-  std::string addr_;
+  std::shared_ptr<const Detail> detail_;  // null: every field empty
 };
 
 // io.EOF.

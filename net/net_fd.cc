@@ -46,13 +46,27 @@ Result<void> NetFD::Close() {
   return {};
 }
 
+// A task parked in Read (or another blocking call) must find its NetFD alive
+// when it wakes, even if every handle was dropped meanwhile by other tasks;
+// a call that does not park needs no reference (nothing else runs during
+// it), so the count is taken only on the way to the first park.
+int NetFD::WaitRead(std::shared_ptr<NetFD>& self) {
+  if (self == nullptr) self = shared_from_this();
+  return pd_.WaitRead();
+}
+
+int NetFD::WaitWrite(std::shared_ptr<NetFD>& self) {
+  if (self == nullptr) self = shared_from_this();
+  return pd_.WaitWrite();
+}
+
 Error NetFD::WaitError(int code) const {
   return code == PollDesc::kErrClosing ? Error::ErrClosed()
                                        : Error::DeadlineExceeded();
 }
 
 Result<size_t> NetFD::Read(void* buf, size_t len) {
-  auto self = shared_from_this();
+  std::shared_ptr<NetFD> self;  // taken only to park (see KeepAlive)
   if (closed_) return Error::ErrClosed();
   if (len == 0) return size_t{0};  // as Go: a zero-byte read returns at once
   if (int e = pd_.PrepareRead(); e != PollDesc::kOk) return WaitError(e);
@@ -60,7 +74,7 @@ Result<size_t> NetFD::Read(void* buf, size_t len) {
     ssize_t n = rt_->sys().read(sysfd_, buf, len);
     if (n == -EINTR) continue;
     if (n == -EAGAIN) {
-      if (int e = pd_.WaitRead(); e != PollDesc::kOk) return WaitError(e);
+      if (int e = WaitRead(self); e != PollDesc::kOk) return WaitError(e);
       continue;
     }
     if (n < 0) return Error::FromErrno(static_cast<int>(-n), "read");
@@ -70,7 +84,7 @@ Result<size_t> NetFD::Read(void* buf, size_t len) {
 }
 
 Result<size_t> NetFD::Write(const void* buf, size_t len) {
-  auto self = shared_from_this();
+  std::shared_ptr<NetFD> self;  // taken only to park (see KeepAlive)
   if (closed_) return Error::ErrClosed();
   if (int e = pd_.PrepareWrite(); e != PollDesc::kOk) return WaitError(e);
   const char* p = static_cast<const char*>(buf);
@@ -81,7 +95,7 @@ Result<size_t> NetFD::Write(const void* buf, size_t len) {
     if (n > 0) nn += static_cast<size_t>(n);
     if (nn == len) return nn;
     if (n == -EAGAIN) {
-      if (int e = pd_.WaitWrite(); e != PollDesc::kOk) return WaitError(e);
+      if (int e = WaitWrite(self); e != PollDesc::kOk) return WaitError(e);
       continue;
     }
     if (n < 0) return Error::FromErrno(static_cast<int>(-n), "write");
@@ -90,7 +104,7 @@ Result<size_t> NetFD::Write(const void* buf, size_t len) {
 }
 
 Result<NetFD::From> NetFD::ReadFrom(void* buf, size_t len) {
-  auto self = shared_from_this();
+  std::shared_ptr<NetFD> self;  // taken only to park (see KeepAlive)
   if (closed_) return Error::ErrClosed();
   if (int e = pd_.PrepareRead(); e != PollDesc::kOk) return WaitError(e);
   while (true) {
@@ -100,7 +114,7 @@ Result<NetFD::From> NetFD::ReadFrom(void* buf, size_t len) {
         sysfd_, buf, len, 0, reinterpret_cast<sockaddr*>(&from.addr), &alen);
     if (n == -EINTR) continue;
     if (n == -EAGAIN) {
-      if (int e = pd_.WaitRead(); e != PollDesc::kOk) return WaitError(e);
+      if (int e = WaitRead(self); e != PollDesc::kOk) return WaitError(e);
       continue;
     }
     if (n < 0) return Error::FromErrno(static_cast<int>(-n), "recvfrom");
@@ -112,7 +126,7 @@ Result<NetFD::From> NetFD::ReadFrom(void* buf, size_t len) {
 
 Result<size_t> NetFD::WriteTo(const void* buf, size_t len,
                               const sockaddr_in& to) {
-  auto self = shared_from_this();
+  std::shared_ptr<NetFD> self;  // taken only to park (see KeepAlive)
   if (closed_) return Error::ErrClosed();
   if (int e = pd_.PrepareWrite(); e != PollDesc::kOk) return WaitError(e);
   while (true) {
@@ -121,7 +135,7 @@ Result<size_t> NetFD::WriteTo(const void* buf, size_t len,
                           reinterpret_cast<const sockaddr*>(&to), sizeof(to));
     if (n == -EINTR) continue;
     if (n == -EAGAIN) {
-      if (int e = pd_.WaitWrite(); e != PollDesc::kOk) return WaitError(e);
+      if (int e = WaitWrite(self); e != PollDesc::kOk) return WaitError(e);
       continue;
     }
     if (n < 0) return Error::FromErrno(static_cast<int>(-n), "sendto");
@@ -130,7 +144,7 @@ Result<size_t> NetFD::WriteTo(const void* buf, size_t len,
 }
 
 Result<std::shared_ptr<NetFD>> NetFD::Accept() {
-  auto self = shared_from_this();
+  std::shared_ptr<NetFD> self;  // taken only to park (see KeepAlive)
   if (closed_) return Error::ErrClosed();
   if (int e = pd_.PrepareRead(); e != PollDesc::kOk) return WaitError(e);
   sockaddr_in rsa{};
@@ -142,7 +156,7 @@ Result<std::shared_ptr<NetFD>> NetFD::Accept() {
     if (s >= 0) break;
     if (s == -EINTR || s == -ECONNABORTED) continue;  // as Go: retry
     if (s == -EAGAIN) {
-      if (int e = pd_.WaitRead(); e != PollDesc::kOk) return WaitError(e);
+      if (int e = WaitRead(self); e != PollDesc::kOk) return WaitError(e);
       continue;
     }
     return Error::FromErrno(-s, "accept4");

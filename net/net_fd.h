@@ -14,7 +14,7 @@
 // closes an fd that was never closed (Go's finalizer).
 //
 // Threading: the Runtime's thread. Blocking methods keep the NetFD alive
-// (shared_from_this) while parked.
+// (shared_from_this) while parked; calls that do not park take no reference.
 #pragma once
 
 #include <netinet/in.h>
@@ -104,6 +104,8 @@ class NetFD : public std::enable_shared_from_this<NetFD> {
  private:
   Result<void> Connect(const sockaddr_in& ra, Time deadline);
   Error WaitError(int code) const;
+  int WaitRead(std::shared_ptr<NetFD>& self);
+  int WaitWrite(std::shared_ptr<NetFD>& self);
   Addr SockAddr(const sockaddr_in& sa) const;
   Addr LocalSockAddr();
 

@@ -3,8 +3,6 @@
 
 #include <sys/epoll.h>
 
-#include <algorithm>
-
 #include "simsock/net/runtime/check.h"
 
 namespace simsock::net::internal {
@@ -77,8 +75,7 @@ int PollDesc::Wait(Side& side) {
     }
     Waiter w;
     w.task = rt_->CurrentTask();
-    w.linked = true;
-    side.waiters.push_back(&w);
+    Link(side, w);
     // Unlinks the waiter if the task is unwound while parked.
     struct Guard {
       Side& side;
@@ -86,10 +83,7 @@ int PollDesc::Wait(Side& side) {
       Runtime& rt;
       ~Guard() {
         rt.AddFdWaiter(-1);
-        if (w.linked) {
-          auto it = std::find(side.waiters.begin(), side.waiters.end(), &w);
-          if (it != side.waiters.end()) side.waiters.erase(it);
-        }
+        if (w.linked) Unlink(side, w);
       }
     } guard{side, w, *rt_};
     rt_->AddFdWaiter(1);
@@ -101,17 +95,37 @@ int PollDesc::Wait(Side& side) {
   }
 }
 
+void PollDesc::Link(Side& side, Waiter& w) {
+  w.linked = true;
+  w.prev = side.tail;
+  w.next = nullptr;
+  (side.tail != nullptr ? side.tail->next : side.head) = &w;
+  side.tail = &w;
+}
+
+void PollDesc::Unlink(Side& side, Waiter& w) {
+  (w.prev != nullptr ? w.prev->next : side.head) = w.next;
+  (w.next != nullptr ? w.next->prev : side.tail) = w.prev;
+  w.prev = w.next = nullptr;
+  w.linked = false;
+}
+
+// Wakes every waiter, oldest first. Ready() only queues a task (none runs
+// here), so the waiters stay alive while the list is walked.
 void PollDesc::Wake(Side& side, bool io) {
-  if (side.waiters.empty()) {
+  if (side.head == nullptr) {
     if (io) side.ready = true;
     return;
   }
-  std::deque<Waiter*> waiters;
-  waiters.swap(side.waiters);
-  for (Waiter* w : waiters) {
+  Waiter* w = side.head;
+  side.head = side.tail = nullptr;
+  while (w != nullptr) {
+    Waiter* next = w->next;
+    w->prev = w->next = nullptr;
     w->linked = false;
     w->io = w->io || io;
     rt_->Ready(w->task);
+    w = next;
   }
 }
 

@@ -20,7 +20,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 
 #include "simsock/net/runtime/runtime.h"
 #include "simsock/net/runtime/time.h"
@@ -64,32 +63,45 @@ class PollDesc {
 
   Runtime* runtime() const { return rt_; }
   int fd() const { return fd_; }
+  // The registration number and the epoll token (Runtime::Register).
   uint64_t id() const { return id_; }
-  void set_id(uint64_t id) { id_ = id; }
+  uint64_t token() const { return token_; }
+  void set_registration(uint64_t id, uint64_t token) {
+    id_ = id;
+    token_ = token;
+  }
   bool registered() const { return registered_; }
   bool closing() const { return closing_; }
 
  private:
+  // A parked task, on its own stack; linked into its side's FIFO queue (an
+  // intrusive list: parking and waking allocate nothing).
   struct Waiter {
     Task* task = nullptr;
     bool io = false;      // woken by an event (retry the syscall)
     bool linked = false;  // still on the side's queue
+    Waiter* prev = nullptr;
+    Waiter* next = nullptr;
   };
   struct Side {
     bool ready = false;
     int64_t deadline = 0;  // 0: none; -1: expired; else armed at this time
     Timer timer;
-    std::deque<Waiter*> waiters;
+    Waiter* head = nullptr;  // the waiters, oldest first
+    Waiter* tail = nullptr;
   };
 
   int Check(const Side& side) const;
   int Wait(Side& side);
   void Wake(Side& side, bool io);
+  static void Link(Side& side, Waiter& w);
+  static void Unlink(Side& side, Waiter& w);
   void SetDeadline(Side& side, Time t);
 
   Runtime* rt_;
   int fd_;
   uint64_t id_ = 0;
+  uint64_t token_ = 0;
   bool registered_ = false;
   bool closing_ = false;
   Side read_;

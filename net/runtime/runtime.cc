@@ -4,6 +4,7 @@
 
 #include <sys/epoll.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -68,9 +69,19 @@ Runtime::~Runtime() {
     node.mapped()->fiber.reset();
   }
   // Close the fds still registered (their owners outlive us).
-  std::map<uint64_t, internal::PollDesc*> pds;
-  pds.swap(pds_);
-  for (auto& [id, pd] : pds) {
+  // In registration order, as they were opened.
+  std::vector<internal::PollDesc*> pds;
+  for (const PollSlot& slot : poll_slots_) {
+    if (slot.pd != nullptr) pds.push_back(slot.pd);
+  }
+  std::sort(pds.begin(), pds.end(),
+            [](const internal::PollDesc* a, const internal::PollDesc* b) {
+              return a->id() < b->id();
+            });
+  poll_slots_.clear();
+  free_poll_slots_.clear();
+  num_pds_ = 0;
+  for (internal::PollDesc* pd : pds) {
     if (epfd_ >= 0) sys_.epoll_ctl(epfd_, EPOLL_CTL_DEL, pd->fd(), nullptr);
     sys_.close(pd->fd());
     pd->Detach();
@@ -242,21 +253,43 @@ int Runtime::EnsureEpoll() {
 
 int Runtime::Register(internal::PollDesc* pd) {
   if (int r = EnsureEpoll(); r < 0) return r;
-  const uint64_t id = next_pd_id_++;
+  uint32_t slot;
+  if (free_poll_slots_.empty()) {
+    slot = static_cast<uint32_t>(poll_slots_.size());
+    poll_slots_.emplace_back();
+  } else {
+    slot = free_poll_slots_.back();
+    free_poll_slots_.pop_back();
+  }
+  PollSlot& s = poll_slots_[slot];
+  const uint64_t token = (uint64_t{++s.gen} << 32) | slot;
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-  ev.data.u64 = id;
+  ev.data.u64 = token;
   int r = sys_.epoll_ctl(epfd_, EPOLL_CTL_ADD, pd->fd(), &ev);
-  if (r < 0) return r;
-  pd->set_id(id);
-  pds_[id] = pd;
+  if (r < 0) {
+    free_poll_slots_.push_back(slot);
+    return r;
+  }
+  s.pd = pd;
+  ++num_pds_;
+  pd->set_registration(next_pd_id_++, token);
   return 0;
 }
 
+internal::PollDesc* Runtime::FindPollDesc(uint64_t token) const {
+  const uint64_t slot = token & 0xffffffffu;
+  if (slot >= poll_slots_.size()) return nullptr;
+  const PollSlot& s = poll_slots_[slot];
+  return s.gen == (token >> 32) ? s.pd : nullptr;
+}
+
 void Runtime::Unregister(internal::PollDesc* pd) {
-  auto it = pds_.find(pd->id());
-  if (it == pds_.end()) return;
-  pds_.erase(it);
+  if (FindPollDesc(pd->token()) != pd) return;
+  const auto slot = static_cast<uint32_t>(pd->token() & 0xffffffffu);
+  poll_slots_[slot].pd = nullptr;
+  free_poll_slots_.push_back(slot);
+  --num_pds_;
   if (epfd_ >= 0) sys_.epoll_ctl(epfd_, EPOLL_CTL_DEL, pd->fd(), nullptr);
 }
 
@@ -278,7 +311,7 @@ void Runtime::PollOnce(bool block) {
       return;
     }
   }
-  if (epfd_ >= 0 && (block || !pds_.empty())) {
+  if (epfd_ >= 0 && (block || num_pds_ > 0)) {
     epoll_event events[kMaxEvents];
     timespec ts{static_cast<time_t>(wait_ns / 1'000'000'000),
                 static_cast<long>(wait_ns % 1'000'000'000)};
@@ -286,10 +319,9 @@ void Runtime::PollOnce(bool block) {
                               wait_ns < 0 ? nullptr : &ts, nullptr);
     for (int i = 0; i < n; ++i) {
       // epoll_event is packed on x86-64: copy the fields out before use.
-      const uint64_t id = events[i].data.u64;
+      const uint64_t token = events[i].data.u64;
       const uint32_t mask = events[i].events;
-      auto it = pds_.find(id);
-      if (it != pds_.end()) it->second->OnEvents(mask);
+      if (internal::PollDesc* pd = FindPollDesc(token)) pd->OnEvents(mask);
     }
   }
   FireTimers();

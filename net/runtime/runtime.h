@@ -20,9 +20,10 @@
 //     goroutine in a raw syscall holds its thread. Use the net layer's calls,
 //     which are nonblocking underneath, and Runtime::Sleep.
 //
-// Determinism: FIFO run queue, timers ordered by (when, seq), fds looked up
-// by registration number; no wall clock, no randomness. The same backend
-// behaviour gives the same interleaving.
+// Determinism: FIFO run queue, timers ordered by (when, seq), fds found by
+// an index carried in the epoll event and closed in registration order; no
+// wall clock, no randomness. The same backend behaviour gives the same
+// interleaving.
 //
 // Threading: a Runtime and everything made from it (conns, channels, wait
 // groups) belong to the thread that calls Run(). Stop() is for tasks (or
@@ -41,6 +42,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "simsock/net/runtime/time.h"
 #include "simsock/net/runtime/timer_heap.h"
@@ -130,6 +132,8 @@ class Runtime {
   void PollOnce(bool block);
   void FireTimers();
   int EnsureEpoll();
+  // The registered PollDesc an epoll event's token names, or null.
+  internal::PollDesc* FindPollDesc(uint64_t token) const;
 
   sys::Syscalls& sys_;
   RuntimeOptions options_;
@@ -144,8 +148,19 @@ class Runtime {
   internal::TimerHeap timers_;
 
   int epfd_ = -1;
-  uint64_t next_pd_id_ = 1;
-  std::map<uint64_t, internal::PollDesc*> pds_;
+  // The registered PollDescs. An epoll event's data is the PollDesc's token:
+  // its slot here (low 32 bits) and the slot's generation (high 32 bits),
+  // so an event finds its PollDesc by index, and one for a slot reused
+  // since is ignored. Free slots are reused last-freed first.
+  struct PollSlot {
+    internal::PollDesc* pd = nullptr;
+    uint32_t gen = 0;
+  };
+  std::vector<PollSlot> poll_slots_;
+  std::vector<uint32_t> free_poll_slots_;
+  size_t num_pds_ = 0;
+  uint64_t next_pd_id_ = 1;  // registration numbers: the order ~Runtime
+                             // closes the fds left
   int fd_waiters_ = 0;
 };
 

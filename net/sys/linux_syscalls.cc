@@ -8,7 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <string>
 
 namespace simsock::sys {
@@ -90,7 +92,20 @@ int LinuxSyscalls::epoll_wait(int epfd, epoll_event* events, int maxevents,
 int LinuxSyscalls::epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                                 const timespec* timeout,
                                 const sigset_t* sigmask) {
-  return Ret(::epoll_pwait2(epfd, events, maxevents, timeout, sigmask));
+  if (!no_epoll_pwait2_) {
+    int r = ::epoll_pwait2(epfd, events, maxevents, timeout, sigmask);
+    if (r >= 0 || errno != ENOSYS) return Ret(r);
+    no_epoll_pwait2_ = true;
+  }
+  int ms = -1;
+  if (timeout != nullptr) {
+    // Rounded up: waking before the timer is due would spin.
+    const int64_t ns = static_cast<int64_t>(timeout->tv_sec) * 1'000'000'000 +
+                       timeout->tv_nsec;
+    ms = static_cast<int>(
+        std::clamp<int64_t>((ns + 999'999) / 1'000'000, 0, INT_MAX));
+  }
+  return Ret(::epoll_pwait(epfd, events, maxevents, ms, sigmask));
 }
 int64_t LinuxSyscalls::clock_gettime_ns() {
   timespec ts{};

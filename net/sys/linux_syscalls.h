@@ -40,8 +40,13 @@ class LinuxSyscalls final : public Syscalls {
   int nanosleep_ns(int64_t ns) override;
   int resolve_ipv4(std::string_view host,
                    std::vector<uint32_t>* addrs) override;
+  // Falls back to epoll_pwait, the timeout rounded up to a millisecond,
+  // where epoll_pwait2 is ENOSYS (kernels before 5.11, valgrind 3.19).
   int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                    const timespec* timeout, const sigset_t* sigmask) override;
+
+ private:
+  bool no_epoll_pwait2_ = false;  // it failed with ENOSYS once
 };
 
 }  // namespace simsock::sys

@@ -110,6 +110,42 @@ TEST_P(TcpTest, ReadWriteBothWays) {
   }));
 }
 
+// The runtime finds a socket's PollDesc from the slot and generation in the
+// epoll event: after closed sockets free their slots and new ones take them
+// over, a reader parked on each conn is woken by its own conn's data only.
+TEST_P(TcpTest, ReusedPollSlotsWakeTheRightConn) {
+  EXPECT_TRUE(RunBody([&] {
+    std::vector<Pair> pairs;
+    for (int i = 0; i < 3; ++i) pairs.push_back(MustPair());
+    for (Pair* p : {&pairs[0], &pairs[1]}) {
+      ASSERT_TRUE(p->client.Close().ok());
+      ASSERT_TRUE(p->server.Close().ok());
+      ASSERT_TRUE(p->listener.Close().ok());
+    }
+    pairs.erase(pairs.begin(), pairs.begin() + 2);
+    for (int i = 0; i < 3; ++i) pairs.push_back(MustPair());
+    WaitGroup wg(rt());
+    std::vector<std::string> got(pairs.size());
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      wg.Add(1);
+      rt().Go([&, i] {
+        char buf[64];
+        auto n = pairs[i].server.Read(buf, sizeof(buf));  // parks: no data
+        if (n.ok()) got[i] = std::string(buf, *n);
+        wg.Done();
+      });
+    }
+    rt().Yield();  // every reader runs and parks
+    for (size_t i = pairs.size(); i-- > 0;) {
+      ASSERT_TRUE(pairs[i].client.Write("conn " + std::to_string(i)).ok());
+    }
+    wg.Wait();
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      EXPECT_EQ(got[i], "conn " + std::to_string(i));
+    }
+  }));
+}
+
 TEST_P(TcpTest, PartialReadsReturnWhatIsAvailable) {
   EXPECT_TRUE(RunBody([&] {
     auto p = MustPair();
