@@ -43,6 +43,9 @@ class SimThread {
   State state() const { return state_; }
   // What a blocked thread waits for ("read(fd 4)"), for deadlock reports.
   const std::string& wait_reason() const { return wait_reason_; }
+  // The syscall the thread is in (null between calls): its Process keeps
+  // it, to name the call when a fault comes as the call sleeps.
+  const char*& syscall_slot() { return syscall_; }
 
  private:
   friend class Scheduler;
@@ -51,6 +54,7 @@ class SimThread {
   std::string name_;
   State state_ = State::kRunnable;
   std::string wait_reason_;
+  const char* syscall_ = nullptr;
   bool timed_out_ = false;
   EventId timer_;
   fiber::Fiber fiber_;
