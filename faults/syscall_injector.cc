@@ -34,6 +34,12 @@ uint64_t SplitMix64::Below(uint64_t n) {
 
 bool Eligible(SyscallFaultKind kind, const CallSite& site) {
   if (!CanHit(kind, site.call)) return false;
+  // A signal or an early wakeup needs a sleep: asked for separately when
+  // the caller knows the moment the call sleeps (AskedAt).
+  const bool sleep_fault = kind == SyscallFaultKind::kEintr ||
+                           kind == SyscallFaultKind::kSpuriousWake;
+  if (site.asked_at == AskedAt::kStart && sleep_fault) return false;
+  if (site.asked_at == AskedAt::kSleep && !sleep_fault) return false;
   const bool on_fd = site.call != "epoll_wait" && site.call != "epoll_pwait2" &&
                      site.call != "nanosleep_ns" &&
                      site.call != "epoll_create1" && site.call != "socket";
@@ -48,8 +54,9 @@ bool Eligible(SyscallFaultKind kind, const CallSite& site) {
       // Only a stream can move part of a request; at least 1 byte moves.
       // MSG_WAITALL waits for all of it; MSG_TRUNC on a stream copies
       // nothing.
+      // MSG_ERRQUEUE reads the error queue, whole messages.
       return site.stream && site.connected && site.len > 1 &&
-             !(site.msg_flags & (MSG_WAITALL | MSG_TRUNC));
+             !(site.msg_flags & (MSG_WAITALL | MSG_TRUNC | MSG_ERRQUEUE));
     case SyscallFaultKind::kEagain:
       return !site.blocking;
     case SyscallFaultKind::kEnobufs:
@@ -121,7 +128,7 @@ std::optional<Hit> SyscallInjector::Pick(const CallSite& site) {
 }
 
 size_t SyscallInjector::ShortLength(size_t len) {
-  if (len <= 2) return 1;
+  if (len < 2) return len;
   return 1 + static_cast<size_t>(random_.Below(len - 1));
 }
 

@@ -51,6 +51,14 @@ class SplitMix64 final : public FaultRandom {
   uint64_t state_;
 };
 
+// When in a call the caller asks (Eligible). A decorator asks once, before
+// the call (kBefore), for every fault. The simulator asks at the call's
+// start (kStart) for every fault but those a sleep brings, and again each
+// time the call is about to sleep (kSleep) for those: eintr (a signal
+// arrives while it sleeps) and spurious (the wait ends early). So a call
+// that never sleeps never sees them, and one that sleeps twice may.
+enum class AskedAt { kBefore, kStart, kSleep };
+
 // What the caller knows of the call about to be made.
 struct CallSite {
   std::string_view call;   // a sys::Syscalls method name
@@ -62,6 +70,7 @@ struct CallSite {
   bool connected = false;  // the socket has a peer (getpeername succeeds)
   size_t len = 0;          // bytes asked for (read, write, recvfrom, sendto)
   int msg_flags = 0;       // recvfrom / sendto flags
+  AskedAt asked_at = AskedAt::kBefore;
 };
 
 // Whether Linux can return `kind` for this call in this state (the table's
@@ -111,8 +120,8 @@ class SyscallInjector {
   // not depend on the other rules. The first rule that fires wins.
   std::optional<Hit> Pick(const CallSite& site);
 
-  // A length in [1, len - 1] for a short read or write (len > 1), drawn
-  // from the same source.
+  // A length in [1, len - 1] for a short read or write (len > 1; one draw
+  // of Below(len - 1), also for len 2), drawn from the same source.
   size_t ShortLength(size_t len);
 
   // Tells the trace hook (if any) that a fault was injected.

@@ -2,16 +2,18 @@
 // real kernel over 127.0.0.1 and in a simulated world: the Runtime runs on
 // a faults::FaultySyscalls over the backend, with random rules (EINTR,
 // short reads and writes, spurious EAGAIN, spurious epoll wakeups, and the
-// errors ECONNRESET, ECONNABORTED, EMFILE). A client writes a patterned
-// byte stream and closes its write side; the server reads to the end.
+// errors ECONNRESET, ECONNABORTED, EMFILE). In the simulator the same rules
+// also come as a fault plan's `syscall` events, applied by sim::ApplyPlan
+// to the simulated process itself (no decorator). A client writes a
+// patterned byte stream and closes its write side; the server reads to the
+// end.
 //
 // Property: the bytes that arrive are the stream's first bytes, in order
 // (never corrupted); with no error fault injected they all arrive, nothing
 // fails and nothing hangs; with one, the program hears of it (an error, or
 // a deadline) instead of losing bytes in silence.
 //
-// Not in tools/trace_pins.sh: its simulated worlds are new (the pins cover
-// the behaviour that exists), and recording pins is not this change's.
+// Pinned by tools/trace_pins.sh (its _Sim properties).
 //
 // Replay: RC_PARAMS="seed=<rapidcheck seed>".
 #include <gtest/gtest.h>
@@ -23,8 +25,10 @@
 #include <string>
 #include <vector>
 
+#include "simsock/faults/fault_plan.h"
 #include "simsock/faults/faulty_syscalls.h"
 #include "simsock/net/net.h"
+#include "simsock/sim/faults/apply_plan.h"
 #include "simsock/testing/backend.h"
 #include "simsock/testing/runtime.h"
 
@@ -76,38 +80,46 @@ rc::Gen<SyscallFault> GenFault() {
   });
 }
 
-void StreamUnderFaults(bool sim) {
-  const auto seed = *rc::gen::inRange<uint64_t>(1, 1'000'000);
-  const auto rules = *rc::gen::container<std::vector<SyscallFault>>(
-      *rc::gen::inRange<size_t>(1, 4), GenFault());
-  const auto writes = *rc::gen::container<std::vector<size_t>>(
-      *rc::gen::inRange<size_t>(1, 9), rc::gen::inRange<size_t>(1, 20000));
-  const auto read_size = *rc::gen::inRange<size_t>(1, 9000);
+// A case: the rules, and the stream's writes and read size.
+struct StreamCase {
+  uint64_t seed;
+  std::vector<SyscallFault> rules;
+  std::vector<size_t> writes;
+  size_t read_size;
   size_t total = 0;
-  for (size_t w : writes) total += w;
+};
 
-  std::unique_ptr<::simsock::testing::Backend> backend;
-  if (sim) {
-    backend = std::make_unique<::simsock::testing::SimBackend>(seed);
-  } else {
-    backend = std::make_unique<::simsock::testing::LinuxBackend>();
-  }
-  faults::SplitMix64 rng(seed);
-  faults::SyscallInjector injector(rng, sim ? "sim" : "linux");
-  std::vector<std::string> injected;
-  bool error_injected = false;
-  injector.SetTrace([&](const faults::Injection& i) {
-    injected.push_back(i.ToString());
-    error_injected |= IsError(i.kind);
-  });
-  for (size_t i = 0; i < rules.size(); ++i)
-    injector.Add(rules[i], "rule " + std::to_string(i + 1));
-  faults::FaultySyscalls sys(backend->sys(), injector);
+StreamCase GenCase() {
+  StreamCase c;
+  c.seed = *rc::gen::inRange<uint64_t>(1, 1'000'000);
+  c.rules = *rc::gen::container<std::vector<SyscallFault>>(
+      *rc::gen::inRange<size_t>(1, 4), GenFault());
+  c.writes = *rc::gen::container<std::vector<size_t>>(
+      *rc::gen::inRange<size_t>(1, 9), rc::gen::inRange<size_t>(1, 20000));
+  c.read_size = *rc::gen::inRange<size_t>(1, 9000);
+  for (size_t w : c.writes) c.total += w;
+  return c;
+}
 
+// What the program saw.
+struct StreamResult {
   std::vector<uint8_t> got;
   std::string failure;  // the first error the program heard of
   bool eof = false;
   bool done = false;
+};
+
+// The stream over `sys` (the backend's own, or a decorator over it).
+StreamResult RunStream(::simsock::testing::Backend& backend, sys::Syscalls& sys,
+                       const StreamCase& kase) {
+  StreamResult r;
+  std::vector<uint8_t>& got = r.got;
+  std::string& failure = r.failure;
+  bool& eof = r.eof;
+  bool& done = r.done;
+  const auto& writes = kase.writes;
+  const size_t read_size = kase.read_size;
+  const size_t total = kase.total;
   {
     Runtime rt(sys);
     rt.Go([&] {
@@ -180,23 +192,91 @@ void StreamUnderFaults(bool sim) {
       rt.Sleep(20 * kSecond);
       rt.Stop();
     });
-    ::simsock::testing::RunRuntime(*backend, rt);
+    ::simsock::testing::RunRuntime(backend, rt);
   }
+  return r;
+}
+
+// The property, once the faults that showed are known.
+void CheckStream(const StreamCase& c, const StreamResult& r,
+                 const std::vector<std::string>& injected,
+                 bool error_injected) {
   for (const auto& line : injected) RC_LOG() << line << "\n";
-  RC_LOG() << "failure: " << failure << "\n";
+  RC_LOG() << "failure: " << r.failure << "\n";
   RC_CLASSIFY(error_injected, "an error fault");
   RC_CLASSIFY(injected.empty(), "no fault showed");
   RC_CLASSIFY(injected.size() >= 10, "10 faults or more");
-  RC_ASSERT(done);
-  RC_ASSERT(got.size() <= total);
-  for (size_t i = 0; i < got.size(); ++i) RC_ASSERT(got[i] == PatternByte(i));
+  RC_ASSERT(r.done);
+  RC_ASSERT(r.got.size() <= c.total);
+  for (size_t i = 0; i < r.got.size(); ++i)
+    RC_ASSERT(r.got[i] == PatternByte(i));
   if (!error_injected) {
-    RC_ASSERT(failure.empty());
-    RC_ASSERT(eof);
-    RC_ASSERT(got.size() == total);
-  } else if (got.size() < total) {
-    RC_ASSERT(!failure.empty());  // told, not lost in silence
+    RC_ASSERT(r.failure.empty());
+    RC_ASSERT(r.eof);
+    RC_ASSERT(r.got.size() == c.total);
+  } else if (r.got.size() < c.total) {
+    RC_ASSERT(!r.failure.empty());  // told, not lost in silence
   }
+}
+
+// The rules through faults::FaultySyscalls over the backend.
+void StreamUnderFaults(bool sim) {
+  const StreamCase c = GenCase();
+  std::unique_ptr<::simsock::testing::Backend> backend;
+  if (sim) {
+    backend = std::make_unique<::simsock::testing::SimBackend>(c.seed);
+  } else {
+    backend = std::make_unique<::simsock::testing::LinuxBackend>();
+  }
+  faults::SplitMix64 rng(c.seed);
+  faults::SyscallInjector injector(rng, sim ? "sim" : "linux");
+  std::vector<std::string> injected;
+  bool error_injected = false;
+  injector.SetTrace([&](const faults::Injection& i) {
+    injected.push_back(i.ToString());
+    error_injected |= IsError(i.kind);
+  });
+  for (size_t i = 0; i < c.rules.size(); ++i)
+    injector.Add(c.rules[i], "rule " + std::to_string(i + 1));
+  faults::FaultySyscalls sys(backend->sys(), injector);
+  const StreamResult r = RunStream(*backend, sys, c);
+  CheckStream(c, r, injected, error_injected);
+}
+
+// The rules as a plan's syscall events on the simulated host, applied by
+// sim::ApplyPlan to its process: the process injects them itself, drawing
+// from the world's "fault.syscall" stream, and traces each one.
+void StreamUnderPlan() {
+  const StreamCase c = GenCase();
+  ::simsock::testing::SimBackend backend(c.seed);
+  sim::World& world = backend.world();
+  world.trace().SetEnabled(true);
+  world.trace().KeepLines(true);
+  std::string text;
+  for (const SyscallFault& f : c.rules) {
+    text += "from 0s syscall " + std::string(SyscallFaultKindName(f.kind));
+    text += f.nth > 0 ? " nth " + std::to_string(f.nth)
+                      : " " + std::to_string(f.probability);
+    text += " on " + backend.host().name() + "\n";
+  }
+  RC_LOG() << text;
+  faults::ParsedPlan parsed = faults::ParsePlan(text);
+  RC_ASSERT(parsed.ok());
+  sim::AppliedPlan applied = sim::ApplyPlan(world, *parsed.plan);
+  RC_ASSERT(applied.ok());
+  const StreamResult r = RunStream(backend, backend.sys(), c);
+  std::vector<std::string> injected;
+  bool error_injected = false;
+  for (const std::string& line : world.trace().lines()) {
+    const size_t at = line.find(" fault: ");
+    if (at == std::string::npos || line.find("(plan line") == line.npos)
+      continue;
+    injected.push_back(line);
+    for (K kind : {K::kEconnreset, K::kEconnaborted, K::kEmfile, K::kEnfile})
+      error_injected |= line.compare(at + 8, SyscallFaultKindName(kind).size(),
+                                     SyscallFaultKindName(kind)) == 0;
+  }
+  CheckStream(c, r, injected, error_injected);
 }
 
 RC_GTEST_PROP(SyscallFaultsProp, StreamUnderFaults_Sim, ()) {
@@ -205,6 +285,7 @@ RC_GTEST_PROP(SyscallFaultsProp, StreamUnderFaults_Sim, ()) {
 RC_GTEST_PROP(SyscallFaultsProp, StreamUnderFaults_Linux, ()) {
   StreamUnderFaults(false);
 }
+RC_GTEST_PROP(SyscallFaultsProp, StreamUnderPlan_Sim, ()) { StreamUnderPlan(); }
 
 }  // namespace
 }  // namespace simsock::net

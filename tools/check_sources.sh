@@ -30,7 +30,7 @@ sim/base:   sim/base
 sim/tcp:    sim/tcp sim/base
 sim/vfs:    sim/vfs sim/base
 sim/inet:   sim/inet sim/vfs sim/tcp sim/base net/sys
-sim/kernel: sim/kernel sim/inet sim/vfs sim/tcp sim/base net/sys fiber
+sim/kernel: sim/kernel sim/inet sim/vfs sim/tcp sim/base faults net/sys fiber
 sim/faults: sim/faults sim/kernel sim/inet sim/vfs sim/tcp sim/base faults net/sys fiber
 sim:        sim faults net/sys fiber
 net:        net fiber

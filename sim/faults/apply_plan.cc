@@ -7,8 +7,10 @@
 #include <utility>
 #include <vector>
 
+#include "simsock/faults/syscall_schedule.h"
 #include "simsock/sim/kernel/host.h"
 #include "simsock/sim/kernel/network.h"
+#include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
 
 namespace simsock::sim {
@@ -121,6 +123,35 @@ void TraceFault(World& world, const Event& ev, const std::string& what) {
   }
 }
 
+// The plan's syscall events on the processes of their hosts: a schedule of
+// its rules per process (faults::SyscallRulesFor: its host, its pid), moved
+// along to the world's time when an event begins or ends; a process
+// spawned later (after a restart, say) gets its own at birth.
+class SyscallPlan {
+ public:
+  SyscallPlan(World& world, FaultPlan plan, std::vector<std::string> hosts)
+      : world_(world), plan_(std::move(plan)), hosts_(std::move(hosts)) {}
+
+  void Adopt(Process& p) {
+    auto rules =
+        faults::SyscallRulesFor(plan_, hosts_, p.host().name(), p.pid());
+    if (rules.empty()) return;
+    schedules_.emplace_back(&p, faults::SyscallSchedule(std::move(rules)));
+    schedules_.back().second.Tick(world_.Now(), p.injector());
+  }
+  void Tick() {
+    for (auto& [p, schedule] : schedules_)
+      schedule.Tick(world_.Now(), p->injector());
+  }
+
+ private:
+  World& world_;
+  const FaultPlan plan_;
+  const std::vector<std::string> hosts_;
+  // Processes live as long as their host (a crash kills, never frees).
+  std::vector<std::pair<Process*, faults::SyscallSchedule>> schedules_;
+};
+
 }  // namespace
 
 AppliedPlan ApplyPlan(World& world, const FaultPlan& plan, PlanHooks hooks) {
@@ -141,14 +172,6 @@ AppliedPlan ApplyPlan(World& world, const FaultPlan& plan, PlanHooks hooks) {
               faults::FormatDuration(world.Now())};
       return applied;
     }
-    if (ev.kind == FaultKind::kSyscall) {
-      applied.error = faults::PlanError{
-          ev.where.line, ev.where.column,
-          "ApplyPlan applies network and host events; apply syscall events "
-          "with faults::FaultySyscalls around the process (docs/faults.md, "
-          "Syscall faults)"};
-      return applied;
-    }
   }
   // Checked: from here on everything is scheduled. What starts now takes
   // effect at once, before anything else happens at this time.
@@ -160,6 +183,16 @@ AppliedPlan ApplyPlan(World& world, const FaultPlan& plan, PlanHooks hooks) {
     }
   };
   auto shared_hooks = std::make_shared<PlanHooks>(std::move(hooks));
+  std::shared_ptr<SyscallPlan> syscalls;
+  for (const Event& ev : p.events) {
+    if (ev.kind != FaultKind::kSyscall) continue;
+    syscalls = std::make_shared<SyscallPlan>(world, p, hosts);
+    for (const auto& h : world.hosts()) {
+      for (const auto& proc : h->processes()) syscalls->Adopt(*proc);
+      h->OnSpawn([syscalls](Process& proc) { syscalls->Adopt(proc); });
+    }
+    break;
+  }
   for (const Event& ev : p.events) {
     const std::string text = EventText(ev);
     switch (ev.kind) {
@@ -194,8 +227,21 @@ AppliedPlan ApplyPlan(World& world, const FaultPlan& plan, PlanHooks hooks) {
         }
         break;
       }
-      case FaultKind::kSyscall:
-        break;  // refused above
+      case FaultKind::kSyscall: {
+        // Each process's injector takes the rule at the start and lets it
+        // go at the end; its faults are traced by the process.
+        at(ev.start, [&world, syscalls, ev, text] {
+          TraceFault(world, ev, "begins: " + text);
+          syscalls->Tick();
+        });
+        if (ev.end) {
+          world.Schedule(*ev.end, [&world, syscalls, ev] {
+            TraceFault(world, ev, "ends");
+            syscalls->Tick();
+          });
+        }
+        break;
+      }
       default: {
         auto directions = Directions(p, ev, hosts);
         auto ids = std::make_shared<std::vector<ImpairmentId>>();

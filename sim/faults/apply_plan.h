@@ -1,9 +1,11 @@
 // Applies a fault plan (faults/fault_plan.h, docs/faults.md) to a world:
 // its link impairments and cuts become Network impairments of each
-// direction they name, its crashes and restarts Host::Crash / Restart;
-// each at its virtual time, each traced with the plan line it comes from
-// (syscall events are refused: faults::FaultySyscalls applies them around
-// a process, docs/faults.md):
+// direction they name, its crashes and restarts Host::Crash / Restart, its
+// syscall events rules of the injector of every process of their hosts
+// (those spawned later too, as after a restart; Process::injector); each
+// at its virtual time, each traced with the plan line it comes from, and
+// each syscall fault injected traced by its process ("pid 2 fault: eintr
+// in read (plan line 4): -EINTR"):
 //
 //   [   10.000000000] network fault: plan line 3 begins: from 10s to 40s loss
 //   0.1 clients <-> server [   12.345678901] client1 drop (loss, plan line

@@ -21,7 +21,9 @@ Host::~Host() {
 
 Process& Host::SpawnProcess() {
   processes_.push_back(std::make_unique<Process>(*this, next_pid_++));
-  return *processes_.back();
+  Process& p = *processes_.back();
+  for (const auto& fn : on_spawn_) fn(p);
+  return p;
 }
 
 void Host::TraceLine(const std::string& what) {

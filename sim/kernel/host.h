@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,6 +60,12 @@ class Host final : private StackEnv {
   const std::vector<std::unique_ptr<Process>>& processes() const {
     return processes_;
   }
+  // Calls fn with every process spawned from now on, before SpawnProcess
+  // returns it: how a fault plan's syscall events reach the processes
+  // that a restart brings (sim/faults/apply_plan.h).
+  void OnSpawn(std::function<void(Process&)> fn) {
+    on_spawn_.push_back(std::move(fn));
+  }
 
   // --- Crashes -------------------------------------------------------------
   // The machine dies at once: its simulated threads are killed, its
@@ -98,6 +105,7 @@ class Host final : private StackEnv {
   // Declared before the processes: their fds close before the stack goes.
   InetStack stack_;
   std::vector<std::unique_ptr<Process>> processes_;
+  std::vector<std::function<void(Process&)>> on_spawn_;
   int next_pid_ = 1;
 };
 

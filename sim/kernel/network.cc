@@ -110,6 +110,7 @@ void Network::Heal(const Host& a, const Host& b) {
 
 void Network::Drop(const Host& from, const Packet& p, const std::string& why) {
   ++packets_dropped_;
+  if (fate_ != nullptr) Note("dropped (" + why + ")");
   Trace& trace = world_.trace();
   if (trace.Enabled()) trace.Drop(world_.Now(), from.name(), why, p);
 }
@@ -170,6 +171,37 @@ void Network::Unimpair(ImpairmentId id) {
   for (auto& [p, corrupted] : held) {
     Transmit(path, link, e, std::move(p), corrupted);
   }
+}
+
+namespace {
+
+// "12ms", "1.5ms", "0.000001ms": a duration for a pcapng comment.
+std::string Millis(Duration d) {
+  const int64_t ns = d.count();
+  std::string s = std::to_string(ns / 1'000'000);
+  if (int64_t frac = ns % 1'000'000; frac != 0) {
+    std::string digits = std::to_string(frac);
+    digits.insert(0, 6 - digits.size(), '0');
+    while (digits.back() == '0') digits.pop_back();
+    s += "." + digits;
+  }
+  return s + "ms";
+}
+
+}  // namespace
+
+void Network::Note(const std::string& what) {
+  if (fate_ == nullptr) return;
+  if (!fate_->empty()) *fate_ += "; ";
+  *fate_ += what;
+}
+
+void Network::NoteArrival(const Host& to, Duration after) {
+  if (fate_ == nullptr) return;
+  // A host that is down when the packet leaves drops it on arrival
+  // (Host::Receive) unless it is up again by then.
+  Note("arrives at " + to.name() + " after " + Millis(after) +
+       (to.down() ? ", which is down" : ""));
 }
 
 namespace {
@@ -284,6 +316,16 @@ void Network::Transmit(Path& path, const Link& link, const Effect& e,
     delay += Duration(world_.Rng("net.jitter").Between(0, e.jitter.count()));
   }
   Host* to = path.to;
+  if (fate_ != nullptr) {
+    if (depart > world_.Now())
+      Note("queued " + Millis(depart - world_.Now()) + " for the link");
+    if (delay > link.latency) Note("delayed " + Millis(delay - link.latency));
+    if (corrupted) {
+      Note("dropped (bad checksum) at " + to->name());
+    } else {
+      NoteArrival(*to, depart - world_.Now() + delay);
+    }
+  }
   if (corrupted) {
     // The damage is found by the receiving kernel's checksum
     // (tcp_v4_rcv / __udp4_lib_rcv: csum errors are dropped silently).
@@ -314,6 +356,7 @@ void Network::SendImpaired(Host& from, const Link& link, Path& path,
   int copies = 1;
   if (e.duplicate > 0 && world_.Rng("net.duplicate").Chance(e.duplicate)) {
     copies = 2;
+    Note("duplicated" + Origins(e.duplicate_by));
     if (trace.Enabled())
       trace.Write(
           world_.Now(), from.name(),
@@ -322,6 +365,7 @@ void Network::SendImpaired(Host& from, const Link& link, Path& path,
   bool corrupted = false;
   if (e.corrupt > 0 && world_.Rng("net.corrupt").Chance(e.corrupt)) {
     corrupted = true;
+    Note("corrupted" + Origins(e.corrupt_by));
     if (trace.Enabled())
       trace.Write(world_.Now(), from.name(),
                   "corrupt" + Origins(e.corrupt_by) + ": " + Describe(packet));
@@ -329,6 +373,7 @@ void Network::SendImpaired(Host& from, const Link& link, Path& path,
   for (int i = 0; i < copies; ++i) {
     Packet copy = i + 1 < copies ? packet : std::move(packet);
     if (e.clog) {
+      Note("held by clog" + Origins(e.clog_by));
       if (trace.Enabled())
         trace.Write(world_.Now(), from.name(),
                     "hold (clog" + e.clog_by + "): " + Describe(copy));
@@ -339,13 +384,46 @@ void Network::SendImpaired(Host& from, const Link& link, Path& path,
   }
 }
 
+namespace {
+
+// The pcapng record of a packet, written when Send is done with it, with
+// the fate Send noted (Network::Note) as its comment.
+class CaptureOnReturn {
+ public:
+  CaptureOnReturn(Trace& trace, Time sent, const Packet& packet,
+                  std::string*& fate_slot)
+      : trace_(trace), sent_(sent), fate_slot_(fate_slot) {
+    if (!trace.capturing()) return;
+    packet_ = packet;
+    fate_slot_ = &fate_;
+  }
+  ~CaptureOnReturn() {
+    if (!packet_) return;
+    fate_slot_ = nullptr;
+    trace_.Capture(sent_, *packet_, fate_);
+  }
+  CaptureOnReturn(const CaptureOnReturn&) = delete;
+  CaptureOnReturn& operator=(const CaptureOnReturn&) = delete;
+
+ private:
+  Trace& trace_;
+  Time sent_;
+  std::string*& fate_slot_;
+  std::optional<Packet> packet_;
+  std::string fate_;
+};
+
+}  // namespace
+
 void Network::Send(Host& from, Packet packet) {
   if (torn_down_) return;
   ++packets_sent_;
   Trace& trace = world_.trace();
   trace.Packet(world_.Now(), from.name(), packet);
+  CaptureOnReturn capture(trace, world_.Now(), packet, fate_);
   if (from.IsLocalAddress(packet.dst)) {
     // Loopback: processed before the sending syscall returns.
+    Note("loopback: delivered at once");
     world_.Defer([&from, p = std::move(packet)]() { from.Receive(p); });
     return;
   }
@@ -376,6 +454,7 @@ void Network::Send(Host& from, Packet packet) {
   int copies = 1;
   if (f.duplicate > 0 && world_.Rng("net.duplicate").Chance(f.duplicate)) {
     copies = 2;
+    Note("duplicated");
     if (trace.Enabled())
       trace.Write(world_.Now(), from.name(), "duplicate: " + Describe(packet));
   }
@@ -384,6 +463,8 @@ void Network::Send(Host& from, Packet packet) {
     if (f.jitter > Duration::zero()) {
       delay += Duration(world_.Rng("net.jitter").Between(0, f.jitter.count()));
     }
+    if (delay > link.latency) Note("delayed " + Millis(delay - link.latency));
+    NoteArrival(*to, delay);
     // Hosts live as long as the world, so the raw pointer is safe.
     world_.Schedule(world_.Now() + delay,
                     [to, p = packet]() { to->Receive(p); });

@@ -12,6 +12,12 @@
 // world's "net.*" streams, and every injected fault is written to the
 // trace, so a faulty run replays exactly from its seed. Loopback is never
 // faulty.
+//
+// The pcapng record of each packet (Trace::SetPcap) is written when the
+// network has decided what to do with it, with that as its comment:
+// "dropped (loss, plan line 3)", "duplicated", "delayed 12ms", "held by
+// clog (plan line 5)", "arrives at b after 1ms", ... (docs/faults.md, "In
+// the pcap").
 #pragma once
 
 #include <cstdint>
@@ -121,6 +127,12 @@ class Network {
   Link LinkBetween(const Host& a, const Host& b) const;
   Link& MutableLink(const Host& a, const Host& b);
   void Drop(const Host& from, const Packet& p, const std::string& why);
+  // Adds to the fate of the packet being sent, while Send decides it for
+  // the pcapng record (nothing when no pcap is written, or outside Send:
+  // a clog's release).
+  void Note(const std::string& what);
+  // "arrives at b after 1ms[, which is down]": a copy put on the wire.
+  void NoteArrival(const Host& to, Duration after);
 
   // What a direction's impairments (and the link's own faults) add up to,
   // with the origins of each kind of fault for the trace.
@@ -169,6 +181,7 @@ class Network {
   uint64_t packets_sent_ = 0;
   uint64_t packets_dropped_ = 0;
   bool torn_down_ = false;
+  std::string* fate_ = nullptr;  // the packet being sent's, while capturing
 };
 
 }  // namespace simsock::sim

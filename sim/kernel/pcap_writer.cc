@@ -1,5 +1,7 @@
 #include "simsock/sim/kernel/pcap_writer.h"
 
+#include <algorithm>
+
 namespace simsock::sim {
 namespace {
 
@@ -13,16 +15,29 @@ void Put32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
     b[at + i] = static_cast<uint8_t>(v >> (24 - 8 * i));
 }
 
-// Little-endian fields of the pcap file itself.
-void Le32(std::ostream& out, uint32_t v) {
-  char b[4] = {static_cast<char>(v), static_cast<char>(v >> 8),
-               static_cast<char>(v >> 16), static_cast<char>(v >> 24)};
-  out.write(b, 4);
+// Fields of the pcapng blocks themselves: little-endian (the section's
+// byte-order magic says so to readers), each block and option padded to
+// 32 bits.
+void Le32(std::vector<uint8_t>& b, uint32_t v) {
+  for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
-void Le16(std::ostream& out, uint16_t v) {
-  char b[2] = {static_cast<char>(v), static_cast<char>(v >> 8)};
-  out.write(b, 2);
+void Le16(std::vector<uint8_t>& b, uint16_t v) {
+  b.push_back(static_cast<uint8_t>(v));
+  b.push_back(static_cast<uint8_t>(v >> 8));
 }
+void Pad(std::vector<uint8_t>& b) {
+  while (b.size() % 4 != 0) b.push_back(0);
+}
+// An option: code, length, value, padding. Longer values are cut at the
+// 16-bit length (no comment of the simulator comes near it).
+void Option(std::vector<uint8_t>& b, uint16_t code, const std::string& value) {
+  const size_t len = std::min<size_t>(value.size(), 0xfffc);
+  Le16(b, code);
+  Le16(b, static_cast<uint16_t>(len));
+  b.insert(b.end(), value.begin(), value.begin() + static_cast<long>(len));
+  Pad(b);
+}
+void EndOfOptions(std::vector<uint8_t>& b) { Le32(b, 0); }  // opt_endofopt
 
 constexpr size_t kIpHeader = 20;
 
@@ -152,25 +167,60 @@ std::vector<uint8_t> PcapWriter::Encode(const Packet& packet) {
 }
 
 PcapWriter::PcapWriter(std::ostream& out) : out_(out) {
-  Le32(out_, 0xa1b23c4d);  // nanosecond timestamps
-  Le16(out_, 2);
-  Le16(out_, 4);
-  Le32(out_, 0);       // thiszone
-  Le32(out_, 0);       // sigfigs
-  Le32(out_, 262144);  // snaplen
-  Le32(out_, 101);     // LINKTYPE_RAW: IPv4 packets
+  // Section Header Block: byte-order magic, version 1.0, section length
+  // unknown (-1), the writing application.
+  std::vector<uint8_t> shb;
+  Le32(shb, 0x1A2B3C4D);
+  Le16(shb, 1);
+  Le16(shb, 0);
+  Le32(shb, 0xffffffff);
+  Le32(shb, 0xffffffff);
+  Option(shb, 4, "simsock");  // shb_userappl
+  EndOfOptions(shb);
+  Block(0x0A0D0D0A, shb);
+  // Interface Description Block: one interface for the whole network,
+  // IPv4 packets without a link header, nanosecond timestamps.
+  std::vector<uint8_t> idb;
+  Le16(idb, 101);                          // LINKTYPE_RAW
+  Le16(idb, 0);                            // reserved
+  Le32(idb, 262144);                       // snaplen
+  Option(idb, 2, "simsock network");       // if_name
+  Option(idb, 9, std::string(1, '\x09'));  // if_tsresol: 10^-9 s
+  EndOfOptions(idb);
+  Block(0x00000001, idb);
 }
 
-void PcapWriter::Write(Time at, const Packet& packet) {
-  std::vector<uint8_t> bytes = Encode(packet);
-  int64_t ns = at.count();
-  Le32(out_, static_cast<uint32_t>(ns / 1'000'000'000));
-  Le32(out_, static_cast<uint32_t>(ns % 1'000'000'000));
-  Le32(out_, static_cast<uint32_t>(bytes.size()));
-  Le32(out_, static_cast<uint32_t>(bytes.size()));
-  out_.write(reinterpret_cast<const char*>(bytes.data()),
-             static_cast<std::streamsize>(bytes.size()));
+void PcapWriter::Write(Time at, const Packet& packet,
+                       const std::string& comment) {
+  const std::vector<uint8_t> bytes = Encode(packet);
+  const auto ns = static_cast<uint64_t>(at.count());
+  std::vector<uint8_t> epb;
+  epb.reserve(32 + bytes.size() + comment.size());
+  Le32(epb, 0);  // interface 0
+  Le32(epb, static_cast<uint32_t>(ns >> 32));
+  Le32(epb, static_cast<uint32_t>(ns));
+  Le32(epb, static_cast<uint32_t>(bytes.size()));  // captured
+  Le32(epb, static_cast<uint32_t>(bytes.size()));  // on the wire
+  epb.insert(epb.end(), bytes.begin(), bytes.end());
+  Pad(epb);
+  if (!comment.empty()) {
+    Option(epb, 1, comment);  // opt_comment
+    EndOfOptions(epb);
+  }
+  Block(0x00000006, epb);
   ++count_;
+}
+
+void PcapWriter::Block(uint32_t type, const std::vector<uint8_t>& body) {
+  // Type, total length, body (a multiple of 4 bytes), total length again.
+  std::vector<uint8_t> head;
+  const auto total = static_cast<uint32_t>(12 + body.size());
+  Le32(head, type);
+  Le32(head, total);
+  out_.write(reinterpret_cast<const char*>(head.data()), 8);
+  out_.write(reinterpret_cast<const char*>(body.data()),
+             static_cast<std::streamsize>(body.size()));
+  out_.write(reinterpret_cast<const char*>(head.data()) + 4, 4);
 }
 
 }  // namespace simsock::sim

@@ -1,10 +1,17 @@
-// PcapWriter: the packets of a run as a pcap file that Wireshark and tshark
-// open. Nanosecond-resolution pcap (magic 0xa1b23c4d), link type RAW (101):
-// each record is an IPv4 packet rebuilt from the simulator's Packet with
-// real headers and checksums: TCP with its MSS and window-scale options,
-// UDP, and ICMP port unreachable quoting the datagram's headers. Timestamps
-// are virtual time. Packets are recorded when sent (as a capture on the
-// sender would see them), including those the network then drops.
+// PcapWriter: the packets of a run as a pcapng file that Wireshark and
+// tshark open (the pcapng format, IETF draft-ietf-opsawg-pcapng): a
+// Section Header Block, one Interface Description Block (link type RAW,
+// 101: IPv4 packets without a link header; if_tsresol 9: nanosecond
+// timestamps), then one Enhanced Packet Block per packet. Each is an IPv4
+// packet rebuilt from the simulator's Packet with real headers and
+// checksums: TCP with its MSS and window-scale options, UDP, and ICMP port
+// unreachable quoting the datagram's headers. Timestamps are virtual time.
+// Packets are recorded when sent (as a capture on the sender would see
+// them), including those the network then drops; each record's opt_comment
+// says what the network did to it ("dropped (loss, plan line 3)",
+// "duplicated", "delayed 12ms", "held by clog", ...: sim/kernel/network.h,
+// docs/faults.md "In the pcap"), which Wireshark shows and tshark filters
+// on as frame.comment.
 #pragma once
 
 #include <cstdint>
@@ -19,10 +26,11 @@ namespace simsock::sim {
 
 class PcapWriter {
  public:
-  // Writes the file header to `out` at once.
+  // Writes the section and interface headers to `out` at once.
   explicit PcapWriter(std::ostream& out);
 
-  void Write(Time at, const Packet& packet);
+  // One packet record, with `comment` (none when empty).
+  void Write(Time at, const Packet& packet, const std::string& comment = "");
   uint64_t packets_written() const { return count_; }
 
   // The IPv4 packet for `packet` (exposed for tests).
@@ -31,6 +39,9 @@ class PcapWriter {
   static uint16_t Checksum(const uint8_t* data, size_t len, uint32_t sum = 0);
 
  private:
+  // A block: its type, length, `body` (padded to 32 bits), length.
+  void Block(uint32_t type, const std::vector<uint8_t>& body);
+
   std::ostream& out_;
   uint64_t count_ = 0;
 };

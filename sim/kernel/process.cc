@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include "simsock/faults/fault_plan.h"
 #include "simsock/net/sys/names.h"
 #include "simsock/sim/inet/tcp_socket.h"
 #include "simsock/sim/inet/udp_socket.h"
@@ -15,6 +16,8 @@
 namespace simsock::sim {
 namespace {
 
+using faults::AskedAt;
+using faults::SyscallFaultKind;
 using sys::FamilyName;
 using sys::SockTypeName;
 
@@ -41,7 +44,12 @@ Process::Process(Host& host, int pid)
     : host_(host),
       world_(host.world()),
       pid_(pid),
-      fds_(host.settings().nofile_limit) {
+      fds_(host.settings().nofile_limit),
+      fault_stream_(world_),
+      injector_(fault_stream_) {
+  injector_.SetTrace([this](const faults::Injection& i) {
+    host_.TraceLine("pid " + std::to_string(pid_) + " fault: " + i.ToString());
+  });
   // A real process starts with fds 0, 1 and 2 open, so its first socket is
   // fd 3. A simulated one gets them on the null device, as a daemon that
   // pointed its standard fds at /dev/null: one open file under three fds.
@@ -100,25 +108,19 @@ int Process::Spawn(std::function<void()> fn, std::string name) {
   return world_.scheduler().Spawn(*this, std::move(name), std::move(fn)).tid();
 }
 
-bool Process::Inject(double p, const std::string& what) {
-  if (p <= 0 || !world_.Rng("fault.syscall").Chance(p)) return false;
-  host_.TraceLine("pid " + std::to_string(pid_) + " fault: " + what);
-  return true;
-}
-
-size_t Process::ShortIo(size_t len, const char* what) {
-  if (len <= 1 || faults_.short_io <= 0 ||
-      !Inject(faults_.short_io, std::string("short ") + what + " of at most " +
-                                    std::to_string(len)))
-    return len;
-  return 1 + world_.Rng("fault.syscall").Below(len - 1);
-}
-
 Waiter::Result Process::Wait(File& file, Time deadline, const char* call) {
-  // A signal arriving as the call starts to wait.
-  if (faults_.eintr > 0 &&
-      Inject(faults_.eintr, std::string("EINTR in ") + call))
-    return Result::kInterrupted;
+  // A signal arriving as the call starts to sleep (the object returns
+  // EINTR or the progress made), or a wait that ends early (epoll: 0
+  // events).
+  if (auto hit = SleepFault(file, call)) {
+    const std::string_view name = CallSlot() != nullptr ? CallSlot() : call;
+    if (hit->kind == SyscallFaultKind::kEintr) {
+      TraceFault(*hit, name, "-EINTR", std::string("EINTR in ") + call);
+      return Result::kInterrupted;
+    }
+    TraceFault(*hit, name, "0 events", "");
+    return Result::kTimedOut;
+  }
   Scheduler& sched = world_.scheduler();
   if (SimThread* t = sched.Current()) {
     WaiterGuard guard(file.shared_from_this(),
@@ -186,7 +188,8 @@ int Process::socket(int domain, int type, int protocol) {
       return -ESOCKTNOSUPPORT;
     }
     s->set_nonblocking(type & SOCK_NONBLOCK);
-    if (Inject(faults_.emfile, "EMFILE in socket")) return -EMFILE;
+    if (auto hit = StartFault("socket", nullptr, 0, 0))
+      return NewFdFault(*hit, "socket");
     return fds_.Install(s, type & SOCK_CLOEXEC);
   });
 }
@@ -225,12 +228,30 @@ int Process::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
   return Syscall<int>("accept4", args, [&](CallFiles& files) {
     if (fds_.Get(fd) == nullptr) return -EBADF;
     if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return -EINVAL;
-    if (!fds_.HasRoom() || Inject(faults_.emfile, "EMFILE in accept4"))
-      return -EMFILE;  // the connection stays queued
+    if (!fds_.HasRoom()) return -EMFILE;  // the connection stays queued
+    const File* file = fds_.Get(fd);
+    auto hit = StartFault(
+        "accept4",
+        file->IsSocket() ? static_cast<const Socket*>(file) : nullptr, 0, 0);
+    if (hit && (hit->kind == SyscallFaultKind::kEmfile ||
+                hit->kind == SyscallFaultKind::kEnfile))
+      return NewFdFault(*hit, "accept4");  // the connection stays queued
     std::shared_ptr<Socket> s;
     if (int e = LookupSocket(fd, &s)) return e;
     files.Hold(s);
+    if (hit && hit->kind == SyscallFaultKind::kEagain)
+      return static_cast<int>(ErrorFault(*hit, "accept4", *s, ""));
     if (int e = s->AcceptWaiting(*this, &child)) return e;
+    if (hit && hit->kind == SyscallFaultKind::kEconnaborted) {
+      // The queued connection was reset: the peer gets a RST (zero
+      // linger), the caller ECONNABORTED, as FaultySyscalls does.
+      linger l{1, 0};
+      (void)child->SetSockOpt(SOL_SOCKET, SO_LINGER, &l, sizeof l);
+      child->AddFdRef();
+      child->DropFdRef();
+      TraceFault(*hit, "accept4", "-ECONNABORTED", "");
+      return -ECONNABORTED;
+    }
     child->set_nonblocking(flags & SOCK_NONBLOCK);
     if (addr != nullptr) {
       if (int e = CopyAddrOut(child->RemoteEndpoint(), addr, addrlen)) {
@@ -375,10 +396,28 @@ int Process::nanosleep_ns(int64_t ns) {
   return Syscall<int>("nanosleep", args, [&](CallFiles&) {
     if (ns < 0) return -EINVAL;
     Scheduler& sched = world_.scheduler();
+    // A signal part way through the sleep: it sleeps a drawn part, then
+    // EINTR (as FaultySyscalls does on the real kernel).
+    std::optional<faults::Hit> hit;
+    int64_t sleep = ns;
+    if (ns > 0 && !injector_.empty() && injector_.MayHit("nanosleep_ns")) {
+      faults::CallSite site{"nanosleep_ns"};
+      site.asked_at = AskedAt::kSleep;
+      site.blocking = true;
+      hit = injector_.Pick(site);
+      if (hit) {
+        sleep = static_cast<int64_t>(
+            injector_.ShortLength(static_cast<size_t>(ns)));
+      }
+    }
     if (sched.Current() != nullptr) {
-      sched.Park("nanosleep", DeadlineAfter(world_.Now(), Duration(ns)));
+      sched.Park("nanosleep", DeadlineAfter(world_.Now(), Duration(sleep)));
     } else if (!world_.InEvent()) {
-      world_.RunFor(Duration(ns));
+      world_.RunFor(Duration(sleep));
+    }
+    if (hit) {
+      TraceFault(*hit, "nanosleep_ns", "-EINTR", "");
+      return -EINTR;
     }
     return 0;
   });

@@ -5,7 +5,8 @@
 // injected faults, calls the socket or epoll object, traces the call, and
 // finishes the step (loopback packets are processed before a call
 // returns). Syscalls are in process.cc, process_io.cc (read, write,
-// recvfrom, sendto) and process_epoll.cc.
+// recvfrom, sendto) and process_epoll.cc; the fault injection's own part
+// in process_faults.cc.
 //
 // Blocking: the objects' loops (a socket's recvmsg, an epoll's wait) wait
 // through the process, which is their Waiter. Inside a simulated thread
@@ -23,9 +24,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "simsock/faults/syscall_injector.h"
 #include "simsock/net/sys/syscalls.h"
 #include "simsock/sim/base/time.h"
 #include "simsock/sim/vfs/fd_table.h"
@@ -34,13 +37,14 @@
 namespace simsock::sim {
 
 class Host;
+class RandomStream;
 class Socket;
 class World;
 
-// Syscall faults for one process, each a probability per opportunity, all
-// within the calls' contracts (FoundationDB's "buggify" idea): code that
-// survives them survives a real kernel. Drawn from the world's
-// "fault.syscall" stream and traced ("fault: ...").
+// The older form of syscall faults for one process, each a probability
+// per opportunity (FoundationDB's "buggify" idea): Process::SetFaults makes
+// them injector rules of the kinds eintr, short, enobufs and emfile, which
+// the fault plan's `syscall` events also use (docs/faults.md).
 struct SyscallFaults {
   double eintr = 0;     // a call about to block returns EINTR (or its progress)
   double short_io = 0;  // a stream read or write moves fewer bytes (>= 1)
@@ -64,8 +68,22 @@ class Process final : public sys::Syscalls, private Waiter {
   void Kill();
   bool dead() const { return dead_; }
 
-  // Injects syscall faults from now on (all zero: none).
-  void SetFaults(const SyscallFaults& faults) { faults_ = faults; }
+  // The process's syscall faults (docs/faults.md, "Syscall faults"): the
+  // injector holds the rules (a plan's, added and removed by ApplyPlan as
+  // its events begin and end, or SetFaults'), draws from the world's
+  // "fault.syscall" stream and decides by the table from the fd's real
+  // state; the process makes each fault show where Linux would: at the
+  // call's start (short, eagain, enobufs, enomem, emfile, enfile,
+  // econnaborted, econnreset) or as the call is about to sleep (eintr,
+  // spurious). Each fault is traced: "pid 2 fault: eintr in read (plan
+  // line 3): -EINTR".
+  faults::SyscallInjector& injector() { return injector_; }
+
+  // Injects the older probabilities from now on (all zero: none), as
+  // injector rules that replace those of the previous SetFaults. Their
+  // faults keep the older trace wording ("pid 2 fault: EINTR in recv"),
+  // so that runs recorded with them replay (tools/trace_pins.sh).
+  void SetFaults(const SyscallFaults& faults);
   const SyscallFaults& faults() const { return faults_; }
 
   // Starts a simulated thread of this process running fn (which makes its
@@ -131,9 +149,26 @@ class Process final : public sys::Syscalls, private Waiter {
   // object's call); then the call's trace line "call(args) = result" is
   // written and the step finished (TraceCall), and only then are the
   // call's file references dropped.
+  // Names the syscall in progress in the calling thread's slot (CallSlot)
+  // for its lifetime.
+  class CallName {
+   public:
+    CallName(const char*& slot, const char* call) : slot_(slot), old_(slot) {
+      slot_ = call;
+    }
+    ~CallName() { slot_ = old_; }
+    CallName(const CallName&) = delete;
+    CallName& operator=(const CallName&) = delete;
+
+   private:
+    const char*& slot_;
+    const char* old_;
+  };
+
   template <typename T, typename Body>
   T Syscall(const char* call, const std::function<std::string()>& args,
             Body&& body) {
+    CallName name(CallSlot(), call);
     CallFiles files;
     const T result = body(files);
     TraceCall(call, args, static_cast<long>(result));
@@ -150,27 +185,60 @@ class Process final : public sys::Syscalls, private Waiter {
 
   // Resolves fd to a socket: -EBADF or -ENOTSOCK.
   int LookupSocket(int fd, std::shared_ptr<Socket>* out) const;
-  // True (and traced) with probability p, from the "fault.syscall" stream.
-  bool Inject(double p, const std::string& what);
-  // A stream read or write of len bytes cut short by an injected fault:
-  // the new length (1..len-1), or len.
-  size_t ShortIo(size_t len, const char* what);
+  // The world's "fault.syscall" stream, as the injector's source.
+  class FaultStream final : public faults::FaultRandom {
+   public:
+    explicit FaultStream(World& world) : world_(world) {}
+    bool Chance(double p) override;
+    uint64_t Below(uint64_t n) override;
+
+   private:
+    World& world_;
+    RandomStream* stream_ = nullptr;  // made on the first draw
+  };
+
+  // The syscall the calling thread (or the test's own code) is in.
+  const char*& CallSlot();
+  // The fault for a call at its start (on socket `s`, or on no fd), or
+  // none; the cheap path when no rule could hit the call.
+  std::optional<faults::Hit> StartFault(const char* call, const Socket* s,
+                                        int msg_flags, size_t len);
+  // The fault for the current call as it is about to sleep on `file`.
+  std::optional<faults::Hit> SleepFault(const File& file, const char* call);
+  // Traces a fault: the plan's wording, or the older one for SetFaults'
+  // rules (`legacy`).
+  void TraceFault(const faults::Hit& hit, std::string_view call,
+                  std::string detail, const std::string& legacy);
+  // The faults that answer a call in place of the socket (eagain,
+  // econnreset, enobufs, enomem): the result, traced; `s` sees what Linux
+  // leaves (a spurious EAGAIN wakes its epoll waiters again).
+  ssize_t ErrorFault(const faults::Hit& hit, const char* call, Socket& s,
+                     const std::string& legacy);
+  // emfile / enfile in a call that makes an fd: the error, traced.
+  int NewFdFault(const faults::Hit& hit, const char* call);
   // epoll_wait and epoll_pwait2: `timeout` < 0 waits forever.
   int EpollWait(int epfd, epoll_event* events, int maxevents, Duration timeout,
                 const char* call, const std::function<std::string()>& args);
   // __sys_recvfrom and __sys_sendto, which read/write share (is_read:
-  // sock_read_iter's rules).
+  // sock_read_iter's rules; is_read / is_write also name the call for the
+  // faults).
   ssize_t SysRecvFrom(CallFiles& files, int fd, void* buf, size_t len,
                       int flags, sockaddr* addr, socklen_t* addrlen,
                       bool is_read);
   ssize_t SysSendTo(CallFiles& files, int fd, const void* buf, size_t len,
-                    int flags, const sockaddr* addr, socklen_t addrlen);
+                    int flags, const sockaddr* addr, socklen_t addrlen,
+                    bool is_write);
 
   Host& host_;
   World& world_;
   int pid_;
   FdTable fds_;
+  FaultStream fault_stream_;
+  faults::SyscallInjector injector_;
+  // The rules SetFaults added (their origin is kSetFaultsOrigin).
+  std::vector<uint64_t> set_faults_rules_;
   SyscallFaults faults_;
+  const char* outside_call_ = nullptr;  // CallSlot outside any thread
   bool dead_ = false;
 };
 

@@ -19,7 +19,8 @@ int Process::epoll_create1(int flags) {
   return Syscall<int>("epoll_create1", args, [&](CallFiles&) {
     if (dead_) return -ESRCH;
     if (flags & ~EPOLL_CLOEXEC) return -EINVAL;
-    if (Inject(faults_.emfile, "EMFILE in epoll_create1")) return -EMFILE;
+    if (auto hit = StartFault("epoll_create1", nullptr, 0, 0))
+      return NewFdFault(*hit, "epoll_create1");
     return fds_.Install(std::make_shared<Epoll>(), flags & EPOLL_CLOEXEC);
   });
 }

@@ -30,10 +30,18 @@ ssize_t Process::SysRecvFrom(CallFiles& files, int fd, void* buf, size_t len,
   if (int e = LookupSocket(fd, &s)) return e;
   files.Hold(s);
   if (is_read && len == 0) return 0;  // sock_read_iter: nothing to read
-  // A short read: a stream may return fewer bytes than are there.
-  if (s->type() == SOCK_STREAM &&
-      !(flags & (MSG_ERRQUEUE | MSG_WAITALL | MSG_TRUNC)))
-    len = ShortIo(len, "read");
+  const char* call = is_read ? "read" : "recvfrom";
+  if (auto hit = StartFault(call, s.get(), flags, len)) {
+    if (hit->kind != faults::SyscallFaultKind::kShortIo)
+      return ErrorFault(*hit, call, *s, "");
+    // A short read: a stream may return fewer bytes than are there.
+    const size_t asked = len;
+    len = injector_.ShortLength(len);
+    TraceFault(*hit, call,
+               "at most " + I(static_cast<long>(len)) + " of " +
+                   I(static_cast<long>(asked)) + " bytes",
+               "short read of at most " + I(static_cast<long>(asked)));
+  }
   Endpoint from;
   bool has_from = false;
   const ssize_t r = s->RecvMsg(*this, static_cast<uint8_t*>(buf), len, flags,
@@ -82,7 +90,7 @@ ssize_t Process::recvfrom(int fd, void* buf, size_t len, int flags,
 
 ssize_t Process::SysSendTo(CallFiles& files, int fd, const void* buf,
                            size_t len, int flags, const sockaddr* addr,
-                           socklen_t addrlen) {
+                           socklen_t addrlen, bool is_write) {
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return e;
   files.Hold(s);
@@ -94,12 +102,17 @@ ssize_t Process::SysSendTo(CallFiles& files, int fd, const void* buf,
     if (int e = CopyAddrIn(addr, addrlen, &ss)) return e;
     to = &ss;
   }
-  if (s->type() == SOCK_STREAM) {
+  const char* call = is_write ? "write" : "sendto";
+  if (auto hit = StartFault(call, s.get(), flags, len)) {
+    if (hit->kind != faults::SyscallFaultKind::kShortIo)
+      return ErrorFault(*hit, call, *s, "ENOBUFS in send");
     // A short write: a stream may take fewer bytes than were offered.
-    len = ShortIo(len, "write");
-  } else if (faults_.enobufs > 0 &&
-             Inject(faults_.enobufs, "ENOBUFS in send")) {
-    return -ENOBUFS;
+    const size_t asked = len;
+    len = injector_.ShortLength(len);
+    TraceFault(*hit, call,
+               "at most " + I(static_cast<long>(len)) + " of " +
+                   I(static_cast<long>(asked)) + " bytes",
+               "short write of at most " + I(static_cast<long>(asked)));
   }
   return s->SendMsg(*this, static_cast<const uint8_t*>(buf), len, flags, to,
                     addrlen);
@@ -115,7 +128,7 @@ ssize_t Process::write(int fd, const void* buf, size_t count) {
       return static_cast<ssize_t>(std::min(count, kMaxRwCount));
     if (f != nullptr && !f->IsSocket())
       return -EINVAL;  // an epoll fd: the file has no write operation
-    return SysSendTo(files, fd, buf, count, 0, nullptr, 0);
+    return SysSendTo(files, fd, buf, count, 0, nullptr, 0, true);
   });
 }
 
@@ -126,7 +139,7 @@ ssize_t Process::sendto(int fd, const void* buf, size_t len, int flags,
            sys::MsgFlagsName(flags) + ", " + DescribeAddr(dest_addr, addrlen);
   };
   return Syscall<ssize_t>("sendto", args, [&](CallFiles& files) {
-    return SysSendTo(files, fd, buf, len, flags, dest_addr, addrlen);
+    return SysSendTo(files, fd, buf, len, flags, dest_addr, addrlen, false);
   });
 }
 

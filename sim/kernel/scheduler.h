@@ -47,6 +47,9 @@ class SimThread {
   // has no timeout of its own), for hang detection (experiment/).
   Time blocked_since() const { return blocked_since_; }
   Time wait_deadline() const { return wait_deadline_; }
+  // The syscall the thread is in (null between calls): its Process keeps
+  // it, to name the call when a fault comes as the call sleeps.
+  const char*& syscall_slot() { return syscall_; }
 
  private:
   friend class Scheduler;
@@ -55,6 +58,7 @@ class SimThread {
   std::string name_;
   State state_ = State::kRunnable;
   std::string wait_reason_;
+  const char* syscall_ = nullptr;
   bool timed_out_ = false;
   Time blocked_since_{0};
   Time wait_deadline_ = kNever;

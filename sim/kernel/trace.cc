@@ -168,9 +168,13 @@ void Trace::WriteText(Time now, const std::string& who,
   if (keep_) lines_.push_back(std::move(line));
 }
 
+void Trace::Capture(Time sent, const sim::Packet& packet,
+                    const std::string& fate) {
+  if (pcap_ != nullptr) pcap_->Write(sent, packet, fate);
+}
+
 void Trace::Packet(Time now, const std::string& who,
                    const sim::Packet& packet) {
-  if (pcap_ != nullptr) pcap_->Write(now, packet);
   if (!enabled_) return;
   std::string what = Describe(packet);
   WriteText(now, who, what);

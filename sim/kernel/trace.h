@@ -79,12 +79,16 @@ class Trace {
   //   {"t_ns":1000000,"who":"a pid 1","event":"connect(...) = -EINPROGRESS"}
   //   {"t_ns":0,"who":"a","packet":{"src":"10.0.0.1","sport":40000,...}}
   void SetJsonSink(std::ostream* out) { json_ = out; }
-  // Records every packet sent to a pcap file too (nullptr to stop). The
+  // Records every packet sent to a pcapng file too (nullptr to stop). The
   // writer must outlive the world or be unset first.
   void SetPcap(PcapWriter* pcap) { pcap_ = pcap; }
-  // A packet handed to the network by host `who`: its readable line, its
-  // JSON record and its pcap record.
+  bool capturing() const { return pcap_ != nullptr; }
+  // A packet handed to the network by host `who`: its readable line and
+  // its JSON record.
   void Packet(Time now, const std::string& who, const sim::Packet& packet);
+  // Its pcapng record, with what the network did to it (`fate`, the
+  // record's comment), once the network has decided (Network::Send).
+  void Capture(Time sent, const sim::Packet& packet, const std::string& fate);
   // A syscall's end: "<call>(<args>) = <result>", and its structured event.
   void Syscall(Time now, const std::string& who, const std::string& call,
                const std::string& args, const std::string& result);

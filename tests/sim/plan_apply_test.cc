@@ -307,18 +307,85 @@ TEST(PlanApply, ABadPlanIsRefusedWholeAndNothingIsScheduled) {
   EXPECT_EQ(t.w.pending_events(), before);
 }
 
-TEST(PlanApply, SyscallEventsAreLeftToFaultySyscallsAndRefusedWhole) {
+TEST(PlanApply, SyscallEventsHitTheirHostsProcessesWithinTheirWindow) {
   UdpPair t;
-  const size_t before = t.w.pending_events();
-  faults::ParsedPlan parsed = faults::ParsePlan(
-      "from 1s loss 0.5 a <-> b\nat 2s syscall eintr 0.1 in read on a");
-  ASSERT_TRUE(parsed.ok());
-  AppliedPlan applied = ApplyPlan(t.w, *parsed.plan);
-  ASSERT_FALSE(applied.ok());
-  EXPECT_EQ(applied.error->line, 2);
-  EXPECT_NE(applied.error->message.find("faults::FaultySyscalls"),
-            std::string::npos);
-  EXPECT_EQ(t.w.pending_events(), before);
+  t.Apply("from 1s to 2s syscall enobufs 1 in sendto on a");
+  auto a_sends = [&t] { return SendTo(*t.pa, t.fa, "x", 1, "10.0.0.2", 9); };
+  auto b_sends = [&t] { return SendTo(*t.pb, t.fb, "x", 1, "10.0.0.1", 9); };
+  EXPECT_EQ(a_sends(), 1);  // before the window
+  t.w.RunFor(milliseconds(1500));
+  EXPECT_EQ(a_sends(), -ENOBUFS);
+  EXPECT_EQ(b_sends(), 1);  // b is not in the event
+  t.w.RunFor(seconds(1));
+  EXPECT_EQ(a_sends(), 1);  // after it
+  EXPECT_EQ(t.CountLines("network fault: plan line 1 begins: from 1s to 2s "
+                         "syscall enobufs 1 in sendto on a"),
+            1);
+  EXPECT_EQ(t.CountLines("network fault: plan line 1 ends"), 1);
+  EXPECT_EQ(
+      t.CountLines("a pid 1 fault: enobufs in sendto (plan line 1): -ENOBUFS"),
+      1);
+  EXPECT_EQ(t.CountLines("fault: enobufs"), 1);
+}
+
+TEST(PlanApply, SyscallFaultsCountEligibleCallsForNth) {
+  UdpPair t;
+  // The second eligible recvfrom on b: a nonblocking socket, so a
+  // spurious EAGAIN is one Linux can give. The datagram stays queued.
+  t.Apply("from 0s syscall eagain nth 2 in recvfrom on b");
+  t.AtoB("one");
+  t.AtoB("two");
+  t.w.RunFor(milliseconds(10));
+  char buf[16];
+  EXPECT_EQ(t.pb->recvfrom(t.fb, buf, sizeof buf, 0, nullptr, nullptr), 3);
+  EXPECT_EQ(t.pb->recvfrom(t.fb, buf, sizeof buf, 0, nullptr, nullptr),
+            -EAGAIN);
+  EXPECT_EQ(t.pb->recvfrom(t.fb, buf, sizeof buf, 0, nullptr, nullptr), 3);
+  EXPECT_EQ(std::string(buf, 3), "two");
+  EXPECT_EQ(t.CountLines("b pid 1 fault: eagain in recvfrom (plan line 1): "
+                         "-EAGAIN"),
+            1);
+}
+
+TEST(PlanApply, EintrComesOnlyWhenTheCallSleeps) {
+  UdpPair t;
+  t.Apply("from 0s syscall eintr 1 in recvfrom on b");
+  int fd = t.pb->socket(AF_INET, SOCK_DGRAM, 0);  // blocking
+  ASSERT_EQ(Bind(*t.pb, fd, "0.0.0.0", 10), 0);
+  char buf[16];
+  // Nothing queued: the call sleeps, and the signal ends it.
+  EXPECT_EQ(t.pb->recvfrom(fd, buf, sizeof buf, 0, nullptr, nullptr), -EINTR);
+  // Something queued: no sleep, no signal, whatever the probability.
+  ASSERT_EQ(SendTo(*t.pa, t.fa, "hi", 2, "10.0.0.2", 10), 2);
+  t.w.RunFor(milliseconds(10));
+  EXPECT_EQ(t.pb->recvfrom(fd, buf, sizeof buf, 0, nullptr, nullptr), 2);
+  // A nonblocking socket never sleeps.
+  EXPECT_EQ(t.pb->recvfrom(t.fb, buf, sizeof buf, 0, nullptr, nullptr),
+            -EAGAIN);
+  EXPECT_EQ(t.CountLines("b pid 1 fault: eintr in recvfrom (plan line 1): "
+                         "-EINTR"),
+            1);
+}
+
+TEST(PlanApply, ARestartedHostsNewProcessesGetTheSyscallFaults) {
+  UdpPair t;
+  std::vector<int> after_restart;
+  PlanHooks hooks;
+  hooks.on_restart = [&](Host& h) {
+    Process& p = h.SpawnProcess();
+    after_restart.push_back(p.socket(AF_INET, SOCK_DGRAM, 0));
+  };
+  t.Apply(
+      "from 0s syscall emfile 1 in socket on a\nat 1s crash a\n"
+      "at 2s restart a",
+      hooks);
+  EXPECT_EQ(t.pa->socket(AF_INET, SOCK_DGRAM, 0), -EMFILE);
+  EXPECT_GE(t.pb->socket(AF_INET, SOCK_DGRAM, 0), 3);
+  t.w.RunFor(seconds(3));
+  EXPECT_EQ(after_restart, std::vector<int>{-EMFILE});
+  EXPECT_EQ(t.CountLines("a pid 2 fault: emfile in socket (plan line 1): "
+                         "-EMFILE"),
+            1);
 }
 
 TEST(PlanApply, EventsInThePastAreRefused) {
