@@ -2,17 +2,17 @@
 // order, so ties break by the order they were scheduled, never by pointer
 // value. An event can be cancelled by the id Schedule returned.
 //
-// A binary min-heap of (time, number, slot) over a table of slots that
-// hold the callbacks: scheduling allocates nothing once the heap and the
-// table have grown to the world's working set (freed slots are reused, last
-// freed first). Cancel empties the slot at once and leaves the heap entry,
-// which is dropped when it reaches the top (an entry whose slot no longer
-// carries its number is stale); the heap is rebuilt without its stale
-// entries when they outnumber the live ones three to one. The order events
-// run in is (time, number) whatever the heap's layout: the pair is unique.
+// An indexed binary min-heap of (time, number, slot) over a table of slots
+// that hold the callbacks and know where their entry sits in the heap:
+// scheduling allocates nothing once the heap and the table have grown to
+// the world's working set (freed slots are reused, last freed first), and
+// Cancel takes its entry out of the heap at once (the last entry moves into
+// its place and sifts up or down). Timers are re-armed on nearly every ACK,
+// so a cancelled entry must not stay behind to be skipped later. The order
+// events run in is (time, number) whatever the heap's layout: the pair is
+// unique.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <utility>
@@ -36,15 +36,15 @@ class EventQueue {
     EventId id{at, ++next_seq_, 0};
     if (free_.empty()) {
       id.slot = static_cast<uint32_t>(slots_.size());
-      slots_.push_back({id.seq, std::move(fn)});
+      slots_.push_back({id.seq, 0, std::move(fn)});
     } else {
       id.slot = free_.back();
       free_.pop_back();
-      slots_[id.slot] = {id.seq, std::move(fn)};
+      slots_[id.slot].seq = id.seq;
+      slots_[id.slot].fn = std::move(fn);
     }
     heap_.push_back({at, id.seq, id.slot});
-    std::push_heap(heap_.begin(), heap_.end(), Later);
-    ++live_;
+    SiftUp(heap_.size() - 1);
     return id;
   }
   // Cancelling an event that already ran or was cancelled does nothing.
@@ -53,27 +53,17 @@ class EventQueue {
     if (slots_[id.slot].seq != id.seq) return;
     // The callback dies last, once the queue is whole again: what it
     // captured may schedule or cancel as it goes.
-    std::function<void()> dead = Free(id.slot);
-    --live_;
-    if (heap_.size() > 64 && heap_.size() > 4 * live_) {
-      Compact();
-    } else {
-      DropStaleTop();
-    }
+    std::function<void()> dead = Remove(slots_[id.slot].pos);
   }
-  bool empty() const { return live_ == 0; }
+  bool empty() const { return heap_.empty(); }
   Time NextTime() const { return heap_.empty() ? kNever : heap_.front().at; }
   // Removes and returns the earliest event.
   std::pair<EventId, std::function<void()>> Pop() {
-    Entry top = heap_.front();
-    std::pop_heap(heap_.begin(), heap_.end(), Later);
-    heap_.pop_back();
-    std::function<void()> fn = Free(top.slot);
-    --live_;
-    DropStaleTop();
+    const Entry top = heap_.front();
+    std::function<void()> fn = Remove(0);
     return {EventId{top.at, top.seq, top.slot}, std::move(fn)};
   }
-  size_t size() const { return live_; }
+  size_t size() const { return heap_.size(); }
 
  private:
   struct Entry {
@@ -83,37 +73,63 @@ class EventQueue {
   };
   struct Slot {
     uint64_t seq = 0;  // the pending event's number, 0 when free
+    size_t pos = 0;    // its entry's index in heap_
     std::function<void()> fn;
   };
-  // std::push_heap keeps the greatest on top: "greater" is "runs first".
-  static bool Later(const Entry& a, const Entry& b) {
-    return a.at != b.at ? a.at > b.at : a.seq > b.seq;
+  static bool RunsFirst(const Entry& a, const Entry& b) {
+    return a.at != b.at ? a.at < b.at : a.seq < b.seq;
   }
-  bool Stale(const Entry& e) const { return slots_[e.slot].seq != e.seq; }
-  // Empties a slot for reuse; returns its callback.
-  std::function<void()> Free(uint32_t slot) {
+  void Place(size_t i, const Entry& e) {
+    heap_[i] = e;
+    slots_[e.slot].pos = i;
+  }
+  void SiftUp(size_t i) {
+    const Entry e = heap_[i];
+    while (i > 0) {
+      const size_t parent = (i - 1) / 2;
+      if (!RunsFirst(e, heap_[parent])) break;
+      Place(i, heap_[parent]);
+      i = parent;
+    }
+    Place(i, e);
+  }
+  void SiftDown(size_t i) {
+    const Entry e = heap_[i];
+    const size_t n = heap_.size();
+    for (;;) {
+      size_t child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && RunsFirst(heap_[child + 1], heap_[child])) ++child;
+      if (!RunsFirst(heap_[child], e)) break;
+      Place(i, heap_[child]);
+      i = child;
+    }
+    Place(i, e);
+  }
+  // Takes the entry at heap index i out; frees its slot for reuse and
+  // returns its callback.
+  std::function<void()> Remove(size_t i) {
+    const uint32_t slot = heap_[i].slot;
+    const Entry last = heap_.back();
+    heap_.pop_back();
+    if (i < heap_.size()) {
+      Place(i, last);
+      if (i > 0 && RunsFirst(last, heap_[(i - 1) / 2])) {
+        SiftUp(i);
+      } else {
+        SiftDown(i);
+      }
+    }
     std::function<void()> fn = std::move(slots_[slot].fn);
     slots_[slot].fn = nullptr;
     slots_[slot].seq = 0;
     free_.push_back(slot);
     return fn;
   }
-  // Keeps the invariant NextTime relies on: the top entry is live.
-  void DropStaleTop() {
-    while (!heap_.empty() && Stale(heap_.front())) {
-      std::pop_heap(heap_.begin(), heap_.end(), Later);
-      heap_.pop_back();
-    }
-  }
-  void Compact() {
-    std::erase_if(heap_, [this](const Entry& e) { return Stale(e); });
-    std::make_heap(heap_.begin(), heap_.end(), Later);
-  }
 
   std::vector<Entry> heap_;
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_;
-  size_t live_ = 0;
   uint64_t next_seq_ = 0;
 };
 
