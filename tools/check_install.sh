@@ -23,6 +23,9 @@ cmake -S tools/consumer -B "$prefix/build" -G Ninja \
   -DCMAKE_PREFIX_PATH="$prefix/install" >/dev/null
 cmake --build "$prefix/build" >/dev/null
 "$prefix/build/app"
+# A user's own command: its scenario under one seed, and its list.
+"$prefix/build/own_command" list
+"$prefix/build/own_command" run greeter --seed 1 >/dev/null
 # The testing library's test, unless this machine has no GoogleTest.
 if [ -x "$prefix/build/app_test" ]; then
   "$prefix/build/app_test" --gtest_brief=1
