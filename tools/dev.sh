@@ -56,9 +56,9 @@ case "$what" in
     seed=${seed:-1}
     echo
     echo "== replaying seed $seed with its trace and pcap"
-    echo "\$ simsock run echo --seed $seed --param clients=20 --faults '$plan' --trace $out/seed-$seed.trace --pcap $out/seed-$seed.pcap"
+    echo "\$ simsock run echo --seed $seed --param clients=20 --faults '$plan' --trace $out/seed-$seed.trace --pcap $out/seed-$seed.pcapng"
     "$simsock" run echo --seed "$seed" --param clients=20 --faults "$plan" \
-      --trace "$out/seed-$seed.trace" --pcap "$out/seed-$seed.pcap" || [ $? -le 1 ]
+      --trace "$out/seed-$seed.trace" --pcap "$out/seed-$seed.pcapng" || [ $? -le 1 ]
     ;;
   test)
     ctest --preset "$preset" --label-exclude slow -j "$jobs"
