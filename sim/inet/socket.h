@@ -145,6 +145,10 @@ class Socket : public File, public PortHolder {
   // The next byte to read is TCP's urgent mark: a read that has copied
   // something stops here, even with MSG_WAITALL.
   virtual bool AtUrgentMark() const { return false; }
+  // A fault plan's "econnreset" (docs/faults.md): a RST from the peer
+  // arrives now, in sequence, as tcp_reset would take it. False if the
+  // socket has no synchronized connection for it to end.
+  virtual bool InjectPeerReset() { return false; }
 
   std::string Describe() const;
 

@@ -424,6 +424,36 @@ void TcpSocket::SendSegment(Segment seg, uint32_t src, uint32_t dst) {
 
 // A socket is never in TIME_WAIT in the connection table: its TIME_WAIT
 // has moved to a TcpTimeWait (DetachTimeWait).
+bool TcpSocket::InjectPeerReset() {
+  if (!tcb_ || !in_table_) return false;
+  switch (tcb_->state()) {
+    case TcpState::kEstablished:
+    case TcpState::kFinWait1:
+    case TcpState::kFinWait2:
+    case TcpState::kCloseWait:
+    case TcpState::kClosing:
+    case TcpState::kLastAck:
+      break;
+    default:
+      return false;
+  }
+  // The segment the peer would have sent: RST at rcv_nxt, which
+  // tcp_validate_incoming accepts at once (RFC 5961 §3.2). It does not
+  // cross the network: the peer did not send it and goes on as it was,
+  // until its next segment meets no connection here and is answered with a
+  // RST.
+  Packet p;
+  p.src = key_.remote_ip;
+  p.dst = key_.local_ip;
+  p.proto = IpProto::kTcp;
+  p.tcp.src_port = key_.remote_port;
+  p.tcp.dst_port = key_.local_port;
+  p.tcp.seq = tcb_->rcv_nxt();
+  p.tcp.flags = tcp::kRst;
+  OnSegment(p);
+  return true;
+}
+
 bool TcpSocket::InTimeWait() const { return false; }
 bool TcpSocket::AcceptsNewSyn(const Segment&) const { return false; }
 void TcpSocket::KillTimeWait() {

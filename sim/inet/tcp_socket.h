@@ -72,6 +72,8 @@ class TcpSocket final : public Socket, public TcpConnection {
     return tcb_ != nullptr && tcb_->AtUrgentMark();
   }
 
+  bool InjectPeerReset() override;
+
   // --- The stack's entry points (sim/inet/tcp_connection.h) ----------------
   void OnSegment(const Packet& p) override;
   bool InTimeWait() const override;

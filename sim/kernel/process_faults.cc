@@ -118,9 +118,11 @@ ssize_t Process::ErrorFault(const faults::Hit& hit, const char* call, Socket& s,
       break;
     }
     case SyscallFaultKind::kEconnreset: {
-      // Stopped as after a RST (FaultySyscalls does the same on Linux):
-      // both directions shut, so later reads see the end (0) and writes
-      // EPIPE, and zero linger makes the close send the RST.
+      // A read of a connected stream takes the injected RST itself
+      // (TcpSocket::InjectPeerReset, from SysRecvFrom). Here only when the
+      // socket could not take one: stopped as FaultySyscalls stops it on
+      // Linux, both directions shut, so later reads see the end (0) and
+      // writes EPIPE, and zero linger makes the close send the RST.
       e = ECONNRESET;
       linger l{1, 0};
       (void)s.SetSockOpt(SOL_SOCKET, SO_LINGER, &l, sizeof l);

@@ -32,15 +32,23 @@ ssize_t Process::SysRecvFrom(CallFiles& files, int fd, void* buf, size_t len,
   if (is_read && len == 0) return 0;  // sock_read_iter: nothing to read
   const char* call = is_read ? "read" : "recvfrom";
   if (auto hit = StartFault(call, s.get(), flags, len)) {
-    if (hit->kind != faults::SyscallFaultKind::kShortIo)
+    if (hit->kind == faults::SyscallFaultKind::kEconnreset &&
+        s->InjectPeerReset()) {
+      // The peer's RST, arrived just before the call: the call then does
+      // what Linux's does after one (bytes already queued are read first,
+      // then ECONNRESET once, then the end).
+      TraceFault(*hit, call, "a RST from the peer arrives first", "");
+    } else if (hit->kind != faults::SyscallFaultKind::kShortIo) {
       return ErrorFault(*hit, call, *s, "");
-    // A short read: a stream may return fewer bytes than are there.
-    const size_t asked = len;
-    len = injector_.ShortLength(len);
-    TraceFault(*hit, call,
-               "at most " + I(static_cast<long>(len)) + " of " +
-                   I(static_cast<long>(asked)) + " bytes",
-               "short read of at most " + I(static_cast<long>(asked)));
+    } else {
+      // A short read: a stream may return fewer bytes than are there.
+      const size_t asked = len;
+      len = injector_.ShortLength(len);
+      TraceFault(*hit, call,
+                 "at most " + I(static_cast<long>(len)) + " of " +
+                     I(static_cast<long>(asked)) + " bytes",
+                 "short read of at most " + I(static_cast<long>(asked)));
+    }
   }
   Endpoint from;
   bool has_from = false;

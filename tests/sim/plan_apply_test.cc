@@ -294,6 +294,33 @@ TEST(PlanApply, ACrashAndRestartEndsThePeerWithEconnreset) {
   EXPECT_LT(client.at, Time(seconds(4)));
 }
 
+TEST(PlanApply, AnInjectedResetIsThePeersRstArrivingBeforeTheRead) {
+  UdpPair t;
+  TcpPair c(t);
+  // b's first read of the connection meets a RST "from a": what was
+  // already queued is read first (tcp_recvmsg takes queued bytes before
+  // sk_err), then ECONNRESET once, then the end. a sent no RST, so it
+  // hears nothing until its next segment reaches b, which no longer has
+  // the connection and answers with a RST.
+  t.Apply("from 10ms syscall econnreset nth 1 in read on b");
+  ASSERT_EQ(t.pa->write(c.server, "queued", 6), 6);
+  t.w.RunFor(milliseconds(10));
+  char buf[64];
+  EXPECT_EQ(t.pb->read(c.client, buf, sizeof buf), 6);
+  EXPECT_EQ(std::string(buf, 6), "queued");
+  EXPECT_EQ(t.pb->read(c.client, buf, sizeof buf), -ECONNRESET);
+  EXPECT_EQ(t.pb->read(c.client, buf, sizeof buf), 0);
+  EXPECT_EQ(t.pb->write(c.client, "x", 1), -EPIPE);
+  EXPECT_EQ(t.CountLines("b pid 1 fault: econnreset in read (plan line 1): "
+                         "a RST from the peer arrives first"),
+            1);
+  // Nothing went to a: its end is still established and readable-empty.
+  EXPECT_EQ(t.pa->read(c.server, buf, sizeof buf), -EAGAIN);
+  ASSERT_EQ(t.pa->write(c.server, "more", 4), 4);
+  t.w.RunFor(milliseconds(10));
+  EXPECT_EQ(t.pa->read(c.server, buf, sizeof buf), -ECONNRESET);
+}
+
 TEST(PlanApply, ABadPlanIsRefusedWholeAndNothingIsScheduled) {
   UdpPair t;
   const size_t before = t.w.pending_events();
