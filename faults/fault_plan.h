@@ -197,8 +197,11 @@ struct ParsedPlan {
 ParsedPlan ParsePlan(std::string_view text);
 // The same, knowing the world's host names: a name that is neither a host
 // nor a group defined above it, or a group pattern that matches no host,
-// is an error at its own column. (Without the names, Check finds these
-// when the plan is applied, at the event's position.)
+// is an error at its own column; then the whole plan is checked against
+// them (FaultPlan::Check: a host linked to itself, a split with a host on
+// both sides), so that what this accepts the world accepts. (Without the
+// names, Check finds these when the plan is applied, at the event's
+// position.)
 ParsedPlan ParsePlan(std::string_view text,
                      const std::vector<std::string>& hosts);
 

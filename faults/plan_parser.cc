@@ -518,7 +518,15 @@ ParsedPlan ParsePlan(std::string_view text) { return Parse(text, nullptr); }
 
 ParsedPlan ParsePlan(std::string_view text,
                      const std::vector<std::string>& hosts) {
-  return Parse(text, &hosts);
+  ParsedPlan parsed = Parse(text, &hosts);
+  // The names were checked as they were read; what only the whole world
+  // shows (a link of a host to itself once its sets are resolved, a split
+  // with a host on both sides) is FaultPlan::Check's, so that a plan read
+  // with the world's hosts is one the world accepts.
+  if (parsed.ok()) {
+    if (auto e = parsed.plan->Check(hosts)) return {std::nullopt, *e};
+  }
+  return parsed;
 }
 
 }  // namespace simsock::faults

@@ -237,6 +237,20 @@ TEST(FaultPlanCheck, FindsWhatOnlyTheWorldKnows) {
   EXPECT_NE(e->message.find("name of a host"), std::string::npos);
 }
 
+// Found by plan_fuzzer: a plan read with the hosts is one Check accepts
+// (a self-link passed the name checks of the reading, then Check refused
+// it when applied).
+TEST(FaultPlanParse, ReadingWithTheHostsChecksTheWholePlan) {
+  const std::vector<std::string> hosts = {"a", "b", "server"};
+  PlanError e =
+      MustFail("at 1s crash a\nfrom 2s bandwidth 10mbit b -> b", &hosts);
+  EXPECT_EQ(e.line, 2);
+  EXPECT_NE(e.message.find("to itself"), std::string::npos);
+  e = MustFail("from 1s split a,b | b", &hosts);
+  EXPECT_NE(e.message.find("both sides"), std::string::npos);
+  EXPECT_TRUE(ParsePlan("from 0s bandwidth 10mbit a -> b", hosts).ok());
+}
+
 TEST(FaultPlanCheck, ResolveExpandsGroupsInWorldOrder) {
   FaultPlan plan = MustParse("group cs = client3 client1\ngroup all = *");
   EXPECT_EQ(plan.Resolve(HostSet::Of({"cs", "server"}), kHosts),
