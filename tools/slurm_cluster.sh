@@ -69,9 +69,16 @@ start() {
     mkdir -p "$dir"
   fi
   dir=$(cd "$dir" && pwd)
-  chmod 755 "$dir"  # munged wants o+x on every directory up to its socket
-  mkdir -p "$dir"/{etc,state,spool,log,munge}
-  chmod 755 "$dir/munge"
+  chmod 755 "$dir"
+  mkdir -p "$dir"/{etc,state,spool,log}
+  # munged wants o+x on every directory up to its socket, which DIR's
+  # ancestors need not give (a clone under a 0700 mktemp directory): its
+  # socket and key live in a directory of their own under /tmp, named in
+  # DIR/munge_dir and removed by stop.
+  local munge
+  munge=$(mktemp -d /tmp/simsock-munge.XXXXXX)
+  chmod 755 "$munge"
+  echo "$munge" >"$dir/munge_dir"
   local node ctld_port slurmd_port cpus
   node=$(hostname -s)
   ctld_port=$(free_port)
@@ -90,7 +97,7 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$dir/munge/munge.sock
+AuthInfo=socket=$munge/munge.sock
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool
 SlurmctldPidFile=$dir/log/slurmctld.pid
@@ -119,15 +126,15 @@ CONF
   # A failure from here on stops what started.
   trap 'log "start failed; logs:"; tail -n 20 "$dir"/log/* >&2 2>/dev/null || true; stop "$dir"; exit 1' ERR
 
-  mungekey --create --keyfile="$dir/munge/munge.key"
-  munged --foreground --socket="$dir/munge/munge.sock" \
-    --key-file="$dir/munge/munge.key" --pid-file="$dir/munge/munged.pid" \
-    --seed-file="$dir/munge/munged.seed" --log-file="$dir/log/munged.log" \
+  mungekey --create --keyfile="$munge/munge.key"
+  munged --foreground --socket="$munge/munge.sock" \
+    --key-file="$munge/munge.key" --pid-file="$munge/munged.pid" \
+    --seed-file="$munge/munged.seed" --log-file="$dir/log/munged.log" \
     </dev/null >"$dir/log/munged.out" 2>&1 &
   echo "munged $!" >>"$dir/pids"
   local i
-  for ((i = 0; i < 100; i++)); do [[ -S $dir/munge/munge.sock ]] && break; sleep 0.05; done
-  [[ -S $dir/munge/munge.sock ]] || { log "munged made no socket"; false; }
+  for ((i = 0; i < 100; i++)); do [[ -S $munge/munge.sock ]] && break; sleep 0.05; done
+  [[ -S $munge/munge.sock ]] || { log "munged made no socket"; false; }
 
   slurmctld -D -f "$SLURM_CONF" </dev/null >"$dir/log/slurmctld.out" 2>&1 &
   echo "slurmctld $!" >>"$dir/pids"
@@ -191,6 +198,9 @@ stop() {
     cmp -s "/proc/$pid/cmdline" "/proc/$$/cmdline" 2>/dev/null && continue
     alive "$pid" && left+="$pid "
   done
+  local munge
+  munge=$(cat "$dir/munge_dir" 2>/dev/null || true)
+  [[ $munge == /tmp/simsock-munge.* ]] && rm -rf "$munge"
   rm -rf "$dir"
   if [[ -n ${left// /} ]]; then
     log "processes left that name $dir: $left"
