@@ -15,8 +15,14 @@
 //         ctx.AddInvariant(...);
 //       },
 //       .budget = std::chrono::minutes(10)};
-//   experiment::RunResult r = experiment::Run(kv, {.seed = 7, .plan = plan});
+//   experiment::RunOptions o;
+//   o.seed = 7;
+//   o.plan = plan;
+//   experiment::RunResult r = experiment::Run(kv, o);
 //   if (!r.ok()) std::cout << r.violations[0].ToString();
+//
+// (Inside a GoogleTest TEST body, write experiment::Run: a bare Run names
+// testing::Test::Run there.)
 //
 // Sweeping over seeds, shrinking a failing plan (shrink.h), the GoogleTest
 // helper (gtest.h) and the `simsock` command (cli/) are built on Run.
@@ -84,9 +90,12 @@ struct RunResult {
   bool ok() const { return plan_error.empty() && violations.empty(); }
 };
 
-// A property of a run. Continuous checks run after every event of the
-// world (keep them cheap); the final check once the budget is spent or the
-// world is idle. Each returns a message when the invariant is broken.
+// A property of a run. Continuous checks run after every step of the
+// world (every event of one virtual time) and at least every
+// Scenario::hang_limit / 8 of virtual time: keep them cheap. The final
+// check runs once the budget is spent or the world is idle (not after a
+// stop at the first violation). Each returns a message when the
+// invariant is broken; the same message again is not reported twice.
 class Invariant {
  public:
   virtual ~Invariant() = default;

@@ -65,8 +65,9 @@ struct SeedsResult {
   std::string trace_line;   // the same with SIMSOCK_TEST_TRACE=...
 };
 
-// Runs the seeds the options and the environment choose; never fails the
-// test itself (the result API).
+// Runs the seeds the options and the environment choose; fails the test
+// itself only for a malformed SIMSOCK_TEST_SEED / SIMSOCK_TEST_NUM (the
+// result API: the caller judges the runs).
 SeedsResult RunSeeds(const Scenario& scenario, const SeedsOptions& options);
 
 // RunSeeds, then a nonfatal GoogleTest failure with SeedsResult::Report()

@@ -3,7 +3,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include "examples/echo/echo_scenario.h"
 #include "examples/scenarios/builtin_scenarios.h"
@@ -145,6 +148,43 @@ TEST(NoHang, AWaitWithATimerPendingIsNotAHang) {
   RunResult r = experiment::Run(Silent(), o);
   EXPECT_TRUE(r.ok()) << r.violations[0].ToString();
   EXPECT_GE(r.summary.faults_injected, 1u);
+}
+
+TEST(Run, WritesTheTracePcapAndJsonLines) {
+  const std::string base = ::testing::TempDir() + "/experiment_run_files";
+  RunOptions o;
+  o.trace_path = base + ".trace";
+  o.pcap_path = base + ".pcap";
+  o.json_path = base + ".jsonl";
+  RunResult r = experiment::Run(Silent(false, /*ticker=*/false), o);
+  auto lines = [](const std::string& path) {
+    std::ifstream in(path);
+    std::string line;
+    size_t n = 0;
+    while (std::getline(in, line)) ++n;
+    return n;
+  };
+  const size_t trace_lines = lines(o.trace_path);
+  EXPECT_GT(trace_lines, 5u);
+  // Every trace line is there, the last ones as the violation saw them.
+  ASSERT_EQ(r.violations.size(), 1u);
+  std::ifstream trace(o.trace_path);
+  std::vector<std::string> all;
+  for (std::string l; std::getline(trace, l);) all.push_back(l);
+  ASSERT_GE(all.size(), r.violations[0].last_trace.size());
+  EXPECT_TRUE(std::equal(
+      r.violations[0].last_trace.begin(), r.violations[0].last_trace.end(),
+      all.end() -
+          static_cast<std::ptrdiff_t>(r.violations[0].last_trace.size())));
+  EXPECT_EQ(lines(o.json_path), trace_lines);
+  std::ifstream pcap(o.pcap_path, std::ios::binary);
+  char magic[4] = {};
+  pcap.read(magic, 4);
+  EXPECT_TRUE(pcap.good());
+  // A replay without files writes the same trace.
+  EXPECT_EQ(
+      experiment::Run(Silent(false, false), RunOptions{}).summary.trace_hash,
+      r.summary.trace_hash);
 }
 
 TEST(Run, ABadPlanRunsNothing) {
