@@ -144,7 +144,7 @@ std::optional<Error> Scanner::Err() const {
 
 void Scanner::Buffer(std::vector<char> buf, size_t max) {
   SIMSOCK_NET_CHECK(!scan_called_, "bufio: Buffer called after Scan");
-  buf.resize(std::max<size_t>(buf.capacity(), 1));
+  buf.resize(buf.capacity());
   buf_ = std::move(buf);
   max_token_size_ = max;
 }

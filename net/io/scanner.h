@@ -104,8 +104,8 @@ class Scanner {
   /// The first error other than kEOF, or nil.
   std::optional<Error> Err() const;
 
-  /// Go's Buffer: scanning starts with buf's capacity (at least 1 byte is
-  /// used) and grows up to max bytes. Aborts if called after Scan (Go
+  /// Go's Buffer: scanning starts with buf's capacity (4 KiB if it has
+  /// none) and grows up to max bytes. Aborts if called after Scan (Go
   /// panics).
   void Buffer(std::vector<char> buf, size_t max);
   /// Sets the split function (ScanLines by default). Aborts if called
