@@ -63,9 +63,14 @@ class Reader {
   /// bufio.NewReaderSize(rd, size): a buffer of max(size, 16) bytes.
   explicit Reader(io::Reader rd, size_t size = kDefaultBufSize);
 
+  /// Moves the buffer and the state (views from the moved-from object
+  /// stay valid: the buffer itself does not move).
   Reader(Reader&&) = default;
+  /// As the move constructor.
   Reader& operator=(Reader&&) = default;
+  /// Not copyable: two objects would read the same source.
   Reader(const Reader&) = delete;
+  /// Not copyable.
   Reader& operator=(const Reader&) = delete;
 
   /// Size of the buffer in bytes.

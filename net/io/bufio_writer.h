@@ -39,9 +39,14 @@ class Writer {
   /// bufio.NewWriterSize(w, size): a buffer of size bytes (0: 4096).
   explicit Writer(io::Writer wr, size_t size = kDefaultBufSize);
 
+  /// Moves the buffer and the state (views from the moved-from object
+  /// stay valid: the buffer itself does not move).
   Writer(Writer&&) = default;
+  /// As the move constructor.
   Writer& operator=(Writer&&) = default;
+  /// Not copyable: two objects would write the same destination.
   Writer(const Writer&) = delete;
+  /// Not copyable.
   Writer& operator=(const Writer&) = delete;
 
   /// Size of the buffer in bytes.

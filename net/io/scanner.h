@@ -88,9 +88,14 @@ class Scanner {
   /// bufio.NewScanner(r): lines, 64 KiB maximum token size.
   explicit Scanner(io::Reader r) : r_(r) {}
 
+  /// Moves the buffer and the state (views from the moved-from object
+  /// stay valid: the buffer itself does not move).
   Scanner(Scanner&&) = default;
+  /// As the move constructor.
   Scanner& operator=(Scanner&&) = default;
+  /// Not copyable: two objects would read the same source.
   Scanner(const Scanner&) = delete;
+  /// Not copyable.
   Scanner& operator=(const Scanner&) = delete;
 
   /// Advances to the next token; false when scanning has stopped (see the
