@@ -54,7 +54,7 @@ digest echo/faults "$echo_sim" --clients 3 --seed 3 --faults \
   'from 0s loss 0.1 clients <-> server; from 0s jitter 5ms clients <-> server; at 45s crash server; at 55s restart server'
 
 # 200 cases of each property, from one fixed rapidcheck seed.
-for prop in model_prop determinism_prop stream_prop net_prop diff_prop \
+for prop in model_prop determinism_prop stream_prop net_prop diff_prop bufio_prop \
   syscall_faults_prop; do
   bin=$build/props/$prop
   suite=
