@@ -16,6 +16,18 @@ bool IsUDP(std::string_view n) { return n == "udp" || n == "udp4"; }
 
 Result<Conn> Dialer::Dial(Runtime& rt, std::string_view network,
                           std::string_view address) const {
+  return DialImpl(rt, nullptr, network, address);
+}
+
+Result<Conn> Dialer::DialContext(const context::Context& ctx,
+                                 std::string_view network,
+                                 std::string_view address) const {
+  return DialImpl(ctx.runtime(), &ctx, network, address);
+}
+
+Result<Conn> Dialer::DialImpl(Runtime& rt, const context::Context* ctx,
+                              std::string_view network,
+                              std::string_view address) const {
   const std::string net(network);
   Time dl = deadline;
   // Go's Dialer.deadline: any nonzero timeout counts, "including negative,
@@ -26,6 +38,16 @@ Result<Conn> Dialer::Dial(Runtime& rt, std::string_view network,
     Time t = rt.Now().Add(timeout);
     if (dl.IsZero() || t.Before(dl)) dl = t;
   }
+  if (ctx != nullptr) {
+    // Go's Dialer.deadline: the context's deadline counts too.
+    if (auto cd = ctx->Deadline(); cd && (dl.IsZero() || cd->Before(dl))) {
+      dl = *cd;
+    }
+    // Go checks the context before resolving.
+    if (auto err = ctx->Err()) {
+      return Error::MapContextError(*err).WithOp("dial", net, "", "");
+    }
+  }
   if (!IsTCP(network) && !IsUDP(network)) {
     return Error::UnknownNetwork(net).WithOp("dial", net, "", "");
   }
@@ -35,9 +57,17 @@ Result<Conn> Dialer::Dial(Runtime& rt, std::string_view network,
   std::optional<Error> first;
   for (const IP& ip : list->ips) {
     const std::string dest = TCPAddr{ip, list->port, ""}.String();
+    // Go's dialSerial: a done context ends the walk through the addresses.
+    if (ctx != nullptr && ctx->Err()) {
+      if (!first) {
+        first = Error::MapContextError(*ctx->Err())
+                    .WithOp("dial", net, source, dest);
+      }
+      break;
+    }
     if (!dl.IsZero() && !rt.Now().Before(dl)) {
       if (!first) {
-        first = Error::DeadlineExceeded().WithOp("dial", net, source, dest);
+        first = Error::DialTimeout().WithOp("dial", net, source, dest);
       }
       break;
     }
@@ -46,9 +76,14 @@ Result<Conn> Dialer::Dial(Runtime& rt, std::string_view network,
       TCPAddr laddr;
       if (local_addr) laddr = local_addr->AsTCPAddr();
       auto c = internal::DialTCPCause(rt, net, local_addr ? &laddr : nullptr,
-                                      raddr, dl, control, keep_alive);
+                                      raddr, dl, control, keep_alive, ctx);
       if (c.ok()) return Conn(*c);
-      if (!first) first = c.error().WithOp("dial", net, source, dest);
+      // A dial that ran out of time is Go's errTimeout ("i/o timeout",
+      // and Is(context::DeadlineExceeded)), not os.ErrDeadlineExceeded.
+      Error cause = c.error().kind() == Error::Kind::kTimeout
+                        ? Error::DialTimeout()
+                        : c.error();
+      if (!first) first = cause.WithOp("dial", net, source, dest);
     } else {
       UDPAddr raddr{ip, list->port, ""};
       UDPAddr laddr;
@@ -65,6 +100,11 @@ Result<Conn> Dialer::Dial(Runtime& rt, std::string_view network,
 Result<Conn> Dial(Runtime& rt, std::string_view network,
                   std::string_view address) {
   return Dialer{}.Dial(rt, network, address);
+}
+
+Result<Conn> DialContext(const context::Context& ctx, std::string_view network,
+                         std::string_view address) {
+  return Dialer{}.DialContext(ctx, network, address);
 }
 
 Result<Conn> DialTimeout(Runtime& rt, std::string_view network,

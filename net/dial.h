@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "simsock/net/conn.h"
+#include "simsock/net/context.h"
 #include "simsock/net/error.h"
 #include "simsock/net/ip.h"
 #include "simsock/net/net_fd.h"
@@ -43,11 +44,30 @@ struct Dialer {
   // UDPConn (convert with TCPConn(conn) / UDPConn(conn)).
   Result<Conn> Dial(Runtime& rt, std::string_view network,
                     std::string_view address) const;
+
+  /// Go's Dialer.DialContext: Dial on ctx's Runtime, bounded also by ctx.
+  /// The connect's deadline is the earliest of ctx's deadline, `deadline`
+  /// and now + `timeout`. A ctx already done fails before resolving
+  /// ("dial tcp4: operation was canceled"); a ctx that ends during the
+  /// connect interrupts it ("dial tcp4 10.0.0.1:80: operation was
+  /// canceled", or "i/o timeout" for its deadline): Go's mapErr, so
+  /// error().Is(context::Canceled) / Is(context::DeadlineExceeded) hold.
+  Result<Conn> DialContext(const context::Context& ctx,
+                           std::string_view network,
+                           std::string_view address) const;
+
+ private:
+  Result<Conn> DialImpl(Runtime& rt, const context::Context* ctx,
+                        std::string_view network,
+                        std::string_view address) const;
 };
 
 // Dialer{}.Dial.
 Result<Conn> Dial(Runtime& rt, std::string_view network,
                   std::string_view address);
+/// Go's net.DialContext: Dialer{}.DialContext(ctx, network, address).
+Result<Conn> DialContext(const context::Context& ctx, std::string_view network,
+                         std::string_view address);
 // Dialer{timeout}.Dial: zero means no timeout; a negative timeout fails at
 // once with "dial tcp4 a:p: i/o timeout", as Go's DialTimeout does.
 Result<Conn> DialTimeout(Runtime& rt, std::string_view network,

@@ -121,6 +121,46 @@ Error Error::FromErrno(int err, std::string syscall) {
 Error Error::DeadlineExceeded() { return Error(Kind::kTimeout); }
 Error Error::ErrClosed() { return Error(Kind::kClosed); }
 
+Error Error::DialTimeout() {
+  Error e(Kind::kTimeout);
+  e.MutableDetail().ctx_deadline = true;
+  return e;
+}
+
+Error Error::ContextCanceled() { return Error(Kind::kCanceled); }
+Error Error::ContextDeadlineExceeded() { return Error(Kind::kCtxDeadline); }
+
+Error Error::MapContextError(const Error& err) {
+  switch (err.kind_) {
+    case Kind::kCanceled:
+      return Error(Kind::kOpCanceled);
+    case Kind::kCtxDeadline:
+      return DialTimeout();
+    default:
+      return err;
+  }
+}
+
+bool Error::Is(const Error& target) const {
+  switch (target.kind_) {
+    case Kind::kEOF:
+    case Kind::kClosed:
+      return kind_ == target.kind_;
+    case Kind::kTimeout:
+      return kind_ == Kind::kTimeout &&
+             detail().ctx_deadline == target.detail().ctx_deadline;
+    case Kind::kCanceled:
+      return kind_ == Kind::kCanceled || kind_ == Kind::kOpCanceled;
+    case Kind::kCtxDeadline:
+      return kind_ == Kind::kCtxDeadline ||
+             (kind_ == Kind::kTimeout && detail().ctx_deadline);
+    case Kind::kErrno:
+      return kind_ == Kind::kErrno && errno_ == target.errno_;
+    default:
+      return kind_ == target.kind_ && CauseString() == target.CauseString();
+  }
+}
+
 Error Error::AddrErr(std::string text, std::string addr) {
   Error e(Kind::kAddr);
   Detail& d = e.MutableDetail();
@@ -166,6 +206,7 @@ Error Error::WithOp(std::string op, std::string net, std::string source,
 bool Error::Timeout() const {
   switch (kind_) {
     case Kind::kTimeout:
+    case Kind::kCtxDeadline:
       return true;
     case Kind::kErrno:
       return errno_ == EAGAIN || errno_ == EWOULDBLOCK || errno_ == ETIMEDOUT;
@@ -179,6 +220,7 @@ bool Error::Timeout() const {
 bool Error::Temporary() const {
   switch (kind_) {
     case Kind::kTimeout:
+    case Kind::kCtxDeadline:
       return true;
     case Kind::kErrno:
       // OpError.Temporary: accept's ECONNRESET / ECONNABORTED count.
@@ -216,6 +258,12 @@ std::string Error::CauseString() const {
       return "unknown network " + d.subject;
     case Kind::kMessage:
       return d.text;
+    case Kind::kCanceled:
+      return "context canceled";
+    case Kind::kCtxDeadline:
+      return "context deadline exceeded";
+    case Kind::kOpCanceled:
+      return "operation was canceled";
   }
   return d.text;
 }

@@ -56,6 +56,9 @@ class Error {
     kDNS,             // *net.DNSError
     kUnknownNetwork,  // net.UnknownNetworkError
     kMessage,         // errors.New(text)
+    kCanceled,        // context.Canceled: "context canceled"
+    kCtxDeadline,     // context.DeadlineExceeded: "context deadline exceeded"
+    kOpCanceled,      // net's errCanceled: "operation was canceled"
   };
 
   // io.EOF.
@@ -65,7 +68,19 @@ class Error {
   // A syscall.Errno; with a syscall name it is an os.SyscallError.
   static Error FromErrno(int err, std::string syscall = "");
   static Error DeadlineExceeded();  // os.ErrDeadlineExceeded
-  static Error ErrClosed();         // net.ErrClosed
+  /// net's errTimeout: prints "i/o timeout" like os.ErrDeadlineExceeded,
+  /// but Is(context::DeadlineExceeded) (a dial that ran out of time).
+  static Error DialTimeout();
+  /// context.Canceled ("context canceled").
+  static Error ContextCanceled();
+  /// context.DeadlineExceeded ("context deadline exceeded"; Timeout() and
+  /// Temporary() are true).
+  static Error ContextDeadlineExceeded();
+  /// Go's net.mapErr: context.Canceled becomes "operation was canceled"
+  /// (still Is(context::Canceled)), context.DeadlineExceeded becomes
+  /// DialTimeout(); anything else is returned as it is.
+  static Error MapContextError(const Error& err);
+  static Error ErrClosed();                                  // net.ErrClosed
   static Error AddrErr(std::string text, std::string addr);  // AddrError
   static Error DNS(std::string text, std::string name, bool not_found,
                    bool temporary = false);  // DNSError
@@ -83,6 +98,12 @@ class Error {
   bool IsClosed() const { return kind_ == Kind::kClosed; }
   // The errno (0 if the cause is not an errno).
   int Errno() const { return kind_ == Kind::kErrno ? errno_ : 0; }
+  /// Go's errors.Is(err, target) for the sentinel errors: kEOF,
+  /// ErrClosed(), DeadlineExceeded() (os.ErrDeadlineExceeded, not a dial
+  /// timeout), context::Canceled (also "operation was canceled"),
+  /// context::DeadlineExceeded (also a DialTimeout), an errno (compares
+  /// Errno()); other targets compare kind and cause text.
+  bool Is(const Error& target) const;
   // Go's Timeout(): deadline exceeded, or EAGAIN/EWOULDBLOCK/ETIMEDOUT.
   bool Timeout() const;
   // Go's Temporary() (deprecated in Go, kept for porting).
@@ -112,9 +133,10 @@ class Error {
   struct Detail {
     bool not_found = false;
     bool temporary = false;
-    std::string syscall;  // kErrno: the syscall name, or empty
-    std::string text;     // kAddr/kDNS/kMessage text
-    std::string subject;  // AddrError.Addr, DNSError.Name, the network
+    bool ctx_deadline = false;  // kTimeout: net's errTimeout
+    std::string syscall;        // kErrno: the syscall name, or empty
+    std::string text;           // kAddr/kDNS/kMessage text
+    std::string subject;        // AddrError.Addr, DNSError.Name, the network
     std::string op;
     std::string net;
     std::string source;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "simsock/net/conn.h"                // IWYU pragma: export
+#include "simsock/net/context.h"             // IWYU pragma: export
 #include "simsock/net/dial.h"                // IWYU pragma: export
 #include "simsock/net/error.h"               // IWYU pragma: export
 #include "simsock/net/io/bufio.h"            // IWYU pragma: export
@@ -13,7 +14,10 @@
 #include "simsock/net/resolve.h"             // IWYU pragma: export
 #include "simsock/net/runtime/chan.h"        // IWYU pragma: export
 #include "simsock/net/runtime/runtime.h"     // IWYU pragma: export
+#include "simsock/net/runtime/select.h"      // IWYU pragma: export
+#include "simsock/net/runtime/sync.h"        // IWYU pragma: export
 #include "simsock/net/runtime/time.h"        // IWYU pragma: export
+#include "simsock/net/runtime/timer.h"       // IWYU pragma: export
 #include "simsock/net/runtime/wait_group.h"  // IWYU pragma: export
 #include "simsock/net/tcpsock.h"             // IWYU pragma: export
 #include "simsock/net/udpsock.h"             // IWYU pragma: export

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <utility>
 
+#include "simsock/net/context.h"
+
 namespace simsock::net::internal {
 
 NetFD::NetFD(Runtime& rt, int sysfd, int family, int sotype, std::string net)
@@ -256,7 +258,8 @@ Result<void> NetFD::ListenDatagram(const sockaddr_in& la, const Addr& laddr,
 
 Result<void> NetFD::Dial(const sockaddr_in* la, const Addr* laddr,
                          const sockaddr_in& ra, const Addr& raddr,
-                         Time deadline, const ControlFn& control) {
+                         Time deadline, const ControlFn& control,
+                         const context::Context* ctx) {
   (void)laddr;
   if (control) {
     if (auto r = control(CtrlNetwork(), raddr.String(), sysfd_); !r.ok()) {
@@ -268,7 +271,7 @@ Result<void> NetFD::Dial(const sockaddr_in* la, const Addr* laddr,
                             sizeof(*la));
     if (r < 0) return Error::FromErrno(-r, "bind");
   }
-  if (auto r = Connect(ra, deadline); !r.ok()) return r;
+  if (auto r = Connect(ra, deadline, ctx); !r.ok()) return r;
   is_connected_ = true;
   sockaddr_in peer{};
   socklen_t plen = sizeof(peer);
@@ -283,7 +286,8 @@ Result<void> NetFD::Dial(const sockaddr_in* la, const Addr* laddr,
 
 // Go's netFD.connect: a nonblocking connect, then wait for writability and
 // read SO_ERROR (a second connect does not report the result reliably).
-Result<void> NetFD::Connect(const sockaddr_in& ra, Time deadline) {
+Result<void> NetFD::Connect(const sockaddr_in& ra, Time deadline,
+                            const context::Context* ctx) {
   int r = rt_->sys().connect(sysfd_, reinterpret_cast<const sockaddr*>(&ra),
                              sizeof(ra));
   switch (-r) {
@@ -305,8 +309,34 @@ Result<void> NetFD::Connect(const sockaddr_in& ra, Time deadline) {
       if (!fd->closed_) fd->pd_.SetWriteDeadline(Time());
     }
   } clear{this};
+  // Go's netFD.connect: when ctx ends, the write wait gives up at once
+  // (SetWriteDeadline(aLongTimeAgo)) and the dial fails with
+  // mapErr(ctx.Err()). Unregistered (before the deadline is cleared) on
+  // the way out.
+  bool interrupted = false;
+  struct Watch {
+    std::function<bool()> stop;
+    ~Watch() {
+      if (stop) stop();
+    }
+  } watch;
+  if (ctx != nullptr) {
+    watch.stop = context::internal::OnDone(*ctx, [this, &interrupted] {
+      interrupted = true;
+      if (!closed_) pd_.SetWriteDeadline(kLongTimeAgo);
+    });
+  }
+  // A connect that completed after ctx ended still fails: its write side
+  // was poisoned (Go's issue 16523).
+  auto connected = [&]() -> Result<void> {
+    if (interrupted) return Error::MapContextError(*ctx->Err());
+    return {};
+  };
   while (true) {
-    if (int e = pd_.WaitWrite(); e != PollDesc::kOk) return WaitError(e);
+    if (int e = pd_.WaitWrite(); e != PollDesc::kOk) {
+      if (interrupted) return Error::MapContextError(*ctx->Err());
+      return WaitError(e);
+    }
     int nerr = 0;
     socklen_t len = sizeof(nerr);
     int g = rt_->sys().getsockopt(sysfd_, SOL_SOCKET, SO_ERROR, &nerr, &len);
@@ -317,14 +347,14 @@ Result<void> NetFD::Connect(const sockaddr_in& ra, Time deadline) {
       case EINTR:
         break;
       case EISCONN:
-        return {};
+        return connected();
       case 0: {
         // The poller can wake us spuriously: check we are connected.
         sockaddr_in peer{};
         socklen_t plen = sizeof(peer);
         if (rt_->sys().getpeername(sysfd_, reinterpret_cast<sockaddr*>(&peer),
                                    &plen) == 0) {
-          return {};
+          return connected();
         }
         break;
       }

@@ -29,6 +29,10 @@
 #include "simsock/net/runtime/runtime.h"
 #include "simsock/net/runtime/time.h"
 
+namespace simsock::net::context {
+class Context;
+}
+
 namespace simsock::net {
 
 // Go's Control hook: called with the network ("tcp4"), the address and the
@@ -92,17 +96,21 @@ class NetFD : public std::enable_shared_from_this<NetFD> {
   Result<void> SetWriteDeadline(Time t);
 
   // Socket setup, as Go's socket(): listen (stream), bind (datagram) or
-  // dial. deadline bounds the connect (zero: none).
+  // dial. deadline bounds the connect (zero: none); ctx, if given, ends it
+  // when it is done (the error is Go's mapErr(ctx.Err()): "operation was
+  // canceled" or "i/o timeout").
   Result<void> ListenStream(const sockaddr_in& la, const Addr& laddr,
                             int backlog, const ControlFn& control);
   Result<void> ListenDatagram(const sockaddr_in& la, const Addr& laddr,
                               const ControlFn& control);
   Result<void> Dial(const sockaddr_in* la, const Addr* laddr,
                     const sockaddr_in& ra, const Addr& raddr, Time deadline,
-                    const ControlFn& control);
+                    const ControlFn& control,
+                    const context::Context* ctx = nullptr);
 
  private:
-  Result<void> Connect(const sockaddr_in& ra, Time deadline);
+  Result<void> Connect(const sockaddr_in& ra, Time deadline,
+                       const context::Context* ctx);
   Error WaitError(int code) const;
   int WaitRead(std::shared_ptr<NetFD>& self);
   int WaitWrite(std::shared_ptr<NetFD>& self);

@@ -129,7 +129,7 @@ namespace {
 Result<TCPConn> DialOnce(Runtime& rt, const std::string& network,
                          const TCPAddr* laddr, const TCPAddr& raddr,
                          Time deadline, const ControlFn& control,
-                         Duration keep_alive) {
+                         Duration keep_alive, const context::Context* ctx) {
   auto fd = NewSocket(rt, network, SOCK_STREAM);
   if (!fd.ok()) return fd.error();
   sockaddr_in ra = ToSockaddr(raddr.ip, raddr.port);
@@ -140,7 +140,7 @@ Result<TCPConn> DialOnce(Runtime& rt, const std::string& network,
     local = *laddr;
   }
   auto r = (*fd)->Dial(laddr ? &la : nullptr, laddr ? &local : nullptr, ra,
-                       Addr(raddr), deadline, control);
+                       Addr(raddr), deadline, control, ctx);
   if (!r.ok()) {
     (void)(*fd)->Close();
     return r.error();
@@ -161,8 +161,9 @@ bool SelfConnect(const TCPConn& c) {
 Result<TCPConn> DialTCPCause(Runtime& rt, const std::string& network,
                              const TCPAddr* laddr, const TCPAddr& raddr,
                              Time deadline, const ControlFn& control,
-                             Duration keep_alive) {
-  auto c = DialOnce(rt, network, laddr, raddr, deadline, control, keep_alive);
+                             Duration keep_alive, const context::Context* ctx) {
+  auto c =
+      DialOnce(rt, network, laddr, raddr, deadline, control, keep_alive, ctx);
   // Go's dialTCP: with an ephemeral local port, a TCP simultaneous open
   // onto ourselves (or a spurious EADDRNOTAVAIL) is retried twice.
   for (int i = 0; i < 2 && (laddr == nullptr || laddr->port == 0); ++i) {
@@ -172,7 +173,7 @@ Result<TCPConn> DialTCPCause(Runtime& rt, const std::string& network,
     } else if (c.error().Errno() != EADDRNOTAVAIL) {
       break;
     }
-    c = DialOnce(rt, network, laddr, raddr, deadline, control, keep_alive);
+    c = DialOnce(rt, network, laddr, raddr, deadline, control, keep_alive, ctx);
   }
   return c;
 }

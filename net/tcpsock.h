@@ -83,7 +83,8 @@ namespace internal {
 Result<TCPConn> DialTCPCause(Runtime& rt, const std::string& network,
                              const TCPAddr* laddr, const TCPAddr& raddr,
                              Time deadline, const ControlFn& control,
-                             Duration keep_alive);
+                             Duration keep_alive,
+                             const context::Context* ctx = nullptr);
 Result<TCPListener> ListenTCPCause(Runtime& rt, const std::string& network,
                                    const TCPAddr& laddr, int backlog,
                                    const ControlFn& control,

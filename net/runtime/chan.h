@@ -5,8 +5,8 @@
 // parks until a receiver takes the value. Recv returns {value, ok}; ok is
 // false once the channel is closed and drained (value is T{}). Sending on a
 // closed channel, and closing it twice, are programming errors and abort
-// (Go panics). There is no select; TrySend / TryRecv are `select` with a
-// default case.
+// (Go panics). TrySend / TryRecv are `select` with a default case; Select
+// (select.h) waits on several channels at once.
 //
 // Semantics follow runtime/chan.go: a sender finding a parked receiver hands
 // the value over directly; a receiver finding a parked sender on a full
@@ -28,6 +28,23 @@
 #include "simsock/net/runtime/runtime.h"
 
 namespace simsock::net {
+
+namespace internal {
+
+/// One parked Select call: shared by the waiters it queued on every
+/// channel. The first peer (or Close) that takes one of them sets `fired`;
+/// the others are stale from then on and peers skip them.
+struct SelectState {
+  Task* task = nullptr;
+  int fired = -1;  ///< the case that completed, or -1 while parked
+};
+
+template <typename T, typename F>
+class RecvCase;
+template <typename T, typename F>
+class SendCase;
+
+}  // namespace internal
 
 template <typename T>
 struct RecvResult {
@@ -54,7 +71,7 @@ class Chan {
     SIMSOCK_NET_CHECK(w.task != nullptr,
                       "blocking channel send outside a task");
     w.value = &value;
-    Park(s.sendq, w);
+    Park(s.sendq, w, "chan send");
     SIMSOCK_NET_CHECK(!w.closed, "send on closed channel");
   }
 
@@ -68,7 +85,7 @@ class Chan {
                       "blocking channel receive outside a task");
     std::optional<T> slot;
     w.slot = &slot;
-    Park(s.recvq, w);
+    Park(s.recvq, w, "chan receive");
     if (!w.ok) return RecvResult<T>{};
     return RecvResult<T>{std::move(*slot), true};
   }
@@ -101,6 +118,7 @@ class Chan {
     receivers.swap(s.recvq);
     for (Waiter* w : receivers) {
       w->linked = false;
+      if (!Claim(w)) continue;
       w->ok = false;
       s.rt->Ready(w->task);
     }
@@ -108,6 +126,7 @@ class Chan {
     senders.swap(s.sendq);
     for (Waiter* w : senders) {
       w->linked = false;
+      if (!Claim(w)) continue;
       w->closed = true;
       s.rt->Ready(w->task);
     }
@@ -118,10 +137,17 @@ class Chan {
   bool closed() const { return s_->closed; }
 
  private:
+  template <typename U, typename F>
+  friend class internal::RecvCase;
+  template <typename U, typename F>
+  friend class internal::SendCase;
+
   struct Waiter {
     internal::Task* task = nullptr;
-    T* value = nullptr;                // a sender's value
-    std::optional<T>* slot = nullptr;  // a receiver's destination
+    internal::SelectState* sel = nullptr;  // set for a Select's waiter
+    int case_index = 0;                    // its case in that Select
+    T* value = nullptr;                    // a sender's value
+    std::optional<T>* slot = nullptr;      // a receiver's destination
     bool linked = false;
     bool ok = false;      // a receiver got a value
     bool closed = false;  // a sender was woken by Close
@@ -136,13 +162,62 @@ class Chan {
     std::deque<Waiter*> sendq;
   };
 
+  // Takes w for a peer: false if w is a Select's waiter whose Select has
+  // already completed another case (stale: skip it).
+  static bool Claim(Waiter* w) {
+    if (w->sel == nullptr) return true;
+    if (w->sel->fired >= 0) return false;
+    w->sel->fired = w->case_index;
+    return true;
+  }
+  // Unlinks and claims the first live waiter of q, dropping stale ones.
+  static Waiter* PopLive(std::deque<Waiter*>& q) {
+    while (!q.empty()) {
+      Waiter* w = q.front();
+      q.pop_front();
+      w->linked = false;
+      if (Claim(w)) return w;
+    }
+    return nullptr;
+  }
+  static bool HasLive(const std::deque<Waiter*>& q) {
+    for (const Waiter* w : q) {
+      if (w->sel == nullptr || w->sel->fired < 0) return true;
+    }
+    return false;
+  }
+  // Select's readiness tests (no side effects). A closed channel is ready
+  // both ways: a receive gets {T{}, false}, a send aborts when chosen.
+  bool RecvReady() const {
+    const State& s = *s_;
+    return s.closed || !s.buf.empty() || HasLive(s.sendq);
+  }
+  bool SendReady() const {
+    const State& s = *s_;
+    return s.closed || s.buf.size() < s.cap || HasLive(s.recvq);
+  }
+  // Queues a Select's waiter (the Select parks itself).
+  void Enqueue(bool send, Waiter& w) {
+    w.linked = true;
+    (send ? s_->sendq : s_->recvq).push_back(&w);
+  }
+  void Dequeue(bool send, Waiter& w) {
+    if (!w.linked) return;
+    auto& q = send ? s_->sendq : s_->recvq;
+    for (auto it = q.begin(); it != q.end(); ++it) {
+      if (*it == &w) {
+        q.erase(it);
+        break;
+      }
+    }
+    w.linked = false;
+  }
+
   // Gives value straight to a parked receiver, if there is one.
   bool TryHandOff(T& value) {
     State& s = *s_;
-    if (s.recvq.empty()) return false;
-    Waiter* w = s.recvq.front();
-    s.recvq.pop_front();
-    w->linked = false;
+    Waiter* w = PopLive(s.recvq);
+    if (w == nullptr) return false;
     w->slot->emplace(std::move(value));
     w->ok = true;
     s.rt->Ready(w->task);
@@ -151,10 +226,7 @@ class Chan {
 
   std::optional<RecvResult<T>> TryRecvImpl() {
     State& s = *s_;
-    if (!s.sendq.empty()) {
-      Waiter* w = s.sendq.front();
-      s.sendq.pop_front();
-      w->linked = false;
+    if (Waiter* w = PopLive(s.sendq)) {
       RecvResult<T> r;
       r.ok = true;
       if (s.buf.empty()) {
@@ -176,7 +248,7 @@ class Chan {
   }
 
   // Parks the current task on q until a peer (or Close) unlinks w.
-  void Park(std::deque<Waiter*>& q, Waiter& w) {
+  void Park(std::deque<Waiter*>& q, Waiter& w, const char* what) {
     w.linked = true;
     q.push_back(&w);
     struct Guard {
@@ -194,7 +266,7 @@ class Chan {
     } guard{q, w};
     // Keep the shared state alive while parked.
     std::shared_ptr<State> keep = s_;
-    while (w.linked) keep->rt->Park();
+    while (w.linked) keep->rt->Park(what, keep.get());
   }
 
   std::shared_ptr<State> s_;

@@ -87,7 +87,7 @@ int PollDesc::Wait(Side& side) {
       }
     } guard{side, w, *rt_};
     rt_->AddFdWaiter(1);
-    while (w.linked) rt_->Park();
+    while (w.linked) rt_->Park("IO wait", this);
     if (closing_) return kErrClosing;
     if (w.io) return kOk;
     // Woken by a deadline or eviction: re-check (a deadline may have been

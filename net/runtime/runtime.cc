@@ -5,6 +5,7 @@
 #include <sys/epoll.h>
 
 #include <algorithm>
+#include <cinttypes>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +32,8 @@ struct Task {
   std::function<void()> fn;
   std::unique_ptr<fiber::Fiber> fiber;  // made when the task first runs
   State state = State::kRunnable;
+  const char* wait = "";           // while parked: what it waits on
+  const void* wait_obj = nullptr;  // and the object
 };
 
 }  // namespace internal
@@ -86,7 +89,11 @@ Runtime::~Runtime() {
     sys_.close(pd->fd());
     pd->Detach();
   }
-  while (!timers_.empty()) timers_.Pop();
+  while (!timers_.empty()) {
+    // A timer owned by its own state (a time::Timer nobody holds) is freed
+    // with it; nothing touches it afterwards.
+    std::shared_ptr<void> owner = std::move(timers_.Pop()->keep_alive);
+  }
   if (epfd_ >= 0) sys_.close(epfd_);
 }
 
@@ -115,6 +122,7 @@ RunStatus Runtime::Run() {
     ~RunningReset() { running = false; }
   } running_reset{running_};
   stop_ = false;
+  deadlock_.clear();
   RunStatus status = RunStatus::kAllDone;
   while (true) {
     if (stop_) {
@@ -136,6 +144,7 @@ RunStatus Runtime::Run() {
     const bool block = runq_.empty();
     if (block && timers_.empty() && fd_waiters_ == 0) {
       status = RunStatus::kDeadlock;
+      RecordDeadlock();
       break;
     }
     PollOnce(block);
@@ -175,7 +184,35 @@ void Runtime::TaskMain(Task* t) {
   t->state = Task::State::kDone;
 }
 
-void Runtime::Park() {
+void Runtime::RecordDeadlock() {
+  deadlock_.clear();
+  for (const auto& [id, t] : tasks_) {
+    if (t->state != Task::State::kParked) continue;
+    char line[160];
+    std::snprintf(line, sizeof line, "task %" PRIu64 " [%s %p]", id, t->wait,
+                  t->wait_obj);
+    deadlock_.emplace_back(line);
+  }
+}
+
+uint64_t Runtime::RandomN(uint64_t n) {
+  SIMSOCK_NET_CHECK(n > 0, "RandomN(0)");
+  if (!rand_state_) {
+    rand_state_ = options_.seed
+                      ? *options_.seed
+                      : static_cast<uint64_t>(sys_.clock_gettime_ns());
+  }
+  // splitmix64 (Steele, Lea, Flood: "Fast splittable pseudorandom number
+  // generators", OOPSLA 2014), then Lemire's multiply-shift to [0, n) (the
+  // bias, at most n / 2^64, is far below anything a test can see).
+  uint64_t z = (*rand_state_ += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return static_cast<uint64_t>((static_cast<unsigned __int128>(z) * n) >> 64);
+}
+
+void Runtime::Park(const char* what, const void* object) {
   Task* t = current_;
   SIMSOCK_NET_CHECK(t != nullptr, "a blocking operation outside a task");
   if (cancelling_) {
@@ -184,6 +221,8 @@ void Runtime::Park() {
     throw TaskCancelled{};
   }
   t->state = Task::State::kParked;
+  t->wait = what;
+  t->wait_obj = object;
   SwitchToScheduler(t);
 }
 
@@ -224,7 +263,7 @@ void Runtime::Sleep(Duration d) {
     ~Guard() { rt.StopTimer(&timer); }
   } guard{*this, timer};
   StartTimer(&timer);
-  while (!fired) Park();
+  while (!fired) Park("sleep", &timer);
 }
 
 void Runtime::StartTimer(internal::Timer* t) {
@@ -239,6 +278,9 @@ void Runtime::FireTimers() {
   const int64_t now = sys_.clock_gettime_ns();
   while (!timers_.empty() && timers_.top()->when <= now) {
     internal::Timer* t = timers_.Pop();
+    // Hold the timer's owner while it fires: fire may drop the last other
+    // reference (a Stop from inside, an AfterFunc that is done).
+    std::shared_ptr<void> owner = std::move(t->keep_alive);
     t->fire();
   }
 }

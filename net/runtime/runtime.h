@@ -22,8 +22,11 @@
 //
 // Determinism: FIFO run queue, timers ordered by (when, seq), fds found by
 // an index carried in the epoll event and closed in registration order; no
-// wall clock, no randomness. The same backend behaviour gives the same
-// interleaving.
+// wall clock. The one random source is Select's choice among several ready
+// cases (RandomN): seeded from RuntimeOptions::seed, or else from the
+// backend clock the first time it is drawn (virtual time in the simulator,
+// so a replayed world draws the same numbers). The same backend behaviour
+// gives the same interleaving.
 //
 // Threading: a Runtime and everything made from it (conns, channels, wait
 // groups) belong to the thread that calls Run(). Stop() is for tasks (or
@@ -42,6 +45,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "simsock/net/runtime/time.h"
@@ -55,16 +60,25 @@ class PollDesc;
 struct Task;
 }  // namespace internal
 
+/// Options of a Runtime.
 struct RuntimeOptions {
-  size_t stack_size = 256 * 1024;  // per task (no guard page: keep frames
-                                   // small, no deep recursion in tasks)
+  size_t stack_size = 256 * 1024;  ///< per task (no guard page: keep frames
+                                   ///< small, no deep recursion in tasks)
+  /// Seed of the random source Select draws from when several cases are
+  /// ready (Go chooses uniformly at random). Unset: seeded from the backend
+  /// clock at the first draw, which in the simulator is virtual time, a
+  /// function of the world's seed, so replays choose alike; on Linux it is
+  /// the real monotonic clock, so runs differ. Set it for a fixed sequence
+  /// on both backends.
+  std::optional<uint64_t> seed;
 };
 
 enum class RunStatus {
   kAllDone,   // every task finished
   kStopped,   // Stop() was called
-  kDeadlock,  // tasks remain but all wait on channels/wait groups with no
-              // timer and no fd to wake them (Go: "all goroutines are asleep")
+  kDeadlock,  // tasks remain but all wait on channels/wait groups/mutexes/
+              // conds/selects with no timer and no fd to wake them (Go: "all
+              // goroutines are asleep"); Runtime::deadlock() names them
 };
 
 const char* ToString(RunStatus status);
@@ -106,10 +120,22 @@ class Runtime {
   // Tasks started and not yet finished.
   size_t NumTasks() const { return tasks_.size(); }
 
+  /// The last deadlock Run() found (it returned RunStatus::kDeadlock): one
+  /// line per parked task, in task order, naming what it waits on and the
+  /// object, as Go's deadlock dump names each goroutine's wait reason:
+  /// "task 2 [sync.Mutex.Lock 0x5581c0a0]". Empty if Run() has not found
+  /// one (cleared by each Run()).
+  const std::vector<std::string>& deadlock() const { return deadlock_; }
+
   // ---- Internal API, for channels, wait groups and the netpoller --------
   internal::Task* CurrentTask() const { return current_; }
   // Parks the current task until Ready(task). Aborts outside a task.
-  void Park();
+  // `what` (a string literal: "chan receive", "sync.Mutex.Lock") and
+  // `object` (the channel, mutex...) name the wait in deadlock().
+  void Park(const char* what = "park", const void* object = nullptr);
+  // A number drawn uniformly from [0, n) from the seeded random source
+  // (RuntimeOptions::seed); n > 0. Used by Select.
+  uint64_t RandomN(uint64_t n);
   // Makes a parked task runnable (no-op if it is not parked).
   void Ready(internal::Task* task);
   // Arms t to run t->fire at t->when; StopTimer disarms (no-op if idle).
@@ -131,6 +157,7 @@ class Runtime {
   void TaskMain(internal::Task* t);
   void PollOnce(bool block);
   void FireTimers();
+  void RecordDeadlock();
   int EnsureEpoll();
   // The registered PollDesc an epoll event's token names, or null.
   internal::PollDesc* FindPollDesc(uint64_t token) const;
@@ -146,6 +173,9 @@ class Runtime {
   bool cancelling_ = false;
 
   internal::TimerHeap timers_;
+  // splitmix64 state (Select's random choice); seeded at the first draw.
+  std::optional<uint64_t> rand_state_;
+  std::vector<std::string> deadlock_;
 
   int epfd_ = -1;
   // The registered PollDescs. An epoll event's data is the PollDesc's token:

@@ -64,4 +64,10 @@ class Time {
   int64_t ns_ = 0;
 };
 
+/// An instant long past (Go's net.aLongTimeAgo): a deadline set to it has
+/// expired, so it wakes a blocked Read, Write or Accept at once with "i/o
+/// timeout". The way to interrupt one from another task (docs/net.md,
+/// "Ending blocked calls with a context").
+inline constexpr Time kLongTimeAgo = Time::FromNanos(1);
+
 }  // namespace simsock::net

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace simsock::net::internal {
@@ -22,6 +23,11 @@ struct Timer {
   uint64_t seq = 0;            // tie breaker, set by Push
   size_t index = kNotQueued;   // position in the heap, or kNotQueued
   std::function<void()> fire;  // runs on the scheduler; must not block
+  // The timer's owner, kept alive while the timer is queued and while it
+  // fires (a time::Timer or Ticker whose handles are all gone still fires,
+  // as Go's); null for timers owned by a stack frame or a PollDesc. The
+  // heap releases it when it pops the timer (fire may re-set it).
+  std::shared_ptr<void> keep_alive;
 
   bool queued() const { return index != kNotQueued; }
 };

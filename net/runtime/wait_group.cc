@@ -43,7 +43,7 @@ void WaitGroup::Wait() {
         if (it != s.waiters.end()) s.waiters.erase(it);
       }
     } guard{s, self};
-    s.rt->Park();
+    s.rt->Park("sync.WaitGroup.Wait", &s);
   }
 }
 
