@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "simsock/net/io/bufio.h"
@@ -44,9 +45,11 @@ namespace {
 
 // type client chan<- string // an outgoing message channel
 // (with a number, the client's arrival order, for the broadcaster's map).
+// A channel's values are default-constructed when it is closed, and a Chan
+// has no nil value: hence the optional.
 struct Client {
   uint64_t id = 0;
-  Chan<std::string> out;
+  std::optional<Chan<std::string>> out;
 };
 
 // The book's package-level channels, and what a clean stop needs: a
@@ -96,16 +99,15 @@ bool Tell(Runtime& rt, Chan<T> ch, T v, const Context& ctx) {
 void Broadcaster(Runtime& rt, std::shared_ptr<Hub> hub, Context ctx) {
   std::map<uint64_t, Chan<std::string>> clients;  // by arrival
   for (bool stopped = false; !stopped;) {
-    Select(
-        rt,
-        Recv(hub->messages,
-             [&](std::string msg) {
-               for (auto& [id, cli] : clients) cli.Send(msg);
-             }),
-        Recv(hub->entering,
-             [&](Client cli) { clients.emplace(cli.id, cli.out); }),
-        Recv(hub->leaving, [&](Client cli) { clients.erase(cli.id); }),
-        Recv(ctx.Done(), [&] { stopped = true; }));
+    Select(rt,
+           Recv(hub->messages,
+                [&](std::string msg) {
+                  for (auto& [id, cli] : clients) cli.Send(msg);
+                }),
+           Recv(hub->entering,
+                [&](Client cli) { clients.emplace(cli.id, *cli.out); }),
+           Recv(hub->leaving, [&](Client cli) { clients.erase(cli.id); }),
+           Recv(ctx.Done(), [&] { stopped = true; }));
   }
   hub->broadcaster_done.Close();
 }
@@ -150,12 +152,13 @@ void HandleConn(Runtime& rt, Conn conn, std::shared_ptr<Hub> hub, Context ctx,
   Client cli{hub->next_client++, Chan<std::string>(rt)};
   WaitGroup helpers(rt);  // the writer and the reader
   helpers.Add(2);
-  rt.Go([conn, out = cli.out, helpers]() mutable {
+  Chan<std::string> out = *cli.out;
+  rt.Go([conn, out, helpers]() mutable {
     ClientWriter(conn, out);
     helpers.Done();
   });
   const std::string who = conn.RemoteAddr().String();
-  cli.out.Send("You are " + who);
+  out.Send("You are " + who);
   Tell(rt, hub->messages, who + " has arrived", ctx);
   Tell(rt, hub->entering, cli, ctx);
 
@@ -174,24 +177,23 @@ void HandleConn(Runtime& rt, Conn conn, std::shared_ptr<Hub> hub, Context ctx,
 
   net::Timer idle = net::NewTimer(rt, idle_timeout);
   for (bool more = true; more;) {
-    Select(
-        rt,
-        Recv(lines,
-             [&](std::string line, bool ok) {
-               if (!ok) {
-                 more = false;  // the client closed, or the read failed
-                 return;
-               }
-               Tell(rt, hub->messages, who + ": " + line, ctx);
-               idle.Reset(idle_timeout);
-             }),
-        Recv(idle.C(),
-             [&] {
-               Select(rt, Send(cli.out, std::string(kIdleNotice)),
-                      Recv(ctx.Done()));
-               more = false;
-             }),
-        Recv(ctx.Done(), [&] { more = false; }));
+    Select(rt,
+           Recv(lines,
+                [&](std::string line, bool ok) {
+                  if (!ok) {
+                    more = false;  // the client closed, or the read failed
+                    return;
+                  }
+                  Tell(rt, hub->messages, who + ": " + line, ctx);
+                  idle.Reset(idle_timeout);
+                }),
+           Recv(idle.C,
+                [&] {
+                  Select(rt, Send(out, std::string(kIdleNotice)),
+                         Recv(ctx.Done()));
+                  more = false;
+                }),
+           Recv(ctx.Done(), [&] { more = false; }));
   }
   idle.Stop();
   if (ctx.Err()) {
@@ -203,10 +205,10 @@ void HandleConn(Runtime& rt, Conn conn, std::shared_ptr<Hub> hub, Context ctx,
   if (Tell(rt, hub->leaving, cli, ctx)) {
     Tell(rt, hub->messages, who + " has left", ctx);
   } else {
-    hub->broadcaster_done.Recv();  // it may still be sending to cli.out
+    hub->broadcaster_done.Recv();  // it may still be sending to out
   }
   stop_reading.Close();
-  cli.out.Close();  // the writer writes what is queued, then closes conn
+  out.Close();  // the writer writes what is queued, then closes conn
   helpers.Wait();
 }
 
@@ -244,9 +246,8 @@ net::Result<void> RunServer(Runtime& rt, const Context& ctx,
   net::TCPListener l = *listener;
   if (options.on_listen) options.on_listen(l.Addr());
   // Accept returns (net.ErrClosed) once the server's context is done.
-  auto stop_closing = net::context::AfterFunc(ctx, [l]() mutable {
-    (void)l.Close();
-  });
+  auto stop_closing =
+      net::context::AfterFunc(ctx, [l]() mutable { (void)l.Close(); });
 
   auto hub = std::make_shared<Hub>(rt);
   WaitGroup tasks(rt);  // the broadcaster and every connection
@@ -294,8 +295,8 @@ net::Result<void> RunServer(Runtime& rt, const Context& ctx,
 //   <-done // wait for background goroutine to finish
 // }
 net::Result<void> RunClient(Runtime& rt, const ClientOptions& options) {
-  auto [ctx, cancel] = net::context::WithTimeout(
-      net::context::Background(rt), options.dial_timeout);
+  auto [ctx, cancel] = net::context::WithTimeout(net::context::Background(rt),
+                                                 options.dial_timeout);
   auto dialed = net::Dialer{}.DialContext(ctx, "tcp", options.addr);
   cancel();
   if (!dialed.ok()) return dialed.error();

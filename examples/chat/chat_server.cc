@@ -13,8 +13,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--addr") == 0 && i + 1 < argc) {
       options.addr = argv[++i];
     } else if (std::strcmp(argv[i], "--idle-ms") == 0 && i + 1 < argc) {
-      options.idle_timeout =
-          std::atoll(argv[++i]) * simsock::net::kMillisecond;
+      options.idle_timeout = std::atoll(argv[++i]) * simsock::net::kMillisecond;
     } else {
       std::fprintf(stderr, "usage: %s [--addr HOST:PORT] [--idle-ms N]\n",
                    argv[0]);

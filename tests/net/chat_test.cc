@@ -27,16 +27,19 @@ std::string Who(const std::vector<std::string>& log) {
 }
 
 // Starts the chat server in a task; returns its address once it listens.
+// `server` is Done when RunServer has returned (and set *returned).
 Addr StartServer(Runtime& rt, const context::Context& ctx,
                  chat::ServerOptions so, std::vector<std::string>* log,
-                 bool* returned) {
+                 bool* returned, WaitGroup server) {
   Chan<Addr> listening(rt, 1);
   so.log = [log](const std::string& l) { log->push_back(l); };
   so.on_listen = [listening](const Addr& a) mutable { listening.Send(a); };
-  rt.Go([&rt, ctx, so, returned] {
+  server.Add(1);
+  rt.Go([&rt, ctx, so, returned, server]() mutable {
     auto r = chat::RunServer(rt, ctx, so);
     EXPECT_TRUE(r.ok()) << r.error();
     *returned = true;
+    server.Done();
   });
   auto [addr, ok] = listening.Recv();
   EXPECT_TRUE(ok);
@@ -68,7 +71,9 @@ TEST_P(ChatTest, TwoClientsTalkAndLeave) {
     auto [ctx, stop] = context::WithCancel(context::Background(rt()));
     chat::ServerOptions so;
     so.addr = LoopbackAddr();
-    Addr addr = StartServer(rt(), ctx, so, &server_log, &server_returned);
+    WaitGroup server(rt());
+    Addr addr =
+        StartServer(rt(), ctx, so, &server_log, &server_returned, server);
     WaitGroup clients(rt());
     chat::ClientOptions ca;
     ca.addr = addr.String();
@@ -81,14 +86,15 @@ TEST_P(ChatTest, TwoClientsTalkAndLeave) {
     StartClient(rt(), cb, &b, clients);
     clients.Wait();
     stop();
+    server.Wait();  // every task of the server has ended
   }));
   EXPECT_TRUE(server_returned);
   EXPECT_TRUE(server_log.empty());
   const std::string wa = Who(a), wb = Who(b);
   EXPECT_NE(wa, wb);
-  EXPECT_EQ(a, (std::vector<std::string>{
-                   "You are " + wa, wb + " has arrived", wa + ": hi from a",
-                   wb + ": hi from b", wb + " has left", wa + ": bye"}));
+  EXPECT_EQ(a, (std::vector<std::string>{"You are " + wa, wb + " has arrived",
+                                         wa + ": hi from a", wb + ": hi from b",
+                                         wb + " has left", wa + ": bye"}));
   // b arrived after a's greeting and half-closed after its only line: the
   // server ended its session after echoing that line to everyone.
   EXPECT_EQ(b, (std::vector<std::string>{"You are " + wb, wa + ": hi from a",
@@ -103,7 +109,9 @@ TEST_P(ChatTest, SilentClientIsDisconnectedByTheIdleTimer) {
     chat::ServerOptions so;
     so.addr = LoopbackAddr();
     so.idle_timeout = 500 * kMillisecond;
-    Addr addr = StartServer(rt(), ctx, so, &server_log, &server_returned);
+    WaitGroup server(rt());
+    Addr addr =
+        StartServer(rt(), ctx, so, &server_log, &server_returned, server);
     WaitGroup clients(rt());
     chat::ClientOptions silent;  // its only line comes after the timeout
     silent.addr = addr.String();
@@ -116,15 +124,16 @@ TEST_P(ChatTest, SilentClientIsDisconnectedByTheIdleTimer) {
     StartClient(rt(), talker, &b, clients);
     clients.Wait();
     stop();
+    server.Wait();  // every task of the server has ended
   }));
   EXPECT_TRUE(server_returned);
   const std::string wa = Who(a), wb = Who(b);
   // a hears b's first two lines (200, 400 ms), then its timer fires (500
   // ms): the notice, and the server closes; "too late" (1.5 s) goes
   // nowhere.
-  EXPECT_EQ(a, (std::vector<std::string>{
-                   "You are " + wa, wb + " has arrived", wb + ": 1",
-                   wb + ": 2", std::string(chat::kIdleNotice)}));
+  EXPECT_EQ(a, (std::vector<std::string>{"You are " + wa, wb + " has arrived",
+                                         wb + ": 1", wb + ": 2",
+                                         std::string(chat::kIdleNotice)}));
   ASSERT_EQ(b.size(), 1u + 6u + 1u) << ::testing::PrintToString(b);
   EXPECT_EQ(b[3], wa + " has left");  // between b's lines 2 and 3 (600 ms)
   EXPECT_EQ(b.back(), wb + ": 6");
@@ -137,11 +146,13 @@ TEST_P(ChatTest, ServerStopsWhenItsContextEnds) {
   EXPECT_TRUE(RunBody([&] {
     start = rt().Now();
     // The server runs 500 ms; its client would speak only at 1 s.
-    auto [ctx, stop] = context::WithTimeout(context::Background(rt()),
-                                            500 * kMillisecond);
+    auto [ctx, stop] =
+        context::WithTimeout(context::Background(rt()), 500 * kMillisecond);
     chat::ServerOptions so;
     so.addr = LoopbackAddr();
-    Addr addr = StartServer(rt(), ctx, so, &server_log, &server_returned);
+    WaitGroup server(rt());
+    Addr addr =
+        StartServer(rt(), ctx, so, &server_log, &server_returned, server);
     WaitGroup clients(rt());
     chat::ClientOptions co;
     co.addr = addr.String();
@@ -149,7 +160,7 @@ TEST_P(ChatTest, ServerStopsWhenItsContextEnds) {
     co.interval = kSecond;
     StartClient(rt(), co, &a, clients);
     clients.Wait();
-    EXPECT_TRUE(server_returned);
+    server.Wait();
     EXPECT_EQ(ctx.Err(), context::DeadlineExceeded);
     stop();
   }));
