@@ -1,6 +1,7 @@
-// The built-in "stream" invariant's ledger, for the run's taps
-// (RunContext::Tap) and for tests: StreamIntactInvariant() returns a
-// StreamInvariant, which reports what its ledger found.
+/// \file
+/// The built-in "stream" invariant's ledger, for the run's taps
+/// (RunContext::Tap) and for tests: StreamIntactInvariant() returns a
+/// StreamInvariant, which reports what its ledger found.
 #pragma once
 
 #include "simsock/experiment/experiment.h"

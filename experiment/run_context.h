@@ -1,5 +1,6 @@
-// RunContextImpl: the RunContext of one run (experiment.h): the world, the
-// plan's hooks, the taps, the invariants and what they found.
+/// \file
+/// RunContextImpl: the RunContext of one run (experiment.h): the world, the
+/// plan's hooks, the taps, the invariants and what they found.
 #pragma once
 
 #include <cstdint>
@@ -44,12 +45,12 @@ class RunContextImpl final : public RunContext {
   const faults::FaultPlan& plan() const override { return applied_; }
   void SetApplied(faults::FaultPlan plan) { applied_ = std::move(plan); }
 
-  // The plan with the scenario's groups (those it does not define).
+  /// The plan with the scenario's groups (those it does not define).
   faults::FaultPlan WithGroups(const faults::FaultPlan& plan) const;
   void Crashed(sim::Host& h);
   void Restarted(sim::Host& h);
-  // Runs every enabled invariant's continuous check; true if a violation
-  // was found now.
+  /// Runs every enabled invariant's continuous check; true if a violation
+  /// was found now.
   bool CheckNow();
   void CheckAtEnd();
 

@@ -1,10 +1,11 @@
-// The syscall faults of a plan for one process, in time: the plan's
-// `syscall` events whose hosts (through FaultPlan::Resolve) include the
-// process's host and whose pid is 0 or the process's, each active from its
-// start to its end. A caller moves the schedule along its own clock (the
-// real kernel's CLOCK_MONOTONIC since the run began, or a world's virtual
-// time) with Tick, which adds rules to an injector as they begin and
-// removes them as they end.
+/// \file
+/// The syscall faults of a plan for one process, in time: the plan's
+/// `syscall` events whose hosts (through FaultPlan::Resolve) include the
+/// process's host and whose pid is 0 or the process's, each active from its
+/// start to its end. A caller moves the schedule along its own clock (the
+/// real kernel's CLOCK_MONOTONIC since the run began, or a world's virtual
+/// time) with Tick, which adds rules to an injector as they begin and
+/// removes them as they end.
 #pragma once
 
 #include <optional>
@@ -19,14 +20,14 @@ namespace simsock::faults {
 
 struct TimedSyscallRule {
   SyscallFault fault;
-  std::string origin;  // "plan line 7"
+  std::string origin;  ///< "plan line 7"
   Time start{0};
-  std::optional<Time> end;  // none: to the end of the run
+  std::optional<Time> end;  ///< none: to the end of the run
   bool ActiveAt(Time now) const { return now >= start && (!end || now < *end); }
 };
 
-// The rules of `plan` for process `pid` of `host`; `hosts` are the run's
-// host names (the plan must pass Check against them).
+/// The rules of `plan` for process `pid` of `host`; `hosts` are the run's
+/// host names (the plan must pass Check against them).
 std::vector<TimedSyscallRule> SyscallRulesFor(
     const FaultPlan& plan, const std::vector<std::string>& hosts,
     std::string_view host, int pid);
@@ -35,8 +36,8 @@ class SyscallSchedule {
  public:
   explicit SyscallSchedule(std::vector<TimedSyscallRule> rules);
 
-  // Makes the injector's rules from this schedule those active at `now`
-  // (rules added by others are left alone). Returns how many changed.
+  /// Makes the injector's rules from this schedule those active at `now`
+  /// (rules added by others are left alone). Returns how many changed.
   int Tick(Time now, SyscallInjector& injector);
 
   const std::vector<TimedSyscallRule>& rules() const { return rules_; }

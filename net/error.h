@@ -1,34 +1,35 @@
-// simsock::net errors: Error (Go's *OpError with what it wraps, flattened),
-// the EOF value, and Result<T>.
-//
-// Error prints exactly as Go prints the error it models:
-//   OpError:       "dial tcp4 127.0.0.1:6445: connect: connection refused"
-//                  op [net] [source] [("->" | " ") addr] ": " cause
-//   cause kinds:   errno with the syscall ("connect: connection refused",
-//                  Go's os.SyscallError) or bare ("connection refused");
-//                  "i/o timeout" (os.ErrDeadlineExceeded);
-//                  "use of closed network connection" (net.ErrClosed);
-//                  AddrError "address 1.2.3.4: missing port in address";
-//                  DNSError "lookup nosuch.invalid: no such host";
-//                  "unknown network udp7"; a plain message.
-// Errno texts are Go's syscall.Errno.Error() texts (glibc's strerror, lower
-// case: "connection reset by peer").
-//
-// EOF is its own value (like io.EOF): Read returns it, unwrapped, when the
-// peer has closed its side; IsEOF() tells it apart; it is not a failure of
-// the connection. Note that the C library reserves the name EOF (a macro),
-// hence kEOF / IsEOF().
-//
-// Result<T> holds a T or an Error (C++20 has no std::expected). Reading the
-// value of a failed Result is a programming error and aborts with the error.
-//
-// Cost: an Error is its kind, its errno and one pointer to its texts (shared,
-// immutable, allocated only by the constructors that have texts). So kEOF,
-// ErrClosed, DeadlineExceeded and a bare errno allocate nothing, and a
-// successful Result<T> builds, moves and destroys no string: the net layer's
-// hot path (a Read or Write that succeeds) stays allocation-free.
-// Threading: plain values (an Error's texts are shared between copies but
-// never written after construction; copies may go to other threads).
+/// \file
+/// simsock::net errors: Error (Go's *OpError with what it wraps, flattened),
+/// the EOF value, and Result<T>.
+///
+/// Error prints exactly as Go prints the error it models:
+///   OpError:       "dial tcp4 127.0.0.1:6445: connect: connection refused"
+///                  op [net] [source] [("->" | " ") addr] ": " cause
+///   cause kinds:   errno with the syscall ("connect: connection refused",
+///                  Go's os.SyscallError) or bare ("connection refused");
+///                  "i/o timeout" (os.ErrDeadlineExceeded);
+///                  "use of closed network connection" (net.ErrClosed);
+///                  AddrError "address 1.2.3.4: missing port in address";
+///                  DNSError "lookup nosuch.invalid: no such host";
+///                  "unknown network udp7"; a plain message.
+/// Errno texts are Go's syscall.Errno.Error() texts (glibc's strerror, lower
+/// case: "connection reset by peer").
+///
+/// EOF is its own value (like io.EOF): Read returns it, unwrapped, when the
+/// peer has closed its side; IsEOF() tells it apart; it is not a failure of
+/// the connection. Note that the C library reserves the name EOF (a macro),
+/// hence kEOF / IsEOF().
+///
+/// Result<T> holds a T or an Error (C++20 has no std::expected). Reading the
+/// value of a failed Result is a programming error and aborts with the error.
+///
+/// Cost: an Error is its kind, its errno and one pointer to its texts (shared,
+/// immutable, allocated only by the constructors that have texts). So kEOF,
+/// ErrClosed, DeadlineExceeded and a bare errno allocate nothing, and a
+/// successful Result<T> builds, moves and destroys no string: the net layer's
+/// hot path (a Read or Write that succeeds) stays allocation-free.
+/// Threading: plain values (an Error's texts are shared between copies but
+/// never written after construction; copies may go to other threads).
 #pragma once
 
 #include <memory>
@@ -42,50 +43,50 @@
 
 namespace simsock::net {
 
-// Go's syscall.Errno.Error(): "connection refused"; "errno N" if unknown.
+/// Go's syscall.Errno.Error(): "connection refused"; "errno N" if unknown.
 std::string ErrnoText(int err);
 
 class Error {
  public:
   enum class Kind {
-    kEOF,             // io.EOF
-    kErrno,           // a syscall.Errno, maybe inside an os.SyscallError
-    kTimeout,         // os.ErrDeadlineExceeded: "i/o timeout"
-    kClosed,          // net.ErrClosed
-    kAddr,            // *net.AddrError
-    kDNS,             // *net.DNSError
-    kUnknownNetwork,  // net.UnknownNetworkError
-    kMessage,         // errors.New(text)
+    kEOF,             ///< io.EOF
+    kErrno,           ///< a syscall.Errno, maybe inside an os.SyscallError
+    kTimeout,         ///< os.ErrDeadlineExceeded: "i/o timeout"
+    kClosed,          ///< net.ErrClosed
+    kAddr,            ///< *net.AddrError
+    kDNS,             ///< *net.DNSError
+    kUnknownNetwork,  ///< net.UnknownNetworkError
+    kMessage,         ///< errors.New(text)
   };
 
-  // io.EOF.
+  /// io.EOF.
   Error() : kind_(Kind::kEOF) {}
 
   // ---- constructors of the cause -----------------------------------------
-  // A syscall.Errno; with a syscall name it is an os.SyscallError.
+  /// A syscall.Errno; with a syscall name it is an os.SyscallError.
   static Error FromErrno(int err, std::string syscall = "");
-  static Error DeadlineExceeded();  // os.ErrDeadlineExceeded
-  static Error ErrClosed();         // net.ErrClosed
-  static Error AddrErr(std::string text, std::string addr);  // AddrError
+  static Error DeadlineExceeded();  ///< os.ErrDeadlineExceeded
+  static Error ErrClosed();         ///< net.ErrClosed
+  static Error AddrErr(std::string text, std::string addr);  ///< AddrError
   static Error DNS(std::string text, std::string name, bool not_found,
-                   bool temporary = false);  // DNSError
+                   bool temporary = false);  ///< DNSError
   static Error UnknownNetwork(std::string network);
-  static Error New(std::string text);  // errors.New
+  static Error New(std::string text);  ///< errors.New
 
-  // Wraps the cause in an OpError (Go: &OpError{Op, Net, Source, Addr, Err});
-  // source and addr are printed addresses, empty for nil.
+  /// Wraps the cause in an OpError (Go: &OpError{Op, Net, Source, Addr, Err});
+  /// source and addr are printed addresses, empty for nil.
   Error WithOp(std::string op, std::string net, std::string source,
                std::string addr) const;
 
   Kind kind() const { return kind_; }
   bool IsEOF() const { return kind_ == Kind::kEOF; }
-  // errors.Is(err, net.ErrClosed).
+  /// errors.Is(err, net.ErrClosed).
   bool IsClosed() const { return kind_ == Kind::kClosed; }
-  // The errno (0 if the cause is not an errno).
+  /// The errno (0 if the cause is not an errno).
   int Errno() const { return kind_ == Kind::kErrno ? errno_ : 0; }
-  // Go's Timeout(): deadline exceeded, or EAGAIN/EWOULDBLOCK/ETIMEDOUT.
+  /// Go's Timeout(): deadline exceeded, or EAGAIN/EWOULDBLOCK/ETIMEDOUT.
   bool Timeout() const;
-  // Go's Temporary() (deprecated in Go, kept for porting).
+  /// Go's Temporary() (deprecated in Go, kept for porting).
   bool Temporary() const;
 
   const std::string& Op() const { return detail().op; }
@@ -95,9 +96,9 @@ class Error {
   const std::string& Syscall() const { return detail().syscall; }
   bool IsOpError() const { return !detail().op.empty(); }
 
-  // The text Go's err.Error() gives.
+  /// The text Go's err.Error() gives.
   std::string ToString() const;
-  // The cause alone (OpError.Err.Error()).
+  /// The cause alone (OpError.Err.Error()).
   std::string CauseString() const;
 
   friend bool operator==(const Error& a, const Error& b) {
@@ -133,7 +134,7 @@ class Error {
   std::shared_ptr<const Detail> detail_;  // null: every field empty
 };
 
-// io.EOF.
+/// io.EOF.
 inline const Error kEOF{};
 
 template <typename T>
@@ -163,7 +164,7 @@ class [[nodiscard]] Result {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  // The error; kEOF-like default if ok() (check ok() first).
+  /// The error; kEOF-like default if ok() (check ok() first).
   const Error& error() const { return error_; }
 
  private:

@@ -1,14 +1,15 @@
-// simsock::net addresses: IP, TCPAddr, UDPAddr, Addr, and host:port syntax.
-//
-// IP holds 0 (nil), 4 or 16 bytes, as Go's net.IP holds an IPv4 address in
-// 4 or 16 bytes; only IPv4 is parsed and used today (TODO(#3): IPv6 parsing
-// and AF_INET6 sockets; the types leave room). String() prints like Go:
-// "127.0.0.1", "<nil>" for a nil IP; TCPAddr{nil, 80} prints ":80".
-//
-// SplitHostPort / JoinHostPort follow Go's ipsock.go exactly, with its
-// AddrError texts ("address x: missing port in address", "too many colons
-// in address", "missing ']' in address", ...).
-// Threading: plain values.
+/// \file
+/// simsock::net addresses: IP, TCPAddr, UDPAddr, Addr, and host:port syntax.
+///
+/// IP holds 0 (nil), 4 or 16 bytes, as Go's net.IP holds an IPv4 address in
+/// 4 or 16 bytes; only IPv4 is parsed and used today (TODO(#3): IPv6 parsing
+/// and AF_INET6 sockets; the types leave room). String() prints like Go:
+/// "127.0.0.1", "<nil>" for a nil IP; TCPAddr{nil, 80} prints ":80".
+///
+/// SplitHostPort / JoinHostPort follow Go's ipsock.go exactly, with its
+/// AddrError texts ("address x: missing port in address", "too many colons
+/// in address", "missing ']' in address", ...).
+/// Threading: plain values.
 #pragma once
 
 #include <netinet/in.h>
@@ -25,9 +26,9 @@ namespace simsock::net {
 
 class IP {
  public:
-  IP() = default;  // nil
+  IP() = default;  ///< nil
   static IP V4(uint8_t a, uint8_t b, uint8_t c, uint8_t d);
-  // From an address in host byte order (as resolve_ipv4 gives).
+  /// From an address in host byte order (as resolve_ipv4 gives).
   static IP FromV4HostOrder(uint32_t addr);
   static IP IPv4zero() { return V4(0, 0, 0, 0); }
 
@@ -35,7 +36,7 @@ class IP {
   bool IsV4() const { return len_ == 4; }
   bool IsUnspecified() const;
   bool IsLoopback() const;
-  // Host byte order; 0 for nil.
+  /// Host byte order; 0 for nil.
   uint32_t V4HostOrder() const;
   size_t size() const { return len_; }
   const uint8_t* data() const { return bytes_.data(); }
@@ -50,7 +51,7 @@ class IP {
   uint8_t len_ = 0;
 };
 
-// Go's ParseIP (IPv4 dotted decimal only for now): nil IP if not valid.
+/// Go's ParseIP (IPv4 dotted decimal only for now): nil IP if not valid.
 IP ParseIP(std::string_view s);
 
 struct TCPAddr {
@@ -73,8 +74,8 @@ struct UDPAddr {
   friend bool operator==(const UDPAddr&, const UDPAddr&) = default;
 };
 
-// Go's net.Addr interface, as a value: the network ("tcp", "udp") and the
-// endpoint. A nil Addr has an empty network.
+/// Go's net.Addr interface, as a value: the network ("tcp", "udp") and the
+/// endpoint. A nil Addr has an empty network.
 class Addr {
  public:
   Addr() = default;
@@ -99,7 +100,7 @@ class Addr {
   std::string zone_;
 };
 
-// An address as Go's OpError prints it: empty when nil (no "<nil>").
+/// An address as Go's OpError prints it: empty when nil (no "<nil>").
 inline std::string OpAddrString(const Addr& a) {
   return a.IsNil() ? "" : a.String();
 }
@@ -122,12 +123,12 @@ struct HostPort {
   std::string port;
 };
 
-// Splits "host:port", "[host]:port" or "[ipv6-host%zone]:port".
+/// Splits "host:port", "[host]:port" or "[ipv6-host%zone]:port".
 Result<HostPort> SplitHostPort(std::string_view hostport);
-// "host:port", or "[host]:port" if host has a colon or a percent sign.
+/// "host:port", or "[host]:port" if host has a colon or a percent sign.
 std::string JoinHostPort(std::string_view host, std::string_view port);
 
-// sockaddr conversions (IPv4).
+/// sockaddr conversions (IPv4).
 sockaddr_in ToSockaddr(const IP& ip, int port);
 IP IPFromSockaddr(const sockaddr_in& sa);
 int PortFromSockaddr(const sockaddr_in& sa);

@@ -1,6 +1,7 @@
-// simsock::net — Go's net package (and the bits of its runtime that net
-// code needs: tasks, channels, wait groups, timers) over sys::Syscalls.
-// Include this one header to port Go code; see docs/net.md.
+/// \file
+/// simsock::net — Go's net package (and the bits of its runtime that net
+/// code needs: tasks, channels, wait groups, timers) over sys::Syscalls.
+/// Include this one header to port Go code; see docs/net.md.
 #pragma once
 
 #include "simsock/net/conn.h"                // IWYU pragma: export

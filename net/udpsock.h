@@ -1,11 +1,12 @@
-// UDP: UDPConn, ListenUDP, DialUDP (Go's udpsock.go).
-//
-// Datagram sockets are opened SOCK_NONBLOCK|SOCK_CLOEXEC with SO_BROADCAST
-// (as Go). ReadFrom returns one datagram (truncated to the buffer, as
-// recvfrom) and its sender; a zero-length datagram is a 0-byte read, not
-// EOF. WriteTo on a connected UDPConn fails with "use of WriteTo with
-// pre-connected connection" as in Go. Deadlines as on Conn.
-// Threading: the Runtime's thread; blocking calls from its tasks.
+/// \file
+/// UDP: UDPConn, ListenUDP, DialUDP (Go's udpsock.go).
+///
+/// Datagram sockets are opened SOCK_NONBLOCK|SOCK_CLOEXEC with SO_BROADCAST
+/// (as Go). ReadFrom returns one datagram (truncated to the buffer, as
+/// recvfrom) and its sender; a zero-length datagram is a 0-byte read, not
+/// EOF. WriteTo on a connected UDPConn fails with "use of WriteTo with
+/// pre-connected connection" as in Go. Deadlines as on Conn.
+/// Threading: the Runtime's thread; blocking calls from its tasks.
 #pragma once
 
 #include <memory>
@@ -28,9 +29,9 @@ struct ReadFromResult {
 
 class UDPConn : public Conn {
  public:
-  UDPConn() = default;  // nil
+  UDPConn() = default;  ///< nil
   explicit UDPConn(std::shared_ptr<internal::NetFD> fd) : Conn(std::move(fd)) {}
-  // A type assertion, c.(*UDPConn): aborts if c is not a UDP conn.
+  /// A type assertion, c.(*UDPConn): aborts if c is not a UDP conn.
   explicit UDPConn(const Conn& c);
 
   Result<ReadFromResult> ReadFrom(void* buf, size_t len);
@@ -49,10 +50,10 @@ class UDPConn : public Conn {
   }
 };
 
-// Go's ListenUDP: network "udp" or "udp4".
+/// Go's ListenUDP: network "udp" or "udp4".
 Result<UDPConn> ListenUDP(Runtime& rt, std::string_view network,
                           const UDPAddr& laddr);
-// Go's DialUDP: laddr may be nullptr.
+/// Go's DialUDP: laddr may be nullptr.
 Result<UDPConn> DialUDP(Runtime& rt, std::string_view network,
                         const UDPAddr* laddr, const UDPAddr& raddr);
 

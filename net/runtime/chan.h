@@ -1,21 +1,22 @@
-// Chan<T>: Go's channel for the tasks of one Runtime.
-//
-// A Chan is a handle (copy it into the lambdas you pass to Go(), as Go code
-// passes a chan); copies share one channel. Capacity 0 is unbuffered: Send
-// parks until a receiver takes the value. Recv returns {value, ok}; ok is
-// false once the channel is closed and drained (value is T{}). Sending on a
-// closed channel, and closing it twice, are programming errors and abort
-// (Go panics). There is no select; TrySend / TryRecv are `select` with a
-// default case.
-//
-// Semantics follow runtime/chan.go: a sender finding a parked receiver hands
-// the value over directly; a receiver finding a parked sender on a full
-// buffer takes the head and moves the sender's value to the tail; waiters
-// are served FIFO.
-//
-// Threading: the owning Runtime's thread. Blocking calls must come from one
-// of its tasks; non-blocking ones (a Send with buffer room) may come from
-// anywhere on that thread, e.g. before Run().
+/// \file
+/// Chan<T>: Go's channel for the tasks of one Runtime.
+///
+/// A Chan is a handle (copy it into the lambdas you pass to Go(), as Go code
+/// passes a chan); copies share one channel. Capacity 0 is unbuffered: Send
+/// parks until a receiver takes the value. Recv returns {value, ok}; ok is
+/// false once the channel is closed and drained (value is T{}). Sending on a
+/// closed channel, and closing it twice, are programming errors and abort
+/// (Go panics). There is no select; TrySend / TryRecv are `select` with a
+/// default case.
+///
+/// Semantics follow runtime/chan.go: a sender finding a parked receiver hands
+/// the value over directly; a receiver finding a parked sender on a full
+/// buffer takes the head and moves the sender's value to the tail; waiters
+/// are served FIFO.
+///
+/// Threading: the owning Runtime's thread. Blocking calls must come from one
+/// of its tasks; non-blocking ones (a Send with buffer room) may come from
+/// anywhere on that thread, e.g. before Run().
 #pragma once
 
 #include <cstddef>
@@ -73,7 +74,7 @@ class Chan {
     return RecvResult<T>{std::move(*slot), true};
   }
 
-  // Sends without blocking; false if it would block. Aborts if closed.
+  /// Sends without blocking; false if it would block. Aborts if closed.
   bool TrySend(T value) {
     State& s = *s_;
     SIMSOCK_NET_CHECK(!s.closed, "send on closed channel");
@@ -85,8 +86,8 @@ class Chan {
     return false;
   }
 
-  // Receives without blocking: nullopt if it would block; {T{}, false} if
-  // closed and drained.
+  /// Receives without blocking: nullopt if it would block; {T{}, false} if
+  /// closed and drained.
   std::optional<RecvResult<T>> TryRecv() {
     if (auto r = TryRecvImpl(); r.has_value()) return r;
     if (s_->closed) return RecvResult<T>{};

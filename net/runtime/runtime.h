@@ -1,39 +1,40 @@
-// simsock::net::Runtime — goroutine-like tasks on one thread, over one
-// sys::Syscalls backend.
-//
-// Model (Go's runtime, shrunk to one P and one M):
-//   - Go(fn) makes a task: a stackful fiber (simsock::fiber, on
-//     Boost.Context, with pooled stacks and ASan-annotated switches; the
-//     same fibers the simulator's threads use, and they nest: a Runtime may
-//     run inside a simulated thread). Tasks run FIFO, one at a time, until they
-//     finish or park.
-//   - A task parks when it would block: on a socket that returned EAGAIN
-//     (the netpoller, poll_desc.h), on a channel or WaitGroup, in Sleep.
-//   - Timers (Sleep, deadlines) live in a min-heap ordered by
-//     (deadline, insertion number), on the backend's clock_gettime_ns.
-//   - When no task can run, Run() blocks in the backend's epoll_wait with the
-//     timeout of the nearest timer. On Linux that blocks the thread; in the
-//     simulator it parks the simulated thread and the world moves on. The
-//     runtime has no other backend-specific code: it only calls Syscalls.
-//   - A task that makes a raw blocking syscall (a blocking read, nanosleep,
-//     a name lookup) blocks the whole runtime until the call returns, as a
-//     goroutine in a raw syscall holds its thread. Use the net layer's calls,
-//     which are nonblocking underneath, and Runtime::Sleep.
-//
-// Determinism: FIFO run queue, timers ordered by (when, seq), fds found by
-// an index carried in the epoll event and closed in registration order; no
-// wall clock, no randomness. The same backend behaviour gives the same
-// interleaving.
-//
-// Threading: a Runtime and everything made from it (conns, channels, wait
-// groups) belong to the thread that calls Run(). Stop() is for tasks (or
-// code running on that thread). Several Runtimes may coexist in one thread
-// (one per simulated process); nothing here is global or thread_local.
-//
-// Lifetime: objects made from a Runtime (conns, listeners, channels) must
-// not be used after it is destroyed. Destroying a Runtime with unfinished
-// tasks unwinds them (Park throws an internal exception; do not swallow it
-// with catch (...) without rethrowing) and closes the fds still open.
+/// \file
+/// simsock::net::Runtime — goroutine-like tasks on one thread, over one
+/// sys::Syscalls backend.
+///
+/// Model (Go's runtime, shrunk to one P and one M):
+///   - Go(fn) makes a task: a stackful fiber (simsock::fiber, on
+///     Boost.Context, with pooled stacks and ASan-annotated switches; the
+///     same fibers the simulator's threads use, and they nest: a Runtime may
+///     run inside a simulated thread). Tasks run FIFO, one at a time, until
+///     they finish or park.
+///   - A task parks when it would block: on a socket that returned EAGAIN
+///     (the netpoller, poll_desc.h), on a channel or WaitGroup, in Sleep.
+///   - Timers (Sleep, deadlines) live in a min-heap ordered by
+///     (deadline, insertion number), on the backend's clock_gettime_ns.
+///   - When no task can run, Run() blocks in the backend's epoll_wait with the
+///     timeout of the nearest timer. On Linux that blocks the thread; in the
+///     simulator it parks the simulated thread and the world moves on. The
+///     runtime has no other backend-specific code: it only calls Syscalls.
+///   - A task that makes a raw blocking syscall (a blocking read, nanosleep,
+///     a name lookup) blocks the whole runtime until the call returns, as a
+///     goroutine in a raw syscall holds its thread. Use the net layer's calls,
+///     which are nonblocking underneath, and Runtime::Sleep.
+///
+/// Determinism: FIFO run queue, timers ordered by (when, seq), fds found by
+/// an index carried in the epoll event and closed in registration order; no
+/// wall clock, no randomness. The same backend behaviour gives the same
+/// interleaving.
+///
+/// Threading: a Runtime and everything made from it (conns, channels, wait
+/// groups) belong to the thread that calls Run(). Stop() is for tasks (or
+/// code running on that thread). Several Runtimes may coexist in one thread
+/// (one per simulated process); nothing here is global or thread_local.
+///
+/// Lifetime: objects made from a Runtime (conns, listeners, channels) must
+/// not be used after it is destroyed. Destroying a Runtime with unfinished
+/// tasks unwinds them (Park throws an internal exception; do not swallow it
+/// with catch (...) without rethrowing) and closes the fds still open.
 #pragma once
 
 #include <cstddef>
@@ -56,15 +57,16 @@ struct Task;
 }  // namespace internal
 
 struct RuntimeOptions {
-  size_t stack_size = 256 * 1024;  // per task (no guard page: keep frames
-                                   // small, no deep recursion in tasks)
+  size_t stack_size = 256 * 1024;  ///< per task (no guard page: keep frames
+                                   ///< small, no deep recursion in tasks)
 };
 
 enum class RunStatus {
-  kAllDone,   // every task finished
-  kStopped,   // Stop() was called
-  kDeadlock,  // tasks remain but all wait on channels/wait groups with no
-              // timer and no fd to wake them (Go: "all goroutines are asleep")
+  kAllDone,   ///< every task finished
+  kStopped,   ///< Stop() was called
+  kDeadlock,  ///< tasks remain but all wait on channels/wait groups with no
+              ///< timer and no fd to wake them (Go: "all goroutines are
+              ///< asleep")
 };
 
 const char* ToString(RunStatus status);
@@ -78,49 +80,49 @@ class Runtime {
 
   sys::Syscalls& sys() const { return sys_; }
 
-  // Starts fn as a new task (Go's `go fn()`). May be called before Run() or
-  // from a task; the task runs after those already runnable.
+  /// Starts fn as a new task (Go's `go fn()`). May be called before Run() or
+  /// from a task; the task runs after those already runnable.
   void Go(std::function<void()> fn);
 
-  // Runs tasks until all have finished, Stop() is called, or a deadlock is
-  // found. Must not be called from a task. May be called again afterwards
-  // (e.g. after kStopped) to continue.
+  /// Runs tasks until all have finished, Stop() is called, or a deadlock is
+  /// found. Must not be called from a task. May be called again afterwards
+  /// (e.g. after kStopped) to continue.
   RunStatus Run();
 
-  // Makes Run() return kStopped once the running task parks or finishes.
-  // Remaining tasks stay parked (and are unwound if the Runtime is
-  // destroyed).
+  /// Makes Run() return kStopped once the running task parks or finishes.
+  /// Remaining tasks stay parked (and are unwound if the Runtime is
+  /// destroyed).
   void Stop();
 
-  // The backend clock (clock_gettime_ns) as a Time.
+  /// The backend clock (clock_gettime_ns) as a Time.
   Time Now() const;
 
-  // Parks the calling task for d (time.Sleep). d <= 0 returns at once.
-  // Outside a task it is a programming error.
+  /// Parks the calling task for d (time.Sleep). d <= 0 returns at once.
+  /// Outside a task it is a programming error.
   void Sleep(Duration d);
 
-  // Lets the other runnable tasks run first (runtime.Gosched).
+  /// Lets the other runnable tasks run first (runtime.Gosched).
   void Yield();
 
   bool InTask() const { return current_ != nullptr; }
-  // Tasks started and not yet finished.
+  /// Tasks started and not yet finished.
   size_t NumTasks() const { return tasks_.size(); }
 
   // ---- Internal API, for channels, wait groups and the netpoller --------
   internal::Task* CurrentTask() const { return current_; }
-  // Parks the current task until Ready(task). Aborts outside a task.
+  /// Parks the current task until Ready(task). Aborts outside a task.
   void Park();
-  // Makes a parked task runnable (no-op if it is not parked).
+  /// Makes a parked task runnable (no-op if it is not parked).
   void Ready(internal::Task* task);
-  // Arms t to run t->fire at t->when; StopTimer disarms (no-op if idle).
+  /// Arms t to run t->fire at t->when; StopTimer disarms (no-op if idle).
   void StartTimer(internal::Timer* t);
   void StopTimer(internal::Timer* t);
-  // Registers pd's fd with the epoll instance (EPOLLIN|EPOLLOUT|EPOLLRDHUP|
-  // EPOLLET, as Go). Returns 0 or -errno.
+  /// Registers pd's fd with the epoll instance (EPOLLIN|EPOLLOUT|EPOLLRDHUP|
+  /// EPOLLET, as Go). Returns 0 or -errno.
   int Register(internal::PollDesc* pd);
-  // Removes pd's fd from epoll (before the fd is closed).
+  /// Removes pd's fd from epoll (before the fd is closed).
   void Unregister(internal::PollDesc* pd);
-  // Counts tasks parked on fds (they can be woken from outside).
+  /// Counts tasks parked on fds (they can be woken from outside).
   void AddFdWaiter(int delta) { fd_waiters_ += delta; }
 
  private:
@@ -164,7 +166,7 @@ class Runtime {
   int fd_waiters_ = 0;
 };
 
-// Go-style helpers.
+/// Go-style helpers.
 inline Time Now(const Runtime& rt) { return rt.Now(); }
 
 }  // namespace simsock::net

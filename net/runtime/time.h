@@ -1,20 +1,21 @@
-// simsock::net time values: Duration and Time, on the backend's clock.
-//
-// Time is an absolute instant in nanoseconds on the clock of the Runtime's
-// Syscalls (clock_gettime_ns: CLOCK_MONOTONIC on Linux, virtual time in the
-// simulator). The zero Time means "no time", as Go's time.Time{}: a zero
-// deadline clears the deadline. Durations are std::chrono::nanoseconds, so
-// both `30 * kSecond` (Go style) and `30s` (chrono literals) work.
-//
-// Add and Sub saturate instead of wrapping, as Go's Time.Add and Time.Sub
-// do: Now(rt).Add(Duration::max()) is the latest representable instant (a
-// deadline that never fires), Add(Duration::min()) the earliest (one that
-// has already passed). A wrapped sum would turn a far-future deadline into
-// one far in the past, which times out at once.
-//
-// Invariants: int64 nanoseconds throughout, never double. No wall clock is
-// read here; Now(rt) asks the Runtime's backend.
-// Threading: plain values.
+/// \file
+/// simsock::net time values: Duration and Time, on the backend's clock.
+///
+/// Time is an absolute instant in nanoseconds on the clock of the Runtime's
+/// Syscalls (clock_gettime_ns: CLOCK_MONOTONIC on Linux, virtual time in the
+/// simulator). The zero Time means "no time", as Go's time.Time{}: a zero
+/// deadline clears the deadline. Durations are std::chrono::nanoseconds, so
+/// both `30 * kSecond` (Go style) and `30s` (chrono literals) work.
+///
+/// Add and Sub saturate instead of wrapping, as Go's Time.Add and Time.Sub
+/// do: Now(rt).Add(Duration::max()) is the latest representable instant (a
+/// deadline that never fires), Add(Duration::min()) the earliest (one that
+/// has already passed). A wrapped sum would turn a far-future deadline into
+/// one far in the past, which times out at once.
+///
+/// Invariants: int64 nanoseconds throughout, never double. No wall clock is
+/// read here; Now(rt) asks the Runtime's backend.
+/// Threading: plain values.
 #pragma once
 
 #include <chrono>
@@ -38,7 +39,7 @@ class Time {
 
   constexpr int64_t Nanos() const { return ns_; }
   constexpr bool IsZero() const { return ns_ == 0; }
-  // Saturates at the int64 limits (Go's Time.Add).
+  /// Saturates at the int64 limits (Go's Time.Add).
   constexpr Time Add(Duration d) const {
     int64_t sum = 0;
     if (__builtin_add_overflow(ns_, d.count(), &sum)) {
@@ -46,7 +47,7 @@ class Time {
     }
     return Time(sum);
   }
-  // Saturates at Duration::max() / min() (Go's Time.Sub).
+  /// Saturates at Duration::max() / min() (Go's Time.Sub).
   constexpr Duration Sub(Time other) const {
     int64_t diff = 0;
     if (__builtin_sub_overflow(ns_, other.ns_, &diff)) {

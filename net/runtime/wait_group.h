@@ -1,7 +1,8 @@
-// WaitGroup: Go's sync.WaitGroup for the tasks of one Runtime. A handle:
-// copies share one counter. Add(n) / Done() change the counter (negative is
-// a programming error and aborts); Wait() parks until it is zero.
-// Threading: the owning Runtime's thread; Wait() from its tasks.
+/// \file
+/// WaitGroup: Go's sync.WaitGroup for the tasks of one Runtime. A handle:
+/// copies share one counter. Add(n) / Done() change the counter (negative is
+/// a programming error and aborts); Wait() parks until it is zero.
+/// Threading: the owning Runtime's thread; Wait() from its tasks.
 #pragma once
 
 #include <deque>

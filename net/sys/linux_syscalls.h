@@ -1,7 +1,8 @@
-// simsock::sys::LinuxSyscalls — the real Linux kernel behind the Syscalls
-// interface: a thin pass-through that converts errno to -errno at once.
-// Writes use MSG_NOSIGNAL semantics (SIGPIPE is never raised): write() is
-// sent as send(MSG_NOSIGNAL) on sockets, so both backends return EPIPE.
+/// \file
+/// simsock::sys::LinuxSyscalls — the real Linux kernel behind the Syscalls
+/// interface: a thin pass-through that converts errno to -errno at once.
+/// Writes use MSG_NOSIGNAL semantics (SIGPIPE is never raised): write() is
+/// sent as send(MSG_NOSIGNAL) on sockets, so both backends return EPIPE.
 #pragma once
 
 #include "simsock/net/sys/syscalls.h"
@@ -40,8 +41,8 @@ class LinuxSyscalls final : public Syscalls {
   int nanosleep_ns(int64_t ns) override;
   int resolve_ipv4(std::string_view host,
                    std::vector<uint32_t>* addrs) override;
-  // Falls back to epoll_pwait, the timeout rounded up to a millisecond,
-  // where epoll_pwait2 is ENOSYS (kernels before 5.11, valgrind 3.19).
+  /// Falls back to epoll_pwait, the timeout rounded up to a millisecond,
+  /// where epoll_pwait2 is ENOSYS (kernels before 5.11, valgrind 3.19).
   int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                    const timespec* timeout, const sigset_t* sigmask) override;
 
