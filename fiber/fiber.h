@@ -21,10 +21,18 @@
 
 namespace simsock::fiber {
 
+/// A stackful coroutine: fn on its own stack, run by Resume() until it
+/// Suspend()s or returns. A switch costs a Boost.Context jump (tens of
+/// nanoseconds); making one takes a pooled stack.
 class Fiber {
  public:
+  /// The stack size when none is given: 256 KiB, no guard page.
   static constexpr size_t kDefaultStackSize = 256 * 1024;
 
+  /// A fiber that will run fn on a stack of stack_size bytes from the
+  /// thread's pool; fn does not start until the first Resume(). fn must not
+  /// let an exception escape (the program terminates: no frame above the
+  /// fiber's stack can catch it).
   explicit Fiber(std::function<void()> fn,
                  size_t stack_size = kDefaultStackSize);
   /// Destroying an unfinished fiber unwinds its stack: Suspend() throws an
@@ -40,13 +48,15 @@ class Fiber {
   /// From inside the running fiber: returns control to whoever resumed it.
   void Suspend();
 
+  /// True once fn has returned.
   bool finished() const;
+  /// True while the fiber is running (between Resume and Suspend).
   bool running() const;
 
   /// The fiber currently running on this OS thread, or null.
   static Fiber* Current();
 
-  struct Impl;  ///< defined in fiber.cc
+  struct Impl;  ///< The implementation (fiber.cc); not API.
 
  private:
   std::unique_ptr<Impl> impl_;

@@ -46,8 +46,13 @@ namespace simsock::net {
 /// Go's syscall.Errno.Error(): "connection refused"; "errno N" if unknown.
 std::string ErrnoText(int err);
 
+/// A network error as Go prints and tests it: the cause (errno, timeout,
+/// closed, address, DNS, unknown network, message) and, once wrapped by the
+/// net layer, Go's OpError fields (op, net, source, addr). A plain value;
+/// copying costs a shared_ptr copy at most.
 class Error {
  public:
+  /// What the cause is (Go's error type behind it).
   enum class Kind {
     kEOF,             ///< io.EOF
     kErrno,           ///< a syscall.Errno, maybe inside an os.SyscallError
@@ -70,6 +75,7 @@ class Error {
   static Error AddrErr(std::string text, std::string addr);  ///< AddrError
   static Error DNS(std::string text, std::string name, bool not_found,
                    bool temporary = false);  ///< DNSError
+  /// net.UnknownNetworkError: "unknown network udp7".
   static Error UnknownNetwork(std::string network);
   static Error New(std::string text);  ///< errors.New
 
@@ -78,7 +84,9 @@ class Error {
   Error WithOp(std::string op, std::string net, std::string source,
                std::string addr) const;
 
+  /// The cause's kind.
   Kind kind() const { return kind_; }
+  /// True for kEOF, the end of a stream (not a failure).
   bool IsEOF() const { return kind_ == Kind::kEOF; }
   /// errors.Is(err, net.ErrClosed).
   bool IsClosed() const { return kind_ == Kind::kClosed; }
@@ -89,11 +97,18 @@ class Error {
   /// Go's Temporary() (deprecated in Go, kept for porting).
   bool Temporary() const;
 
+  /// OpError.Op: "dial", "read", "write", "accept", ...; empty if not wrapped.
   const std::string& Op() const { return detail().op; }
+  /// OpError.Net: "tcp4", "udp", ...; empty if not wrapped.
   const std::string& Net() const { return detail().net; }
+  /// OpError.Source printed: the local address, empty if none.
   const std::string& Source() const { return detail().source; }
+  /// OpError.Addr printed: the remote address (or the local one for listen),
+  /// empty if none.
   const std::string& Addr() const { return detail().addr; }
+  /// os.SyscallError.Syscall: "connect", "read", ...; empty for a bare errno.
   const std::string& Syscall() const { return detail().syscall; }
+  /// True once wrapped in an OpError (Op() not empty).
   bool IsOpError() const { return !detail().op.empty(); }
 
   /// The text Go's err.Error() gives.
@@ -101,9 +116,12 @@ class Error {
   /// The cause alone (OpError.Err.Error()).
   std::string CauseString() const;
 
+  /// Equal when Go would print them the same (compares ToString(): two
+  /// string builds).
   friend bool operator==(const Error& a, const Error& b) {
     return a.ToString() == b.ToString();
   }
+  /// Prints ToString().
   friend std::ostream& operator<<(std::ostream& os, const Error& e) {
     return os << e.ToString();
   }
@@ -138,30 +156,45 @@ class Error {
 inline const Error kEOF{};
 
 template <typename T>
+/// A T or an Error (Go's (T, error) pair; C++20 has no std::expected).
+/// Reading the value of a failed Result aborts with its error, as a nil
+/// dereference would in Go. [[nodiscard]]: ignore one with (void).
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}      // NOLINT: implicit
+  /// A success holding value (implicit: return the value).
+  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit
+  /// A failure (implicit: return the Error).
   Result(Error error) : error_(std::move(error)) {}  // NOLINT: implicit
 
+  /// True if it holds a value.
   bool ok() const { return value_.has_value(); }
+  /// ok().
   explicit operator bool() const { return ok(); }
+  /// True if it failed with kEOF.
   bool IsEOF() const { return !ok() && error_.IsEOF(); }
 
+  /// The value; aborts with the error if !ok().
   T& value() & {
     Check();
     return *value_;
   }
+  /// The value; aborts with the error if !ok().
   const T& value() const& {
     Check();
     return *value_;
   }
+  /// The value, moved out; aborts with the error if !ok().
   T&& value() && {
     Check();
     return std::move(*value_);
   }
+  /// value().
   T& operator*() & { return value(); }
+  /// value().
   const T& operator*() const& { return value(); }
+  /// &value().
   T* operator->() { return &value(); }
+  /// &value().
   const T* operator->() const { return &value(); }
 
   /// The error; kEOF-like default if ok() (check ok() first).
@@ -181,14 +214,21 @@ class [[nodiscard]] Result {
 };
 
 template <>
+/// The result of a call that returns only an error: success, or an Error.
 class [[nodiscard]] Result<void> {
  public:
+  /// Success.
   Result() = default;
+  /// A failure (implicit: return the Error).
   Result(Error error) : error_(std::move(error)) {}  // NOLINT: implicit
 
+  /// True on success.
   bool ok() const { return !error_.has_value(); }
+  /// ok().
   explicit operator bool() const { return ok(); }
+  /// True if it failed with kEOF.
   bool IsEOF() const { return !ok() && error_->IsEOF(); }
+  /// The error; aborts on a success (check ok() first).
   const Error& error() const {
     SIMSOCK_NET_CHECK(error_.has_value(), "error() of a successful Result");
     return *error_;

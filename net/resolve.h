@@ -27,8 +27,14 @@ namespace simsock::net {
 
 class Runtime;
 
+/// Go's ResolveTCPAddr: "host:port" to a TCPAddr (the first IPv4 address of
+/// host; an empty host gives a nil IP). Fails with UnknownNetwork, an
+/// AddrError ("missing port in address", "invalid port"), a DNSError ("no
+/// such host", or temporary). Costs one resolve_ipv4 when host is a name,
+/// which blocks the thread on Linux.
 Result<TCPAddr> ResolveTCPAddr(Runtime& rt, std::string_view network,
                                std::string_view address);
+/// Go's ResolveUDPAddr: as ResolveTCPAddr, for "udp" and "udp4".
 Result<UDPAddr> ResolveUDPAddr(Runtime& rt, std::string_view network,
                                std::string_view address);
 

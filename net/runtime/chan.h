@@ -30,18 +30,28 @@
 
 namespace simsock::net {
 
+/// What Chan::Recv returns: Go's `v, ok := <-ch`.
 template <typename T>
 struct RecvResult {
-  T value{};
-  bool ok = false;
+  T value{};        ///< The value received; T{} when ok is false.
+  bool ok = false;  ///< False once the channel is closed and drained.
 };
 
+/// A channel of T values between the tasks of one Runtime (Go's chan T), as a
+/// handle: copies share one channel. Costs one allocation when made; a value
+/// is moved into the buffer or straight to a parked receiver.
 template <typename T>
 class Chan {
  public:
+  /// make(chan T, capacity) on rt; capacity 0 makes an unbuffered channel
+  /// (Send parks until a receiver takes the value).
   explicit Chan(Runtime& rt, size_t capacity = 0)
       : s_(std::make_shared<State>(rt, capacity)) {}
 
+  /// ch <- value: hands value to a parked receiver, or buffers it, or parks
+  /// the task until a receiver takes it. Aborts if the channel is closed
+  /// (before or while parked: Go's "send on closed channel" panic) and if it
+  /// must park outside a task.
   void Send(T value) {
     State& s = *s_;
     SIMSOCK_NET_CHECK(!s.closed, "send on closed channel");
@@ -59,6 +69,9 @@ class Chan {
     SIMSOCK_NET_CHECK(!w.closed, "send on closed channel");
   }
 
+  /// v, ok := <-ch: takes the oldest buffered value (or a parked sender's),
+  /// parking the task while there is none. {T{}, false} once the channel is
+  /// closed and drained. Aborts if it must park outside a task.
   RecvResult<T> Recv() {
     State& s = *s_;
     if (auto r = TryRecvImpl(); r.has_value()) return std::move(*r);
@@ -94,6 +107,9 @@ class Chan {
     return std::nullopt;
   }
 
+  /// close(ch): wakes every parked receiver with {T{}, false}; buffered values
+  /// are still received first. Aborts if already closed; a sender parked on
+  /// the channel aborts when woken (Go's panic in the sender).
   void Close() {
     State& s = *s_;
     SIMSOCK_NET_CHECK(!s.closed, "close of closed channel");
@@ -114,8 +130,11 @@ class Chan {
     }
   }
 
+  /// len(ch): the buffered values.
   size_t Len() const { return s_->buf.size(); }
+  /// cap(ch): the buffer's capacity.
   size_t Cap() const { return s_->cap; }
+  /// True once Close() was called.
   bool closed() const { return s_->closed; }
 
  private:

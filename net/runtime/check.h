@@ -12,6 +12,7 @@ namespace simsock::net::internal {
 
 }  // namespace simsock::net::internal
 
+/// Aborts with what (a programming error, as a Go panic) unless cond holds.
 #define SIMSOCK_NET_CHECK(cond, what)                   \
   do {                                                  \
     if (!(cond)) ::simsock::net::internal::Fatal(what); \

@@ -56,11 +56,14 @@ class PollDesc;
 struct Task;
 }  // namespace internal
 
+/// How a Runtime makes its tasks.
 struct RuntimeOptions {
-  size_t stack_size = 256 * 1024;  ///< per task (no guard page: keep frames
-                                   ///< small, no deep recursion in tasks)
+  /// Each task's stack, in bytes, taken from a pool (no guard page: keep
+  /// frames small, no deep recursion in tasks).
+  size_t stack_size = 256 * 1024;
 };
 
+/// Why Runtime::Run() returned.
 enum class RunStatus {
   kAllDone,   ///< every task finished
   kStopped,   ///< Stop() was called
@@ -69,24 +72,80 @@ enum class RunStatus {
               ///< asleep")
 };
 
+/// "all tasks done", "stopped", "deadlock: all tasks are asleep".
 const char* ToString(RunStatus status);
 
+/// Go's runtime for one thread: tasks (goroutines), their scheduler, timers
+/// and the netpoller, over one sys::Syscalls backend. See this file's
+/// description for the model; docs/net.md for porting Go code.
 class Runtime {
  public:
+  /// A runtime over sys, which must outlive it. Makes no syscall until a
+  /// task needs the netpoller (then one epoll_create1).
   explicit Runtime(sys::Syscalls& sys, RuntimeOptions options = {});
+  /// Unwinds the tasks still parked (their destructors run), closes the fds
+  /// the net layer still has open, in the order they were opened, and the
+  /// epoll fd. Aborts if called during Run().
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
+  /// The backend every socket of this runtime uses.
   sys::Syscalls& sys() const { return sys_; }
 
   /// Starts fn as a new task (Go's `go fn()`). May be called before Run() or
-  /// from a task; the task runs after those already runnable.
+  /// from a task; fn does not run now: the task runs after those already
+  /// runnable, once the caller parks or returns. Costs a task (fn moved to
+  /// the heap, a stack from the pool, RuntimeOptions::stack_size); an
+  /// exception escaping fn aborts the program.
+  ///
+  /// The lifetime rule: everything fn captures must still be alive when the
+  /// task runs, which is after the caller may have returned. Go's closures
+  /// keep what they capture alive; a C++ lambda with [&] does not:
+  /// \code
+  /// // WRONG: listener and greeting die when StartServer returns; the task,
+  /// // which runs later, reads dead stack memory.
+  /// void StartServer(net::Runtime& rt) {
+  ///   net::TCPListener listener = *net::Listen(rt, "tcp", ":8080");
+  ///   std::string greeting = "hello\n";
+  ///   rt.Go([&] {
+  ///     for (;;) {
+  ///       auto c = listener.Accept();
+  ///       if (!c.ok()) return;
+  ///       (void)c->Write(greeting);
+  ///     }
+  ///   });
+  /// }
+  /// // WRONG too: every task runs after the loop, and i is dead (or last).
+  /// for (int i = 0; i < n; ++i) rt.Go([&] { Work(i); });
+  /// \endcode
+  /// Right: capture by value. The handles (Conn, TCPConn, TCPListener,
+  /// UDPConn, Chan, WaitGroup) are cheap to copy and copies share the socket,
+  /// channel or counter; put other shared state in a shared_ptr:
+  /// \code
+  /// void StartServer(net::Runtime& rt) {
+  ///   net::TCPListener listener = *net::Listen(rt, "tcp", ":8080");
+  ///   auto greeting = std::make_shared<const std::string>("hello\n");
+  ///   rt.Go([listener, greeting]() mutable {  // copies: they live in the task
+  ///     for (;;) {
+  ///       auto c = listener.Accept();
+  ///       if (!c.ok()) return;
+  ///       (void)c->Write(*greeting);
+  ///     }
+  ///   });
+  /// }
+  /// for (int i = 0; i < n; ++i) rt.Go([i] { Work(i); });
+  /// \endcode
+  /// Or keep the locals alive until every task using them is done: wait for
+  /// them with a WaitGroup in the scope that owns the locals. [&] is fine
+  /// only when the locals outlive Run() itself, and [&rt] in every task of
+  /// rt. docs/net.md, "The easiest mistake", has the WaitGroup version.
   void Go(std::function<void()> fn);
 
   /// Runs tasks until all have finished, Stop() is called, or a deadlock is
-  /// found. Must not be called from a task. May be called again afterwards
-  /// (e.g. after kStopped) to continue.
+  /// found. Aborts if called from a task or re-entrantly. May be called
+  /// again afterwards (e.g. after kStopped) to continue. While no task can
+  /// run it blocks in the backend's epoll_pwait2 until the nearest timer.
   RunStatus Run();
 
   /// Makes Run() return kStopped once the running task parks or finishes.
@@ -98,24 +157,31 @@ class Runtime {
   Time Now() const;
 
   /// Parks the calling task for d (time.Sleep). d <= 0 returns at once.
-  /// Outside a task it is a programming error.
+  /// Aborts outside a task. Costs a timer heap insertion, no syscall.
   void Sleep(Duration d);
 
-  /// Lets the other runnable tasks run first (runtime.Gosched).
+  /// Lets the other runnable tasks run first (runtime.Gosched). Aborts
+  /// outside a task.
   void Yield();
 
+  /// True when called from one of this runtime's tasks.
   bool InTask() const { return current_ != nullptr; }
   /// Tasks started and not yet finished.
   size_t NumTasks() const { return tasks_.size(); }
 
   // ---- Internal API, for channels, wait groups and the netpoller --------
+  // Public because Chan<T> (a template) and the net layer's NetFD park and
+  // wake tasks; user code has no use for them.
+
+  /// The running task, or null outside a task. Internal (Chan, WaitGroup).
   internal::Task* CurrentTask() const { return current_; }
   /// Parks the current task until Ready(task). Aborts outside a task.
   void Park();
   /// Makes a parked task runnable (no-op if it is not parked).
   void Ready(internal::Task* task);
-  /// Arms t to run t->fire at t->when; StopTimer disarms (no-op if idle).
+  /// Arms t to run t->fire at t->when. Internal (deadlines, Sleep).
   void StartTimer(internal::Timer* t);
+  /// Disarms t (no-op if idle). Internal.
   void StopTimer(internal::Timer* t);
   /// Registers pd's fd with the epoll instance (EPOLLIN|EPOLLOUT|EPOLLRDHUP|
   /// EPOLLET, as Go). Returns 0 or -errno.
@@ -166,7 +232,7 @@ class Runtime {
   int fd_waiters_ = 0;
 };
 
-/// Go-style helpers.
+/// The runtime's clock (Go's time.Now()): rt.Now().
 inline Time Now(const Runtime& rt) { return rt.Now(); }
 
 }  // namespace simsock::net

@@ -23,21 +23,36 @@
 
 namespace simsock::net {
 
+/// A length of time in nanoseconds (Go's time.Duration); chrono literals
+/// (30s, 5ms) convert to it.
 using Duration = std::chrono::nanoseconds;
 
+/// time.Nanosecond.
 inline constexpr Duration kNanosecond{1};
+/// time.Microsecond.
 inline constexpr Duration kMicrosecond{1'000};
+/// time.Millisecond.
 inline constexpr Duration kMillisecond{1'000'000};
+/// time.Second.
 inline constexpr Duration kSecond{1'000'000'000};
+/// time.Minute.
 inline constexpr Duration kMinute{60'000'000'000};
+/// time.Hour.
 inline constexpr Duration kHour{3'600'000'000'000};
 
+/// An instant on a Runtime's clock, in int64 nanoseconds (Go's time.Time,
+/// monotonic only). The zero Time means "no time": a zero deadline clears the
+/// deadline. A plain value of 8 bytes.
 class Time {
  public:
+  /// The zero Time.
   constexpr Time() = default;
+  /// The instant ns nanoseconds after the clock's origin.
   static constexpr Time FromNanos(int64_t ns) { return Time(ns); }
 
+  /// Nanoseconds since the clock's origin.
   constexpr int64_t Nanos() const { return ns_; }
+  /// True for the zero Time (Go's Time.IsZero).
   constexpr bool IsZero() const { return ns_ == 0; }
   /// Saturates at the int64 limits (Go's Time.Add).
   constexpr Time Add(Duration d) const {
@@ -55,9 +70,12 @@ class Time {
     }
     return Duration(diff);
   }
+  /// True if this instant is before other.
   constexpr bool Before(Time other) const { return ns_ < other.ns_; }
+  /// True if this instant is after other.
   constexpr bool After(Time other) const { return ns_ > other.ns_; }
 
+  /// Ordered by instant.
   friend constexpr auto operator<=>(Time, Time) = default;
 
  private:

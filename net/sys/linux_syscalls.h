@@ -9,8 +9,13 @@
 
 namespace simsock::sys {
 
+/// The real kernel behind Syscalls: each call is the Linux syscall of the same
+/// name, its errno returned negated. Costs one real syscall per call (two for
+/// resolve_ipv4's getaddrinfo, which may reach the network). Stateless but for
+/// the epoll_pwait2 fallback; use one per thread.
 class LinuxSyscalls final : public Syscalls {
  public:
+  /// A backend on the calling process's kernel.
   LinuxSyscalls() = default;
 
   int socket(int domain, int type, int protocol) override;

@@ -18,8 +18,8 @@ std::string ErrnoName(int err);
 /// Renders a raw syscall result: "3" for success, "-ECONNREFUSED" for -111.
 std::string ResultString(long result);
 
-/// Renders a bit set as "A|B|" and the rest in decimal, "0" when empty, naming the
-/// bits in the order given.
+/// Renders a bit set as "A|B|" and the rest in decimal, "0" when empty, naming
+/// the bits in the order given.
 std::string FlagNames(
     uint64_t bits,
     std::initializer_list<std::pair<uint64_t, const char*>> names);
