@@ -26,12 +26,21 @@
 
 namespace simsock::faults {
 
+/// A Syscalls backend that passes every call to inner, failing some of them
+/// as the injector's rules say, as Linux would fail them. The overrides
+/// behave as Syscalls documents, plus the injected results (docs/faults.md,
+/// "Syscall faults"). A call no rule can hit costs one lookup in the
+/// injector; one a rule could hit costs up to three more inner calls (fcntl,
+/// getsockopt, getpeername) to learn the fd's state.
 class FaultySyscalls final : public sys::Syscalls {
  public:
+  /// Faults injector's rules into inner's calls. Both must outlive this object.
   FaultySyscalls(sys::Syscalls& inner, SyscallInjector& injector)
       : inner_(inner), injector_(injector) {}
 
+  /// The backend calls go to.
   sys::Syscalls& inner() const { return inner_; }
+  /// The rules and the record of what was injected.
   SyscallInjector& injector() const { return injector_; }
 
   int socket(int domain, int type, int protocol) override;

@@ -12,9 +12,10 @@
 
 namespace simsock::faults::lexer {
 
+/// A word of a plan line and where it starts.
 struct Token {
-  std::string text;
-  int column = 0;  ///< 1-based
+  std::string text;  ///< The word as written.
+  int column = 0;    ///< 1-based
 };
 
 /// Words are runs of anything but blanks and the punctuation = , |; "<->"

@@ -43,7 +43,9 @@ class FaultRandom {
 /// SplitMix64 from a seed: the real kernel's source (same seed, same draws).
 class SplitMix64 final : public FaultRandom {
  public:
+  /// A generator whose draws are a function of seed alone.
   explicit SplitMix64(uint64_t seed) : state_(seed) {}
+  /// The next 64 random bits (Steele, Lea and Flood's SplitMix64).
   uint64_t Next();
   bool Chance(double p) override;
   uint64_t Below(uint64_t n) override;
@@ -71,7 +73,7 @@ struct CallSite {
   bool connected = false;  ///< the socket has a peer (getpeername succeeds)
   size_t len = 0;          ///< bytes asked for (read, write, recvfrom, sendto)
   int msg_flags = 0;       ///< recvfrom / sendto flags
-  AskedAt asked_at = AskedAt::kBefore;
+  AskedAt asked_at = AskedAt::kBefore;  ///< when in the call it is asked
 };
 
 /// Whether Linux can return `kind` for this call in this state (the table's
@@ -80,25 +82,30 @@ bool Eligible(SyscallFaultKind kind, const CallSite& site);
 
 /// A fault picked for a call.
 struct Hit {
-  SyscallFaultKind kind;
-  uint64_t rule_id;
-  std::string origin;  ///< "plan line 7"
+  SyscallFaultKind kind;  ///< what the call returns instead
+  uint64_t rule_id;       ///< the rule that fired (SyscallInjector::Add's id)
+  std::string origin;     ///< "plan line 7"
 };
 
 /// What the trace hook hears once a fault has shown (FaultySyscalls reports
 /// only faults that changed what the call returned).
 struct Injection {
-  std::string who;  ///< whose calls ("pid 3", "client1 pid 2", ...)
-  std::string call;
-  SyscallFaultKind kind;
-  std::string origin;
-  std::string detail;  ///< what was returned instead ("-EINTR", "12 of 40")
+  std::string who;        ///< whose calls ("pid 3", "client1 pid 2", ...)
+  std::string call;       ///< the sys::Syscalls method
+  SyscallFaultKind kind;  ///< the fault
+  std::string origin;     ///< the rule's origin, "plan line 7"
+  std::string detail;     ///< what was returned instead ("-EINTR", "12 of 40")
   /// "client1 pid 2: eintr in read (plan line 7): -EINTR"
   std::string ToString() const;
 };
 
+/// The syscall fault rules active for one process, and the choice of the
+/// fault each call gets (Pick), drawn from a FaultRandom. Used by
+/// FaultySyscalls and by the simulator's processes. Pick costs a pass over
+/// the rules (a draw per eligible probabilistic rule).
 class SyscallInjector {
  public:
+  /// An injector with no rule; who names the process in Injection reports.
   /// `random` must outlive the injector.
   explicit SyscallInjector(FaultRandom& random, std::string who = "");
 
@@ -107,8 +114,11 @@ class SyscallInjector {
   uint64_t Add(const SyscallFault& fault, std::string origin);
   /// Removes a rule; false if it was not there.
   bool Remove(uint64_t id);
+  /// Removes every rule.
   void Clear() { rules_.clear(); }
+  /// True when no rule is active.
   bool empty() const { return rules_.empty(); }
+  /// The number of active rules.
   size_t size() const { return rules_.size(); }
 
   /// Whether some active rule could hit `call` in some state: false means
@@ -127,9 +137,11 @@ class SyscallInjector {
 
   /// Tells the trace hook (if any) that a fault was injected.
   void Report(const Hit& hit, std::string_view call, std::string detail);
+  /// Sets the hook that hears each Injection (none: nothing is reported).
   void SetTrace(std::function<void(const Injection&)> trace) {
     trace_ = std::move(trace);
   }
+  /// Whose calls these are ("client1 pid 2"), as given to the constructor.
   const std::string& who() const { return who_; }
 
  private:

@@ -18,11 +18,13 @@
 
 namespace simsock::faults {
 
+/// One syscall fault of a plan, with the span of time it is active in.
 struct TimedSyscallRule {
-  SyscallFault fault;
-  std::string origin;  ///< "plan line 7"
-  Time start{0};
+  SyscallFault fault;       ///< Which calls fail, and how often.
+  std::string origin;       ///< "plan line 7"
+  Time start{0};            ///< When it begins, from the run's start.
   std::optional<Time> end;  ///< none: to the end of the run
+  /// True if now is in [start, end).
   bool ActiveAt(Time now) const { return now >= start && (!end || now < *end); }
 };
 
@@ -32,14 +34,17 @@ std::vector<TimedSyscallRule> SyscallRulesFor(
     const FaultPlan& plan, const std::vector<std::string>& hosts,
     std::string_view host, int pid);
 
+/// A process's timed syscall rules, moved along a clock with Tick.
 class SyscallSchedule {
  public:
+  /// The schedule of rules (SyscallRulesFor makes them); none is active yet.
   explicit SyscallSchedule(std::vector<TimedSyscallRule> rules);
 
   /// Makes the injector's rules from this schedule those active at `now`
   /// (rules added by others are left alone). Returns how many changed.
   int Tick(Time now, SyscallInjector& injector);
 
+  /// The rules, as given.
   const std::vector<TimedSyscallRule>& rules() const { return rules_; }
 
  private:
