@@ -9,8 +9,11 @@
 
 namespace simsock::experiment {
 
+/// The built-in "stream" invariant (StreamIntactInvariant) with its ledger
+/// exposed, so that taps can feed it.
 class StreamInvariant : public Invariant {
  public:
+  /// The ledger the run's taps feed and the checks read.
   virtual StreamLedger& ledger() = 0;
 };
 

@@ -6,6 +6,7 @@
 /// violation, with its virtual time and the trace lines before it. The same
 /// scenario, seed and plan give the same result (the trace hash shows it).
 ///
+/// \code
 ///   experiment::Scenario kv{
 ///       .name = "kv",
 ///       .description = "a key-value server and 3 clients",
@@ -21,6 +22,7 @@
 ///   o.plan = plan;
 ///   experiment::RunResult r = experiment::Run(kv, o);
 ///   if (!r.ok()) std::cout << r.violations[0].ToString();
+/// \endcode
 ///
 /// (Inside a GoogleTest TEST body, write experiment::Run: a bare Run names
 /// testing::Test::Run there.)
@@ -69,25 +71,28 @@ struct Violation {
 
 /// What a run did, for the sweep's table and its JSON lines.
 struct Summary {
-  uint64_t seed = 0;
+  uint64_t seed = 0;         ///< the run's seed
   uint64_t connections = 0;  ///< TCP connections established (counted once)
   uint64_t bytes = 0;        ///< payload bytes read by the programs
   /// Syscalls that failed, by errno name ("ECONNRESET" -> 3).
   std::map<std::string, uint64_t> errors;
   uint64_t faults_injected = 0;  ///< network, host and syscall faults
   sim::Duration virtual_time{};  ///< where the world's clock ended
-  double wall_seconds = 0;
-  uint64_t trace_hash = 0;
+  double wall_seconds = 0;       ///< real time the run took (not replayable)
+  uint64_t trace_hash = 0;       ///< digest of the whole trace: equal runs
   /// The scenario's own counters (RunContext::Count).
   std::map<std::string, uint64_t> counters;
 };
 
+/// What experiment::Run gives back: the summary, the plan as applied, and
+/// every violation found (or why the run did not start).
 struct RunResult {
-  std::string scenario;
-  Summary summary;
-  std::string plan;  ///< the plan as applied, as text (a random part drawn)
+  std::string scenario;  ///< the scenario's name
+  Summary summary;       ///< counts, times, the trace hash
+  std::string plan;      ///< the plan as applied, as text (a random part drawn)
   std::string plan_error;  ///< the plan was refused (nothing ran) if set
   std::vector<Violation> violations;  ///< in the order found
+  /// True when the run started and no invariant broke.
   bool ok() const { return plan_error.empty() && violations.empty(); }
 };
 
@@ -100,32 +105,41 @@ struct RunResult {
 class Invariant {
  public:
   virtual ~Invariant() = default;
+  /// The name violations carry ("deadlock", "stream", the scenario's own).
   virtual std::string_view name() const = 0;
+  /// The continuous check: a message if the invariant is broken now, or
+  /// nullopt (the default: no continuous check).
   virtual std::optional<std::string> Check(RunContext& ctx) {
     (void)ctx;
     return std::nullopt;
   }
+  /// The final check: a message if the invariant is broken at the end, or
+  /// nullopt (the default: no final check).
   virtual std::optional<std::string> AtEnd(RunContext& ctx) {
     (void)ctx;
     return std::nullopt;
   }
 };
 
-/// Built-in invariants (both added to every run unless the scenario opts out
-/// with RunContext::DisableBuiltin).
-/// "deadlock": no simulated thread stays blocked longer than `limit` in a
-/// call that nothing can end (no timeout of its own, no timer of its socket
-/// pending), and at the end no thread is blocked with nothing pending.
+// Built-in invariants (both added to every run unless the scenario opts out
+// with RunContext::DisableBuiltin).
+
+/// The built-in "deadlock" invariant (added to every run unless the
+/// scenario opts out with RunContext::DisableBuiltin): no simulated thread
+/// stays blocked longer than `limit` in a call that nothing can end (no timeout
+/// of its own, no timer of its socket pending), and at the end no thread is
+/// blocked with nothing pending.
 std::unique_ptr<Invariant> NoHangInvariant(sim::Duration limit);
-/// "stream": every TCP stream's bytes reach the peer's reads intact and in
+/// The built-in "stream" invariant (added to every run unless the scenario
+/// opts out): every TCP stream's bytes reach the peer's reads intact and in
 /// order (a tap on the processes' syscalls, RunContext::Tap, compares what
 /// each side read with what the other wrote).
 std::unique_ptr<Invariant> StreamIntactInvariant();
 
 /// A scenario: how to build the world and start the programs.
 struct Scenario {
-  std::string name;
-  std::string description;
+  std::string name;         ///< how the command and Find name it: "kv"
+  std::string description;  ///< one line, for `simsock list`
   /// Builds hosts, processes and threads in ctx.world(), registers the
   /// crash and restart hooks and the scenario's own invariants.
   std::function<void(RunContext&)> setup;
@@ -138,13 +152,14 @@ struct Scenario {
   sim::Duration hang_limit = std::chrono::minutes(5);
 };
 
+/// How to run a scenario once: the seed, the plan, what to write.
 struct RunOptions {
-  uint64_t seed = 1;
-  faults::FaultPlan plan;
-  std::string trace_path;  ///< write the trace's text here
-  std::string pcap_path;   ///< write every packet here
-  std::string json_path;   ///< write the trace as JSON lines here
-  size_t context_lines = 20;
+  uint64_t seed = 1;          ///< every random draw of the run comes from it
+  faults::FaultPlan plan;     ///< what goes wrong (empty: nothing)
+  std::string trace_path;     ///< write the trace's text here
+  std::string pcap_path;      ///< write every packet here
+  std::string json_path;      ///< write the trace as JSON lines here
+  size_t context_lines = 20;  ///< trace lines kept with each violation
   /// Stop at the first violation (a sweep's default), or run to the budget
   /// and report them all.
   bool stop_at_first = true;
@@ -159,14 +174,19 @@ struct RunOptions {
 class RunContext {
  public:
   virtual ~RunContext() = default;
+  /// The run's simulated world, to add hosts and processes to.
   virtual sim::World& world() = 0;
+  /// The run's seed (RunOptions::seed).
   virtual uint64_t seed() const = 0;
-  /// Called when the plan crashes or restarts a host (sim::PlanHooks).
+  /// fn is called when the plan crashes a host (sim::PlanHooks).
   virtual void OnCrash(std::function<void(sim::Host&)> fn) = 0;
+  /// fn is called when the plan restarts a host, to start its programs
+  /// again (the host comes back empty).
   virtual void OnRestart(std::function<void(sim::Host&)> fn) = 0;
   /// The syscalls a program of `process` should make: the process itself,
   /// tapped for the "stream" invariant and the summary's counts.
   virtual sys::Syscalls& Tap(sim::Process& process) = 0;
+  /// Adds a scenario's own invariant to the run.
   virtual void AddInvariant(std::unique_ptr<Invariant> invariant) = 0;
   /// "deadlock" or "stream": not checked in this run.
   virtual void DisableBuiltin(std::string_view name) = 0;
@@ -202,9 +222,11 @@ RunResult Run(const Scenario& scenario, const RunOptions& options);
 /// default_plan parsed (an empty plan if it has none).
 faults::FaultPlan DefaultPlan(const Scenario& scenario);
 
-/// Scenarios by name, for the `simsock` command and users' own mains.
-/// Register aborts on a duplicate name (a programming error).
+/// Adds scenario to the registry by which the `simsock` command and users'
+/// own mains find scenarios by name. Aborts on a duplicate name (a
+/// programming error).
 void Register(Scenario scenario);
+/// The registered scenario of that name, or null.
 const Scenario* Find(std::string_view name);
 std::vector<const Scenario*> All();  ///< in name order
 

@@ -6,12 +6,14 @@
 /// and one that writes its trace and pcap, if any seed breaks an
 /// invariant.
 ///
+/// \code
 ///   TEST(Kv, FixedClientSurvivesPartitions) {
 ///     experiment::SeedsOptions o;
 ///     o.plan = *faults::ParsePlan("random faults=6 kinds=partition "
 ///                                 "duration=2m").plan;
 ///     experiment::ExpectHolds(kv::KvScenario(/*fixed=*/true), o);
 ///   }
+/// \endcode
 ///
 /// The environment chooses the seeds, as madsim's does:
 ///   SIMSOCK_TEST_SEED=N       run seed N only
@@ -19,7 +21,7 @@
 ///   SIMSOCK_TEST_CHECK_DETERMINISM=0
 ///                             do not run the first seed twice
 ///   SIMSOCK_TEST_TRACE=DIR    write each run's trace, pcap and JSON lines to
-///                             DIR/<scenario>-<seed>.{trace,pcap,jsonl}
+///                             `DIR/<scenario>-<seed>.{trace,pcap,jsonl}`
 ///
 /// Library: simsock_experiment_gtest (GoogleTest's own target is linked).
 #pragma once
@@ -36,11 +38,13 @@
 
 namespace simsock::experiment {
 
+/// Which seeds RunSeeds runs, and with what plan.
 struct SeedsOptions {
-  uint64_t first_seed = 1;
+  uint64_t first_seed = 1;  ///< seeds are first_seed, first_seed + 1, ...
   int num = 20;  ///< SIMSOCK_TEST_NUM overrides; SIMSOCK_TEST_SEED runs one
   /// The plan of every seed (its random part drawn from each seed).
   faults::FaultPlan plan;
+  /// The scenario's parameters for every run (RunOptions::params).
   std::map<std::string, std::string> params;
   /// Run the first seed twice and compare the trace hashes
   /// (SIMSOCK_TEST_CHECK_DETERMINISM=0 turns it off).
@@ -50,12 +54,14 @@ struct SeedsOptions {
   bool stop_at_first = true;  ///< per run: RunOptions::stop_at_first
 };
 
+/// What RunSeeds found over its seeds.
 struct SeedsResult {
   std::vector<uint64_t> seeds;         ///< the seeds run, in order
   std::vector<RunResult> failures;     ///< runs that broke an invariant
   std::optional<ShrinkResult> shrunk;  ///< the first failure's plan, shrunk
   /// Set when the first seed's two runs differed ("trace hash A, then B").
   std::string nondeterminism;
+  /// True when every seed held and the repeated run matched.
   bool ok() const { return failures.empty() && nondeterminism.empty(); }
   /// The report ExpectHolds fails the test with: each failing seed, its
   /// violations and last trace lines, the replay line, the trace line, and

@@ -35,6 +35,9 @@ class File;
 
 namespace simsock::experiment {
 
+/// The bytes in flight of every tapped TCP connection, and the violations of
+/// the "stream" invariant found so far. Costs, per byte written, its copy
+/// until the peer reads it (see this file's description for the bound).
 class StreamLedger {
  public:
   /// Bytes a direction keeps for a reader that has not appeared.
@@ -44,6 +47,7 @@ class StreamLedger {
   /// tapped program. Called before its first read or write; again is free.
   void Register(const std::shared_ptr<sim::File>& file, sim::Endpoint local,
                 sim::Endpoint remote);
+  /// True once Register was called for file.
   bool Registered(const sim::File* file) const;
   /// A program wrote `n` bytes to the socket (the count write returned).
   void Wrote(const sim::File* file, const uint8_t* data, size_t n);

@@ -21,6 +21,10 @@ class Process;
 
 namespace simsock::experiment {
 
+/// A Syscalls that passes every call to inner unchanged and reports TCP
+/// bytes written and read to a StreamLedger. Costs, per read or write of a
+/// socket, a lookup of the fd in the process and a ledger update (a copy of
+/// the bytes written until they are read).
 class StreamTap final : public sys::Syscalls {
  public:
   /// `process` resolves fds to sockets; `bytes_read` (may be null) counts

@@ -18,6 +18,8 @@
 
 namespace simsock::experiment {
 
+/// A std::streambuf that the run's trace writes to: keeps the last lines,
+/// counts errors and injected faults, forwards to a file.
 class TraceTail : public std::streambuf {
  public:
   /// Keeps the last `lines` lines; forwards every line to `forward` if set.
@@ -35,7 +37,9 @@ class TraceTail : public std::streambuf {
   uint64_t faults() const { return faults_; }
 
  protected:
+  /// std::streambuf's: one character of the trace.
   int_type overflow(int_type c) override;
+  /// std::streambuf's: n characters of the trace.
   std::streamsize xsputn(const char* s, std::streamsize n) override;
 
  private:

@@ -4,6 +4,7 @@
 /// its network and host events to a simulated world, its syscall events to
 /// a simulated process or, through faults::FaultySyscalls, to the real kernel.
 ///
+/// \code
 ///   group clients = client*
 ///   from 10s to 40s loss 0.1 clients <-> server
 ///   from 20s to 25s partition server -> clients
@@ -11,6 +12,7 @@
 ///   at 55s restart server
 ///   from 0s syscall eintr 0.05 in recvfrom on clients
 ///   random faults=20 kinds=loss,partition,crash duration=10m
+/// \endcode
 ///
 /// Every event keeps the line (and column) it came from, so that what it
 /// injects is traced with its origin, and a plan printed back (ToText) reads
