@@ -27,11 +27,14 @@
 
 namespace simsock::testing {
 
+/// Where a test's syscalls go: the real kernel (LinuxBackend) or a process of
+/// a simulated world (SimBackend), so one test body runs on both.
 class Backend {
  public:
   virtual ~Backend() = default;
   /// The syscalls of the process under test.
   virtual sys::Syscalls& sys() = 0;
+  /// True for the simulator.
   virtual bool is_sim() const = 0;
   /// "linux" or "sim(seed=N)".
   virtual std::string Describe() const = 0;
@@ -58,6 +61,7 @@ class Backend {
                             const std::string& name) = 0;
 };
 
+/// The real kernel, on loopback.
 class LinuxBackend final : public Backend {
  public:
   /// Opens /dev/null on any of fds 0, 1, 2 that is closed, so that no answer
@@ -78,8 +82,10 @@ class LinuxBackend final : public Backend {
   uint16_t next_port_;
 };
 
+/// One host and one process of a fresh simulated world.
 class SimBackend final : public Backend {
  public:
+  /// A world seeded with seed, with one host and one process in it.
   explicit SimBackend(uint64_t seed = 1);
   ~SimBackend() override;
   sys::Syscalls& sys() override { return process_; }
@@ -94,8 +100,11 @@ class SimBackend final : public Backend {
   bool RunInProcess(const std::function<void()>& body,
                     const std::string& name) override;
 
+  /// The simulated world.
   sim::World& world() { return world_; }
+  /// The host the process runs on.
   sim::Host& host() { return host_; }
+  /// The process under test (what sys() returns).
   sim::Process& process() { return process_; }
 
  private:

@@ -144,12 +144,12 @@ inline auto SyscallFails() {
       matchers_internal::FailsMatcher(std::nullopt, std::nullopt));
 }
 
-/// -err, for an errno given as a number (ECONNREFUSED) or as a matcher over
-/// it (AnyOf(EAGAIN, EINTR)).
+/// -err, for an errno given as a number (ECONNREFUSED).
 inline auto SyscallFailsWithErrno(int err) {
   return ::testing::MakePolymorphicMatcher(
       matchers_internal::FailsMatcher(err, std::nullopt));
 }
+/// A negated errno that err_matcher accepts (AnyOf(EAGAIN, EINTR)).
 template <typename M>
 auto SyscallFailsWithErrno(M err_matcher) {
   return ::testing::MakePolymorphicMatcher(matchers_internal::FailsMatcher(

@@ -25,7 +25,7 @@ inline constexpr uint32_t kLoopback = 0x7f000001;  ///< 127.0.0.1
 inline constexpr uint32_t kAnyAddr = 0;            ///< 0.0.0.0
 
 /// An AF_INET address from a dotted quad ("10.0.0.1"; anything else gives
-/// 0.0.0.0) or from an address in host byte order.
+/// 0.0.0.0).
 inline sockaddr_in Addr(const char* ip, uint16_t port) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -33,6 +33,7 @@ inline sockaddr_in Addr(const char* ip, uint16_t port) {
   inet_pton(AF_INET, ip, &a.sin_addr);
   return a;
 }
+/// An AF_INET address from an address in host byte order.
 inline sockaddr_in Addr(uint32_t ip_host_order, uint16_t port) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -44,6 +45,7 @@ inline sockaddr_in Addr(uint32_t ip_host_order, uint16_t port) {
 /// Host h (0-based) of a simulated world built the usual way is
 /// 10.0.0.(h+1).
 inline uint32_t HostIp(int h) { return 0x0a000001u + static_cast<uint32_t>(h); }
+/// Host h's address as text: "10.0.0.(h+1)".
 inline std::string HostIpStr(int h) {
   return "10.0.0." + std::to_string(h + 1);
 }
@@ -55,18 +57,20 @@ inline std::string IpStr(uint32_t ip_host_order) {
          std::to_string(ip_host_order & 0xff);
 }
 
-/// bind(2), connect(2) and sendto(2) to ip:port (a dotted quad or an
-/// address in host byte order).
+/// bind(2) to ip:port (a dotted quad or an address in host byte order);
+/// returns what s.bind returns.
 template <typename Ip>
 int Bind(sys::Syscalls& s, int fd, Ip ip, uint16_t port) {
   sockaddr_in a = Addr(ip, port);
   return s.bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a);
 }
+/// connect(2) to ip:port; returns what s.connect returns.
 template <typename Ip>
 int Connect(sys::Syscalls& s, int fd, Ip ip, uint16_t port) {
   sockaddr_in a = Addr(ip, port);
   return s.connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a);
 }
+/// sendto(2) of buf to ip:port, no flags; returns what s.sendto returns.
 template <typename Ip>
 ssize_t SendTo(sys::Syscalls& s, int fd, const void* buf, size_t len, Ip ip,
                uint16_t port) {

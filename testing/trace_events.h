@@ -27,6 +27,7 @@
 
 namespace simsock::testing {
 
+/// A GoogleTest matcher over one trace event (sim::TraceEvent).
 using TraceEventMatcher = ::testing::Matcher<const sim::TraceEvent&>;
 
 /// A packet host `host` handed to the network (dropped or not).
@@ -62,12 +63,13 @@ MATCHER_P(TcpFlagsExactly, flags,
          arg.packet->tcp.flags == flags;
 }
 
-/// A packet from / to the address `ip` ("10.0.0.1"), any port.
+/// A packet from the address `ip` ("10.0.0.1"), any port.
 MATCHER_P(PacketSrc, ip,
           std::string(negation ? "isn't" : "is") + " a packet from " +
               std::string(ip)) {
   return arg.packet && sim::IpToString(arg.packet->src) == ip;
 }
+/// A packet to the address `ip` ("10.0.0.1"), any port.
 MATCHER_P(PacketDst, ip,
           std::string(negation ? "isn't" : "is") + " a packet to " +
               std::string(ip)) {
