@@ -17,6 +17,7 @@
 /// status: 0 no invariant broken, 1 some broken, 2 bad usage or input.
 #pragma once
 
+/// The `simsock` command, as a library for a user's own command.
 namespace simsock::cli {
 
 /// Runs the `simsock` command on argv with the registered scenarios

@@ -53,6 +53,8 @@ class Process;
 class World;
 }  // namespace simsock::sim
 
+/// Experiments on users' own programs (docs/experiments.md): scenarios,
+/// invariants, runs over seeds, shrinking a failing plan.
 namespace simsock::experiment {
 
 class RunContext;

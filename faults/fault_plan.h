@@ -27,6 +27,9 @@
 #include <string_view>
 #include <vector>
 
+/// Fault plans (docs/faults.md): what goes wrong in a run, and when; and
+/// the syscall fault injector that applies a plan's syscall faults to any
+/// Syscalls backend.
 namespace simsock::faults {
 
 /// A length of time in nanoseconds (the same type as net::Duration).

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+/// The words of the fault plan language, for the plan parser.
 namespace simsock::faults::lexer {
 
 /// A word of a plan line and where it starts.

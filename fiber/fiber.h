@@ -19,6 +19,8 @@
 #include <functional>
 #include <memory>
 
+/// Stackful fibers, shared by the simulator's threads and the net runtime's
+/// tasks.
 namespace simsock::fiber {
 
 /// A stackful coroutine: fn on its own stack, run by Resume() until it

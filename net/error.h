@@ -41,6 +41,8 @@
 
 #include "simsock/net/runtime/check.h"
 
+/// Go's net package (and the parts of its runtime network code needs:
+/// tasks, channels, wait groups, timers) over sys::Syscalls; docs/net.md.
 namespace simsock::net {
 
 /// Go's syscall.Errno.Error(): "connection refused"; "errno N" if unknown.

@@ -25,6 +25,8 @@
 #include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
 
+/// The testing library (docs/testing.md): backends, matchers, socket
+/// helpers and trace-event matchers for GoogleTest.
 namespace simsock::testing {
 
 /// Where a test's syscalls go: the real kernel (LinuxBackend) or a process of

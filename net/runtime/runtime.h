@@ -173,22 +173,23 @@ class Runtime {
   // Public because Chan<T> (a template) and the net layer's NetFD park and
   // wake tasks; user code has no use for them.
 
-  /// The running task, or null outside a task. Internal (Chan, WaitGroup).
+  /// Internal: the running task, or null outside a task.
   internal::Task* CurrentTask() const { return current_; }
-  /// Parks the current task until Ready(task). Aborts outside a task.
+  /// Internal: parks the current task until Ready(task). Aborts outside a
+  /// task.
   void Park();
-  /// Makes a parked task runnable (no-op if it is not parked).
+  /// Internal: makes a parked task runnable (no-op if it is not parked).
   void Ready(internal::Task* task);
-  /// Arms t to run t->fire at t->when. Internal (deadlines, Sleep).
+  /// Internal: arms t to run t->fire at t->when (deadlines, Sleep).
   void StartTimer(internal::Timer* t);
-  /// Disarms t (no-op if idle). Internal.
+  /// Internal: disarms t (no-op if idle).
   void StopTimer(internal::Timer* t);
-  /// Registers pd's fd with the epoll instance (EPOLLIN|EPOLLOUT|EPOLLRDHUP|
-  /// EPOLLET, as Go). Returns 0 or -errno.
+  /// Internal: registers pd's fd with the epoll instance (EPOLLIN, EPOLLOUT,
+  /// EPOLLRDHUP, EPOLLET, as Go). Returns 0 or -errno.
   int Register(internal::PollDesc* pd);
-  /// Removes pd's fd from epoll (before the fd is closed).
+  /// Internal: removes pd's fd from epoll (before the fd is closed).
   void Unregister(internal::PollDesc* pd);
-  /// Counts tasks parked on fds (they can be woken from outside).
+  /// Internal: counts tasks parked on fds (they can be woken from outside).
   void AddFdWaiter(int delta) { fd_waiters_ += delta; }
 
  private:

@@ -26,6 +26,8 @@
 #include <string_view>
 #include <vector>
 
+/// The syscall boundary: the Syscalls interface, its real-kernel backend
+/// (LinuxSyscalls), and names of Linux constants for traces.
 namespace simsock::sys {
 
 /// One process's view of a kernel: the Linux socket calls the net layer
