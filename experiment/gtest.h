@@ -16,12 +16,14 @@
 /// \endcode
 ///
 /// The environment chooses the seeds, as madsim's does:
+/// \code
 ///   SIMSOCK_TEST_SEED=N       run seed N only
 ///   SIMSOCK_TEST_NUM=K        run K seeds (from first_seed)
 ///   SIMSOCK_TEST_CHECK_DETERMINISM=0
 ///                             do not run the first seed twice
 ///   SIMSOCK_TEST_TRACE=DIR    write each run's trace, pcap and JSON lines to
-///                             `DIR/<scenario>-<seed>.{trace,pcap,jsonl}`
+///                             DIR/<scenario>-<seed>.{trace,pcap,jsonl}
+/// \endcode
 ///
 /// Library: simsock_experiment_gtest (GoogleTest's own target is linked).
 #pragma once

@@ -3,6 +3,7 @@
 /// the EOF value, and Result<T>.
 ///
 /// Error prints exactly as Go prints the error it models:
+/// \code
 ///   OpError:       "dial tcp4 127.0.0.1:6445: connect: connection refused"
 ///                  op [net] [source] [("->" | " ") addr] ": " cause
 ///   cause kinds:   errno with the syscall ("connect: connection refused",
@@ -12,6 +13,7 @@
 ///                  AddrError "address 1.2.3.4: missing port in address";
 ///                  DNSError "lookup nosuch.invalid: no such host";
 ///                  "unknown network udp7"; a plain message.
+/// \endcode
 /// Errno texts are Go's syscall.Errno.Error() texts (glibc's strerror, lower
 /// case: "connection reset by peer").
 ///

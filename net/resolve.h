@@ -9,9 +9,11 @@
 ///
 /// Networks: "tcp", "tcp4" (and "" as "tcp"), "udp", "udp4". TODO(#3):
 /// "tcp6"/"udp6" and AAAA lookups. Error texts are Go's:
+/// \code
 ///   "unknown network tcp7", "address 1.2.3.4: missing port in address",
 ///   "lookup tcp/nosuch: unknown port", "address 70000: invalid port",
 ///   "lookup nosuch.invalid: no such host".
+/// \endcode
 /// Named ports come from Go's built-in fallback table (http, https, ssh,
 /// ...), not /etc/services: net/ reaches the system only through Syscalls.
 /// Threading: the Runtime's thread.
@@ -38,10 +40,16 @@ Result<TCPAddr> ResolveTCPAddr(Runtime& rt, std::string_view network,
 Result<UDPAddr> ResolveUDPAddr(Runtime& rt, std::string_view network,
                                std::string_view address);
 
-/// Go's LookupPort: "80" -> 80, "http" -> 80 for tcp.
+/// Go's LookupPort: "80" -> 80, "http" -> 80 for tcp. Fails with a DNSError
+/// "lookup tcp/nosuch: unknown port" for a name not in the table, an
+/// AddrError "invalid port" for a number outside [0, 65535], UnknownNetwork.
+/// No syscall.
 Result<int> LookupPort(std::string_view network, std::string_view service);
 
-/// The IPv4 addresses of host (a literal resolves to itself).
+/// Go's LookupIP: the IPv4 addresses of host (a literal resolves to itself,
+/// with no syscall). Fails with a DNSError: "lookup x: no such host", or
+/// temporary (EAGAIN from the resolver). Costs one resolve_ipv4 (blocking
+/// the thread on Linux).
 Result<std::vector<IP>> LookupIP(Runtime& rt, std::string_view host);
 
 namespace internal {

@@ -49,10 +49,11 @@ class TCPConn : public Conn {
   Result<void> SetNoDelay(bool no_delay);
   /// SO_KEEPALIVE on or off. One setsockopt; fails as SetNoDelay.
   Result<void> SetKeepAlive(bool keep_alive);
-  /// TCP_KEEPIDLE and TCP_KEEPINTVL, in seconds rounded up (as Go).
+  /// TCP_KEEPIDLE and TCP_KEEPINTVL, in seconds rounded up (as Go). Two
+  /// setsockopts; fails as SetNoDelay.
   Result<void> SetKeepAlivePeriod(Duration d);
   /// SO_LINGER: sec < 0 off (default close), 0 abortive close (RST),
-  /// > 0 linger that many seconds.
+  /// > 0 linger that many seconds. One setsockopt; fails as SetNoDelay.
   Result<void> SetLinger(int sec);
 };
 
@@ -79,8 +80,9 @@ class TCPListener {
   Result<TCPConn> Accept();
   /// Accept().
   Result<TCPConn> AcceptTCP() { return Accept(); }
-  /// Closes the listener; blocked Accepts return "use of closed network
-  /// connection".
+  /// Closes the listener for every copy; blocked Accepts return "use of
+  /// closed network connection" (IsClosed()), and so does a second Close().
+  /// Connections already accepted stay open.
   Result<void> Close();
   /// The address listened on (with the port the kernel chose for port 0).
   net::Addr Addr() const;

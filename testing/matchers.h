@@ -4,15 +4,19 @@
 /// on gVisor's syscall test matchers (test/util/test_util.h), which read libc's
 /// -1 + errno instead; wrap a libc call in FromLibc() to use these on it.
 ///
+/// \code
 ///   EXPECT_THAT(p.listen(fd, 8), SyscallSucceeds());
 ///   EXPECT_THAT(p.read(fd, buf, 4), SyscallSucceedsWithValue(4));
 ///   EXPECT_THAT(p.read(fd, buf, 4), SyscallSucceedsWithValue(Gt(0)));
 ///   EXPECT_THAT(p.connect(fd, ...), SyscallFailsWithErrno(ECONNREFUSED));
 ///   EXPECT_THAT(p.accept4(...), SyscallFailsWithErrno(AnyOf(EAGAIN, EINTR)));
+/// \endcode
 ///
 /// A mismatch names the result as the trace does ("-ECONNREFUSED"):
+/// \code
 ///   Expected: fails with ECONNREFUSED
 ///     Actual: -EAGAIN (an error: EAGAIN)
+/// \endcode
 #pragma once
 
 #include <gmock/gmock.h>

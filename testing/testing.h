@@ -1,6 +1,7 @@
 /// \file
 /// simsock's testing library (simsock::testing), for the project's tests and
 /// for users' tests of code written against sys::Syscalls or the net layer:
+/// \code
 ///   backend.h       the real kernel and a simulated world behind one
 ///                   interface (LinuxBackend, SimBackend)
 ///   runtime.h       RunRuntime: the net layer's Runtime on a backend
@@ -8,6 +9,7 @@
 ///   matchers.h      SyscallSucceeds(), SyscallSucceedsWithValue(v),
 ///                   SyscallFailsWithErrno(e)
 ///   trace_events.h  matchers over a world's structured trace events
+/// \endcode
 /// The differential-scenario harness (Linux against the simulator, with a
 /// recorded Linux log) is a library of its own: simsock/testing/diff/
 /// (target simsock_testing_diff). See docs/testing.md.

@@ -3,6 +3,7 @@
 /// events (sim::TraceEvent; turn them on with world.trace().KeepEvents(true)
 /// before the run) instead of over the readable lines:
 ///
+/// \code
 ///   using namespace simsock::testing;
 ///   EXPECT_THAT(w.trace().events(),
 ///               Contains(AllOf(PacketFrom("a"), TcpFlags(sim::tcp::kFin))));
@@ -12,6 +13,7 @@
 ///   EXPECT_THAT(w.trace().events(),
 ///               Contains(AllOf(DropOf("partition"), TcpFlags(sim::tcp::kRst),
 ///                              PacketSrc("10.0.0.2"))));
+/// \endcode
 ///
 /// Every matcher describes itself, so a failed Contains() says which event
 /// was missing. Threading: none.
