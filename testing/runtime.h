@@ -9,8 +9,9 @@
 
 namespace simsock::testing {
 
-/// rt must be built on backend.sys(). kDeadlock if the runtime got stuck in
-/// the simulator (the test has failed then).
+/// Runs rt.Run() as the backend's process (Backend::RunInProcess) and
+/// returns its status. rt must be built on backend.sys(). kDeadlock also
+/// when the runtime got stuck in the simulator (the test has failed then).
 inline net::RunStatus RunRuntime(Backend& backend, net::Runtime& rt) {
   net::RunStatus status = net::RunStatus::kDeadlock;
   backend.RunInProcess([&] { status = rt.Run(); }, "runtime");
