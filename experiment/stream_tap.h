@@ -1,12 +1,13 @@
-// StreamTap: the sys::Syscalls a tapped program makes (RunContext::Tap).
-// Every call goes to `inner` unchanged, in the same order, with the same
-// arguments; the tap only looks at results: bytes a TCP socket's write
-// took and a read returned go to the StreamLedger (the "stream"
-// invariant), the bytes read to the summary. It makes no call of its own,
-// so a tapped program's trace is the untapped program's trace.
-//
-// `inner` is usually the process itself; a decorator between them (a
-// test's deliberately corrupting one) is seen as the kernel.
+/// \file
+/// StreamTap: the sys::Syscalls a tapped program makes (RunContext::Tap).
+/// Every call goes to `inner` unchanged, in the same order, with the same
+/// arguments; the tap only looks at results: bytes a TCP socket's write
+/// took and a read returned go to the StreamLedger (the "stream"
+/// invariant), the bytes read to the summary. It makes no call of its own,
+/// so a tapped program's trace is the untapped program's trace.
+///
+/// `inner` is usually the process itself; a decorator between them (a
+/// test's deliberately corrupting one) is seen as the kernel.
 #pragma once
 
 #include <cstdint>
@@ -20,10 +21,14 @@ class Process;
 
 namespace simsock::experiment {
 
+/// A Syscalls that passes every call to inner unchanged and reports TCP
+/// bytes written and read to a StreamLedger. Costs, per read or write of a
+/// socket, a lookup of the fd in the process and a ledger update (a copy of
+/// the bytes written until they are read).
 class StreamTap final : public sys::Syscalls {
  public:
-  // `process` resolves fds to sockets; `bytes_read` (may be null) counts
-  // every byte a read of a socket returned.
+  /// `process` resolves fds to sockets; `bytes_read` (may be null) counts
+  /// every byte a read of a socket returned.
   StreamTap(sys::Syscalls& inner, sim::Process& process, StreamLedger& ledger,
             uint64_t* bytes_read);
 

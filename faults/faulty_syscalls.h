@@ -1,20 +1,21 @@
-// FaultySyscalls: a sys::Syscalls that injects syscall faults into the calls
-// it passes to another (the real kernel, or a simulated process). It asks a
-// SyscallInjector which fault a call gets and makes the fault show as Linux
-// would show it, leaving the kernel's state as Linux would leave it
-// (docs/faults.md, "Syscall faults", says what each fault does).
-//
-// It lives in simsock::faults, not simsock::sys: sys is the pinned boundary
-// and knows no faults; this is one more backend built on it, in the library
-// that owns the fault rules.
-//
-// Cost: with no rule that could hit a call, the call goes straight through.
-// Otherwise the decorator learns the fd's state from the inner backend
-// (fcntl F_GETFL, getsockopt SO_TYPE, getpeername) before asking.
-//
-// State it keeps: epoll registrations made through it (to report a
-// spurious EAGAIN's fd again, see below) and the fds it reported reset.
-// Calls made on the inner object directly are not seen.
+/// \file
+/// FaultySyscalls: a sys::Syscalls that injects syscall faults into the calls
+/// it passes to another (the real kernel, or a simulated process). It asks a
+/// SyscallInjector which fault a call gets and makes the fault show as Linux
+/// would show it, leaving the kernel's state as Linux would leave it
+/// (docs/faults.md, "Syscall faults", says what each fault does).
+///
+/// It lives in simsock::faults, not simsock::sys: sys is the pinned boundary
+/// and knows no faults; this is one more backend built on it, in the library
+/// that owns the fault rules.
+///
+/// Cost: with no rule that could hit a call, the call goes straight through.
+/// Otherwise the decorator learns the fd's state from the inner backend
+/// (fcntl F_GETFL, getsockopt SO_TYPE, getpeername) before asking.
+///
+/// State it keeps: epoll registrations made through it (to report a
+/// spurious EAGAIN's fd again, see below) and the fds it reported reset.
+/// Calls made on the inner object directly are not seen.
 #pragma once
 
 #include <map>
@@ -25,12 +26,21 @@
 
 namespace simsock::faults {
 
+/// A Syscalls backend that passes every call to inner, failing some of them
+/// as the injector's rules say, as Linux would fail them. The overrides
+/// behave as Syscalls documents, plus the injected results (docs/faults.md,
+/// "Syscall faults"). A call no rule can hit costs one lookup in the
+/// injector; one a rule could hit costs up to three more inner calls (fcntl,
+/// getsockopt, getpeername) to learn the fd's state.
 class FaultySyscalls final : public sys::Syscalls {
  public:
+  /// Faults injector's rules into inner's calls. Both must outlive this object.
   FaultySyscalls(sys::Syscalls& inner, SyscallInjector& injector)
       : inner_(inner), injector_(injector) {}
 
+  /// The backend calls go to.
   sys::Syscalls& inner() const { return inner_; }
+  /// The rules and the record of what was injected.
   SyscallInjector& injector() const { return injector_; }
 
   int socket(int domain, int type, int protocol) override;

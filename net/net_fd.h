@@ -1,20 +1,21 @@
-// NetFD: one socket of the net layer — Go's netFD and internal/poll.FD in
-// one class: the nonblocking fd, its PollDesc, the network name and the
-// local and remote addresses.
-//
-// Each I/O method follows fd_unix.go: try the nonblocking call; on EAGAIN
-// park on the PollDesc until ready, deadline or close; retry EINTR (and
-// ECONNABORTED in accept). Results are the bare causes (Go's error before
-// the conn layer wraps it in an OpError): errno with the syscall name
-// ("read: connection reset by peer"), DeadlineExceeded, ErrClosed, kEOF.
-//
-// Close() marks the descriptor closed, wakes every waiter (they return
-// ErrClosed without touching the fd), unregisters it from epoll and closes
-// the fd; a second Close gives ErrClosed. The last handle's destructor
-// closes an fd that was never closed (Go's finalizer).
-//
-// Threading: the Runtime's thread. Blocking methods keep the NetFD alive
-// (shared_from_this) while parked; calls that do not park take no reference.
+/// \file
+/// NetFD: one socket of the net layer — Go's netFD and internal/poll.FD in
+/// one class: the nonblocking fd, its PollDesc, the network name and the
+/// local and remote addresses.
+///
+/// Each I/O method follows fd_unix.go: try the nonblocking call; on EAGAIN
+/// park on the PollDesc until ready, deadline or close; retry EINTR (and
+/// ECONNABORTED in accept). Results are the bare causes (Go's error before
+/// the conn layer wraps it in an OpError): errno with the syscall name
+/// ("read: connection reset by peer"), DeadlineExceeded, ErrClosed, kEOF.
+///
+/// Close() marks the descriptor closed, wakes every waiter (they return
+/// ErrClosed without touching the fd), unregisters it from epoll and closes
+/// the fd; a second Close gives ErrClosed. The last handle's destructor
+/// closes an fd that was never closed (Go's finalizer).
+///
+/// Threading: the Runtime's thread. Blocking methods keep the NetFD alive
+/// (shared_from_this) while parked; calls that do not park take no reference.
 #pragma once
 
 #include <netinet/in.h>
@@ -35,15 +36,15 @@ class Context;
 
 namespace simsock::net {
 
-// Go's Control hook: called with the network ("tcp4"), the address and the
-// raw fd after the socket is created and before bind/connect. A failed
-// Result aborts the listen or dial with that error.
+/// Go's Control hook: called with the network ("tcp4"), the address and the
+/// raw fd after the socket is created and before bind/connect. A failed
+/// Result aborts the listen or dial with that error.
 using ControlFn = std::function<Result<void>(
     const std::string& network, const std::string& address, int fd)>;
 
 namespace internal {
 
-// Go's listenerBacklog() on a default Linux (net.core.somaxconn = 4096).
+/// Go's listenerBacklog() on a default Linux (net.core.somaxconn = 4096).
 inline constexpr int kDefaultBacklog = 4096;
 
 class NetFD : public std::enable_shared_from_this<NetFD> {
@@ -55,16 +56,16 @@ class NetFD : public std::enable_shared_from_this<NetFD> {
 
   Runtime& rt() const { return *rt_; }
   int sysfd() const { return sysfd_; }
-  // The fd for users (Conn::Fd, TCPListener::Fd): -1 once Close() ran or
-  // the Runtime closed it, because the number is free then and the next
-  // socket (of any owner) may get it -- as Go's netFD sets its Sysfd to -1
-  // when it is destroyed.
+  /// The fd for users (Conn::Fd, TCPListener::Fd): -1 once Close() ran or
+  /// the Runtime closed it, because the number is free then and the next
+  /// socket (of any owner) may get it -- as Go's netFD sets its Sysfd to -1
+  /// when it is destroyed.
   int UserFd() const {
     return (closed_ || pd_.runtime() == nullptr) ? -1 : sysfd_;
   }
   int sotype() const { return sotype_; }
   const std::string& net() const { return net_; }
-  // Go's ctrlNetwork(): "tcp4" for a "tcp" socket of AF_INET.
+  /// Go's ctrlNetwork(): "tcp4" for a "tcp" socket of AF_INET.
   std::string CtrlNetwork() const;
   const Addr& laddr() const { return laddr_; }
   const Addr& raddr() const { return raddr_; }
@@ -75,7 +76,7 @@ class NetFD : public std::enable_shared_from_this<NetFD> {
   bool closed() const { return closed_; }
   bool is_connected() const { return is_connected_; }
 
-  // Registers with the netpoller.
+  /// Registers with the netpoller.
   Result<void> Init();
   Result<void> Close();
 
@@ -95,10 +96,10 @@ class NetFD : public std::enable_shared_from_this<NetFD> {
   Result<void> SetReadDeadline(Time t);
   Result<void> SetWriteDeadline(Time t);
 
-  // Socket setup, as Go's socket(): listen (stream), bind (datagram) or
-  // dial. deadline bounds the connect (zero: none); ctx, if given, ends it
-  // when it is done (the error is Go's mapErr(ctx.Err()): "operation was
-  // canceled" or "i/o timeout").
+  /// Socket setup, as Go's socket(): listen (stream), bind (datagram) or
+  /// dial. deadline bounds the connect (zero: none); ctx, if given, ends it
+  /// when it is done (the error is Go's mapErr(ctx.Err()): "operation was
+  /// canceled" or "i/o timeout").
   Result<void> ListenStream(const sockaddr_in& la, const Addr& laddr,
                             int backlog, const ControlFn& control);
   Result<void> ListenDatagram(const sockaddr_in& la, const Addr& laddr,
@@ -129,8 +130,8 @@ class NetFD : public std::enable_shared_from_this<NetFD> {
   PollDesc pd_;
 };
 
-// Go's sysSocket + newFD: socket(family, sotype|SOCK_NONBLOCK|SOCK_CLOEXEC)
-// and the default options (SO_BROADCAST on datagram sockets).
+/// Go's sysSocket + newFD: socket(family, sotype|SOCK_NONBLOCK|SOCK_CLOEXEC)
+/// and the default options (SO_BROADCAST on datagram sockets).
 Result<std::shared_ptr<NetFD>> NewSocket(Runtime& rt, const std::string& net,
                                          int sotype);
 

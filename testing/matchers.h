@@ -1,17 +1,22 @@
-// GoogleMock matchers over syscall results in sys::Syscalls' convention
-// (net/sys/syscalls.h): a non-negative value, or a negated errno. Modelled
-// on gVisor's syscall test matchers (test/util/test_util.h), which read libc's
-// -1 + errno instead; wrap a libc call in FromLibc() to use these on it.
-//
-//   EXPECT_THAT(p.listen(fd, 8), SyscallSucceeds());
-//   EXPECT_THAT(p.read(fd, buf, 4), SyscallSucceedsWithValue(4));
-//   EXPECT_THAT(p.read(fd, buf, 4), SyscallSucceedsWithValue(Gt(0)));
-//   EXPECT_THAT(p.connect(fd, ...), SyscallFailsWithErrno(ECONNREFUSED));
-//   EXPECT_THAT(p.accept4(...), SyscallFailsWithErrno(AnyOf(EAGAIN, EINTR)));
-//
-// A mismatch names the result as the trace does ("-ECONNREFUSED"):
-//   Expected: fails with ECONNREFUSED
-//     Actual: -EAGAIN (an error: EAGAIN)
+/// \file
+/// GoogleMock matchers over syscall results in sys::Syscalls' convention
+/// (net/sys/syscalls.h): a non-negative value, or a negated errno. Modelled
+/// on gVisor's syscall test matchers (test/util/test_util.h), which read libc's
+/// -1 + errno instead; wrap a libc call in FromLibc() to use these on it.
+///
+/// \code
+///   EXPECT_THAT(p.listen(fd, 8), SyscallSucceeds());
+///   EXPECT_THAT(p.read(fd, buf, 4), SyscallSucceedsWithValue(4));
+///   EXPECT_THAT(p.read(fd, buf, 4), SyscallSucceedsWithValue(Gt(0)));
+///   EXPECT_THAT(p.connect(fd, ...), SyscallFailsWithErrno(ECONNREFUSED));
+///   EXPECT_THAT(p.accept4(...), SyscallFailsWithErrno(AnyOf(EAGAIN, EINTR)));
+/// \endcode
+///
+/// A mismatch names the result as the trace does ("-ECONNREFUSED"):
+/// \code
+///   Expected: fails with ECONNREFUSED
+///     Actual: -EAGAIN (an error: EAGAIN)
+/// \endcode
 #pragma once
 
 #include <gmock/gmock.h>
@@ -27,20 +32,20 @@
 
 namespace simsock::testing {
 
-// A libc result (-1 with errno set) in the raw convention (-errno). Call it
-// right after the call, before anything else can change errno.
+/// A libc result (-1 with errno set) in the raw convention (-errno). Call it
+/// right after the call, before anything else can change errno.
 inline long FromLibc(long result) { return result == -1 ? -errno : result; }
 
 namespace matchers_internal {
 
-// "3 (success)" or "-EAGAIN (an error: EAGAIN)".
+/// "3 (success)" or "-EAGAIN (an error: EAGAIN)".
 inline std::string Explain(long result) {
   return result >= 0 ? std::to_string(result) + " (success)"
                      : sys::ResultString(result) +
                            " (an error: " + sys::ErrnoName(-result) + ")";
 }
 
-// Succeeds, optionally with a value that matches `value`.
+/// Succeeds, optionally with a value that matches `value`.
 class SucceedsMatcher {
  public:
   explicit SucceedsMatcher(std::optional<::testing::Matcher<long>> value)
@@ -78,7 +83,7 @@ class SucceedsMatcher {
   std::optional<::testing::Matcher<long>> value_;
 };
 
-// Fails, optionally with an errno that is `err` or matches `err_matcher`.
+/// Fails, optionally with an errno that is `err` or matches `err_matcher`.
 class FailsMatcher {
  public:
   FailsMatcher(std::optional<int> err,
@@ -123,32 +128,32 @@ class FailsMatcher {
 
 }  // namespace matchers_internal
 
-// A result >= 0.
+/// A result >= 0.
 inline auto SyscallSucceeds() {
   return ::testing::MakePolymorphicMatcher(
       matchers_internal::SucceedsMatcher(std::nullopt));
 }
 
-// A result >= 0 that equals `value`, or matches it when it is a matcher
-// (Gt(0), AnyOf(1, 2), ...).
+/// A result >= 0 that equals `value`, or matches it when it is a matcher
+/// (Gt(0), AnyOf(1, 2), ...).
 template <typename V>
 auto SyscallSucceedsWithValue(V value) {
   return ::testing::MakePolymorphicMatcher(
       matchers_internal::SucceedsMatcher(::testing::MatcherCast<long>(value)));
 }
 
-// Any negated errno.
+/// Any negated errno.
 inline auto SyscallFails() {
   return ::testing::MakePolymorphicMatcher(
       matchers_internal::FailsMatcher(std::nullopt, std::nullopt));
 }
 
-// -err, for an errno given as a number (ECONNREFUSED) or as a matcher over
-// it (AnyOf(EAGAIN, EINTR)).
+/// -err, for an errno given as a number (ECONNREFUSED).
 inline auto SyscallFailsWithErrno(int err) {
   return ::testing::MakePolymorphicMatcher(
       matchers_internal::FailsMatcher(err, std::nullopt));
 }
+/// A negated errno that err_matcher accepts (AnyOf(EAGAIN, EINTR)).
 template <typename M>
 auto SyscallFailsWithErrno(M err_matcher) {
   return ::testing::MakePolymorphicMatcher(matchers_internal::FailsMatcher(

@@ -1,11 +1,12 @@
-// Socket helpers for tests, on any sys::Syscalls (the real kernel or a
-// simulated process): IPv4 addresses, bind/connect/sendto by address and
-// port, the local port of a socket, and an fd's epoll readiness. Every
-// call returns the syscall's raw result (a value or -errno), so a test can
-// check it with the matchers of simsock/testing/matchers.h.
-//
-// Header-only and free of GoogleTest, so that fuzzers and properties can use
-// it too. Threading: none; each helper is a function of its arguments.
+/// \file
+/// Socket helpers for tests, on any sys::Syscalls (the real kernel or a
+/// simulated process): IPv4 addresses, bind/connect/sendto by address and
+/// port, the local port of a socket, and an fd's epoll readiness. Every
+/// call returns the syscall's raw result (a value or -errno), so a test can
+/// check it with the matchers of simsock/testing/matchers.h.
+///
+/// Header-only and free of GoogleTest, so that fuzzers and properties can use
+/// it too. Threading: none; each helper is a function of its arguments.
 #pragma once
 
 #include <arpa/inet.h>
@@ -20,11 +21,11 @@
 
 namespace simsock::testing {
 
-inline constexpr uint32_t kLoopback = 0x7f000001;  // 127.0.0.1
-inline constexpr uint32_t kAnyAddr = 0;            // 0.0.0.0
+inline constexpr uint32_t kLoopback = 0x7f000001;  ///< 127.0.0.1
+inline constexpr uint32_t kAnyAddr = 0;            ///< 0.0.0.0
 
-// An AF_INET address from a dotted quad ("10.0.0.1"; anything else gives
-// 0.0.0.0) or from an address in host byte order.
+/// An AF_INET address from a dotted quad ("10.0.0.1"; anything else gives
+/// 0.0.0.0).
 inline sockaddr_in Addr(const char* ip, uint16_t port) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -32,6 +33,7 @@ inline sockaddr_in Addr(const char* ip, uint16_t port) {
   inet_pton(AF_INET, ip, &a.sin_addr);
   return a;
 }
+/// An AF_INET address from an address in host byte order.
 inline sockaddr_in Addr(uint32_t ip_host_order, uint16_t port) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -40,13 +42,14 @@ inline sockaddr_in Addr(uint32_t ip_host_order, uint16_t port) {
   return a;
 }
 
-// Host h (0-based) of a simulated world built the usual way is
-// 10.0.0.(h+1).
+/// Host h (0-based) of a simulated world built the usual way is
+/// 10.0.0.(h+1).
 inline uint32_t HostIp(int h) { return 0x0a000001u + static_cast<uint32_t>(h); }
+/// Host h's address as text: "10.0.0.(h+1)".
 inline std::string HostIpStr(int h) {
   return "10.0.0." + std::to_string(h + 1);
 }
-// "10.0.0.1" for an address in host byte order.
+/// "10.0.0.1" for an address in host byte order.
 inline std::string IpStr(uint32_t ip_host_order) {
   return std::to_string(ip_host_order >> 24) + "." +
          std::to_string((ip_host_order >> 16) & 0xff) + "." +
@@ -54,18 +57,20 @@ inline std::string IpStr(uint32_t ip_host_order) {
          std::to_string(ip_host_order & 0xff);
 }
 
-// bind(2), connect(2) and sendto(2) to ip:port (a dotted quad or an
-// address in host byte order).
+/// bind(2) to ip:port (a dotted quad or an address in host byte order);
+/// returns what s.bind returns.
 template <typename Ip>
 int Bind(sys::Syscalls& s, int fd, Ip ip, uint16_t port) {
   sockaddr_in a = Addr(ip, port);
   return s.bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a);
 }
+/// connect(2) to ip:port; returns what s.connect returns.
 template <typename Ip>
 int Connect(sys::Syscalls& s, int fd, Ip ip, uint16_t port) {
   sockaddr_in a = Addr(ip, port);
   return s.connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a);
 }
+/// sendto(2) of buf to ip:port, no flags; returns what s.sendto returns.
 template <typename Ip>
 ssize_t SendTo(sys::Syscalls& s, int fd, const void* buf, size_t len, Ip ip,
                uint16_t port) {
@@ -74,7 +79,7 @@ ssize_t SendTo(sys::Syscalls& s, int fd, const void* buf, size_t len, Ip ip,
                   sizeof a);
 }
 
-// The port getsockname(2) reports (0 if the call fails).
+/// The port getsockname(2) reports (0 if the call fails).
 inline uint16_t LocalPort(sys::Syscalls& s, int fd) {
   sockaddr_in a{};
   socklen_t len = sizeof a;
@@ -82,9 +87,9 @@ inline uint16_t LocalPort(sys::Syscalls& s, int fd) {
   return ntohs(a.sin_port);
 }
 
-// The readiness of one fd as a level-triggered epoll asking for `events`
-// reports it (0 if nothing), through a throwaway epoll set that is closed
-// again before returning. Negative (-errno) on error.
+/// The readiness of one fd as a level-triggered epoll asking for `events`
+/// reports it (0 if nothing), through a throwaway epoll set that is closed
+/// again before returning. Negative (-errno) on error.
 inline int64_t ProbeMask(sys::Syscalls& s, int fd,
                          uint32_t events = EPOLLIN | EPOLLOUT | EPOLLRDHUP) {
   int ep = s.epoll_create1(0);
@@ -104,8 +109,8 @@ inline int64_t ProbeMask(sys::Syscalls& s, int fd,
   return n == 0 ? 0 : out[0].events;
 }
 
-// The events a nonblocking epoll_wait reports for the one fd registered in
-// epfd, or 0.
+/// The events a nonblocking epoll_wait reports for the one fd registered in
+/// epfd, or 0.
 inline uint32_t WaitOne(sys::Syscalls& s, int epfd) {
   epoll_event ev{};
   int n = s.epoll_wait(epfd, &ev, 1, 0);

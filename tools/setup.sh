@@ -8,6 +8,7 @@ packages=(
   cmake ninja-build g++ clang-14 libclang-rt-14-dev clang-format-14
   libgtest-dev libgmock-dev librapidcheck-dev
   libboost-context-dev libbenchmark-dev libcli11-dev
+  doxygen graphviz
 )
 
 missing=()

@@ -1,21 +1,22 @@
-// Chan<T>: Go's channel for the tasks of one Runtime.
-//
-// A Chan is a handle (copy it into the lambdas you pass to Go(), as Go code
-// passes a chan); copies share one channel. Capacity 0 is unbuffered: Send
-// parks until a receiver takes the value. Recv returns {value, ok}; ok is
-// false once the channel is closed and drained (value is T{}). Sending on a
-// closed channel, and closing it twice, are programming errors and abort
-// (Go panics). TrySend / TryRecv are `select` with a default case; Select
-// (select.h) waits on several channels at once.
-//
-// Semantics follow runtime/chan.go: a sender finding a parked receiver hands
-// the value over directly; a receiver finding a parked sender on a full
-// buffer takes the head and moves the sender's value to the tail; waiters
-// are served FIFO.
-//
-// Threading: the owning Runtime's thread. Blocking calls must come from one
-// of its tasks; non-blocking ones (a Send with buffer room) may come from
-// anywhere on that thread, e.g. before Run().
+/// \file
+/// Chan<T>: Go's channel for the tasks of one Runtime.
+///
+/// A Chan is a handle (copy it into the lambdas you pass to Go(), as Go code
+/// passes a chan); copies share one channel. Capacity 0 is unbuffered: Send
+/// parks until a receiver takes the value. Recv returns {value, ok}; ok is
+/// false once the channel is closed and drained (value is T{}). Sending on a
+/// closed channel, and closing it twice, are programming errors and abort
+/// (Go panics). TrySend / TryRecv are `select` with a default case; Select
+/// (select.h) waits on several channels at once.
+///
+/// Semantics follow runtime/chan.go: a sender finding a parked receiver hands
+/// the value over directly; a receiver finding a parked sender on a full
+/// buffer takes the head and moves the sender's value to the tail; waiters
+/// are served FIFO.
+///
+/// Threading: the owning Runtime's thread. Blocking calls must come from one
+/// of its tasks; non-blocking ones (a Send with buffer room) may come from
+/// anywhere on that thread, e.g. before Run().
 #pragma once
 
 #include <cstddef>
@@ -46,18 +47,28 @@ class SendCase;
 
 }  // namespace internal
 
+/// What Chan::Recv returns: Go's `v, ok := <-ch`.
 template <typename T>
 struct RecvResult {
-  T value{};
-  bool ok = false;
+  T value{};        ///< The value received; T{} when ok is false.
+  bool ok = false;  ///< False once the channel is closed and drained.
 };
 
+/// A channel of T values between the tasks of one Runtime (Go's chan T), as a
+/// handle: copies share one channel. Costs one allocation when made; a value
+/// is moved into the buffer or straight to a parked receiver.
 template <typename T>
 class Chan {
  public:
+  /// make(chan T, capacity) on rt; capacity 0 makes an unbuffered channel
+  /// (Send parks until a receiver takes the value).
   explicit Chan(Runtime& rt, size_t capacity = 0)
       : s_(std::make_shared<State>(rt, capacity)) {}
 
+  /// ch <- value: hands value to a parked receiver, or buffers it, or parks
+  /// the task until a receiver takes it. Aborts if the channel is closed
+  /// (before or while parked: Go's "send on closed channel" panic) and if it
+  /// must park outside a task.
   void Send(T value) {
     State& s = *s_;
     SIMSOCK_NET_CHECK(!s.closed, "send on closed channel");
@@ -75,6 +86,9 @@ class Chan {
     SIMSOCK_NET_CHECK(!w.closed, "send on closed channel");
   }
 
+  /// v, ok := <-ch: takes the oldest buffered value (or a parked sender's),
+  /// parking the task while there is none. {T{}, false} once the channel is
+  /// closed and drained. Aborts if it must park outside a task.
   RecvResult<T> Recv() {
     State& s = *s_;
     if (auto r = TryRecvImpl(); r.has_value()) return std::move(*r);
@@ -90,7 +104,7 @@ class Chan {
     return RecvResult<T>{std::move(*slot), true};
   }
 
-  // Sends without blocking; false if it would block. Aborts if closed.
+  /// Sends without blocking; false if it would block. Aborts if closed.
   bool TrySend(T value) {
     State& s = *s_;
     SIMSOCK_NET_CHECK(!s.closed, "send on closed channel");
@@ -102,14 +116,17 @@ class Chan {
     return false;
   }
 
-  // Receives without blocking: nullopt if it would block; {T{}, false} if
-  // closed and drained.
+  /// Receives without blocking: nullopt if it would block; {T{}, false} if
+  /// closed and drained.
   std::optional<RecvResult<T>> TryRecv() {
     if (auto r = TryRecvImpl(); r.has_value()) return r;
     if (s_->closed) return RecvResult<T>{};
     return std::nullopt;
   }
 
+  /// close(ch): wakes every parked receiver with {T{}, false}; buffered values
+  /// are still received first. Aborts if already closed; a sender parked on
+  /// the channel aborts when woken (Go's panic in the sender).
   void Close() {
     State& s = *s_;
     SIMSOCK_NET_CHECK(!s.closed, "close of closed channel");
@@ -132,8 +149,11 @@ class Chan {
     }
   }
 
+  /// len(ch): the buffered values.
   size_t Len() const { return s_->buf.size(); }
+  /// cap(ch): the buffer's capacity.
   size_t Cap() const { return s_->cap; }
+  /// True once Close() was called.
   bool closed() const { return s_->closed; }
 
  private:

@@ -1,42 +1,43 @@
-// simsock::net::Runtime — goroutine-like tasks on one thread, over one
-// sys::Syscalls backend.
-//
-// Model (Go's runtime, shrunk to one P and one M):
-//   - Go(fn) makes a task: a stackful fiber (simsock::fiber, on
-//     Boost.Context, with pooled stacks and ASan-annotated switches; the
-//     same fibers the simulator's threads use, and they nest: a Runtime may
-//     run inside a simulated thread). Tasks run FIFO, one at a time, until they
-//     finish or park.
-//   - A task parks when it would block: on a socket that returned EAGAIN
-//     (the netpoller, poll_desc.h), on a channel or WaitGroup, in Sleep.
-//   - Timers (Sleep, deadlines) live in a min-heap ordered by
-//     (deadline, insertion number), on the backend's clock_gettime_ns.
-//   - When no task can run, Run() blocks in the backend's epoll_wait with the
-//     timeout of the nearest timer. On Linux that blocks the thread; in the
-//     simulator it parks the simulated thread and the world moves on. The
-//     runtime has no other backend-specific code: it only calls Syscalls.
-//   - A task that makes a raw blocking syscall (a blocking read, nanosleep,
-//     a name lookup) blocks the whole runtime until the call returns, as a
-//     goroutine in a raw syscall holds its thread. Use the net layer's calls,
-//     which are nonblocking underneath, and Runtime::Sleep.
-//
-// Determinism: FIFO run queue, timers ordered by (when, seq), fds found by
-// an index carried in the epoll event and closed in registration order; no
-// wall clock. The one random source is Select's choice among several ready
-// cases (RandomN): seeded from RuntimeOptions::seed, or else from the
-// backend clock the first time it is drawn (virtual time in the simulator,
-// so a replayed world draws the same numbers). The same backend behaviour
-// gives the same interleaving.
-//
-// Threading: a Runtime and everything made from it (conns, channels, wait
-// groups) belong to the thread that calls Run(). Stop() is for tasks (or
-// code running on that thread). Several Runtimes may coexist in one thread
-// (one per simulated process); nothing here is global or thread_local.
-//
-// Lifetime: objects made from a Runtime (conns, listeners, channels) must
-// not be used after it is destroyed. Destroying a Runtime with unfinished
-// tasks unwinds them (Park throws an internal exception; do not swallow it
-// with catch (...) without rethrowing) and closes the fds still open.
+/// \file
+/// simsock::net::Runtime — goroutine-like tasks on one thread, over one
+/// sys::Syscalls backend.
+///
+/// Model (Go's runtime, shrunk to one P and one M):
+///   - Go(fn) makes a task: a stackful fiber (simsock::fiber, on
+///     Boost.Context, with pooled stacks and ASan-annotated switches; the
+///     same fibers the simulator's threads use, and they nest: a Runtime may
+///     run inside a simulated thread). Tasks run FIFO, one at a time, until they
+///     finish or park.
+///   - A task parks when it would block: on a socket that returned EAGAIN
+///     (the netpoller, poll_desc.h), on a channel or WaitGroup, in Sleep.
+///   - Timers (Sleep, deadlines) live in a min-heap ordered by
+///     (deadline, insertion number), on the backend's clock_gettime_ns.
+///   - When no task can run, Run() blocks in the backend's epoll_wait with the
+///     timeout of the nearest timer. On Linux that blocks the thread; in the
+///     simulator it parks the simulated thread and the world moves on. The
+///     runtime has no other backend-specific code: it only calls Syscalls.
+///   - A task that makes a raw blocking syscall (a blocking read, nanosleep,
+///     a name lookup) blocks the whole runtime until the call returns, as a
+///     goroutine in a raw syscall holds its thread. Use the net layer's calls,
+///     which are nonblocking underneath, and Runtime::Sleep.
+///
+/// Determinism: FIFO run queue, timers ordered by (when, seq), fds found by
+/// an index carried in the epoll event and closed in registration order; no
+/// wall clock. The one random source is Select's choice among several ready
+/// cases (RandomN): seeded from RuntimeOptions::seed, or else from the
+/// backend clock the first time it is drawn (virtual time in the simulator,
+/// so a replayed world draws the same numbers). The same backend behaviour
+/// gives the same interleaving.
+///
+/// Threading: a Runtime and everything made from it (conns, channels, wait
+/// groups) belong to the thread that calls Run(). Stop() is for tasks (or
+/// code running on that thread). Several Runtimes may coexist in one thread
+/// (one per simulated process); nothing here is global or thread_local.
+///
+/// Lifetime: objects made from a Runtime (conns, listeners, channels) must
+/// not be used after it is destroyed. Destroying a Runtime with unfinished
+/// tasks unwinds them (Park throws an internal exception; do not swallow it
+/// with catch (...) without rethrowing) and closes the fds still open.
 #pragma once
 
 #include <cstddef>
@@ -73,51 +74,110 @@ struct RuntimeOptions {
   std::optional<uint64_t> seed;
 };
 
+/// Why Runtime::Run() returned.
 enum class RunStatus {
-  kAllDone,   // every task finished
-  kStopped,   // Stop() was called
-  kDeadlock,  // tasks remain but all wait on channels/wait groups/mutexes/
-              // conds/selects with no timer and no fd to wake them (Go: "all
-              // goroutines are asleep"); Runtime::deadlock() names them
+  kAllDone,   ///< every task finished
+  kStopped,   ///< Stop() was called
+  kDeadlock,  ///< tasks remain but all wait on channels/wait groups/mutexes/
+              ///< conds/selects with no timer and no fd to wake them (Go:
+              ///< "all goroutines are asleep"); Runtime::deadlock() names them
 };
 
+/// "all tasks done", "stopped", "deadlock: all tasks are asleep".
 const char* ToString(RunStatus status);
 
+/// Go's runtime for one thread: tasks (goroutines), their scheduler, timers
+/// and the netpoller, over one sys::Syscalls backend. See this file's
+/// description for the model; docs/net.md for porting Go code.
 class Runtime {
  public:
+  /// A runtime over sys, which must outlive it. Makes no syscall until a
+  /// task needs the netpoller (then one epoll_create1).
   explicit Runtime(sys::Syscalls& sys, RuntimeOptions options = {});
+  /// Unwinds the tasks still parked (their destructors run), closes the fds
+  /// the net layer still has open, in the order they were opened, and the
+  /// epoll fd. Aborts if called during Run().
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
+  /// The backend every socket of this runtime uses.
   sys::Syscalls& sys() const { return sys_; }
 
-  // Starts fn as a new task (Go's `go fn()`). May be called before Run() or
-  // from a task; the task runs after those already runnable.
+  /// Starts fn as a new task (Go's `go fn()`). May be called before Run() or
+  /// from a task; fn does not run now: the task runs after those already
+  /// runnable, once the caller parks or returns. Costs a task (fn moved to
+  /// the heap, a stack from the pool, RuntimeOptions::stack_size); an
+  /// exception escaping fn aborts the program.
+  ///
+  /// The lifetime rule: everything fn captures must still be alive when the
+  /// task runs, which is after the caller may have returned. Go's closures
+  /// keep what they capture alive; a C++ lambda with [&] does not:
+  /// \code
+  /// // WRONG: listener and greeting die when StartServer returns; the task,
+  /// // which runs later, reads dead stack memory.
+  /// void StartServer(net::Runtime& rt) {
+  ///   net::TCPListener listener = *net::Listen(rt, "tcp", ":8080");
+  ///   std::string greeting = "hello\n";
+  ///   rt.Go([&] {
+  ///     for (;;) {
+  ///       auto c = listener.Accept();
+  ///       if (!c.ok()) return;
+  ///       (void)c->Write(greeting);
+  ///     }
+  ///   });
+  /// }
+  /// // WRONG too: every task runs after the loop, and i is dead (or last).
+  /// for (int i = 0; i < n; ++i) rt.Go([&] { Work(i); });
+  /// \endcode
+  /// Right: capture by value. The handles (Conn, TCPConn, TCPListener,
+  /// UDPConn, Chan, WaitGroup) are cheap to copy and copies share the socket,
+  /// channel or counter; put other shared state in a shared_ptr:
+  /// \code
+  /// void StartServer(net::Runtime& rt) {
+  ///   net::TCPListener listener = *net::Listen(rt, "tcp", ":8080");
+  ///   auto greeting = std::make_shared<const std::string>("hello\n");
+  ///   rt.Go([listener, greeting]() mutable {  // copies: they live in the task
+  ///     for (;;) {
+  ///       auto c = listener.Accept();
+  ///       if (!c.ok()) return;
+  ///       (void)c->Write(*greeting);
+  ///     }
+  ///   });
+  /// }
+  /// for (int i = 0; i < n; ++i) rt.Go([i] { Work(i); });
+  /// \endcode
+  /// Or keep the locals alive until every task using them is done: wait for
+  /// them with a WaitGroup in the scope that owns the locals. [&] is fine
+  /// only when the locals outlive Run() itself, and [&rt] in every task of
+  /// rt. docs/net.md, "The easiest mistake", has the WaitGroup version.
   void Go(std::function<void()> fn);
 
-  // Runs tasks until all have finished, Stop() is called, or a deadlock is
-  // found. Must not be called from a task. May be called again afterwards
-  // (e.g. after kStopped) to continue.
+  /// Runs tasks until all have finished, Stop() is called, or a deadlock is
+  /// found. Aborts if called from a task or re-entrantly. May be called
+  /// again afterwards (e.g. after kStopped) to continue. While no task can
+  /// run it blocks in the backend's epoll_pwait2 until the nearest timer.
   RunStatus Run();
 
-  // Makes Run() return kStopped once the running task parks or finishes.
-  // Remaining tasks stay parked (and are unwound if the Runtime is
-  // destroyed).
+  /// Makes Run() return kStopped once the running task parks or finishes.
+  /// Remaining tasks stay parked (and are unwound if the Runtime is
+  /// destroyed).
   void Stop();
 
-  // The backend clock (clock_gettime_ns) as a Time.
+  /// The backend clock (clock_gettime_ns) as a Time.
   Time Now() const;
 
-  // Parks the calling task for d (time.Sleep). d <= 0 returns at once.
-  // Outside a task it is a programming error.
+  /// Parks the calling task for d (time.Sleep). d <= 0 returns at once.
+  /// Aborts outside a task. Costs a timer heap insertion, no syscall.
   void Sleep(Duration d);
 
-  // Lets the other runnable tasks run first (runtime.Gosched).
+  /// Lets the other runnable tasks run first (runtime.Gosched). Aborts
+  /// outside a task.
   void Yield();
 
+  /// True when called from one of this runtime's tasks.
   bool InTask() const { return current_ != nullptr; }
-  // Tasks started and not yet finished.
+  /// Tasks started and not yet finished.
   size_t NumTasks() const { return tasks_.size(); }
 
   /// The last deadlock Run() found (it returned RunStatus::kDeadlock): one
@@ -128,25 +188,30 @@ class Runtime {
   const std::vector<std::string>& deadlock() const { return deadlock_; }
 
   // ---- Internal API, for channels, wait groups and the netpoller --------
+  // Public because Chan<T> (a template) and the net layer's NetFD park and
+  // wake tasks; user code has no use for them.
+
+  /// Internal: the running task, or null outside a task.
   internal::Task* CurrentTask() const { return current_; }
-  // Parks the current task until Ready(task). Aborts outside a task.
-  // `what` (a string literal: "chan receive", "sync.Mutex.Lock") and
-  // `object` (the channel, mutex...) name the wait in deadlock().
+  /// Internal: parks the current task until Ready(task). Aborts outside a
+  /// task. `what` (a string literal: "chan receive", "sync.Mutex.Lock") and
+  /// `object` (the channel, mutex...) name the wait in deadlock().
   void Park(const char* what = "park", const void* object = nullptr);
-  // A number drawn uniformly from [0, n) from the seeded random source
-  // (RuntimeOptions::seed); n > 0. Used by Select.
+  /// Internal: a number drawn uniformly from [0, n) from the seeded random
+  /// source (RuntimeOptions::seed); n > 0. Used by Select.
   uint64_t RandomN(uint64_t n);
-  // Makes a parked task runnable (no-op if it is not parked).
+  /// Internal: makes a parked task runnable (no-op if it is not parked).
   void Ready(internal::Task* task);
-  // Arms t to run t->fire at t->when; StopTimer disarms (no-op if idle).
+  /// Internal: arms t to run t->fire at t->when (deadlines, Sleep).
   void StartTimer(internal::Timer* t);
+  /// Internal: disarms t (no-op if idle).
   void StopTimer(internal::Timer* t);
-  // Registers pd's fd with the epoll instance (EPOLLIN|EPOLLOUT|EPOLLRDHUP|
-  // EPOLLET, as Go). Returns 0 or -errno.
+  /// Internal: registers pd's fd with the epoll instance (EPOLLIN, EPOLLOUT,
+  /// EPOLLRDHUP, EPOLLET, as Go). Returns 0 or -errno.
   int Register(internal::PollDesc* pd);
-  // Removes pd's fd from epoll (before the fd is closed).
+  /// Internal: removes pd's fd from epoll (before the fd is closed).
   void Unregister(internal::PollDesc* pd);
-  // Counts tasks parked on fds (they can be woken from outside).
+  /// Internal: counts tasks parked on fds (they can be woken from outside).
   void AddFdWaiter(int delta) { fd_waiters_ += delta; }
 
  private:
@@ -194,7 +259,7 @@ class Runtime {
   int fd_waiters_ = 0;
 };
 
-// Go-style helpers.
+/// The runtime's clock (Go's time.Now()): rt.Now().
 inline Time Now(const Runtime& rt) { return rt.Now(); }
 
 }  // namespace simsock::net

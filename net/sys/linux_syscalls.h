@@ -1,15 +1,21 @@
-// simsock::sys::LinuxSyscalls — the real Linux kernel behind the Syscalls
-// interface: a thin pass-through that converts errno to -errno at once.
-// Writes use MSG_NOSIGNAL semantics (SIGPIPE is never raised): write() is
-// sent as send(MSG_NOSIGNAL) on sockets, so both backends return EPIPE.
+/// \file
+/// simsock::sys::LinuxSyscalls — the real Linux kernel behind the Syscalls
+/// interface: a thin pass-through that converts errno to -errno at once.
+/// Writes use MSG_NOSIGNAL semantics (SIGPIPE is never raised): write() is
+/// sent as send(MSG_NOSIGNAL) on sockets, so both backends return EPIPE.
 #pragma once
 
 #include "simsock/net/sys/syscalls.h"
 
 namespace simsock::sys {
 
+/// The real kernel behind Syscalls: each call is the Linux syscall of the same
+/// name, its errno returned negated. Costs one real syscall per call (two for
+/// resolve_ipv4's getaddrinfo, which may reach the network). Stateless but for
+/// the epoll_pwait2 fallback; use one per thread.
 class LinuxSyscalls final : public Syscalls {
  public:
+  /// A backend on the calling process's kernel.
   LinuxSyscalls() = default;
 
   int socket(int domain, int type, int protocol) override;
@@ -40,8 +46,8 @@ class LinuxSyscalls final : public Syscalls {
   int nanosleep_ns(int64_t ns) override;
   int resolve_ipv4(std::string_view host,
                    std::vector<uint32_t>* addrs) override;
-  // Falls back to epoll_pwait, the timeout rounded up to a millisecond,
-  // where epoll_pwait2 is ENOSYS (kernels before 5.11, valgrind 3.19).
+  /// Falls back to epoll_pwait, the timeout rounded up to a millisecond,
+  /// where epoll_pwait2 is ENOSYS (kernels before 5.11, valgrind 3.19).
   int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                    const timespec* timeout, const sigset_t* sigmask) override;
 

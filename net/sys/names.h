@@ -1,7 +1,8 @@
-// Names of Linux constants (errnos, families, socket types, option levels
-// and names, flags, epoll ops and events), for traces, logs and test
-// output, strace-style. Shared by the simulator's trace and the tests; no
-// state.
+/// \file
+/// Names of Linux constants (errnos, families, socket types, option levels
+/// and names, flags, epoll ops and events), for traces, logs and test
+/// output, strace-style. Shared by the simulator's trace and the tests; no
+/// state.
 #pragma once
 
 #include <cstdint>
@@ -11,29 +12,30 @@
 
 namespace simsock::sys {
 
-// "EAGAIN" for EAGAIN; "E<n>" for a number with no name.
+/// "EAGAIN" for EAGAIN; "E" and the number for a number with no name.
 std::string ErrnoName(int err);
 
-// Renders a raw syscall result: "3" for success, "-ECONNREFUSED" for -111.
+/// Renders a raw syscall result: "3" for success, "-ECONNREFUSED" for -111.
 std::string ResultString(long result);
 
-// Renders a bit set as "A|B|<rest in decimal>", "0" when empty, naming the
-// bits in the order given.
+/// Renders a bit set as "A|B|" and the rest in decimal, "0" when empty, naming
+/// the bits in the order given.
 std::string FlagNames(
     uint64_t bits,
     std::initializer_list<std::pair<uint64_t, const char*>> names);
 
-// "IN|OUT|RDHUP" for an epoll event mask (IN, PRI, OUT, ERR, HUP, RDHUP,
-// ET, ONESHOT named).
+/// "IN|OUT|RDHUP" for an epoll event mask (IN, PRI, OUT, ERR, HUP, RDHUP,
+/// ET, ONESHOT named).
 std::string EpollEventsName(uint32_t events);
 
-std::string FamilyName(int family);            // "AF_INET"
-std::string SockTypeName(int type);            // "SOCK_STREAM|SOCK_NONBLOCK"
-std::string SockLevelName(int level);          // "SOL_SOCKET", "IPPROTO_TCP"
-std::string SockOptName(int level, int name);  // "SO_REUSEADDR", "TCP_NODELAY"
-std::string MsgFlagsName(int flags);           // "MSG_PEEK|MSG_DONTWAIT"
-std::string ShutdownHowName(int how);          // "SHUT_WR"
-std::string FcntlCmdName(int cmd);             // "F_SETFL"
-std::string EpollOpName(int op);               // "EPOLL_CTL_ADD"
+std::string FamilyName(int family);    ///< "AF_INET"
+std::string SockTypeName(int type);    ///< "SOCK_STREAM|SOCK_NONBLOCK"
+std::string SockLevelName(int level);  ///< "SOL_SOCKET", "IPPROTO_TCP"
+/// "SO_REUSEADDR", "TCP_NODELAY"
+std::string SockOptName(int level, int name);
+std::string MsgFlagsName(int flags);   ///< "MSG_PEEK|MSG_DONTWAIT"
+std::string ShutdownHowName(int how);  ///< "SHUT_WR"
+std::string FcntlCmdName(int cmd);     ///< "F_SETFL"
+std::string EpollOpName(int op);       ///< "EPOLL_CTL_ADD"
 
 }  // namespace simsock::sys

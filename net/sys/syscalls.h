@@ -1,17 +1,18 @@
-// simsock::sys::Syscalls — the pinned syscall boundary.
-//
-// One object is one process's view of a kernel. Every method has the Linux
-// name and signature and returns in the raw kernel convention: a
-// non-negative result, or a negated Linux errno (-EAGAIN). Nothing throws and
-// nothing touches the global errno. Constants and structs are the system's
-// own (AF_INET, sockaddr_in, epoll_event, MSG_*, SO_*, TCP_*), so code moves
-// between backends without translation.
-//
-// Backends: LinuxSyscalls (net/sys/linux_syscalls.h), the real kernel; and
-// sim::Process (sim/kernel/process.h), one process of a simulated kernel.
-//
-// Threading: an object is used from one thread at a time (in the simulator,
-// one simulated thread of the owning process at a time).
+/// \file
+/// simsock::sys::Syscalls — the pinned syscall boundary.
+///
+/// One object is one process's view of a kernel. Every method has the Linux
+/// name and signature and returns in the raw kernel convention: a
+/// non-negative result, or a negated Linux errno (-EAGAIN). Nothing throws and
+/// nothing touches the global errno. Constants and structs are the system's
+/// own (AF_INET, sockaddr_in, epoll_event, MSG_*, SO_*, TCP_*), so code moves
+/// between backends without translation.
+///
+/// Backends: LinuxSyscalls (net/sys/linux_syscalls.h), the real kernel; and
+/// sim::Process (sim/kernel/process.h), one process of a simulated kernel.
+///
+/// Threading: an object is used from one thread at a time (in the simulator,
+/// one simulated thread of the owning process at a time).
 #pragma once
 
 #include <signal.h>
@@ -25,76 +26,104 @@
 #include <string_view>
 #include <vector>
 
+/// The syscall boundary: the Syscalls interface, its real-kernel backend
+/// (LinuxSyscalls), and names of Linux constants for traces.
 namespace simsock::sys {
 
+/// One process's view of a kernel: the Linux socket calls the net layer
+/// and the tests make, each with Linux's name and signature, returning a
+/// non-negative result or a negated errno (-EAGAIN). Implemented by
+/// LinuxSyscalls (the real kernel) and sim::Process (a simulated one). A
+/// call costs one virtual call plus the backend's work (one real syscall for
+/// LinuxSyscalls).
 class Syscalls {
  public:
   virtual ~Syscalls() = default;
 
-  // socket(2). Errors: EAFNOSUPPORT (domain), EINVAL (type or flag bits),
-  // EPROTONOSUPPORT (protocol), ESOCKTNOSUPPORT, EMFILE.
+  /// socket(2). Errors: EAFNOSUPPORT (domain), EINVAL (type or flag bits),
+  /// EPROTONOSUPPORT (protocol), ESOCKTNOSUPPORT, EMFILE.
   virtual int socket(int domain, int type, int protocol) = 0;
-  // bind(2). Errors: EBADF, ENOTSOCK, EINVAL (addrlen, already bound),
-  // EFAULT, EAFNOSUPPORT, EADDRNOTAVAIL, EADDRINUSE, EACCES.
+  /// bind(2). Errors: EBADF, ENOTSOCK, EINVAL (addrlen, already bound),
+  /// EFAULT, EAFNOSUPPORT, EADDRNOTAVAIL, EADDRINUSE, EACCES.
   virtual int bind(int fd, const sockaddr* addr, socklen_t addrlen) = 0;
-  // listen(2). Errors: EBADF, ENOTSOCK, EOPNOTSUPP (UDP), EINVAL
-  // (connected), EADDRINUSE.
+  /// listen(2). Errors: EBADF, ENOTSOCK, EOPNOTSUPP (UDP), EINVAL
+  /// (connected), EADDRINUSE.
   virtual int listen(int fd, int backlog) = 0;
-  // accept4(2). Errors: EBADF, ENOTSOCK, EOPNOTSUPP, EINVAL (not listening,
-  // flags, negative *addrlen), EFAULT, EAGAIN, EMFILE.
+  /// accept4(2). Errors: EBADF, ENOTSOCK, EOPNOTSUPP, EINVAL (not listening,
+  /// flags, negative *addrlen), EFAULT, EAGAIN, EMFILE.
   virtual int accept4(int fd, sockaddr* addr, socklen_t* addrlen,
                       int flags) = 0;
-  // connect(2). Errors: EBADF, ENOTSOCK, EINVAL, EFAULT, EAFNOSUPPORT,
-  // EINPROGRESS, EALREADY, EISCONN, ECONNREFUSED, ECONNABORTED, ETIMEDOUT,
-  // EADDRNOTAVAIL.
+  /// connect(2). Errors: EBADF, ENOTSOCK, EINVAL, EFAULT, EAFNOSUPPORT,
+  /// EINPROGRESS, EALREADY, EISCONN, ECONNREFUSED, ECONNABORTED, ETIMEDOUT,
+  /// EADDRNOTAVAIL.
   virtual int connect(int fd, const sockaddr* addr, socklen_t addrlen) = 0;
-  // read(2) / write(2): byte counts, or EAGAIN, ENOTCONN, ECONNRESET,
-  // ECONNREFUSED, ETIMEDOUT, EPIPE (never a signal in the simulator), EFAULT.
+  /// read(2): the byte count (0 at end of stream), or -EAGAIN, -ENOTCONN,
+  /// -ECONNRESET, -ECONNREFUSED, -ETIMEDOUT, -EFAULT, -EBADF.
   virtual ssize_t read(int fd, void* buf, size_t count) = 0;
+  /// write(2): the byte count, or -EAGAIN, -ENOTCONN, -ECONNRESET,
+  /// -ETIMEDOUT, -EPIPE (never with a SIGPIPE, on either backend), -EFAULT,
+  /// -EBADF.
   virtual ssize_t write(int fd, const void* buf, size_t count) = 0;
-  // recvfrom(2) / sendto(2) with MSG_PEEK, MSG_DONTWAIT, MSG_NOSIGNAL,
-  // MSG_TRUNC, MSG_WAITALL. UDP adds EDESTADDRREQ, EMSGSIZE, EACCES.
+  /// recvfrom(2) with MSG_PEEK, MSG_DONTWAIT, MSG_TRUNC, MSG_WAITALL: the
+  /// byte count (the datagram's full length with MSG_TRUNC), the sender in
+  /// *src_addr if given; errors as read().
   virtual ssize_t recvfrom(int fd, void* buf, size_t len, int flags,
                            sockaddr* src_addr, socklen_t* addrlen) = 0;
+  /// sendto(2) with MSG_DONTWAIT, MSG_NOSIGNAL: the byte count; errors as
+  /// write(), and for UDP -EDESTADDRREQ (no address, not connected),
+  /// -EMSGSIZE (datagram too large), -EACCES (broadcast without
+  /// SO_BROADCAST).
   virtual ssize_t sendto(int fd, const void* buf, size_t len, int flags,
                          const sockaddr* dest_addr, socklen_t addrlen) = 0;
-  // shutdown(2): EINVAL (how), ENOTCONN (flags still set, as Linux).
+  /// shutdown(2): EINVAL (how), ENOTCONN (flags still set, as Linux).
   virtual int shutdown(int fd, int how) = 0;
-  // close(2): EBADF.
+  /// close(2): EBADF.
   virtual int close(int fd) = 0;
-  // getsockopt(2) / setsockopt(2): EFAULT, EINVAL, ENOPROTOOPT, EOPNOTSUPP.
+  /// getsockopt(2): 0, or -EFAULT, -EINVAL, -ENOPROTOOPT (an option the
+  /// backend does not know), -EOPNOTSUPP, -EBADF, -ENOTSOCK.
   virtual int getsockopt(int fd, int level, int optname, void* optval,
                          socklen_t* optlen) = 0;
+  /// setsockopt(2): 0, or the errors of getsockopt().
   virtual int setsockopt(int fd, int level, int optname, const void* optval,
                          socklen_t optlen) = 0;
-  // getsockname(2) / getpeername(2): EFAULT, EINVAL, ENOTCONN.
+  /// getsockname(2): 0, or -EFAULT, -EINVAL, -EBADF, -ENOTSOCK.
   virtual int getsockname(int fd, sockaddr* addr, socklen_t* addrlen) = 0;
+  /// getpeername(2): 0, or -ENOTCONN (no peer), -EFAULT, -EINVAL, -EBADF,
+  /// -ENOTSOCK.
   virtual int getpeername(int fd, sockaddr* addr, socklen_t* addrlen) = 0;
-  // fcntl(2) with F_GETFL / F_SETFL (O_NONBLOCK) and F_GETFD / F_SETFD.
+  /// fcntl(2) with F_GETFL / F_SETFL (O_NONBLOCK) and F_GETFD / F_SETFD.
   virtual int fcntl(int fd, int cmd, long arg) = 0;
-  // epoll(7): EINVAL, EBADF, EEXIST, ENOENT, EPERM, ELOOP, EFAULT.
+  /// epoll_create1(2): a new epoll fd, or -EINVAL (flags), -EMFILE.
   virtual int epoll_create1(int flags) = 0;
+  /// epoll_ctl(2): 0, or -EINVAL, -EBADF, -EEXIST (ADD twice), -ENOENT (MOD
+  /// or DEL of an fd not added), -EPERM (an fd epoll cannot watch), -ELOOP,
+  /// -EFAULT.
   virtual int epoll_ctl(int epfd, int op, int fd, epoll_event* event) = 0;
+  /// epoll_wait(2): the number of ready events (0 on timeout), blocking up
+  /// to timeout_ms (-1 forever; in the simulator the calling simulated
+  /// thread parks and virtual time moves on), or -EINVAL, -EBADF, -EINTR,
+  /// -EFAULT.
   virtual int epoll_wait(int epfd, epoll_event* events, int maxevents,
                          int timeout_ms) = 0;
-  // CLOCK_MONOTONIC in nanoseconds (virtual time in the simulator).
+  /// CLOCK_MONOTONIC in nanoseconds (virtual time in the simulator).
   virtual int64_t clock_gettime_ns() = 0;
-  // Sleeps ns nanoseconds: 0, or -EINTR / -EINVAL.
+  /// Sleeps ns nanoseconds: 0, or -EINTR / -EINVAL.
   virtual int nanosleep_ns(int64_t ns) = 0;
 
-  // --- Added calls (the interface may grow; docs/design.md)
-  // --------------------------- Resolves a host name to its IPv4 addresses
-  // (host byte order), as getaddrinfo(AF_INET) does on Linux; in the simulator
-  // through the world's name table (every host's name, plus "localhost"). A
-  // numeric host resolves to itself on both backends, read as getaddrinfo reads
-  // it: inet_aton's forms ("127.1", "0x7f.1", "0177.0.0.1", "4294967295";
-  // no whitespace anywhere) and IPv4-mapped IPv6 literals; an IPv6 literal
-  // of no IPv4 address is -ENOENT. Returns 0, or -ENOENT when the name is
-  // unknown (Go's "no such host"), -EAGAIN for a temporary failure.
+  // --- Added calls (the interface may grow; docs/design.md) -------------
+
+  /// Resolves a host name to its IPv4 addresses (host byte order), as
+  /// getaddrinfo(AF_INET) does on Linux; in the simulator through the world's
+  /// name table (every host's name, plus "localhost"). A numeric host resolves
+  /// to itself on both backends, read as getaddrinfo reads it: inet_aton's
+  /// forms ("127.1", "0x7f.1", "0177.0.0.1", "4294967295"; no whitespace
+  /// anywhere) and IPv4-mapped IPv6 literals; an IPv6 literal of no IPv4
+  /// address is -ENOENT. Returns 0, or -ENOENT when the name is unknown (Go's
+  /// "no such host"), -EAGAIN for a temporary failure.
   virtual int resolve_ipv4(std::string_view host,
                            std::vector<uint32_t>* addrs) = 0;
-  // epoll_pwait2(2): epoll_wait with a nanosecond timeout (null = wait
-  // forever). The simulator has no signals and ignores sigmask.
+  /// epoll_pwait2(2): epoll_wait with a nanosecond timeout (null = wait
+  /// forever). The simulator has no signals and ignores sigmask.
   virtual int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                            const timespec* timeout,
                            const sigset_t* sigmask) = 0;
