@@ -1,7 +1,8 @@
-// PortBitmap: one bit per port (0..65535), for the port choices that must
-// find "the first port from here on that nobody blocks" without asking
-// port by port (PortTable::PickForConnect). The words are allocated on the
-// first bit set, so an unused bitmap costs a vector's header.
+/// \file
+/// PortBitmap: one bit per port (0..65535), for the port choices that must
+/// find "the first port from here on that nobody blocks" without asking
+/// port by port (PortTable::PickForConnect). The words are allocated on the
+/// first bit set, so an unused bitmap costs a vector's header.
 #pragma once
 
 #include <cstdint>
@@ -26,8 +27,8 @@ class PortBitmap {
       words_[port >> 6] &= ~bit;
     }
   }
-  // The first port in [from, to] of the given parity (0 even, 1 odd) whose
-  // bit is clear here and in `also` (null: no second bitmap); -1 if none.
+  /// The first port in [from, to] of the given parity (0 even, 1 odd) whose
+  /// bit is clear here and in `also` (null: no second bitmap); -1 if none.
   int FirstClear(int from, int to, int parity, const PortBitmap* also) const {
     if (from > to) return -1;
     // Even ports sit on even bits of each word (64 is even).

@@ -1,8 +1,9 @@
-// Socket: the part of a simulated socket that does not depend on the
-// protocol: its host's network stack (sim/inet/inet_stack.h, the socket's
-// only view of the machine), local and peer endpoints, the SOL_SOCKET options,
-// and the syscall entry points each protocol implements. Process resolves fds,
-// copies arguments in and out with Linux's checks, and calls these.
+/// \file
+/// Socket: the part of a simulated socket that does not depend on the
+/// protocol: its host's network stack (sim/inet/inet_stack.h, the socket's
+/// only view of the machine), local and peer endpoints, the SOL_SOCKET options,
+/// and the syscall entry points each protocol implements. Process resolves fds,
+/// copies arguments in and out with Linux's checks, and calls these.
 //
 // Every method returns a result >= 0 or a negated errno, in the order Linux
 // checks (af_inet.c, sock.c); the comments name the Linux function followed.
@@ -25,37 +26,37 @@ namespace simsock::sim {
 
 class InetStack;
 
-// SOL_SOCKET state shared by TCP and UDP (struct sock's option fields).
+/// SOL_SOCKET state shared by TCP and UDP (struct sock's option fields).
 struct SocketOptions {
-  bool reuseaddr = false;  // sk_reuse
-  bool reuseport = false;  // sk_reuseport
+  bool reuseaddr = false;  ///< sk_reuse
+  bool reuseport = false;  ///< sk_reuseport
   bool keepalive = false;
   bool broadcast = false;
-  bool linger = false;         // SOCK_LINGER
-  int linger_seconds = 0;      // sk_lingertime / HZ, kept when linger is off
-  int sndbuf = 0;              // sk_sndbuf, as getsockopt reports it
-  int rcvbuf = 0;              // sk_rcvbuf
-  bool sndbuf_locked = false;  // SOCK_SNDBUF_LOCK: no autotuning
+  bool linger = false;         ///< SOCK_LINGER
+  int linger_seconds = 0;      ///< sk_lingertime / HZ, kept when linger is off
+  int sndbuf = 0;              ///< sk_sndbuf, as getsockopt reports it
+  int rcvbuf = 0;              ///< sk_rcvbuf
+  bool sndbuf_locked = false;  ///< SOCK_SNDBUF_LOCK: no autotuning
   bool rcvbuf_locked = false;
   int rcvlowat = 1;
-  // SO_PEEK_OFF (sk_peek_off): -1 = off; MSG_PEEK starts this many bytes
-  // into the queue and moves it on, a read moves it back (sk_peek_offset_fwd
-  // / _bwd).
+  /// SO_PEEK_OFF (sk_peek_off): -1 = off; MSG_PEEK starts this many bytes
+  /// into the queue and moves it on, a read moves it back (sk_peek_offset_fwd
+  /// / _bwd).
   int peek_off = -1;
-  bool recverr = false;  // IP_RECVERR
-  // SO_RCVTIMEO / SO_SNDTIMEO in jiffies, as the kernel keeps them (so a
-  // timeval reads back rounded up to the tick); -1 = wait forever.
+  bool recverr = false;  ///< IP_RECVERR
+  /// SO_RCVTIMEO / SO_SNDTIMEO in jiffies, as the kernel keeps them (so a
+  /// timeval reads back rounded up to the tick); -1 = wait forever.
   int64_t rcvtimeo_jiffies = -1;
   int64_t sndtimeo_jiffies = -1;
-  // Stored and read back as Linux does; their effect on the wire (queue
-  // priority, routing, timestamps, marks, DSCP, TTL) is not modelled.
-  int priority = 0;  // SO_PRIORITY (IP_TOS sets it too; reset on accept)
+  /// Stored and read back as Linux does; their effect on the wire (queue
+  /// priority, routing, timestamps, marks, DSCP, TTL) is not modelled.
+  int priority = 0;  ///< SO_PRIORITY (IP_TOS sets it too; reset on accept)
   bool oobinline = false;
   bool dontroute = false;
-  bool timestamp = false;  // SO_TIMESTAMP
-  int mark = 0;            // SO_MARK
-  int ip_tos = 0;          // IP_TOS
-  int ip_ttl = -1;         // IP_TTL; -1 = the default (64)
+  bool timestamp = false;  ///< SO_TIMESTAMP
+  int mark = 0;            ///< SO_MARK
+  int ip_tos = 0;          ///< IP_TOS
+  int ip_ttl = -1;         ///< IP_TTL; -1 = the default (64)
 };
 
 class Socket : public File, public PortHolder {
@@ -64,90 +65,90 @@ class Socket : public File, public PortHolder {
   ~Socket() override;
 
   InetStack& stack() const { return stack_; }
-  // SOCK_STREAM or SOCK_DGRAM.
+  /// SOCK_STREAM or SOCK_DGRAM.
   int type() const { return type_; }
   const SocketOptions& options() const { return opts_; }
 
   // --- Syscall entry points -------------------------------------------------
-  // `addr` has been copied in with CopyAddrIn; `len` is the caller's length.
+  /// `addr` has been copied in with CopyAddrIn; `len` is the caller's length.
   virtual int Bind(const sockaddr_storage& addr, socklen_t len) = 0;
   virtual int Listen(int backlog) = 0;
-  // On success stores the new connection and returns 0.
+  /// On success stores the new connection and returns 0.
   virtual int Accept(std::shared_ptr<Socket>* child) = 0;
   virtual int Connect(const sockaddr_storage& addr, socklen_t len) = 0;
-  // recvfrom(2): buf may be null only when len is 0 (checked by Process) or
-  // with MSG_TRUNC on TCP. Sets *from (and *has_from) for datagrams.
-  // peek_skip: a blocking MSG_PEEK on a stream that has already peeked
-  // that many bytes in this call (tcp_recvmsg_locked's peek_seq) and waits
-  // for more; 0 otherwise.
+  /// recvfrom(2): buf may be null only when len is 0 (checked by Process) or
+  /// with MSG_TRUNC on TCP. Sets *from (and *has_from) for datagrams.
+  /// peek_skip: a blocking MSG_PEEK on a stream that has already peeked
+  /// that many bytes in this call (tcp_recvmsg_locked's peek_seq) and waits
+  /// for more; 0 otherwise.
   virtual ssize_t Recv(uint8_t* buf, size_t len, int flags, bool is_read,
                        size_t peek_skip, Endpoint* from, bool* has_from) = 0;
-  // recvmsg(MSG_ERRQUEUE): ip_recv_error. Never blocks; EAGAIN when the
-  // error queue is empty, whatever data or sk_err the socket holds.
+  /// recvmsg(MSG_ERRQUEUE): ip_recv_error. Never blocks; EAGAIN when the
+  /// error queue is empty, whatever data or sk_err the socket holds.
   virtual ssize_t RecvErrQueue(uint8_t* buf, size_t len, Endpoint* from,
                                bool* has_from);
-  // sendto(2): `to` is null when no address was given.
+  /// sendto(2): `to` is null when no address was given.
   virtual ssize_t Send(const uint8_t* buf, size_t len, int flags,
                        const sockaddr_storage* to, socklen_t tolen) = 0;
   virtual int Shutdown(int how) = 0;
 
   // --- Calls that may block -------------------------------------------------
-  // They wait through `waiter` (sk_wait_event) when the socket is blocking;
-  // the syscall layer has resolved the fd, copied the arguments in and
-  // applied its own faults. (sim/inet/socket_wait.cc, tcp_recvmsg.cc,
-  // tcp_sendmsg.cc, udp_msg.cc.)
-  // accept(2): inet_accept, waiting as inet_csk_wait_for_connect does
-  // (SO_RCVTIMEO) while nothing is queued.
+  /// They wait through `waiter` (sk_wait_event) when the socket is blocking;
+  /// the syscall layer has resolved the fd, copied the arguments in and
+  /// applied its own faults. (sim/inet/socket_wait.cc, tcp_recvmsg.cc,
+  /// tcp_sendmsg.cc, udp_msg.cc.)
+  /// accept(2): inet_accept, waiting as inet_csk_wait_for_connect does
+  /// (SO_RCVTIMEO) while nothing is queued.
   int AcceptWaiting(Waiter& waiter, std::shared_ptr<Socket>* child);
-  // connect(2): __inet_stream_connect's wait (inet_wait_for_connect,
-  // SO_SNDTIMEO) for a connection in progress.
+  /// connect(2): __inet_stream_connect's wait (inet_wait_for_connect,
+  /// SO_SNDTIMEO) for a connection in progress.
   int ConnectWaiting(Waiter& waiter, const sockaddr_storage& addr,
                      socklen_t len);
-  // recvfrom(2) and read(2): the protocol's recvmsg (tcp_recvmsg_locked,
-  // udp_recvmsg) with its loop and waits. buf may be null (it faults only
-  // when there are bytes to copy). Sets *from (and *has_from) for
-  // datagrams.
+  /// recvfrom(2) and read(2): the protocol's recvmsg (tcp_recvmsg_locked,
+  /// udp_recvmsg) with its loop and waits. buf may be null (it faults only
+  /// when there are bytes to copy). Sets *from (and *has_from) for
+  /// datagrams.
   virtual ssize_t RecvMsg(Waiter& waiter, uint8_t* buf, size_t len, int flags,
                           bool is_read, Endpoint* from, bool* has_from) = 0;
-  // sendto(2) and write(2): the protocol's sendmsg (tcp_sendmsg_locked,
-  // udp_sendmsg).
+  /// sendto(2) and write(2): the protocol's sendmsg (tcp_sendmsg_locked,
+  /// udp_sendmsg).
   virtual ssize_t SendMsg(Waiter& waiter, const uint8_t* buf, size_t len,
                           int flags, const sockaddr_storage* to,
                           socklen_t tolen) = 0;
-  // getsockname: always succeeds for an inet socket.
+  /// getsockname: always succeeds for an inet socket.
   virtual Endpoint LocalEndpoint() const { return local_; }
   virtual int GetPeerName(Endpoint* peer) = 0;
-  // The peer as recorded, without getpeername's state checks (what accept
-  // reports, inet_getname with peer == 2).
+  /// The peer as recorded, without getpeername's state checks (what accept
+  /// reports, inet_getname with peer == 2).
   virtual Endpoint RemoteEndpoint() const { return {}; }
 
-  // getsockopt / setsockopt after the caller's buffers were validated:
-  // optlen >= 0, optval non-null when needed.
+  /// getsockopt / setsockopt after the caller's buffers were validated:
+  /// optlen >= 0, optval non-null when needed.
   int GetSockOpt(int level, int name, void* val, socklen_t* len);
   int SetSockOpt(int level, int name, const void* val, socklen_t len);
 
-  // The socket's pending error (sk_err), read and cleared (sock_error).
+  /// The socket's pending error (sk_err), read and cleared (sock_error).
   int TakeError();
-  // sk_err without taking it, and putting back one a call took when
-  // Linux would have left it (a stream read that already has bytes
-  // returns them and leaves sk_err for the next call).
+  /// sk_err without taking it, and putting back one a call took when
+  /// Linux would have left it (a stream read that already has bytes
+  /// returns them and leaves sk_err for the next call).
   int PendingError() const { return error_; }
   void RestoreError(int e) { error_ = e; }
-  // sk_peek_offset_fwd / sk_peek_offset_bwd: no effect while SO_PEEK_OFF
-  // is off (negative); never below 0.
+  /// sk_peek_offset_fwd / sk_peek_offset_bwd: no effect while SO_PEEK_OFF
+  /// is off (negative); never below 0.
   void PeekOffsetMove(int64_t delta);
 
-  // Port-table view (sim/inet/port_holder.h).
+  /// Port-table view (sim/inet/port_holder.h).
   const Endpoint& local() const override { return local_; }
   bool reuseaddr() const override { return opts_.reuseaddr; }
   bool reuseport() const override { return opts_.reuseport; }
   bool connect_bound() const override { return connect_bound_; }
-  // The next byte to read is TCP's urgent mark: a read that has copied
-  // something stops here, even with MSG_WAITALL.
+  /// The next byte to read is TCP's urgent mark: a read that has copied
+  /// something stops here, even with MSG_WAITALL.
   virtual bool AtUrgentMark() const { return false; }
-  // A fault plan's "econnreset" (docs/faults.md): a RST from the peer
-  // arrives now, in sequence, as tcp_reset would take it. False if the
-  // socket has no synchronized connection for it to end.
+  /// A fault plan's "econnreset" (docs/faults.md): a RST from the peer
+  /// arrives now, in sequence, as tcp_reset would take it. False if the
+  /// socket has no synchronized connection for it to end.
   virtual bool InjectPeerReset() { return false; }
 
   std::string Describe() const;

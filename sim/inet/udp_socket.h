@@ -1,8 +1,9 @@
-// UdpSocket: a simulated UDP socket (Linux's udp.c, datagram.c). Datagram
-// boundaries, MSG_PEEK / MSG_TRUNC, connect() as a default peer and a
-// filter on arrivals, AF_UNSPEC disconnect, ICMP port-unreachable reported
-// once to a connected socket, the receive-buffer limit that drops what does
-// not fit, and datagram_poll's readiness, corking (MSG_MORE / UDP_CORK).
+/// \file
+/// UdpSocket: a simulated UDP socket (Linux's udp.c, datagram.c). Datagram
+/// boundaries, MSG_PEEK / MSG_TRUNC, connect() as a default peer and a
+/// filter on arrivals, AF_UNSPEC disconnect, ICMP port-unreachable reported
+/// once to a connected socket, the receive-buffer limit that drops what does
+/// not fit, and datagram_poll's readiness, corking (MSG_MORE / UDP_CORK).
 //
 // Receive-buffer accounting charges each datagram the truesize of the skb
 // a Linux loopback sender would have built (Truesize), with
@@ -19,14 +20,14 @@ namespace simsock::sim {
 
 class UdpSocket final : public Socket {
  public:
-  // Largest IPv4 UDP payload: 65535 - 20 (IP) - 8 (UDP).
+  /// Largest IPv4 UDP payload: 65535 - 20 (IP) - 8 (UDP).
   static constexpr size_t kMaxPayload = 65507;
 
-  // skb->truesize of a datagram of `len` payload bytes as Linux's
-  // __ip_append_data builds it for loopback, `head` of them in the linear
-  // head (the first send of a corked datagram; the rest were appended to
-  // page frags, each byte adding one to truesize). head == len for a
-  // datagram sent in one call.
+  /// skb->truesize of a datagram of `len` payload bytes as Linux's
+  /// __ip_append_data builds it for loopback, `head` of them in the linear
+  /// head (the first send of a corked datagram; the rest were appended to
+  /// page frags, each byte adding one to truesize). head == len for a
+  /// datagram sent in one call.
   static size_t Truesize(size_t len, size_t head);
 
   explicit UdpSocket(InetStack& stack);
@@ -74,8 +75,8 @@ class UdpSocket final : public Socket {
   struct Datagram {
     Endpoint from;
     std::vector<uint8_t> data;
-    size_t truesize = 0;  // what was charged to rmem_
-    bool peeked = false;  // skb->peeked: a 0-byte datagram once peeked
+    size_t truesize = 0;  ///< what was charged to rmem_
+    bool peeked = false;  ///< skb->peeked: a 0-byte datagram once peeked
   };
   // An ICMP error on the error queue (IP_RECVERR): the errno, the
   // destination the failed datagram was sent to, the quoted payload, and

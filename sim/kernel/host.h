@@ -1,10 +1,11 @@
-// Host: one simulated machine. It has a name, one IPv4 address plus its
-// loopback (all of 127.0.0.0/8 is local, as on Linux), its processes, and
-// its network stack (sim/inet/inet_stack.h: sysctl-like settings, port
-// tables, the TCP connection table, and the demultiplexing of what
-// arrives). The host is the stack's environment (StackEnv): it gives it
-// the world's clock, timers, random streams and trace, and puts what it
-// sends on the world's network. It can crash and restart.
+/// \file
+/// Host: one simulated machine. It has a name, one IPv4 address plus its
+/// loopback (all of 127.0.0.0/8 is local, as on Linux), its processes, and
+/// its network stack (sim/inet/inet_stack.h: sysctl-like settings, port
+/// tables, the TCP connection table, and the demultiplexing of what
+/// arrives). The host is the stack's environment (StackEnv): it gives it
+/// the world's clock, timers, random streams and trace, and puts what it
+/// sends on the world's network. It can crash and restart.
 #pragma once
 
 #include <cstdint>
@@ -37,8 +38,8 @@ class Host final : private StackEnv {
   uint32_t address() const { return ip_; }
   int id() const { return id_; }
 
-  // The host's network stack; the forwarders below are its most used
-  // parts.
+  /// The host's network stack; the forwarders below are its most used
+  /// parts.
   InetStack& stack() { return stack_; }
   const InetStack& stack() const { return stack_; }
   HostSettings& settings() { return stack_.settings(); }
@@ -55,36 +56,36 @@ class Host final : private StackEnv {
   PortTable& udp_ports() { return stack_.udp_ports(); }
   size_t connection_count() const { return stack_.connection_count(); }
 
-  // A process to drive from the test's own code (implements sys::Syscalls).
+  /// A process to drive from the test's own code (implements sys::Syscalls).
   Process& SpawnProcess();
   const std::vector<std::unique_ptr<Process>>& processes() const {
     return processes_;
   }
-  // Calls fn with every process spawned from now on, before SpawnProcess
-  // returns it: how a fault plan's syscall events reach the processes
-  // that a restart brings (sim/faults/apply_plan.h).
+  /// Calls fn with every process spawned from now on, before SpawnProcess
+  /// returns it: how a fault plan's syscall events reach the processes
+  /// that a restart brings (sim/faults/apply_plan.h).
   void OnSpawn(std::function<void(Process&)> fn) {
     on_spawn_.push_back(std::move(fn));
   }
 
   // --- Crashes -------------------------------------------------------------
-  // The machine dies at once: its simulated threads are killed, its
-  // processes lose every fd without a FIN or RST being sent, every
-  // connection and port is gone, and packets to it are dropped until
-  // Restart(). Process objects stay valid but dead: their fds are gone
-  // (EBADF) and socket / epoll_create1 fail with ESRCH. Peers learn of it by
-  // timeouts, or by a RST after the restart. Not callable from a thread of
-  // this host.
+  /// The machine dies at once: its simulated threads are killed, its
+  /// processes lose every fd without a FIN or RST being sent, every
+  /// connection and port is gone, and packets to it are dropped until
+  /// Restart(). Process objects stay valid but dead: their fds are gone
+  /// (EBADF) and socket / epoll_create1 fail with ESRCH. Peers learn of it by
+  /// timeouts, or by a RST after the restart. Not callable from a thread of
+  /// this host.
   void Crash();
-  // The machine is up again, empty: spawn new processes on it.
+  /// The machine is up again, empty: spawn new processes on it.
   void Restart();
   bool down() const { return down_; }
 
   // --- Packets ---------------------------------------------------------------
-  // A packet from the network for this host (dropped while it is down).
+  /// A packet from the network for this host (dropped while it is down).
   void Receive(const Packet& packet);
 
-  // Writes a trace line attributed to this host.
+  /// Writes a trace line attributed to this host.
   void TraceLine(const std::string& what);
 
  private:

@@ -1,12 +1,13 @@
-// Process: one process of the simulated kernel. It implements
-// sys::Syscalls over its host as Linux's syscall layer (__sys_*): it
-// resolves fds in its FdTable, copies arguments in and out with Linux's
-// checks (EFAULT, EINVAL, in Linux's order), applies the process's
-// injected faults, calls the socket or epoll object, traces the call, and
-// finishes the step (loopback packets are processed before a call
-// returns). Syscalls are in process.cc, process_io.cc (read, write,
-// recvfrom, sendto) and process_epoll.cc; the fault injection's own part
-// in process_faults.cc.
+/// \file
+/// Process: one process of the simulated kernel. It implements
+/// sys::Syscalls over its host as Linux's syscall layer (__sys_*): it
+/// resolves fds in its FdTable, copies arguments in and out with Linux's
+/// checks (EFAULT, EINVAL, in Linux's order), applies the process's
+/// injected faults, calls the socket or epoll object, traces the call, and
+/// finishes the step (loopback packets are processed before a call
+/// returns). Syscalls are in process.cc, process_io.cc (read, write,
+/// recvfrom, sendto) and process_epoll.cc; the fault injection's own part
+/// in process_faults.cc.
 //
 // Blocking: the objects' loops (a socket's recvmsg, an epoll's wait) wait
 // through the process, which is their Waiter. Inside a simulated thread
@@ -41,15 +42,15 @@ class RandomStream;
 class Socket;
 class World;
 
-// The older form of syscall faults for one process, each a probability
-// per opportunity (FoundationDB's "buggify" idea): Process::SetFaults makes
-// them injector rules of the kinds eintr, short, enobufs and emfile, which
-// the fault plan's `syscall` events also use (docs/faults.md).
+/// The older form of syscall faults for one process, each a probability
+/// per opportunity (FoundationDB's "buggify" idea): Process::SetFaults makes
+/// them injector rules of the kinds eintr, short, enobufs and emfile, which
+/// the fault plan's `syscall` events also use (docs/faults.md).
 struct SyscallFaults {
-  double eintr = 0;     // a call about to block returns EINTR (or its progress)
-  double short_io = 0;  // a stream read or write moves fewer bytes (>= 1)
-  double enobufs = 0;   // a UDP send fails with ENOBUFS (nothing sent)
-  double emfile = 0;    // socket, accept4, epoll_create1 fail with EMFILE
+  double eintr = 0;  ///< a call about to block returns EINTR (or its progress)
+  double short_io = 0;  ///< a stream read or write moves fewer bytes (>= 1)
+  double enobufs = 0;   ///< a UDP send fails with ENOBUFS (nothing sent)
+  double emfile = 0;    ///< socket, accept4, epoll_create1 fail with EMFILE
 };
 class Process final : public sys::Syscalls, private Waiter {
  public:
@@ -59,36 +60,36 @@ class Process final : public sys::Syscalls, private Waiter {
   Host& host() const { return host_; }
   int pid() const { return pid_; }
   FdTable& fds() { return fds_; }
-  // The socket behind fd, or null (for tests and tools).
+  /// The socket behind fd, or null (for tests and tools).
   Socket* SocketAt(int fd) const;
 
-  // The process dies with its host (Host::Crash): every fd is dropped
-  // without a word on the wire; later it has no fds (EBADF) and cannot
-  // create any (ESRCH).
+  /// The process dies with its host (Host::Crash): every fd is dropped
+  /// without a word on the wire; later it has no fds (EBADF) and cannot
+  /// create any (ESRCH).
   void Kill();
   bool dead() const { return dead_; }
 
-  // The process's syscall faults (docs/faults.md, "Syscall faults"): the
-  // injector holds the rules (a plan's, added and removed by ApplyPlan as
-  // its events begin and end, or SetFaults'), draws from the world's
-  // "fault.syscall" stream and decides by the table from the fd's real
-  // state; the process makes each fault show where Linux would: at the
-  // call's start (short, eagain, enobufs, enomem, emfile, enfile,
-  // econnaborted, econnreset) or as the call is about to sleep (eintr,
-  // spurious). Each fault is traced: "pid 2 fault: eintr in read (plan
-  // line 3): -EINTR".
+  /// The process's syscall faults (docs/faults.md, "Syscall faults"): the
+  /// injector holds the rules (a plan's, added and removed by ApplyPlan as
+  /// its events begin and end, or SetFaults'), draws from the world's
+  /// "fault.syscall" stream and decides by the table from the fd's real
+  /// state; the process makes each fault show where Linux would: at the
+  /// call's start (short, eagain, enobufs, enomem, emfile, enfile,
+  /// econnaborted, econnreset) or as the call is about to sleep (eintr,
+  /// spurious). Each fault is traced: "pid 2 fault: eintr in read (plan
+  /// line 3): -EINTR".
   faults::SyscallInjector& injector() { return injector_; }
 
-  // Injects the older probabilities from now on (all zero: none), as
-  // injector rules that replace those of the previous SetFaults. Their
-  // faults keep the older trace wording ("pid 2 fault: EINTR in recv"),
-  // so that runs recorded with them replay (tools/trace_pins.sh).
+  /// Injects the older probabilities from now on (all zero: none), as
+  /// injector rules that replace those of the previous SetFaults. Their
+  /// faults keep the older trace wording ("pid 2 fault: EINTR in recv"),
+  /// so that runs recorded with them replay (tools/trace_pins.sh).
   void SetFaults(const SyscallFaults& faults);
   const SyscallFaults& faults() const { return faults_; }
 
-  // Starts a simulated thread of this process running fn (which makes its
-  // syscalls on this Process). It first runs at the next scheduling point
-  // (after the current step). Returns its thread id.
+  /// Starts a simulated thread of this process running fn (which makes its
+  /// syscalls on this Process). It first runs at the next scheduling point
+  /// (after the current step). Returns its thread id.
   int Spawn(std::function<void()> fn, std::string name = "");
 
   int socket(int domain, int type, int protocol) override;

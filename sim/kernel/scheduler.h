@@ -1,8 +1,9 @@
-// Scheduler: the simulated threads of one world. A simulated thread is a
-// stackful fiber (fiber/fiber.h) belonging to a simulated process; all of
-// them run on the one OS thread of the world, one at a time. A thread runs
-// until it finishes or parks in a blocking syscall; a parked thread becomes
-// runnable when the object it waits on wakes it or its timeout fires.
+/// \file
+/// Scheduler: the simulated threads of one world. A simulated thread is a
+/// stackful fiber (fiber/fiber.h) belonging to a simulated process; all of
+/// them run on the one OS thread of the world, one at a time. A thread runs
+/// until it finishes or parks in a blocking syscall; a parked thread becomes
+/// runnable when the object it waits on wakes it or its timeout fires.
 //
 // Order: runnable threads are picked FIFO by default; the random policy
 // picks among them with the world's "sched" stream, so one seed gives one
@@ -41,14 +42,14 @@ class SimThread {
   int tid() const { return tid_; }
   const std::string& name() const { return name_; }
   State state() const { return state_; }
-  // What a blocked thread waits for ("read(fd 4)"), for deadlock reports.
+  /// What a blocked thread waits for ("read(fd 4)"), for deadlock reports.
   const std::string& wait_reason() const { return wait_reason_; }
-  // While blocked: since when, and until when at most (kNever: the call
-  // has no timeout of its own), for hang detection (experiment/).
+  /// While blocked: since when, and until when at most (kNever: the call
+  /// has no timeout of its own), for hang detection (experiment/).
   Time blocked_since() const { return blocked_since_; }
   Time wait_deadline() const { return wait_deadline_; }
-  // The syscall the thread is in (null between calls): its Process keeps
-  // it, to name the call when a fault comes as the call sleeps.
+  /// The syscall the thread is in (null between calls): its Process keeps
+  /// it, to name the call when a fault comes as the call sleeps.
   const char*& syscall_slot() { return syscall_; }
 
  private:
@@ -78,25 +79,25 @@ class Scheduler {
   void set_policy(Policy p) { policy_ = p; }
   Policy policy() const { return policy_; }
 
-  // Runs runnable threads until none is left. Returns how many slices ran.
+  /// Runs runnable threads until none is left. Returns how many slices ran.
   uint64_t RunReady();
   bool HasRunnable() const { return !run_queue_.empty(); }
 
-  // The simulated thread running now, or null (test code, events).
+  /// The simulated thread running now, or null (test code, events).
   SimThread* Current() const { return current_; }
-  // Parks the current thread until Wake or `deadline`. Returns false when
-  // the deadline passed first.
+  /// Parks the current thread until Wake or `deadline`. Returns false when
+  /// the deadline passed first.
   bool Park(std::string reason, Time deadline);
-  // Makes a blocked thread runnable (no effect otherwise).
+  /// Makes a blocked thread runnable (no effect otherwise).
   void Wake(SimThread& t);
 
-  // Threads that are blocked, in spawn order.
+  /// Threads that are blocked, in spawn order.
   std::vector<const SimThread*> Blocked() const;
   size_t live_threads() const { return threads_.size(); }
-  // Ends every thread: unfinished fibers are unwound. Called before the
-  // objects they may reference are destroyed.
+  /// Ends every thread: unfinished fibers are unwound. Called before the
+  /// objects they may reference are destroyed.
   void KillAll();
-  // Ends the threads of one process (its host crashed).
+  /// Ends the threads of one process (its host crashed).
   void KillProcess(const Process& process);
 
  private:

@@ -1,9 +1,10 @@
-// Congestion control: how many segments a sender may have in flight
-// (cwnd) and where slow start ends (ssthresh), counted in segments as Linux
-// counts snd_cwnd. Two algorithms, chosen per socket by TCP_CONGESTION:
-// "cubic", Linux's default (tcp_cubic.c, RFC 9438), and "reno" (RFC 5681,
-// tcp_cong.c's tcp_reno_*). Sans-IO: the control block reports what its
-// ACKs and timers find; this class keeps the arithmetic.
+/// \file
+/// Congestion control: how many segments a sender may have in flight
+/// (cwnd) and where slow start ends (ssthresh), counted in segments as Linux
+/// counts snd_cwnd. Two algorithms, chosen per socket by TCP_CONGESTION:
+/// "cubic", Linux's default (tcp_cubic.c, RFC 9438), and "reno" (RFC 5681,
+/// tcp_cong.c's tcp_reno_*). Sans-IO: the control block reports what its
+/// ACKs and timers find; this class keeps the arithmetic.
 //
 // Shared by both (tcp_input.c / tcp_cong.c):
 // - the initial window is 10 segments (TCP_INIT_CWND), ssthresh "infinite"
@@ -31,10 +32,10 @@ namespace simsock::sim::tcp {
 
 class CongestionControl {
  public:
-  static constexpr uint32_t kInitialWindow = 10;  // TCP_INIT_CWND
+  static constexpr uint32_t kInitialWindow = 10;  ///< TCP_INIT_CWND
   static constexpr uint32_t kInfiniteSsthresh = 0x7fffffff;
 
-  // "cubic" or "reno"; nullptr for a name Linux would refuse (ENOENT).
+  /// "cubic" or "reno"; nullptr for a name Linux would refuse (ENOENT).
   static std::unique_ptr<CongestionControl> Make(std::string_view name);
   virtual ~CongestionControl() = default;
 
@@ -44,41 +45,41 @@ class CongestionControl {
   bool in_slow_start() const { return cwnd_ < ssthresh_; }
   bool in_recovery() const { return in_recovery_; }
 
-  // An ACK newly acknowledged `acked` segments outside recovery, when the
-  // sender was (`cwnd_limited`) or was not limited by cwnd; `now` and the
-  // smoothed RTT pace CUBIC's curve (tcp_cong_avoid).
+  /// An ACK newly acknowledged `acked` segments outside recovery, when the
+  /// sender was (`cwnd_limited`) or was not limited by cwnd; `now` and the
+  /// smoothed RTT pace CUBIC's curve (tcp_cong_avoid).
   void OnAck(uint32_t acked, bool cwnd_limited, Time now, Duration srtt);
-  // A measured round-trip time (CUBIC keeps the minimum, pkts_acked).
+  /// A measured round-trip time (CUBIC keeps the minimum, pkts_acked).
   virtual void OnRttSample(Duration rtt) { (void)rtt; }
 
-  // Three duplicate ACKs: the rule's ssthresh, and recovery begins
-  // (tcp_enter_recovery).
+  /// Three duplicate ACKs: the rule's ssthresh, and recovery begins
+  /// (tcp_enter_recovery).
   void EnterRecovery();
-  // A further duplicate ACK during recovery: one more segment has left the
-  // network.
+  /// A further duplicate ACK during recovery: one more segment has left the
+  /// network.
   void OnRecoveryDupAck();
-  // A partial ACK during recovery acknowledged `acked` segments.
+  /// A partial ACK during recovery acknowledged `acked` segments.
   void OnPartialAck(uint32_t acked);
-  // The ACK that covers everything sent before recovery began.
+  /// The ACK that covers everything sent before recovery began.
   void ExitRecovery();
-  // A retransmission timeout (tcp_enter_loss). `new_loss` is false for a
-  // timeout that repeats one already being recovered (Loss state, nothing
-  // acknowledged since, high_seq not reached): ssthresh is kept then.
+  /// A retransmission timeout (tcp_enter_loss). `new_loss` is false for a
+  /// timeout that repeats one already being recovered (Loss state, nothing
+  /// acknowledged since, high_seq not reached): ssthresh is kept then.
   void OnRetransmitTimeout(bool new_loss = true);
 
-  // tcp_cwnd_restart (RFC 2861), for a sender that has been idle `idle`,
-  // longer than one `rto`: ssthresh becomes tcp_current_ssthresh, and cwnd
-  // halves per RTO of idleness, down to the initial window at most.
+  /// tcp_cwnd_restart (RFC 2861), for a sender that has been idle `idle`,
+  /// longer than one `rto`: ssthresh becomes tcp_current_ssthresh, and cwnd
+  /// halves per RTO of idleness, down to the initial window at most.
   void RestartAfterIdle(Duration idle, Duration rto);
-  // CA_EVENT_TX_START: data leaves with nothing in flight, `idle` after
-  // the last data sent (CUBIC shifts its epoch, bictcp_cwnd_event).
+  /// CA_EVENT_TX_START: data leaves with nothing in flight, `idle` after
+  /// the last data sent (CUBIC shifts its epoch, bictcp_cwnd_event).
   virtual void OnTransmitStart(Time now, Duration idle) {
     (void)now;
     (void)idle;
   }
-  // TCP_CONGESTION on a live connection (tcp_reinit_congestion_control):
-  // cwnd, ssthresh and the recovery state live in tcp_sock and carry over;
-  // the algorithm's own state starts afresh.
+  /// TCP_CONGESTION on a live connection (tcp_reinit_congestion_control):
+  /// cwnd, ssthresh and the recovery state live in tcp_sock and carry over;
+  /// the algorithm's own state starts afresh.
   void TakeWindowFrom(const CongestionControl& old);
 
  protected:
@@ -97,7 +98,7 @@ class CongestionControl {
   bool in_recovery_ = false;
 };
 
-// RFC 5681: halve on loss, one segment per RTT in avoidance.
+/// RFC 5681: halve on loss, one segment per RTT in avoidance.
 class Reno final : public CongestionControl {
  public:
   std::string_view name() const override { return "reno"; }
@@ -107,11 +108,11 @@ class Reno final : public CongestionControl {
   void CongestionAvoidance(uint32_t acked, Time now, Duration srtt) override;
 };
 
-// CUBIC as tcp_cubic.c computes it, in jiffies (HZ of the reference
-// kernel, 250, as HostSettings::hz) and its fixed point (beta 717/1024, C = 0.4
-// as bic_scale 41/1024, fast convergence, TCP friendliness). HyStart is not
-// modelled: slow start ends at the first loss or at ssthresh
-// (docs/semantics.md, Known differences).
+/// CUBIC as tcp_cubic.c computes it, in jiffies (HZ of the reference
+/// kernel, 250, as HostSettings::hz) and its fixed point (beta 717/1024, C =
+/// 0.4 as bic_scale 41/1024, fast convergence, TCP friendliness). HyStart is
+/// not modelled: slow start ends at the first loss or at ssthresh
+/// (docs/semantics.md, Known differences).
 class Cubic final : public CongestionControl {
  public:
   explicit Cubic(int hz = 250) : hz_(hz) {}
@@ -119,7 +120,7 @@ class Cubic final : public CongestionControl {
   void OnRttSample(Duration rtt) override;
   void OnTransmitStart(Time now, Duration idle) override;
 
-  // Exposed for the tests: the curve's state.
+  /// Exposed for the tests: the curve's state.
   uint32_t last_max_cwnd() const { return last_max_cwnd_; }
   uint32_t k() const { return bic_k_; }  // in 1/1024 s
 

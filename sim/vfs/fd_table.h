@@ -1,7 +1,8 @@
-// FdTable: one process's file descriptors. Allocation hands out the lowest
-// free number (as Linux's alloc_fd) and refuses past the RLIMIT_NOFILE
-// limit (EMFILE). Each entry holds a reference to its open file and its own
-// FD_CLOEXEC flag.
+/// \file
+/// FdTable: one process's file descriptors. Allocation hands out the lowest
+/// free number (as Linux's alloc_fd) and refuses past the RLIMIT_NOFILE
+/// limit (EMFILE). Each entry holds a reference to its open file and its own
+/// FD_CLOEXEC flag.
 #pragma once
 
 #include <memory>
@@ -15,25 +16,25 @@ class FdTable {
  public:
   explicit FdTable(int limit) : limit_(limit) {}
 
-  // Installs `file` at the lowest free fd; returns it, or -EMFILE.
+  /// Installs `file` at the lowest free fd; returns it, or -EMFILE.
   int Install(std::shared_ptr<File> file, bool cloexec);
-  // The same, at the lowest free fd >= min_fd (F_DUPFD); -EINVAL when
-  // min_fd is outside [0, limit), -EMFILE when nothing is free.
+  /// The same, at the lowest free fd >= min_fd (F_DUPFD); -EINVAL when
+  /// min_fd is outside [0, limit), -EMFILE when nothing is free.
   int InstallFrom(int min_fd, std::shared_ptr<File> file, bool cloexec);
-  // Installs `file` at `fd`, which must be free, whatever the limit: the
-  // fds a process starts with (as inherited fds, they stay open even above
-  // a lower RLIMIT_NOFILE).
+  /// Installs `file` at `fd`, which must be free, whatever the limit: the
+  /// fds a process starts with (as inherited fds, they stay open even above
+  /// a lower RLIMIT_NOFILE).
   void InstallAt(int fd, std::shared_ptr<File> file, bool cloexec);
-  // True if an fd could be installed now.
+  /// True if an fd could be installed now.
   bool HasRoom() const;
-  // The file at fd, or null.
+  /// The file at fd, or null.
   File* Get(int fd) const;
   std::shared_ptr<File> GetShared(int fd) const;
-  // Closes fd: removes it and drops its reference to the file (the last
-  // closes the file, File::DropFdRef; `closer` is close(2)'s Waiter, null
-  // when the fd goes without a call). False if fd was not open.
+  /// Closes fd: removes it and drops its reference to the file (the last
+  /// closes the file, File::DropFdRef; `closer` is close(2)'s Waiter, null
+  /// when the fd goes without a call). False if fd was not open.
   bool Close(int fd, Waiter* closer = nullptr);
-  // Closes every fd, lowest first (a process's exit or death).
+  /// Closes every fd, lowest first (a process's exit or death).
   void CloseAll();
 
   bool cloexec(int fd) const { return entries_[fd].cloexec; }
@@ -41,7 +42,7 @@ class FdTable {
   int limit() const { return limit_; }
   void set_limit(int limit) { limit_ = limit; }
   int open_count() const;
-  // Every open fd, lowest first.
+  /// Every open fd, lowest first.
   std::vector<int> OpenFds() const;
 
  private:

@@ -1,8 +1,9 @@
-// WaitQueue: who is waiting on a kernel object, as Linux's wait_queue_head.
-// Waiters are callbacks keyed by registration number, woken in that order
-// with a readiness key (EPOLLIN, EPOLLOUT, EPOLLERR, ... or 0 for "any
-// change"). Epoll items are waiters; simulated threads blocked in a syscall
-// will be waiters too (they park and are made runnable by their callback).
+/// \file
+/// WaitQueue: who is waiting on a kernel object, as Linux's wait_queue_head.
+/// Waiters are callbacks keyed by registration number, woken in that order
+/// with a readiness key (EPOLLIN, EPOLLOUT, EPOLLERR, ... or 0 for "any
+/// change"). Epoll items are waiters; simulated threads blocked in a syscall
+/// will be waiters too (they park and are made runnable by their callback).
 #pragma once
 
 #include <cstdint>
@@ -24,8 +25,8 @@ class WaitQueue {
   void Remove(uint64_t id) { waiters_.erase(id); }
   bool empty() const { return waiters_.empty(); }
 
-  // Calls every waiter with `key`. Waiters may add or remove waiters while
-  // being woken; those added during the wake are not called.
+  /// Calls every waiter with `key`. Waiters may add or remove waiters while
+  /// being woken; those added during the wake are not called.
   void Wake(uint32_t key) {
     if (waiters_.empty()) return;
     std::vector<uint64_t> ids;
