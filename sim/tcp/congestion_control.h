@@ -30,19 +30,29 @@
 
 namespace simsock::sim::tcp {
 
+/// The congestion window and slow-start threshold of one connection, in
+/// segments, and the events that move them; the algorithm's own rules are the
+/// subclass's (Reno, Cubic). Made by Make; owned by its Tcb. Every call is O(1)
+/// and allocates nothing.
 class CongestionControl {
  public:
   static constexpr uint32_t kInitialWindow = 10;  ///< TCP_INIT_CWND
+  /// TCP_INFINITE_SSTHRESH: no slow-start limit yet
   static constexpr uint32_t kInfiniteSsthresh = 0x7fffffff;
 
   /// "cubic" or "reno"; nullptr for a name Linux would refuse (ENOENT).
   static std::unique_ptr<CongestionControl> Make(std::string_view name);
   virtual ~CongestionControl() = default;
 
+  /// The algorithm's TCP_CONGESTION name: "cubic" or "reno".
   virtual std::string_view name() const = 0;
+  /// The congestion window, in segments (snd_cwnd).
   uint32_t cwnd() const { return cwnd_; }
+  /// The slow-start threshold, in segments (snd_ssthresh).
   uint32_t ssthresh() const { return ssthresh_; }
+  /// True while cwnd is below ssthresh (tcp_in_slow_start).
   bool in_slow_start() const { return cwnd_ < ssthresh_; }
+  /// True between EnterRecovery and ExitRecovery (fast recovery).
   bool in_recovery() const { return in_recovery_; }
 
   /// An ACK newly acknowledged `acked` segments outside recovery, when the
@@ -83,24 +93,26 @@ class CongestionControl {
   void TakeWindowFrom(const CongestionControl& old);
 
  protected:
-  // The algorithm's ssthresh after a loss, from the current cwnd.
+  /// The algorithm's ssthresh after a loss, from the current cwnd.
   virtual uint32_t RecalcSsthresh() = 0;
-  // Congestion avoidance for `acked` segments (after slow start).
+  /// Congestion avoidance for `acked` segments (after slow start).
   virtual void CongestionAvoidance(uint32_t acked, Time now, Duration srtt) = 0;
-  // A timeout resets the algorithm's own state (bictcp_state on Loss).
+  /// A timeout resets the algorithm's own state (bictcp_state on Loss).
   virtual void OnLoss() {}
-  // tcp_cong_avoid_ai: one more segment per `w` acknowledged.
+  /// tcp_cong_avoid_ai: one more segment per `w` acknowledged.
   void AdditiveIncrease(uint32_t w, uint32_t acked);
 
-  uint32_t cwnd_ = kInitialWindow;
-  uint32_t ssthresh_ = kInfiniteSsthresh;
-  uint32_t cwnd_cnt_ = 0;  // snd_cwnd_cnt
-  bool in_recovery_ = false;
+  uint32_t cwnd_ = kInitialWindow;         ///< snd_cwnd, in segments
+  uint32_t ssthresh_ = kInfiniteSsthresh;  ///< snd_ssthresh, in segments
+  /// snd_cwnd_cnt: ACKed segments towards the next increase
+  uint32_t cwnd_cnt_ = 0;
+  bool in_recovery_ = false;  ///< fast recovery in progress
 };
 
 /// RFC 5681: halve on loss, one segment per RTT in avoidance.
 class Reno final : public CongestionControl {
  public:
+  /// "reno".
   std::string_view name() const override { return "reno"; }
 
  protected:
@@ -115,14 +127,16 @@ class Reno final : public CongestionControl {
 /// (docs/semantics.md, Known differences).
 class Cubic final : public CongestionControl {
  public:
+  /// A CUBIC window whose clock ticks hz times a second (HostSettings::hz).
   explicit Cubic(int hz = 250) : hz_(hz) {}
   std::string_view name() const override { return "cubic"; }
   void OnRttSample(Duration rtt) override;
   void OnTransmitStart(Time now, Duration idle) override;
 
-  /// Exposed for the tests: the curve's state.
+  /// Exposed for the tests: the curve's state. W_max, the window before the
+  /// last reduction (bictcp last_max_cwnd).
   uint32_t last_max_cwnd() const { return last_max_cwnd_; }
-  uint32_t k() const { return bic_k_; }  // in 1/1024 s
+  uint32_t k() const { return bic_k_; }  ///< the curve's K, in 1/1024 s
 
  protected:
   uint32_t RecalcSsthresh() override;

@@ -29,16 +29,27 @@ namespace simsock::sim::tcp {
 
 class RttEstimator;
 
+/// Linux's receiver-side ACK engine for one connection: decides when an ACK
+/// goes at once, when it waits for the delayed-ACK timer and when that timer is
+/// due. The Tcb owns it, sends the ACKs and arms the timer. O(1) per call; no
+/// allocation.
 class DelayedAck {
  public:
+  /// An engine with no ACK pending; interactive (TCP_QUICKACK 0 before the
+  /// connection) starts in pingpong mode.
   explicit DelayedAck(bool interactive);
 
   // --- Observers -----------------------------------------------------------
+  /// An ACK is held (ICSK_ACK_SCHED).
   bool scheduled() const { return (pending_ & kAckSched) != 0; }
+  /// The session counts as interactive: even the early ACKs are delayed.
   bool in_pingpong() const { return pingpong_ >= kPingpongThresh; }
+  /// ACKs still to be sent at once (quickack mode; up to 16).
   int quickacks_left() const { return quick_; }
   /// icsk_ack.rcv_mss: the estimate of the peer's segment size.
   uint32_t rcv_mss() const { return rcv_mss_; }
+  /// The current delayed-ACK timeout (icsk_ack.ato); 0 until the first data
+  /// segment.
   Duration ato() const { return ato_; }
 
   // --- Receiving -----------------------------------------------------------
@@ -52,13 +63,15 @@ class DelayedAck {
   /// room beyond the window our SYN offered (tcp_grow_window's condition).
   void OnDataRecv(size_t len, uint8_t flags, Time now, Duration rto,
                   uint32_t adv_wnd, uint32_t our_mss, bool grow_room);
-  /// An ACK is due (inet_csk_schedule_ack), or due at once (ICSK_ACK_NOW).
+  /// An ACK is due (inet_csk_schedule_ack).
   void Schedule() { pending_ |= kAckSched; }
+  /// An ACK is due at once (inet_csk_schedule_ack with ICSK_ACK_NOW).
   void ScheduleNow() { pending_ |= kAckSched | kAckNow; }
   /// A hole has been filled (RFC 5681 §4.2): ACK at once.
   void AckNow() { pending_ |= kAckNow; }
   /// tcp_fin: the session counts as interactive.
   void EnterPingpong();
+  /// The session is no longer interactive (inet_csk_exit_pingpong_mode).
   void LeavePingpong() { pingpong_ = 0; }
 
   // --- Deciding ------------------------------------------------------------

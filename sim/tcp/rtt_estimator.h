@@ -26,8 +26,12 @@ namespace simsock::sim::tcp {
 /// rto_initial << num_timeout.
 Duration Backoff(Duration base, int n, Duration cap);
 
+/// The round-trip estimate and RTO of one sending connection (RFC 6298 with
+/// Linux's floor, Karn's rule; no timestamps). O(1) per call; no allocation.
 class RttEstimator {
  public:
+  /// An estimator with no sample yet: rto() is rto_initial; the computed RTO is
+  /// floored by rto_min and capped at rto_max.
   RttEstimator(Duration rto_initial, Duration rto_min, Duration rto_max)
       : rto_initial_(rto_initial),
         rto_min_(rto_min),
@@ -39,6 +43,7 @@ class RttEstimator {
   void StartTiming(SeqNum ack_seq, Time now);
   /// A retransmission: the running measurement would be ambiguous.
   void StopTiming() { timing_ = false; }
+  /// A segment is being timed.
   bool timing() const { return timing_; }
   /// An ACK up to `ack` arrived at now: completes the measurement if it
   /// covers the timed segment (and then takes the sample, which it returns
@@ -56,9 +61,13 @@ class RttEstimator {
   /// RFC 6298 §5.5: the timer expired, the RTO doubles up to rto_max.
   void BackOff();
 
+  /// The current RTO, backoff included.
   Duration rto() const { return rto_; }
+  /// At least one sample has been taken.
   bool has_srtt() const { return have_srtt_; }
+  /// The smoothed RTT (RFC 6298 SRTT); 0 before the first sample.
   Duration srtt() const { return srtt_; }
+  /// The RTT variation (RFC 6298 RTTVAR); 0 before the first sample.
   Duration rttvar() const { return rttvar_; }
 
  private:

@@ -82,8 +82,8 @@ namespace simsock::sim::tcp {
 /// Per-connection parameters, filled by the socket layer from the host's
 /// sysctls and the socket's options. Defaults are Linux 6.x defaults.
 struct TcbConfig {
-  uint16_t local_port = 0;
-  uint16_t remote_port = 0;
+  uint16_t local_port = 0;   ///< our port
+  uint16_t remote_port = 0;  ///< the peer's port
   /// MSS we advertise (path MTU - 40): 65483 on loopback, 1460 on Ethernet.
   uint16_t mss = 1460;
   /// Receive window scale we offer in our SYN (used only if the peer offers
@@ -98,24 +98,29 @@ struct TcbConfig {
   /// SYN retransmissions: tcp_syn_retries (or TCP_SYNCNT) and
   /// tcp_syn_linear_timeouts (Linux >= 6.5: the first N backoffs are linear).
   int syn_retries = 6;
-  int syn_linear_timeouts = 4;
+  int syn_linear_timeouts = 4;  ///< tcp_syn_linear_timeouts
+  /// tcp_synack_retries: SYN-ACK retransmissions of a passive open
   int synack_retries = 5;
   /// tcp_retries2, converted to a time budget as Linux's tcp_model_timeout.
   int retries2 = 15;
   /// tcp_orphan_retries = 0 means 8 (tcp_orphan_retries()).
   int orphan_retries = 8;
   Duration rto_initial = std::chrono::seconds(1);  ///< TCP_TIMEOUT_INIT
+  /// TCP_RTO_MIN: floor of the computed RTO
   Duration rto_min = std::chrono::milliseconds(200);
+  /// TCP_RTO_MAX: cap of the RTO and its backoff
   Duration rto_max = std::chrono::seconds(120);
   Duration time_wait = std::chrono::seconds(60);  ///< TCP_TIMEWAIT_LEN
-  Duration fin_timeout =
-      std::chrono::seconds(60);  ///< tcp_fin_timeout, orphans
-  Duration user_timeout{0};      ///< TCP_USER_TIMEOUT, 0 = off
-  bool keepalive = false;        ///< SO_KEEPALIVE
+  /// tcp_fin_timeout, orphans
+  Duration fin_timeout = std::chrono::seconds(60);
+  Duration user_timeout{0};  ///< TCP_USER_TIMEOUT, 0 = off
+  bool keepalive = false;    ///< SO_KEEPALIVE
+  /// TCP_KEEPIDLE: idle time before the first probe
   Duration keepalive_idle = std::chrono::seconds(7200);
+  /// TCP_KEEPINTVL: time between probes
   Duration keepalive_interval = std::chrono::seconds(75);
-  int keepalive_count = 9;
-  bool oob_inline = false;   ///< SO_OOBINLINE: the urgent byte stays in line
+  int keepalive_count = 9;  ///< TCP_KEEPCNT: unanswered probes before giving up
+  bool oob_inline = false;  ///< SO_OOBINLINE: the urgent byte stays in line
   bool interactive = false;  ///< TCP_QUICKACK 0 before the connection
   /// TCP_CONGESTION: "cubic" (Linux's default) or "reno"; another name is
   /// taken as "cubic" (the socket layer refuses it first, with ENOENT).
@@ -125,8 +130,15 @@ struct TcbConfig {
   bool slow_start_after_idle = true;
 };
 
+/// One TCP connection's control block, sans-IO: RFC 9293's state machine with
+/// Linux's choices (see the file comment). Segments come in through OnSegment,
+/// time through OnTimer and every call's `now`; segments go out through
+/// TakeOutput. Errors are recorded as a positive errno read with error(). Not
+/// thread-safe; owned by its socket.
 class Tcb {
  public:
+  /// A CLOSED block with the given parameters (and its congestion control
+  /// algorithm, config.congestion).
   explicit Tcb(const TcbConfig& config);
 
   // --- Opening -------------------------------------------------------------
@@ -198,20 +210,29 @@ class Tcb {
   /// No fd refers to the connection any longer: FIN_WAIT2 is then bounded by
   /// fin_timeout, and retransmissions by orphan_retries.
   void SetOrphan(Time now);
+  /// TCP_NODELAY: with on, Nagle stops holding small segments and what it held
+  /// is sent now.
   void SetNoDelay(bool on, Time now);
   /// TCP_CORK: hold partial segments until uncorked (or pushed).
   void SetCork(bool on, Time now);
+  /// SO_KEEPALIVE: arms (from now, in a synchronized state) or stops the
+  /// keepalive timer.
   void SetKeepAlive(bool on, Time now);
   /// Options changed after the block was made: TCP_KEEPIDLE / KEEPINTVL /
   /// KEEPCNT, TCP_USER_TIMEOUT (checked at the next timer), TCP_LINGER2
   /// (applies from the next entry into orphaned FIN_WAIT2).
   void SetKeepAliveTiming(Duration idle, Duration interval, int count,
                           Time now);
+  /// TCP_USER_TIMEOUT; 0 turns it off.
   void SetUserTimeout(Duration timeout) { config_.user_timeout = timeout; }
+  /// TCP_LINGER2: how long an orphan stays in FIN_WAIT2.
   void SetFinTimeout(Duration timeout) { config_.fin_timeout = timeout; }
   /// Changes the buffer capacities (SO_SNDBUF / SO_RCVBUF, autotuning).
   void SetSendBuffer(uint32_t bytes) { config_.snd_buf = bytes; }
+  /// The receive buffer's capacity; the advertised window follows from the next
+  /// segment sent.
   void SetReceiveBuffer(uint32_t bytes);
+  /// SO_OOBINLINE: the urgent byte stays in the stream.
   void SetOobInline(bool on) { config_.oob_inline = on; }
   /// TCP_CONGESTION: switches the algorithm ("cubic" or "reno"; false for
   /// another name, nothing changed). cwnd and ssthresh carry over
@@ -223,7 +244,9 @@ class Tcb {
   void SetQuickAck(int val, Time now);
   /// Added observers of the delayed-ACK engine (tests, TCP_INFO).
   bool ack_scheduled() const { return delayed_ack_.scheduled(); }
+  /// The delayed-ACK engine counts the session as interactive.
   bool in_pingpong() const { return delayed_ack_.in_pingpong(); }
+  /// ACKs the engine will still send at once.
   int quickacks_left() const { return delayed_ack_.quickacks_left(); }
 
   // --- Timers --------------------------------------------------------------
@@ -240,13 +263,16 @@ class Tcb {
   std::vector<Segment> TakeOutput();
 
   // --- Observers -----------------------------------------------------------
+  /// The connection's state.
   TcpState state() const { return state_; }
   /// The pending socket error as a positive errno (ECONNREFUSED, ECONNRESET,
   /// EPIPE, ETIMEDOUT) or 0. The socket layer reads and clears it.
   int error() const { return error_; }
+  /// Forgets the pending error (the socket layer has reported it).
   void ClearError() { error_ = 0; }
   /// The peer's FIN has been received in sequence (RCV_SHUTDOWN).
   bool fin_received() const { return fin_received_; }
+  /// In-order bytes queued for reading (the urgent byte included).
   size_t RecvAvailable() const { return rcv_queue_.size(); }
   /// What a read can return: RecvAvailable() less an urgent byte that is
   /// next and will be skipped (tcp_poll's "target++").
@@ -255,35 +281,55 @@ class Tcb {
   /// the byte has arrived and not been read with MSG_OOB (valid), or it
   /// has been read (read).
   bool urgent_any() const { return urgent_rcv_.any(); }
+  /// The urgent byte has arrived and not been read with MSG_OOB.
   bool urgent_valid() const {
     return urgent_rcv_.state() == UrgentReceiver::State::kValid;
   }
+  /// The urgent byte has been read with MSG_OOB.
   bool urgent_read() const {
     return urgent_rcv_.state() == UrgentReceiver::State::kRead;
   }
+  /// The urgent byte's value (when urgent_valid() or urgent_read()).
   uint8_t urgent_byte() const { return urgent_rcv_.byte(); }
+  /// A MSG_OOB read took the urgent byte.
   void MarkUrgentRead() { urgent_rcv_.MarkRead(); }
+  /// The next byte to be read is the urgent byte (SIOCATMARK).
   bool AtUrgentMark() const { return urgent_rcv_.At(CopiedOffset()); }
+  /// Bytes in the send queue: unacknowledged plus unsent.
   size_t SendQueued() const { return snd_queue_.size(); }
+  /// Room left in the send buffer (snd_buf less SendQueued()); what Send will
+  /// take.
   size_t SendSpace() const;
   /// Effective send MSS: min(peer's MSS option or 536, our MSS), bounded
   /// to half the peer's largest window (tcp_bound_to_half_wnd).
   uint16_t send_mss() const { return EffectiveMss(); }
+  /// The parameters, with the changes the setters made.
   const TcbConfig& config() const { return config_; }
 
+  /// Our initial sequence number (ISS).
   SeqNum iss() const { return iss_; }
+  /// The peer's initial sequence number (IRS), once its SYN is seen.
   SeqNum irs() const { return irs_; }
+  /// SND.UNA: the oldest unacknowledged sequence number.
   SeqNum snd_una() const { return snd_una_; }
+  /// SND.NXT: the next sequence number to send.
   SeqNum snd_nxt() const { return snd_nxt_; }
+  /// RCV.NXT: the next sequence number expected.
   SeqNum rcv_nxt() const { return rcv_nxt_; }
+  /// SND.WND: the peer's window, scaled, in bytes.
   uint32_t snd_wnd() const { return snd_wnd_; }
+  /// RCV.WND: what is left of the window we advertised (before the peer's SYN,
+  /// the window our SYN would offer), in bytes.
   uint32_t rcv_wnd() const;
   /// icsk_ack.rcv_mss: the estimate of the peer's segment size.
   uint32_t rcv_mss() const { return delayed_ack_.rcv_mss(); }
+  /// The current retransmission timeout, backoff included.
   Duration rto() const { return rtt_.rto(); }
   /// Congestion control (TCP_INFO's tcpi_snd_cwnd, tcpi_snd_ssthresh).
   const CongestionControl& congestion() const;
+  /// The congestion window, in segments.
   uint32_t snd_cwnd() const { return congestion().cwnd(); }
+  /// The slow-start threshold, in segments.
   uint32_t snd_ssthresh() const { return congestion().ssthresh(); }
   /// tcp_packets_in_flight: segments sent and neither acknowledged nor
   /// given up for lost (after a timeout, those from snd_nxt on), less the
@@ -293,9 +339,11 @@ class Tcb {
   bool in_loss() const { return in_loss_; }
   /// Added observer: payload bytes held beyond a hole in the sequence space.
   size_t OutOfOrderBytes() const { return reassembly_.bytes(); }
-  /// The components, read-only (tests, diagnostics).
+  /// The components, read-only (tests, diagnostics). The RTT estimator.
   const RttEstimator& rtt() const { return rtt_; }
+  /// The delayed-ACK engine.
   const DelayedAck& delayed_ack() const { return delayed_ack_; }
+  /// The timer deadlines and counters.
   const TcpTimers& timers() const { return timers_; }
 
  private:

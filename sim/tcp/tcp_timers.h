@@ -33,12 +33,13 @@
 
 namespace simsock::sim::tcp {
 
+/// The control block's timers, in the order Tcb::OnTimer runs the due ones.
 enum class TcpTimer : uint8_t {
-  kDelayedAck,
-  kClose,
-  kRetransmit,
-  kProbe,
-  kKeepalive,
+  kDelayedAck,  ///< a held ACK (ICSK_TIME_DACK)
+  kClose,       ///< end of TIME_WAIT, or of an orphan's FIN_WAIT2
+  kRetransmit,  ///< data, SYN or SYN-ACK unacknowledged (ICSK_TIME_RETRANS)
+  kProbe,       ///< zero-window probe, the persist timer (ICSK_TIME_PROBE0)
+  kKeepalive,   ///< SO_KEEPALIVE probes (ICSK_TIME_KEEPOPEN)
 };
 
 /// tcp_model_timeout: the time `boundary` retransmissions take with an RTO
@@ -46,20 +47,34 @@ enum class TcpTimer : uint8_t {
 /// 200 ms base gives (2^10 - 1) * 0.2 s + 6 * 120 s = 924.6 s.
 Duration ModelTimeout(int boundary, Duration rto_base, Duration rto_max);
 
+/// The five timer deadlines of one control block and the counters its timers
+/// keep, with Linux's give-up arithmetic. Plain data: nothing fires by itself;
+/// the Tcb asks NextDeadline and runs what is Due. O(1) per call; no
+/// allocation.
 class TcpTimers {
  public:
   // --- Deadlines -----------------------------------------------------------
+  /// Sets t's deadline to at (re-arming moves it).
   void Arm(TcpTimer t, Time at) { at_[Index(t)] = at; }
+  /// Disarms t.
   void Cancel(TcpTimer t) { at_[Index(t)] = kNever; }
+  /// Disarms every timer (the block is done).
   void CancelAll() { at_.fill(kNever); }
+  /// t's deadline; kNever when it is not armed.
   Time at(TcpTimer t) const { return at_[Index(t)]; }
+  /// t has a deadline.
   bool armed(TcpTimer t) const { return at(t) != kNever; }
+  /// t is armed and its deadline is at or before now.
   bool Due(TcpTimer t, Time now) const { return at(t) <= now; }
   /// When the block next needs OnTimer; kNever if no timer is armed.
   Time NextDeadline() const;
 
   // --- Retransmissions -----------------------------------------------------
+  /// Retransmission timeouts since new data was last acknowledged
+  /// (icsk_retransmits).
   int retransmits() const { return retransmits_; }
+  /// Retransmission timeouts over the connection's life (tp->total_rto,
+  /// TCP_INFO).
   int total_rto() const { return total_rto_; }
   /// A retransmission timeout (tcp_update_rto_stats).
   void CountRetransmitTimeout() {
@@ -73,6 +88,8 @@ class TcpTimers {
     retrans_stamp_valid_ = true;
     retrans_stamp_ = now;
   }
+  /// StampRetransmit unless a stamp is already set: the first retransmission of
+  /// a series starts the budget.
   void StampFirstRetransmit(Time now) {
     if (!retrans_stamp_valid_) StampRetransmit(now);
   }
@@ -91,14 +108,19 @@ class TcpTimers {
                                  Time now) const;
   /// The request sock's SYN-ACK timeouts (req->num_timeout).
   int synack_timeouts() const { return synack_timeouts_; }
+  /// A SYN-ACK timeout (req->num_timeout++).
   void CountSynAckTimeout() { ++synack_timeouts_; }
 
   // --- Zero-window and keepalive probes ------------------------------------
+  /// Zero-window or keepalive probes sent and unanswered (icsk_probes_out).
   int probes_out() const { return probes_out_; }
+  /// A probe was sent.
   void CountProbe() { ++probes_out_; }
   /// tcp_ack: any ACK shows the peer alive.
   void ClearProbesOut() { probes_out_ = 0; }
+  /// Doublings of the persist timer (icsk_backoff).
   int probe_backoff() const { return probe_backoff_; }
+  /// One more doubling of the persist timer, up to max_backoff.
   void BackOffProbe(int max_backoff) {
     if (probe_backoff_ < max_backoff) ++probe_backoff_;
   }
@@ -117,6 +139,8 @@ class TcpTimers {
     probes_start_ = now;
     return true;
   }
+  /// When the running probe series began (valid after StartProbes returned
+  /// true).
   Time probes_start() const { return probes_start_; }
   /// tcp_probe0_when: max(RTO, rto_min) doubled per unanswered probe,
   /// capped at rto_max.

@@ -25,6 +25,8 @@
 
 namespace simsock::sim::tcp {
 
+/// The sender's urgent mode (tcp_mark_urg, tcp_urg_mode): where the urgent
+/// pointer points while the urgent byte is unacknowledged. O(1); no allocation.
 class UrgentSender {
  public:
   /// tcp_mark_urg: snd_up = write_seq, one past the last byte queued.
@@ -47,6 +49,8 @@ class UrgentSender {
   SeqNum snd_up_;
 };
 
+/// The receiver's urgent mark and byte (tp->urg_data, tp->urg_seq), by stream
+/// offset. O(1); no allocation.
 class UrgentReceiver {
  public:
   /// What tcp_recv_urg sees: no mark, a mark whose byte has not arrived,
@@ -65,12 +69,17 @@ class UrgentReceiver {
   /// carry the urgent byte; if so, its value is kept.
   void OnPayload(int64_t seg_off, const std::vector<uint8_t>& payload);
 
+  /// Where the mark stands.
   State state() const { return state_; }
+  /// A mark is known (any state but kNone).
   bool any() const { return state_ != State::kNone; }
+  /// Stream offset of the urgent byte (meaningful when any()).
   uint64_t offset() const { return off_; }
+  /// The urgent byte's value (meaningful in kValid and kRead).
   uint8_t byte() const { return byte_; }
   /// The urgent byte is at stream offset `copied` (the next to be read).
   bool At(uint64_t copied) const { return any() && off_ == copied; }
+  /// The byte was read with MSG_OOB (kRead: a second MSG_OOB read gets EINVAL).
   void MarkRead() { state_ = State::kRead; }
   /// A read went past the byte, or the connection was aborted.
   void Clear() { state_ = State::kNone; }
