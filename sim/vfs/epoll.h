@@ -37,9 +37,13 @@
 
 namespace simsock::sim {
 
+/// One epoll instance (see the file comment). Ctl is O(log n) in the items;
+/// Collect O(k log n) for k ready items. Not thread-safe.
 class Epoll final : public File {
  public:
+  /// An epoll with no items (epoll_create1).
   Epoll() = default;
+  /// Removes every item (as OnLastClose), unhooking it from its file.
   ~Epoll() override;
 
   Kind kind() const override { return Kind::kEpoll; }

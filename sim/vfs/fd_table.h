@@ -12,8 +12,12 @@
 
 namespace simsock::sim {
 
+/// One process's fd table: a vector indexed by fd. Install is amortised O(1)
+/// (the search starts at the lowest possibly free fd); Get is O(1). Not
+/// thread-safe.
 class FdTable {
  public:
+  /// An empty table refusing fds at or above limit (RLIMIT_NOFILE).
   explicit FdTable(int limit) : limit_(limit) {}
 
   /// Installs `file` at the lowest free fd; returns it, or -EMFILE.
@@ -29,6 +33,7 @@ class FdTable {
   bool HasRoom() const;
   /// The file at fd, or null.
   File* Get(int fd) const;
+  /// The file at fd as a new reference, or null when fd is not open.
   std::shared_ptr<File> GetShared(int fd) const;
   /// Closes fd: removes it and drops its reference to the file (the last
   /// closes the file, File::DropFdRef; `closer` is close(2)'s Waiter, null
@@ -37,10 +42,16 @@ class FdTable {
   /// Closes every fd, lowest first (a process's exit or death).
   void CloseAll();
 
+  /// fd's FD_CLOEXEC; fd must be open.
   bool cloexec(int fd) const { return entries_[fd].cloexec; }
+  /// Sets fd's FD_CLOEXEC; fd must be open.
   void set_cloexec(int fd, bool on) { entries_[fd].cloexec = on; }
+  /// The RLIMIT_NOFILE in force.
   int limit() const { return limit_; }
+  /// setrlimit(RLIMIT_NOFILE): applies to later allocations; open fds above it
+  /// stay.
   void set_limit(int limit) { limit_ = limit; }
+  /// The number of open fds. O(number of fds).
   int open_count() const;
   /// Every open fd, lowest first.
   std::vector<int> OpenFds() const;

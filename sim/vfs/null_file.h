@@ -16,6 +16,7 @@
 
 namespace simsock::sim {
 
+/// The null device behind fds 0, 1 and 2 (see the file comment).
 class NullFile final : public File {
  public:
   /// O_LARGEFILE as the x86-64 kernel stores it in f_flags. glibc defines

@@ -13,16 +13,22 @@
 
 namespace simsock::sim {
 
+/// Callbacks waiting on one kernel object, woken in registration order. Add and
+/// Remove are O(log n); Wake is O(n) and allocates its snapshot.
 class WaitQueue {
  public:
+  /// A waiter: called with the readiness key of each wake.
   using Callback = std::function<void(uint32_t key)>;
 
+  /// Registers cb; returns the id to Remove it with.
   uint64_t Add(Callback cb) {
     uint64_t id = ++next_id_;
     waiters_.emplace(id, std::move(cb));
     return id;
   }
+  /// Unregisters the waiter id; an unknown id does nothing.
   void Remove(uint64_t id) { waiters_.erase(id); }
+  /// No one is waiting.
   bool empty() const { return waiters_.empty(); }
 
   /// Calls every waiter with `key`. Waiters may add or remove waiters while

@@ -16,11 +16,17 @@ namespace simsock::sim {
 
 class File;
 
+/// The syscall layer's way of blocking a file operation (see the file comment).
+/// Implemented by the process; a socket only calls it.
 class Waiter {
  public:
   /// How a wait ended. kTimedOut also covers a wait that can never end (a
   /// deadlock, or a blocking call where nothing may block).
-  enum class Result { kWoken, kTimedOut, kInterrupted };
+  enum class Result {
+    kWoken,       ///< the file was woken: look at its state again
+    kTimedOut,    ///< the deadline passed (or the wait could never end)
+    kInterrupted  ///< a signal: the call returns EINTR or its progress
+  };
 
   /// Waits until `file` is woken or `deadline` passes (kNever: no timeout).
   /// `call` names the syscall for the trace and the deadlock report.
