@@ -63,7 +63,7 @@ class UdpSocket final : public Socket {
   bool connected() const { return connected_; }
 
  protected:
-  // SOL_UDP and SOL_UDPLITE (136) go to udp_lib_{get,set}sockopt.
+  /// SOL_UDP and SOL_UDPLITE (136) go to udp_lib_{get,set}sockopt.
   bool OwnsLevel(int level) const override {
     return level == IPPROTO_UDP || level == 136;
   }
