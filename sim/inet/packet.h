@@ -13,12 +13,18 @@
 
 namespace simsock::sim {
 
-enum class IpProto : uint8_t { kTcp = 6, kUdp = 17, kIcmp = 1 };
+/// The IP protocol number of a packet's payload.
+enum class IpProto : uint8_t {
+  kTcp = 6,   ///< IPPROTO_TCP: Packet::tcp
+  kUdp = 17,  ///< IPPROTO_UDP: Packet::udp
+  kIcmp = 1   ///< IPPROTO_ICMP: Packet::icmp
+};
 
+/// A UDP datagram: ports and payload (the checksum is not modelled).
 struct UdpDatagram {
-  uint16_t src_port = 0;
-  uint16_t dst_port = 0;
-  std::vector<uint8_t> payload;
+  uint16_t src_port = 0;         ///< sender's port
+  uint16_t dst_port = 0;         ///< receiver's port
+  std::vector<uint8_t> payload;  ///< the data
   /// A corked datagram (MSG_MORE / UDP_CORK): the bytes of its first send,
   /// which Linux put in the skb's linear head; -1 for a datagram sent in one
   /// call. Only the receiver's truesize accounting uses it.
@@ -28,22 +34,24 @@ struct UdpDatagram {
 /// ICMP destination unreachable, code 3 (port unreachable), quoting the
 /// offending datagram's addresses and ports.
 struct IcmpPortUnreachable {
-  uint32_t orig_src = 0;
-  uint32_t orig_dst = 0;
-  uint16_t orig_src_port = 0;
-  uint16_t orig_dst_port = 0;
+  uint32_t orig_src = 0;       ///< the failed datagram's source address
+  uint32_t orig_dst = 0;       ///< its destination address
+  uint16_t orig_src_port = 0;  ///< its source port
+  uint16_t orig_dst_port = 0;  ///< its destination port
   /// The start of the failed datagram's payload that the message quotes
   /// (icmp_send quotes at most 576 bytes of ICMP message in all).
   std::vector<uint8_t> quoted_payload;
 };
 
+/// An IPv4 packet between hosts: addresses, and the one payload `proto`
+/// names (the other two members are empty). Copied by value along the path.
 struct Packet {
-  uint32_t src = 0;
-  uint32_t dst = 0;
-  IpProto proto = IpProto::kTcp;
-  tcp::Segment tcp;
-  UdpDatagram udp;
-  IcmpPortUnreachable icmp;
+  uint32_t src = 0;               ///< source address, host byte order
+  uint32_t dst = 0;               ///< destination address, host byte order
+  IpProto proto = IpProto::kTcp;  ///< which payload member is meaningful
+  tcp::Segment tcp;               ///< the TCP segment (kTcp)
+  UdpDatagram udp;                ///< the UDP datagram (kUdp)
+  IcmpPortUnreachable icmp;       ///< the ICMP message (kIcmp)
 };
 
 /// "10.0.0.1"
@@ -60,7 +68,13 @@ bool ParseIp(std::string_view text, uint32_t* ip);
 /// IPv4 address or with a bad scope (getaddrinfo fails with EAI_ADDRFAMILY
 /// or EAI_NONAME without a lookup); else kName (getaddrinfo would look the
 /// name up).
-enum class NumericHost { kV4, kNoIPv4, kName };
+enum class NumericHost {
+  kV4,      ///< an IPv4 number or IPv4-mapped literal: *ip is set
+  kNoIPv4,  ///< an IPv6 literal of no IPv4 address, or a bad scope
+  kName     ///< not numeric: a name to look up
+};
+/// Reads `text` as getaddrinfo(AF_INET) does before NSS (see NumericHost);
+/// sets *ip for kV4.
 NumericHost ParseNumericHost(std::string_view text, uint32_t* ip);
 
 /// glibc's __inet_aton_exact: one to four parts separated by '.', each a C
@@ -70,6 +84,7 @@ NumericHost ParseNumericHost(std::string_view text, uint32_t* ip);
 /// not even whitespace. "127.1" is 127.0.0.1, "0x7f.1" too, "4294967295"
 /// 255.255.255.255; "08" and "1.2.3.256" are not numbers.
 bool ParseInetAton(std::string_view text, uint32_t* ip);
+/// True for 127.0.0.0/8.
 inline bool IsLoopback(uint32_t ip) { return (ip >> 24) == 127; }
 
 /// tcpdump-style one-line summary of a packet.

@@ -10,11 +10,16 @@
 
 namespace simsock::sim {
 
+/// One bit per port (65536), for fast free-port searches. Empty (no allocation)
+/// until a bit is first set; then 8 KiB. Test and Set are O(1); FirstClear is
+/// O(range / 64).
 class PortBitmap {
  public:
+  /// The port's bit is set.
   bool Test(uint16_t port) const {
     return !words_.empty() && ((words_[port >> 6] >> (port & 63)) & 1) != 0;
   }
+  /// Sets or clears the port's bit.
   void Set(uint16_t port, bool on) {
     if (words_.empty()) {
       if (!on) return;

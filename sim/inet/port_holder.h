@@ -18,6 +18,9 @@ namespace simsock::sim {
 
 class TcpListener;
 
+/// Anything that holds a local port in a PortTable: a socket, or a TIME_WAIT
+/// left behind by one. The table reads its options through this view; UDP
+/// demultiplexing calls its virtuals.
 class PortHolder {
  public:
   virtual ~PortHolder() = default;
@@ -33,6 +36,7 @@ class PortHolder {
   /// A TCP listener takes SYNs for its port (__inet_lookup_listener); null
   /// for anything else.
   virtual TcpListener* listener() const { return nullptr; }
+  /// listener() is not null.
   bool IsListening() const { return listener() != nullptr; }
 
   // --- UDP demultiplexing (__udp4_lib_lookup, __udp4_lib_err) ---------------

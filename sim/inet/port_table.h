@@ -34,12 +34,16 @@ namespace simsock::sim {
 
 class RandomStream;
 
+/// One protocol's ports on one host (Linux's bind hash): which PortHolders hold
+/// each port, in the order they took it, with Linux's bind-conflict rules.
+/// Lookups are O(log ports + holders of the port). Not thread-safe.
 class PortTable {
  public:
   /// True if `s` may take `ip`:`port` now (its own options decide).
   bool CanBind(const PortHolder& s, uint32_t ip, uint16_t port) const;
   /// Records that s holds its local() endpoint's port.
   void Add(PortHolder& s, uint16_t port);
+  /// Records that s no longer holds `port`; s must hold it.
   void Remove(PortHolder& s, uint16_t port);
   /// s, which holds `port`, may have started listening or stopped being
   /// connect()-bound (listen() on a connected-then-disconnected socket):
@@ -64,19 +68,20 @@ class PortTable {
   /// The holders of `port` that listen, in the order they took it.
   std::vector<PortHolder*> Listeners(uint16_t port) const;
 
+  /// The number of ports held (by one holder or more).
   size_t size() const;
 
  private:
   struct Entry {
     PortHolder* holder;
-    bool bind_owned;  ///< !connect_bound() when last read
+    bool bind_owned;  // !connect_bound() when last read
   };
   struct Bucket {
-    std::map<uint64_t, Entry> holders;  ///< by PortHolder::port_seq_
-    /// Holders that listened while holding the port (a superset of those
-    /// listening now: readers check listener()).
+    std::map<uint64_t, Entry> holders;  // by PortHolder::port_seq_
+    // Holders that listened while holding the port (a superset of those
+    // listening now: readers check listener()).
     std::map<uint64_t, PortHolder*> listeners;
-    uint32_t bind_owned = 0;  ///< entries with bind_owned
+    uint32_t bind_owned = 0;  // entries with bind_owned
   };
   void SetBindOwned(Bucket& b, Entry& e, uint16_t port, bool owned);
 

@@ -13,8 +13,9 @@ namespace simsock::sim {
 
 /// An IPv4 endpoint in host byte order.
 struct Endpoint {
-  uint32_t ip = 0;
-  uint16_t port = 0;
+  uint32_t ip = 0;    ///< IPv4 address, host byte order
+  uint16_t port = 0;  ///< port, host byte order
+  /// Orders by (ip, port).
   auto operator<=>(const Endpoint&) const = default;
 };
 
@@ -26,7 +27,9 @@ int CopyAddrIn(const sockaddr* addr, socklen_t len, sockaddr_storage* out);
 /// *len > 0), -EINVAL for a negative *len.
 int CopyAddrOut(const Endpoint& ep, sockaddr* addr, socklen_t* len);
 
+/// ep as an AF_INET sockaddr_in, in network byte order.
 sockaddr_in ToSockAddr(const Endpoint& ep);
+/// The endpoint of a sockaddr_in (its family is not checked).
 Endpoint FromSockAddr(const sockaddr_in& sin);
 
 /// "127.0.0.1:8080"

@@ -18,6 +18,8 @@ namespace simsock::sim {
 
 class RandomStream;
 
+/// A network stack's only view of its machine: time, the agenda, random
+/// streams, the trace and the wire. Implemented by Host.
 class StackEnv {
  public:
   virtual ~StackEnv() = default;
@@ -26,6 +28,8 @@ class StackEnv {
   virtual Time Now() const = 0;
   /// Runs fn at virtual time `at` (>= Now()), in (time, scheduling order).
   virtual EventId Schedule(Time at, std::function<void()> fn) = 0;
+  /// Cancels an event Schedule returned; one that ran or was cancelled is
+  /// ignored.
   virtual void Cancel(EventId id) = 0;
   /// Runs fn later in the current step, after what is running now.
   virtual void Defer(std::function<void()> fn) = 0;

@@ -14,13 +14,16 @@ namespace simsock::sim {
 
 /// A TCP connection's 4-tuple, from this host's side.
 struct ConnKey {
-  uint32_t local_ip = 0;
-  uint16_t local_port = 0;
-  uint32_t remote_ip = 0;
-  uint16_t remote_port = 0;
+  uint32_t local_ip = 0;     ///< our address
+  uint16_t local_port = 0;   ///< our port
+  uint32_t remote_ip = 0;    ///< the peer's address
+  uint16_t remote_port = 0;  ///< the peer's port
+  /// Orders field by field (the connection table's key).
   auto operator<=>(const ConnKey&) const = default;
 };
 
+/// What the stack's connection table holds for a 4-tuple: a TcpSocket, or a
+/// TcpTimeWait left behind by one.
 class TcpConnection {
  public:
   virtual ~TcpConnection() = default;

@@ -27,19 +27,26 @@ namespace simsock::sim {
 
 class TcpSocket;
 
+/// The listen state of one TCP socket: its SYN queue (children mid-handshake)
+/// and accept queue (children established, not yet accepted). See the file
+/// comment.
 class TcpListener {
  public:
   /// `child_shutdown`: the socket's shutdown flags at listen(), which every
   /// child inherits (sk_clone_lock copies sk_shutdown).
   TcpListener(TcpSocket& socket, int backlog, uint8_t child_shutdown);
+  /// Detaches any child still queued (Stop normally emptied the queues).
   ~TcpListener();
   TcpListener(const TcpListener&) = delete;
   TcpListener& operator=(const TcpListener&) = delete;
 
+  /// The listening socket's local endpoint.
   const Endpoint& local() const;
+  /// listen()'s backlog, capped at somaxconn.
   int backlog() const { return backlog_; }
   /// A second listen() changes the backlog.
   void set_backlog(int backlog) { backlog_ = backlog; }
+  /// Established children waiting for accept().
   size_t accept_queue_length() const { return accept_queue_.size(); }
   /// sk_acceptq_is_full: more than backlog connections queued.
   bool AcceptQueueFull() const {

@@ -42,9 +42,14 @@ namespace simsock::sim {
 
 class TcpListener;
 
+/// A simulated TCP socket (see the file comment): the fd-level half of TCP over
+/// a sans-IO Tcb. Shared by fds, the connection table (orphans) and its
+/// listener (unaccepted children). Not thread-safe.
 class TcpSocket final : public Socket, public TcpConnection {
  public:
+  /// An unbound, unconnected socket (socket(AF_INET, SOCK_STREAM, 0)).
   explicit TcpSocket(InetStack& stack);
+  /// Releases the port and the timer.
   ~TcpSocket() override;
 
   Kind kind() const override { return Kind::kTcp; }
@@ -87,16 +92,21 @@ class TcpSocket final : public Socket, public TcpConnection {
   tcp::TcpState FdState() const;
   /// The control block's own state (TIME_WAIT visible), for tests and `ss`.
   tcp::TcpState ConnState() const;
+  /// The control block; null before connect() or when the socket listens.
   const tcp::Tcb* tcb() const { return tcb_.get(); }
 
  protected:
   bool OwnsLevel(int level) const override { return level == IPPROTO_TCP; }
+  /// TCP_MAXSEG and tcpi_snd_mss on a connection: the send MSS less the
+  /// 12 bytes of a timestamp option Linux would carry. Needs a tcb.
   int MssCache() const;
   int GetProtoOpt(int level, int name, void* val, socklen_t* len) override;
   int SetProtoOpt(int level, int name, const void* val, socklen_t len) override;
   void OnKeepAliveChanged() override;
   void OnBufferSizeChanged() override;
   void OnOobInlineChanged() override;
+  /// Copies the options a live connection may change (keepalive timing,
+  /// TCP_USER_TIMEOUT, TCP_LINGER2) into the control block.
   void PushTimingOptions();
   void SetRcvLowat(int val) override;
 

@@ -26,6 +26,8 @@ namespace simsock::sim {
 
 class InetStack;
 
+/// A connection in TIME_WAIT after its socket is done (see the file comment).
+/// Lives in the stack's connection table; holds its port.
 class TcpTimeWait final : public TcpConnection,
                           public PortHolder,
                           public std::enable_shared_from_this<TcpTimeWait> {
@@ -34,6 +36,7 @@ class TcpTimeWait final : public TcpConnection,
   /// `tcb`, which is in TIME_WAIT.
   TcpTimeWait(InetStack& stack, const ConnKey& key, const tcp::Tcb& tcb,
               bool reuseaddr, bool reuseport, bool connect_bound);
+  /// Releases the port if still held and cancels the timer.
   ~TcpTimeWait() override;
   TcpTimeWait(const TcpTimeWait&) = delete;
   TcpTimeWait& operator=(const TcpTimeWait&) = delete;

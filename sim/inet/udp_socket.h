@@ -18,6 +18,7 @@
 
 namespace simsock::sim {
 
+/// A simulated UDP socket (see the file comment). Not thread-safe.
 class UdpSocket final : public Socket {
  public:
   /// Largest IPv4 UDP payload: 65535 - 20 (IP) - 8 (UDP).
@@ -30,7 +31,9 @@ class UdpSocket final : public Socket {
   /// datagram sent in one call.
   static size_t Truesize(size_t len, size_t head);
 
+  /// An unbound, unconnected socket (socket(AF_INET, SOCK_DGRAM, 0)).
   explicit UdpSocket(InetStack& stack);
+  /// Releases the port.
   ~UdpSocket() override;
 
   Kind kind() const override { return Kind::kUdp; }
@@ -60,6 +63,7 @@ class UdpSocket final : public Socket {
                int32_t head) override;
   void OnPortUnreachable(const Endpoint& dst,
                          const std::vector<uint8_t>& quoted) override;
+  /// connect() has set a default peer.
   bool connected() const { return connected_; }
 
  protected:
