@@ -31,15 +31,22 @@ class World;
 /// restarted host is empty, and on_restart starts its programs again (as
 /// the machine's init would).
 struct PlanHooks {
+  /// Called after the plan crashes a host; may be empty.
   std::function<void(Host&)> on_crash;
+  /// Called after the plan restarts a host; may be empty.
   std::function<void(Host&)> on_restart;
 };
 
+/// What ApplyPlan did: the plan as drawn and scheduled, or why nothing was
+/// scheduled.
 struct AppliedPlan {
   /// The plan as applied: the random part drawn into events (print it with
   /// ToText to replay it without the seed).
   faults::FaultPlan plan;
+  /// Set when nothing was scheduled: the plan does not fit the world's hosts
+  /// (FaultPlan::Check), or an event starts before the world's time.
   std::optional<faults::PlanError> error;
+  /// The plan was scheduled (no error).
   bool ok() const { return !error; }
 };
 

@@ -140,7 +140,7 @@ class InetStack {
   class LocalPorts {
    public:
     void Add(uint16_t port);
-    /// True when none is left.
+    // True when none is left.
     bool Remove(uint16_t port);
     const PortBitmap* bitmap() const;
 

@@ -79,8 +79,8 @@ class UdpSocket final : public Socket {
   struct Datagram {
     Endpoint from;
     std::vector<uint8_t> data;
-    size_t truesize = 0;  ///< what was charged to rmem_
-    bool peeked = false;  ///< skb->peeked: a 0-byte datagram once peeked
+    size_t truesize = 0;  // what was charged to rmem_
+    bool peeked = false;  // skb->peeked: a 0-byte datagram once peeked
   };
   // An ICMP error on the error queue (IP_RECVERR): the errno, the
   // destination the failed datagram was sent to, the quoted payload, and

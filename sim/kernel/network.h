@@ -51,6 +51,7 @@ struct LinkFaults {
 /// (losses: 1 - prod(1 - p); delays add up; the largest jitter, the lowest
 /// rate and the smallest queue apply; one cut or one clog is enough).
 struct Impairment {
+  /// What the impairment does; the comment names the field it reads.
   enum class Kind {
     kCut,        ///< nothing gets through (a partition, one way)
     kLoss,       ///< probability: a packet is dropped
@@ -64,27 +65,37 @@ struct Impairment {
     kClog,       ///< everything is held, and released in order when the last
                  // clog of the direction is removed
   };
-  Kind kind = Kind::kCut;
-  double probability = 0;
-  Duration duration{0};
-  uint64_t bits_per_second = 0;
-  uint64_t bytes = 0;
+  Kind kind = Kind::kCut;        ///< what it does
+  double probability = 0;        ///< kLoss, kDuplicate, kCorrupt: in [0, 1]
+  Duration duration{0};          ///< kDelay, kJitter: >= 0
+  uint64_t bits_per_second = 0;  ///< kRate: > 0
+  uint64_t bytes = 0;            ///< kQueue: the queue's capacity
   /// Named in the trace line of each fault it injects ("plan line 3").
   std::string origin;
 };
+/// Names an active impairment, to remove it (Network::Unimpair); ids start
+/// at 1 and are never reused within a world.
 using ImpairmentId = uint64_t;
 
+/// The network between the hosts of one world (see the file comment). Owned by
+/// the World; not thread-safe. Sending is O(log links) plus the impairments of
+/// the direction.
 class Network {
  public:
+  /// The network of `world`: no hosts, 500 us default latency, no faults.
   explicit Network(World& world) : world_(world) {}
 
+  /// Makes the host reachable at its address (World::AddHost does it).
   void AttachHost(Host& host);
+  /// The host that owns address ip (not loopback), or null. O(log hosts).
   Host* HostByAddress(uint32_t ip) const;
 
   /// One-way latency between two hosts (both directions); the default is
   /// used for pairs never set.
   void SetLatency(const Host& a, const Host& b, Duration one_way);
+  /// The one-way latency of every pair never given its own (>= 0).
   void SetDefaultLatency(Duration one_way);
+  /// The one-way latency between a and b.
   Duration Latency(const Host& a, const Host& b) const;
 
   /// Faults of the link between two hosts (both directions). The setters
@@ -92,9 +103,11 @@ class Network {
   /// a == b, a latency or jitter is negative, or a probability is outside
   /// 0..1 (bugs in the code building the world).
   void SetFaults(const Host& a, const Host& b, const LinkFaults& faults);
+  /// The faults of the link between a and b (none if never set).
   LinkFaults Faults(const Host& a, const Host& b) const;
-  /// Cuts / restores the link, keeping its other faults.
+  /// Cuts the link (both directions), keeping its other faults.
   void Partition(const Host& a, const Host& b);
+  /// Restores a link Partition cut, keeping its other faults.
   void Heal(const Host& a, const Host& b);
 
   /// Adds an impairment to the direction from -> to (aborts, as SetFaults
@@ -112,7 +125,10 @@ class Network {
   /// dropped.
   void Send(Host& from, Packet packet);
 
+  /// Packets handed to Send so far.
   uint64_t packets_sent() const { return packets_sent_; }
+  /// Packets the network dropped so far (loss, partition, no route, a full
+  /// queue, corruption).
   uint64_t packets_dropped() const { return packets_dropped_; }
   /// The world is being destroyed: hosts go one by one, and what their
   /// closing sockets send is dropped instead of reaching a dead host.
@@ -141,27 +157,27 @@ class Network {
     bool cut = false;
     double loss = 0, duplicate = 0, corrupt = 0;
     Duration delay{0}, jitter{0};
-    uint64_t rate = 0;  ///< 0: unlimited
+    uint64_t rate = 0;  // 0: unlimited
     uint64_t queue = kDefaultQueueBytes;
     bool clog = false;
-    /// The origins of each kind of fault, for the trace ("plan line 3").
+    // The origins of each kind of fault, for the trace ("plan line 3").
     std::string cut_by, loss_by, duplicate_by, corrupt_by, queue_by, clog_by;
   };
   // One direction's impairments and its transmitter.
   struct Path {
     Host* from = nullptr;
     Host* to = nullptr;
-    std::map<ImpairmentId, Impairment> active;  ///< in the order added
-    Time busy_until{0};  ///< the rate-limited transmitter is busy until
-    /// Packets queued behind the transmitter (the qdisc backlog): when each
-    /// starts to be sent, and its size; the one being sent has left it.
+    std::map<ImpairmentId, Impairment> active;  // in the order added
+    Time busy_until{0};  // the rate-limited transmitter is busy until
+    // Packets queued behind the transmitter (the qdisc backlog): when each
+    // starts to be sent, and its size; the one being sent has left it.
     std::deque<std::pair<Time, uint64_t>> waiting;
     uint64_t waiting_bytes = 0;
-    /// The effect of `active` over the link's faults `folded`, kept until
-    /// either changes (Fold runs once per change, not once per packet).
+    // The effect of `active` over the link's faults `folded`, kept until
+    // either changes (Fold runs once per change, not once per packet).
     std::optional<Effect> effect;
     LinkFaults folded;
-    /// Held by a clog, in the order sent (and whether each was corrupted).
+    // Held by a clog, in the order sent (and whether each was corrupted).
     std::deque<std::pair<Packet, bool>> held;
   };
   Effect Fold(const LinkFaults& base, const Path& path) const;

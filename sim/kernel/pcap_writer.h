@@ -25,6 +25,9 @@
 
 namespace simsock::sim {
 
+/// Writes packets as a pcapng capture (one section, one raw-IPv4 interface)
+/// that Wireshark and tcpdump read. Each record is encoded and written at once;
+/// the stream must outlive the writer.
 class PcapWriter {
  public:
   /// Writes the section and interface headers to `out` at once.
@@ -32,6 +35,7 @@ class PcapWriter {
 
   /// One packet record, with `comment` (none when empty).
   void Write(Time at, const Packet& packet, const std::string& comment = "");
+  /// Packet records written so far.
   uint64_t packets_written() const { return count_; }
 
   /// The IPv4 packet for `packet` (exposed for tests).

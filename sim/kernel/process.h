@@ -52,13 +52,23 @@ struct SyscallFaults {
   double enobufs = 0;   ///< a UDP send fails with ENOBUFS (nothing sent)
   double emfile = 0;    ///< socket, accept4, epoll_create1 fail with EMFILE
 };
+/// One process of the simulated kernel: sys::Syscalls over its host (see the
+/// file comment). Every call returns >= 0 or a negated errno, as sys::Syscalls
+/// documents, and writes one trace line. Made by Host::SpawnProcess, owned by
+/// its host; used from one simulated thread (or the test's code) at a time.
 class Process final : public sys::Syscalls, private Waiter {
  public:
+  /// Process `pid` of `host`, with fds 0, 1 and 2 open on the null device.
+  /// Use Host::SpawnProcess.
   Process(Host& host, int pid);
+  /// Closes every fd still open.
   ~Process() override;
 
+  /// The host the process runs on.
   Host& host() const { return host_; }
+  /// The process id (1, 2, ... per host), as traces show it.
   int pid() const { return pid_; }
+  /// The fd table (tests and tools).
   FdTable& fds() { return fds_; }
   /// The socket behind fd, or null (for tests and tools).
   Socket* SocketAt(int fd) const;
@@ -67,6 +77,7 @@ class Process final : public sys::Syscalls, private Waiter {
   /// without a word on the wire; later it has no fds (EBADF) and cannot
   /// create any (ESRCH).
   void Kill();
+  /// Kill has run (the host crashed).
   bool dead() const { return dead_; }
 
   /// The process's syscall faults (docs/faults.md, "Syscall faults"): the
@@ -85,6 +96,7 @@ class Process final : public sys::Syscalls, private Waiter {
   /// faults keep the older trace wording ("pid 2 fault: EINTR in recv"),
   /// so that runs recorded with them replay (tools/trace_pins.sh).
   void SetFaults(const SyscallFaults& faults);
+  /// The probabilities SetFaults last set.
   const SyscallFaults& faults() const { return faults_; }
 
   /// Starts a simulated thread of this process running fn (which makes its
@@ -92,34 +104,59 @@ class Process final : public sys::Syscalls, private Waiter {
   /// (after the current step). Returns its thread id.
   int Spawn(std::function<void()> fn, std::string name = "");
 
+  /// socket(2): a TcpSocket or UdpSocket in the lowest free fd.
   int socket(int domain, int type, int protocol) override;
+  /// bind(2), with inet_bind's checks and the port table's rules.
   int bind(int fd, const sockaddr* addr, socklen_t addrlen) override;
+  /// listen(2); the backlog is capped at somaxconn.
   int listen(int fd, int backlog) override;
+  /// accept4(2); blocks (SO_RCVTIMEO) unless nonblocking.
   int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) override;
+  /// connect(2); a blocking TCP connect waits (SO_SNDTIMEO) for the handshake.
   int connect(int fd, const sockaddr* addr, socklen_t addrlen) override;
+  /// read(2) on a socket (as recvfrom with no flags) or the null device (0).
   ssize_t read(int fd, void* buf, size_t count) override;
+  /// write(2) on a socket (as sendto with no flags) or the null device (all of
+  /// it).
   ssize_t write(int fd, const void* buf, size_t count) override;
+  /// recvfrom(2); blocks (SO_RCVTIMEO) unless nonblocking or MSG_DONTWAIT.
   ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* src_addr,
                    socklen_t* addrlen) override;
+  /// sendto(2); a TCP send blocks (SO_SNDTIMEO) while the send buffer is full.
   ssize_t sendto(int fd, const void* buf, size_t len, int flags,
                  const sockaddr* dest_addr, socklen_t addrlen) override;
+  /// shutdown(2).
   int shutdown(int fd, int how) override;
+  /// close(2): the fd goes at once; the file closes with its last reference
+  /// (SO_LINGER may wait).
   int close(int fd) override;
+  /// getsockopt(2): SOL_SOCKET, IPPROTO_IP, IPPROTO_TCP, SOL_UDP options.
   int getsockopt(int fd, int level, int optname, void* optval,
                  socklen_t* optlen) override;
+  /// setsockopt(2): SOL_SOCKET, IPPROTO_IP, IPPROTO_TCP, SOL_UDP options.
   int setsockopt(int fd, int level, int optname, const void* optval,
                  socklen_t optlen) override;
+  /// getsockname(2).
   int getsockname(int fd, sockaddr* addr, socklen_t* addrlen) override;
+  /// getpeername(2); -ENOTCONN without a peer.
   int getpeername(int fd, sockaddr* addr, socklen_t* addrlen) override;
+  /// fcntl(2): F_GETFL, F_SETFL, F_GETFD, F_SETFD, F_DUPFD, F_DUPFD_CLOEXEC.
   int fcntl(int fd, int cmd, long arg) override;
+  /// epoll_create1(2).
   int epoll_create1(int flags) override;
+  /// epoll_ctl(2).
   int epoll_ctl(int epfd, int op, int fd, epoll_event* event) override;
+  /// epoll_wait(2); waits in virtual time.
   int epoll_wait(int epfd, epoll_event* events, int maxevents,
                  int timeout_ms) override;
+  /// The world's virtual time, in nanoseconds.
   int64_t clock_gettime_ns() override;
+  /// Sleeps ns of virtual time (-EINTR if an injected signal ends it).
   int nanosleep_ns(int64_t ns) override;
+  /// Resolves the world's host names (and numeric forms) to their addresses.
   int resolve_ipv4(std::string_view host,
                    std::vector<uint32_t>* addrs) override;
+  /// epoll_pwait2(2): epoll_wait with a timespec timeout (null: forever).
   int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                    const timespec* timeout, const sigset_t* sigmask) override;
 

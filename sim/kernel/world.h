@@ -33,9 +33,16 @@ namespace simsock::sim {
 
 class Host;
 
+/// A deterministic simulated world: virtual clock, agenda, random streams,
+/// hosts, network, simulated threads and trace. Same seed and same program give
+/// the same trace, byte for byte. Not thread-safe: one world runs on one OS
+/// thread (its simulated threads are fibers on it).
 class World {
  public:
+  /// An empty world at time 0 whose random streams all derive from seed.
   explicit World(uint64_t seed);
+  /// Ends the simulated threads first (their stacks unwind while the hosts
+  /// they use still exist), then the hosts.
   ~World();
   World(const World&) = delete;
   World& operator=(const World&) = delete;
@@ -47,6 +54,7 @@ class World {
   /// taken, an empty name, "localhost", or a name that reads as a number:
   /// each is a bug in the code building the world, not a runtime condition.
   Host& AddHost(std::string name, std::string ipv4);
+  /// Every host, in the order added (Host::id is the index).
   const std::vector<std::unique_ptr<Host>>& hosts() const { return hosts_; }
   /// The world's name table: host names resolve to their addresses. Extra
   /// names (aliases such as the seed's long server name) may be added.
@@ -82,6 +90,7 @@ class World {
   /// The last deadlock RunUntilIdle found: one line per blocked thread
   /// ("host pid 1 tid 2 (server) blocked in accept4(fd 3)"); empty if none.
   const std::vector<std::string>& deadlock() const { return deadlock_; }
+  /// Virtual time now.
   Time Now() const { return now_; }
   /// How long a blocking call made by the driver (test code outside any
   /// simulated thread) may run the world before it gives up and returns
@@ -90,21 +99,29 @@ class World {
   /// never let it return. 24 h by default, longer than every timer chain
   /// Linux's defaults allow (keepalive gives up after 2 h 11 min).
   void SetDriverWaitLimit(Duration d) { driver_wait_limit_ = d; }
+  /// See SetDriverWaitLimit.
   Duration driver_wait_limit() const { return driver_wait_limit_; }
   /// When the next scheduled event is due; kNever if none.
   Time NextEventTime() const { return events_.NextTime(); }
+  /// Events scheduled and not yet run or cancelled.
   size_t pending_events() const { return events_.size(); }
+  /// The seed the world was made with.
   uint64_t seed() const { return seed_; }
 
   /// The random stream for one purpose, created on first use.
   RandomStream& Rng(std::string_view purpose);
 
+  /// The network between the hosts.
   Network& network() { return network_; }
+  /// The simulated threads.
   Scheduler& scheduler() { return scheduler_; }
+  /// The world's trace.
   Trace& trace() { return trace_; }
 
   /// Schedules fn at virtual time `at` (>= Now()).
   EventId Schedule(Time at, std::function<void()> fn);
+  /// Cancels a scheduled event; one that ran or was cancelled is ignored. O(log
+  /// n).
   void Cancel(EventId id) { events_.Cancel(id); }
   /// True while an event callback runs (not a simulated thread).
   bool InEvent() const { return in_event_ > 0; }

@@ -71,15 +71,15 @@ class Epoll final : public File {
 
  private:
   struct Item {
-    uint64_t id = 0;  ///< insertion number: the items' deterministic order
+    uint64_t id = 0;  // insertion number: the items' deterministic order
     int fd = -1;
     std::weak_ptr<File> file;
-    const File* raw = nullptr;  ///< identity only, never dereferenced
+    const File* raw = nullptr;  // identity only, never dereferenced
     uint32_t events = 0;
     uint64_t data = 0;
     uint64_t waiter_id = 0;
     uint64_t hook_id = 0;
-    bool queued = false;  ///< on the ready list
+    bool queued = false;  // on the ready list
   };
 
   void OnWake(uint64_t id, uint32_t key);
