@@ -51,7 +51,10 @@ class Epoll final : public File {
   void OnLastClose() override;
 
   /// epoll_ctl after the fds were resolved. `ev` is the copied-in event
-  /// (null for DEL).
+  /// (null for DEL). Returns 0, or -EINVAL (file is this epoll, bad op, a
+  /// bad EPOLLEXCLUSIVE use), -ELOOP (see LoopCheckFails), -EEXIST (ADD of
+  /// an item already there), -ENOENT (MOD or DEL of no item). The caller
+  /// has refused a file without a poll operation (EPERM, File::CanPoll).
   int Ctl(int op, int fd, const std::shared_ptr<File>& file,
           const epoll_event* ev);
   /// Collects up to maxevents ready events without waiting. With a null
