@@ -1,6 +1,7 @@
-// EventQueue: the world's agenda. Events run in (time, insertion number)
-// order, so ties break by the order they were scheduled, never by pointer
-// value. An event can be cancelled by the id Schedule returned.
+/// \file
+/// EventQueue: the world's agenda. Events run in (time, insertion number)
+/// order, so ties break by the order they were scheduled, never by pointer
+/// value. An event can be cancelled by the id Schedule returned.
 //
 // An indexed binary min-heap of (time, number, slot) over a table of slots
 // that hold the callbacks and know where their entry sits in the heap:
@@ -22,16 +23,26 @@
 
 namespace simsock::sim {
 
+/// Names one scheduled event of an EventQueue, to cancel it. A
+/// default-constructed id names no event (Cancel ignores it). Ids order as
+/// the events run: by time, then by scheduling order.
 struct EventId {
-  Time at{0};
-  uint64_t seq = 0;   // 0 means "no event"
-  uint32_t slot = 0;  // where the queue keeps its callback
+  Time at{0};         ///< when the event is due
+  uint64_t seq = 0;   ///< its insertion number; 0 means "no event"
+  uint32_t slot = 0;  ///< where the queue keeps its callback
+  /// True when the id names an event (it may have run or been cancelled since).
   bool valid() const { return seq != 0; }
+  /// Orders by (at, seq, slot): the order the events run in.
   auto operator<=>(const EventId&) const = default;
 };
 
+/// The agenda: callbacks due at virtual times, run in (time, insertion
+/// number) order. Not thread-safe; one per World.
 class EventQueue {
  public:
+  /// Schedules fn to run at `at` (which may be in the past: it then runs
+  /// next, after the events already due). Returns the id to cancel it with.
+  /// O(log n); allocates only while the heap and slot table grow.
   EventId Schedule(Time at, std::function<void()> fn) {
     EventId id{at, ++next_seq_, 0};
     if (free_.empty()) {
@@ -47,7 +58,9 @@ class EventQueue {
     SiftUp(heap_.size() - 1);
     return id;
   }
-  // Cancelling an event that already ran or was cancelled does nothing.
+  /// Removes the event id names and destroys its callback. Cancelling an
+  /// event that already ran or was cancelled, or an invalid id, does
+  /// nothing. O(log n).
   void Cancel(EventId id) {
     if (!id.valid() || id.slot >= slots_.size()) return;
     if (slots_[id.slot].seq != id.seq) return;
@@ -55,14 +68,18 @@ class EventQueue {
     // captured may schedule or cancel as it goes.
     std::function<void()> dead = Remove(slots_[id.slot].pos);
   }
+  /// True when no event is pending.
   bool empty() const { return heap_.empty(); }
+  /// When the earliest pending event is due; kNever when none is. O(1).
   Time NextTime() const { return heap_.empty() ? kNever : heap_.front().at; }
-  // Removes and returns the earliest event.
+  /// Removes and returns the earliest event (its id and callback), without
+  /// running it. The queue must not be empty. O(log n).
   std::pair<EventId, std::function<void()>> Pop() {
     const Entry top = heap_.front();
     std::function<void()> fn = Remove(0);
     return {EventId{top.at, top.seq, top.slot}, std::move(fn)};
   }
+  /// The number of pending events.
   size_t size() const { return heap_.size(); }
 
  private:

@@ -1,4 +1,5 @@
-// Virtual time of the simulator: int64 nanoseconds, never double.
+/// \file
+/// Virtual time of the simulator: int64 nanoseconds, never double.
 #pragma once
 
 #include <chrono>
@@ -6,16 +7,18 @@
 
 namespace simsock::sim {
 
+/// A length of virtual time, in nanoseconds.
 using Duration = std::chrono::nanoseconds;
-// A point in virtual time, as nanoseconds since the world began.
+/// A point in virtual time, as nanoseconds since the world began.
 using Time = std::chrono::nanoseconds;
 
+/// A time that never comes: "no deadline", "no event due".
 inline constexpr Time kNever = Time::max();
 
-// t + d, saturating at kNever: a timeout a caller may pass (epoll_pwait2's
-// timespec, nanosleep) can be as long as the int64 range allows, and Linux
-// saturates such a deadline (timespec64_add_safe) rather than wrapping it
-// into the past. d must be >= 0.
+/// t + d, saturating at kNever: a timeout a caller may pass (epoll_pwait2's
+/// timespec, nanosleep) can be as long as the int64 range allows, and Linux
+/// saturates such a deadline (timespec64_add_safe) rather than wrapping it
+/// into the past. d must be >= 0.
 inline constexpr Time DeadlineAfter(Time t, Duration d) {
   return d >= kNever - t ? kNever : t + d;
 }

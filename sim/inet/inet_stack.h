@@ -1,11 +1,12 @@
-// InetStack: one host's network stack. It keeps the host's sysctls
-// (HostSettings), answers address questions (which addresses are local,
-// which source address and MSS a destination gets), holds the port table
-// of each protocol and the TCP connection table (which keeps a connection
-// alive after its last fd closes, through FIN_WAIT and TIME_WAIT), and
-// demultiplexes what arrives: a packet goes network -> host -> Receive ->
-// a connection, a listener or a UDP socket; what reaches nobody is
-// answered as Linux answers (TCP RST, ICMP port unreachable).
+/// \file
+/// InetStack: one host's network stack. It keeps the host's sysctls
+/// (HostSettings), answers address questions (which addresses are local,
+/// which source address and MSS a destination gets), holds the port table
+/// of each protocol and the TCP connection table (which keeps a connection
+/// alive after its last fd closes, through FIN_WAIT and TIME_WAIT), and
+/// demultiplexes what arrives: a packet goes network -> host -> Receive ->
+/// a connection, a listener or a UDP socket; what reaches nobody is
+/// answered as Linux answers (TCP RST, ICMP port unreachable).
 //
 // The stack and its sockets reach the machine they run on only through
 // StackEnv (clock, timers, random streams, trace, transmit), which Host
@@ -28,67 +29,86 @@ namespace simsock::sim {
 
 class TcpListener;
 
+/// One host's network stack (see the file comment). Owned by its Host; not
+/// thread-safe. Connection lookups are O(log n) in the connections.
 class InetStack {
  public:
-  // `ip`: the host's own address. `hash_seed` salts the choice within a
-  // SO_REUSEPORT group of listeners.
+  /// `ip`: the host's own address. `hash_seed` salts the choice within a
+  /// SO_REUSEPORT group of listeners.
   InetStack(StackEnv& env, uint32_t ip, uint64_t hash_seed);
+  /// Drops the connection table and what it kept alive.
   ~InetStack();
   InetStack(const InetStack&) = delete;
   InetStack& operator=(const InetStack&) = delete;
 
+  /// The machine the stack runs on.
   StackEnv& env() const { return env_; }
+  /// Virtual time now.
   Time Now() const { return env_.Now(); }
+  /// The host's sysctls, to change (before the sockets they govern are made).
   HostSettings& settings() { return settings_; }
+  /// The host's sysctls.
   const HostSettings& settings() const { return settings_; }
 
   // --- Addresses -------------------------------------------------------------
+  /// The host's own address (World::AddHost's), host byte order.
   uint32_t address() const { return ip_; }
-  // The host's own address or anything in 127.0.0.0/8.
+  /// The host's own address or anything in 127.0.0.0/8.
   bool IsLocalAddress(uint32_t ip) const { return ip == ip_ || IsLoopback(ip); }
-  // A destination whose route is RTCF_BROADCAST: the limited broadcast
-  // 255.255.255.255 and loopback's directed broadcast 127.255.255.255 (the
-  // "broadcast 127.255.255.255 dev lo" route fib_add_ifaddr installs for
-  // 127.0.0.1/8; 127.0.0.0 and 127.x.255.255 are plain local addresses).
-  // The host's own address has no netmask here, so no subnet broadcast.
+  /// A destination whose route is RTCF_BROADCAST: the limited broadcast
+  /// 255.255.255.255 and loopback's directed broadcast 127.255.255.255 (the
+  /// "broadcast 127.255.255.255 dev lo" route fib_add_ifaddr installs for
+  /// 127.0.0.1/8; 127.0.0.0 and 127.x.255.255 are plain local addresses).
+  /// The host's own address has no netmask here, so no subnet broadcast.
   static bool IsBroadcastAddress(uint32_t ip) {
     return ip == 0xFFFFFFFFu || ip == 0x7FFFFFFFu;
   }
-  // The source address Linux's routing would pick to reach `dst`.
+  /// The source address Linux's routing would pick to reach `dst`.
   uint32_t SourceAddressFor(uint32_t dst) const;
-  // MSS for a path to `dst` (MTU - 40).
+  /// MSS for a path to `dst` (MTU - 40).
   uint16_t MssFor(uint32_t dst) const;
 
+  /// The TCP port table.
   PortTable& tcp_ports() { return tcp_ports_; }
+  /// The UDP port table.
   PortTable& udp_ports() { return udp_ports_; }
 
   // --- TCP connection table ------------------------------------------------
+  /// Enters conn in the connection table under key, which must be free; the
+  /// table keeps conn alive.
   void AddConnection(const ConnKey& key, std::shared_ptr<TcpConnection> conn);
+  /// Removes key's entry if it is conn (another connection may hold the key
+  /// since); conn is destroyed later, not during the call.
   void RemoveConnection(const ConnKey& key, const TcpConnection* conn);
+  /// The connection of a 4-tuple, or null. O(log n).
   TcpConnection* FindConnection(const ConnKey& key) const;
-  // The local ports of this host's connections from local_ip to
-  // remote_ip:remote_port, as a bitmap; null when there is at most one
-  // (connect()'s port choice skips them without a lookup each).
+  /// The local ports of this host's connections from local_ip to
+  /// remote_ip:remote_port, as a bitmap; null when there is at most one
+  /// (connect()'s port choice skips them without a lookup each).
   const PortBitmap* PortsInUse(uint32_t local_ip, uint32_t remote_ip,
                                uint16_t remote_port) const;
+  /// Entries in the connection table (TIME_WAIT included).
   size_t connection_count() const { return tcp_conns_.size(); }
-  // The listener that would take a SYN for ip:port (specific address
-  // before wildcard; a SO_REUSEPORT group is chosen by a hash of the
-  // 4-tuple), or null.
+  /// The listener that would take a SYN for ip:port (specific address
+  /// before wildcard; a SO_REUSEPORT group is chosen by a hash of the
+  /// 4-tuple), or null.
   TcpListener* FindListener(uint32_t ip, uint16_t port,
                             const ConnKey& tuple) const;
 
-  // A fresh initial sequence number, drawn from the seed.
+  /// A fresh initial sequence number, drawn from the seed.
   uint32_t NewIss();
-  // Writes a trace line attributed to this host.
+  /// Writes a trace line attributed to this host.
   void TraceLine(const std::string& what) { env_.Trace(what); }
 
   // --- Packets ---------------------------------------------------------------
+  /// Puts a packet on the wire (StackEnv::Transmit).
   void Send(Packet packet) { env_.Transmit(std::move(packet)); }
+  /// Demultiplexes an arriving packet: to a connection, a listener or a UDP
+  /// socket; else answers with a RST or an ICMP port unreachable as Linux does.
   void Receive(const Packet& packet);
 
-  // The machine died: every connection is gone at once, without a word on
-  // the wire (sockets with fds were dropped by their processes first).
+  /// The machine died: every connection is gone at once, without a word on
+  /// the wire (sockets with fds were dropped by their processes first).
   void DropConnections();
 
  private:

@@ -1,7 +1,8 @@
-// PortBitmap: one bit per port (0..65535), for the port choices that must
-// find "the first port from here on that nobody blocks" without asking
-// port by port (PortTable::PickForConnect). The words are allocated on the
-// first bit set, so an unused bitmap costs a vector's header.
+/// \file
+/// PortBitmap: one bit per port (0..65535), for the port choices that must
+/// find "the first port from here on that nobody blocks" without asking
+/// port by port (PortTable::PickForConnect). The words are allocated on the
+/// first bit set, so an unused bitmap costs a vector's header.
 #pragma once
 
 #include <cstdint>
@@ -9,11 +10,16 @@
 
 namespace simsock::sim {
 
+/// One bit per port (65536), for fast free-port searches. Empty (no allocation)
+/// until a bit is first set; then 8 KiB. Test and Set are O(1); FirstClear is
+/// O(range / 64).
 class PortBitmap {
  public:
+  /// The port's bit is set.
   bool Test(uint16_t port) const {
     return !words_.empty() && ((words_[port >> 6] >> (port & 63)) & 1) != 0;
   }
+  /// Sets or clears the port's bit.
   void Set(uint16_t port, bool on) {
     if (words_.empty()) {
       if (!on) return;
@@ -26,8 +32,8 @@ class PortBitmap {
       words_[port >> 6] &= ~bit;
     }
   }
-  // The first port in [from, to] of the given parity (0 even, 1 odd) whose
-  // bit is clear here and in `also` (null: no second bitmap); -1 if none.
+  /// The first port in [from, to] of the given parity (0 even, 1 odd) whose
+  /// bit is clear here and in `also` (null: no second bitmap); -1 if none.
   int FirstClear(int from, int to, int parity, const PortBitmap* also) const {
     if (from > to) return -1;
     // Even ports sit on even bits of each word (64 is even).

@@ -1,5 +1,6 @@
-// PortTable: one host's bound ports for one protocol (Linux's bind hash),
-// and the rules that decide whether a socket may take an address:port.
+/// \file
+/// PortTable: one host's bound ports for one protocol (Linux's bind hash),
+/// and the rules that decide whether a socket may take an address:port.
 //
 // Conflict rule (inet_csk_bind_conflict with relax = true, which bind() and
 // listen() both use on 6.x): a holder conflicts with a newcomer when their
@@ -33,36 +34,41 @@ namespace simsock::sim {
 
 class RandomStream;
 
+/// One protocol's ports on one host (Linux's bind hash): which PortHolders hold
+/// each port, in the order they took it, with Linux's bind-conflict rules.
+/// Lookups are O(log ports + holders of the port). Not thread-safe.
 class PortTable {
  public:
-  // True if `s` may take `ip`:`port` now (its own options decide).
+  /// True if `s` may take `ip`:`port` now (its own options decide).
   bool CanBind(const PortHolder& s, uint32_t ip, uint16_t port) const;
-  // Records that s holds its local() endpoint's port.
+  /// Records that s holds its local() endpoint's port.
   void Add(PortHolder& s, uint16_t port);
+  /// Records that s no longer holds `port`; s must hold it.
   void Remove(PortHolder& s, uint16_t port);
-  // s, which holds `port`, may have started listening or stopped being
-  // connect()-bound (listen() on a connected-then-disconnected socket):
-  // the table reads both again.
+  /// s, which holds `port`, may have started listening or stopped being
+  /// connect()-bound (listen() on a connected-then-disconnected socket):
+  /// the table reads both again.
   void Update(PortHolder& s, uint16_t port);
 
-  // A free port for bind(0) / listen autobind, or 0 when the range is
-  // exhausted. TCP prefers odd ports; UDP (odd_first = false) takes the
-  // first free port from a random start, of either parity.
+  /// A free port for bind(0) / listen autobind, or 0 when the range is
+  /// exhausted. TCP prefers odd ports; UDP (odd_first = false) takes the
+  /// first free port from a random start, of either parity.
   uint16_t PickForBind(const PortHolder& s, uint32_t ip, int lo, int hi,
                        RandomStream& rng, bool odd_first = true) const;
-  // A port for connect() autobind: `usable(port)` says whether the 4-tuple
-  // would be unique. Returns 0 when none is left (EADDRNOTAVAIL). `taken`
-  // (may be null) marks ports known not to be usable (the caller's index
-  // of 4-tuples in use): they are skipped without asking, which leaves
-  // the choice as if each had been asked.
+  /// A port for connect() autobind: `usable(port)` says whether the 4-tuple
+  /// would be unique. Returns 0 when none is left (EADDRNOTAVAIL). `taken`
+  /// (may be null) marks ports known not to be usable (the caller's index
+  /// of 4-tuples in use): they are skipped without asking, which leaves
+  /// the choice as if each had been asked.
   uint16_t PickForConnect(int lo, int hi, RandomStream& rng,
                           const PortBitmap* taken,
                           const std::function<bool(uint16_t)>& usable) const;
-  // Every holder of `port`, in the order they took it.
+  /// Every holder of `port`, in the order they took it.
   std::vector<PortHolder*> Holders(uint16_t port) const;
-  // The holders of `port` that listen, in the order they took it.
+  /// The holders of `port` that listen, in the order they took it.
   std::vector<PortHolder*> Listeners(uint16_t port) const;
 
+  /// The number of ports held (by one holder or more).
   size_t size() const;
 
  private:

@@ -1,8 +1,9 @@
-// StackEnv: what a host's network stack (InetStack and its sockets) needs
-// from the machine it runs on, and nothing more: the clock, timers, the
-// world's named random streams, trace lines, and a way to put a packet on
-// the wire. Host (sim/kernel/host.h) implements it over its World, so the
-// sockets never see the World, the scheduler or the processes.
+/// \file
+/// StackEnv: what a host's network stack (InetStack and its sockets) needs
+/// from the machine it runs on, and nothing more: the clock, timers, the
+/// world's named random streams, trace lines, and a way to put a packet on
+/// the wire. Host (sim/kernel/host.h) implements it over its World, so the
+/// sockets never see the World, the scheduler or the processes.
 #pragma once
 
 #include <functional>
@@ -17,23 +18,27 @@ namespace simsock::sim {
 
 class RandomStream;
 
+/// A network stack's only view of its machine: time, the agenda, random
+/// streams, the trace and the wire. Implemented by Host.
 class StackEnv {
  public:
   virtual ~StackEnv() = default;
 
-  // Virtual time now.
+  /// Virtual time now.
   virtual Time Now() const = 0;
-  // Runs fn at virtual time `at` (>= Now()), in (time, scheduling order).
+  /// Runs fn at virtual time `at` (>= Now()), in (time, scheduling order).
   virtual EventId Schedule(Time at, std::function<void()> fn) = 0;
+  /// Cancels an event Schedule returned; one that ran or was cancelled is
+  /// ignored.
   virtual void Cancel(EventId id) = 0;
-  // Runs fn later in the current step, after what is running now.
+  /// Runs fn later in the current step, after what is running now.
   virtual void Defer(std::function<void()> fn) = 0;
-  // The world's random stream for one purpose ("port.ephemeral",
-  // "tcp.isn"): the same streams, drawn in the same order, whoever asks.
+  /// The world's random stream for one purpose ("port.ephemeral",
+  /// "tcp.isn"): the same streams, drawn in the same order, whoever asks.
   virtual RandomStream& Rng(std::string_view purpose) = 0;
-  // Writes a trace line attributed to this host.
+  /// Writes a trace line attributed to this host.
   virtual void Trace(const std::string& what) = 0;
-  // Puts a packet on the wire (dropped if the machine is down).
+  /// Puts a packet on the wire (dropped if the machine is down).
   virtual void Transmit(Packet packet) = 0;
 };
 

@@ -1,17 +1,18 @@
-// TcpSocket: a simulated TCP socket, the fd-level half of TCP (Linux's
-// af_inet.c, tcp.c and inet_connection_sock.c). It owns a sans-IO
-// control block (sim/tcp/tcb.h) once it connects or is accepted, and adds
-// what the control block does not know: the socket states of
-// __inet_stream_connect (unconnected / connecting / connected), the
-// shutdown flags, the pending socket error that surfaces once, readiness as
-// tcp_poll computes it, wakeups, option inheritance by accepted sockets,
-// orphans that finish closing after their last fd is gone, and port
-// ownership. Its parts, by file: tcp_socket.cc (ports, bind, listen,
-// accept, data, shutdown, close, reacting to the control block),
-// tcp_connect.cc (connect and disconnect), tcp_listener.{h,cc} (the
-// listener's SYN and accept queues and the children it makes),
-// tcp_time_wait.{h,cc} (the TIME_WAIT that outlives the socket),
-// tcp_options.cc (IPPROTO_TCP options, TCP_INFO).
+/// \file
+/// TcpSocket: a simulated TCP socket, the fd-level half of TCP (Linux's
+/// af_inet.c, tcp.c and inet_connection_sock.c). It owns a sans-IO
+/// control block (sim/tcp/tcb.h) once it connects or is accepted, and adds
+/// what the control block does not know: the socket states of
+/// __inet_stream_connect (unconnected / connecting / connected), the
+/// shutdown flags, the pending socket error that surfaces once, readiness as
+/// tcp_poll computes it, wakeups, option inheritance by accepted sockets,
+/// orphans that finish closing after their last fd is gone, and port
+/// ownership. Its parts, by file: tcp_socket.cc (ports, bind, listen,
+/// accept, data, shutdown, close, reacting to the control block),
+/// tcp_connect.cc (connect and disconnect), tcp_listener.{h,cc} (the
+/// listener's SYN and accept queues and the children it makes),
+/// tcp_time_wait.{h,cc} (the TIME_WAIT that outlives the socket),
+/// tcp_options.cc (IPPROTO_TCP options, TCP_INFO).
 //
 // Invariants:
 // - a socket is in its stack's connection table from the moment it sends
@@ -41,9 +42,14 @@ namespace simsock::sim {
 
 class TcpListener;
 
+/// A simulated TCP socket (see the file comment): the fd-level half of TCP over
+/// a sans-IO Tcb. Shared by fds, the connection table (orphans) and its
+/// listener (unaccepted children). Not thread-safe.
 class TcpSocket final : public Socket, public TcpConnection {
  public:
+  /// An unbound, unconnected socket (socket(AF_INET, SOCK_STREAM, 0)).
   explicit TcpSocket(InetStack& stack);
+  /// Releases the port and the timer.
   ~TcpSocket() override;
 
   Kind kind() const override { return Kind::kTcp; }
@@ -63,7 +69,7 @@ class TcpSocket final : public Socket, public TcpConnection {
                   bool is_read, Endpoint* from, bool* has_from) override;
   ssize_t SendMsg(Waiter& waiter, const uint8_t* buf, size_t len, int flags,
                   const sockaddr_storage* to, socklen_t tolen) override;
-  // SO_LINGER with a timeout: sk_stream_wait_close.
+  /// SO_LINGER with a timeout: sk_stream_wait_close.
   void WaitAfterLastClose(Waiter& closer) override;
   int GetPeerName(Endpoint* peer) override;
   Endpoint RemoteEndpoint() const override { return peer_; }
@@ -80,22 +86,27 @@ class TcpSocket final : public Socket, public TcpConnection {
   bool AcceptsNewSyn(const tcp::Segment& seg) const override;
   void KillTimeWait() override;
 
-  // The state Linux's TCP_INFO would report for the fd: LISTEN, the control
-  // block's state, or CLOSE (also once TIME_WAIT has begun: a timewait
-  // minisock then holds the tuple, not the socket).
+  /// The state Linux's TCP_INFO would report for the fd: LISTEN, the control
+  /// block's state, or CLOSE (also once TIME_WAIT has begun: a timewait
+  /// minisock then holds the tuple, not the socket).
   tcp::TcpState FdState() const;
-  // The control block's own state (TIME_WAIT visible), for tests and `ss`.
+  /// The control block's own state (TIME_WAIT visible), for tests and `ss`.
   tcp::TcpState ConnState() const;
+  /// The control block; null before connect() or when the socket listens.
   const tcp::Tcb* tcb() const { return tcb_.get(); }
 
  protected:
   bool OwnsLevel(int level) const override { return level == IPPROTO_TCP; }
+  /// TCP_MAXSEG and tcpi_snd_mss on a connection: the send MSS less the
+  /// 12 bytes of a timestamp option Linux would carry. Needs a tcb.
   int MssCache() const;
   int GetProtoOpt(int level, int name, void* val, socklen_t* len) override;
   int SetProtoOpt(int level, int name, const void* val, socklen_t len) override;
   void OnKeepAliveChanged() override;
   void OnBufferSizeChanged() override;
   void OnOobInlineChanged() override;
+  /// Copies the options a live connection may change (keepalive timing,
+  /// TCP_USER_TIMEOUT, TCP_LINGER2) into the control block.
   void PushTimingOptions();
   void SetRcvLowat(int val) override;
 

@@ -1,8 +1,9 @@
-// UdpSocket: a simulated UDP socket (Linux's udp.c, datagram.c). Datagram
-// boundaries, MSG_PEEK / MSG_TRUNC, connect() as a default peer and a
-// filter on arrivals, AF_UNSPEC disconnect, ICMP port-unreachable reported
-// once to a connected socket, the receive-buffer limit that drops what does
-// not fit, and datagram_poll's readiness, corking (MSG_MORE / UDP_CORK).
+/// \file
+/// UdpSocket: a simulated UDP socket (Linux's udp.c, datagram.c). Datagram
+/// boundaries, MSG_PEEK / MSG_TRUNC, connect() as a default peer and a
+/// filter on arrivals, AF_UNSPEC disconnect, ICMP port-unreachable reported
+/// once to a connected socket, the receive-buffer limit that drops what does
+/// not fit, and datagram_poll's readiness, corking (MSG_MORE / UDP_CORK).
 //
 // Receive-buffer accounting charges each datagram the truesize of the skb
 // a Linux loopback sender would have built (Truesize), with
@@ -17,19 +18,22 @@
 
 namespace simsock::sim {
 
+/// A simulated UDP socket (see the file comment). Not thread-safe.
 class UdpSocket final : public Socket {
  public:
-  // Largest IPv4 UDP payload: 65535 - 20 (IP) - 8 (UDP).
+  /// Largest IPv4 UDP payload: 65535 - 20 (IP) - 8 (UDP).
   static constexpr size_t kMaxPayload = 65507;
 
-  // skb->truesize of a datagram of `len` payload bytes as Linux's
-  // __ip_append_data builds it for loopback, `head` of them in the linear
-  // head (the first send of a corked datagram; the rest were appended to
-  // page frags, each byte adding one to truesize). head == len for a
-  // datagram sent in one call.
+  /// skb->truesize of a datagram of `len` payload bytes as Linux's
+  /// __ip_append_data builds it for loopback, `head` of them in the linear
+  /// head (the first send of a corked datagram; the rest were appended to
+  /// page frags, each byte adding one to truesize). head == len for a
+  /// datagram sent in one call.
   static size_t Truesize(size_t len, size_t head);
 
+  /// An unbound, unconnected socket (socket(AF_INET, SOCK_DGRAM, 0)).
   explicit UdpSocket(InetStack& stack);
+  /// Releases the port.
   ~UdpSocket() override;
 
   Kind kind() const override { return Kind::kUdp; }
@@ -59,10 +63,11 @@ class UdpSocket final : public Socket {
                int32_t head) override;
   void OnPortUnreachable(const Endpoint& dst,
                          const std::vector<uint8_t>& quoted) override;
+  /// connect() has set a default peer.
   bool connected() const { return connected_; }
 
  protected:
-  // SOL_UDP and SOL_UDPLITE (136) go to udp_lib_{get,set}sockopt.
+  /// SOL_UDP and SOL_UDPLITE (136) go to udp_lib_{get,set}sockopt.
   bool OwnsLevel(int level) const override {
     return level == IPPROTO_UDP || level == 136;
   }

@@ -1,10 +1,11 @@
-// Network: carries IPv4 packets between the hosts of one world. A packet to
-// an address of the sending host itself (its own address or 127.0.0.0/8)
-// is delivered within the current step, before the syscall that sent it
-// returns, as Linux loopback is (docs/semantics.md, "Known differences" D23 for
-// faulty links). A packet to another host arrives after the link's one-way
-// latency, as an event. A packet to an address no host owns is dropped (and
-// traced).
+/// \file
+/// Network: carries IPv4 packets between the hosts of one world. A packet to
+/// an address of the sending host itself (its own address or 127.0.0.0/8)
+/// is delivered within the current step, before the syscall that sent it
+/// returns, as Linux loopback is (docs/semantics.md, "Known differences" D23
+/// for faulty links). A packet to another host arrives after the link's one-way
+/// latency, as an event. A packet to an address no host owns is dropped (and
+/// traced).
 //
 // Links between hosts can be faulty (LinkFaults): packets lost, duplicated
 // or delayed by a random jitter (which reorders them), or the link cut
@@ -36,85 +37,101 @@ namespace simsock::sim {
 class Host;
 class World;
 
-// What can go wrong on a link between two hosts (both directions).
+/// What can go wrong on a link between two hosts (both directions).
 struct LinkFaults {
-  double loss = 0;           // probability that a packet is dropped
-  double duplicate = 0;      // probability that it is delivered twice
-  Duration jitter{0};        // extra delay, uniform in [0, jitter]
-  bool partitioned = false;  // nothing gets through
+  double loss = 0;           ///< probability that a packet is dropped
+  double duplicate = 0;      ///< probability that it is delivered twice
+  Duration jitter{0};        ///< extra delay, uniform in [0, jitter]
+  bool partitioned = false;  ///< nothing gets through
 };
 
-// One impairment of one direction of a link, added by a fault plan
-// (sim/faults/) or by a test: it lasts until removed. Several may be
-// active on a direction at once; they combine as independent causes
-// (losses: 1 - prod(1 - p); delays add up; the largest jitter, the lowest
-// rate and the smallest queue apply; one cut or one clog is enough).
+/// One impairment of one direction of a link, added by a fault plan
+/// (sim/faults/) or by a test: it lasts until removed. Several may be
+/// active on a direction at once; they combine as independent causes
+/// (losses: 1 - prod(1 - p); delays add up; the largest jitter, the lowest
+/// rate and the smallest queue apply; one cut or one clog is enough).
 struct Impairment {
+  /// What the impairment does; the comment names the field it reads.
   enum class Kind {
-    kCut,        // nothing gets through (a partition, one way)
-    kLoss,       // probability: a packet is dropped
-    kDuplicate,  // probability: it is delivered twice
-    kCorrupt,    // probability: it is damaged on the way; the receiver's
-                 // checksum drops it (it still takes its share of the link)
-    kDelay,      // duration: extra one-way delay
-    kJitter,     // duration: extra delay, uniform in [0, duration]
-    kRate,       // bits_per_second: packets are serialised at this rate
-    kQueue,      // bytes: the drop-tail queue before the rate limit
-    kClog,       // everything is held, and released in order when the last
+    kCut,        ///< nothing gets through (a partition, one way)
+    kLoss,       ///< probability: a packet is dropped
+    kDuplicate,  ///< probability: it is delivered twice
+    kCorrupt,    ///< probability: it is damaged on the way; the receiver's
+                 /// checksum drops it (it still takes its share of the link)
+    kDelay,      ///< duration: extra one-way delay
+    kJitter,     ///< duration: extra delay, uniform in [0, duration]
+    kRate,       ///< bits_per_second: packets are serialised at this rate
+    kQueue,      ///< bytes: the drop-tail queue before the rate limit
+    kClog,       ///< everything is held, and released in order when the last
                  // clog of the direction is removed
   };
-  Kind kind = Kind::kCut;
-  double probability = 0;
-  Duration duration{0};
-  uint64_t bits_per_second = 0;
-  uint64_t bytes = 0;
-  // Named in the trace line of each fault it injects ("plan line 3").
+  Kind kind = Kind::kCut;        ///< what it does
+  double probability = 0;        ///< kLoss, kDuplicate, kCorrupt: in [0, 1]
+  Duration duration{0};          ///< kDelay, kJitter: >= 0
+  uint64_t bits_per_second = 0;  ///< kRate: > 0
+  uint64_t bytes = 0;            ///< kQueue: the queue's capacity
+  /// Named in the trace line of each fault it injects ("plan line 3").
   std::string origin;
 };
+/// Names an active impairment, to remove it (Network::Unimpair); ids start
+/// at 1 and are never reused within a world.
 using ImpairmentId = uint64_t;
 
+/// The network between the hosts of one world (see the file comment). Owned by
+/// the World; not thread-safe. Sending is O(log links) plus the impairments of
+/// the direction.
 class Network {
  public:
+  /// The network of `world`: no hosts, 500 us default latency, no faults.
   explicit Network(World& world) : world_(world) {}
 
+  /// Makes the host reachable at its address (World::AddHost does it).
   void AttachHost(Host& host);
+  /// The host that owns address ip (not loopback), or null. O(log hosts).
   Host* HostByAddress(uint32_t ip) const;
 
-  // One-way latency between two hosts (both directions); the default is
-  // used for pairs never set.
+  /// One-way latency between two hosts (both directions); the default is
+  /// used for pairs never set.
   void SetLatency(const Host& a, const Host& b, Duration one_way);
+  /// The one-way latency of every pair never given its own (>= 0).
   void SetDefaultLatency(Duration one_way);
+  /// The one-way latency between a and b.
   Duration Latency(const Host& a, const Host& b) const;
 
-  // Faults of the link between two hosts (both directions). The setters
-  // abort, naming the call and the hosts, if a host is not this world's,
-  // a == b, a latency or jitter is negative, or a probability is outside
-  // 0..1 (bugs in the code building the world).
+  /// Faults of the link between two hosts (both directions). The setters
+  /// abort, naming the call and the hosts, if a host is not this world's,
+  /// a == b, a latency or jitter is negative, or a probability is outside
+  /// 0..1 (bugs in the code building the world).
   void SetFaults(const Host& a, const Host& b, const LinkFaults& faults);
+  /// The faults of the link between a and b (none if never set).
   LinkFaults Faults(const Host& a, const Host& b) const;
-  // Cuts / restores the link, keeping its other faults.
+  /// Cuts the link (both directions), keeping its other faults.
   void Partition(const Host& a, const Host& b);
+  /// Restores a link Partition cut, keeping its other faults.
   void Heal(const Host& a, const Host& b);
 
-  // Adds an impairment to the direction from -> to (aborts, as SetFaults
-  // does, on hosts of another world, from == to, or a value out of range).
-  // Writes nothing to the trace: the caller says why it impairs.
+  /// Adds an impairment to the direction from -> to (aborts, as SetFaults
+  /// does, on hosts of another world, from == to, or a value out of range).
+  /// Writes nothing to the trace: the caller says why it impairs.
   ImpairmentId Impair(const Host& from, const Host& to, Impairment imp);
-  // Removes it; unknown ids are ignored. Removing the last clog of a
-  // direction releases what it held, in the order it was sent.
+  /// Removes it; unknown ids are ignored. Removing the last clog of a
+  /// direction releases what it held, in the order it was sent.
   void Unimpair(ImpairmentId id);
-  // The drop-tail queue of a rate-limited direction with no queue
-  // impairment: txqueuelen 1000 full-size frames, Linux's default.
+  /// The drop-tail queue of a rate-limited direction with no queue
+  /// impairment: txqueuelen 1000 full-size frames, Linux's default.
   static constexpr uint64_t kDefaultQueueBytes = 1000 * 1500;
 
-  // Sends a packet from `from`. Never fails: what cannot be delivered is
-  // dropped.
+  /// Sends a packet from `from`. Never fails: what cannot be delivered is
+  /// dropped.
   void Send(Host& from, Packet packet);
 
+  /// Packets handed to Send so far.
   uint64_t packets_sent() const { return packets_sent_; }
+  /// Packets the network dropped so far (loss, partition, no route, a full
+  /// queue, corruption).
   uint64_t packets_dropped() const { return packets_dropped_; }
-  // The world is being destroyed: hosts go one by one, and what their
-  // closing sockets send is dropped instead of reaching a dead host.
+  /// The world is being destroyed: hosts go one by one, and what their
+  /// closing sockets send is dropped instead of reaching a dead host.
   void TearDown() { torn_down_ = true; }
 
  private:

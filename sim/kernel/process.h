@@ -1,12 +1,13 @@
-// Process: one process of the simulated kernel. It implements
-// sys::Syscalls over its host as Linux's syscall layer (__sys_*): it
-// resolves fds in its FdTable, copies arguments in and out with Linux's
-// checks (EFAULT, EINVAL, in Linux's order), applies the process's
-// injected faults, calls the socket or epoll object, traces the call, and
-// finishes the step (loopback packets are processed before a call
-// returns). Syscalls are in process.cc, process_io.cc (read, write,
-// recvfrom, sendto) and process_epoll.cc; the fault injection's own part
-// in process_faults.cc.
+/// \file
+/// Process: one process of the simulated kernel. It implements
+/// sys::Syscalls over its host as Linux's syscall layer (__sys_*): it
+/// resolves fds in its FdTable, copies arguments in and out with Linux's
+/// checks (EFAULT, EINVAL, in Linux's order), applies the process's
+/// injected faults, calls the socket or epoll object, traces the call, and
+/// finishes the step (loopback packets are processed before a call
+/// returns). Syscalls are in process.cc, process_io.cc (read, write,
+/// recvfrom, sendto) and process_epoll.cc; the fault injection's own part
+/// in process_faults.cc.
 //
 // Blocking: the objects' loops (a socket's recvmsg, an epoll's wait) wait
 // through the process, which is their Waiter. Inside a simulated thread
@@ -41,84 +42,121 @@ class RandomStream;
 class Socket;
 class World;
 
-// The older form of syscall faults for one process, each a probability
-// per opportunity (FoundationDB's "buggify" idea): Process::SetFaults makes
-// them injector rules of the kinds eintr, short, enobufs and emfile, which
-// the fault plan's `syscall` events also use (docs/faults.md).
+/// The older form of syscall faults for one process, each a probability
+/// per opportunity (FoundationDB's "buggify" idea): Process::SetFaults makes
+/// them injector rules of the kinds eintr, short, enobufs and emfile, which
+/// the fault plan's `syscall` events also use (docs/faults.md).
 struct SyscallFaults {
-  double eintr = 0;     // a call about to block returns EINTR (or its progress)
-  double short_io = 0;  // a stream read or write moves fewer bytes (>= 1)
-  double enobufs = 0;   // a UDP send fails with ENOBUFS (nothing sent)
-  double emfile = 0;    // socket, accept4, epoll_create1 fail with EMFILE
+  double eintr = 0;  ///< a call about to block returns EINTR (or its progress)
+  double short_io = 0;  ///< a stream read or write moves fewer bytes (>= 1)
+  double enobufs = 0;   ///< a UDP send fails with ENOBUFS (nothing sent)
+  double emfile = 0;    ///< socket, accept4, epoll_create1 fail with EMFILE
 };
+/// One process of the simulated kernel: sys::Syscalls over its host (see the
+/// file comment). Every call returns >= 0 or a negated errno, as sys::Syscalls
+/// documents, and writes one trace line. Made by Host::SpawnProcess, owned by
+/// its host; used from one simulated thread (or the test's code) at a time.
 class Process final : public sys::Syscalls, private Waiter {
  public:
+  /// Process `pid` of `host`, with fds 0, 1 and 2 open on the null device.
+  /// Use Host::SpawnProcess.
   Process(Host& host, int pid);
+  /// Closes every fd still open.
   ~Process() override;
 
+  /// The host the process runs on.
   Host& host() const { return host_; }
+  /// The process id (1, 2, ... per host), as traces show it.
   int pid() const { return pid_; }
+  /// The fd table (tests and tools).
   FdTable& fds() { return fds_; }
-  // The socket behind fd, or null (for tests and tools).
+  /// The socket behind fd, or null (for tests and tools).
   Socket* SocketAt(int fd) const;
 
-  // The process dies with its host (Host::Crash): every fd is dropped
-  // without a word on the wire; later it has no fds (EBADF) and cannot
-  // create any (ESRCH).
+  /// The process dies with its host (Host::Crash): every fd is dropped
+  /// without a word on the wire; later it has no fds (EBADF) and cannot
+  /// create any (ESRCH).
   void Kill();
+  /// Kill has run (the host crashed).
   bool dead() const { return dead_; }
 
-  // The process's syscall faults (docs/faults.md, "Syscall faults"): the
-  // injector holds the rules (a plan's, added and removed by ApplyPlan as
-  // its events begin and end, or SetFaults'), draws from the world's
-  // "fault.syscall" stream and decides by the table from the fd's real
-  // state; the process makes each fault show where Linux would: at the
-  // call's start (short, eagain, enobufs, enomem, emfile, enfile,
-  // econnaborted, econnreset) or as the call is about to sleep (eintr,
-  // spurious). Each fault is traced: "pid 2 fault: eintr in read (plan
-  // line 3): -EINTR".
+  /// The process's syscall faults (docs/faults.md, "Syscall faults"): the
+  /// injector holds the rules (a plan's, added and removed by ApplyPlan as
+  /// its events begin and end, or SetFaults'), draws from the world's
+  /// "fault.syscall" stream and decides by the table from the fd's real
+  /// state; the process makes each fault show where Linux would: at the
+  /// call's start (short, eagain, enobufs, enomem, emfile, enfile,
+  /// econnaborted, econnreset) or as the call is about to sleep (eintr,
+  /// spurious). Each fault is traced: "pid 2 fault: eintr in read (plan
+  /// line 3): -EINTR".
   faults::SyscallInjector& injector() { return injector_; }
 
-  // Injects the older probabilities from now on (all zero: none), as
-  // injector rules that replace those of the previous SetFaults. Their
-  // faults keep the older trace wording ("pid 2 fault: EINTR in recv"),
-  // so that runs recorded with them replay (tools/trace_pins.sh).
+  /// Injects the older probabilities from now on (all zero: none), as
+  /// injector rules that replace those of the previous SetFaults. Their
+  /// faults keep the older trace wording ("pid 2 fault: EINTR in recv"),
+  /// so that runs recorded with them replay (tools/trace_pins.sh).
   void SetFaults(const SyscallFaults& faults);
+  /// The probabilities SetFaults last set.
   const SyscallFaults& faults() const { return faults_; }
 
-  // Starts a simulated thread of this process running fn (which makes its
-  // syscalls on this Process). It first runs at the next scheduling point
-  // (after the current step). Returns its thread id.
+  /// Starts a simulated thread of this process running fn (which makes its
+  /// syscalls on this Process). It first runs at the next scheduling point
+  /// (after the current step). Returns its thread id.
   int Spawn(std::function<void()> fn, std::string name = "");
 
+  /// socket(2): a TcpSocket or UdpSocket in the lowest free fd.
   int socket(int domain, int type, int protocol) override;
+  /// bind(2), with inet_bind's checks and the port table's rules.
   int bind(int fd, const sockaddr* addr, socklen_t addrlen) override;
+  /// listen(2); the backlog is capped at somaxconn.
   int listen(int fd, int backlog) override;
+  /// accept4(2); blocks (SO_RCVTIMEO) unless nonblocking.
   int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) override;
+  /// connect(2); a blocking TCP connect waits (SO_SNDTIMEO) for the handshake.
   int connect(int fd, const sockaddr* addr, socklen_t addrlen) override;
+  /// read(2) on a socket (as recvfrom with no flags) or the null device (0).
   ssize_t read(int fd, void* buf, size_t count) override;
+  /// write(2) on a socket (as sendto with no flags) or the null device (all of
+  /// it).
   ssize_t write(int fd, const void* buf, size_t count) override;
+  /// recvfrom(2); blocks (SO_RCVTIMEO) unless nonblocking or MSG_DONTWAIT.
   ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* src_addr,
                    socklen_t* addrlen) override;
+  /// sendto(2); a TCP send blocks (SO_SNDTIMEO) while the send buffer is full.
   ssize_t sendto(int fd, const void* buf, size_t len, int flags,
                  const sockaddr* dest_addr, socklen_t addrlen) override;
+  /// shutdown(2).
   int shutdown(int fd, int how) override;
+  /// close(2): the fd goes at once; the file closes with its last reference
+  /// (SO_LINGER may wait).
   int close(int fd) override;
+  /// getsockopt(2): SOL_SOCKET, IPPROTO_IP, IPPROTO_TCP, SOL_UDP options.
   int getsockopt(int fd, int level, int optname, void* optval,
                  socklen_t* optlen) override;
+  /// setsockopt(2): SOL_SOCKET, IPPROTO_IP, IPPROTO_TCP, SOL_UDP options.
   int setsockopt(int fd, int level, int optname, const void* optval,
                  socklen_t optlen) override;
+  /// getsockname(2).
   int getsockname(int fd, sockaddr* addr, socklen_t* addrlen) override;
+  /// getpeername(2); -ENOTCONN without a peer.
   int getpeername(int fd, sockaddr* addr, socklen_t* addrlen) override;
+  /// fcntl(2): F_GETFL, F_SETFL, F_GETFD, F_SETFD, F_DUPFD, F_DUPFD_CLOEXEC.
   int fcntl(int fd, int cmd, long arg) override;
+  /// epoll_create1(2).
   int epoll_create1(int flags) override;
+  /// epoll_ctl(2).
   int epoll_ctl(int epfd, int op, int fd, epoll_event* event) override;
+  /// epoll_wait(2); waits in virtual time.
   int epoll_wait(int epfd, epoll_event* events, int maxevents,
                  int timeout_ms) override;
+  /// The world's virtual time, in nanoseconds.
   int64_t clock_gettime_ns() override;
+  /// Sleeps ns of virtual time (-EINTR if an injected signal ends it).
   int nanosleep_ns(int64_t ns) override;
+  /// Resolves the world's host names (and numeric forms) to their addresses.
   int resolve_ipv4(std::string_view host,
                    std::vector<uint32_t>* addrs) override;
+  /// epoll_pwait2(2): epoll_wait with a timespec timeout (null: forever).
   int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                    const timespec* timeout, const sigset_t* sigmask) override;
 

@@ -1,5 +1,5 @@
-// ByteQueue: a FIFO of bytes backed by a growable ring buffer. Used for the
-// TCP send queue (bytes from snd_una on) and receive queue.
+/// \file
+/// ByteQueue: a FIFO of bytes backed by a growable ring buffer.
 #pragma once
 
 #include <algorithm>
@@ -10,11 +10,18 @@
 
 namespace simsock::sim::tcp {
 
+/// A FIFO of bytes backed by a growable ring buffer. Used for the TCP send
+/// queue (bytes from snd_una on) and receive queue. The buffer starts at 256
+/// bytes, doubles when full and never shrinks. Not thread-safe.
 class ByteQueue {
  public:
+  /// Bytes queued.
   size_t size() const { return size_; }
+  /// True when no byte is queued.
   bool empty() const { return size_ == 0; }
 
+  /// Copies len bytes to the back. O(len); reallocates (copying what is
+  /// queued) when the buffer must grow.
   void Append(const uint8_t* data, size_t len) {
     if (len == 0) return;
     Reserve(size_ + len);
@@ -25,8 +32,9 @@ class ByteQueue {
     size_ += len;
   }
 
-  // Copies up to len bytes starting offset bytes from the front, without
-  // consuming them. Returns the number copied.
+  /// Copies up to len bytes starting offset bytes from the front, without
+  /// consuming them. Returns the number copied (0 when offset >= size()).
+  /// O(len).
   size_t Peek(size_t offset, uint8_t* out, size_t len) const {
     if (offset >= size_) return 0;
     len = std::min(len, size_ - offset);
@@ -37,7 +45,7 @@ class ByteQueue {
     return len;
   }
 
-  // Drops up to len bytes from the front. Returns the number dropped.
+  /// Drops up to len bytes from the front. Returns the number dropped. O(1).
   size_t Consume(size_t len) {
     len = std::min(len, size_);
     if (len == 0) return 0;
@@ -47,6 +55,7 @@ class ByteQueue {
     return len;
   }
 
+  /// Drops every byte (the buffer is kept).
   void Clear() {
     head_ = 0;
     size_ = 0;

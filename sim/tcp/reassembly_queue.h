@@ -1,6 +1,7 @@
-// ReassemblyQueue: the receiver's out-of-order queue (Linux's
-// out_of_order_queue, tcp_data_queue_ofo): data that arrived beyond a hole
-// in the sequence space, and a FIN that arrived there.
+/// \file
+/// ReassemblyQueue: the receiver's out-of-order queue (Linux's
+/// out_of_order_queue, tcp_data_queue_ofo): data that arrived beyond a hole
+/// in the sequence space, and a FIN that arrived there.
 //
 // Segments are keyed by their 64-bit stream offset (bytes since irs + 1),
 // so the order survives sequence-number wrap. Entries are disjoint and
@@ -20,31 +21,40 @@
 
 namespace simsock::sim::tcp {
 
+/// The out-of-order queue of one receiving connection: disjoint,
+/// non-adjacent runs of bytes keyed by 64-bit stream offset, and an
+/// out-of-order FIN. Not thread-safe.
 class ReassemblyQueue {
  public:
-  // Holds len bytes at stream offset off, merged with their neighbours.
+  /// Holds len bytes at stream offset off, merged with their neighbours
+  /// (bytes already held are kept once). O(log n + k) for k runs merged;
+  /// allocates the merged run.
   void Insert(uint64_t off, const uint8_t* data, size_t len);
-  // Moves what the hole's filling made in order: every entry starting at or
-  // before `next` (the stream offset of RCV.NXT) goes, its part from `next`
-  // on appended to `in_order`. Returns the bytes appended.
+  /// Moves what the hole's filling made in order: every entry starting at or
+  /// before `next` (the stream offset of RCV.NXT) goes, its part from `next`
+  /// on appended to `in_order`. Returns the bytes appended (0 when the hole
+  /// is still open).
   size_t Drain(uint64_t next, ByteQueue* in_order);
 
+  /// True when no data is held (an out-of-order FIN may still be).
   bool empty() const { return segments_.empty(); }
-  // Payload bytes held beyond the hole.
+  /// Payload bytes held beyond the hole.
   size_t bytes() const { return bytes_; }
-  // Number of disjoint runs held (tests).
+  /// Number of disjoint runs held (tests).
   size_t runs() const { return segments_.size(); }
 
-  // A FIN in the window, at stream offset off; it is processed once the
-  // data before it is all in (at once, or after a hole fills).
+  /// Records a FIN in the window, at stream offset off; it is processed once
+  /// the data before it is all in (at once, or after a hole fills).
   void SetFin(uint64_t off) {
     fin_valid_ = true;
     fin_off_ = off;
   }
+  /// True when a FIN is held at stream offset off.
   bool FinAt(uint64_t off) const { return fin_valid_ && fin_off_ == off; }
+  /// Forgets the held FIN (once it is processed).
   void ClearFin() { fin_valid_ = false; }
 
-  // CLOSED: everything goes.
+  /// Drops every run and the FIN (the connection went to CLOSED).
   void Clear();
 
  private:

@@ -1,6 +1,7 @@
-// RttEstimator: the sender's round-trip time estimate and retransmission
-// timeout (RFC 6298), without timestamps: one segment is timed at a time
-// and, by Karn's rule, no sample is taken across a retransmission.
+/// \file
+/// RttEstimator: the sender's round-trip time estimate and retransmission
+/// timeout (RFC 6298), without timestamps: one segment is timed at a time
+/// and, by Karn's rule, no sample is taken across a retransmission.
 //
 // RFC 6298 §2.2 / §2.3 give srtt and rttvar; the RTO is §2.4 with Linux's
 // floor on the variance term (tcp_set_rto: rttvar is at least rto_min, so
@@ -20,13 +21,17 @@
 
 namespace simsock::sim::tcp {
 
-// A duration doubled n times (base << n), but never past cap (no shift
-// overflow for large n): inet_csk_rto_backoff and the request sock's
-// rto_initial << num_timeout.
+/// A duration doubled n times (base << n), but never past cap (no shift
+/// overflow for large n): inet_csk_rto_backoff and the request sock's
+/// rto_initial << num_timeout.
 Duration Backoff(Duration base, int n, Duration cap);
 
+/// The round-trip estimate and RTO of one sending connection (RFC 6298 with
+/// Linux's floor, Karn's rule; no timestamps). O(1) per call; no allocation.
 class RttEstimator {
  public:
+  /// An estimator with no sample yet: rto() is rto_initial; the computed RTO is
+  /// floored by rto_min and capped at rto_max.
   RttEstimator(Duration rto_initial, Duration rto_min, Duration rto_max)
       : rto_initial_(rto_initial),
         rto_min_(rto_min),
@@ -34,30 +39,35 @@ class RttEstimator {
         rto_(rto_initial) {}
 
   // --- Timing one segment (Karn's rule) ----------------------------------
-  // Times the segment whose acknowledgment will be `ack_seq`, sent at now.
+  /// Times the segment whose acknowledgment will be `ack_seq`, sent at now.
   void StartTiming(SeqNum ack_seq, Time now);
-  // A retransmission: the running measurement would be ambiguous.
+  /// A retransmission: the running measurement would be ambiguous.
   void StopTiming() { timing_ = false; }
+  /// A segment is being timed.
   bool timing() const { return timing_; }
-  // An ACK up to `ack` arrived at now: completes the measurement if it
-  // covers the timed segment (and then takes the sample, which it returns
-  // for congestion control's minimum RTT).
+  /// An ACK up to `ack` arrived at now: completes the measurement if it
+  /// covers the timed segment (and then takes the sample, which it returns
+  /// for congestion control's minimum RTT).
   std::optional<Duration> OnAck(SeqNum ack, Time now);
 
   // --- Estimate and RTO ----------------------------------------------------
-  // RFC 6298 §2.2 / 2.3: a new measurement r (negative counts as 0).
+  /// RFC 6298 §2.2 / 2.3: a new measurement r (negative counts as 0).
   void Sample(Duration r);
-  // The RTO from the estimate (RFC 6298 §2.4, Linux's floor), or
-  // rto_initial with no sample yet.
+  /// The RTO from the estimate (RFC 6298 §2.4, Linux's floor), or
+  /// rto_initial with no sample yet.
   Duration ComputedRto() const;
-  // RFC 6298 §5.7-like: new data acknowledged, the RTO is the estimate's.
+  /// RFC 6298 §5.7-like: new data acknowledged, the RTO is the estimate's.
   void ResetRto() { rto_ = ComputedRto(); }
-  // RFC 6298 §5.5: the timer expired, the RTO doubles up to rto_max.
+  /// RFC 6298 §5.5: the timer expired, the RTO doubles up to rto_max.
   void BackOff();
 
+  /// The current RTO, backoff included.
   Duration rto() const { return rto_; }
+  /// At least one sample has been taken.
   bool has_srtt() const { return have_srtt_; }
+  /// The smoothed RTT (RFC 6298 SRTT); 0 before the first sample.
   Duration srtt() const { return srtt_; }
+  /// The RTT variation (RFC 6298 RTTVAR); 0 before the first sample.
   Duration rttvar() const { return rttvar_; }
 
  private:

@@ -1,4 +1,5 @@
-// Tcb: one TCP connection's control block, sans-IO.
+/// \file
+/// Tcb: one TCP connection's control block, sans-IO.
 //
 // Reading list: RFC 9293 (TCP, §3.10 event processing), RFC 1122 (§4.2.3.4
 // Nagle, §4.2.2.17 zero-window probes, §4.2.3.3 receiver SWS avoidance),
@@ -78,222 +79,271 @@
 
 namespace simsock::sim::tcp {
 
-// Per-connection parameters, filled by the socket layer from the host's
-// sysctls and the socket's options. Defaults are Linux 6.x defaults.
+/// Per-connection parameters, filled by the socket layer from the host's
+/// sysctls and the socket's options. Defaults are Linux 6.x defaults.
 struct TcbConfig {
-  uint16_t local_port = 0;
-  uint16_t remote_port = 0;
-  // MSS we advertise (path MTU - 40): 65483 on loopback, 1460 on Ethernet.
+  uint16_t local_port = 0;   ///< our port
+  uint16_t remote_port = 0;  ///< the peer's port
+  /// MSS we advertise (path MTU - 40): 65483 on loopback, 1460 on Ethernet.
   uint16_t mss = 1460;
-  // Receive window scale we offer in our SYN (used only if the peer offers
-  // one too). Linux offers 7 with the default tcp_rmem.
+  /// Receive window scale we offer in our SYN (used only if the peer offers
+  /// one too). Linux offers 7 with the default tcp_rmem.
   uint8_t rcv_wscale = 7;
-  // Receive buffer capacity, in payload bytes. The advertised window is the
-  // free part of it.
+  /// Receive buffer capacity, in payload bytes. The advertised window is the
+  /// free part of it.
   uint32_t rcv_buf = 65536;
-  // Send buffer capacity, in payload bytes (unacknowledged + unsent).
+  /// Send buffer capacity, in payload bytes (unacknowledged + unsent).
   uint32_t snd_buf = 16384;
-  bool nodelay = false;  // TCP_NODELAY: no Nagle
-  // SYN retransmissions: tcp_syn_retries (or TCP_SYNCNT) and
-  // tcp_syn_linear_timeouts (Linux >= 6.5: the first N backoffs are linear).
+  bool nodelay = false;  ///< TCP_NODELAY: no Nagle
+  /// SYN retransmissions: tcp_syn_retries (or TCP_SYNCNT) and
+  /// tcp_syn_linear_timeouts (Linux >= 6.5: the first N backoffs are linear).
   int syn_retries = 6;
-  int syn_linear_timeouts = 4;
+  int syn_linear_timeouts = 4;  ///< tcp_syn_linear_timeouts
+  /// tcp_synack_retries: SYN-ACK retransmissions of a passive open
   int synack_retries = 5;
-  // tcp_retries2, converted to a time budget as Linux's tcp_model_timeout.
+  /// tcp_retries2, converted to a time budget as Linux's tcp_model_timeout.
   int retries2 = 15;
-  // tcp_orphan_retries = 0 means 8 (tcp_orphan_retries()).
+  /// tcp_orphan_retries = 0 means 8 (tcp_orphan_retries()).
   int orphan_retries = 8;
-  Duration rto_initial = std::chrono::seconds(1);  // TCP_TIMEOUT_INIT
+  Duration rto_initial = std::chrono::seconds(1);  ///< TCP_TIMEOUT_INIT
+  /// TCP_RTO_MIN: floor of the computed RTO
   Duration rto_min = std::chrono::milliseconds(200);
+  /// TCP_RTO_MAX: cap of the RTO and its backoff
   Duration rto_max = std::chrono::seconds(120);
-  Duration time_wait = std::chrono::seconds(60);    // TCP_TIMEWAIT_LEN
-  Duration fin_timeout = std::chrono::seconds(60);  // tcp_fin_timeout, orphans
-  Duration user_timeout{0};                         // TCP_USER_TIMEOUT, 0 = off
-  bool keepalive = false;                           // SO_KEEPALIVE
+  Duration time_wait = std::chrono::seconds(60);  ///< TCP_TIMEWAIT_LEN
+  /// tcp_fin_timeout, orphans
+  Duration fin_timeout = std::chrono::seconds(60);
+  Duration user_timeout{0};  ///< TCP_USER_TIMEOUT, 0 = off
+  bool keepalive = false;    ///< SO_KEEPALIVE
+  /// TCP_KEEPIDLE: idle time before the first probe
   Duration keepalive_idle = std::chrono::seconds(7200);
+  /// TCP_KEEPINTVL: time between probes
   Duration keepalive_interval = std::chrono::seconds(75);
-  int keepalive_count = 9;
-  bool oob_inline = false;   // SO_OOBINLINE: the urgent byte stays in line
-  bool interactive = false;  // TCP_QUICKACK 0 before the connection
-  // TCP_CONGESTION: "cubic" (Linux's default) or "reno"; another name is
-  // taken as "cubic" (the socket layer refuses it first, with ENOENT).
+  int keepalive_count = 9;  ///< TCP_KEEPCNT: unanswered probes before giving up
+  bool oob_inline = false;  ///< SO_OOBINLINE: the urgent byte stays in line
+  bool interactive = false;  ///< TCP_QUICKACK 0 before the connection
+  /// TCP_CONGESTION: "cubic" (Linux's default) or "reno"; another name is
+  /// taken as "cubic" (the socket layer refuses it first, with ENOENT).
   std::string congestion = "cubic";
-  // net.ipv4.tcp_slow_start_after_idle: a sender idle for more than an
-  // RTO restarts from a smaller window (tcp_cwnd_restart, RFC 2861).
+  /// net.ipv4.tcp_slow_start_after_idle: a sender idle for more than an
+  /// RTO restarts from a smaller window (tcp_cwnd_restart, RFC 2861).
   bool slow_start_after_idle = true;
 };
 
+/// One TCP connection's control block, sans-IO: RFC 9293's state machine with
+/// Linux's choices (see the file comment). Segments come in through OnSegment,
+/// time through OnTimer and every call's `now`; segments go out through
+/// TakeOutput. Errors are recorded as a positive errno read with error(). Not
+/// thread-safe; owned by its socket.
 class Tcb {
  public:
+  /// A CLOSED block with the given parameters (and its congestion control
+  /// algorithm, config.congestion).
   explicit Tcb(const TcbConfig& config);
 
   // --- Opening -------------------------------------------------------------
-  // Active open (RFC 9293 OPEN call): CLOSED -> SYN_SENT, emits a SYN with
-  // the MSS and window-scale options, arms the SYN timer (Linux schedule:
-  // rto_initial for the first syn_linear_timeouts retransmissions, then
-  // doubling; ETIMEDOUT when retransmits >= syn_retries + linear timeouts or
-  // when (2^(syn_retries+1) - 1) * rto_initial has passed since the first
-  // SYN, whichever comes first, as tcp_write_timeout).
+  /// Active open (RFC 9293 OPEN call): CLOSED -> SYN_SENT, emits a SYN with
+  /// the MSS and window-scale options, arms the SYN timer (Linux schedule:
+  /// rto_initial for the first syn_linear_timeouts retransmissions, then
+  /// doubling; ETIMEDOUT when retransmits >= syn_retries + linear timeouts or
+  /// when (2^(syn_retries+1) - 1) * rto_initial has passed since the first
+  /// SYN, whichever comes first, as tcp_write_timeout).
   void Connect(SeqNum iss, Time now);
-  // Passive open for a listener that accepted `syn` (a SYN without ACK):
-  // CLOSED -> SYN_RECEIVED, emits a SYN-ACK, arms the SYN-ACK timer
-  // (rto_initial doubling, synack_retries, then the block closes silently
-  // with no error, as a Linux request sock expires).
+  /// Passive open for a listener that accepted `syn` (a SYN without ACK):
+  /// CLOSED -> SYN_RECEIVED, emits a SYN-ACK, arms the SYN-ACK timer
+  /// (rto_initial doubling, synack_retries, then the block closes silently
+  /// with no error, as a Linux request sock expires).
   void AcceptSyn(const Segment& syn, SeqNum iss, Time now);
 
   // --- Input ---------------------------------------------------------------
-  // RFC 9293 §3.10.7 SEGMENT ARRIVES for every state but LISTEN, with
-  // RFC 5961 (exact-sequence RST, challenge ACK for an in-window RST or a
-  // SYN in a synchronized state). Segments to a CLOSED block are answered
-  // as for a closed port (see ResetFor). Includes out-of-order reassembly,
-  // duplicate-ACK fast retransmit (3 dup ACKs), window updates, FIN
-  // processing, and: RST in SYN_SENT -> error ECONNREFUSED; RST in
-  // CLOSE_WAIT -> EPIPE; RST in another synchronized state -> ECONNRESET;
-  // a RST in TIME_WAIT ends it (tcp_rfc1337 = 0); new data arriving after
-  // ShutdownReceive() in FIN_WAIT1/2 -> RST sent, CLOSED, error ECONNRESET
-  // (tcp_rcv_state_process). Duplicate SYN in SYN_RECEIVED -> SYN-ACK again.
+  /// RFC 9293 §3.10.7 SEGMENT ARRIVES for every state but LISTEN, with
+  /// RFC 5961 (exact-sequence RST, challenge ACK for an in-window RST or a
+  /// SYN in a synchronized state). Segments to a CLOSED block are answered
+  /// as for a closed port (see ResetFor). Includes out-of-order reassembly,
+  /// duplicate-ACK fast retransmit (3 dup ACKs), window updates, FIN
+  /// processing, and: RST in SYN_SENT -> error ECONNREFUSED; RST in
+  /// CLOSE_WAIT -> EPIPE; RST in another synchronized state -> ECONNRESET;
+  /// a RST in TIME_WAIT ends it (tcp_rfc1337 = 0); new data arriving after
+  /// ShutdownReceive() in FIN_WAIT1/2 -> RST sent, CLOSED, error ECONNRESET
+  /// (tcp_rcv_state_process). Duplicate SYN in SYN_RECEIVED -> SYN-ACK again.
   void OnSegment(const Segment& seg, Time now);
 
   // --- User calls ----------------------------------------------------------
-  // Queues up to SendSpace() bytes and transmits what the peer's window and
-  // Nagle allow. Returns the number of bytes queued. Only in ESTABLISHED or
-  // CLOSE_WAIT (else returns 0).
-  // urgent (MSG_OOB): the last byte queued becomes the urgent byte
-  // (tcp_mark_urg); segments before it carry URG and the urgent pointer,
-  // and Nagle and the cork do not hold them.
-  // more (MSG_MORE): this push is corked, as TCP_CORK for one call; the
-  // partial segment goes with a later push, or on the persist timer.
+  /// Queues up to SendSpace() bytes and transmits what the peer's window and
+  /// Nagle allow. Returns the number of bytes queued. Only in ESTABLISHED or
+  /// CLOSE_WAIT (else returns 0).
+  /// urgent (MSG_OOB): the last byte queued becomes the urgent byte
+  /// (tcp_mark_urg); segments before it carry URG and the urgent pointer,
+  /// and Nagle and the cork do not hold them.
+  /// more (MSG_MORE): this push is corked, as TCP_CORK for one call; the
+  /// partial segment goes with a later push, or on the persist timer.
   size_t Send(const uint8_t* data, size_t len, Time now, bool urgent = false,
               bool more = false);
-  // Copies (or with out == nullptr, discards) up to len in-order bytes.
-  // peek leaves them queued. Stops before the urgent mark if anything was
-  // copied; at the mark, the urgent byte is skipped (unless oob_inline).
-  // Returns the bytes copied, which may be 0 when only the urgent byte was
-  // skipped. Consuming may send a window update (receiver SWS avoidance:
-  // when the window grows by at least min(rcv_buf/2, MSS) from below that
-  // size, as tcp_cleanup_rbuf).
-  // A peek may start `skip` bytes into the queue (SO_PEEK_OFF, or a
-  // blocking peek that goes on after what it has peeked).
+  /// Copies (or with out == nullptr, discards) up to len in-order bytes.
+  /// peek leaves them queued. Stops before the urgent mark if anything was
+  /// copied; at the mark, the urgent byte is skipped (unless oob_inline).
+  /// Returns the bytes copied, which may be 0 when only the urgent byte was
+  /// skipped. Consuming may send a window update (receiver SWS avoidance:
+  /// when the window grows by at least min(rcv_buf/2, MSS) from below that
+  /// size, as tcp_cleanup_rbuf).
+  /// A peek may start `skip` bytes into the queue (SO_PEEK_OFF, or a
+  /// blocking peek that goes on after what it has peeked).
   size_t Recv(uint8_t* out, size_t len, bool peek, Time now, size_t skip = 0);
-  // User CLOSE / shutdown(SHUT_WR): sends FIN after the queued data.
-  // SYN_SENT -> CLOSED (nothing sent); SYN_RECEIVED, ESTABLISHED ->
-  // FIN_WAIT1; CLOSE_WAIT -> LAST_ACK; otherwise no effect.
+  /// User CLOSE / shutdown(SHUT_WR): sends FIN after the queued data.
+  /// SYN_SENT -> CLOSED (nothing sent); SYN_RECEIVED, ESTABLISHED ->
+  /// FIN_WAIT1; CLOSE_WAIT -> LAST_ACK; otherwise no effect.
   void Close(Time now);
-  // ABORT (tcp_disconnect / SO_LINGER {1,0}): sends RST when
-  // ResetOnAbort(), or in any synchronized state but TIME_WAIT when the
-  // application closes with unread data (tcp_close's data_was_unread);
-  // then CLOSED, with no error recorded. Queues are emptied.
+  /// ABORT (tcp_disconnect / SO_LINGER {1,0}): sends RST when
+  /// ResetOnAbort(), or in any synchronized state but TIME_WAIT when the
+  /// application closes with unread data (tcp_close's data_was_unread);
+  /// then CLOSED, with no error recorded. Queues are emptied.
   void Abort(Time now, bool unread_data = false);
-  // tcp_disconnect's rule: SYN_RECEIVED, ESTABLISHED, FIN_WAIT1/2 and
-  // CLOSE_WAIT (tcp_need_reset), and CLOSING or LAST_ACK while data or the
-  // FIN is still unsent (snd_nxt != write_seq).
+  /// tcp_disconnect's rule: SYN_RECEIVED, ESTABLISHED, FIN_WAIT1/2 and
+  /// CLOSE_WAIT (tcp_need_reset), and CLOSING or LAST_ACK while data or the
+  /// FIN is still unsent (snd_nxt != write_seq).
   bool ResetOnAbort() const;
-  // TIME_WAIT moved to a copy of this block (a timewait sock): this one is
-  // CLOSED, with its received data still readable (tcp_done).
+  /// TIME_WAIT moved to a copy of this block (a timewait sock): this one is
+  /// CLOSED, with its received data still readable (tcp_done).
   void HandOverTimeWait() { EnterClosed(); }
-  // The application will read no more (close() or shutdown(SHUT_RD)).
+  /// The application will read no more (close() or shutdown(SHUT_RD)).
   void ShutdownReceive() { rcv_shutdown_ = true; }
-  // No fd refers to the connection any longer: FIN_WAIT2 is then bounded by
-  // fin_timeout, and retransmissions by orphan_retries.
+  /// No fd refers to the connection any longer: FIN_WAIT2 is then bounded by
+  /// fin_timeout, and retransmissions by orphan_retries.
   void SetOrphan(Time now);
+  /// TCP_NODELAY: with on, Nagle stops holding small segments and what it held
+  /// is sent now.
   void SetNoDelay(bool on, Time now);
-  // TCP_CORK: hold partial segments until uncorked (or pushed).
+  /// TCP_CORK: hold partial segments until uncorked (or pushed).
   void SetCork(bool on, Time now);
+  /// SO_KEEPALIVE: arms (from now, in a synchronized state) or stops the
+  /// keepalive timer.
   void SetKeepAlive(bool on, Time now);
-  // Options changed after the block was made: TCP_KEEPIDLE / KEEPINTVL /
-  // KEEPCNT, TCP_USER_TIMEOUT (checked at the next timer), TCP_LINGER2
-  // (applies from the next entry into orphaned FIN_WAIT2).
+  /// Options changed after the block was made: TCP_KEEPIDLE / KEEPINTVL /
+  /// KEEPCNT, TCP_USER_TIMEOUT (checked at the next timer), TCP_LINGER2
+  /// (applies from the next entry into orphaned FIN_WAIT2).
   void SetKeepAliveTiming(Duration idle, Duration interval, int count,
                           Time now);
+  /// TCP_USER_TIMEOUT; 0 turns it off.
   void SetUserTimeout(Duration timeout) { config_.user_timeout = timeout; }
+  /// TCP_LINGER2: how long an orphan stays in FIN_WAIT2.
   void SetFinTimeout(Duration timeout) { config_.fin_timeout = timeout; }
-  // Changes the buffer capacities (SO_SNDBUF / SO_RCVBUF, autotuning).
+  /// Changes the buffer capacities (SO_SNDBUF / SO_RCVBUF, autotuning).
   void SetSendBuffer(uint32_t bytes) { config_.snd_buf = bytes; }
+  /// The receive buffer's capacity; the advertised window follows from the next
+  /// segment sent.
   void SetReceiveBuffer(uint32_t bytes);
+  /// SO_OOBINLINE: the urgent byte stays in the stream.
   void SetOobInline(bool on) { config_.oob_inline = on; }
-  // TCP_CONGESTION: switches the algorithm ("cubic" or "reno"; false for
-  // another name, nothing changed). cwnd and ssthresh carry over
-  // (tcp_reinit_congestion_control).
+  /// TCP_CONGESTION: switches the algorithm ("cubic" or "reno"; false for
+  /// another name, nothing changed). cwnd and ssthresh carry over
+  /// (tcp_reinit_congestion_control).
   bool SetCongestionControl(std::string_view name);
-  // TCP_QUICKACK (__tcp_sock_set_quickack): 0 enters pingpong mode; any
-  // other value leaves it and, in ESTABLISHED or CLOSE_WAIT with an ACK
-  // held and the buffer read, sends it; an even value re-enters pingpong.
+  /// TCP_QUICKACK (__tcp_sock_set_quickack): 0 enters pingpong mode; any
+  /// other value leaves it and, in ESTABLISHED or CLOSE_WAIT with an ACK
+  /// held and the buffer read, sends it; an even value re-enters pingpong.
   void SetQuickAck(int val, Time now);
-  // Added observers of the delayed-ACK engine (tests, TCP_INFO).
+  /// Added observers of the delayed-ACK engine (tests, TCP_INFO).
   bool ack_scheduled() const { return delayed_ack_.scheduled(); }
+  /// The delayed-ACK engine counts the session as interactive.
   bool in_pingpong() const { return delayed_ack_.in_pingpong(); }
+  /// ACKs the engine will still send at once.
   int quickacks_left() const { return delayed_ack_.quickacks_left(); }
 
   // --- Timers --------------------------------------------------------------
-  // When OnTimer must next run; kNever if no timer is armed.
+  /// When OnTimer must next run; kNever if no timer is armed.
   Time PollAt() const;
-  // Runs every timer due at `now`: retransmission (with give-up ->
-  // ETIMEDOUT, CLOSED, nothing sent, as tcp_write_err), zero-window probe,
-  // keepalive (give-up -> RST, ETIMEDOUT), TIME_WAIT expiry, orphan
-  // FIN_WAIT2 expiry, SYN / SYN-ACK retransmission.
+  /// Runs every timer due at `now`: retransmission (with give-up ->
+  /// ETIMEDOUT, CLOSED, nothing sent, as tcp_write_err), zero-window probe,
+  /// keepalive (give-up -> RST, ETIMEDOUT), TIME_WAIT expiry, orphan
+  /// FIN_WAIT2 expiry, SYN / SYN-ACK retransmission.
   void OnTimer(Time now);
 
   // --- Output --------------------------------------------------------------
-  // Segments emitted since the last call, in order.
+  /// Segments emitted since the last call, in order.
   std::vector<Segment> TakeOutput();
 
   // --- Observers -----------------------------------------------------------
+  /// The connection's state.
   TcpState state() const { return state_; }
-  // The pending socket error as a positive errno (ECONNREFUSED, ECONNRESET,
-  // EPIPE, ETIMEDOUT) or 0. The socket layer reads and clears it.
+  /// The pending socket error as a positive errno (ECONNREFUSED, ECONNRESET,
+  /// EPIPE, ETIMEDOUT) or 0. The socket layer reads and clears it.
   int error() const { return error_; }
+  /// Forgets the pending error (the socket layer has reported it).
   void ClearError() { error_ = 0; }
-  // The peer's FIN has been received in sequence (RCV_SHUTDOWN).
+  /// The peer's FIN has been received in sequence (RCV_SHUTDOWN).
   bool fin_received() const { return fin_received_; }
+  /// In-order bytes queued for reading (the urgent byte included).
   size_t RecvAvailable() const { return rcv_queue_.size(); }
-  // What a read can return: RecvAvailable() less an urgent byte that is
-  // next and will be skipped (tcp_poll's "target++").
+  /// What a read can return: RecvAvailable() less an urgent byte that is
+  /// next and will be skipped (tcp_poll's "target++").
   size_t ReadableBytes() const;
-  // The receiver's urgent byte (tcp_recv_urg): a mark is known (any),
-  // the byte has arrived and not been read with MSG_OOB (valid), or it
-  // has been read (read).
+  /// The receiver's urgent byte (tcp_recv_urg): a mark is known (any),
+  /// the byte has arrived and not been read with MSG_OOB (valid), or it
+  /// has been read (read).
   bool urgent_any() const { return urgent_rcv_.any(); }
+  /// The urgent byte has arrived and not been read with MSG_OOB.
   bool urgent_valid() const {
     return urgent_rcv_.state() == UrgentReceiver::State::kValid;
   }
+  /// The urgent byte has been read with MSG_OOB.
   bool urgent_read() const {
     return urgent_rcv_.state() == UrgentReceiver::State::kRead;
   }
+  /// The urgent byte's value (when urgent_valid() or urgent_read()).
   uint8_t urgent_byte() const { return urgent_rcv_.byte(); }
+  /// A MSG_OOB read took the urgent byte.
   void MarkUrgentRead() { urgent_rcv_.MarkRead(); }
+  /// The next byte to be read is the urgent byte (SIOCATMARK).
   bool AtUrgentMark() const { return urgent_rcv_.At(CopiedOffset()); }
+  /// Bytes in the send queue: unacknowledged plus unsent.
   size_t SendQueued() const { return snd_queue_.size(); }
+  /// Room left in the send buffer (snd_buf less SendQueued()); what Send will
+  /// take.
   size_t SendSpace() const;
-  // Effective send MSS: min(peer's MSS option or 536, our MSS), bounded
-  // to half the peer's largest window (tcp_bound_to_half_wnd).
+  /// Effective send MSS: min(peer's MSS option or 536, our MSS), bounded
+  /// to half the peer's largest window (tcp_bound_to_half_wnd).
   uint16_t send_mss() const { return EffectiveMss(); }
+  /// The parameters, with the changes the setters made.
   const TcbConfig& config() const { return config_; }
 
+  /// Our initial sequence number (ISS).
   SeqNum iss() const { return iss_; }
+  /// The peer's initial sequence number (IRS), once its SYN is seen.
   SeqNum irs() const { return irs_; }
+  /// SND.UNA: the oldest unacknowledged sequence number.
   SeqNum snd_una() const { return snd_una_; }
+  /// SND.NXT: the next sequence number to send.
   SeqNum snd_nxt() const { return snd_nxt_; }
+  /// RCV.NXT: the next sequence number expected.
   SeqNum rcv_nxt() const { return rcv_nxt_; }
+  /// SND.WND: the peer's window, scaled, in bytes.
   uint32_t snd_wnd() const { return snd_wnd_; }
+  /// RCV.WND: what is left of the window we advertised (before the peer's SYN,
+  /// the window our SYN would offer), in bytes.
   uint32_t rcv_wnd() const;
-  // icsk_ack.rcv_mss: the estimate of the peer's segment size.
+  /// icsk_ack.rcv_mss: the estimate of the peer's segment size.
   uint32_t rcv_mss() const { return delayed_ack_.rcv_mss(); }
+  /// The current retransmission timeout, backoff included.
   Duration rto() const { return rtt_.rto(); }
-  // Congestion control (TCP_INFO's tcpi_snd_cwnd, tcpi_snd_ssthresh).
+  /// Congestion control (TCP_INFO's tcpi_snd_cwnd, tcpi_snd_ssthresh).
   const CongestionControl& congestion() const;
+  /// The congestion window, in segments.
   uint32_t snd_cwnd() const { return congestion().cwnd(); }
+  /// The slow-start threshold, in segments.
   uint32_t snd_ssthresh() const { return congestion().ssthresh(); }
-  // tcp_packets_in_flight: segments sent and neither acknowledged nor
-  // given up for lost (after a timeout, those from snd_nxt on), less the
-  // first two duplicate ACKs' worth (limited transmit).
+  /// tcp_packets_in_flight: segments sent and neither acknowledged nor
+  /// given up for lost (after a timeout, those from snd_nxt on), less the
+  /// first two duplicate ACKs' worth (limited transmit).
   uint32_t packets_in_flight() const;
-  // The Loss state: a retransmission timeout is being recovered from.
+  /// The Loss state: a retransmission timeout is being recovered from.
   bool in_loss() const { return in_loss_; }
-  // Added observer: payload bytes held beyond a hole in the sequence space.
+  /// Added observer: payload bytes held beyond a hole in the sequence space.
   size_t OutOfOrderBytes() const { return reassembly_.bytes(); }
-  // The components, read-only (tests, diagnostics).
+  /// The components, read-only (tests, diagnostics). The RTT estimator.
   const RttEstimator& rtt() const { return rtt_; }
+  /// The delayed-ACK engine.
   const DelayedAck& delayed_ack() const { return delayed_ack_; }
+  /// The timer deadlines and counters.
   const TcpTimers& timers() const { return timers_; }
 
  private:
@@ -448,10 +498,10 @@ class Tcb {
   void GiveUp(bool send_reset);
 };
 
-// The reply a host sends for a segment that reaches no connection and no
-// listener (RFC 9293 §3.10.7.1): nothing for a RST; for a segment with ACK,
-// <SEQ=SEG.ACK><CTL=RST>; otherwise <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
-// Returns false when no reply is due.
+/// The reply a host sends for a segment that reaches no connection and no
+/// listener (RFC 9293 §3.10.7.1): nothing for a RST; for a segment with ACK,
+/// <SEQ=SEG.ACK><CTL=RST>; otherwise <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+/// Returns false when no reply is due.
 bool ResetFor(const Segment& seg, Segment* reply);
 
 }  // namespace simsock::sim::tcp

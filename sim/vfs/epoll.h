@@ -1,16 +1,17 @@
-// Epoll: a simulated epoll instance (fs/eventpoll.c). Each registered
-// (file, fd) pair is an item that waits on its file's wait queue. Items are
-// keyed by both, as Linux's epitems are (epi->ffd, ep_find): after an fd is
-// closed while its file lives on through another fd, the old item stays,
-// and a new file that takes the same number is a separate item; epoll_ctl
-// resolves the number to the file it refers to now and acts only on that
-// file's item. A wakeup
-// whose key matches the item's events puts it on the ready list, in wakeup
-// order. epoll_wait walks the ready list, polls each file for its current
-// mask, reports what is set, and puts level-triggered items back at the
-// tail; edge-triggered items wait for the next wakeup; one-shot items are
-// disabled until EPOLL_CTL_MOD. EPOLLERR and EPOLLHUP are always watched.
-// Closing the last fd of a watched file removes it from every epoll.
+/// \file
+/// Epoll: a simulated epoll instance (fs/eventpoll.c). Each registered
+/// (file, fd) pair is an item that waits on its file's wait queue. Items are
+/// keyed by both, as Linux's epitems are (epi->ffd, ep_find): after an fd is
+/// closed while its file lives on through another fd, the old item stays,
+/// and a new file that takes the same number is a separate item; epoll_ctl
+/// resolves the number to the file it refers to now and acts only on that
+/// file's item. A wakeup
+/// whose key matches the item's events puts it on the ready list, in wakeup
+/// order. epoll_wait walks the ready list, polls each file for its current
+/// mask, reports what is set, and puts level-triggered items back at the
+/// tail; edge-triggered items wait for the next wakeup; one-shot items are
+/// disabled until EPOLL_CTL_MOD. EPOLLERR and EPOLLHUP are always watched.
+/// Closing the last fd of a watched file removes it from every epoll.
 //
 // Nesting (an epoll watching another): the inner is readable (EPOLLIN |
 // EPOLLRDNORM) while an item on its ready list is ready; polling it drops
@@ -36,32 +37,39 @@
 
 namespace simsock::sim {
 
+/// One epoll instance (see the file comment). Ctl is O(log n) in the items;
+/// Collect O(k log n) for k ready items. Not thread-safe.
 class Epoll final : public File {
  public:
+  /// An epoll with no items (epoll_create1).
   Epoll() = default;
+  /// Removes every item (as OnLastClose), unhooking it from its file.
   ~Epoll() override;
 
   Kind kind() const override { return Kind::kEpoll; }
   uint32_t Poll() override;
   void OnLastClose() override;
 
-  // epoll_ctl after the fds were resolved. `ev` is the copied-in event
-  // (null for DEL).
+  /// epoll_ctl after the fds were resolved. `ev` is the copied-in event
+  /// (null for DEL). Returns 0, or -EINVAL (file is this epoll, bad op, a
+  /// bad EPOLLEXCLUSIVE use), -ELOOP (see LoopCheckFails), -EEXIST (ADD of
+  /// an item already there), -ENOENT (MOD or DEL of no item). The caller
+  /// has refused a file without a poll operation (EPERM, File::CanPoll).
   int Ctl(int op, int fd, const std::shared_ptr<File>& file,
           const epoll_event* ev);
-  // Collects up to maxevents ready events without waiting. With a null
-  // `out`, returns -EFAULT if any event is ready (and reports nothing).
+  /// Collects up to maxevents ready events without waiting. With a null
+  /// `out`, returns -EFAULT if any event is ready (and reports nothing).
   int Collect(epoll_event* out, int maxevents);
-  // True if Collect would report something now.
+  /// True if Collect would report something now.
   bool HasReady();
-  // ep_poll: waits through `waiter` until something is ready or `timeout`
-  // passes (< 0: forever; 0: no wait), then collects. -EINTR if a signal
-  // ends the wait. `call` names the syscall for the trace.
+  /// ep_poll: waits through `waiter` until something is ready or `timeout`
+  /// passes (< 0: forever; 0: no wait), then collects. -EINTR if a signal
+  /// ends the wait. `call` names the syscall for the trace.
   int Wait(Waiter& waiter, epoll_event* out, int maxevents, Duration timeout,
            const char* call);
 
-  // ep_loop_check: true if adding `to` into this epoll would close a
-  // cycle or make a chain longer than EP_MAX_NESTS (ELOOP).
+  /// ep_loop_check: true if adding `to` into this epoll would close a
+  /// cycle or make a chain longer than EP_MAX_NESTS (ELOOP).
   bool LoopCheckFails(const Epoll* to) const;
 
  private:

@@ -1,7 +1,8 @@
-// FdTable: one process's file descriptors. Allocation hands out the lowest
-// free number (as Linux's alloc_fd) and refuses past the RLIMIT_NOFILE
-// limit (EMFILE). Each entry holds a reference to its open file and its own
-// FD_CLOEXEC flag.
+/// \file
+/// FdTable: one process's file descriptors. Allocation hands out the lowest
+/// free number (as Linux's alloc_fd) and refuses past the RLIMIT_NOFILE
+/// limit (EMFILE). Each entry holds a reference to its open file and its own
+/// FD_CLOEXEC flag.
 #pragma once
 
 #include <memory>
@@ -11,37 +12,48 @@
 
 namespace simsock::sim {
 
+/// One process's fd table: a vector indexed by fd. Install is amortised O(1)
+/// (the search starts at the lowest possibly free fd); Get is O(1). Not
+/// thread-safe.
 class FdTable {
  public:
+  /// An empty table refusing fds at or above limit (RLIMIT_NOFILE).
   explicit FdTable(int limit) : limit_(limit) {}
 
-  // Installs `file` at the lowest free fd; returns it, or -EMFILE.
+  /// Installs `file` at the lowest free fd; returns it, or -EMFILE.
   int Install(std::shared_ptr<File> file, bool cloexec);
-  // The same, at the lowest free fd >= min_fd (F_DUPFD); -EINVAL when
-  // min_fd is outside [0, limit), -EMFILE when nothing is free.
+  /// The same, at the lowest free fd >= min_fd (F_DUPFD); -EINVAL when
+  /// min_fd is outside [0, limit), -EMFILE when nothing is free.
   int InstallFrom(int min_fd, std::shared_ptr<File> file, bool cloexec);
-  // Installs `file` at `fd`, which must be free, whatever the limit: the
-  // fds a process starts with (as inherited fds, they stay open even above
-  // a lower RLIMIT_NOFILE).
+  /// Installs `file` at `fd`, which must be free, whatever the limit: the
+  /// fds a process starts with (as inherited fds, they stay open even above
+  /// a lower RLIMIT_NOFILE).
   void InstallAt(int fd, std::shared_ptr<File> file, bool cloexec);
-  // True if an fd could be installed now.
+  /// True if an fd could be installed now.
   bool HasRoom() const;
-  // The file at fd, or null.
+  /// The file at fd, or null.
   File* Get(int fd) const;
+  /// The file at fd as a new reference, or null when fd is not open.
   std::shared_ptr<File> GetShared(int fd) const;
-  // Closes fd: removes it and drops its reference to the file (the last
-  // closes the file, File::DropFdRef; `closer` is close(2)'s Waiter, null
-  // when the fd goes without a call). False if fd was not open.
+  /// Closes fd: removes it and drops its reference to the file (the last
+  /// closes the file, File::DropFdRef; `closer` is close(2)'s Waiter, null
+  /// when the fd goes without a call). False if fd was not open.
   bool Close(int fd, Waiter* closer = nullptr);
-  // Closes every fd, lowest first (a process's exit or death).
+  /// Closes every fd, lowest first (a process's exit or death).
   void CloseAll();
 
+  /// fd's FD_CLOEXEC; fd must be open.
   bool cloexec(int fd) const { return entries_[fd].cloexec; }
+  /// Sets fd's FD_CLOEXEC; fd must be open.
   void set_cloexec(int fd, bool on) { entries_[fd].cloexec = on; }
+  /// The RLIMIT_NOFILE in force.
   int limit() const { return limit_; }
+  /// setrlimit(RLIMIT_NOFILE): applies to later allocations; open fds above it
+  /// stay.
   void set_limit(int limit) { limit_ = limit; }
+  /// The number of open fds. O(number of fds).
   int open_count() const;
-  // Every open fd, lowest first.
+  /// Every open fd, lowest first.
   std::vector<int> OpenFds() const;
 
  private:
