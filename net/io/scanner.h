@@ -69,8 +69,9 @@ struct SplitResult {
 using SplitFunc =
     std::function<SplitResult(std::string_view data, bool at_eof)>;
 
-/// bufio.ScanLines: lines without "\n" and one trailing '\r'; a last line
-/// without "\n" too; an empty last line is no token.
+/// bufio.ScanLines: lines without their newline (LF) and one trailing
+/// carriage return (CR); a last line without a newline too; an empty last
+/// line is no token.
 SplitResult ScanLines(std::string_view data, bool at_eof);
 /// bufio.ScanWords: runs of non-space, spaces as Go's unicode.IsSpace
 /// (ASCII and the UTF-8 encoded Unicode spaces).

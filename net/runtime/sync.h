@@ -76,6 +76,7 @@ class Cond {
 /// Go's sync.Once.
 class Once {
  public:
+  /// A Once of rt's tasks, not yet done.
   explicit Once(Runtime& rt);
 
   /// Calls f if no call of Do on this Once has started yet. A second task
