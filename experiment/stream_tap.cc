@@ -1,5 +1,7 @@
 #include "simsock/experiment/stream_tap.h"
 
+#include <algorithm>
+
 #include "simsock/sim/inet/tcp_socket.h"
 #include "simsock/sim/kernel/process.h"
 
@@ -82,6 +84,29 @@ ssize_t StreamTap::recvfrom(int fd, void* buf, size_t len, int flags,
   }
   // MSG_TRUNC on a stream discards the bytes: counted, not compared.
   Read(fd, (flags & MSG_TRUNC) != 0 ? nullptr : buf, r);
+  return r;
+}
+ssize_t StreamTap::recvmsg(int fd, msghdr* msg, int flags) {
+  const ssize_t r = inner_.recvmsg(fd, msg, flags);
+  if (r <= 0 || (flags & MSG_PEEK) != 0) return r;  // a peek consumes nothing
+  if ((flags & MSG_OOB) != 0) {
+    if (const void* s = Stream(fd)) {
+      ledger_.StopChecking(static_cast<const sim::File*>(s));
+    }
+    if (bytes_read_ != nullptr) *bytes_read_ += static_cast<uint64_t>(r);
+    return r;
+  }
+  if ((flags & MSG_TRUNC) != 0) {  // discarded: counted, not compared
+    Read(fd, nullptr, r);
+    return r;
+  }
+  // The bytes fill the iovecs in turn.
+  size_t left = static_cast<size_t>(r);
+  for (size_t i = 0; i < msg->msg_iovlen && left > 0; ++i) {
+    const size_t n = std::min(left, msg->msg_iov[i].iov_len);
+    Read(fd, msg->msg_iov[i].iov_base, static_cast<ssize_t>(n));
+    left -= n;
+  }
   return r;
 }
 ssize_t StreamTap::sendto(int fd, const void* buf, size_t len, int flags,

@@ -43,6 +43,9 @@ class StreamTap final : public sys::Syscalls {
                    socklen_t* addrlen) override;
   ssize_t sendto(int fd, const void* buf, size_t len, int flags,
                  const sockaddr* dest_addr, socklen_t addrlen) override;
+  /// recvmsg(2): the bytes returned, gathered from the iovecs, go to the
+  /// ledger as a read's do.
+  ssize_t recvmsg(int fd, msghdr* msg, int flags) override;
   int shutdown(int fd, int how) override;
   int close(int fd) override;
   int getsockopt(int fd, int level, int optname, void* optval,

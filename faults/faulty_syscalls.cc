@@ -1,12 +1,18 @@
 #include "simsock/faults/faulty_syscalls.h"
 
 #include <fcntl.h>
+#include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
+#include <vector>
 
 namespace simsock::faults {
 namespace {
+
+// UIO_MAXIOV: the most iovecs a recvmsg takes (more is EMSGSIZE).
+constexpr size_t kMaxIov = 1024;
 
 // SO_LINGER {1, 0}: close() then sends a RST instead of a FIN (tcp_close
 // takes the zero-linger branch to tcp_disconnect).
@@ -159,30 +165,25 @@ int FaultySyscalls::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
 // --- Receive and send
 // ----------------------------------------------------------
 
-ssize_t FaultySyscalls::Receive(std::string_view call, int fd, void* buf,
-                                size_t len, int flags, sockaddr* src,
-                                socklen_t* srclen) {
+template <typename Real>
+ssize_t FaultySyscalls::Receive(std::string_view call, int fd, size_t len,
+                                int flags, Real real) {
   // After the reset was reported, reads see the end (sk_shutdown is
   // SHUTDOWN_MASK after tcp_reset's tcp_done).
   if (!reset_.empty() && reset_.count(fd)) return 0;
-  auto real = [&](size_t n) -> ssize_t {
-    if (call == "read") return inner_.read(fd, buf, n);
-    return inner_.recvfrom(fd, buf, n, flags, src, srclen);
-  };
   auto hit = Decide(call, fd, flags, len);
-  if (!hit) return real(len);
+  if (!hit) return real(len, 0);
   switch (hit->kind) {
     case SyscallFaultKind::kEintr: {
       // The signal interrupts only a wait: what is there is returned.
-      ssize_t r = inner_.recvfrom(fd, buf, len, flags | MSG_DONTWAIT, src,
-                                  call == "read" ? nullptr : srclen);
+      ssize_t r = real(len, MSG_DONTWAIT);
       if (r != -EAGAIN) return r;
       Report(*hit, call, Errno(EINTR));
       return -EINTR;
     }
     case SyscallFaultKind::kShortIo: {
       size_t n = injector_.ShortLength(len);
-      ssize_t r = real(n);
+      ssize_t r = real(n, 0);
       if (r > 0) Report(*hit, call, Bytes(r, len));
       return r;
     }
@@ -201,7 +202,7 @@ ssize_t FaultySyscalls::Receive(std::string_view call, int fd, void* buf,
       Report(*hit, call, Errno(ECONNRESET));
       return -ECONNRESET;
     default:
-      return real(len);
+      return real(len, 0);
   }
 }
 
@@ -251,7 +252,10 @@ ssize_t FaultySyscalls::Send(std::string_view call, int fd, const void* buf,
 }
 
 ssize_t FaultySyscalls::read(int fd, void* buf, size_t count) {
-  return Receive("read", fd, buf, count, 0, nullptr, nullptr);
+  return Receive("read", fd, count, 0, [&](size_t n, int extra) {
+    if (extra == 0) return inner_.read(fd, buf, n);
+    return inner_.recvfrom(fd, buf, n, extra, nullptr, nullptr);
+  });
 }
 
 ssize_t FaultySyscalls::write(int fd, const void* buf, size_t count) {
@@ -260,7 +264,39 @@ ssize_t FaultySyscalls::write(int fd, const void* buf, size_t count) {
 
 ssize_t FaultySyscalls::recvfrom(int fd, void* buf, size_t len, int flags,
                                  sockaddr* src_addr, socklen_t* addrlen) {
-  return Receive("recvfrom", fd, buf, len, flags, src_addr, addrlen);
+  return Receive("recvfrom", fd, len, flags, [&](size_t n, int extra) {
+    return inner_.recvfrom(fd, buf, n, flags | extra, src_addr, addrlen);
+  });
+}
+
+ssize_t FaultySyscalls::recvmsg(int fd, msghdr* msg, int flags) {
+  // A header the kernel refuses goes through untouched (its error is the
+  // kernel's to give).
+  if (msg == nullptr || msg->msg_iovlen > kMaxIov ||
+      (msg->msg_iov == nullptr && msg->msg_iovlen > 0)) {
+    return inner_.recvmsg(fd, msg, flags);
+  }
+  size_t len = 0;
+  for (size_t i = 0; i < msg->msg_iovlen; ++i) len += msg->msg_iov[i].iov_len;
+  return Receive("recvmsg", fd, len, flags, [&](size_t n, int extra) {
+    if (n >= len) return inner_.recvmsg(fd, msg, flags | extra);
+    // A short read: the same header over the first n bytes of the buffers.
+    std::vector<iovec> cut;
+    for (size_t i = 0, left = n; i < msg->msg_iovlen && left > 0; ++i) {
+      iovec v = msg->msg_iov[i];
+      v.iov_len = std::min(v.iov_len, left);
+      left -= v.iov_len;
+      cut.push_back(v);
+    }
+    msghdr shorter = *msg;
+    shorter.msg_iov = cut.data();
+    shorter.msg_iovlen = cut.size();
+    const ssize_t r = inner_.recvmsg(fd, &shorter, flags | extra);
+    msg->msg_namelen = shorter.msg_namelen;
+    msg->msg_controllen = shorter.msg_controllen;
+    msg->msg_flags = shorter.msg_flags;
+    return r;
+  });
 }
 
 ssize_t FaultySyscalls::sendto(int fd, const void* buf, size_t len, int flags,

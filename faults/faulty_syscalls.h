@@ -54,6 +54,9 @@ class FaultySyscalls final : public sys::Syscalls {
                    socklen_t* addrlen) override;
   ssize_t sendto(int fd, const void* buf, size_t len, int flags,
                  const sockaddr* dest_addr, socklen_t addrlen) override;
+  /// recvmsg(2) with the receive faults of read and recvfrom (eintr, short:
+  /// the iovecs cut to the shorter length, eagain, econnreset).
+  ssize_t recvmsg(int fd, msghdr* msg, int flags) override;
   int shutdown(int fd, int how) override;
   int close(int fd) override;
   int getsockopt(int fd, int level, int optname, void* optval,
@@ -84,9 +87,12 @@ class FaultySyscalls final : public sys::Syscalls {
   template <typename Fn>
   int Nonblocking(int fd, Fn fn);
   // Receive and send, with faults (read/write are recvfrom/sendto with no
-  // address, as on a socket).
-  ssize_t Receive(std::string_view call, int fd, void* buf, size_t len,
-                  int flags, sockaddr* src, socklen_t* srclen);
+  // address, as on a socket; recvmsg is recvfrom into several buffers).
+  // `real(n, extra)` makes the call for at most n bytes with the MSG_*
+  // flags `extra` added.
+  template <typename Real>
+  ssize_t Receive(std::string_view call, int fd, size_t len, int flags,
+                  Real real);
   ssize_t Send(std::string_view call, int fd, const void* buf, size_t len,
                int flags, const sockaddr* dst, socklen_t dstlen);
   // epoll_wait / epoll_pwait2: `wait(zero)` calls the inner wait (with a

@@ -7,17 +7,18 @@ namespace simsock::faults {
 const std::vector<std::string_view>& CallsFor(SyscallFaultKind kind) {
   // Calls that can sleep, and so see a signal (-EINTR or the progress made).
   static const std::vector<std::string_view> kBlocking = {
-      "accept4", "connect",    "read",         "write",       "recvfrom",
-      "sendto",  "epoll_wait", "epoll_pwait2", "nanosleep_ns"};
-  static const std::vector<std::string_view> kStreamIo = {"read", "write",
-                                                          "recvfrom", "sendto"};
+      "accept4", "connect", "read",       "write",        "recvfrom",
+      "recvmsg", "sendto",  "epoll_wait", "epoll_pwait2", "nanosleep_ns"};
+  static const std::vector<std::string_view> kStreamIo = {
+      "read", "write", "recvfrom", "recvmsg", "sendto"};
   static const std::vector<std::string_view> kNonblockingIo = {
-      "accept4", "read", "write", "recvfrom", "sendto"};
+      "accept4", "read", "write", "recvfrom", "recvmsg", "sendto"};
   static const std::vector<std::string_view> kSend = {"write", "sendto"};
   static const std::vector<std::string_view> kNewFd = {"socket", "accept4",
                                                        "epoll_create1"};
   static const std::vector<std::string_view> kAccept = {"accept4"};
-  static const std::vector<std::string_view> kReceive = {"read", "recvfrom"};
+  static const std::vector<std::string_view> kReceive = {"read", "recvfrom",
+                                                         "recvmsg"};
   static const std::vector<std::string_view> kEpollWait = {"epoll_wait",
                                                            "epoll_pwait2"};
   switch (kind) {

@@ -4,9 +4,12 @@
 #include "simsock/net/net_fd.h"
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "simsock/net/context.h"
@@ -67,13 +70,66 @@ Error NetFD::WaitError(int code) const {
                                        : Error::DeadlineExceeded();
 }
 
+void NetFD::EnableInq() {
+  const int one = 1;
+  use_inq_ = sotype_ == SOCK_STREAM &&
+             rt_->sys().setsockopt(sysfd_, IPPROTO_TCP, TCP_INQ, &one,
+                                   sizeof one) == 0;
+}
+
+ssize_t NetFD::RecvInq(void* buf, size_t len) {
+  iovec iov{buf, len};
+  alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(int))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  const ssize_t n = rt_->sys().recvmsg(sysfd_, &msg, 0);
+  drained_ = false;
+  if (n <= 0 || (msg.msg_flags & MSG_CTRUNC) != 0) return n;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr;
+       c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_TCP && c->cmsg_type == TCP_CM_INQ &&
+        c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+      int inq;
+      std::memcpy(&inq, CMSG_DATA(c), sizeof inq);
+      drained_ = inq == 0;
+    }
+  }
+  return n;
+}
+
+// With TCP_INQ, a Read that follows one which drained the socket parks
+// before it reads: the read would fail with EAGAIN. Why no wakeup is lost:
+// inq == 0 was computed by the kernel after the bytes were taken (after
+// the backlog was processed: tcp_recvmsg's tcp_inq_hint follows
+// release_sock), and counts a FIN not yet read as 1 and the bytes behind
+// an urgent mark, so "drained" means nothing readable was queued at that
+// moment; anything that makes the socket readable later (data, a FIN, a
+// RST, a shutdown) wakes the socket's wait queue, which adds a new
+// edge-triggered event. The Runtime delivers events only while no task
+// runs: if the event came while this task was elsewhere (parked on
+// another call, or yielding), PollDesc kept it as the read side's ready
+// bit and Wait returns at once; if it comes later, it wakes the parked
+// task. This is Go's own pdReady protocol (runtime/netpoll.go): an event
+// with no waiter sets pdReady, and netpollblock consumes it instead of
+// parking. A stale ready bit (the event of bytes this task has read
+// already) costs one read that fails with EAGAIN, as before. Deadlines,
+// close and errors are checked exactly where a read that failed would
+// have led: PrepareRead before, and Wait itself.
 Result<size_t> NetFD::Read(void* buf, size_t len) {
   std::shared_ptr<NetFD> self;  // taken only to park (see KeepAlive)
   if (closed_) return Error::ErrClosed();
   if (len == 0) return size_t{0};  // as Go: a zero-byte read returns at once
   if (int e = pd_.PrepareRead(); e != PollDesc::kOk) return WaitError(e);
+  if (drained_) {
+    drained_ = false;
+    if (int e = WaitRead(self); e != PollDesc::kOk) return WaitError(e);
+  }
   while (true) {
-    ssize_t n = rt_->sys().read(sysfd_, buf, len);
+    ssize_t n =
+        use_inq_ ? RecvInq(buf, len) : rt_->sys().read(sysfd_, buf, len);
     if (n == -EINTR) continue;
     if (n == -EAGAIN) {
       if (int e = WaitRead(self); e != PollDesc::kOk) return WaitError(e);
@@ -175,6 +231,7 @@ Result<std::shared_ptr<NetFD>> NetFD::Accept() {
 
 Result<void> NetFD::Shutdown(int how) {
   if (closed_) return Error::ErrClosed();
+  drained_ = false;  // a shut read side reads 0 at once
   int r = rt_->sys().shutdown(sysfd_, how);
   if (r < 0) return Error::FromErrno(-r, "shutdown");
   return {};

@@ -80,7 +80,18 @@ class NetFD : public std::enable_shared_from_this<NetFD> {
   Result<void> Init();
   Result<void> Close();
 
+  /// Go's Read: at most len bytes; kEOF at the end of a stream; an error
+  /// named "read" as Go names it ("read: connection reset by peer"), also
+  /// when the call was recvmsg; DeadlineExceeded; ErrClosed. Parks until
+  /// readable.
   Result<size_t> Read(void* buf, size_t len);
+  /// Turns TCP_INQ on (one setsockopt) so that Read uses recvmsg and learns
+  /// from its TCP_CM_INQ message when a read has drained the socket; the
+  /// next Read then parks at once instead of making a read that would
+  /// fail with EAGAIN. Where the option is refused (an old kernel, a
+  /// backend without it) Read stays as Go's: read, then park on EAGAIN.
+  /// For connected TCP sockets, before the first Read.
+  void EnableInq();
   Result<size_t> Write(const void* buf, size_t len);
   struct From {
     size_t n = 0;
@@ -117,6 +128,10 @@ class NetFD : public std::enable_shared_from_this<NetFD> {
   int WaitWrite(std::shared_ptr<NetFD>& self);
   Addr SockAddr(const sockaddr_in& sa) const;
   Addr LocalSockAddr();
+  /// recvmsg with room for the TCP_CM_INQ message: sets drained_ when the
+  /// call read bytes and the message says none are left and no FIN is
+  /// pending (inq == 0). Returns what recvmsg returned.
+  ssize_t RecvInq(void* buf, size_t len);
 
   Runtime* rt_;
   int sysfd_;
@@ -127,6 +142,8 @@ class NetFD : public std::enable_shared_from_this<NetFD> {
   Addr raddr_;
   bool closed_ = false;
   bool is_connected_ = false;
+  bool use_inq_ = false;  ///< TCP_INQ is on: Read uses RecvInq
+  bool drained_ = false;  ///< the last RecvInq left nothing to read
   PollDesc pd_;
 };
 

@@ -116,6 +116,8 @@ namespace internal {
 void SetupTCPConn(NetFD& fd, Duration keep_alive) {
   // Go's newTCPConn: setNoDelay(true), errors ignored; keep-alive if asked.
   (void)fd.SetsockoptInt(IPPROTO_TCP, TCP_NODELAY, 1);
+  // Not Go's: reads learn when the socket is drained (NetFD::EnableInq).
+  fd.EnableInq();
   if (keep_alive.count() > 0) {
     int64_t secs = (keep_alive.count() + kSecond.count() - 1) / kSecond.count();
     (void)fd.SetsockoptInt(SOL_SOCKET, SO_KEEPALIVE, 1);

@@ -54,6 +54,9 @@ ssize_t LinuxSyscalls::recvfrom(int fd, void* buf, size_t len, int flags,
                                 sockaddr* src_addr, socklen_t* addrlen) {
   return Ret(::recvfrom(fd, buf, len, flags, src_addr, addrlen));
 }
+ssize_t LinuxSyscalls::recvmsg(int fd, msghdr* msg, int flags) {
+  return Ret(::recvmsg(fd, msg, flags));
+}
 ssize_t LinuxSyscalls::sendto(int fd, const void* buf, size_t len, int flags,
                               const sockaddr* dest_addr, socklen_t addrlen) {
   return Ret(::sendto(fd, buf, len, flags | MSG_NOSIGNAL, dest_addr, addrlen));

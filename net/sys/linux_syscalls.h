@@ -29,6 +29,8 @@ class LinuxSyscalls final : public Syscalls {
                    socklen_t* addrlen) override;
   ssize_t sendto(int fd, const void* buf, size_t len, int flags,
                  const sockaddr* dest_addr, socklen_t addrlen) override;
+  /// recvmsg(2) of the real kernel (see sys::Syscalls::recvmsg).
+  ssize_t recvmsg(int fd, msghdr* msg, int flags) override;
   int shutdown(int fd, int how) override;
   int close(int fd) override;
   int getsockopt(int fd, int level, int optname, void* optval,

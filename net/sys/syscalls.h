@@ -75,6 +75,20 @@ class Syscalls {
   /// SO_BROADCAST).
   virtual ssize_t sendto(int fd, const void* buf, size_t len, int flags,
                          const sockaddr* dest_addr, socklen_t addrlen) = 0;
+  /// recvmsg(2): recvfrom into msg->msg_iov's buffers in turn, with the
+  /// source address in msg_name (UDP; msg_namelen is written back: 16, or
+  /// 0 for TCP) and control messages in msg_control (msg_controllen is
+  /// written back as the bytes used). On success msg_flags is set:
+  /// MSG_TRUNC when a datagram was longer than the buffers, MSG_CTRUNC
+  /// when a control message did not fit, MSG_ERRQUEUE for MSG_ERRQUEUE.
+  /// Control messages: (SOL_TCP, TCP_CM_INQ, int) on a TCP socket with
+  /// TCP_INQ on, after every successful call: the bytes still queued, or
+  /// 1 once the peer's FIN has arrived and nothing is left (Linux's
+  /// tcp_inq_hint). Flags as recvfrom. Errors: those of recvfrom, plus
+  /// EFAULT (msg null, or msg_iov null with msg_iovlen > 0), EINVAL
+  /// (negative msg_namelen, MSG_CMSG_COMPAT), EMSGSIZE (msg_iovlen over
+  /// UIO_MAXIOV, 1024). On an error nothing in *msg is written.
+  virtual ssize_t recvmsg(int fd, msghdr* msg, int flags) = 0;
   /// shutdown(2): EINVAL (how), ENOTCONN (flags still set, as Linux).
   virtual int shutdown(int fd, int how) = 0;
   /// close(2): EBADF.

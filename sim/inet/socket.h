@@ -181,6 +181,17 @@ class Socket : public File, public PortHolder {
   /// errors.
   std::string Describe() const;
 
+  /// The msg_flags bits the last successful receive reported for recvmsg
+  /// (MSG_TRUNC: a datagram longer than the buffer, or a zero-length
+  /// urgent read; MSG_OOB: the urgent byte; MSG_ERRQUEUE). Process clears
+  /// them before each recvmsg.
+  int recv_msg_flags() const { return recv_msg_flags_; }
+  void ClearRecvMsgFlags() { recv_msg_flags_ = 0; }
+  /// The TCP_CM_INQ control message's value after a successful recvmsg
+  /// (tcp_inq_hint), or -1 when the socket sends none (not TCP, or
+  /// TCP_INQ off).
+  virtual int RecvInqHint() const { return -1; }
+
  protected:
   /// sk_priority for a TOS byte (rt_tos2priority).
   static int TosToPriority(uint8_t tos);
@@ -238,6 +249,7 @@ class Socket : public File, public PortHolder {
   bool addr_user_locked_ = false;  ///< SOCK_BINDADDR_LOCK
   bool connect_bound_ = false;     ///< the port was bound by connect()
   int error_ = 0;                  ///< sk_err
+  int recv_msg_flags_ = 0;         ///< see recv_msg_flags()
 };
 
 }  // namespace simsock::sim

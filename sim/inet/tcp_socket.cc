@@ -226,6 +226,17 @@ ssize_t TcpSocket::Recv(uint8_t* buf, size_t len, int flags, bool /*is_read*/,
   return -EAGAIN;
 }
 
+int TcpSocket::RecvInqHint() const {
+  if (!topts_.inq) return -1;
+  // The receive queue holds every in-order byte not yet read, the urgent
+  // byte included until a read steps over it (as in rcv_nxt - copied_seq);
+  // the FIN takes one sequence number until the read that finds it.
+  size_t inq = tcb_ ? tcb_->RecvAvailable() : 0;
+  if (tcb_ && tcb_->fin_received()) ++inq;
+  if (inq == 0 && done_) inq = 1;
+  return static_cast<int>(std::min<size_t>(inq, INT_MAX));
+}
+
 // tcp_recv_urg: the urgent byte, once; never blocks.
 ssize_t TcpSocket::RecvUrgent(uint8_t* buf, size_t len, int flags) {
   if (opts_.oobinline || !tcb_ || !tcb_->urgent_any() || tcb_->urgent_read())
@@ -234,7 +245,12 @@ ssize_t TcpSocket::RecvUrgent(uint8_t* buf, size_t len, int flags) {
   if (tcb_->urgent_valid()) {
     const uint8_t c = tcb_->urgent_byte();
     if (!(flags & MSG_PEEK)) tcb_->MarkUrgentRead();
-    if (len == 0) return 0;  // the kernel flags MSG_TRUNC
+    // msg_flags: MSG_OOB for the byte, and MSG_TRUNC if it had no room.
+    recv_msg_flags_ |= MSG_OOB;
+    if (len == 0) {
+      recv_msg_flags_ |= MSG_TRUNC;
+      return 0;
+    }
     if (!(flags & MSG_TRUNC)) buf[0] = c;
     return 1;
   }

@@ -79,6 +79,10 @@ class TcpSocket final : public Socket, public TcpConnection {
   }
 
   bool InjectPeerReset() override;
+  /// tcp_inq_hint: the bytes not yet read (rcv_nxt - copied_seq, so the
+  /// peer's FIN counts one until it is read), and 1 when that is 0 after
+  /// the FIN (SOCK_DONE); -1 while TCP_INQ is off.
+  int RecvInqHint() const override;
 
   // --- The stack's entry points (sim/inet/tcp_connection.h) ----------------
   void OnSegment(const Packet& p) override;

@@ -186,6 +186,9 @@ ssize_t UdpSocket::Recv(uint8_t* buf, size_t len, int flags, bool /*is_read*/,
   if (peek && d.data.empty()) d.peeked = true;  // skb_set_peeked
   const size_t ulen = d.data.size();
   size_t n = std::min(len, ulen - off);
+  // udp_recvmsg: MSG_TRUNC when the buffer is not longer than what is
+  // left after the offset and shorter than the whole datagram.
+  if (len <= ulen - off && len < ulen) recv_msg_flags_ |= MSG_TRUNC;
   if (n > 0 && buf != nullptr) std::memcpy(buf, d.data.data() + off, n);
   // MSG_TRUNC reports the whole datagram, whatever the offset.
   ssize_t result = (flags & MSG_TRUNC) ? static_cast<ssize_t>(ulen)
@@ -222,6 +225,9 @@ ssize_t UdpSocket::RecvErrQueue(uint8_t* buf, size_t len, Endpoint* from,
     error_ = 0;
   }
   size_t n = std::min(len, qe.payload.size());
+  // ip_recv_error: MSG_TRUNC when the payload was cut, and MSG_ERRQUEUE.
+  recv_msg_flags_ |= MSG_ERRQUEUE;
+  if (n < qe.payload.size()) recv_msg_flags_ |= MSG_TRUNC;
   if (n > 0) {
     if (buf == nullptr) return -EFAULT;  // the error is gone all the same
     std::memcpy(buf, qe.payload.data(), n);

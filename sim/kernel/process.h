@@ -125,6 +125,9 @@ class Process final : public sys::Syscalls, private Waiter {
   /// sendto(2); a TCP send blocks (SO_SNDTIMEO) while the send buffer is full.
   ssize_t sendto(int fd, const void* buf, size_t len, int flags,
                  const sockaddr* dest_addr, socklen_t addrlen) override;
+  /// recvmsg(2) with Linux's checks, msg_name, msg_flags and the TCP_INQ
+  /// control message (sim/kernel/process_msg.cc; docs/semantics.md §2.6).
+  ssize_t recvmsg(int fd, msghdr* msg, int flags) override;
   /// shutdown(2).
   int shutdown(int fd, int how) override;
   /// close(2): the fd goes at once; the file closes with its last reference
@@ -263,6 +266,15 @@ class Process final : public sys::Syscalls, private Waiter {
   ssize_t SysRecvFrom(CallFiles& files, int fd, void* buf, size_t len,
                       int flags, sockaddr* addr, socklen_t* addrlen,
                       bool is_read);
+  /// The faults a receive (read, recvfrom, recvmsg: `call`) on s meets at
+  /// its start: the error to return instead, or 0 to go on, with *len cut
+  /// by a short read (an injected RST is taken by the socket first).
+  ssize_t StartReceiveFault(const char* call, Socket& s, int flags,
+                            size_t* len);
+  /// recvmsg's receive into msg's iovecs, once the header was checked:
+  /// len is their total; fills msg_name, the control messages and
+  /// msg_flags (sim/kernel/process_msg.cc).
+  ssize_t SysRecvMsg(Socket& s, msghdr* msg, size_t len, int flags);
   ssize_t SysSendTo(CallFiles& files, int fd, const void* buf, size_t len,
                     int flags, const sockaddr* addr, socklen_t addrlen,
                     bool is_write);

@@ -31,25 +31,7 @@ ssize_t Process::SysRecvFrom(CallFiles& files, int fd, void* buf, size_t len,
   files.Hold(s);
   if (is_read && len == 0) return 0;  // sock_read_iter: nothing to read
   const char* call = is_read ? "read" : "recvfrom";
-  if (auto hit = StartFault(call, s.get(), flags, len)) {
-    if (hit->kind == faults::SyscallFaultKind::kEconnreset &&
-        s->InjectPeerReset()) {
-      // The peer's RST, arrived just before the call: the call then does
-      // what Linux's does after one (bytes already queued are read first,
-      // then ECONNRESET once, then the end).
-      TraceFault(*hit, call, "a RST from the peer arrives first", "");
-    } else if (hit->kind != faults::SyscallFaultKind::kShortIo) {
-      return ErrorFault(*hit, call, *s, "");
-    } else {
-      // A short read: a stream may return fewer bytes than are there.
-      const size_t asked = len;
-      len = injector_.ShortLength(len);
-      TraceFault(*hit, call,
-                 "at most " + I(static_cast<long>(len)) + " of " +
-                     I(static_cast<long>(asked)) + " bytes",
-                 "short read of at most " + I(static_cast<long>(asked)));
-    }
-  }
+  if (ssize_t e = StartReceiveFault(call, *s, flags, &len)) return e;
   Endpoint from;
   bool has_from = false;
   const ssize_t r = s->RecvMsg(*this, static_cast<uint8_t*>(buf), len, flags,
@@ -71,6 +53,30 @@ ssize_t Process::SysRecvFrom(CallFiles& files, int fd, void* buf, size_t len,
     if (n > 0) std::memcpy(addr, &sin, static_cast<size_t>(n));
   }
   return r;
+}
+
+ssize_t Process::StartReceiveFault(const char* call, Socket& s, int flags,
+                                   size_t* len) {
+  auto hit = StartFault(call, &s, flags, *len);
+  if (!hit) return 0;
+  if (hit->kind == faults::SyscallFaultKind::kEconnreset &&
+      s.InjectPeerReset()) {
+    // The peer's RST, arrived just before the call: the call then does
+    // what Linux's does after one (bytes already queued are read first,
+    // then ECONNRESET once, then the end).
+    TraceFault(*hit, call, "a RST from the peer arrives first", "");
+    return 0;
+  }
+  if (hit->kind != faults::SyscallFaultKind::kShortIo)
+    return ErrorFault(*hit, call, s, "");
+  // A short read: a stream may return fewer bytes than are there.
+  const size_t asked = *len;
+  *len = injector_.ShortLength(asked);
+  TraceFault(*hit, call,
+             "at most " + I(static_cast<long>(*len)) + " of " +
+                 I(static_cast<long>(asked)) + " bytes",
+             "short read of at most " + I(static_cast<long>(asked)));
+  return 0;
 }
 
 ssize_t Process::read(int fd, void* buf, size_t count) {

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -107,6 +108,19 @@ class Corrupting final : public sys::Syscalls {
   ssize_t read(int fd, void* buf, size_t count) override {
     const ssize_t n = p_.read(fd, buf, count);
     if (n > 0) static_cast<uint8_t*>(buf)[n - 1] ^= 0x20;
+    return n;
+  }
+  // The net layer reads TCP with recvmsg (TCP_INQ): the same damage to
+  // the last byte returned.
+  ssize_t recvmsg(int fd, msghdr* m, int f) override {
+    const ssize_t n = p_.recvmsg(fd, m, f);
+    size_t left = n > 0 ? static_cast<size_t>(n) : 0;
+    for (size_t i = 0; i < m->msg_iovlen && left > 0; ++i) {
+      const size_t k = std::min(left, m->msg_iov[i].iov_len);
+      left -= k;
+      if (left == 0)
+        static_cast<uint8_t*>(m->msg_iov[i].iov_base)[k - 1] ^= 0x20;
+    }
     return n;
   }
   // Everything else passes through.

@@ -1,0 +1,172 @@
+// Process::recvmsg: the syscall layer's part of recvmsg(2) (__sys_recvmsg,
+// ___sys_recvmsg, copy_msghdr_from_user, import_iovec, move_addr_to_user,
+// put_cmsg); the protocol's receive loop is the socket's RecvMsg, as for
+// recvfrom (process_io.cc).
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "simsock/net/sys/names.h"
+#include "simsock/sim/inet/sockaddr.h"
+#include "simsock/sim/inet/socket.h"
+#include "simsock/sim/kernel/process.h"
+
+namespace simsock::sim {
+namespace {
+
+std::string I(long v) { return std::to_string(v); }
+
+// UIO_MAXIOV: the most iovecs one call takes.
+constexpr size_t kMaxIov = 1024;
+// MSG_CMSG_COMPAT (include/linux/socket.h; not in the C library's headers):
+// the kernel's own flag for 32-bit callers, refused from user space.
+constexpr int kMsgCmsgCompat = static_cast<int>(0x80000000u);
+// MAX_RW_COUNT: the most bytes one call moves (import_iovec caps the sum).
+constexpr size_t kMaxRwCount = 0x7ffff000;
+
+// The control buffer as put_cmsg fills it: `used` bytes written so far.
+struct ControlOut {
+  msghdr* msg;
+  size_t used = 0;
+  int flags = 0;  // MSG_CTRUNC once a message did not fit
+
+  // put_cmsg: a header and `len` bytes of data, cut to the room left (then
+  // MSG_CTRUNC); with no room for even a header, nothing but MSG_CTRUNC.
+  // The room shrinks by the message's aligned size (CMSG_SPACE).
+  void Put(int level, int type, const void* data, size_t len) {
+    const size_t room = msg->msg_controllen - used;
+    if (msg->msg_control == nullptr || room < sizeof(cmsghdr)) {
+      flags |= MSG_CTRUNC;
+      return;
+    }
+    size_t cmlen = CMSG_LEN(len);
+    if (room < cmlen) {
+      flags |= MSG_CTRUNC;
+      cmlen = room;
+    }
+    cmsghdr h{};
+    h.cmsg_len = cmlen;
+    h.cmsg_level = level;
+    h.cmsg_type = type;
+    auto* out = static_cast<uint8_t*>(msg->msg_control) + used;
+    std::memcpy(out, &h, sizeof h);
+    std::memcpy(out + sizeof h, data, cmlen - sizeof h);
+    used += std::min<size_t>(CMSG_SPACE(len), room);
+  }
+};
+
+}  // namespace
+
+ssize_t Process::recvmsg(int fd, msghdr* msg, int flags) {
+  // The header as the call found it, for the trace line (written after
+  // the call, which rewrites msg_namelen and msg_controllen).
+  const bool has_msg = msg != nullptr;
+  const size_t iovlen = has_msg ? msg->msg_iovlen : 0;
+  size_t total = 0;
+  if (has_msg && msg->msg_iov != nullptr && iovlen <= kMaxIov) {
+    for (size_t i = 0; i < iovlen; ++i)
+      total += std::min(msg->msg_iov[i].iov_len, kMaxRwCount - total);
+  }
+  const long namelen = has_msg && msg->msg_name != nullptr
+                           ? static_cast<int>(msg->msg_namelen)
+                           : 0;
+  const long ctllen = has_msg ? static_cast<long>(msg->msg_controllen) : 0;
+  auto args = [&] {
+    std::string m = has_msg ? "{iov " + I(static_cast<long>(iovlen)) + "/" +
+                                  I(static_cast<long>(total)) + ", name " +
+                                  I(namelen) + ", ctl " + I(ctllen) + "}"
+                            : "NULL";
+    return I(fd) + ", " + m + ", " + sys::MsgFlagsName(flags);
+  };
+  return Syscall<ssize_t>("recvmsg", args, [&](CallFiles& files) -> ssize_t {
+    // __sys_recvmsg refuses the compat flag before it looks at the fd.
+    if (flags & kMsgCmsgCompat) return -EINVAL;
+    std::shared_ptr<Socket> s;
+    if (int e = LookupSocket(fd, &s)) return e;
+    files.Hold(s);
+    // copy_msghdr_from_user, then import_iovec.
+    if (msg == nullptr) return -EFAULT;
+    if (namelen < 0) return -EINVAL;
+    if (iovlen > kMaxIov) return -EMSGSIZE;
+    if (msg->msg_iov == nullptr && iovlen > 0) return -EFAULT;
+    for (size_t i = 0; iovlen > 1 && i < iovlen; ++i) {
+      // iovec_from_user: a length that is negative as an ssize_t.
+      if (static_cast<ssize_t>(msg->msg_iov[i].iov_len) < 0) return -EINVAL;
+    }
+    size_t len = total;
+    if (ssize_t e = StartReceiveFault("recvmsg", *s, flags, &len)) return e;
+    return SysRecvMsg(*s, msg, len, flags);
+  });
+}
+
+ssize_t Process::SysRecvMsg(Socket& s, msghdr* msg, size_t len, int flags) {
+  // Where the bytes go: straight into the only buffer with room, or into
+  // one contiguous buffer scattered over the iovecs afterwards. An iovec
+  // with a NULL base ends the usable part: the call receives only into
+  // the buffers before it, or (if none has room) into NULL, which faults
+  // when there are bytes to copy (docs/semantics.md, "recvmsg").
+  const iovec* iov = msg->msg_iov;
+  size_t usable = 0;
+  size_t with_room = 0;
+  uint8_t* direct = nullptr;
+  for (size_t i = 0; i < msg->msg_iovlen && usable < len; ++i) {
+    if (iov[i].iov_len == 0) continue;
+    if (iov[i].iov_base == nullptr) break;
+    ++with_room;
+    direct = static_cast<uint8_t*>(iov[i].iov_base);
+    usable += std::min(iov[i].iov_len, len - usable);
+  }
+  const bool faulting = usable == 0 && len > 0;
+  std::vector<uint8_t> gather;
+  uint8_t* buf = direct;
+  if (with_room > 1) {
+    gather.resize(usable);
+    buf = gather.data();
+  }
+  if (faulting) {
+    buf = nullptr;
+    usable = len;
+  }
+  s.ClearRecvMsgFlags();
+  Endpoint from;
+  bool has_from = false;
+  const ssize_t r =
+      s.RecvMsg(*this, buf, usable, flags, false, &from, &has_from);
+  if (r < 0) return r;  // ___sys_recvmsg writes nothing back
+  // (A stream's MSG_TRUNC discards the bytes: nothing to scatter.)
+  const bool discarded = (flags & MSG_TRUNC) != 0 && s.type() == SOCK_STREAM;
+  if (with_room > 1 && !discarded) {
+    size_t left = std::min(static_cast<size_t>(r), usable);
+    const uint8_t* p = gather.data();
+    for (size_t i = 0; left > 0 && i < msg->msg_iovlen; ++i) {
+      const size_t n = std::min(left, iov[i].iov_len);
+      if (n > 0) std::memcpy(iov[i].iov_base, p, n);
+      p += n;
+      left -= n;
+    }
+  }
+  // move_addr_to_user: the protocol's address (16 bytes for UDP, none for
+  // TCP) cut to the caller's msg_namelen, which then says the full length.
+  if (msg->msg_name != nullptr) {
+    const sockaddr_in sin = ToSockAddr(from);
+    const socklen_t klen = has_from ? sizeof sin : 0;
+    const socklen_t n = std::min(msg->msg_namelen, klen);
+    if (n > 0) std::memcpy(msg->msg_name, &sin, n);
+    msg->msg_namelen = klen;
+  }
+  ControlOut ctl{msg};
+  // tcp_recvmsg: TCP_CM_INQ after every successful receive with TCP_INQ on.
+  if (const int inq = s.RecvInqHint(); inq >= 0)
+    ctl.Put(SOL_TCP, TCP_CM_INQ, &inq, sizeof inq);
+  msg->msg_controllen = ctl.used;
+  msg->msg_flags = (flags & MSG_CMSG_CLOEXEC) | s.recv_msg_flags() | ctl.flags;
+  return r;
+}
+
+}  // namespace simsock::sim
