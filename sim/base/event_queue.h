@@ -10,14 +10,15 @@
 // its place and sifts up or down). Timers are re-armed on nearly every ACK,
 // so a cancelled entry must not stay behind to be skipped later. The order
 // events run in is (time, number) whatever the heap's layout: the pair is
-// unique.
+// unique. Callbacks are InlineCallbacks: a timer's or a step's capture is
+// kept in the slot itself, so an event allocates nothing.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <utility>
 #include <vector>
 
+#include "simsock/sim/base/inline_callback.h"
 #include "simsock/sim/base/time.h"
 
 namespace simsock::sim {
@@ -32,7 +33,7 @@ struct EventId {
 
 class EventQueue {
  public:
-  EventId Schedule(Time at, std::function<void()> fn) {
+  EventId Schedule(Time at, InlineCallback fn) {
     EventId id{at, ++next_seq_, 0};
     if (free_.empty()) {
       id.slot = static_cast<uint32_t>(slots_.size());
@@ -53,14 +54,14 @@ class EventQueue {
     if (slots_[id.slot].seq != id.seq) return;
     // The callback dies last, once the queue is whole again: what it
     // captured may schedule or cancel as it goes.
-    std::function<void()> dead = Remove(slots_[id.slot].pos);
+    InlineCallback dead = Remove(slots_[id.slot].pos);
   }
   bool empty() const { return heap_.empty(); }
   Time NextTime() const { return heap_.empty() ? kNever : heap_.front().at; }
   // Removes and returns the earliest event.
-  std::pair<EventId, std::function<void()>> Pop() {
+  std::pair<EventId, InlineCallback> Pop() {
     const Entry top = heap_.front();
-    std::function<void()> fn = Remove(0);
+    InlineCallback fn = Remove(0);
     return {EventId{top.at, top.seq, top.slot}, std::move(fn)};
   }
   size_t size() const { return heap_.size(); }
@@ -74,7 +75,7 @@ class EventQueue {
   struct Slot {
     uint64_t seq = 0;  // the pending event's number, 0 when free
     size_t pos = 0;    // its entry's index in heap_
-    std::function<void()> fn;
+    InlineCallback fn;
   };
   static bool RunsFirst(const Entry& a, const Entry& b) {
     return a.at != b.at ? a.at < b.at : a.seq < b.seq;
@@ -108,7 +109,7 @@ class EventQueue {
   }
   // Takes the entry at heap index i out; frees its slot for reuse and
   // returns its callback.
-  std::function<void()> Remove(size_t i) {
+  InlineCallback Remove(size_t i) {
     const uint32_t slot = heap_[i].slot;
     const Entry last = heap_.back();
     heap_.pop_back();
@@ -120,7 +121,7 @@ class EventQueue {
         SiftDown(i);
       }
     }
-    std::function<void()> fn = std::move(slots_[slot].fn);
+    InlineCallback fn = std::move(slots_[slot].fn);
     slots_[slot].fn = nullptr;
     slots_[slot].seq = 0;
     free_.push_back(slot);
