@@ -34,9 +34,12 @@
 #include "examples/echo/echo_world.h"
 #include "simsock/net/sys/linux_syscalls.h"
 #include "simsock/sim/inet/inet_stack.h"
+#include "simsock/sim/inet/tcp_socket.h"
+#include "simsock/sim/inet/tcp_time_wait.h"
 #include "simsock/sim/kernel/host.h"
 #include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
+#include "simsock/sim/tcp/tcb.h"
 
 namespace simsock::bench {
 namespace {
@@ -340,6 +343,10 @@ void SectionLifecycle(const Options& o) {
 
 void SectionMemory(const Options& o) {
   std::printf("\n== memory per idle established connection (both ends) ==\n");
+  // The per-connection objects' own sizes, before what they allocate.
+  std::printf("  sizeof: TcpSocket %zu B, tcp::Tcb %zu B, TcpTimeWait %zu B\n",
+              sizeof(sim::TcpSocket), sizeof(sim::tcp::Tcb),
+              sizeof(sim::TcpTimeWait));
   std::vector<int> counts =
       o.short_mode ? std::vector<int>{10000} : std::vector<int>{10000, 100000};
   if (o.million) counts.push_back(1000000);

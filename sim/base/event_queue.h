@@ -11,14 +11,15 @@
 // its place and sifts up or down). Timers are re-armed on nearly every ACK,
 // so a cancelled entry must not stay behind to be skipped later. The order
 // events run in is (time, number) whatever the heap's layout: the pair is
-// unique.
+// unique. Callbacks are InlineCallbacks: a timer's or a step's capture is
+// kept in the slot itself, so an event allocates nothing.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <utility>
 #include <vector>
 
+#include "simsock/sim/base/inline_callback.h"
 #include "simsock/sim/base/time.h"
 
 namespace simsock::sim {
@@ -43,7 +44,7 @@ class EventQueue {
   /// Schedules fn to run at `at` (which may be in the past: it then runs
   /// next, after the events already due). Returns the id to cancel it with.
   /// O(log n); allocates only while the heap and slot table grow.
-  EventId Schedule(Time at, std::function<void()> fn) {
+  EventId Schedule(Time at, InlineCallback fn) {
     EventId id{at, ++next_seq_, 0};
     if (free_.empty()) {
       id.slot = static_cast<uint32_t>(slots_.size());
@@ -66,7 +67,7 @@ class EventQueue {
     if (slots_[id.slot].seq != id.seq) return;
     // The callback dies last, once the queue is whole again: what it
     // captured may schedule or cancel as it goes.
-    std::function<void()> dead = Remove(slots_[id.slot].pos);
+    InlineCallback dead = Remove(slots_[id.slot].pos);
   }
   /// True when no event is pending.
   bool empty() const { return heap_.empty(); }
@@ -74,9 +75,9 @@ class EventQueue {
   Time NextTime() const { return heap_.empty() ? kNever : heap_.front().at; }
   /// Removes and returns the earliest event (its id and callback), without
   /// running it. The queue must not be empty. O(log n).
-  std::pair<EventId, std::function<void()>> Pop() {
+  std::pair<EventId, InlineCallback> Pop() {
     const Entry top = heap_.front();
-    std::function<void()> fn = Remove(0);
+    InlineCallback fn = Remove(0);
     return {EventId{top.at, top.seq, top.slot}, std::move(fn)};
   }
   /// The number of pending events.
@@ -91,7 +92,7 @@ class EventQueue {
   struct Slot {
     uint64_t seq = 0;  // the pending event's number, 0 when free
     size_t pos = 0;    // its entry's index in heap_
-    std::function<void()> fn;
+    InlineCallback fn;
   };
   static bool RunsFirst(const Entry& a, const Entry& b) {
     return a.at != b.at ? a.at < b.at : a.seq < b.seq;
@@ -125,7 +126,7 @@ class EventQueue {
   }
   // Takes the entry at heap index i out; frees its slot for reuse and
   // returns its callback.
-  std::function<void()> Remove(size_t i) {
+  InlineCallback Remove(size_t i) {
     const uint32_t slot = heap_[i].slot;
     const Entry last = heap_.back();
     heap_.pop_back();
@@ -137,7 +138,7 @@ class EventQueue {
         SiftDown(i);
       }
     }
-    std::function<void()> fn = std::move(slots_[slot].fn);
+    InlineCallback fn = std::move(slots_[slot].fn);
     slots_[slot].fn = nullptr;
     slots_[slot].seq = 0;
     free_.push_back(slot);

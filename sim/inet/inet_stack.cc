@@ -19,9 +19,11 @@ InetStack::~InetStack() {
 }
 
 void InetStack::DropConnections() {
-  auto conns = std::move(tcp_conns_);
-  tcp_conns_.clear();
+  // In key order (as the ordered map they were once in): the table's slot
+  // order must not reach what the connections' destructors do.
+  auto conns = tcp_conns_.TakeAllInKeyOrder();
   conn_ports_.clear();
+  for (auto& [key, conn] : conns) conn.reset();
   conns.clear();
   while (!graveyard_.empty()) {
     auto dead = std::move(graveyard_);
@@ -45,20 +47,18 @@ uint32_t InetStack::NewIss() {
 
 void InetStack::AddConnection(const ConnKey& key,
                               std::shared_ptr<TcpConnection> conn) {
-  auto [it, inserted] = tcp_conns_.emplace(key, std::move(conn));
-  SIM_CHECK(inserted);
+  SIM_CHECK(tcp_conns_.Insert(key, std::move(conn)));
   conn_ports_[Destination(key)].Add(key.local_port);
 }
 
 void InetStack::RemoveConnection(const ConnKey& key,
                                  const TcpConnection* conn) {
-  auto it = tcp_conns_.find(key);
-  SIM_CHECK(it != tcp_conns_.end() && it->second.get() == conn);
+  const std::shared_ptr<TcpConnection>* found = tcp_conns_.Find(key);
+  SIM_CHECK(found != nullptr && found->get() == conn);
   // The caller is often the connection itself: keep it alive until the step
   // is over, in the stack's graveyard (never in the world's queues, which
   // may outlive the host during teardown).
-  graveyard_.push_back(std::move(it->second));
-  tcp_conns_.erase(it);
+  graveyard_.push_back(tcp_conns_.Erase(key));
   auto d = conn_ports_.find(Destination(key));
   SIM_CHECK(d != conn_ports_.end());
   if (d->second.Remove(key.local_port)) conn_ports_.erase(d);
@@ -66,8 +66,8 @@ void InetStack::RemoveConnection(const ConnKey& key,
 }
 
 TcpConnection* InetStack::FindConnection(const ConnKey& key) const {
-  auto it = tcp_conns_.find(key);
-  return it == tcp_conns_.end() ? nullptr : it->second.get();
+  const std::shared_ptr<TcpConnection>* found = tcp_conns_.Find(key);
+  return found == nullptr ? nullptr : found->get();
 }
 
 const PortBitmap* InetStack::PortsInUse(uint32_t local_ip, uint32_t remote_ip,
@@ -149,8 +149,8 @@ void InetStack::Receive(const Packet& p) {
 void InetStack::ReceiveTcp(const Packet& p) {
   const tcp::Segment& seg = p.tcp;
   ConnKey key{p.dst, seg.dst_port, p.src, seg.src_port};
-  if (auto it = tcp_conns_.find(key); it != tcp_conns_.end()) {
-    std::shared_ptr<TcpConnection> conn = it->second;  // it may leave
+  if (const auto* found = tcp_conns_.Find(key)) {
+    std::shared_ptr<TcpConnection> conn = *found;  // it may leave
     if (!conn->AcceptsNewSyn(seg)) {
       conn->OnSegment(p);
       return;

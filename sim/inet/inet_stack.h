@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "simsock/sim/inet/conn_table.h"
 #include "simsock/sim/inet/host_settings.h"
 #include "simsock/sim/inet/packet.h"
 #include "simsock/sim/inet/port_table.h"
@@ -122,7 +123,9 @@ class InetStack {
   HostSettings settings_;
   PortTable tcp_ports_;
   PortTable udp_ports_;
-  std::map<ConnKey, std::shared_ptr<TcpConnection>> tcp_conns_;
+  // Hashed: found per segment. Nothing iterates it but DropConnections,
+  // which takes the entries in key order.
+  ConnTable<std::shared_ptr<TcpConnection>> tcp_conns_;
   // The connection table's local ports by destination (local address,
   // remote address and port): the index PortsInUse answers from.
   struct Destination {

@@ -27,12 +27,12 @@ class StackEnv {
   /// Virtual time now.
   virtual Time Now() const = 0;
   /// Runs fn at virtual time `at` (>= Now()), in (time, scheduling order).
-  virtual EventId Schedule(Time at, std::function<void()> fn) = 0;
+  virtual EventId Schedule(Time at, InlineCallback fn) = 0;
   /// Cancels an event Schedule returned; one that ran or was cancelled is
   /// ignored.
   virtual void Cancel(EventId id) = 0;
   /// Runs fn later in the current step, after what is running now.
-  virtual void Defer(std::function<void()> fn) = 0;
+  virtual void Defer(InlineCallback fn) = 0;
   /// The world's random stream for one purpose ("port.ephemeral",
   /// "tcp.isn"): the same streams, drawn in the same order, whoever asks.
   virtual RandomStream& Rng(std::string_view purpose) = 0;

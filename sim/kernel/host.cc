@@ -33,13 +33,13 @@ void Host::TraceLine(const std::string& what) {
 
 Time Host::Now() const { return world_.Now(); }
 
-EventId Host::Schedule(Time at, std::function<void()> fn) {
+EventId Host::Schedule(Time at, InlineCallback fn) {
   return world_.Schedule(at, std::move(fn));
 }
 
 void Host::Cancel(EventId id) { world_.Cancel(id); }
 
-void Host::Defer(std::function<void()> fn) { world_.Defer(std::move(fn)); }
+void Host::Defer(InlineCallback fn) { world_.Defer(std::move(fn)); }
 
 RandomStream& Host::Rng(std::string_view purpose) {
   return world_.Rng(purpose);

@@ -113,9 +113,9 @@ class Host final : private StackEnv {
  private:
   // StackEnv, over the world.
   Time Now() const override;
-  EventId Schedule(Time at, std::function<void()> fn) override;
+  EventId Schedule(Time at, InlineCallback fn) override;
   void Cancel(EventId id) override;
-  void Defer(std::function<void()> fn) override;
+  void Defer(InlineCallback fn) override;
   RandomStream& Rng(std::string_view purpose) override;
   void Trace(const std::string& what) override { TraceLine(what); }
   void Transmit(Packet packet) override;

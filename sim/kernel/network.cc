@@ -338,7 +338,23 @@ void Network::Transmit(Path& path, const Link& link, const Effect& e,
     return;
   }
   world_.Schedule(depart + delay,
-                  [to, p = std::move(packet)]() { to->Receive(p); });
+                  [this, to, box = Box(std::move(packet))]() mutable {
+                    to->Receive(*box);
+                    Recycle(std::move(box));
+                  });
+}
+
+std::unique_ptr<Packet> Network::Box(Packet&& packet) {
+  if (free_boxes_.empty()) return std::make_unique<Packet>(std::move(packet));
+  std::unique_ptr<Packet> box = std::move(free_boxes_.back());
+  free_boxes_.pop_back();
+  *box = std::move(packet);
+  return box;
+}
+
+void Network::Recycle(std::unique_ptr<Packet> box) {
+  *box = Packet();  // the payloads go now, the box stays for the next hop
+  free_boxes_.push_back(std::move(box));
 }
 
 void Network::SendImpaired(Host& from, const Link& link, Path& path,
@@ -424,7 +440,10 @@ void Network::Send(Host& from, Packet packet) {
   if (from.IsLocalAddress(packet.dst)) {
     // Loopback: processed before the sending syscall returns.
     Note("loopback: delivered at once");
-    world_.Defer([&from, p = std::move(packet)]() { from.Receive(p); });
+    world_.Defer([this, &from, box = Box(std::move(packet))]() mutable {
+      from.Receive(*box);
+      Recycle(std::move(box));
+    });
     return;
   }
   Host* to = HostByAddress(packet.dst);
@@ -466,8 +485,12 @@ void Network::Send(Host& from, Packet packet) {
     if (delay > link.latency) Note("delayed " + Millis(delay - link.latency));
     NoteArrival(*to, delay);
     // Hosts live as long as the world, so the raw pointer is safe.
+    Packet copy = i + 1 < copies ? packet : std::move(packet);
     world_.Schedule(world_.Now() + delay,
-                    [to, p = packet]() { to->Receive(p); });
+                    [this, to, box = Box(std::move(copy))]() mutable {
+                      to->Receive(*box);
+                      Recycle(std::move(box));
+                    });
   }
 }
 

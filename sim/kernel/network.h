@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -187,6 +188,13 @@ class Network {
   void Transmit(Path& path, const Link& link, const Effect& e, Packet packet,
                 bool corrupted);
   void SendImpaired(Host& from, const Link& link, Path& path, Packet packet);
+  // A packet in flight lives in a box from free_boxes_, so that its
+  // event's capture (network, host, box) stays within InlineCallback's
+  // buffer and a hop allocates no box once the free list has grown to the
+  // most packets ever in flight at once.
+  std::unique_ptr<Packet> Box(Packet&& packet);
+  // Empties a delivered packet's box and keeps it for the next hop.
+  void Recycle(std::unique_ptr<Packet> box);
 
   World& world_;
   std::map<uint32_t, Host*> by_address_;
@@ -198,6 +206,7 @@ class Network {
   uint64_t packets_sent_ = 0;
   uint64_t packets_dropped_ = 0;
   bool torn_down_ = false;
+  std::vector<std::unique_ptr<Packet>> free_boxes_;
   std::string* fate_ = nullptr;  // the packet being sent's, while capturing
 };
 

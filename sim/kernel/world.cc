@@ -124,14 +124,12 @@ RandomStream& World::Rng(std::string_view purpose) {
   return it->second;
 }
 
-EventId World::Schedule(Time at, std::function<void()> fn) {
+EventId World::Schedule(Time at, InlineCallback fn) {
   SIM_CHECK(at >= now_);
   return events_.Schedule(at, std::move(fn));
 }
 
-void World::Defer(std::function<void()> fn) {
-  immediate_.push_back(std::move(fn));
-}
+void World::Defer(InlineCallback fn) { immediate_.push_back(std::move(fn)); }
 
 void World::DrainImmediate() {
   if (draining_) return;

@@ -119,14 +119,14 @@ class World {
   Trace& trace() { return trace_; }
 
   /// Schedules fn at virtual time `at` (>= Now()).
-  EventId Schedule(Time at, std::function<void()> fn);
+  EventId Schedule(Time at, InlineCallback fn);
   /// Cancels a scheduled event; one that ran or was cancelled is ignored. O(log
   /// n).
   void Cancel(EventId id) { events_.Cancel(id); }
   /// True while an event callback runs (not a simulated thread).
   bool InEvent() const { return in_event_ > 0; }
   /// Queues fn to run in the current step, after what is running now.
-  void Defer(std::function<void()> fn);
+  void Defer(InlineCallback fn);
   /// Runs the immediate queue until it is empty. Re-entrant calls return at
   /// once; the outermost caller drains everything.
   void DrainImmediate();
@@ -143,7 +143,7 @@ class World {
   Time now_{0};
   Duration driver_wait_limit_ = std::chrono::hours(24);
   EventQueue events_;
-  std::deque<std::function<void()>> immediate_;
+  std::deque<InlineCallback> immediate_;
   bool draining_ = false;
   int in_event_ = 0;
   std::map<std::string, RandomStream, std::less<>> rngs_;

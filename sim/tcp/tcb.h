@@ -59,7 +59,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -73,6 +72,7 @@
 #include "simsock/sim/tcp/rtt_estimator.h"
 #include "simsock/sim/tcp/segment.h"
 #include "simsock/sim/tcp/seq.h"
+#include "simsock/sim/tcp/seq_fifo.h"
 #include "simsock/sim/tcp/tcp_state.h"
 #include "simsock/sim/tcp/tcp_timers.h"
 #include "simsock/sim/tcp/urgent.h"
@@ -404,7 +404,7 @@ class Tcb {
   std::variant<Cubic, Reno> cc_;
   // The end sequence number of each segment sent and not yet fully
   // acknowledged, in order (the skbs of tp->packets_out).
-  std::deque<SeqNum> packets_out_;
+  SeqFifo packets_out_;
   // tcp_cwnd_validate's memory of how much of cwnd was used, for
   // tcp_is_cwnd_limited.
   bool is_cwnd_limited_ = false;

@@ -57,9 +57,8 @@ uint32_t Tcb::packets_in_flight() const {
   if (snd_nxt_ < snd_max_) {
     // Go-back-N after a timeout: the segments that start below snd_nxt_,
     // those ending below it and the one that holds it.
-    const auto it =
-        std::lower_bound(packets_out_.begin(), packets_out_.end(), snd_nxt_);
-    n = std::min(n, static_cast<uint32_t>(it - packets_out_.begin()) + 1);
+    n = std::min(n,
+                 static_cast<uint32_t>(packets_out_.LowerBound(snd_nxt_)) + 1);
   }
   if (!congestion().in_recovery() && !in_loss_) {
     const uint32_t limited = static_cast<uint32_t>(std::min(dupacks_, 2));

@@ -26,13 +26,11 @@ constexpr uint32_t kHostIp = 0x0A000001;  // 10.0.0.1
 class LoopbackEnv : public StackEnv {
  public:
   Time Now() const override { return now_; }
-  EventId Schedule(Time at, std::function<void()> fn) override {
+  EventId Schedule(Time at, InlineCallback fn) override {
     return agenda_.Schedule(at, std::move(fn));
   }
   void Cancel(EventId id) override { agenda_.Cancel(id); }
-  void Defer(std::function<void()> fn) override {
-    deferred_.push_back(std::move(fn));
-  }
+  void Defer(InlineCallback fn) override { deferred_.push_back(std::move(fn)); }
   RandomStream& Rng(std::string_view purpose) override {
     auto it = rngs_.find(std::string(purpose));
     if (it == rngs_.end())
@@ -78,7 +76,7 @@ class LoopbackEnv : public StackEnv {
  private:
   Time now_{0};
   EventQueue agenda_;
-  std::deque<std::function<void()>> deferred_;
+  std::deque<InlineCallback> deferred_;
   std::map<std::string, RandomStream> rngs_;
   std::vector<std::string> trace_;
   std::deque<Packet> wire_;
