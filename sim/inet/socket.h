@@ -186,6 +186,7 @@ class Socket : public File, public PortHolder {
   /// urgent read; MSG_OOB: the urgent byte; MSG_ERRQUEUE). Process clears
   /// them before each recvmsg.
   int recv_msg_flags() const { return recv_msg_flags_; }
+  /// Forgets the msg_flags bits of the last receive (before each recvmsg).
   void ClearRecvMsgFlags() { recv_msg_flags_ = 0; }
   /// The TCP_CM_INQ control message's value after a successful recvmsg
   /// (tcp_inq_hint), or -1 when the socket sends none (not TCP, or
