@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <ostream>
 #include <string_view>
 #include <utility>
@@ -89,6 +90,21 @@ std::string ProtoName(IpProto p) {
   return "?";
 }
 
+// With SIMSOCK_TRACE_TEXT=<path> in the environment, every readable line
+// of every trace the process writes is appended to that file, as a sink
+// would have it (tools/trace_pins.sh --text: a change of the trace's
+// machinery must leave the text byte-identical). Opened once per process.
+std::ostream* TextDump() {
+  // Flushed and closed when the process exits.
+  static const std::unique_ptr<std::ofstream> dump = []() {
+    const char* path = std::getenv("SIMSOCK_TRACE_TEXT");
+    if (path == nullptr || *path == '\0')
+      return std::unique_ptr<std::ofstream>();
+    return std::make_unique<std::ofstream>(path, std::ios::app);
+  }();
+  return dump.get();
+}
+
 }  // namespace
 
 Trace::~Trace() {
@@ -162,9 +178,11 @@ void Trace::WriteText(Time now, const std::string& who,
   h = Fnv(h, what);
   hash_ = Fnv(h, "\n");
   ++count_;
-  if (sink_ == nullptr && !keep_) return;
+  std::ostream* const dump = TextDump();
+  if (sink_ == nullptr && !keep_ && dump == nullptr) return;
   std::string line = "[" + time + "] " + who + " " + what;
   if (sink_ != nullptr) *sink_ << line << '\n';
+  if (dump != nullptr) *dump << line << '\n';
   if (keep_) lines_.push_back(std::move(line));
 }
 
