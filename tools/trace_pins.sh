@@ -4,7 +4,13 @@
 # write. A change that only moves code (a refactoring) must leave every pin
 # as it is; a change of behaviour re-records them and says why.
 #
-#   tools/trace_pins.sh [--record] [BUILD_DIR]
+#   tools/trace_pins.sh [--record] [--text FILE] [BUILD_DIR]
+#
+# --text FILE also writes, for every run, "<key> <lines> <digest>" of the
+# full readable text of its traces (SIMSOCK_TRACE_TEXT: every line as a
+# sink gets it) to FILE: two builds whose FILEs agree wrote byte-identical
+# text, which is how a change of the hash's definition is checked to leave
+# the text alone (docs/testing.md).
 #
 # BUILD_DIR defaults to build/default. The pins live in
 # tests/pins/trace_pins.txt, one line per run: "<key> <worlds> <digest>",
@@ -21,20 +27,32 @@ if [ "${1:-}" = "--record" ]; then
   record=1
   shift
 fi
+text_out=
+if [ "${1:-}" = "--text" ]; then
+  text_out=$2
+  shift 2
+fi
 build=${1:-build/default}
 pins=tests/pins/trace_pins.txt
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 out=$scratch/pins.txt
 : >"$out"
+text_digests=$scratch/text_digests.txt
+: >"$text_digests"
 
 # digest KEY CMD...: runs CMD with the digest file set; appends the pin.
 digest() {
   local key=$1
   shift
-  local file=$scratch/digest
+  local file=$scratch/digest text=
   rm -f "$file"
-  if ! SIMSOCK_TRACE_DIGEST=$file "$@" >"$scratch/log" 2>&1; then
+  if [ -n "$text_out" ]; then
+    text=$scratch/text
+    rm -f "$text"
+  fi
+  if ! SIMSOCK_TRACE_DIGEST=$file SIMSOCK_TRACE_TEXT=$text "$@" \
+    >"$scratch/log" 2>&1; then
     echo "trace_pins: $key failed to run: $*" >&2
     tail -20 "$scratch/log" >&2
     exit 1
@@ -44,6 +62,11 @@ digest() {
     exit 1
   fi
   echo "$key $(wc -l <"$file") $(sha256sum <"$file" | cut -c1-16)" >>"$out"
+  if [ -n "$text" ]; then
+    touch "$text"
+    echo "$key $(wc -l <"$text") $(sha256sum <"$text" | cut -c1-16)" \
+      >>"$text_digests"
+  fi
 }
 
 # The echo example: the seed's story, many clients, faults and a crash.
@@ -92,6 +115,11 @@ while IFS= read -r line; do
   esac
 done < <("$diff_test" --gtest_list_tests \
            --gtest_filter='Scenarios/Diff.SimVsRecorded/*')
+
+if [ -n "$text_out" ]; then
+  cp "$text_digests" "$text_out"
+  echo "trace_pins: text digests of $(wc -l <"$text_digests") runs in $text_out"
+fi
 
 if [ "$record" -eq 1 ]; then
   mkdir -p "$(dirname "$pins")"

@@ -21,8 +21,6 @@ using faults::SyscallFaultKind;
 using sys::FamilyName;
 using sys::SockTypeName;
 
-std::string I(long v) { return std::to_string(v); }
-
 // Removes a waiter when the wait ends, also when a killed thread's stack
 // is unwound.
 class WaiterGuard {
@@ -68,15 +66,13 @@ void Process::Kill() {
 // Exit closes every fd, as the kernel does when a process dies.
 Process::~Process() { fds_.CloseAll(); }
 
-void Process::TraceCall(const char* call,
-                        const std::function<std::string()>& args, long result) {
+void Process::TraceCall(const char* call, const TraceArgs& args, long result) {
   Trace& t = world_.trace();
   if (t.Enabled()) {
     SimThread* thread = world_.scheduler().Current();
     t.Syscall(world_.Now(),
-              host_.name() + " pid " + std::to_string(pid_) +
-                  (thread ? " tid " + std::to_string(thread->tid()) : ""),
-              call, args(), sys::ResultString(result));
+              TraceCaller{host_.name(), pid_, thread ? thread->tid() : -1},
+              call, args, result);
   }
   world_.DrainImmediate();
 }
@@ -154,9 +150,9 @@ Waiter::Result Process::Wait(File& file, Time deadline, const char* call) {
 
 // __sys_socket / __sock_create / inet_create.
 int Process::socket(int domain, int type, int protocol) {
-  auto args = [&] {
-    return FamilyName(domain) + ", " + SockTypeName(type) + ", " + I(protocol);
-  };
+  const TraceArgs args =
+      TraceArgs().Named<FamilyName>(domain).Named<SockTypeName>(type).Int(
+          protocol);
   // Outlives the call's trace line, as a socket the call made.
   std::shared_ptr<Socket> s;
   return Syscall<int>("socket", args, [&](CallFiles&) {
@@ -195,9 +191,7 @@ int Process::socket(int domain, int type, int protocol) {
 }
 
 int Process::bind(int fd, const sockaddr* addr, socklen_t addrlen) {
-  auto args = [&] {
-    return I(fd) + ", " + DescribeAddr(addr, addrlen) + ", " + I(addrlen);
-  };
+  const TraceArgs args = TraceArgs().Int(fd).Addr(addr, addrlen).Int(addrlen);
   return Syscall<int>("bind", args, [&](CallFiles&) {
     std::shared_ptr<Socket> s;
     if (int e = LookupSocket(fd, &s)) return e;
@@ -208,7 +202,7 @@ int Process::bind(int fd, const sockaddr* addr, socklen_t addrlen) {
 }
 
 int Process::listen(int fd, int backlog) {
-  auto args = [&] { return I(fd) + ", " + I(backlog); };
+  const TraceArgs args = TraceArgs().Int(fd).Int(backlog);
   return Syscall<int>("listen", args, [&](CallFiles&) {
     std::shared_ptr<Socket> s;
     if (int e = LookupSocket(fd, &s)) return e;
@@ -222,7 +216,7 @@ int Process::listen(int fd, int backlog) {
 // Linux). So bad flags on a closed fd are EBADF, and a full table wins over
 // a non-socket fd.
 int Process::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
-  auto args = [&] { return I(fd) + ", " + SockTypeName(flags & ~0xf); };
+  const TraceArgs args = TraceArgs().Int(fd).Named<SockTypeName>(flags & ~0xf);
   // Outlives the call's trace line, as the connection the call made.
   std::shared_ptr<Socket> child;
   return Syscall<int>("accept4", args, [&](CallFiles& files) {
@@ -270,9 +264,7 @@ int Process::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
 // to be a socket (__sys_connect_file: ENOTSOCK). bind() is the other way
 // round (sockfd_lookup_light first).
 int Process::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
-  auto args = [&] {
-    return I(fd) + ", " + DescribeAddr(addr, addrlen) + ", " + I(addrlen);
-  };
+  const TraceArgs args = TraceArgs().Int(fd).Addr(addr, addrlen).Int(addrlen);
   return Syscall<int>("connect", args, [&](CallFiles& files) {
     if (fds_.Get(fd) == nullptr) return -EBADF;
     sockaddr_storage ss;
@@ -285,7 +277,7 @@ int Process::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
 }
 
 int Process::shutdown(int fd, int how) {
-  auto args = [&] { return I(fd) + ", " + sys::ShutdownHowName(how); };
+  const TraceArgs args = TraceArgs().Int(fd).Named<sys::ShutdownHowName>(how);
   return Syscall<int>("shutdown", args, [&](CallFiles&) {
     std::shared_ptr<Socket> s;
     if (int e = LookupSocket(fd, &s)) return e;
@@ -294,17 +286,17 @@ int Process::shutdown(int fd, int how) {
 }
 
 int Process::close(int fd) {
-  return Syscall<int>(
-      "close", [&] { return I(fd); },
-      [&](CallFiles&) { return fds_.Close(fd, this) ? 0 : -EBADF; });
+  return Syscall<int>("close", TraceArgs().Int(fd), [&](CallFiles&) {
+    return fds_.Close(fd, this) ? 0 : -EBADF;
+  });
 }
 
 int Process::getsockopt(int fd, int level, int optname, void* optval,
                         socklen_t* optlen) {
-  auto args = [&] {
-    return I(fd) + ", " + sys::SockLevelName(level) + ", " +
-           sys::SockOptName(level, optname);
-  };
+  const TraceArgs args = TraceArgs()
+                             .Int(fd)
+                             .Named<sys::SockLevelName>(level)
+                             .Named2<sys::SockOptName>(level, optname);
   return Syscall<int>("getsockopt", args, [&](CallFiles&) {
     std::shared_ptr<Socket> s;
     if (int e = LookupSocket(fd, &s)) return e;
@@ -316,10 +308,11 @@ int Process::getsockopt(int fd, int level, int optname, void* optval,
 
 int Process::setsockopt(int fd, int level, int optname, const void* optval,
                         socklen_t optlen) {
-  auto args = [&] {
-    return I(fd) + ", " + sys::SockLevelName(level) + ", " +
-           sys::SockOptName(level, optname) + ", " + I(optlen);
-  };
+  const TraceArgs args = TraceArgs()
+                             .Int(fd)
+                             .Named<sys::SockLevelName>(level)
+                             .Named2<sys::SockOptName>(level, optname)
+                             .Int(optlen);
   return Syscall<int>("setsockopt", args, [&](CallFiles&) {
     std::shared_ptr<Socket> s;
     if (int e = LookupSocket(fd, &s)) return e;
@@ -329,31 +322,26 @@ int Process::setsockopt(int fd, int level, int optname, const void* optval,
 }
 
 int Process::getsockname(int fd, sockaddr* addr, socklen_t* addrlen) {
-  return Syscall<int>(
-      "getsockname", [&] { return I(fd); },
-      [&](CallFiles&) {
-        std::shared_ptr<Socket> s;
-        if (int e = LookupSocket(fd, &s)) return e;
-        return CopyAddrOut(s->LocalEndpoint(), addr, addrlen);
-      });
+  return Syscall<int>("getsockname", TraceArgs().Int(fd), [&](CallFiles&) {
+    std::shared_ptr<Socket> s;
+    if (int e = LookupSocket(fd, &s)) return e;
+    return CopyAddrOut(s->LocalEndpoint(), addr, addrlen);
+  });
 }
 
 int Process::getpeername(int fd, sockaddr* addr, socklen_t* addrlen) {
-  return Syscall<int>(
-      "getpeername", [&] { return I(fd); },
-      [&](CallFiles&) {
-        std::shared_ptr<Socket> s;
-        if (int e = LookupSocket(fd, &s)) return e;
-        Endpoint peer;
-        if (int e = s->GetPeerName(&peer)) return e;
-        return CopyAddrOut(peer, addr, addrlen);
-      });
+  return Syscall<int>("getpeername", TraceArgs().Int(fd), [&](CallFiles&) {
+    std::shared_ptr<Socket> s;
+    if (int e = LookupSocket(fd, &s)) return e;
+    Endpoint peer;
+    if (int e = s->GetPeerName(&peer)) return e;
+    return CopyAddrOut(peer, addr, addrlen);
+  });
 }
 
 int Process::fcntl(int fd, int cmd, long arg) {
-  auto args = [&] {
-    return I(fd) + ", " + sys::FcntlCmdName(cmd) + ", " + I(arg);
-  };
+  const TraceArgs args =
+      TraceArgs().Int(fd).Named<sys::FcntlCmdName>(cmd).Int(arg);
   return Syscall<int>("fcntl", args, [&](CallFiles&) {
     File* f = fds_.Get(fd);
     if (f == nullptr) return -EBADF;
@@ -392,7 +380,7 @@ int Process::fcntl(int fd, int cmd, long arg) {
 int64_t Process::clock_gettime_ns() { return world_.Now().count(); }
 
 int Process::nanosleep_ns(int64_t ns) {
-  auto args = [&] { return I(static_cast<long>(ns)); };
+  const TraceArgs args = TraceArgs().Int(ns);
   return Syscall<int>("nanosleep", args, [&](CallFiles&) {
     if (ns < 0) return -EINVAL;
     Scheduler& sched = world_.scheduler();
@@ -425,32 +413,30 @@ int Process::nanosleep_ns(int64_t ns) {
 
 int Process::resolve_ipv4(std::string_view host, std::vector<uint32_t>* addrs) {
   const std::string name(host);
-  return Syscall<int>(
-      "resolve", [&] { return name; },
-      [&](CallFiles&) {
-        addrs->clear();
-        uint32_t ip = 0;
-        // Numeric forms first, read exactly as getaddrinfo(AF_INET) reads them
-        // ("127.1", "0x7f.1", "::ffff:1.2.3.4"; not " 1.2.3.4" or "1.2.3.4 "),
-        // so both backends give the same answer; then the world's names, which
-        // stand in for /etc/hosts and DNS.
-        const NumericHost numeric = ParseNumericHost(name, &ip);
-        if (name.find('\0') != std::string::npos) {
-          return -ENOENT;  // as LinuxSyscalls: no C string names such a host
-        } else if (numeric == NumericHost::kV4) {
-          addrs->push_back(ip);
-        } else if (numeric == NumericHost::kNoIPv4) {
-          return -ENOENT;  // LinuxSyscalls' answer to EAI_ADDRFAMILY /
-                           // EAI_NONAME
-        } else if (name == "localhost") {
-          addrs->push_back(0x7F000001);
-        } else if (const Host* h = world_.HostByName(name)) {
-          addrs->push_back(h->address());
-        } else {
-          return -ENOENT;
-        }
-        return 0;
-      });
+  return Syscall<int>("resolve", TraceArgs().Text(name), [&](CallFiles&) {
+    addrs->clear();
+    uint32_t ip = 0;
+    // Numeric forms first, read exactly as getaddrinfo(AF_INET) reads them
+    // ("127.1", "0x7f.1", "::ffff:1.2.3.4"; not " 1.2.3.4" or "1.2.3.4 "),
+    // so both backends give the same answer; then the world's names, which
+    // stand in for /etc/hosts and DNS.
+    const NumericHost numeric = ParseNumericHost(name, &ip);
+    if (name.find('\0') != std::string::npos) {
+      return -ENOENT;  // as LinuxSyscalls: no C string names such a host
+    } else if (numeric == NumericHost::kV4) {
+      addrs->push_back(ip);
+    } else if (numeric == NumericHost::kNoIPv4) {
+      return -ENOENT;  // LinuxSyscalls' answer to EAI_ADDRFAMILY /
+                       // EAI_NONAME
+    } else if (name == "localhost") {
+      addrs->push_back(0x7F000001);
+    } else if (const Host* h = world_.HostByName(name)) {
+      addrs->push_back(h->address());
+    } else {
+      return -ENOENT;
+    }
+    return 0;
+  });
 }
 
 }  // namespace simsock::sim

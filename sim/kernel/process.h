@@ -32,6 +32,7 @@
 #include "simsock/faults/syscall_injector.h"
 #include "simsock/net/sys/syscalls.h"
 #include "simsock/sim/base/time.h"
+#include "simsock/sim/kernel/trace_args.h"
 #include "simsock/sim/vfs/fd_table.h"
 #include "simsock/sim/vfs/waiter.h"
 
@@ -207,16 +208,14 @@ class Process final : public sys::Syscalls, private Waiter {
   };
 
   template <typename T, typename Body>
-  T Syscall(const char* call, const std::function<std::string()>& args,
-            Body&& body) {
+  T Syscall(const char* call, const TraceArgs& args, Body&& body) {
     CallName name(CallSlot(), call);
     CallFiles files;
     const T result = body(files);
     TraceCall(call, args, static_cast<long>(result));
     return result;
   }
-  void TraceCall(const char* call, const std::function<std::string()>& args,
-                 long result);
+  void TraceCall(const char* call, const TraceArgs& args, long result);
 
   // Waiter, for the objects' loops.
   Result Wait(File& file, Time deadline, const char* call) override;
@@ -259,7 +258,7 @@ class Process final : public sys::Syscalls, private Waiter {
   int NewFdFault(const faults::Hit& hit, const char* call);
   // epoll_wait and epoll_pwait2: `timeout` < 0 waits forever.
   int EpollWait(int epfd, epoll_event* events, int maxevents, Duration timeout,
-                const char* call, const std::function<std::string()>& args);
+                const char* call, const TraceArgs& args);
   // __sys_recvfrom and __sys_sendto, which read/write share (is_read:
   // sock_read_iter's rules; is_read / is_write also name the call for the
   // faults).

@@ -10,12 +10,20 @@
 namespace simsock::sim {
 namespace {
 
-std::string I(long v) { return std::to_string(v); }
+// epoll_ctl's event: "{EPOLLIN|EPOLLET}".
+std::string EventsArg(int64_t events, int64_t) {
+  return "{" + sys::EpollEventsName(static_cast<uint32_t>(events)) + "}";
+}
+
+// epoll_pwait2's timeout: "1s+500ns".
+std::string TimespecArg(int64_t sec, int64_t nsec) {
+  return std::to_string(sec) + "s+" + std::to_string(nsec) + "ns";
+}
 
 }  // namespace
 
 int Process::epoll_create1(int flags) {
-  auto args = [&] { return I(flags); };
+  const TraceArgs args = TraceArgs().Int(flags);
   return Syscall<int>("epoll_create1", args, [&](CallFiles&) {
     if (dead_) return -ESRCH;
     if (flags & ~EPOLL_CLOEXEC) return -EINVAL;
@@ -27,11 +35,13 @@ int Process::epoll_create1(int flags) {
 
 // do_epoll_ctl.
 int Process::epoll_ctl(int epfd, int op, int fd, epoll_event* event) {
-  auto args = [&] {
-    return I(epfd) + ", " + sys::EpollOpName(op) + ", " + I(fd) + ", " +
-           (event ? "{" + sys::EpollEventsName(event->events) + "}"
-                  : std::string("NULL"));
-  };
+  TraceArgs args;
+  args.Int(epfd).Named<sys::EpollOpName>(op).Int(fd);
+  if (event != nullptr) {
+    args.With(EventsArg, event->events);
+  } else {
+    args.Null();
+  }
   return Syscall<int>("epoll_ctl", args, [&](CallFiles&) {
     epoll_event ev{};
     if (op != EPOLL_CTL_DEL) {
@@ -57,7 +67,7 @@ int Process::epoll_ctl(int epfd, int op, int fd, epoll_event* event) {
 // maxevents 0 is EBADF.
 int Process::EpollWait(int epfd, epoll_event* events, int maxevents,
                        Duration timeout, const char* call,
-                       const std::function<std::string()>& args) {
+                       const TraceArgs& args) {
   return Syscall<int>(call, args, [&](CallFiles& files) {
     constexpr int kMaxEvents =
         INT32_MAX / static_cast<int>(sizeof(epoll_event));
@@ -77,18 +87,19 @@ int Process::epoll_wait(int epfd, epoll_event* events, int maxevents,
       epfd, events, maxevents,
       timeout_ms < 0 ? Duration(-1)
                      : Duration(std::chrono::milliseconds(timeout_ms)),
-      "epoll_wait",
-      [&] { return I(epfd) + ", " + I(maxevents) + ", " + I(timeout_ms); });
+      "epoll_wait", TraceArgs().Int(epfd).Int(maxevents).Int(timeout_ms));
 }
 
 int Process::epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                           const timespec* timeout,
                           const sigset_t* /*sigmask*/) {
-  auto args = [&] {
-    return I(epfd) + ", " + I(maxevents) + ", " +
-           (timeout ? I(timeout->tv_sec) + "s+" + I(timeout->tv_nsec) + "ns"
-                    : std::string("NULL"));
-  };
+  TraceArgs args;
+  args.Int(epfd).Int(maxevents);
+  if (timeout != nullptr) {
+    args.With(TimespecArg, timeout->tv_sec, timeout->tv_nsec);
+  } else {
+    args.Null();
+  }
   Duration d(-1);
   if (timeout != nullptr) {
     if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||

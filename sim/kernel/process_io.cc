@@ -80,7 +80,7 @@ ssize_t Process::StartReceiveFault(const char* call, Socket& s, int flags,
 }
 
 ssize_t Process::read(int fd, void* buf, size_t count) {
-  auto args = [&] { return I(fd) + ", " + I(static_cast<long>(count)); };
+  const TraceArgs args = TraceArgs().Int(fd).Int(static_cast<long>(count));
   return Syscall<ssize_t>("read", args, [&](CallFiles& files) -> ssize_t {
     File* f = fds_.Get(fd);
     if (f != nullptr && f->kind() == File::Kind::kNull)
@@ -93,10 +93,10 @@ ssize_t Process::read(int fd, void* buf, size_t count) {
 
 ssize_t Process::recvfrom(int fd, void* buf, size_t len, int flags,
                           sockaddr* src_addr, socklen_t* addrlen) {
-  auto args = [&] {
-    return I(fd) + ", " + I(static_cast<long>(len)) + ", " +
-           sys::MsgFlagsName(flags);
-  };
+  const TraceArgs args = TraceArgs()
+                             .Int(fd)
+                             .Int(static_cast<long>(len))
+                             .Named<sys::MsgFlagsName>(flags);
   return Syscall<ssize_t>("recvfrom", args, [&](CallFiles& files) {
     return SysRecvFrom(files, fd, buf, len, flags, src_addr, addrlen, false);
   });
@@ -133,7 +133,7 @@ ssize_t Process::SysSendTo(CallFiles& files, int fd, const void* buf,
 }
 
 ssize_t Process::write(int fd, const void* buf, size_t count) {
-  auto args = [&] { return I(fd) + ", " + I(static_cast<long>(count)); };
+  const TraceArgs args = TraceArgs().Int(fd).Int(static_cast<long>(count));
   return Syscall<ssize_t>("write", args, [&](CallFiles& files) -> ssize_t {
     File* f = fds_.Get(fd);
     // write_null: everything is taken and discarded (vfs_write first caps
@@ -148,10 +148,11 @@ ssize_t Process::write(int fd, const void* buf, size_t count) {
 
 ssize_t Process::sendto(int fd, const void* buf, size_t len, int flags,
                         const sockaddr* dest_addr, socklen_t addrlen) {
-  auto args = [&] {
-    return I(fd) + ", " + I(static_cast<long>(len)) + ", " +
-           sys::MsgFlagsName(flags) + ", " + DescribeAddr(dest_addr, addrlen);
-  };
+  const TraceArgs args = TraceArgs()
+                             .Int(fd)
+                             .Int(static_cast<long>(len))
+                             .Named<sys::MsgFlagsName>(flags)
+                             .Addr(dest_addr, addrlen);
   return Syscall<ssize_t>("sendto", args, [&](CallFiles& files) {
     return SysSendTo(files, fd, buf, len, flags, dest_addr, addrlen, false);
   });

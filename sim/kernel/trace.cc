@@ -3,10 +3,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <ostream>
 #include <string_view>
 #include <utility>
 
+#include "simsock/net/sys/names.h"
 #include "simsock/sim/kernel/pcap_writer.h"
 
 namespace simsock::sim {
@@ -41,17 +43,8 @@ std::string Trace::FormatTime(Time t) {
 
 namespace {
 
-// FNV-1a over `bytes`, continuing from `hash`.
-uint64_t Fnv(uint64_t hash, std::string_view bytes) {
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
-}
-
 // A JSON string literal.
-std::string Quote(const std::string& s) {
+std::string Quote(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
@@ -89,40 +82,164 @@ std::string ProtoName(IpProto p) {
   return "?";
 }
 
+// With SIMSOCK_TRACE_TEXT=<path> in the environment, every readable line
+// of every trace the process writes is appended to that file, as a sink
+// would have it (tools/trace_pins.sh --text: a change of the trace's
+// machinery must leave the text byte-identical). Opened once per process.
+std::ostream* TextDump() {
+  // Flushed and closed when the process exits.
+  static const std::unique_ptr<std::ofstream> dump = []() {
+    const char* path = std::getenv("SIMSOCK_TRACE_TEXT");
+    if (path == nullptr || *path == '\0')
+      return std::unique_ptr<std::ofstream>();
+    return std::make_unique<std::ofstream>(path, std::ios::app);
+  }();
+  return dump.get();
+}
+
 }  // namespace
+
+// The binary events. Each starts with its kind (a letter) and its time
+// (nanoseconds, 8 bytes); then, in TraceHash's encoding:
+//   'L' a line (Write):  who, text
+//   'S' a syscall:       host, pid (4), tid (4, -1 for none), call, the
+//                        number of arguments (1), each argument's kind (1)
+//                        and value (kInt: a, b (8 each); kNull: nothing;
+//                        kText: the string), the result (8)
+//   'P' a packet sent:   who, the packet
+//   'D' a packet dropped: who, reason, the packet
+// A packet is its protocol (1), source and destination addresses (4 each)
+// and the fields its line shows: TCP ports (2 each), flags (1), seq (4),
+// ack (4, with ACK), window (2), urgent pointer (2, with URG), mss and
+// wscale (a presence byte each, then 2 and 1), payload length (4); UDP
+// ports and payload length; ICMP the quoted destination and port.
+// Changing an encoding changes every trace pin (docs/testing.md).
 
 Trace::~Trace() {
   const char* path = std::getenv("SIMSOCK_TRACE_DIGEST");
   if (path == nullptr || *path == '\0') return;
   std::ofstream out(path, std::ios::app);
-  out << std::hex << hash_ << std::dec << ' ' << count_ << '\n';
+  out << std::hex << hash_.value() << std::dec << ' ' << count_ << '\n';
+}
+
+std::string TraceCaller::ToString() const {
+  std::string s(host);
+  s += " pid " + std::to_string(pid);
+  if (tid >= 0) s += " tid " + std::to_string(tid);
+  return s;
+}
+
+bool Trace::WantsText() const {
+  return sink_ != nullptr || keep_ || json_ != nullptr || keep_events_ ||
+         TextDump() != nullptr;
+}
+
+void Trace::HashHead(char kind, Time now) {
+  hash_.U8(static_cast<uint8_t>(kind));
+  hash_.I64(now.count());
+  ++count_;
+}
+
+void Trace::HashPacket(const sim::Packet& p) {
+  hash_.U8(static_cast<uint8_t>(p.proto));
+  hash_.U32(p.src);
+  hash_.U32(p.dst);
+  switch (p.proto) {
+    case IpProto::kTcp: {
+      const tcp::Segment& t = p.tcp;
+      hash_.U16(t.src_port);
+      hash_.U16(t.dst_port);
+      hash_.U8(t.flags);
+      hash_.U32(t.seq.value());
+      if (t.Has(tcp::kAck)) hash_.U32(t.ack.value());
+      hash_.U16(t.window);
+      if (t.Has(tcp::kUrg)) hash_.U16(t.urg_ptr);
+      hash_.U8(t.mss.has_value());
+      if (t.mss) hash_.U16(*t.mss);
+      hash_.U8(t.wscale.has_value());
+      if (t.wscale) hash_.U8(*t.wscale);
+      hash_.U32(static_cast<uint32_t>(t.payload.size()));
+      break;
+    }
+    case IpProto::kUdp:
+      hash_.U16(p.udp.src_port);
+      hash_.U16(p.udp.dst_port);
+      hash_.U32(static_cast<uint32_t>(p.udp.payload.size()));
+      break;
+    case IpProto::kIcmp:
+      hash_.U32(p.icmp.orig_dst);
+      hash_.U16(p.icmp.orig_dst_port);
+      break;
+  }
 }
 
 void Trace::Write(Time now, const std::string& who, const std::string& what) {
   if (!enabled_) return;
-  WriteLine(now, who, what);
+  HashHead('L', now);
+  hash_.Str(who);
+  hash_.Str(what);
+  if (!WantsText()) return;
+  WriteText(now, who, what);
+  WriteJson(now, who, what);
   if (keep_events_) Keep(now, who, what, TraceEvent{});
 }
 
-void Trace::Syscall(Time now, const std::string& who, const std::string& call,
-                    const std::string& args, const std::string& result) {
+void Trace::Syscall(Time now, const TraceCaller& who, const char* call,
+                    const TraceArgs& args, long result) {
   if (!enabled_) return;
-  const std::string what = call + "(" + args + ") = " + result;
-  WriteLine(now, who, what);
-  if (!keep_events_) return;  // build the event only when it is kept
+  HashHead('S', now);
+  hash_.Str(who.host);
+  hash_.U32(static_cast<uint32_t>(who.pid));
+  hash_.U32(static_cast<uint32_t>(who.tid));
+  hash_.Str(call);
+  hash_.U8(static_cast<uint8_t>(args.size()));
+  for (int i = 0; i < args.size(); ++i) {
+    const TraceArg& arg = args[i];
+    hash_.U8(static_cast<uint8_t>(arg.kind));
+    switch (arg.kind) {
+      case TraceArg::Kind::kInt:
+        hash_.I64(arg.a);
+        hash_.I64(arg.b);
+        break;
+      case TraceArg::Kind::kNull:
+        break;
+      case TraceArg::Kind::kText:
+        hash_.Str(args.TextOf(arg));
+        break;
+    }
+  }
+  hash_.I64(result);
+  if (!WantsText()) return;
+  const std::string who_text = who.ToString();
+  std::string args_text = args.ToString();
+  std::string result_text = sys::ResultString(result);
+  std::string what = call;
+  what += '(';
+  what += args_text;
+  what += ") = ";
+  what += result_text;
+  WriteText(now, who_text, what);
+  WriteJson(now, who_text, what);
+  if (!keep_events_) return;
   TraceEvent e;
   e.kind = TraceEvent::Kind::kSyscall;
   e.call = call;
-  e.args = args;
-  e.result = result;
-  Keep(now, who, what, std::move(e));
+  e.args = std::move(args_text);
+  e.result = std::move(result_text);
+  Keep(now, who_text, what, std::move(e));
 }
 
 void Trace::Drop(Time now, const std::string& who, const std::string& reason,
                  const sim::Packet& packet) {
   if (!enabled_) return;
+  HashHead('D', now);
+  hash_.Str(who);
+  hash_.Str(reason);
+  HashPacket(packet);
+  if (!WantsText()) return;
   const std::string what = "drop (" + reason + "): " + Describe(packet);
-  WriteLine(now, who, what);
+  WriteText(now, who, what);
+  WriteJson(now, who, what);
   if (!keep_events_) return;
   TraceEvent e;
   e.kind = TraceEvent::Kind::kDrop;
@@ -131,16 +248,13 @@ void Trace::Drop(Time now, const std::string& who, const std::string& reason,
   Keep(now, who, what, std::move(e));
 }
 
-void Trace::WriteLine(Time now, const std::string& who,
-                      const std::string& what) {
-  WriteText(now, who, what);
-  if (json_ != nullptr) {
-    *json_ << "{\"t_ns\":" << now.count() << ",\"who\":" << Quote(who)
-           << ",\"event\":" << Quote(what) << "}\n";
-  }
+void Trace::WriteJson(Time now, std::string_view who, const std::string& what) {
+  if (json_ == nullptr) return;
+  *json_ << "{\"t_ns\":" << now.count() << ",\"who\":" << Quote(who)
+         << ",\"event\":" << Quote(what) << "}\n";
 }
 
-void Trace::Keep(Time now, const std::string& who, const std::string& what,
+void Trace::Keep(Time now, std::string_view who, const std::string& what,
                  TraceEvent e) {
   e.time = now;
   e.who = who;
@@ -148,23 +262,17 @@ void Trace::Keep(Time now, const std::string& who, const std::string& what,
   events_.push_back(std::move(e));
 }
 
-void Trace::WriteText(Time now, const std::string& who,
-                      const std::string& what) {
-  // The hash runs over the line's pieces in order (the same bytes as the
-  // line and its newline); the line itself is built only for a sink or
-  // the kept lines.
-  const std::string time = FormatTime(now);
-  uint64_t h = Fnv(hash_, "[");
-  h = Fnv(h, time);
-  h = Fnv(h, "] ");
-  h = Fnv(h, who);
-  h = Fnv(h, " ");
-  h = Fnv(h, what);
-  hash_ = Fnv(h, "\n");
-  ++count_;
-  if (sink_ == nullptr && !keep_) return;
-  std::string line = "[" + time + "] " + who + " " + what;
+void Trace::WriteText(Time now, std::string_view who, const std::string& what) {
+  std::ostream* const dump = TextDump();
+  if (sink_ == nullptr && !keep_ && dump == nullptr) return;
+  std::string line = "[";
+  line += FormatTime(now);
+  line += "] ";
+  line += who;
+  line += ' ';
+  line += what;
   if (sink_ != nullptr) *sink_ << line << '\n';
+  if (dump != nullptr) *dump << line << '\n';
   if (keep_) lines_.push_back(std::move(line));
 }
 
@@ -176,16 +284,17 @@ void Trace::Capture(Time sent, const sim::Packet& packet,
 void Trace::Packet(Time now, const std::string& who,
                    const sim::Packet& packet) {
   if (!enabled_) return;
-  std::string what = Describe(packet);
+  HashHead('P', now);
+  hash_.Str(who);
+  HashPacket(packet);
+  if (!WantsText()) return;
+  const std::string what = Describe(packet);
   WriteText(now, who, what);
   if (keep_events_) {
     TraceEvent e;
     e.kind = TraceEvent::Kind::kPacket;
-    e.time = now;
-    e.who = who;
-    e.text = std::move(what);
     e.packet = packet;
-    events_.push_back(std::move(e));
+    Keep(now, who, what, std::move(e));
   }
   if (json_ == nullptr) return;
   std::ostream& j = *json_;

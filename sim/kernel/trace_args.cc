@@ -1,0 +1,83 @@
+#include "simsock/sim/kernel/trace_args.h"
+
+#include <netinet/in.h>
+
+#include <cstring>
+#include <stdexcept>
+
+#include "simsock/sim/inet/sockaddr.h"
+
+namespace simsock::sim {
+namespace {
+
+// DescribeAddr's text from what Addr recorded: `a` the length, `b` the
+// family and, for a whole AF_INET address, the address and port
+// (family << 48 | ip << 16 | port).
+std::string AddrText(int64_t a, int64_t b) {
+  const auto len = static_cast<socklen_t>(a);
+  if (static_cast<int>(len) < static_cast<int>(sizeof(sa_family_t)))
+    return "{len " + std::to_string(static_cast<int>(len)) + "}";
+  const auto family = static_cast<sa_family_t>(b >> 48);
+  if (family == AF_INET && len >= sizeof(sockaddr_in)) {
+    return "{AF_INET, " +
+           ToString(Endpoint{static_cast<uint32_t>(b >> 16),
+                             static_cast<uint16_t>(b & 0xffff)}) +
+           "}";
+  }
+  return "{family " + std::to_string(family) + ", len " + std::to_string(len) +
+         "}";
+}
+
+}  // namespace
+
+TraceArgs& TraceArgs::Add(const TraceArg& arg) {
+  if (n_ == kMax) throw std::logic_error("TraceArgs: more than kMax arguments");
+  args_[n_++] = arg;
+  return *this;
+}
+
+TraceArgs& TraceArgs::Text(std::string_view s) {
+  const auto at = static_cast<int64_t>(strings_.size());
+  strings_.append(s);
+  return Add({TraceArg::Kind::kText, at, static_cast<int64_t>(s.size()), {}});
+}
+
+TraceArgs& TraceArgs::Addr(const sockaddr* addr, socklen_t len) {
+  if (addr == nullptr) return Null();
+  int64_t b = 0;
+  if (static_cast<int>(len) >= static_cast<int>(sizeof(sa_family_t))) {
+    sa_family_t family;
+    std::memcpy(&family, addr, sizeof family);
+    b = static_cast<int64_t>(family) << 48;
+    if (family == AF_INET && len >= sizeof(sockaddr_in)) {
+      sockaddr_in sin;
+      std::memcpy(&sin, addr, sizeof sin);
+      const Endpoint e = FromSockAddr(sin);
+      b |= static_cast<int64_t>(e.ip) << 16 | e.port;
+    }
+  }
+  return With(AddrText, static_cast<int64_t>(len), b);
+}
+
+std::string TraceArgs::ToString() const {
+  std::string s;
+  for (int i = 0; i < n_; ++i) {
+    if (i > 0) s += ", ";
+    const TraceArg& arg = args_[i];
+    switch (arg.kind) {
+      case TraceArg::Kind::kInt:
+        s += arg.format != nullptr ? arg.format(arg.a, arg.b)
+                                   : std::to_string(arg.a);
+        break;
+      case TraceArg::Kind::kNull:
+        s += "NULL";
+        break;
+      case TraceArg::Kind::kText:
+        s += TextOf(arg);
+        break;
+    }
+  }
+  return s;
+}
+
+}  // namespace simsock::sim

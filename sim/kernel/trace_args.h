@@ -1,0 +1,113 @@
+/// \file
+/// TraceArgs: a syscall's arguments as its trace event holds them, in
+/// binary form (integers, and short strings where an argument is one),
+/// with how each reads in the text line. The trace's hash covers the
+/// values; the text ("3, 64, MSG_PEEK") is written only when a sink wants
+/// it (sim/kernel/trace.h).
+///
+/// Adding a syscall's event: build its arguments in the order the line
+/// shows them and hand them to Process::Syscall, e.g.
+/// \code
+///   const TraceArgs args = TraceArgs()
+///                              .Int(fd)
+///                              .Int(static_cast<long>(len))
+///                              .Named<sys::MsgFlagsName>(flags);
+///   return Syscall<ssize_t>("recvfrom", args, [&](CallFiles& files) {...});
+/// \endcode
+/// Named<F> takes any `std::string F(int)` (or unsigned / long) of
+/// net/sys/names.h; Named2<F> one of two integers; a pointer argument is
+/// Null() when it is NULL, else what it points to.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace simsock::sim {
+
+/// One argument of a syscall's trace event.
+struct TraceArg {
+  /// How an argument reads, from its two integers.
+  using Format = std::string (*)(int64_t a, int64_t b);
+  /// What the argument holds, which the hash records first.
+  enum class Kind : uint8_t {
+    kInt,   ///< `a` (and `b`) read through `format`, or `a` in decimal
+    kNull,  ///< a NULL pointer: "NULL"
+    kText,  ///< a short string: TraceArgs' bytes [a, a + b)
+  };
+  Kind kind = Kind::kInt;
+  int64_t a = 0;            ///< the value (an fd, a count, flags...)
+  int64_t b = 0;            ///< a second value, for arguments made of two
+  Format format = nullptr;  ///< kInt: nullptr writes `a` in decimal
+};
+
+/// A syscall's arguments, at most kMax of them; building one costs a few
+/// stores (no allocation unless a Text argument outgrows the short-string
+/// buffer). Arguments past kMax are a programming error (std::logic_error).
+class TraceArgs {
+ public:
+  /// Most arguments a call records.
+  static constexpr int kMax = 6;
+
+  /// An integer, written in decimal.
+  TraceArgs& Int(int64_t v) { return Add({TraceArg::Kind::kInt, v, 0, {}}); }
+  /// An integer written by `F` (flags, names: net/sys/names.h).
+  template <auto F>
+  TraceArgs& Named(int64_t v) {
+    return Add({TraceArg::Kind::kInt, v, 0, &Call1<F, decltype(F)>::Run});
+  }
+  /// Two integers written by `F(a, b)` (an option's level and name).
+  template <auto F>
+  TraceArgs& Named2(int64_t a, int64_t b) {
+    return Add({TraceArg::Kind::kInt, a, b, &Call2<F, decltype(F)>::Run});
+  }
+  /// Two integers written by `format` (for forms of their own, such as a
+  /// timespec's "1s+5ns").
+  TraceArgs& With(TraceArg::Format format, int64_t a, int64_t b = 0) {
+    return Add({TraceArg::Kind::kInt, a, b, format});
+  }
+  /// A NULL pointer.
+  TraceArgs& Null() { return Add({TraceArg::Kind::kNull, 0, 0, {}}); }
+  /// A short string, written as it is.
+  TraceArgs& Text(std::string_view s);
+  /// A socket address given with its length, as DescribeAddr writes it
+  /// ("{AF_INET, 10.0.0.1:80}", "{len 1}", "NULL"); the bytes are read now.
+  TraceArgs& Addr(const sockaddr* addr, socklen_t len);
+
+  int size() const { return n_; }
+  const TraceArg& operator[](int i) const { return args_[i]; }
+  /// The bytes of a kText argument.
+  std::string_view TextOf(const TraceArg& arg) const {
+    return std::string_view(strings_).substr(static_cast<size_t>(arg.a),
+                                             static_cast<size_t>(arg.b));
+  }
+  /// The arguments as the line shows them: "3, 64, MSG_PEEK".
+  std::string ToString() const;
+
+ private:
+  template <auto F, typename Fn>
+  struct Call1;
+  template <auto F, typename R, typename P>
+  struct Call1<F, R (*)(P)> {
+    static std::string Run(int64_t a, int64_t) { return F(static_cast<P>(a)); }
+  };
+  template <auto F, typename Fn>
+  struct Call2;
+  template <auto F, typename R, typename P, typename Q>
+  struct Call2<F, R (*)(P, Q)> {
+    static std::string Run(int64_t a, int64_t b) {
+      return F(static_cast<P>(a), static_cast<Q>(b));
+    }
+  };
+
+  TraceArgs& Add(const TraceArg& arg);
+
+  std::array<TraceArg, kMax> args_{};
+  int n_ = 0;
+  std::string strings_;  // the kText arguments' bytes
+};
+
+}  // namespace simsock::sim

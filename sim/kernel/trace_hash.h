@@ -1,0 +1,46 @@
+/// \file
+/// TraceHash: the running hash of a trace's binary events (FNV-1a, 64 bits)
+/// over an explicit byte encoding: integers little-endian at a fixed width,
+/// strings as a 32-bit length and their bytes. No struct is hashed as it
+/// lies in memory (no padding, no pointers), so the hash is the same on
+/// every machine and build. sim/kernel/trace.cc says how each event is
+/// encoded.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace simsock::sim {
+
+/// FNV-1a over the bytes it is fed, in order.
+class TraceHash {
+ public:
+  /// FNV-1a's 64-bit offset basis: the hash of no bytes.
+  static constexpr uint64_t kBasis = 0xcbf29ce484222325ULL;
+
+  /// One byte.
+  void U8(uint8_t v) {
+    h_ ^= v;
+    h_ *= 0x100000001b3ULL;
+  }
+  /// 2, 4 or 8 bytes, little-endian.
+  void U16(uint16_t v) { Bytes(v, 2); }
+  void U32(uint32_t v) { Bytes(v, 4); }
+  void I64(int64_t v) { Bytes(static_cast<uint64_t>(v), 8); }
+  /// The length (4 bytes) and the bytes.
+  void Str(std::string_view s) {
+    U32(static_cast<uint32_t>(s.size()));
+    for (unsigned char c : s) U8(c);
+  }
+
+  uint64_t value() const { return h_; }
+
+ private:
+  void Bytes(uint64_t v, int n) {
+    for (int i = 0; i < n; ++i, v >>= 8) U8(static_cast<uint8_t>(v & 0xff));
+  }
+
+  uint64_t h_ = kBasis;
+};
+
+}  // namespace simsock::sim
