@@ -20,7 +20,14 @@
 namespace simsock::sim {
 namespace {
 
-std::string I(long v) { return std::to_string(v); }
+// The halves of a msghdr's trace text (see recvmsg's TraceArgs).
+std::string MsgIovText(int64_t iovlen, int64_t bytes) {
+  return "{iov " + std::to_string(iovlen) + "/" + std::to_string(bytes);
+}
+std::string MsgNameCtlText(int64_t namelen, int64_t ctllen) {
+  return "name " + std::to_string(namelen) + ", ctl " + std::to_string(ctllen) +
+         "}";
+}
 
 // UIO_MAXIOV: the most iovecs one call takes.
 constexpr size_t kMaxIov = 1024;
@@ -77,13 +84,17 @@ ssize_t Process::recvmsg(int fd, msghdr* msg, int flags) {
                            ? static_cast<int>(msg->msg_namelen)
                            : 0;
   const long ctllen = has_msg ? static_cast<long>(msg->msg_controllen) : 0;
-  auto args = [&] {
-    std::string m = has_msg ? "{iov " + I(static_cast<long>(iovlen)) + "/" +
-                                  I(static_cast<long>(total)) + ", name " +
-                                  I(namelen) + ", ctl " + I(ctllen) + "}"
-                            : "NULL";
-    return I(fd) + ", " + m + ", " + sys::MsgFlagsName(flags);
-  };
+  // The msghdr reads "{iov <iovlen>/<bytes>, name <namelen>, ctl <len>}":
+  // two arguments of two integers each, joined by the line's ", ".
+  TraceArgs args = TraceArgs().Int(fd);
+  if (has_msg) {
+    args.With(&MsgIovText, static_cast<int64_t>(iovlen),
+              static_cast<int64_t>(total))
+        .With(&MsgNameCtlText, namelen, ctllen);
+  } else {
+    args.Null();
+  }
+  args.Named<sys::MsgFlagsName>(flags);
   return Syscall<ssize_t>("recvmsg", args, [&](CallFiles& files) -> ssize_t {
     // __sys_recvmsg refuses the compat flag before it looks at the fd.
     if (flags & kMsgCmsgCompat) return -EINVAL;
