@@ -9,7 +9,8 @@
 ///     run inside a simulated thread). Tasks run FIFO, one at a time, until they
 ///     finish or park.
 ///   - A task parks when it would block: on a socket that returned EAGAIN
-///     (the netpoller, poll_desc.h), on a channel or WaitGroup, in Sleep.
+///     (the netpoller, poll_desc.h), on a channel, Select, WaitGroup, Mutex
+///     or Cond, in Sleep.
 ///   - Timers (Sleep, deadlines) live in a min-heap ordered by
 ///     (deadline, insertion number), on the backend's clock_gettime_ns.
 ///   - When no task can run, Run() blocks in the backend's epoll_wait with the
@@ -198,7 +199,7 @@ class Runtime {
   /// `object` (the channel, mutex...) name the wait in deadlock().
   void Park(const char* what = "park", const void* object = nullptr);
   /// Internal: a number drawn uniformly from [0, n) from the seeded random
-  /// source (RuntimeOptions::seed); n > 0. Used by Select.
+  /// source (RuntimeOptions::seed); n > 0 (aborts otherwise). Used by Select.
   uint64_t RandomN(uint64_t n);
   /// Internal: makes a parked task runnable (no-op if it is not parked).
   void Ready(internal::Task* task);

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "simsock/net/context.h"
+#include "simsock/sim/kernel/network.h"
+#include "simsock/sim/kernel/world.h"
 #include "tests/net/net_test_util.h"
 
 namespace simsock::net::testing {
@@ -174,6 +176,54 @@ TEST_P(DialContextTest, ReadAndAcceptEndedByAContext) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, DialContextTest,
                          ::testing::ValuesIn(AllBackends()), BackendName);
+
+// In the simulator, a blackhole proper: a host behind a partitioned link
+// (every SYN dropped). The context ends the dial at its exact virtual time.
+TEST(DialContextSim, BlackholedHostCanceledOrTimedOutByTheContext) {
+  ::simsock::testing::SimBackend backend(3);
+  sim::Host& far = backend.world().AddHost("far.example", "10.0.0.9");
+  sim::LinkFaults cut;
+  cut.partitioned = true;
+  backend.world().network().SetFaults(backend.host(), far, cut);
+  Runtime rt(backend.sys());
+  std::vector<std::string> errors;
+  std::vector<int64_t> took_ms;
+  std::vector<bool> is_canceled;
+  std::vector<bool> is_deadline;
+  rt.Go([&] {
+    context::Context bg = context::Background(rt);
+    {
+      auto [ctx, cancel] = context::WithCancel(bg);
+      rt.Go([&rt, cancel = cancel] {
+        rt.Sleep(1500 * kMillisecond);
+        cancel();
+      });
+      Time start = rt.Now();
+      auto c = DialContext(ctx, "tcp4", "far.example:80");
+      took_ms.push_back(MillisSince(rt, start));
+      errors.push_back(c.ok() ? "connected" : c.error().ToString());
+      is_canceled.push_back(!c.ok() && c.error().Is(context::Canceled));
+      is_deadline.push_back(!c.ok() && c.error().Is(context::DeadlineExceeded));
+    }
+    {
+      auto [ctx, cancel] = context::WithTimeout(bg, 700 * kMillisecond);
+      Time start = rt.Now();
+      auto c = DialContext(ctx, "tcp4", "10.0.0.9:80");
+      took_ms.push_back(MillisSince(rt, start));
+      errors.push_back(c.ok() ? "connected" : c.error().ToString());
+      is_canceled.push_back(!c.ok() && c.error().Is(context::Canceled));
+      is_deadline.push_back(!c.ok() && c.error().Is(context::DeadlineExceeded));
+      cancel();
+    }
+  });
+  EXPECT_EQ(::simsock::testing::RunRuntime(backend, rt), RunStatus::kAllDone);
+  EXPECT_EQ(errors, (std::vector<std::string>{
+                        "dial tcp4 10.0.0.9:80: operation was canceled",
+                        "dial tcp4 10.0.0.9:80: i/o timeout"}));
+  EXPECT_EQ(took_ms, (std::vector<int64_t>{1500, 700}));
+  EXPECT_EQ(is_canceled, (std::vector<bool>{true, false}));
+  EXPECT_EQ(is_deadline, (std::vector<bool>{false, true}));
+}
 
 }  // namespace
 }  // namespace simsock::net::testing
