@@ -260,7 +260,6 @@ struct ConnectCmd : ModelCmd {
       e.conn = cid;
     }
     s.autobound = true;
-    if (cross) m.now += kSettle;
     return e;
   }
   long Exec(const Model&, const Expect& e, Sut& sut) const override {

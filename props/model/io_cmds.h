@@ -54,7 +54,6 @@ struct WriteCmd : ModelCmd {
       return x;
     }
     m.SendData(c, s.side, len);
-    if (c.cross) m.now += kSettle;
     return x;
   }
   long Exec(const Model& m, const Expect&, Sut& sut) const override {
@@ -168,7 +167,6 @@ struct ShutdownCmd : ModelCmd {
     if (how == SHUT_WR || how == SHUT_RDWR) {
       x.settle = c.cross;
       m.SendFin(c, s.side);
-      if (c.cross) m.now += kSettle;
     }
     return x;
   }
@@ -217,7 +215,6 @@ struct CloseCmd : ModelCmd {
       m.CloseEnd(c, s.side);
     }
     DropFd(m, p, fd);
-    if (x.settle) m.now += kSettle;
     return x;
   }
   long Exec(const Model&, const Expect&, Sut& sut) const override {

@@ -169,6 +169,31 @@ DIFF_SCENARIO(Backlog_ListenerCloseRefusesClientStillInSynSent) {
   s.Read(c0, 8);
 }
 
+// The model_prop counterexample of seed 16536372428105877682, reduced: a
+// client whose SYN a full accept queue dropped learns nothing when the
+// listener closes (inet_csk_listen_stop resets only the accept queue and
+// the request socks; a dropped SYN left neither), nor from the failed
+// writes on the reset connection. It learns at its SYN retransmission,
+// TCP_TIMEOUT_INIT (1 s) after connect(): the SYN meets no listener, the
+// RST refuses it (tcp_reset: ECONNREFUSED in SYN_SENT).
+DIFF_SCENARIO(Backlog_DroppedSynIsRefusedAtItsRetransmissionNotAtClose) {
+  Stuck stuck = StuckInSynSent(s);
+  int c0 = stuck.filler;
+  int c1 = stuck.client;
+  s.Close(stuck.listener);
+  s.Write(c0, "");  // ECONNRESET: the queued connection was reset
+  s.Write(c0, "");  // EPIPE
+  s.Write(c0, "");
+  Mask(s, c1);
+  s.Advance(milliseconds(780));  // about 800 ms after connect(): SYN_SENT
+  Mask(s, c1);
+  s.GetInt(c1, SOL_SOCKET, SO_ERROR);
+  s.Advance(milliseconds(300));  // about 1.1 s: retransmitted, refused
+  Mask(s, c1);
+  s.GetInt(c1, SOL_SOCKET, SO_ERROR);
+  s.Connect(c1, Lo(stuck.port));
+}
+
 DIFF_SCENARIO(Backlog_DataAndFinBeforeAcceptAreDelivered) {
   uint16_t port = s.Port("server");
   int l = s.Tcp();
