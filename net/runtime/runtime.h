@@ -6,8 +6,8 @@
 ///   - Go(fn) makes a task: a stackful fiber (simsock::fiber, on
 ///     Boost.Context, with pooled stacks and ASan-annotated switches; the
 ///     same fibers the simulator's threads use, and they nest: a Runtime may
-///     run inside a simulated thread). Tasks run FIFO, one at a time, until they
-///     finish or park.
+///     run inside a simulated thread). Tasks run FIFO, one at a time, until
+///     they finish or park.
 ///   - A task parks when it would block: on a socket that returned EAGAIN
 ///     (the netpoller, poll_desc.h), on a channel, Select, WaitGroup, Mutex
 ///     or Cond, in Sleep.

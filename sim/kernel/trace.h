@@ -74,10 +74,11 @@ class Trace {
  public:
   /// An enabled trace that keeps nothing and writes nowhere.
   Trace() = default;
-  /// With SIMSOCK_TRACE_DIGEST=<path> in the environment, every trace
-  /// appends "<hash> <events>" (hash in hex) to that file when it ends: a
-  /// digest of every world a process ran, which tools/trace_pins.sh
-  /// compares across builds. With SIMSOCK_TRACE_TEXT=<path>, every line of
+  /// With SIMSOCK_TRACE_DIGEST set to a file's path in the environment,
+  /// every trace appends "<hash> <events>" (hash in hex) to that file when
+  /// it ends: a digest of every world a process ran, which
+  /// tools/trace_pins.sh compares across builds. With SIMSOCK_TRACE_TEXT
+  /// set to a file's path, every line of
   /// every trace of the process is appended to that file as a sink gets it
   /// (tools/trace_pins.sh --text).
   ~Trace();

@@ -38,7 +38,7 @@ struct TraceArg {
     kNull,  ///< a NULL pointer: "NULL"
     kText,  ///< a short string: TraceArgs' bytes [a, a + b)
   };
-  Kind kind = Kind::kInt;
+  Kind kind = Kind::kInt;   ///< what it holds
   int64_t a = 0;            ///< the value (an fd, a count, flags...)
   int64_t b = 0;            ///< a second value, for arguments made of two
   Format format = nullptr;  ///< kInt: nullptr writes `a` in decimal
@@ -77,7 +77,9 @@ class TraceArgs {
   /// ("{AF_INET, 10.0.0.1:80}", "{len 1}", "NULL"); the bytes are read now.
   TraceArgs& Addr(const sockaddr* addr, socklen_t len);
 
+  /// How many arguments there are.
   int size() const { return n_; }
+  /// Argument i, 0 <= i < size().
   const TraceArg& operator[](int i) const { return args_[i]; }
   /// The bytes of a kText argument.
   std::string_view TextOf(const TraceArg& arg) const {

@@ -23,9 +23,11 @@ class TraceHash {
     h_ ^= v;
     h_ *= 0x100000001b3ULL;
   }
-  /// 2, 4 or 8 bytes, little-endian.
+  /// 2 bytes, little-endian.
   void U16(uint16_t v) { Bytes(v, 2); }
+  /// 4 bytes, little-endian.
   void U32(uint32_t v) { Bytes(v, 4); }
+  /// 8 bytes, little-endian (two's complement).
   void I64(int64_t v) { Bytes(static_cast<uint64_t>(v), 8); }
   /// The length (4 bytes) and the bytes.
   void Str(std::string_view s) {
@@ -33,6 +35,7 @@ class TraceHash {
     for (unsigned char c : s) U8(c);
   }
 
+  /// The hash of everything appended so far.
   uint64_t value() const { return h_; }
 
  private:
