@@ -142,9 +142,7 @@ TEST_P(ChatTest, SilentClientIsDisconnectedByTheIdleTimer) {
 TEST_P(ChatTest, ServerStopsWhenItsContextEnds) {
   std::vector<std::string> server_log, a;
   bool server_returned = false;
-  Time start, server_done;
   EXPECT_TRUE(RunBody([&] {
-    start = rt().Now();
     // The server runs 500 ms; its client would speak only at 1 s.
     auto [ctx, stop] =
         context::WithTimeout(context::Background(rt()), 500 * kMillisecond);
