@@ -71,31 +71,30 @@ ssize_t StreamTap::write(int fd, const void* buf, size_t count) {
   Wrote(fd, buf, r);
   return r;
 }
+// A receive of r bytes with `flags`: false when its bytes are not the
+// stream's next ones to compare (nothing read, a peek, which consumes
+// nothing, or urgent data, which leaves the stream out of order: the
+// ledger stops checking it and the bytes are only counted).
+bool StreamTap::ReadInBand(int fd, int flags, ssize_t r) {
+  if (r <= 0 || (flags & MSG_PEEK) != 0) return false;
+  if ((flags & MSG_OOB) == 0) return true;
+  if (const void* s = Stream(fd)) {
+    ledger_.StopChecking(static_cast<const sim::File*>(s));
+  }
+  if (bytes_read_ != nullptr) *bytes_read_ += static_cast<uint64_t>(r);
+  return false;
+}
 ssize_t StreamTap::recvfrom(int fd, void* buf, size_t len, int flags,
                             sockaddr* src_addr, socklen_t* addrlen) {
   const ssize_t r = inner_.recvfrom(fd, buf, len, flags, src_addr, addrlen);
-  if (r <= 0 || (flags & MSG_PEEK) != 0) return r;  // a peek consumes nothing
-  if ((flags & MSG_OOB) != 0) {
-    if (const void* s = Stream(fd)) {
-      ledger_.StopChecking(static_cast<const sim::File*>(s));
-    }
-    if (bytes_read_ != nullptr) *bytes_read_ += static_cast<uint64_t>(r);
-    return r;
-  }
+  if (!ReadInBand(fd, flags, r)) return r;
   // MSG_TRUNC on a stream discards the bytes: counted, not compared.
   Read(fd, (flags & MSG_TRUNC) != 0 ? nullptr : buf, r);
   return r;
 }
 ssize_t StreamTap::recvmsg(int fd, msghdr* msg, int flags) {
   const ssize_t r = inner_.recvmsg(fd, msg, flags);
-  if (r <= 0 || (flags & MSG_PEEK) != 0) return r;  // a peek consumes nothing
-  if ((flags & MSG_OOB) != 0) {
-    if (const void* s = Stream(fd)) {
-      ledger_.StopChecking(static_cast<const sim::File*>(s));
-    }
-    if (bytes_read_ != nullptr) *bytes_read_ += static_cast<uint64_t>(r);
-    return r;
-  }
+  if (!ReadInBand(fd, flags, r)) return r;
   if ((flags & MSG_TRUNC) != 0) {  // discarded: counted, not compared
     Read(fd, nullptr, r);
     return r;

@@ -72,6 +72,7 @@ class StreamTap final : public sys::Syscalls {
   const void* Stream(int fd);
   void Wrote(int fd, const void* buf, ssize_t n);
   void Read(int fd, const void* buf, ssize_t n);
+  bool ReadInBand(int fd, int flags, ssize_t r);
 
   sys::Syscalls& inner_;
   sim::Process& process_;
