@@ -128,12 +128,14 @@ TEST_P(SyncTest, DeadlockReportNamesTheParkedOnObjects) {
   Mutex mu(rt());
   Cond cond(rt(), Mutex(rt()));
   Chan<int> ch(rt());
-  rt().Go([&, mu]() mutable {
+  // By value: the tasks are still parked when the test body returns, and
+  // the Runtime unwinds them only at TearDown, after ch and mu are gone.
+  rt().Go([ch, mu]() mutable {
     mu.Lock();
     (void)ch.Recv();  // holds mu forever
   });
-  rt().Go([&, mu]() mutable { mu.Lock(); });
-  rt().Go([&, cond]() mutable {
+  rt().Go([mu]() mutable { mu.Lock(); });
+  rt().Go([cond]() mutable {
     cond.L.Lock();
     cond.Wait();
   });
