@@ -442,16 +442,9 @@ void TcpSocket::SendSegment(Segment seg, uint32_t src, uint32_t dst) {
 // has moved to a TcpTimeWait (DetachTimeWait).
 bool TcpSocket::InjectPeerReset() {
   if (!tcb_ || !in_table_) return false;
-  switch (tcb_->state()) {
-    case TcpState::kEstablished:
-    case TcpState::kFinWait1:
-    case TcpState::kFinWait2:
-    case TcpState::kCloseWait:
-    case TcpState::kClosing:
-    case TcpState::kLastAck:
-      break;
-    default:
-      return false;
+  const TcpState state = tcb_->state();
+  if (!tcp::IsSynchronized(state) || state == TcpState::kTimeWait) {
+    return false;
   }
   // The segment the peer would have sent: RST at rcv_nxt, which
   // tcp_validate_incoming accepts at once (RFC 5961 §3.2). It does not
