@@ -1,0 +1,133 @@
+/// \file
+/// The channel between a managed program (an unmodified binary under
+/// `simsock exec`, with the preloaded shim) and the simulator: one shared
+/// memory region per managed process, made by the launcher (a memfd) and
+/// mapped by both sides. Plain C, so that the shim (C, no C++ runtime) and
+/// the simulator (C++) include the same layout.
+///
+/// One call: the shim writes a request into its thread's slot (the syscall
+/// number, six arguments, which of them are offsets into the slot's data
+/// area, the input bytes), stores SIMSOCK_SLOT_REQUEST into the slot's
+/// state and wakes it (futex). The simulator's proxy for that thread runs
+/// the call on the simulated kernel, writes the result and the output
+/// bytes, stores SIMSOCK_SLOT_REPLY and wakes the slot. While a program
+/// runs, the simulator waits for its next call: one party runs at a time,
+/// so no virtual time passes while a program computes.
+///
+/// x86_64 Linux only (syscall numbers are the x86_64 ones, SYS_*).
+#ifndef SIMSOCK_EXEC_PROTOCOL_H_
+#define SIMSOCK_EXEC_PROTOCOL_H_
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// "SIMSOCK1": the region's first bytes once the launcher has set it up.
+#define SIMSOCK_EXEC_MAGIC 0x314b434f534d4953ULL
+/// Bumped when the layout or a message's meaning changes.
+#define SIMSOCK_EXEC_VERSION 1u
+/// The environment variable naming the region's fd in the managed process
+/// (the launcher passes the memfd across exec without FD_CLOEXEC).
+#define SIMSOCK_EXEC_ENV_FD "SIMSOCK_EXEC_FD"
+/// Slots per process: the managed threads a process may have at once.
+#define SIMSOCK_EXEC_MAX_THREADS 64
+/// The bytes of a slot's data area: the largest single read or write that
+/// moves in one call (a larger one is a short read or write, which a
+/// stream socket may always give).
+#define SIMSOCK_EXEC_DATA_BYTES (256u * 1024u)
+/// An offset argument meaning a NULL pointer (the simulated kernel then
+/// sees NULL and answers as Linux does, e.g. -EFAULT).
+#define SIMSOCK_EXEC_NULL ((int64_t)-1)
+
+/// A slot's state, its futex word.
+enum simsock_slot_state {
+  SIMSOCK_SLOT_FREE = 0,     ///< no thread owns the slot
+  SIMSOCK_SLOT_RUNNING = 1,  ///< its thread runs program code
+  SIMSOCK_SLOT_REQUEST = 2,  ///< a request waits for the simulator
+  SIMSOCK_SLOT_REPLY = 3,    ///< the reply waits for the thread
+};
+
+/// What a request is. A syscall carries `nr`; the others are the shim's
+/// own messages.
+enum simsock_msg_kind {
+  SIMSOCK_MSG_SYSCALL = 0,  ///< run syscall `nr` on the simulated kernel
+  /// The first message of a process, from its first thread: the shim is
+  /// attached (seccomp filter installed, vDSO patched); args[0] is the real
+  /// pid. The reply (ret 0) lets the program's main() run.
+  SIMSOCK_MSG_HELLO = 1,
+  /// The thread's process ends: args[0] is the exit status (exit_group).
+  /// No reply is awaited.
+  SIMSOCK_MSG_EXIT = 2,
+  /// The shim cannot go on (args[0]: a SIMSOCK_FAIL_* reason, data: a
+  /// NUL-terminated message). The simulator reports it and kills the
+  /// process. No reply is awaited.
+  SIMSOCK_MSG_FAIL = 3,
+};
+
+/// One managed thread's mailbox. Aligned to a page so slots never share a
+/// cache line.
+struct simsock_exec_slot {
+  /// simsock_slot_state; the futex word both sides wait on.
+  uint32_t state;
+  /// simsock_msg_kind of the request.
+  uint32_t kind;
+  /// The syscall number (x86_64 SYS_*) when kind is SIMSOCK_MSG_SYSCALL.
+  int64_t nr;
+  /// The arguments, in the syscall's order. Where bit i of ptr_mask is set,
+  /// args[i] is an offset into data (or SIMSOCK_EXEC_NULL) instead of a
+  /// value: the simulator passes data + args[i] to the call.
+  int64_t args[6];
+  /// Which args are offsets into data (bit i: args[i]).
+  uint32_t ptr_mask;
+  /// Bytes of data the request uses (inputs and room for outputs).
+  uint32_t data_len;
+  /// For a call that creates fds (socket, accept4, epoll_create1, dup,
+  /// fcntl F_DUPFD, pipe2, eventfd2, socketpair): the fd numbers the new
+  /// fds must take, or -1. The shim reserves them in the real fd table with
+  /// placeholders first (the lowest free real fds, as Linux would pick), so
+  /// that simulated fds and the program's real files never share a number.
+  int32_t fd_hint[2];
+  /// The result: >= 0, or a negated errno.
+  int64_t ret;
+  /// The data area: argument bytes in, result bytes out.
+  unsigned char data[SIMSOCK_EXEC_DATA_BYTES];
+} __attribute__((aligned(4096)));
+
+/// The whole region.
+struct simsock_exec_region {
+  uint64_t magic;    ///< SIMSOCK_EXEC_MAGIC
+  uint32_t version;  ///< SIMSOCK_EXEC_VERSION
+  /// The virtual pid the program sees (getpid), and its first thread's tid.
+  int32_t virtual_pid;
+  /// Virtual CLOCK_MONOTONIC in ns, written by the simulator before every
+  /// reply: the shim answers time calls (clock_gettime, gettimeofday, time,
+  /// the vDSO, rdtsc) from it without a round trip.
+  int64_t monotonic_ns;
+  /// CLOCK_REALTIME = monotonic_ns + realtime_offset_ns (a fixed epoch, so
+  /// that a replay shows the same dates).
+  int64_t realtime_offset_ns;
+  /// The seed of the process's getrandom and /dev/urandom stream.
+  uint64_t random_seed;
+  /// The shim's log level (0: errors only) for SIMSOCK_EXEC_DEBUG output.
+  uint32_t debug;
+  uint32_t reserved0;
+  /// Slot 0 is the first thread's.
+  struct simsock_exec_slot slots[SIMSOCK_EXEC_MAX_THREADS]
+      __attribute__((aligned(4096)));
+};
+
+/// Why the shim gave up (SIMSOCK_MSG_FAIL's args[0]).
+enum simsock_fail_reason {
+  SIMSOCK_FAIL_UNSUPPORTED_SYSCALL = 1,  ///< a call simsock cannot emulate
+  SIMSOCK_FAIL_TOO_MANY_THREADS = 2,     ///< no free slot
+  SIMSOCK_FAIL_SECCOMP = 3,              ///< the filter could not be installed
+  SIMSOCK_FAIL_VDSO = 4,                 ///< the vDSO could not be patched
+};
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif
+
+#endif  // SIMSOCK_EXEC_PROTOCOL_H_
