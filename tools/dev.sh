@@ -64,7 +64,8 @@ case "$what" in
   test)
     exclude=slow
     # Under the sanitizers, the benchmarks (whose figures mean nothing
-    # there) and the trace pins are left out: the pins digest the same
+    # there; the asan preset does not build them) and the trace pins are
+    # left out: the pins digest the same
     # scenarios, properties and example that the diff, props and unit
     # tests run under ASan anyway, and re-running them all costs some six
     # minutes of CI's 25. The default preset runs both.
