@@ -38,7 +38,7 @@ void PrintResult(const experiment::RunResult& r) {
   const experiment::Summary& s = r.summary;
   std::cout << "scenario " << r.scenario << ", seed " << s.seed << "\n";
   if (!r.plan_error.empty()) {
-    std::cout << "plan refused: " << r.plan_error << "\n";
+    std::cout << "run refused: " << r.plan_error << "\n";
     return;
   }
   std::cout << "plan:" << (r.plan.empty() ? " (none)\n" : "\n");
@@ -115,6 +115,7 @@ int RunCommand(const RunArgs& args) {
     ::unlink(stdout_trace.c_str());
   }
   PrintResult(result);
+  if (!result.plan_error.empty()) return 2;
   for (const auto& [what, path] :
        {std::pair{"trace", args.trace}, std::pair{"pcap", args.pcap},
         std::pair{"json trace", args.json}}) {
@@ -122,7 +123,6 @@ int RunCommand(const RunArgs& args) {
       std::cout << what << " written to " << path << "\n";
     }
   }
-  if (!result.plan_error.empty()) return 2;
   return result.ok() ? 0 : 1;
 }
 

@@ -92,7 +92,9 @@ struct RunResult {
   std::string scenario;  ///< the scenario's name
   Summary summary;       ///< counts, times, the trace hash
   std::string plan;      ///< the plan as applied, as text (a random part drawn)
-  std::string plan_error;  ///< the plan was refused (nothing ran) if set
+  /// Why the run was refused before it started, if set: the plan, a
+  /// parameter, or an output file (trace, pcap, JSON) that cannot be opened.
+  std::string plan_error;
   std::vector<Violation> violations;  ///< in the order found
   /// True when the run started and no invariant broke.
   bool ok() const { return plan_error.empty() && violations.empty(); }

@@ -12,8 +12,8 @@
 #include "simsock/experiment/trace_tail.h"
 #include "simsock/sim/faults/apply_plan.h"
 #include "simsock/sim/kernel/host.h"
-#include "simsock/sim/kernel/pcap_writer.h"
 #include "simsock/sim/kernel/trace.h"
+#include "simsock/sim/kernel/trace_files.h"
 #include "simsock/sim/kernel/world.h"
 
 namespace simsock::experiment {
@@ -42,28 +42,30 @@ RunResult Run(const Scenario& scenario, const RunOptions& options) {
   // Declared before the world (in the context): the trace writes to them
   // until the world ends.
   std::ofstream trace_file;
-  if (!options.trace_path.empty()) trace_file.open(options.trace_path);
-  std::ofstream pcap_file;
-  std::unique_ptr<sim::PcapWriter> pcap;
-  if (!options.pcap_path.empty()) {
-    pcap_file.open(options.pcap_path, std::ios::binary);
-    if (pcap_file) pcap = std::make_unique<sim::PcapWriter>(pcap_file);
+  if (!options.trace_path.empty()) {
+    trace_file.open(options.trace_path);
+    if (!trace_file.is_open()) {
+      result.plan_error = "cannot open the trace file " + options.trace_path;
+      return result;
+    }
   }
-  std::ofstream json_file;
-  if (!options.json_path.empty()) json_file.open(options.json_path);
-  TraceTail tail(options.context_lines, trace_file ? &trace_file : nullptr);
+  sim::TraceFiles files(options.json_path, options.pcap_path);
+  if (!files.error().empty()) {
+    result.plan_error = files.error();
+    return result;
+  }
+  TraceTail tail(options.context_lines,
+                 trace_file.is_open() ? &trace_file : nullptr);
   std::ostream tail_stream(&tail);
 
   auto ctx = std::make_unique<RunContextImpl>(scenario, options, tail);
   sim::World& world = ctx->world();
   sim::Trace& trace = world.trace();
   trace.SetSink(&tail_stream);
-  if (json_file) trace.SetJsonSink(&json_file);
-  if (pcap) trace.SetPcap(pcap.get());
+  files.Attach(trace);
   auto finish = [&] {
     trace.SetSink(nullptr);
-    trace.SetJsonSink(nullptr);
-    trace.SetPcap(nullptr);
+    files.Detach();
   };
 
   if (scenario.setup) scenario.setup(*ctx);

@@ -102,6 +102,10 @@ int main(int argc, char** argv) {
     }
   }
   simsock::echo::EchoWorldResult r = simsock::echo::RunEchoWorld(o);
+  if (!r.output_error.empty()) {
+    std::cerr << "echo_sim: " << r.output_error << "\n";
+    return 2;
+  }
   if (!r.plan_error.empty()) {
     std::cerr << "echo_sim: --faults: " << r.plan_error << "\n";
     return 2;

@@ -12,8 +12,8 @@
 #include "simsock/sim/faults/apply_plan.h"
 #include "simsock/sim/inet/packet.h"
 #include "simsock/sim/kernel/host.h"
-#include "simsock/sim/kernel/pcap_writer.h"
 #include "simsock/sim/kernel/process.h"
+#include "simsock/sim/kernel/trace_files.h"
 #include "simsock/sim/kernel/world.h"
 
 namespace simsock::echo {
@@ -125,24 +125,17 @@ faults::FaultPlan WithEchoGroups(faults::FaultPlan plan) {
 
 EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
   EchoWorldResult result;
-  // Declared before the world: the trace refers to it until the end.
-  std::ofstream pcap_file;
-  std::unique_ptr<sim::PcapWriter> pcap;
-  if (!options.pcap_path.empty()) {
-    pcap_file.open(options.pcap_path, std::ios::binary);
-    if (pcap_file) pcap = std::make_unique<sim::PcapWriter>(pcap_file);
+  // Declared before the world: the trace refers to them until the end.
+  sim::TraceFiles files(options.json_path, options.pcap_path);
+  if (!files.error().empty()) {
+    result.output_error = files.error();
+    return result;
   }
-  std::ofstream json_file;
-  if (!options.json_path.empty()) json_file.open(options.json_path);
   sim::World world(options.seed);
-  // is_open, not the stream's state: an ofstream never opened is not in a
-  // failed state, and as a sink it had every event formatted into JSON
-  // that went nowhere (most of the trace's cost in the echo world).
-  if (json_file.is_open()) world.trace().SetJsonSink(&json_file);
+  files.Attach(world.trace());
   world.trace().KeepLines(options.keep_trace);
   world.trace().KeepEvents(options.keep_events);
   if (options.trace_to_stdout) world.trace().SetSink(&std::cout);
-  if (pcap) world.trace().SetPcap(pcap.get());
 
   EchoPrograms programs;
   programs.logger_for = [&](const std::string& host) -> Logger {
@@ -169,6 +162,7 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
     if (!applied.ok()) {
       result.plan_error = applied.error->ToString();
       world.scheduler().KillAll();
+      files.Detach();
       return result;
     }
     result.plan_applied = applied.plan.ToText();
@@ -179,8 +173,7 @@ EchoWorldResult RunEchoWorld(const EchoWorldOptions& options) {
   result.deadlock = world.deadlock();
   if (options.keep_trace) result.trace = world.trace().lines();
   if (options.keep_events) result.events = world.trace().events();
-  world.trace().SetPcap(nullptr);
-  world.trace().SetJsonSink(nullptr);
+  files.Detach();
   return result;
 }
 

@@ -96,6 +96,9 @@ struct EchoWorldResult {
   std::vector<sim::TraceEvent> events;  // its events, if keep_events
   // Why the plan was refused (the world did not run), or empty.
   std::string plan_error;
+  // An output file (pcap, JSON) that could not be opened (nothing ran), or
+  // empty.
+  std::string output_error;
   // The plan as applied (a random plan's events drawn), as text.
   std::string plan_applied;
 };

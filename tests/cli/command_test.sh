@@ -50,6 +50,11 @@ set +e
 set -e
 [[ $rc -eq 2 ]] && grep -q "no scenario 'nosuch'" "$work/err.txt" || fail "unknown scenario: exit $rc"
 set +e
+"$simsock" run echo --seed 1 --pcap "$work/no/such/dir/t.pcap" >"$work/out.txt" 2>&1; rc=$?
+set -e
+[[ $rc -eq 2 ]] && grep -q "cannot open the pcap file $work/no/such/dir/t.pcap" "$work/out.txt" \
+  && ! grep -q 'written to' "$work/out.txt" || fail "an unwritable pcap: exit $rc, $(cat "$work/out.txt")"
+set +e
 "$simsock" sweep echo --seeds 5..1 >/dev/null 2>"$work/err.txt"; rc=$?
 set -e
 [[ $rc -eq 2 ]] || fail "an empty seed range: exit $rc"

@@ -187,6 +187,26 @@ TEST(Run, WritesTheTracePcapAndJsonLines) {
       r.summary.trace_hash);
 }
 
+// An output file that cannot be written refuses the run with its reason:
+// a user who asked for a capture gets one or is told why not.
+TEST(Run, AnOutputFileThatCannotBeOpenedRunsNothing) {
+  const std::string missing_dir = ::testing::TempDir() + "/no/such/dir";
+  for (int which = 0; which < 3; ++which) {
+    RunOptions o;
+    (which == 0   ? o.trace_path
+     : which == 1 ? o.pcap_path
+                  : o.json_path) = missing_dir + "/out";
+    RunResult r = experiment::Run(Silent(), o);
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.plan_error.find("cannot open the"), std::string::npos)
+        << r.plan_error;
+    EXPECT_NE(r.plan_error.find(missing_dir), std::string::npos)
+        << r.plan_error;
+    EXPECT_TRUE(r.violations.empty());
+    EXPECT_EQ(r.summary.trace_hash, 0u) << "nothing ran";
+  }
+}
+
 TEST(Run, ABadPlanRunsNothing) {
   RunOptions o;
   o.plan = *faults::ParsePlan("at 1s crash nobody").plan;
