@@ -347,11 +347,37 @@ long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
   return native(nr, a0, a1, a2, a3, a4, a5);
 }
 
+/* Whether the call may reach the simulator (the others never use the
+ * slot, so they need no signal mask). */
+static int may_forward(long nr, long a0, long a1, long a2) {
+  switch (nr) {
+    case SYS_socket:
+    case SYS_socketpair:
+    case SYS_epoll_create:
+    case SYS_epoll_create1:
+    case SYS_nanosleep:
+    case SYS_clock_nanosleep:
+    case SYS_exit:
+    case SYS_exit_group:
+      return 1;
+    case SYS_dup2:
+    case SYS_dup3:
+      return shim_fd_is_sim(a0) || shim_fd_is_sim(a1);
+    case SYS_epoll_ctl:
+      return shim_fd_is_sim(a0) || shim_fd_is_sim(a2);
+    default:
+      return shim_fd_is_sim(a0);
+  }
+}
+
 long shim_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
   if (!shim_attached) return native(nr, a0, a1, a2, a3, a4, a5);
+  if (!may_forward(nr, a0, a1, a2))
+    return shim_dispatch(nr, a0, a1, a2, a3, a4, a5);
   /* Block asynchronous signals while the slot is in use: a handler's own
    * forwarded call would otherwise overwrite the pending request. SIGSYS
-   * and SIGSEGV stay deliverable (synchronous, the shim's own). */
+   * and SIGSEGV stay deliverable (synchronous, the shim's own). The
+   * SIGSYS handler gets the same from its sa_mask. */
   uint64_t all =
       ~(((uint64_t)1 << (SIGSYS - 1)) | ((uint64_t)1 << (SIGSEGV - 1)));
   uint64_t old = 0;

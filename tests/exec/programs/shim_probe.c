@@ -179,6 +179,30 @@ static int unsupported_on_sim(void) {
   return 0;
 }
 
+/* bench/exec_call: rounds of calls between forwarded markers (fcntl
+ * F_GETFL on the simulated fd), which the bench timestamps on its side. */
+static int loop(long n) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int real = open("/dev/null", O_RDONLY);
+  struct timespec ts;
+  long sum = 0;
+  for (long i = 0; i < n; i++) sum += fcntl(fd, F_GETFL); /* wrapper */
+  for (long i = 0; i < n; i++)
+    sum += syscall(SYS_fcntl, fd, F_GETFL); /* trap */
+  for (long i = 0; i < n; i++) sum += fcntl(real, F_GETFL);
+  fcntl(fd, F_GETFL);
+  for (long i = 0; i < n; i++) sum += syscall(SYS_fcntl, real, F_GETFL);
+  fcntl(fd, F_GETFL);
+  /* The shim's own answers: 100 times more, so that the marker's round
+   * trip does not dominate. */
+  for (long i = 0; i < 100 * n; i++) sum += getpid();
+  fcntl(fd, F_GETFL);
+  for (long i = 0; i < 100 * n; i++) sum += clock_gettime(CLOCK_MONOTONIC, &ts);
+  fcntl(fd, F_GETFL);
+  printf("loop %ld\n", sum);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc < 2) return 2;
@@ -190,5 +214,6 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "fork") == 0) return forks();
   if (strcmp(argv[1], "unsupported") == 0) return unsupported_on_sim();
   if (strcmp(argv[1], "exit") == 0) return 42;
+  if (strcmp(argv[1], "loop") == 0 && argc > 2) return loop(atol(argv[2]));
   return 2;
 }
