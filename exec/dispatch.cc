@@ -477,46 +477,63 @@ DispatchResult Dispatch(simsock_exec_slot& slot, sim::Process& process,
 }
 
 std::string SyscallName(int64_t nr) {
-  switch (nr) {
-#define SIMSOCK_NAME(n) \
-  case SYS_##n:         \
-    return #n;
-    SIMSOCK_NAME(read)
-        SIMSOCK_NAME(write) SIMSOCK_NAME(close) SIMSOCK_NAME(socket) SIMSOCK_NAME(
-            bind) SIMSOCK_NAME(listen) SIMSOCK_NAME(accept) SIMSOCK_NAME(accept4)
-            SIMSOCK_NAME(connect) SIMSOCK_NAME(recvfrom) SIMSOCK_NAME(
-                sendto) SIMSOCK_NAME(recvmsg) SIMSOCK_NAME(sendmsg)
-                SIMSOCK_NAME(readv) SIMSOCK_NAME(writev) SIMSOCK_NAME(
-                    shutdown) SIMSOCK_NAME(getsockopt) SIMSOCK_NAME(setsockopt)
-                    SIMSOCK_NAME(getsockname) SIMSOCK_NAME(
-                        getpeername) SIMSOCK_NAME(fcntl) SIMSOCK_NAME(ioctl)
-                        SIMSOCK_NAME(epoll_create) SIMSOCK_NAME(
-                            epoll_create1) SIMSOCK_NAME(epoll_ctl)
-                            SIMSOCK_NAME(epoll_wait) SIMSOCK_NAME(
-                                epoll_pwait) SIMSOCK_NAME(epoll_pwait2)
-                                SIMSOCK_NAME(nanosleep) SIMSOCK_NAME(
-                                    clock_nanosleep) SIMSOCK_NAME(dup)
-                                    SIMSOCK_NAME(dup2) SIMSOCK_NAME(
-                                        dup3) SIMSOCK_NAME(poll)
-                                        SIMSOCK_NAME(ppoll) SIMSOCK_NAME(
-                                            select) SIMSOCK_NAME(pselect6)
-                                            SIMSOCK_NAME(pipe) SIMSOCK_NAME(
-                                                pipe2) SIMSOCK_NAME(eventfd2)
-                                                SIMSOCK_NAME(socketpair)
-                                                    SIMSOCK_NAME(
-                                                        clone) SIMSOCK_NAME(clone3)
-                                                        SIMSOCK_NAME(fork)
-                                                            SIMSOCK_NAME(
-                                                                setitimer)
-                                                                SIMSOCK_NAME(
-                                                                    sendfile)
-                                                                    SIMSOCK_NAME(
-                                                                        splice)
-#undef SIMSOCK_NAME
-                                                                        default
-        : return "syscall " +
-          std::to_string(nr);
+  struct Named {
+    int64_t nr;
+    const char* name;
+  };
+  static constexpr Named kNames[] = {
+      {SYS_read, "read"},
+      {SYS_write, "write"},
+      {SYS_close, "close"},
+      {SYS_socket, "socket"},
+      {SYS_bind, "bind"},
+      {SYS_listen, "listen"},
+      {SYS_accept, "accept"},
+      {SYS_accept4, "accept4"},
+      {SYS_connect, "connect"},
+      {SYS_recvfrom, "recvfrom"},
+      {SYS_sendto, "sendto"},
+      {SYS_recvmsg, "recvmsg"},
+      {SYS_sendmsg, "sendmsg"},
+      {SYS_readv, "readv"},
+      {SYS_writev, "writev"},
+      {SYS_shutdown, "shutdown"},
+      {SYS_getsockopt, "getsockopt"},
+      {SYS_setsockopt, "setsockopt"},
+      {SYS_getsockname, "getsockname"},
+      {SYS_getpeername, "getpeername"},
+      {SYS_fcntl, "fcntl"},
+      {SYS_ioctl, "ioctl"},
+      {SYS_epoll_create, "epoll_create"},
+      {SYS_epoll_create1, "epoll_create1"},
+      {SYS_epoll_ctl, "epoll_ctl"},
+      {SYS_epoll_wait, "epoll_wait"},
+      {SYS_epoll_pwait, "epoll_pwait"},
+      {SYS_epoll_pwait2, "epoll_pwait2"},
+      {SYS_nanosleep, "nanosleep"},
+      {SYS_clock_nanosleep, "clock_nanosleep"},
+      {SYS_dup, "dup"},
+      {SYS_dup2, "dup2"},
+      {SYS_dup3, "dup3"},
+      {SYS_poll, "poll"},
+      {SYS_ppoll, "ppoll"},
+      {SYS_select, "select"},
+      {SYS_pselect6, "pselect6"},
+      {SYS_pipe, "pipe"},
+      {SYS_pipe2, "pipe2"},
+      {SYS_eventfd2, "eventfd2"},
+      {SYS_socketpair, "socketpair"},
+      {SYS_clone, "clone"},
+      {SYS_clone3, "clone3"},
+      {SYS_fork, "fork"},
+      {SYS_setitimer, "setitimer"},
+      {SYS_sendfile, "sendfile"},
+      {SYS_splice, "splice"},
+  };
+  for (const Named& n : kNames) {
+    if (n.nr == nr) return n.name;
   }
+  return "syscall " + std::to_string(nr);
 }
 
 }  // namespace simsock::exec

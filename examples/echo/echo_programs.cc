@@ -32,11 +32,12 @@ void Client(experiment::RunContext& ctx, sim::Host& host,
   const std::string count = Option(args, "count", "0");
   const std::string interval = Option(args, "interval", "30s");
   auto d = exec::ParseDurationText(interval);
+  auto delay = exec::ParseDurationText(Option(args, "delay", "0s"));
   if (o.addr.empty() ||
       count.find_first_not_of("0123456789") != std::string::npos ||
-      count.empty() || !d) {
+      count.empty() || !d || !delay) {
     ctx.Fail(
-        "echo-client ADDR:PORT [count=N] [interval=DURATION]: bad "
+        "echo-client ADDR:PORT [count=N] [interval=D] [delay=D]: bad "
         "arguments on " +
         host.name());
     return;
@@ -52,9 +53,10 @@ void Client(experiment::RunContext& ctx, sim::Host& host,
   sim::Process& p = host.SpawnProcess();
   sys::Syscalls& calls = ctx.Tap(p);
   p.Spawn(
-      [&calls, &ctx, o] {
+      [&calls, &ctx, o, delay = *delay] {
         net::Runtime rt(calls);
-        rt.Go([&rt, &o, &ctx] {
+        rt.Go([&rt, &o, &ctx, delay] {
+          if (delay.count() > 0) rt.Sleep(delay);
           auto r = RunClient(rt, o);
           if (r.ok()) ctx.Count("clients done");
         });

@@ -1,7 +1,8 @@
 // The echo example's programs as built-ins of `simsock exec` world files
 // (docs/exec.md), beside unmodified programs:
-//   run HOST echo-client ADDR:PORT [count=N] [interval=DURATION]
-//       the seed's client: writes "hello, server", reads the reply, sleeps;
+//   run HOST echo-client ADDR:PORT [count=N] [interval=D] [delay=D]
+//       the seed's client (after `delay`): writes "hello, server", reads
+//       the reply, sleeps `interval`, count times (0: until an error);
 //       every reply must be what it wrote or "hello, client" (the "reply"
 //       invariant), counted as "replies";
 //   run HOST echo-server PORT
