@@ -323,6 +323,26 @@ long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
       check_fdset(nr, (void *)a2, a0);
       check_fdset(nr, (void *)a3, a0);
       break;
+    case SYS_lseek:
+    case SYS_pread64:
+    case SYS_pwrite64:
+    case SYS_preadv:
+    case SYS_pwritev:
+    case SYS_preadv2:
+    case SYS_pwritev2:
+      /* Sockets and epoll fds have no file position: no_llseek and
+       * FMODE_PREAD unset give ESPIPE (stdio's lseek(fd, 0, SEEK_CUR) on
+       * an fd it wraps asks exactly this). preadv2/pwritev2 with offset -1
+       * would be readv/writev: not emulated here. */
+      if (shim_fd_is_sim(a0)) return -ESPIPE;
+      break;
+    case SYS_fstat:
+      if (shim_fd_is_sim(a0)) return shim_fd_stat(a0, (void *)a1);
+      break;
+    case SYS_newfstatat:
+      if (shim_fd_is_sim(a0))
+        return shim_fd_statat(a0, (void *)a1, (void *)a2, a3);
+      break;
     case SYS_mmap:
       if (!(a3 & 0x20 /* MAP_ANONYMOUS */) && shim_fd_is_sim(a4))
         unsupported(nr, "mmap of a simulated fd");

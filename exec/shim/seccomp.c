@@ -32,12 +32,49 @@ static struct kernel_sigaction program_sigsys, program_sigsegv;
 
 static uint64_t sig_bit(int sig) { return (uint64_t)1 << (sig - 1); }
 
+/* rt_sigprocmask(how, set, oldset, size) applied to the mask a trapped
+ * call returns to, as the kernel's sigprocmask does (SIG_BLOCK,
+ * SIG_UNBLOCK, SIG_SETMASK), minus SIGSYS and SIGSEGV. */
+static long mask_in_context(ucontext_t *uc, long how, const void *set,
+                            void *oldset, long size) {
+  uint64_t current, change = 0;
+  if (size != 8) return -EINVAL;
+  memcpy(&current, &uc->uc_sigmask, sizeof current);
+  if (set != NULL && shim_copy_from(&change, set, sizeof change) != 0)
+    return -EFAULT;
+  if (set != NULL && how != SIG_BLOCK && how != SIG_UNBLOCK &&
+      how != SIG_SETMASK)
+    return -EINVAL;
+  if (oldset != NULL && shim_copy_to(oldset, &current, sizeof current) != 0)
+    return -EFAULT;
+  if (set == NULL) return 0;
+  /* SIGKILL and SIGSTOP cannot be blocked (sigdelsetmask in the kernel). */
+  change &= ~(sig_bit(SIGSYS) | sig_bit(SIGSEGV) | sig_bit(SIGKILL) |
+              sig_bit(SIGSTOP));
+  if (how == SIG_BLOCK)
+    current |= change;
+  else if (how == SIG_UNBLOCK)
+    current &= ~change;
+  else
+    current = change;
+  memcpy(&uc->uc_sigmask, &current, sizeof current);
+  return 0;
+}
+
 static void on_sigsys(int sig, siginfo_t *info, void *context) {
   (void)sig;
   greg_t *g = ((ucontext_t *)context)->uc_mcontext.gregs;
   if (info->si_arch != AUDIT_ARCH_X86_64)
     shim_fail(SIMSOCK_FAIL_UNSUPPORTED_SYSCALL, "a 32-bit syscall (int $0x80)",
               info->si_syscall);
+  if (info->si_syscall == SYS_rt_sigprocmask) {
+    /* rt_sigreturn restores the mask saved in the ucontext: the program's
+     * change goes there, not into the handler's own mask. */
+    g[REG_RAX] = mask_in_context((ucontext_t *)context, g[REG_RDI],
+                                 (const void *)g[REG_RSI], (void *)g[REG_RDX],
+                                 g[REG_R10]);
+    return;
+  }
   g[REG_RAX] = shim_dispatch(info->si_syscall, g[REG_RDI], g[REG_RSI],
                              g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]);
 }

@@ -65,6 +65,9 @@ int shim_copy_to(void *user_dst, const void *src, size_t len);
 /* --- fdtable.c */
 int shim_fd_is_sim(long fd);
 void shim_fd_set_sim(long fd, int on);
+/* A simulated fd that is an epoll instance (the others are sockets). */
+int shim_fd_is_epoll(long fd);
+void shim_fd_set_epoll(long fd, int on);
 int shim_fd_is_random(long fd);
 void shim_fd_set_random(long fd, int on);
 /* Reserves the lowest free real fd >= min with a placeholder (/dev/null):
@@ -73,6 +76,10 @@ long shim_fd_reserve(long min);
 /* Reserves exactly `fd` (dup2 of the placeholder onto it). */
 long shim_fd_reserve_at(long fd);
 void shim_fd_release(long fd);
+
+/* --- fdstat.c: fstat and newfstatat(AT_EMPTY_PATH) of a simulated fd. */
+long shim_fd_stat(long fd, void *user_buf);
+long shim_fd_statat(long fd, const void *user_path, void *user_buf, long flags);
 
 /* --- dispatch.c: one syscall, from a wrapper or the SIGSYS handler.
  * Returns the kernel-style result (negated errno on failure). */
