@@ -116,12 +116,20 @@ static long exit_call(long nr, long status) {
   return native(nr == SYS_exit ? SYS_exit_group : nr, status, 0, 0, 0, 0, 0);
 }
 
-static long clone_call(long nr, long flags) {
-  if (nr == SYS_clone && (flags & CLONE_THREAD))
+/* clone(flags, ...), clone3(struct clone_args *, size), fork, vfork: a
+ * thread needs the clone emulation (future work), a new process would run
+ * outside the simulation. clone3's flags are the first field of its
+ * struct clone_args. */
+__attribute__((noreturn)) static void clone_call(long nr, long a0) {
+  uint64_t flags = (uint64_t)a0;
+  if (nr == SYS_clone3 && shim_copy_from(&flags, (void *)a0, sizeof flags))
+    flags = 0;
+  if ((nr == SYS_clone || nr == SYS_clone3) && (flags & CLONE_THREAD))
     shim_fail(SIMSOCK_FAIL_TOO_MANY_THREADS,
-              "clone of a thread (thread emulation is future work)", nr);
-  unsupported(nr, nr == SYS_clone3 ? "clone3 (threads and fork)"
-                                   : "fork (a managed process cannot fork)");
+              "a new thread (clone of a thread: thread emulation is future "
+              "work)",
+              nr);
+  unsupported(nr, "fork (a managed process cannot fork or spawn)");
 }
 
 /* Calls on one fd (the first argument), forwarded when it is simulated. */
@@ -283,7 +291,7 @@ long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
     case SYS_clone3:
     case SYS_fork:
     case SYS_vfork:
-      return clone_call(nr, a0);
+      clone_call(nr, a0);
     case SYS_execve:
     case SYS_execveat:
       unsupported(nr, "execve (a managed program cannot exec another)");

@@ -377,6 +377,17 @@ TEST(ShimTest, ForkFailsLoudly) {
   EXPECT_THAT(r.out(), Not(HasSubstr("fork returned")));
 }
 
+TEST(ShimTest, ANewThreadFailsLoudly) {
+  Responder r;
+  r.Run({SIMSOCK_SHIM_PROBE, "thread"},
+        [](simsock_exec_slot &) { return int64_t{-ENOSYS}; });
+  ASSERT_TRUE(WIFEXITED(r.wait_status()));
+  EXPECT_EQ(WEXITSTATUS(r.wait_status()), 127);
+  EXPECT_EQ(r.fail_reason(), SIMSOCK_FAIL_TOO_MANY_THREADS);
+  EXPECT_THAT(r.fail_message(), HasSubstr("a new thread"));
+  EXPECT_THAT(r.out(), Not(HasSubstr("pthread_create returned")));
+}
+
 TEST(ShimTest, UnsupportedCallOnASimulatedFdFailsLoudly) {
   Responder r;
   r.Run({SIMSOCK_SHIM_PROBE, "unsupported"}, [](simsock_exec_slot &slot) {

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +235,16 @@ static int forks(void) {
   return 0;
 }
 
+static void *thread_main(void *arg) { return arg; }
+
+static int thread(void) {
+  pthread_t t;
+  fflush(stdout);
+  int r = pthread_create(&t, NULL, thread_main, NULL);
+  printf("pthread_create returned %d\n", r);
+  return 0;
+}
+
 static int unsupported_on_sim(void) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   fflush(stdout);
@@ -278,6 +289,7 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "random") == 0) return randomness();
   if (strcmp(argv[1], "efault") == 0) return efault();
   if (strcmp(argv[1], "fork") == 0) return forks();
+  if (strcmp(argv[1], "thread") == 0) return thread();
   if (strcmp(argv[1], "unsupported") == 0) return unsupported_on_sim();
   if (strcmp(argv[1], "exit") == 0) return 42;
   if (strcmp(argv[1], "loop") == 0 && argc > 2) return loop(atol(argv[2]));
