@@ -224,6 +224,9 @@ long shim_fwd_setsockopt(long fd, long level, long name, const void *val,
 }
 
 long shim_fwd_fcntl(long fd, long cmd, long arg) {
+  /* The commands below take an int: Linux's do_fcntl uses (int)arg, and a
+   * caller's int vararg leaves the register's upper half undefined. */
+  arg = (int)arg;
   switch (cmd) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {

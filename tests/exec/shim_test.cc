@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -420,6 +421,52 @@ TEST(ShimTest, WithoutTheRegionTheProgramRunsUntouched) {
   EXPECT_EQ(WEXITSTATUS(r.wait_status()), 0);
   EXPECT_EQ(r.hello_pid(), 0);
   EXPECT_THAT(r.out(), HasSubstr("urandom 16\n"));
+}
+
+// Debian's netcat-openbsd, unmodified: `nc -z -n ADDR PORT` checks that a
+// port accepts a connection (socket, connect, close; no poll without -w).
+TEST(ShimTest, NetcatConnectsThroughTheShim) {
+  if (access("/usr/bin/nc.openbsd", X_OK) != 0)
+    GTEST_SKIP() << "netcat-openbsd is not installed (apt install "
+                    "netcat-openbsd)";
+  Responder r;
+  r.Run({"/usr/bin/nc.openbsd", "-z", "-n", "10.0.0.2", "7"},
+        [](simsock_exec_slot &slot) -> int64_t {
+          switch (slot.nr) {
+            case SYS_socket:
+              return slot.fd_hint[0];
+            case SYS_connect: {
+              sockaddr_in to;
+              std::memcpy(&to, At(slot, 1), sizeof to);
+              if (to.sin_family == AF_UNIX) return -ENOENT;
+              return ntohs(to.sin_port) == 7 ? 0 : -ECONNREFUSED;
+            }
+            case SYS_fcntl:
+              return slot.args[1] == F_GETFL ? O_RDWR : 0;
+            case SYS_close:
+              return 0;
+            default:
+              return -ENOSYS;
+          }
+        });
+  ASSERT_TRUE(WIFEXITED(r.wait_status())) << r.err();
+  EXPECT_EQ(WEXITSTATUS(r.wait_status()), 0) << r.err();
+  EXPECT_EQ(r.exit_message(), 0);
+  std::vector<int64_t> nrs;
+  for (const SeenCall &c : r.calls()) nrs.push_back(c.nr);
+  // Twice glibc's nscd probe (getservbyname: an AF_UNIX socket and its
+  // connect, refused here as where no nscd runs), then nc's own socket,
+  // O_NONBLOCK (read, then set: an int as Linux's fcntl takes it), connect,
+  // the flags restored, close.
+  EXPECT_EQ(
+      nrs, (std::vector<int64_t>{SYS_socket, SYS_connect, SYS_close, SYS_socket,
+                                 SYS_connect, SYS_close, SYS_socket, SYS_fcntl,
+                                 SYS_fcntl, SYS_connect, SYS_close}));
+  ASSERT_EQ(r.calls().size(), nrs.size());
+  EXPECT_EQ(r.calls()[0].args[0], AF_UNIX);
+  EXPECT_EQ(r.calls()[6].args[0], AF_INET);
+  EXPECT_EQ(r.calls()[8].args[1], F_SETFL);
+  EXPECT_EQ(r.calls()[8].args[2], O_RDWR | O_NONBLOCK);
 }
 
 #ifdef SIMSOCK_SHIM_STATIC_PROBE
