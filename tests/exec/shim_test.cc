@@ -455,13 +455,13 @@ TEST(ShimTest, NetcatConnectsThroughTheShim) {
   std::vector<int64_t> nrs;
   for (const SeenCall &c : r.calls()) nrs.push_back(c.nr);
   // Twice glibc's nscd probe (getservbyname: an AF_UNIX socket and its
-  // connect, refused here as where no nscd runs), then nc's own socket,
+  // connect, refused as where no nscd runs), then nc's own socket,
   // O_NONBLOCK (read, then set: an int as Linux's fcntl takes it), connect,
   // the flags restored, close.
-  EXPECT_EQ(
-      nrs, (std::vector<int64_t>{SYS_socket, SYS_connect, SYS_close, SYS_socket,
-                                 SYS_connect, SYS_close, SYS_socket, SYS_fcntl,
-                                 SYS_fcntl, SYS_connect, SYS_close}));
+  EXPECT_EQ(nrs, (std::vector<int64_t>{SYS_socket, SYS_connect, SYS_close,
+                                       SYS_socket, SYS_connect, SYS_close,
+                                       SYS_socket, SYS_fcntl, SYS_fcntl,
+                                       SYS_connect, SYS_fcntl, SYS_close}));
   ASSERT_EQ(r.calls().size(), nrs.size());
   EXPECT_EQ(r.calls()[0].args[0], AF_UNIX);
   EXPECT_EQ(r.calls()[6].args[0], AF_INET);
