@@ -30,6 +30,10 @@ struct kernel_sigaction {
  * rt_sigaction, and SIGSEGV's is called for faults that are not rdtsc. */
 static struct kernel_sigaction program_sigsys, program_sigsegv;
 
+volatile int shim_program_has_handlers;
+
+static int is_handler(const void *h) { return h != SIG_DFL && h != SIG_IGN; }
+
 static uint64_t sig_bit(int sig) { return (uint64_t)1 << (sig - 1); }
 
 /* rt_sigprocmask(how, set, oldset, size) applied to the mask a trapped
@@ -96,7 +100,7 @@ static void on_sigsegv(int sig, siginfo_t *info, void *context) {
   /* Not ours: the program's handler, or the default action (the fault
    * happens again on return, with SIG_DFL installed). */
   void *h = program_sigsegv.handler;
-  if (h != SIG_DFL && h != SIG_IGN) {
+  if (is_handler(h)) {
     if (program_sigsegv.flags & SA_SIGINFO)
       ((void (*)(int, siginfo_t *, void *))h)(sig, info, context);
     else
@@ -123,6 +127,16 @@ void shim_install_handlers(void) {
     shim_fail(SIMSOCK_FAIL_SECCOMP, "sigaction(SIGSEGV)", SYS_rt_sigaction);
   program_sigsys.handler = SIG_DFL;
   program_sigsegv.handler = SIG_DFL;
+  /* Handlers installed before the shim attached (by libc or another
+   * library's constructor). */
+  for (int sig = 1; sig <= 64; sig++) {
+    struct kernel_sigaction old;
+    if (sig == SIGSYS || sig == SIGSEGV || sig == SIGKILL || sig == SIGSTOP)
+      continue;
+    if (shim_raw_syscall(SYS_rt_sigaction, sig, 0, (long)&old, 8, 0, 0) == 0 &&
+        is_handler(old.handler))
+      shim_program_has_handlers = 1;
+  }
   /* SIGSYS must not be blocked (a trap while it is blocked kills). */
   uint64_t unblock = sig_bit(SIGSYS) | sig_bit(SIGSEGV);
   shim_raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&unblock, 0, 8, 0, 0);
@@ -171,6 +185,9 @@ long shim_guard_sigaction(long sig, const void *act, void *oldact, long size) {
                               size, 0, 0);
     if (shim_copy_from(&copy, act, sizeof copy) != 0) return -EFAULT;
     copy.mask &= ~(sig_bit(SIGSYS) | sig_bit(SIGSEGV));
+    /* Set before the handler can run: from now on forwarded calls mask
+     * signals (dispatch.c's shim_call). */
+    if (is_handler(copy.handler)) shim_program_has_handlers = 1;
     return shim_raw_syscall(SYS_rt_sigaction, sig, (long)&copy, (long)oldact,
                             size, 0, 0);
   }

@@ -134,6 +134,9 @@ long shim_getrandom(void *user_buf, long len);
 
 /* --- seccomp.c */
 void shim_install_handlers(void);
+/* Whether the program has a signal handler of its own installed (other
+ * than for SIGSYS and SIGSEGV, which stay the shim's). */
+extern volatile int shim_program_has_handlers;
 void shim_install_filter(void);
 long shim_guard_sigaction(long sig, const void *act, void *oldact, long size);
 long shim_guard_sigprocmask(long how, const void *set, void *oldset, long size);
