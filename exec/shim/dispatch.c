@@ -274,6 +274,15 @@ long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
       return shim_region->virtual_pid;
     case SYS_getppid:
       return 1; /* the simulated host's init */
+    case SYS_kill:
+    case SYS_tgkill:
+    case SYS_tkill:
+    case SYS_rt_sigqueueinfo:
+      return shim_signal_call(nr, a0, a1, a2);
+    case SYS_alarm:
+    case SYS_setitimer:
+    case SYS_timer_settime:
+      return shim_timer_call(nr, a0, a1, a2, a3);
     case SYS_getrandom:
       return shim_getrandom((void *)a0, a1);
     case SYS_clock_gettime:

@@ -119,6 +119,11 @@ long shim_fwd_epoll_wait(long nr, long epfd, void *events, long maxevents,
                          long a3, const void *sigmask, long sigsetsize);
 long shim_fwd_sleep(long nr, long a0, long a1, const void *req, void *rem);
 
+/* --- process_ids.c: signals the program sends (to itself only) and real
+ * timers (fail loudly when armed). */
+long shim_signal_call(long nr, long a0, long a1, long a2);
+long shim_timer_call(long nr, long a0, long a1, long a2, long a3);
+
 /* --- vtime.c: virtual time from the region. */
 int64_t shim_monotonic_ns(void);
 long shim_clock_gettime(long clock, void *user_ts);

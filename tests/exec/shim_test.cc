@@ -389,6 +389,17 @@ TEST(ShimTest, ANewThreadFailsLoudly) {
   EXPECT_THAT(r.out(), Not(HasSubstr("pthread_create returned")));
 }
 
+TEST(ShimTest, SignalsToItselfArriveAndRealTimersFailLoudly) {
+  Responder r;
+  r.Run({SIMSOCK_SHIM_PROBE, "signals"},
+        [](simsock_exec_slot &) { return int64_t{-ENOSYS}; });
+  ASSERT_TRUE(WIFEXITED(r.wait_status())) << r.err();
+  EXPECT_EQ(WEXITSTATUS(r.wait_status()), 127);
+  EXPECT_EQ(r.out(), "raise 0 got 10\nkill 0 got 10\nalarm0 0\n");
+  EXPECT_THAT(r.fail_message(),
+              HasSubstr("a real timer (alarm, setitimer, timer_settime"));
+}
+
 TEST(ShimTest, UnsupportedCallOnASimulatedFdFailsLoudly) {
   Responder r;
   r.Run({SIMSOCK_SHIM_PROBE, "unsupported"}, [](simsock_exec_slot &slot) {

@@ -235,6 +235,24 @@ static int forks(void) {
   return 0;
 }
 
+static volatile sig_atomic_t got_signal;
+static void on_usr1(int sig) { got_signal = sig; }
+
+/* Signals to itself reach it (the virtual pid is translated); a real
+ * timer fails loudly. */
+static int signals(void) {
+  signal(SIGUSR1, on_usr1);
+  int r = raise(SIGUSR1);
+  printf("raise %d got %d\n", r, (int)got_signal);
+  got_signal = 0;
+  r = kill(getpid(), SIGUSR1);
+  printf("kill %d got %d\n", r, (int)got_signal);
+  printf("alarm0 %u\n", alarm(0));
+  alarm(5);
+  printf("alarm returned\n");
+  return 0;
+}
+
 static void *thread_main(void *arg) { return arg; }
 
 static int thread(void) {
@@ -290,6 +308,7 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "efault") == 0) return efault();
   if (strcmp(argv[1], "fork") == 0) return forks();
   if (strcmp(argv[1], "thread") == 0) return thread();
+  if (strcmp(argv[1], "signals") == 0) return signals();
   if (strcmp(argv[1], "unsupported") == 0) return unsupported_on_sim();
   if (strcmp(argv[1], "exit") == 0) return 42;
   if (strcmp(argv[1], "loop") == 0 && argc > 2) return loop(atol(argv[2]));
