@@ -116,12 +116,20 @@ static long exit_call(long nr, long status) {
   return native(nr == SYS_exit ? SYS_exit_group : nr, status, 0, 0, 0, 0, 0);
 }
 
-static long clone_call(long nr, long flags) {
-  if (nr == SYS_clone && (flags & CLONE_THREAD))
+/* clone(flags, ...), clone3(struct clone_args *, size), fork, vfork: a
+ * thread needs the clone emulation (future work), a new process would run
+ * outside the simulation. clone3's flags are the first field of its
+ * struct clone_args. */
+__attribute__((noreturn)) static void clone_call(long nr, long a0) {
+  uint64_t flags = (uint64_t)a0;
+  if (nr == SYS_clone3 && shim_copy_from(&flags, (void *)a0, sizeof flags))
+    flags = 0;
+  if ((nr == SYS_clone || nr == SYS_clone3) && (flags & CLONE_THREAD))
     shim_fail(SIMSOCK_FAIL_TOO_MANY_THREADS,
-              "clone of a thread (thread emulation is future work)", nr);
-  unsupported(nr, nr == SYS_clone3 ? "clone3 (threads and fork)"
-                                   : "fork (a managed process cannot fork)");
+              "a new thread (clone of a thread: thread emulation is future "
+              "work)",
+              nr);
+  unsupported(nr, "fork (a managed process cannot fork or spawn)");
 }
 
 /* Calls on one fd (the first argument), forwarded when it is simulated. */
@@ -266,6 +274,15 @@ long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
       return shim_region->virtual_pid;
     case SYS_getppid:
       return 1; /* the simulated host's init */
+    case SYS_kill:
+    case SYS_tgkill:
+    case SYS_tkill:
+    case SYS_rt_sigqueueinfo:
+      return shim_signal_call(nr, a0, a1, a2);
+    case SYS_alarm:
+    case SYS_setitimer:
+    case SYS_timer_settime:
+      return shim_timer_call(nr, a0, a1, a2, a3);
     case SYS_getrandom:
       return shim_getrandom((void *)a0, a1);
     case SYS_clock_gettime:
@@ -283,7 +300,7 @@ long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
     case SYS_clone3:
     case SYS_fork:
     case SYS_vfork:
-      return clone_call(nr, a0);
+      clone_call(nr, a0);
     case SYS_execve:
     case SYS_execveat:
       unsupported(nr, "execve (a managed program cannot exec another)");
@@ -322,6 +339,26 @@ long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
       check_fdset(nr, (void *)a1, a0);
       check_fdset(nr, (void *)a2, a0);
       check_fdset(nr, (void *)a3, a0);
+      break;
+    case SYS_lseek:
+    case SYS_pread64:
+    case SYS_pwrite64:
+    case SYS_preadv:
+    case SYS_pwritev:
+    case SYS_preadv2:
+    case SYS_pwritev2:
+      /* Sockets and epoll fds have no file position: no_llseek and
+       * FMODE_PREAD unset give ESPIPE (stdio's lseek(fd, 0, SEEK_CUR) on
+       * an fd it wraps asks exactly this). preadv2/pwritev2 with offset -1
+       * would be readv/writev: not emulated here. */
+      if (shim_fd_is_sim(a0)) return -ESPIPE;
+      break;
+    case SYS_fstat:
+      if (shim_fd_is_sim(a0)) return shim_fd_stat(a0, (void *)a1);
+      break;
+    case SYS_newfstatat:
+      if (shim_fd_is_sim(a0))
+        return shim_fd_statat(a0, (void *)a1, (void *)a2, a3);
       break;
     case SYS_mmap:
       if (!(a3 & 0x20 /* MAP_ANONYMOUS */) && shim_fd_is_sim(a4))
@@ -372,12 +409,13 @@ static int may_forward(long nr, long a0, long a1, long a2) {
 
 long shim_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
   if (!shim_attached) return native(nr, a0, a1, a2, a3, a4, a5);
-  if (!may_forward(nr, a0, a1, a2))
+  if (!shim_program_has_handlers || !may_forward(nr, a0, a1, a2))
     return shim_dispatch(nr, a0, a1, a2, a3, a4, a5);
   /* Block asynchronous signals while the slot is in use: a handler's own
    * forwarded call would otherwise overwrite the pending request. SIGSYS
    * and SIGSEGV stay deliverable (synchronous, the shim's own). The
-   * SIGSYS handler gets the same from its sa_mask. */
+   * SIGSYS handler gets the same from its sa_mask. Without a handler of
+   * the program's, no such interleaving can happen: two syscalls saved. */
   uint64_t all =
       ~(((uint64_t)1 << (SIGSYS - 1)) | ((uint64_t)1 << (SIGSEGV - 1)));
   uint64_t old = 0;

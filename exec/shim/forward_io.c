@@ -15,8 +15,10 @@
 #define SHIM_ADDR_MAX 128
 /* Linux's UIO_MAXIOV. */
 #define SHIM_IOV_MAX 1024
-/* The control data a msghdr may carry through the slot. */
-#define SHIM_CONTROL_MAX 4096
+/* The control data a msghdr may carry through the slot: Linux bounds it
+ * by net.core.optmem_max (sock_kmalloc, ENOBUFS beyond), 20480 bytes by
+ * default before 6.9 and 131072 since; the slot takes 64 KiB. */
+#define SHIM_CONTROL_MAX 65536
 
 static size_t cap_len(long len) {
   /* A length is a size_t in the call: a "negative" one is huge. */
@@ -192,7 +194,7 @@ long shim_fwd_msg(long nr, long fd, void *user_msg, long flags) {
   size_t ctl_len = m.msg_controllen;
   if (m.msg_control != NULL && ctl_len > 0) {
     if (ctl_len > SHIM_CONTROL_MAX) {
-      if (!out) return -ENOBUFS; /* Linux's sock_kmalloc limit: ENOBUFS */
+      if (!out) return -ENOBUFS;
       ctl_len = SHIM_CONTROL_MAX;
     }
     ctl_off = out ? shim_reserve(slot, ctl_len)

@@ -26,10 +26,11 @@ long shim_fwd_scalar(long nr, long a0, long a1, long a2, long a3) {
 
 /* After a call that made one fd at `hint`: mark it simulated, or give the
  * number back. */
-static long settle_new_fd(long hint, long r) {
+static long settle_new_fd(long hint, long r, int epoll) {
   if (r >= 0) {
     if (r != hint) shim_fd_release(hint);
     shim_fd_set_sim(r, 1);
+    shim_fd_set_epoll(r, epoll);
   } else {
     shim_fd_release(hint);
   }
@@ -46,7 +47,9 @@ long shim_fwd_new_fd(long nr, long a0, long a1, long a2) {
   slot->fd_hint[0] = (int32_t)hint;
   long r = shim_roundtrip(slot);
   shim_end(slot);
-  return settle_new_fd(hint, r);
+  int epoll = nr == SYS_epoll_create || nr == SYS_epoll_create1 ||
+              (nr == SYS_dup && shim_fd_is_epoll(a0));
+  return settle_new_fd(hint, r, epoll);
 }
 
 long shim_fwd_socketpair(long domain, long type, long proto, void *sv) {
@@ -74,8 +77,8 @@ long shim_fwd_socketpair(long domain, long type, long proto, void *sv) {
     shim_fd_release(hint1);
     return r;
   }
-  settle_new_fd(hint0, fds[0]);
-  settle_new_fd(hint1, fds[1]);
+  settle_new_fd(hint0, fds[0], 0);
+  settle_new_fd(hint1, fds[1], 0);
   if (shim_copy_to(sv, fds, sizeof fds) != 0) {
     shim_fwd_close(fds[0]);
     shim_fwd_close(fds[1]);
@@ -151,7 +154,7 @@ long shim_fwd_accept(long nr, long fd, void *addr, void *addrlen, long flags) {
   r = shim_roundtrip(slot);
   long copied = r >= 0 ? addr_out_copy(slot, &a) : 0;
   shim_end(slot);
-  settle_new_fd(hint, r);
+  settle_new_fd(hint, r, 0);
   if (r >= 0 && copied < 0) {
     /* Linux's __sys_accept4_file: a failed copy of the peer's address
      * drops the new connection and answers EFAULT. */
@@ -221,6 +224,9 @@ long shim_fwd_setsockopt(long fd, long level, long name, const void *val,
 }
 
 long shim_fwd_fcntl(long fd, long cmd, long arg) {
+  /* The commands below take an int: Linux's do_fcntl uses (int)arg, and a
+   * caller's int vararg leaves the register's upper half undefined. */
+  arg = (int)arg;
   switch (cmd) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {
@@ -233,7 +239,7 @@ long shim_fwd_fcntl(long fd, long cmd, long arg) {
       slot->fd_hint[0] = (int32_t)hint;
       long r = shim_roundtrip(slot);
       shim_end(slot);
-      return settle_new_fd(hint, r);
+      return settle_new_fd(hint, r, shim_fd_is_epoll(fd));
     }
     case F_GETFD:
     case F_SETFD:
@@ -311,9 +317,10 @@ long shim_fwd_dup3(long nr, long oldfd, long newfd, long flags) {
   slot->fd_hint[0] = (int32_t)newfd;
   long r = shim_roundtrip(slot);
   shim_end(slot);
-  if (r >= 0)
+  if (r >= 0) {
     shim_fd_set_sim(r, 1);
-  else if (!was_sim)
+    shim_fd_set_epoll(r, shim_fd_is_epoll(oldfd));
+  } else if (!was_sim)
     shim_fd_release(newfd);
   return r;
 }

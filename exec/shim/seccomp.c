@@ -30,7 +30,40 @@ struct kernel_sigaction {
  * rt_sigaction, and SIGSEGV's is called for faults that are not rdtsc. */
 static struct kernel_sigaction program_sigsys, program_sigsegv;
 
+volatile int shim_program_has_handlers;
+
+static int is_handler(const void *h) { return h != SIG_DFL && h != SIG_IGN; }
+
 static uint64_t sig_bit(int sig) { return (uint64_t)1 << (sig - 1); }
+
+/* rt_sigprocmask(how, set, oldset, size) applied to the mask a trapped
+ * call returns to, as the kernel's sigprocmask does (SIG_BLOCK,
+ * SIG_UNBLOCK, SIG_SETMASK), minus SIGSYS and SIGSEGV. */
+static long mask_in_context(ucontext_t *uc, long how, const void *set,
+                            void *oldset, long size) {
+  uint64_t current, change = 0;
+  if (size != 8) return -EINVAL;
+  memcpy(&current, &uc->uc_sigmask, sizeof current);
+  if (set != NULL && shim_copy_from(&change, set, sizeof change) != 0)
+    return -EFAULT;
+  if (set != NULL && how != SIG_BLOCK && how != SIG_UNBLOCK &&
+      how != SIG_SETMASK)
+    return -EINVAL;
+  if (oldset != NULL && shim_copy_to(oldset, &current, sizeof current) != 0)
+    return -EFAULT;
+  if (set == NULL) return 0;
+  /* SIGKILL and SIGSTOP cannot be blocked (sigdelsetmask in the kernel). */
+  change &= ~(sig_bit(SIGSYS) | sig_bit(SIGSEGV) | sig_bit(SIGKILL) |
+              sig_bit(SIGSTOP));
+  if (how == SIG_BLOCK)
+    current |= change;
+  else if (how == SIG_UNBLOCK)
+    current &= ~change;
+  else
+    current = change;
+  memcpy(&uc->uc_sigmask, &current, sizeof current);
+  return 0;
+}
 
 static void on_sigsys(int sig, siginfo_t *info, void *context) {
   (void)sig;
@@ -38,6 +71,14 @@ static void on_sigsys(int sig, siginfo_t *info, void *context) {
   if (info->si_arch != AUDIT_ARCH_X86_64)
     shim_fail(SIMSOCK_FAIL_UNSUPPORTED_SYSCALL, "a 32-bit syscall (int $0x80)",
               info->si_syscall);
+  if (info->si_syscall == SYS_rt_sigprocmask) {
+    /* rt_sigreturn restores the mask saved in the ucontext: the program's
+     * change goes there, not into the handler's own mask. */
+    g[REG_RAX] = mask_in_context((ucontext_t *)context, g[REG_RDI],
+                                 (const void *)g[REG_RSI], (void *)g[REG_RDX],
+                                 g[REG_R10]);
+    return;
+  }
   g[REG_RAX] = shim_dispatch(info->si_syscall, g[REG_RDI], g[REG_RSI],
                              g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]);
 }
@@ -59,7 +100,7 @@ static void on_sigsegv(int sig, siginfo_t *info, void *context) {
   /* Not ours: the program's handler, or the default action (the fault
    * happens again on return, with SIG_DFL installed). */
   void *h = program_sigsegv.handler;
-  if (h != SIG_DFL && h != SIG_IGN) {
+  if (is_handler(h)) {
     if (program_sigsegv.flags & SA_SIGINFO)
       ((void (*)(int, siginfo_t *, void *))h)(sig, info, context);
     else
@@ -86,6 +127,16 @@ void shim_install_handlers(void) {
     shim_fail(SIMSOCK_FAIL_SECCOMP, "sigaction(SIGSEGV)", SYS_rt_sigaction);
   program_sigsys.handler = SIG_DFL;
   program_sigsegv.handler = SIG_DFL;
+  /* Handlers installed before the shim attached (by libc or another
+   * library's constructor). */
+  for (int sig = 1; sig <= 64; sig++) {
+    struct kernel_sigaction old;
+    if (sig == SIGSYS || sig == SIGSEGV || sig == SIGKILL || sig == SIGSTOP)
+      continue;
+    if (shim_raw_syscall(SYS_rt_sigaction, sig, 0, (long)&old, 8, 0, 0) == 0 &&
+        is_handler(old.handler))
+      shim_program_has_handlers = 1;
+  }
   /* SIGSYS must not be blocked (a trap while it is blocked kills). */
   uint64_t unblock = sig_bit(SIGSYS) | sig_bit(SIGSEGV);
   shim_raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&unblock, 0, 8, 0, 0);
@@ -134,6 +185,9 @@ long shim_guard_sigaction(long sig, const void *act, void *oldact, long size) {
                               size, 0, 0);
     if (shim_copy_from(&copy, act, sizeof copy) != 0) return -EFAULT;
     copy.mask &= ~(sig_bit(SIGSYS) | sig_bit(SIGSEGV));
+    /* Set before the handler can run: from now on forwarded calls mask
+     * signals (dispatch.c's shim_call). */
+    if (is_handler(copy.handler)) shim_program_has_handlers = 1;
     return shim_raw_syscall(SYS_rt_sigaction, sig, (long)&copy, (long)oldact,
                             size, 0, 0);
   }

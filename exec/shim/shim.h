@@ -65,6 +65,9 @@ int shim_copy_to(void *user_dst, const void *src, size_t len);
 /* --- fdtable.c */
 int shim_fd_is_sim(long fd);
 void shim_fd_set_sim(long fd, int on);
+/* A simulated fd that is an epoll instance (the others are sockets). */
+int shim_fd_is_epoll(long fd);
+void shim_fd_set_epoll(long fd, int on);
 int shim_fd_is_random(long fd);
 void shim_fd_set_random(long fd, int on);
 /* Reserves the lowest free real fd >= min with a placeholder (/dev/null):
@@ -73,6 +76,10 @@ long shim_fd_reserve(long min);
 /* Reserves exactly `fd` (dup2 of the placeholder onto it). */
 long shim_fd_reserve_at(long fd);
 void shim_fd_release(long fd);
+
+/* --- fdstat.c: fstat and newfstatat(AT_EMPTY_PATH) of a simulated fd. */
+long shim_fd_stat(long fd, void *user_buf);
+long shim_fd_statat(long fd, const void *user_path, void *user_buf, long flags);
 
 /* --- dispatch.c: one syscall, from a wrapper or the SIGSYS handler.
  * Returns the kernel-style result (negated errno on failure). */
@@ -112,6 +119,11 @@ long shim_fwd_epoll_wait(long nr, long epfd, void *events, long maxevents,
                          long a3, const void *sigmask, long sigsetsize);
 long shim_fwd_sleep(long nr, long a0, long a1, const void *req, void *rem);
 
+/* --- process_ids.c: signals the program sends (to itself only) and real
+ * timers (fail loudly when armed). */
+long shim_signal_call(long nr, long a0, long a1, long a2);
+long shim_timer_call(long nr, long a0, long a1, long a2, long a3);
+
 /* --- vtime.c: virtual time from the region. */
 int64_t shim_monotonic_ns(void);
 long shim_clock_gettime(long clock, void *user_ts);
@@ -127,6 +139,9 @@ long shim_getrandom(void *user_buf, long len);
 
 /* --- seccomp.c */
 void shim_install_handlers(void);
+/* Whether the program has a signal handler of its own installed (other
+ * than for SIGSYS and SIGSEGV, which stay the shim's). */
+extern volatile int shim_program_has_handlers;
 void shim_install_filter(void);
 long shim_guard_sigaction(long sig, const void *act, void *oldact, long size);
 long shim_guard_sigprocmask(long how, const void *set, void *oldset, long size);

@@ -112,7 +112,10 @@ void Responder::Run(const std::vector<std::string> &argv, FakeKernel kernel,
     // The memfd on a high number, out of the way of the program's fds
     // (the shim closes it once mapped).
     dup2(memfd_, 900);
-    close(memfd_);
+    // Nothing else inherited (the test runner's own fds): the program's
+    // fd numbers are then the ones a fresh process gets.
+    syscall(SYS_close_range, 3, 899, 0);
+    syscall(SYS_close_range, 901, ~0U, 0);
     setenv("LD_PRELOAD", SIMSOCK_SHIM_PATH, 1);
     if (attach)
       setenv(SIMSOCK_EXEC_ENV_FD, "900", 1);

@@ -8,12 +8,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -72,6 +77,65 @@ static int sockets(void) {
   ssize_t rd = read(tmp, back, sizeof back - 1);
   unlink(path);
   printf("native %zd %zd %s\n", w, rd, back);
+  return 0;
+}
+
+/* A server's calls: options, bind, listen, epoll, accept4, ioctl, recv,
+ * send, a glibc-internal write (dprintf), fcntl F_DUPFD, a real file
+ * dup2'd over a simulated fd, isatty, and the guards on SIGSYS. */
+static int server(void) {
+  int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  int one = 1;
+  int r = setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in any = {.sin_family = AF_INET, .sin_port = htons(8080)};
+  printf("listen %d setsockopt %d bind %d listen %d\n", ls, r,
+         bind(ls, (struct sockaddr *)&any, sizeof any), listen(ls, 16));
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 77};
+  r = epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
+  struct epoll_event out[4];
+  int n = epoll_wait(ep, out, 4, 1000);
+  printf("epoll %d ctl %d wait %d events %u data %llu\n", ep, r, n,
+         out[0].events, (unsigned long long)out[0].data.u64);
+  struct sockaddr_in peer;
+  socklen_t plen = sizeof peer;
+  int c = accept4(ls, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
+  char ip[32];
+  inet_ntop(AF_INET, &peer.sin_addr, ip, sizeof ip);
+  printf("accept4 %d %s:%d len %u\n", c, ip, ntohs(peer.sin_port), plen);
+  struct stat sst, est;
+  int s1 = fstat(c, &sst), s2 = fstat(ep, &est);
+  printf("fstat %d %d sock %d blksize %ld epoll mode %o\n", s1, s2,
+         S_ISSOCK(sst.st_mode), (long)sst.st_blksize, est.st_mode);
+  int err = -1;
+  socklen_t elen = sizeof err;
+  r = getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &elen);
+  printf("getsockopt %d %d %u\n", r, err, elen);
+  int nb = 1, avail = -1;
+  int r1 = ioctl(c, FIONBIO, &nb), r2 = ioctl(c, FIONREAD, &avail);
+  printf("ioctl %d %d avail %d\n", r1, r2, avail);
+  char buf[8] = {0};
+  ssize_t got = recv(c, buf, sizeof buf - 1, 0);
+  printf("recv %zd %s\n", got, buf);
+  printf("send %zd\n", send(c, "xy", 2, MSG_NOSIGNAL));
+  printf("dprintf %d\n", dprintf(c, "n=%d\n", 42));
+  printf("getfl %#x\n", fcntl(c, F_GETFL));
+  int d = fcntl(c, F_DUPFD, 10);
+  int nul = open("/dev/null", O_RDONLY);
+  printf("dupfd %d nul %d dup2 %d\n", d, nul, dup2(nul, c));
+  r = close(d);
+  errno = 0;
+  r1 = isatty(ls);
+  printf("close %d isatty %d %s\n", r, r1, strerrorname_np(errno));
+  struct sigaction sa = {.sa_handler = SIG_IGN}, old;
+  r = sigaction(SIGSYS, &sa, &old);
+  sigset_t sys, cur;
+  sigemptyset(&sys);
+  sigaddset(&sys, SIGSYS);
+  r1 = sigprocmask(SIG_BLOCK, &sys, NULL);
+  sigprocmask(SIG_BLOCK, NULL, &cur);
+  printf("guards %d %d blocked %d\n", r, r1, sigismember(&cur, SIGSYS));
+  printf("shutdown %ld\n", syscall(SYS_shutdown, ls, SHUT_RDWR));
   return 0;
 }
 
@@ -171,11 +235,41 @@ static int forks(void) {
   return 0;
 }
 
+static volatile sig_atomic_t got_signal;
+static void on_usr1(int sig) { got_signal = sig; }
+
+/* Signals to itself reach it (the virtual pid is translated); a real
+ * timer fails loudly. */
+static int signals(void) {
+  signal(SIGUSR1, on_usr1);
+  int r = raise(SIGUSR1);
+  printf("raise %d got %d\n", r, (int)got_signal);
+  got_signal = 0;
+  r = kill(getpid(), SIGUSR1);
+  printf("kill %d got %d\n", r, (int)got_signal);
+  printf("alarm0 %u\n", alarm(0));
+  alarm(5);
+  printf("alarm returned\n");
+  return 0;
+}
+
+static void *thread_main(void *arg) { return arg; }
+
+static int thread(void) {
+  pthread_t t;
+  fflush(stdout);
+  int r = pthread_create(&t, NULL, thread_main, NULL);
+  printf("pthread_create returned %d\n", r);
+  return 0;
+}
+
 static int unsupported_on_sim(void) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   fflush(stdout);
-  lseek(fd, 0, SEEK_SET);
-  printf("lseek returned\n");
+  struct mmsghdr msgs[1];
+  memset(msgs, 0, sizeof msgs);
+  sendmmsg(fd, msgs, 1, 0);
+  printf("sendmmsg returned\n");
   return 0;
 }
 
@@ -207,11 +301,14 @@ int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc < 2) return 2;
   if (strcmp(argv[1], "sockets") == 0) return sockets();
+  if (strcmp(argv[1], "server") == 0) return server();
   if (strcmp(argv[1], "clocks") == 0) return clocks();
   if (strcmp(argv[1], "rdtsc") == 0) return tsc();
   if (strcmp(argv[1], "random") == 0) return randomness();
   if (strcmp(argv[1], "efault") == 0) return efault();
   if (strcmp(argv[1], "fork") == 0) return forks();
+  if (strcmp(argv[1], "thread") == 0) return thread();
+  if (strcmp(argv[1], "signals") == 0) return signals();
   if (strcmp(argv[1], "unsupported") == 0) return unsupported_on_sim();
   if (strcmp(argv[1], "exit") == 0) return 42;
   if (strcmp(argv[1], "loop") == 0 && argc > 2) return loop(atol(argv[2]));
