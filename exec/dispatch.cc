@@ -211,6 +211,10 @@ int64_t MsgCall(Request& r, sys::Syscalls& calls, bool receive,
 int64_t Ioctl(Request& r, sys::Syscalls& calls, std::string* fail) {
   const int fd = static_cast<int>(r.Int(0));
   const unsigned long req = static_cast<unsigned long>(r.Int(1));
+  if (req == FIOCLEX || req == FIONCLEX) {
+    // do_vfs_ioctl's close-on-exec requests: fcntl's F_SETFD.
+    return calls.fcntl(fd, F_SETFD, req == FIOCLEX ? FD_CLOEXEC : 0);
+  }
   auto* arg = static_cast<int*>(r.Ptr(2, sizeof(int)));
   if (req != FIONBIO && req != FIONREAD) {
     *fail = "ioctl request " + std::to_string(req) + " is not simulated";

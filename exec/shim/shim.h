@@ -1,4 +1,4 @@
-/* The preloaded shim's internal interface (docs/exec_shim.md). Plain C11,
+/* The preloaded shim's internal interface (docs/exec.md). Plain C11,
  * no C++ runtime; nothing here is exported from libsimsock_shim.so except
  * the libc wrappers (wrappers*.c, SHIM_EXPORT). */
 #ifndef SIMSOCK_EXEC_SHIM_SHIM_H_

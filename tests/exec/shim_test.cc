@@ -1,4 +1,4 @@
-// The preloaded shim (exec/shim/, docs/exec_shim.md) against a scripted
+// The preloaded shim (exec/shim/, docs/exec.md) against a scripted
 // stand-in for the simulator (shim_responder.h): what the wrappers and the
 // seccomp trap forward, with which marshalling and fd numbers; virtual
 // time through every path; the seeded random stream; EFAULT instead of a
