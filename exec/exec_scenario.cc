@@ -87,8 +87,10 @@ void StartNative(experiment::RunContext& ctx, RunState& state, sim::Host& h,
   std::string line = p.program;
   for (const std::string& a : p.args) line += " " + a;
   const std::string who = h.name() + " " + p.program;
+  ProxyLimits limits;
+  limits.busy = spec.busy;
   proc.Spawn(
-      [&ctx, &proc, &calls, &h, launch, init, line, who] {
+      [&ctx, &proc, &calls, &h, launch, init, line, who, limits] {
         std::string error;
         std::unique_ptr<Region> region = Region::Create(init, &error);
         std::unique_ptr<Child> child;
@@ -112,7 +114,7 @@ void StartNative(experiment::RunContext& ctx, RunState& state, sim::Host& h,
                         who + ": exited with status " + std::to_string(status));
           }
         };
-        RunProxy(region->get(), 0, proc, calls, hooks);
+        RunProxy(region->get(), 0, proc, calls, hooks, limits);
       },
       "exec " + p.program);
 }

@@ -130,12 +130,20 @@ std::optional<WorldSpec> ParseWorld(std::string_view text,
       const size_t first = rest.find_first_not_of(" \t");
       spec.plan += (first == std::string::npos ? "" : rest.substr(first));
       spec.plan += "\n";
+    } else if (kw == "busy") {
+      std::optional<sim::Duration> d;
+      if (w.size() != 2 || !(d = ParseDurationText(w[1])) ||
+          *d < std::chrono::milliseconds(1)) {
+        return fail("expected: busy DURATION (wall time, e.g. 30s)");
+      }
+      spec.busy = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
     } else if (kw == "output") {
       if (w.size() != 2) return fail("expected: output DIR");
       spec.output_dir = w[1];
     } else {
-      return fail("unknown keyword '" + kw +
-                  "' (host, latency, exec, run, env, budget, plan, output)");
+      return fail(
+          "unknown keyword '" + kw +
+          "' (host, latency, exec, run, env, budget, plan, busy, output)");
     }
   }
   if (spec.hosts.empty()) {

@@ -59,6 +59,9 @@ struct WorldSpec {
   sim::Duration budget = std::chrono::seconds(60);  ///< `budget`
   std::string plan;        ///< the `plan` lines, one per line
   std::string output_dir;  ///< `output`: the programs' stdout/stderr files
+  /// `busy`: wall time a program may compute without a call before the
+  /// run reports a busy loop (ProxyLimits::busy).
+  std::chrono::milliseconds busy{30000};
 };
 
 /// Parses the text of a world file; dir is where relative programs are

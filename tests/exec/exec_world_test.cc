@@ -204,6 +204,21 @@ TEST_F(ExecWorld, SegfaultIsReported) {
             std::string::npos);
 }
 
+// A program spinning on the clock never sees it move; past the world's
+// `busy` bound of wall time without a call, the run reports a busy loop
+// and kills it.
+TEST_F(ExecWorld, BusyLoopIsReported) {
+  experiment::Scenario s = World("host h 10.0.0.1\nexec h " SIMSOCK_EXEC_SPIN
+                                 "\nbusy 300ms\nbudget 10s\n");
+  experiment::RunResult r = Run(s, 1);
+  ASSERT_EQ(r.violations.size(), 1u) << Violations(r);
+  EXPECT_EQ(r.violations[0].invariant, "exec");
+  EXPECT_NE(r.violations[0].message.find("busy loop: no call for 300 ms"),
+            std::string::npos)
+      << r.violations[0].message;
+  EXPECT_EQ(ReadFile(dir_ + "/h.1.out"), "");
+}
+
 TEST(ExecWorldFile, ParsesAndReportsLines) {
   std::string error;
   std::optional<WorldSpec> w = ParseWorld(
