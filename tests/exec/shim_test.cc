@@ -413,6 +413,16 @@ TEST(ShimTest, UnsupportedCallOnASimulatedFdFailsLoudly) {
   EXPECT_THAT(r.out(), Not(HasSubstr("sendmmsg returned")));
 }
 
+TEST(ShimTest, DebugLevelLogsEachForwardedCall) {
+  Responder r;
+  r.region().debug = 1;
+  r.Run({SIMSOCK_SHIM_PROBE, "unsupported"}, [](simsock_exec_slot &slot) {
+    return slot.nr == SYS_socket ? int64_t{slot.fd_hint[0]} : -ENOSYS;
+  });
+  EXPECT_THAT(r.err(), HasSubstr("simsock shim: syscall " +
+                                 std::to_string(SYS_socket) + " -> 3\n"));
+}
+
 TEST(ShimTest, ExitSendsTheStatus) {
   Responder r;
   r.Run({SIMSOCK_SHIM_PROBE, "exit"},
