@@ -280,6 +280,10 @@ long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
     case SYS_timer_settime:
       return shim_timer_call(nr, a0, a1, a2, a3);
     case SYS_getrandom:
+      /* Linux's getrandom: unknown flags, or GRND_INSECURE with
+       * GRND_RANDOM, are EINVAL (GRND_NONBLOCK 1, GRND_RANDOM 2,
+       * GRND_INSECURE 4). */
+      if ((a2 & ~7L) || (a2 & 6) == 6) return -EINVAL;
       return shim_getrandom((void *)a0, a1);
     case SYS_clock_gettime:
       return shim_clock_gettime(a0, (void *)a1);

@@ -272,6 +272,77 @@ TEST(ShimTest, ServerCallsAreMarshalledBothWays) {
   EXPECT_EQ(kernel.closed, (std::vector<int64_t>{5, 10}));
 }
 
+// The iovec arrays of readv/writev as the dispatcher sees them: each
+// iov_base an offset into data.
+std::vector<iovec> Iovecs(simsock_exec_slot &slot) {
+  std::vector<iovec> v(static_cast<size_t>(slot.args[2]));
+  std::memcpy(v.data(), At(slot, 1), v.size() * sizeof(iovec));
+  return v;
+}
+
+TEST(ShimTest, VectorsAndAddressesAreMarshalled) {
+  Responder r;
+  std::string written;
+  r.Run({SIMSOCK_SHIM_PROBE, "vectors"},
+        [&](simsock_exec_slot &slot) -> int64_t {
+          switch (slot.nr) {
+            case SYS_socket:
+              return slot.args[1] == SOCK_DGRAM ? slot.fd_hint[0] : -EINVAL;
+            case SYS_writev: {
+              int64_t n = 0;
+              for (const iovec &v : Iovecs(slot)) {
+                written.append(
+                    reinterpret_cast<char *>(
+                        slot.data + reinterpret_cast<intptr_t>(v.iov_base)),
+                    v.iov_len);
+                n += static_cast<int64_t>(v.iov_len);
+              }
+              return n;
+            }
+            case SYS_readv: {
+              std::vector<iovec> v = Iovecs(slot);
+              if (v.size() != 2 || v[0].iov_len != 2 || v[1].iov_len != 7)
+                return -EINVAL;
+              std::memcpy(slot.data + reinterpret_cast<intptr_t>(v[0].iov_base),
+                          "ab", 2);
+              std::memcpy(slot.data + reinterpret_cast<intptr_t>(v[1].iov_base),
+                          "cde", 3);
+              return 5;
+            }
+            case SYS_sendto: {
+              sockaddr_in to;
+              std::memcpy(&to, At(slot, 4), sizeof to);
+              written.append(reinterpret_cast<char *>(At(slot, 1)),
+                             static_cast<size_t>(slot.args[2]));
+              return slot.args[5] == sizeof to && ntohs(to.sin_port) == 53
+                         ? slot.args[2]
+                         : -EINVAL;
+            }
+            case SYS_recvfrom: {
+              sockaddr_in from{};
+              from.sin_family = AF_INET;
+              from.sin_port = htons(53);
+              inet_pton(AF_INET, "10.0.0.3", &from.sin_addr);
+              std::memcpy(At(slot, 4), &from, sizeof from);
+              int32_t len = sizeof from;
+              std::memcpy(At(slot, 5), &len, sizeof len);
+              std::memcpy(At(slot, 1), "ans", 3);
+              return 3;
+            }
+            default:
+              return -ENOSYS;
+          }
+        });
+  ASSERT_TRUE(WIFEXITED(r.wait_status())) << r.err();
+  EXPECT_EQ(r.out(),
+            "writev 8\n"
+            "readv 5 ab|cde\n"
+            "sendto 1\n"
+            "recvfrom 3 ans from 10.0.0.3:53 len 16\n"
+            "getrandom -1 EINVAL\n");
+  EXPECT_EQ(written, "onethreeq");
+}
+
 TEST(ShimTest, ClocksReadVirtualTimeThroughEveryPath) {
   Responder r;
   r.Run({SIMSOCK_SHIM_PROBE, "clocks"}, [&](simsock_exec_slot &slot) {
