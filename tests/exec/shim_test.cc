@@ -494,6 +494,17 @@ TEST(ShimTest, DebugLevelLogsEachForwardedCall) {
                                  std::to_string(SYS_socket) + " -> 3\n"));
 }
 
+TEST(ShimTest, AWrongRegionIsRefusedBeforeMain) {
+  Responder r;
+  r.region().version = SIMSOCK_EXEC_VERSION + 1;
+  r.Run({SIMSOCK_SHIM_PROBE, "exit"},
+        [](simsock_exec_slot &) { return int64_t{-ENOSYS}; });
+  ASSERT_TRUE(WIFEXITED(r.wait_status()));
+  EXPECT_EQ(WEXITSTATUS(r.wait_status()), 127);
+  EXPECT_EQ(r.hello_pid(), 0);
+  EXPECT_THAT(r.err(), HasSubstr("wrong magic or version"));
+}
+
 TEST(ShimTest, ExitSendsTheStatus) {
   Responder r;
   r.Run({SIMSOCK_SHIM_PROBE, "exit"},
