@@ -22,11 +22,11 @@ int shim_placeholder_fd = -1;
  * program's own fds start where Linux would put them. */
 #define SHIM_RESERVED_FD 1023
 
-static void put_str(const char *s) {
+void shim_log(const char *s) {
   shim_raw_syscall(SYS_write, 2, (long)s, (long)strlen(s), 0, 0, 0);
 }
 
-static void put_num(char *out, long v) {
+void shim_format_num(char *out, long v) {
   char tmp[24];
   int n = 0, neg = v < 0;
   unsigned long u = neg ? (unsigned long)-v : (unsigned long)v;
@@ -47,19 +47,19 @@ void shim_fail(uint32_t reason, const char *what, long nr) {
   memcpy(msg + 14, what, len);
   char *p = msg + 14 + len;
   memcpy(p, " (syscall ", 10);
-  put_num(p + 10, nr);
+  shim_format_num(p + 10, nr);
   p += strlen(p);
   memcpy(p, ")", 2);
-  put_str(msg);
-  put_str("\n");
+  shim_log(msg);
+  shim_log("\n");
   if (shim_region != NULL) shim_post(SIMSOCK_MSG_FAIL, reason, msg);
   for (;;) shim_raw_syscall(SYS_exit_group, 127, 0, 0, 0, 0, 0);
 }
 
 static __attribute__((noreturn)) void refuse(const char *why) {
-  put_str("simsock shim: ");
-  put_str(why);
-  put_str("\n");
+  shim_log("simsock shim: ");
+  shim_log(why);
+  shim_log("\n");
   for (;;) shim_raw_syscall(SYS_exit_group, 127, 0, 0, 0, 0, 0);
 }
 

@@ -39,6 +39,19 @@ struct simsock_exec_slot *shim_begin(long nr) {
   return slot;
 }
 
+/* region.debug > 0: one stderr line per forwarded call,
+ * "simsock shim: syscall <nr> -> <ret>". */
+static void log_call(const struct simsock_exec_slot *slot) {
+  char nr[24], ret[24];
+  shim_format_num(nr, (long)slot->nr);
+  shim_format_num(ret, (long)slot->ret);
+  shim_log("simsock shim: syscall ");
+  shim_log(nr);
+  shim_log(" -> ");
+  shim_log(ret);
+  shim_log("\n");
+}
+
 long shim_roundtrip(struct simsock_exec_slot *slot) {
   __atomic_store_n(&slot->state, SIMSOCK_SLOT_REQUEST, __ATOMIC_RELEASE);
   futex_wake(&slot->state);
@@ -48,6 +61,7 @@ long shim_roundtrip(struct simsock_exec_slot *slot) {
     /* A spurious wake-up or EINTR: look again. */
     futex_wait(&slot->state, state);
   }
+  if (shim_region->debug > 0) log_call(slot);
   return slot->ret;
 }
 

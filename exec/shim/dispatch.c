@@ -23,19 +23,16 @@ __attribute__((noreturn)) static void unsupported(long nr, const char *what) {
   shim_fail(SIMSOCK_FAIL_UNSUPPORTED_SYSCALL, what, nr);
 }
 
+/* An fd argument as the kernel reads it: the low 32 bits (Linux's
+ * `unsigned int fd`; a caller's int in syscall(2)'s varargs leaves the
+ * register's upper half undefined), as an int so that -1 stays -1. */
+static long fd_arg(long v) { return (long)(int)v; }
+
 /* Calls whose first argument is an fd and that the slice does not emulate
  * on a simulated fd: running them on the placeholder would silently give
  * /dev/null's answers. */
 static int fd_call_unsupported(long nr) {
   switch (nr) {
-    case SYS_fstat:
-    case SYS_lseek:
-    case SYS_pread64:
-    case SYS_pwrite64:
-    case SYS_preadv:
-    case SYS_pwritev:
-    case SYS_preadv2:
-    case SYS_pwritev2:
     case SYS_sendfile:
     case SYS_fsync:
     case SYS_fdatasync:
@@ -59,7 +56,6 @@ static int fd_call_unsupported(long nr) {
     case SYS_fsetxattr:
     case SYS_sync_file_range:
     case SYS_syncfs:
-    case SYS_newfstatat:
     case SYS_statx:
     case SYS_openat:
       return 1;
@@ -245,12 +241,12 @@ static long dup2_call(long nr, long a0, long a1, long a2) {
   if (shim_fd_is_sim(a0)) return shim_fwd_dup3(nr, a0, a1, a2);
   if (shim_fd_is_sim(a1)) {
     /* A real file replaces a simulated fd: dup2 closes newfd first
-     * (Linux's do_dup2), so the simulated one is closed. */
+     * (Linux's do_dup2), so the simulated one is closed, once the call is
+     * known to succeed (a valid oldfd, dup3's flags). */
     long check = native(SYS_fcntl, a0, F_GETFD, 0, 0, 0, 0);
     if (check < 0) return check;
-    if (a0 == a1) return nr == SYS_dup3 ? -EINVAL : a1;
+    if (nr == SYS_dup3 && (a2 & ~(long)O_CLOEXEC)) return -EINVAL;
     shim_fwd_close(a1);
-    shim_fd_reserve_at(a1);
   }
   long r = native(nr, a0, a1, a2, 0, 0, 0);
   if (r >= 0) shim_fd_set_random(r, shim_fd_is_random(a0));
@@ -284,6 +280,10 @@ long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
     case SYS_timer_settime:
       return shim_timer_call(nr, a0, a1, a2, a3);
     case SYS_getrandom:
+      /* Linux's getrandom: unknown flags, or GRND_INSECURE with
+       * GRND_RANDOM, are EINVAL (GRND_NONBLOCK 1, GRND_RANDOM 2,
+       * GRND_INSECURE 4). */
+      if ((a2 & ~7L) || (a2 & 6) == 6) return -EINVAL;
       return shim_getrandom((void *)a0, a1);
     case SYS_clock_gettime:
       return shim_clock_gettime(a0, (void *)a1);
@@ -322,14 +322,14 @@ long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
     case SYS_open:
       return open_native(nr, a0, a1, a2, 0, (void *)a0);
     case SYS_openat:
-      if (shim_fd_is_sim(a0)) break;
+      if (shim_fd_is_sim(fd_arg(a0))) break;
       return open_native(nr, a0, a1, a2, a3, (void *)a1);
     case SYS_dup2:
-      return dup2_call(nr, a0, a1, 0);
+      return dup2_call(nr, fd_arg(a0), fd_arg(a1), 0);
     case SYS_dup3:
-      return dup2_call(nr, a0, a1, a2);
+      return dup2_call(nr, fd_arg(a0), fd_arg(a1), a2);
     case SYS_epoll_ctl:
-      return epoll_ctl_call(a0, a1, a2, a3);
+      return epoll_ctl_call(fd_arg(a0), a1, fd_arg(a2), a3);
     case SYS_poll:
     case SYS_ppoll:
       check_pollfds(nr, (void *)a0, a1);
@@ -351,17 +351,18 @@ long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
        * FMODE_PREAD unset give ESPIPE (stdio's lseek(fd, 0, SEEK_CUR) on
        * an fd it wraps asks exactly this). preadv2/pwritev2 with offset -1
        * would be readv/writev: not emulated here. */
-      if (shim_fd_is_sim(a0)) return -ESPIPE;
+      if (shim_fd_is_sim(fd_arg(a0))) return -ESPIPE;
       break;
     case SYS_fstat:
-      if (shim_fd_is_sim(a0)) return shim_fd_stat(a0, (void *)a1);
+      if (shim_fd_is_sim(fd_arg(a0)))
+        return shim_fd_stat(fd_arg(a0), (void *)a1);
       break;
     case SYS_newfstatat:
-      if (shim_fd_is_sim(a0))
-        return shim_fd_statat(a0, (void *)a1, (void *)a2, a3);
+      if (shim_fd_is_sim(fd_arg(a0)))
+        return shim_fd_statat(fd_arg(a0), (void *)a1, (void *)a2, a3);
       break;
     case SYS_mmap:
-      if (!(a3 & 0x20 /* MAP_ANONYMOUS */) && shim_fd_is_sim(a4))
+      if (!(a3 & 0x20 /* MAP_ANONYMOUS */) && shim_fd_is_sim(fd_arg(a4)))
         unsupported(nr, "mmap of a simulated fd");
       break;
     case SYS_close_range:
@@ -373,13 +374,14 @@ long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
       break;
   }
   if (is_fd_call(nr)) {
+    a0 = fd_arg(a0);
     if (shim_fd_is_sim(a0)) return fd_call(nr, a0, a1, a2, a3, a4, a5);
     return real_fd_call(nr, a0, a1, a2, a3, a4, a5);
   }
-  if (shim_fd_is_sim(a0) && fd_call_unsupported(nr))
+  if (shim_fd_is_sim(fd_arg(a0)) && fd_call_unsupported(nr))
     unsupported(nr, "this call on a simulated fd");
   if ((nr == SYS_sendfile || nr == SYS_splice || nr == SYS_copy_file_range) &&
-      (shim_fd_is_sim(a1) || shim_fd_is_sim(a2)))
+      (shim_fd_is_sim(fd_arg(a1)) || shim_fd_is_sim(fd_arg(a2))))
     unsupported(nr, "this call on a simulated fd");
   return native(nr, a0, a1, a2, a3, a4, a5);
 }
@@ -399,11 +401,11 @@ static int may_forward(long nr, long a0, long a1, long a2) {
       return 1;
     case SYS_dup2:
     case SYS_dup3:
-      return shim_fd_is_sim(a0) || shim_fd_is_sim(a1);
+      return shim_fd_is_sim(fd_arg(a0)) || shim_fd_is_sim(fd_arg(a1));
     case SYS_epoll_ctl:
-      return shim_fd_is_sim(a0) || shim_fd_is_sim(a2);
+      return shim_fd_is_sim(fd_arg(a0)) || shim_fd_is_sim(fd_arg(a2));
     default:
-      return shim_fd_is_sim(a0);
+      return shim_fd_is_sim(fd_arg(a0));
   }
 }
 

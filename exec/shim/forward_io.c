@@ -211,6 +211,9 @@ long shim_fwd_msg(long nr, long fd, void *user_msg, long flags) {
   d.msg_name = (void *)name_off;
   d.msg_iov = (struct iovec *)iov_off;
   d.msg_control = (void *)ctl_off;
+  /* The room reserved for the name: an address never exceeds it. */
+  if (m.msg_name != NULL && m.msg_namelen > SHIM_ADDR_MAX)
+    d.msg_namelen = SHIM_ADDR_MAX;
   d.msg_controllen = m.msg_control ? ctl_len : 0;
   memcpy(slot->data + msg_off, &d, sizeof d);
   slot->args[0] = fd;

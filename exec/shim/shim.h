@@ -30,6 +30,11 @@ extern const char shim_trampoline_end[];
 extern volatile int shim_attached;
 extern struct simsock_exec_region *shim_region;
 extern long shim_real_pid;
+/* Writes to the real stderr (fd 2), through the trampoline. */
+void shim_log(const char *s);
+/* Formats v in decimal into out (24 bytes suffice), NUL-terminated: no
+ * stdio in the handler paths. */
+void shim_format_num(char *out, long v);
 /* Sends SIMSOCK_MSG_FAIL with the message and ends the process (127). */
 __attribute__((noreturn)) void shim_fail(uint32_t reason, const char *what,
                                          long nr);

@@ -139,6 +139,34 @@ static int server(void) {
   return 0;
 }
 
+/* readv/writev (iovec arrays), sendto and recvfrom with addresses (UDP),
+ * getrandom's flag check. */
+static int vectors(void) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  struct iovec out[3] = {{"one", 3}, {"", 0}, {"three", 5}};
+  printf("writev %zd\n", writev(fd, out, 3));
+  char a[2], b[8] = {0};
+  struct iovec in[2] = {{a, sizeof a}, {b, sizeof b - 1}};
+  ssize_t n = readv(fd, in, 2);
+  printf("readv %zd %.2s|%s\n", n, a, b);
+  struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(53)};
+  inet_pton(AF_INET, "10.0.0.3", &to.sin_addr);
+  printf("sendto %zd\n",
+         sendto(fd, "q", 1, 0, (struct sockaddr *)&to, sizeof to));
+  struct sockaddr_in from;
+  socklen_t flen = sizeof from;
+  char buf[8] = {0};
+  n = recvfrom(fd, buf, sizeof buf - 1, 0, (struct sockaddr *)&from, &flen);
+  char ip[32];
+  inet_ntop(AF_INET, &from.sin_addr, ip, sizeof ip);
+  printf("recvfrom %zd %s from %s:%d len %u\n", n, buf, ip,
+         ntohs(from.sin_port), flen);
+  errno = 0;
+  long r = syscall(SYS_getrandom, buf, 4, 0x40);
+  printf("getrandom %ld %s\n", r, strerrorname_np(errno));
+  return 0;
+}
+
 typedef int (*vdso_clock_gettime_fn)(clockid_t, struct timespec *);
 
 /* The vDSO's own symbol, looked up from AT_SYSINFO_EHDR. */
@@ -302,6 +330,7 @@ int main(int argc, char **argv) {
   if (argc < 2) return 2;
   if (strcmp(argv[1], "sockets") == 0) return sockets();
   if (strcmp(argv[1], "server") == 0) return server();
+  if (strcmp(argv[1], "vectors") == 0) return vectors();
   if (strcmp(argv[1], "clocks") == 0) return clocks();
   if (strcmp(argv[1], "rdtsc") == 0) return tsc();
   if (strcmp(argv[1], "random") == 0) return randomness();
