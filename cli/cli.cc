@@ -97,6 +97,29 @@ int Main(int argc, char** argv) {
       ->add_option("--max-runs", shrink.max_runs, "stop after this many runs")
       ->capture_default_str();
 
+  ExecArgs exec;
+  CLI::App* exec_cmd = app.add_subcommand(
+      "exec",
+      "run a world file with unmodified programs on simulated hosts "
+      "(docs/exec.md): one seed, or --sweep seeds A..B");
+  exec_cmd->add_option("world", exec.world, "the world file")->required();
+  exec_cmd->add_option("--seed", exec.seed, "the seed")->capture_default_str();
+  exec_cmd->add_option("--faults", exec.faults,
+                       "the fault plan (a file or one line); default: the "
+                       "world's plan lines");
+  exec_cmd->add_option("--trace", exec.trace,
+                       "write the trace's text to FILE (- for stdout)");
+  exec_cmd->add_option("--pcap", exec.pcap, "write every packet to FILE");
+  exec_cmd->add_option("--json", exec.json,
+                       "write the trace as JSON lines to FILE");
+  exec_cmd->add_flag("--all", exec.all, "report every violation");
+  exec_cmd->add_option("--sweep", exec.sweep,
+                       "sweep seeds A..B in worker processes instead");
+  exec_cmd->add_option("--jobs,-j", exec.jobs, "--sweep's worker processes")
+      ->capture_default_str();
+  exec_cmd->add_flag("--shrink", exec.shrink,
+                     "--sweep: shrink the plan of each failing seed listed");
+
   MergeArgs merge;
   CLI::App* merge_cmd = app.add_subcommand(
       "merge",
@@ -125,6 +148,7 @@ int Main(int argc, char** argv) {
   }
   if (shrink_cmd->parsed()) return ShrinkCommand(shrink);
   if (merge_cmd->parsed()) return MergeCommand(merge);
+  if (exec_cmd->parsed()) return ExecCommand(exec);
   return 2;
 }
 

@@ -81,6 +81,21 @@ int SweepCommand(const SweepArgs& args);
 void PrintShrunkPlans(const Resolved& r, std::vector<SeedRecord> records,
                       size_t show);
 
+// `simsock exec WORLD` (docs/exec.md): the world file registered as a
+// scenario (exec/exec_scenario.h), then run as `run` runs one seed, or as
+// `sweep` runs many.
+struct ExecArgs {
+  std::string world;
+  std::string faults;  // "" = the world's own plan lines
+  uint64_t seed = 1;
+  std::string trace, pcap, json;
+  bool all = false;
+  std::string sweep;  // seeds A..B: sweep them instead of one run
+  size_t jobs = 1;
+  bool shrink = false;
+};
+int ExecCommand(const ExecArgs& args);
+
 struct MergeArgs {
   std::string dir;
   size_t show = 10;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "simsock/cli/commands.h"
+#include "simsock/exec/exec_scenario.h"
 
 namespace simsock::cli {
 
@@ -42,6 +43,19 @@ std::optional<Resolved> Resolve(const std::string& command,
                                 const ScenarioArgs& args) {
   Resolved r;
   r.scenario = experiment::Find(args.scenario);
+  if (!r.scenario && args.scenario.starts_with(exec::kWorldScenarioPrefix)) {
+    // A world file's scenario (simsock exec): registered on first use, so
+    // that sweep workers, `run` and replay lines find it by name too.
+    std::string error;
+    r.scenario = exec::RegisterWorld(
+        args.scenario.substr(
+            std::string_view(exec::kWorldScenarioPrefix).size()),
+        &error);
+    if (!r.scenario) {
+      std::cerr << command << ": " << error << "\n";
+      return std::nullopt;
+    }
+  }
   if (!r.scenario) {
     std::cerr << command << ": no scenario '" << args.scenario << "' (`"
               << ProgramName() << " list` shows them)\n";

@@ -66,6 +66,20 @@ enum simsock_msg_kind {
   SIMSOCK_MSG_FAIL = 3,
 };
 
+/// Nested pointers (the shim marshals them, the simulator's dispatcher,
+/// exec/dispatch.cc, rebases them; docs/exec.md, "Marshalling"):
+/// - recvmsg / sendmsg: args[1] is the offset of a struct msghdr in data
+///   whose msg_name, msg_iov and msg_control fields hold data offsets (or
+///   SIMSOCK_EXEC_NULL) instead of pointers; the iovec array at msg_iov
+///   holds data offsets in each iov_base. After recvmsg the simulator
+///   writes msg_namelen, msg_controllen and msg_flags into that msghdr.
+/// - readv / writev: args[1] is the offset of such an iovec array.
+/// - socklen_t* (accept, accept4, recvfrom, getsockname, getpeername,
+///   getsockopt): an offset to a 4-byte length the simulator updates.
+/// - epoll_event arrays: packed 12-byte structs, as on x86_64 Linux.
+/// Every offset and length must lie within [0, data_len): one that does
+/// not is -EFAULT, as a bad pointer is on Linux.
+///
 /// One managed thread's mailbox. Aligned to a page so slots never share a
 /// cache line.
 struct simsock_exec_slot {

@@ -164,6 +164,20 @@ class Process final : public sys::Syscalls, private Waiter {
   int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                    const timespec* timeout, const sigset_t* sigmask) override;
 
+  // simsock exec (issue 13): the dup family, on Process only (not in
+  // sys::Syscalls), with Linux's rules (fs/file.c: ksys_dup, ksys_dup3,
+  // do_dup2); sim/kernel/process_dup.cc.
+  /// dup(2): the lowest free fd (or FdTable::InstallNextAt's) for the same
+  /// open file, FD_CLOEXEC clear; -EBADF, -EMFILE.
+  int dup(int fd);
+  /// dup2(2): newfd refers to oldfd's file (an open newfd is closed first,
+  /// silently); dup2(fd, fd) returns fd if it is open, else -EBADF; -EBADF
+  /// when newfd is outside [0, RLIMIT_NOFILE).
+  int dup2(int oldfd, int newfd);
+  /// dup3(2): dup2 with flags (only O_CLOEXEC, else -EINVAL); oldfd ==
+  /// newfd is -EINVAL.
+  int dup3(int oldfd, int newfd, int flags);
+
  private:
   // A syscall's own references to the files it works on (fdget): while a
   // call is in progress, close() of the fd by another thread does not make
@@ -277,6 +291,8 @@ class Process final : public sys::Syscalls, private Waiter {
   ssize_t SysSendTo(CallFiles& files, int fd, const void* buf, size_t len,
                     int flags, const sockaddr* addr, socklen_t addrlen,
                     bool is_write);
+  // do_dup2's part of dup2 and dup3, once the arguments are checked.
+  int DupTo(int oldfd, int newfd, bool cloexec);
 
   Host& host_;
   World& world_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 #include "simsock/sim/base/check.h"
 
@@ -13,6 +14,7 @@ size_t FdTable::LowestFreeFrom(size_t fd) const {
 }
 
 bool FdTable::HasRoom() const {
+  if (next_at_ >= 0) return next_at_ < limit_ && Get(next_at_) == nullptr;
   return static_cast<int>(LowestFreeFrom(next_fd_)) < limit_;
 }
 
@@ -22,6 +24,14 @@ int FdTable::Install(std::shared_ptr<File> file, bool cloexec) {
 
 int FdTable::InstallFrom(int min_fd, std::shared_ptr<File> file, bool cloexec) {
   if (min_fd < 0 || min_fd >= limit_) return -EINVAL;
+  if (next_at_ >= 0) {
+    // The number the caller reserved (InstallNextAt), used once.
+    const int at = std::exchange(next_at_, -1);
+    if (at >= limit_) return -EMFILE;
+    if (Get(at) != nullptr) return -EBADF;
+    InstallAt(at, std::move(file), cloexec);
+    return at;
+  }
   // Every fd below next_fd_ is open: the search starts at the higher of
   // the two (Linux's files->next_fd), and moves next_fd_ on when it
   // started there.

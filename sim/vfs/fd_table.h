@@ -31,6 +31,15 @@ class FdTable {
   void InstallAt(int fd, std::shared_ptr<File> file, bool cloexec);
   /// True if an fd could be installed now.
   bool HasRoom() const;
+  /// The next Install or InstallFrom puts its file at exactly `fd` instead
+  /// of the lowest free number (once; -1 cancels): how `simsock exec`
+  /// gives a simulated fd the number the managed program reserved for it
+  /// in its real fd table (exec/protocol.h, fd_hint). That install
+  /// returns -EMFILE when fd is at or above the limit and -EBADF when fd
+  /// is already open; every other install keeps Linux's lowest-free rule.
+  void InstallNextAt(int fd) { next_at_ = fd; }
+  /// The fd InstallNextAt set and no install has used yet, or -1.
+  int next_install_at() const { return next_at_; }
   /// The file at fd, or null.
   File* Get(int fd) const;
   /// The file at fd as a new reference, or null when fd is not open.
@@ -70,6 +79,7 @@ class FdTable {
   // does not walk them all for its next one.
   size_t next_fd_ = 0;
   int limit_;
+  int next_at_ = -1;  // InstallNextAt's fd, or -1
 };
 
 }  // namespace simsock::sim

@@ -249,5 +249,61 @@ TEST(StdFds, EveryProcessAndEveryRestartGetsThem) {
   EXPECT_EQ(c.socket(AF_INET, SOCK_STREAM, 0), 3);
 }
 
+// simsock exec's fd_hint: the next fd-creating call takes exactly the
+// reserved number (holes below it stay free), once; refused when that fd is
+// open (EBADF) or past the limit (EMFILE); every other call keeps the
+// lowest-free rule.
+TEST(FdTable, InstallNextAtTakesTheReservedNumberOnce) {
+  World w(1);
+  Process& p = w.AddHost("h", "10.0.0.1").SpawnProcess();
+  p.fds().InstallNextAt(7);
+  EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), 7);
+  EXPECT_EQ(p.fds().next_install_at(), -1);
+  EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), 3);  // lowest free again
+  p.fds().InstallNextAt(5);
+  EXPECT_EQ(p.epoll_create1(0), 5);
+  EXPECT_EQ(p.socket(AF_INET, SOCK_DGRAM, 0), 4);
+  p.fds().InstallNextAt(7);  // open
+  EXPECT_THAT(p.socket(AF_INET, SOCK_STREAM, 0), SyscallFailsWithErrno(EBADF));
+  p.fds().set_limit(10);
+  p.fds().InstallNextAt(12);
+  EXPECT_THAT(p.socket(AF_INET, SOCK_STREAM, 0), SyscallFailsWithErrno(EMFILE));
+  EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), 6);
+  p.fds().InstallNextAt(9);
+  EXPECT_EQ(p.dup(3), 9);
+  p.fds().InstallNextAt(8);
+  EXPECT_EQ(p.fcntl(3, F_DUPFD, 0), 8);
+}
+
+// dup, dup2, dup3 with Linux's rules (fs/file.c).
+TEST(FdTable, DupFamily) {
+  World w(1);
+  Process& p = w.AddHost("h", "10.0.0.1").SpawnProcess();
+  const int s = p.socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_EQ(s, 3);
+  EXPECT_EQ(p.dup(s), 4);
+  EXPECT_EQ(p.fcntl(4, F_GETFD, 0), 0);  // the copy has no FD_CLOEXEC
+  EXPECT_THAT(p.dup(99), SyscallFailsWithErrno(EBADF));
+  EXPECT_EQ(p.dup2(s, s), s);
+  EXPECT_THAT(p.dup2(99, 99), SyscallFailsWithErrno(EBADF));
+  EXPECT_THAT(p.dup2(99, 5), SyscallFailsWithErrno(EBADF));
+  EXPECT_THAT(p.dup2(s, -1), SyscallFailsWithErrno(EBADF));
+  EXPECT_THAT(p.dup2(s, 1 << 20), SyscallFailsWithErrno(EBADF));
+  // Onto an open fd: it is closed first; both now name the socket.
+  const int u = p.socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_EQ(u, 5);
+  EXPECT_EQ(p.dup2(s, u), u);
+  EXPECT_EQ(p.SocketAt(u), p.SocketAt(s));
+  EXPECT_EQ(p.dup2(s, 20), 20);
+  EXPECT_THAT(p.dup3(s, s, 0), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(p.dup3(s, 6, O_NONBLOCK), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(p.dup3(99, 6, 0), SyscallFailsWithErrno(EBADF));
+  EXPECT_EQ(p.dup3(s, 6, O_CLOEXEC), 6);
+  EXPECT_EQ(p.fcntl(6, F_GETFD, 0), FD_CLOEXEC);
+  // The socket closes only with its last fd.
+  for (int fd : {3, 4, 5, 20}) EXPECT_EQ(p.close(fd), 0);
+  EXPECT_NE(p.SocketAt(6), nullptr);
+}
+
 }  // namespace
 }  // namespace simsock::sim
