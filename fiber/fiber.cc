@@ -4,7 +4,8 @@
 #include <boost/context/stack_context.hpp>
 #include <cstdio>
 #include <cstdlib>
-#include <vector>
+
+#include "simsock/fiber/stack_pool.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -26,57 +27,6 @@ void __sanitizer_finish_switch_fiber(void* fake_stack_save,
 
 namespace simsock::fiber {
 namespace ctx = boost::context;
-
-namespace {
-
-// A free list of same-sized stacks per OS thread. Stacks are malloc'd (no
-// guard page); the pool keeps at most kMaxPooled of each size.
-class StackPool {
- public:
-  static constexpr size_t kMaxPooled = 1024;
-
-  ~StackPool() {
-    for (auto& s : free_) std::free(static_cast<char*>(s.sp) - s.size);
-  }
-
-  ctx::stack_context Allocate(size_t size) {
-    for (size_t i = free_.size(); i-- > 0;) {
-      if (free_[i].size == size) {
-        ctx::stack_context sc = free_[i];
-        free_[i] = free_.back();
-        free_.pop_back();
-        return sc;
-      }
-    }
-    void* base = std::malloc(size);
-    if (base == nullptr) {
-      std::fprintf(stderr, "fiber: out of memory for a %zu-byte stack\n", size);
-      std::abort();
-    }
-    ctx::stack_context sc;
-    sc.size = size;
-    sc.sp = static_cast<char*>(base) + size;  // stacks grow down
-    return sc;
-  }
-
-  void Release(ctx::stack_context sc) {
-    if (free_.size() < kMaxPooled) {
-      free_.push_back(sc);
-    } else {
-      std::free(static_cast<char*>(sc.sp) - sc.size);
-    }
-  }
-
-  static StackPool& ForThisThread() {
-    thread_local StackPool pool;
-    return pool;
-  }
-
- private:
-  std::vector<ctx::stack_context> free_;
-};
-
-}  // namespace
 
 struct Fiber::Impl {
   std::function<void()> fn;
@@ -103,12 +53,16 @@ struct PooledStack {
   size_t size;
   Fiber::Impl* impl;
   ctx::stack_context allocate() {
-    ctx::stack_context sc = StackPool::ForThisThread().Allocate(size);
-    impl->stack_bottom = static_cast<char*>(sc.sp) - sc.size;
+    const StackPool::Stack stack = StackPool::Instance().Allocate(size);
+    impl->stack_bottom = stack.base;
+    ctx::stack_context sc;
+    sc.size = stack.size;
+    sc.sp = static_cast<char*>(stack.base) + stack.size;  // stacks grow down
     return sc;
   }
   void deallocate(ctx::stack_context& sc) noexcept {
-    StackPool::ForThisThread().Release(sc);
+    StackPool::Instance().Release(
+        {static_cast<char*>(sc.sp) - sc.size, sc.size});
   }
 };
 

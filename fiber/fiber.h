@@ -32,9 +32,9 @@ class Fiber {
   static constexpr size_t kDefaultStackSize = 256 * 1024;
 
   /// A fiber that will run fn on a stack of stack_size bytes from the
-  /// thread's pool; fn does not start until the first Resume(). fn must not
-  /// let an exception escape (the program terminates: no frame above the
-  /// fiber's stack can catch it).
+  /// process's pool (StackPool); fn does not start until the first Resume(). fn
+  /// must not let an exception escape (the program terminates: no frame above
+  /// the fiber's stack can catch it).
   explicit Fiber(std::function<void()> fn,
                  size_t stack_size = kDefaultStackSize);
   /// Destroying an unfinished fiber unwinds its stack: Suspend() throws an

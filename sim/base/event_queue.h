@@ -9,7 +9,8 @@
 // the world's working set (freed slots are reused, last freed first), and
 // Cancel takes its entry out of the heap at once (the last entry moves into
 // its place and sifts up or down). Timers are re-armed on nearly every ACK,
-// so a cancelled entry must not stay behind to be skipped later. The order
+// so a cancelled entry must not stay behind to be skipped later; Reschedule
+// re-arms one in place (a new key at the entry's position, one sift). The order
 // events run in is (time, number) whatever the heap's layout: the pair is
 // unique. Callbacks are InlineCallbacks: a timer's or a step's capture is
 // kept in the slot itself, so an event allocates nothing.
@@ -68,6 +69,32 @@ class EventQueue {
     // The callback dies last, once the queue is whole again: what it
     // captured may schedule or cancel as it goes.
     InlineCallback dead = Remove(slots_[id.slot].pos);
+  }
+  /// Moves the pending event id names to `at`, keeping its callback, and
+  /// returns its new id. The event takes a new insertion number, exactly
+  /// as Cancel(id) followed by Schedule(at, same callback) would give it
+  /// (and the same slot, the one that Cancel would free and Schedule reuse),
+  /// so it runs after every event already due at `at`: a re-armed timer
+  /// keeps the order of a fresh one. The entry's key changes where it sits
+  /// and sifts up or down: one sift instead of a removal and an insertion.
+  /// An id that already ran or was cancelled, or an invalid one, changes
+  /// nothing and returns an invalid id (and takes no number): the caller
+  /// schedules afresh. O(log n).
+  EventId Reschedule(EventId id, Time at) {
+    if (!id.valid() || id.slot >= slots_.size()) return {};
+    Slot& slot = slots_[id.slot];
+    if (slot.seq != id.seq) return {};
+    const EventId moved{at, ++next_seq_, id.slot};
+    slot.seq = moved.seq;
+    const size_t i = slot.pos;
+    const Entry e{at, moved.seq, moved.slot};
+    heap_[i] = e;
+    if (i > 0 && RunsFirst(e, heap_[(i - 1) / 2])) {
+      SiftUp(i);
+    } else {
+      SiftDown(i);
+    }
+    return moved;
   }
   /// True when no event is pending.
   bool empty() const { return heap_.empty(); }

@@ -31,6 +31,11 @@ class StackEnv {
   /// Cancels an event Schedule returned; one that ran or was cancelled is
   /// ignored.
   virtual void Cancel(EventId id) = 0;
+  /// Moves a pending event to `at` (>= Now()) as Cancel and a fresh
+  /// Schedule of the same callback would (EventQueue::Reschedule: a new
+  /// scheduling number); returns its new id, or an invalid id, changing
+  /// nothing, if id already ran or was cancelled.
+  virtual EventId Reschedule(EventId id, Time at) = 0;
   /// Runs fn later in the current step, after what is running now.
   virtual void Defer(InlineCallback fn) = 0;
   /// The world's random stream for one purpose ("port.ephemeral",

@@ -613,9 +613,17 @@ void TcpSocket::ArmTimer() {
   if (!tcb_) return;
   Time at = tcb_->PollAt();
   if (timer_.valid() && timer_.at == at) return;
-  stack_.env().Cancel(timer_);
-  timer_ = {};
-  if (at == kNever) return;
+  if (at == kNever) {
+    stack_.env().Cancel(timer_);
+    timer_ = {};
+    return;
+  }
+  // Re-armed in place when still pending (every ACK moves it): the same
+  // new scheduling number as a cancel and a fresh Schedule, one sift.
+  if (timer_.valid()) {
+    timer_ = stack_.env().Reschedule(timer_, std::max(at, Now()));
+    if (timer_.valid()) return;
+  }
   std::weak_ptr<TcpSocket> weak = Self();
   timer_ = stack_.env().Schedule(std::max(at, Now()), [weak]() {
     if (auto s = weak.lock()) s->OnTimer();

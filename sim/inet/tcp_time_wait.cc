@@ -80,9 +80,16 @@ void TcpTimeWait::AfterTcb() {
 void TcpTimeWait::ArmTimer() {
   Time at = tcb_.PollAt();
   if (timer_.valid() && timer_.at == at) return;
-  stack_.env().Cancel(timer_);
-  timer_ = {};
-  if (at == kNever) return;
+  if (at == kNever) {
+    stack_.env().Cancel(timer_);
+    timer_ = {};
+    return;
+  }
+  // Re-armed in place when still pending, as TcpSocket::ArmTimer.
+  if (timer_.valid()) {
+    timer_ = stack_.env().Reschedule(timer_, std::max(at, stack_.Now()));
+    if (timer_.valid()) return;
+  }
   std::weak_ptr<TcpTimeWait> weak = shared_from_this();
   timer_ = stack_.env().Schedule(std::max(at, stack_.Now()), [weak]() {
     if (auto tw = weak.lock()) tw->OnTimer();

@@ -39,6 +39,10 @@ EventId Host::Schedule(Time at, InlineCallback fn) {
 
 void Host::Cancel(EventId id) { world_.Cancel(id); }
 
+EventId Host::Reschedule(EventId id, Time at) {
+  return world_.Reschedule(id, at);
+}
+
 void Host::Defer(InlineCallback fn) { world_.Defer(std::move(fn)); }
 
 RandomStream& Host::Rng(std::string_view purpose) {

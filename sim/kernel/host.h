@@ -115,6 +115,7 @@ class Host final : private StackEnv {
   Time Now() const override;
   EventId Schedule(Time at, InlineCallback fn) override;
   void Cancel(EventId id) override;
+  EventId Reschedule(EventId id, Time at) override;
   void Defer(InlineCallback fn) override;
   RandomStream& Rng(std::string_view purpose) override;
   void Trace(const std::string& what) override { TraceLine(what); }

@@ -129,6 +129,11 @@ EventId World::Schedule(Time at, InlineCallback fn) {
   return events_.Schedule(at, std::move(fn));
 }
 
+EventId World::Reschedule(EventId id, Time at) {
+  SIM_CHECK(at >= now_);
+  return events_.Reschedule(id, at);
+}
+
 void World::Defer(InlineCallback fn) { immediate_.push_back(std::move(fn)); }
 
 void World::DrainImmediate() {

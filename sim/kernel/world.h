@@ -123,6 +123,11 @@ class World {
   /// Cancels a scheduled event; one that ran or was cancelled is ignored. O(log
   /// n).
   void Cancel(EventId id) { events_.Cancel(id); }
+  /// Moves a pending event to virtual time `at` (>= Now()) with a new
+  /// scheduling number, as Cancel and Schedule of the same callback would;
+  /// returns its new id, or an invalid id if it ran or was cancelled
+  /// (EventQueue::Reschedule). O(log n).
+  EventId Reschedule(EventId id, Time at);
   /// True while an event callback runs (not a simulated thread).
   bool InEvent() const { return in_event_ > 0; }
   /// Queues fn to run in the current step, after what is running now.

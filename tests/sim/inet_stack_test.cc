@@ -30,6 +30,9 @@ class LoopbackEnv : public StackEnv {
     return agenda_.Schedule(at, std::move(fn));
   }
   void Cancel(EventId id) override { agenda_.Cancel(id); }
+  EventId Reschedule(EventId id, Time at) override {
+    return agenda_.Reschedule(id, at);
+  }
   void Defer(InlineCallback fn) override { deferred_.push_back(std::move(fn)); }
   RandomStream& Rng(std::string_view purpose) override {
     auto it = rngs_.find(std::string(purpose));
