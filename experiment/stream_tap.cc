@@ -158,4 +158,10 @@ int StreamTap::epoll_pwait2(int epfd, epoll_event* events, int maxevents,
   return inner_.epoll_pwait2(epfd, events, maxevents, timeout, sigmask);
 }
 
+// --- pipes and eventfds
+int StreamTap::pipe2(int fds[2], int flags) { return inner_.pipe2(fds, flags); }
+int StreamTap::eventfd2(unsigned int initval, int flags) {
+  return inner_.eventfd2(initval, flags);
+}
+
 }  // namespace simsock::experiment

@@ -66,6 +66,12 @@ class StreamTap final : public sys::Syscalls {
   int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                    const timespec* timeout, const sigset_t* sigmask) override;
 
+  // --- pipes and eventfds
+  /// pipe2(2), forwarded: a pipe carries no TCP stream bytes.
+  int pipe2(int fds[2], int flags) override;
+  /// eventfd2(2), forwarded.
+  int eventfd2(unsigned int initval, int flags) override;
+
  private:
   // The connected TCP socket behind fd, registered with the ledger; null
   // for anything else (UDP, a listener, a socket not yet connected).

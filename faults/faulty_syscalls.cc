@@ -441,4 +441,17 @@ int FaultySyscalls::resolve_ipv4(std::string_view host,
   return inner_.resolve_ipv4(host, addrs);
 }
 
+// --- pipes and eventfds
+// Their reads and writes go through read() and write() above, whose Decide
+// finds no socket: the decorator injects nothing into them (docs/faults.md,
+// "Pipes and eventfds").
+
+int FaultySyscalls::pipe2(int fds[2], int flags) {
+  return inner_.pipe2(fds, flags);
+}
+
+int FaultySyscalls::eventfd2(unsigned int initval, int flags) {
+  return inner_.eventfd2(initval, flags);
+}
+
 }  // namespace simsock::faults

@@ -77,6 +77,12 @@ class FaultySyscalls final : public sys::Syscalls {
   int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                    const timespec* timeout, const sigset_t* sigmask) override;
 
+  // --- pipes and eventfds
+  /// pipe2(2), forwarded: no fault kind names it (docs/faults.md).
+  int pipe2(int fds[2], int flags) override;
+  /// eventfd2(2), forwarded: no fault kind names it (docs/faults.md).
+  int eventfd2(unsigned int initval, int flags) override;
+
  private:
   // The fault for a call on fd (with MSG_* flags and a length), or none.
   std::optional<Hit> Decide(std::string_view call, int fd, int msg_flags,

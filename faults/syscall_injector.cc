@@ -43,6 +43,18 @@ bool Eligible(SyscallFaultKind kind, const CallSite& site) {
   const bool on_fd = site.call != "epoll_wait" && site.call != "epoll_pwait2" &&
                      site.call != "nanosleep_ns" &&
                      site.call != "epoll_create1" && site.call != "socket";
+  // A pipe or an eventfd: a signal ends a read or write that sleeps, and
+  // a pipe's read returns what is there, or a write larger than PIPE_BUF
+  // (4096) what fit before a signal; a write of at most PIPE_BUF is
+  // atomic (pipe_write), and an eventfd moves 8 bytes or none.
+  if (on_fd && (site.pipe || site.eventfd)) {
+    constexpr size_t kPipeBuf = 4096;
+    if (kind == SyscallFaultKind::kEintr) return site.blocking;
+    if (kind == SyscallFaultKind::kShortIo)
+      return site.pipe && site.len > 1 &&
+             (site.call == "read" || site.len > kPipeBuf);
+    return false;
+  }
   // Calls on an fd: Linux's socket errors come from socket code only.
   if (on_fd && !site.socket) return false;
   switch (kind) {

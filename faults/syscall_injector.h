@@ -74,6 +74,9 @@ struct CallSite {
   size_t len = 0;          ///< bytes asked for (read, write, recvfrom, sendto)
   int msg_flags = 0;       ///< recvfrom / sendto flags
   AskedAt asked_at = AskedAt::kBefore;  ///< when in the call it is asked
+  // pipes and eventfds
+  bool pipe = false;     ///< the fd is a pipe end (read, write)
+  bool eventfd = false;  ///< the fd is an eventfd (read, write)
 };
 
 /// Whether Linux can return `kind` for this call in this state (the table's

@@ -5,6 +5,9 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +23,29 @@ namespace {
 template <typename T>
 T Ret(T r) {
   return r < 0 ? static_cast<T>(-errno) : r;
+}
+
+// write(2) on a file that is not a socket (a pipe) without SIGPIPE:
+// pipe_write sends it to a writer that finds no reader, and no flag turns
+// that off. SIGPIPE is blocked in this thread for the call, and the one the
+// call raised (none was pending before) is taken off the pending set
+// before the mask is restored, so it is never delivered.
+ssize_t WriteNoSigpipe(int fd, const void* buf, size_t count) {
+  sigset_t pipe_only, old, pending;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  sigpending(&pending);
+  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  ssize_t r = ::write(fd, buf, count);
+  const int err = errno;
+  if (r < 0 && err == EPIPE && !was_pending) {
+    const timespec zero{0, 0};
+    (void)sigtimedwait(&pipe_only, nullptr, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = err;
+  return Ret(r);
 }
 
 }  // namespace
@@ -47,7 +73,7 @@ ssize_t LinuxSyscalls::write(int fd, const void* buf, size_t count) {
   // send(MSG_NOSIGNAL) so that a write to a shut-down socket returns EPIPE
   // without raising SIGPIPE, as the simulator does; non-sockets fall back.
   ssize_t r = ::send(fd, buf, count, MSG_NOSIGNAL);
-  if (r < 0 && errno == ENOTSOCK) r = ::write(fd, buf, count);
+  if (r < 0 && errno == ENOTSOCK) return WriteNoSigpipe(fd, buf, count);
   return Ret(r);
 }
 ssize_t LinuxSyscalls::recvfrom(int fd, void* buf, size_t len, int flags,
@@ -146,6 +172,17 @@ int LinuxSyscalls::resolve_ipv4(std::string_view host,
   }
   ::freeaddrinfo(res);
   return addrs->empty() ? -ENOENT : 0;
+}
+
+// --- pipes and eventfds
+// The raw syscalls, so that the kernel sees the flags and the pointer as
+// given (glibc's wrappers add nothing, but say so here).
+int LinuxSyscalls::pipe2(int fds[2], int flags) {
+  return static_cast<int>(Ret(::syscall(SYS_pipe2, fds, flags)));
+}
+
+int LinuxSyscalls::eventfd2(unsigned int initval, int flags) {
+  return static_cast<int>(Ret(::syscall(SYS_eventfd2, initval, flags)));
 }
 
 }  // namespace simsock::sys

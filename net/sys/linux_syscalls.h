@@ -2,7 +2,8 @@
 /// simsock::sys::LinuxSyscalls — the real Linux kernel behind the Syscalls
 /// interface: a thin pass-through that converts errno to -errno at once.
 /// Writes use MSG_NOSIGNAL semantics (SIGPIPE is never raised): write() is
-/// sent as send(MSG_NOSIGNAL) on sockets, so both backends return EPIPE.
+/// sent as send(MSG_NOSIGNAL) on sockets, and on a pipe made with SIGPIPE
+/// blocked and the raised one discarded, so both backends return EPIPE.
 #pragma once
 
 #include "simsock/net/sys/syscalls.h"
@@ -52,6 +53,10 @@ class LinuxSyscalls final : public Syscalls {
   /// where epoll_pwait2 is ENOSYS (kernels before 5.11, valgrind 3.19).
   int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                    const timespec* timeout, const sigset_t* sigmask) override;
+
+  // --- pipes and eventfds
+  int pipe2(int fds[2], int flags) override;
+  int eventfd2(unsigned int initval, int flags) override;
 
  private:
   bool no_epoll_pwait2_ = false;  // it failed with ENOSYS once

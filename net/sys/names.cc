@@ -218,6 +218,10 @@ std::string FcntlCmdName(int cmd) {
       return "F_DUPFD";
     case F_DUPFD_CLOEXEC:
       return "F_DUPFD_CLOEXEC";
+    case F_GETPIPE_SZ:
+      return "F_GETPIPE_SZ";
+    case F_SETPIPE_SZ:
+      return "F_SETPIPE_SZ";
     default:
       return std::to_string(cmd);
   }
@@ -234,6 +238,22 @@ std::string EpollOpName(int op) {
     default:
       return std::to_string(op);
   }
+}
+
+// --- pipes and eventfds
+
+std::string PipeFlagsName(int flags) {
+  return FlagNames(static_cast<uint32_t>(flags), {{O_NONBLOCK, "O_NONBLOCK"},
+                                                  {O_CLOEXEC, "O_CLOEXEC"},
+                                                  {O_DIRECT, "O_DIRECT"}});
+}
+
+std::string EventFdFlagsName(int flags) {
+  // EFD_NONBLOCK and EFD_CLOEXEC are O_NONBLOCK and O_CLOEXEC;
+  // EFD_SEMAPHORE is 1.
+  return FlagNames(static_cast<uint32_t>(flags), {{O_NONBLOCK, "EFD_NONBLOCK"},
+                                                  {O_CLOEXEC, "EFD_CLOEXEC"},
+                                                  {1, "EFD_SEMAPHORE"}});
 }
 
 }  // namespace simsock::sys

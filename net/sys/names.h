@@ -37,5 +37,8 @@ std::string MsgFlagsName(int flags);   ///< "MSG_PEEK|MSG_DONTWAIT"
 std::string ShutdownHowName(int how);  ///< "SHUT_WR"
 std::string FcntlCmdName(int cmd);     ///< "F_SETFL"
 std::string EpollOpName(int op);       ///< "EPOLL_CTL_ADD"
+// pipes and eventfds
+std::string PipeFlagsName(int flags);     ///< "O_NONBLOCK|O_CLOEXEC"
+std::string EventFdFlagsName(int flags);  ///< "EFD_NONBLOCK|EFD_SEMAPHORE"
 
 }  // namespace simsock::sys

@@ -141,6 +141,21 @@ class Syscalls {
   virtual int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                            const timespec* timeout,
                            const sigset_t* sigmask) = 0;
+
+  // --- pipes and eventfds (issue 13's wake-up fds) -----------------------
+
+  /// pipe2(2): a pipe, its read end in fds[0] (O_RDONLY) and its write end
+  /// in fds[1] (O_WRONLY), with O_NONBLOCK on both, FD_CLOEXEC on both and
+  /// packet mode (O_DIRECT) as flags say. Returns 0, or -EINVAL (other
+  /// flags), -EFAULT (fds null; no fd is left open), -EMFILE, and in the
+  /// simulator -ENOPKG for O_NOTIFICATION_PIPE (docs/semantics.md, "Pipes
+  /// and eventfds"). A write with no reader is -EPIPE without SIGPIPE, on
+  /// both backends.
+  virtual int pipe2(int fds[2], int flags) = 0;
+  /// eventfd2(2): an eventfd whose counter starts at initval, with
+  /// EFD_NONBLOCK, EFD_CLOEXEC, EFD_SEMAPHORE as flags say. Returns the
+  /// new fd, or -EINVAL (other flag bits), -EMFILE.
+  virtual int eventfd2(unsigned int initval, int flags) = 0;
 };
 
 }  // namespace simsock::sys

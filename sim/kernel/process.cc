@@ -351,13 +351,14 @@ int Process::fcntl(int fd, int cmd, long arg) {
                (f->nonblocking() ? O_NONBLOCK : 0);
       case F_SETFL:
         // setfl: only O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT and O_NOATIME
-        // change; a socket has no direct I/O (EINVAL). O_ASYNC is kept and
-        // shown by F_GETFL as on Linux, but has no effect: SIGIO needs
-        // signals, which the simulator does not have (D18).
-        if (arg & O_DIRECT) return -EINVAL;
+        // change; a socket has no direct I/O (EINVAL), a pipe takes
+        // O_DIRECT as packet mode. O_ASYNC is kept and shown by F_GETFL as
+        // on Linux, but has no effect: SIGIO needs signals, which the
+        // simulator does not have (D18).
+        if ((arg & O_DIRECT) && f->kind() != File::Kind::kPipe) return -EINVAL;
         f->set_nonblocking((arg & O_NONBLOCK) != 0);
-        f->set_extra_status_flags(
-            static_cast<int>(arg & (O_APPEND | O_NOATIME | O_ASYNC)));
+        f->set_extra_status_flags(static_cast<int>(
+            arg & (O_APPEND | O_NOATIME | O_ASYNC | O_DIRECT)));
         return 0;
       case F_DUPFD:
       case F_DUPFD_CLOEXEC:
@@ -371,6 +372,9 @@ int Process::fcntl(int fd, int cmd, long arg) {
       case F_SETFD:
         fds_.set_cloexec(fd, (arg & FD_CLOEXEC) != 0);
         return 0;
+      case F_GETPIPE_SZ:
+      case F_SETPIPE_SZ:
+        return PipeFcntl(*f, cmd, arg);
       default:
         return -EINVAL;
     }

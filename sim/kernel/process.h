@@ -6,8 +6,8 @@
 /// injected faults, calls the socket or epoll object, traces the call, and
 /// finishes the step (loopback packets are processed before a call
 /// returns). Syscalls are in process.cc, process_io.cc (read, write,
-/// recvfrom, sendto) and process_epoll.cc; the fault injection's own part
-/// in process_faults.cc.
+/// recvfrom, sendto), process_epoll.cc and process_pipe.cc (pipe2,
+/// eventfd2); the fault injection's own part in process_faults.cc.
 //
 // Blocking: the objects' loops (a socket's recvmsg, an epoll's wait) wait
 // through the process, which is their Waiter. Inside a simulated thread
@@ -144,7 +144,8 @@ class Process final : public sys::Syscalls, private Waiter {
   int getsockname(int fd, sockaddr* addr, socklen_t* addrlen) override;
   /// getpeername(2); -ENOTCONN without a peer.
   int getpeername(int fd, sockaddr* addr, socklen_t* addrlen) override;
-  /// fcntl(2): F_GETFL, F_SETFL, F_GETFD, F_SETFD, F_DUPFD, F_DUPFD_CLOEXEC.
+  /// fcntl(2): F_GETFL, F_SETFL, F_GETFD, F_SETFD, F_DUPFD, F_DUPFD_CLOEXEC,
+  /// and F_GETPIPE_SZ / F_SETPIPE_SZ on a pipe end.
   int fcntl(int fd, int cmd, long arg) override;
   /// epoll_create1(2).
   int epoll_create1(int flags) override;
@@ -177,6 +178,12 @@ class Process final : public sys::Syscalls, private Waiter {
   /// dup3(2): dup2 with flags (only O_CLOEXEC, else -EINVAL); oldfd ==
   /// newfd is -EINVAL.
   int dup3(int oldfd, int newfd, int flags);
+
+  // --- pipes and eventfds (sim/kernel/process_pipe.cc)
+  /// pipe2(2): a PipeEnd pair in the two lowest free fds (read end first).
+  int pipe2(int fds[2], int flags) override;
+  /// eventfd2(2): an EventFd in the lowest free fd.
+  int eventfd2(unsigned int initval, int flags) override;
 
  private:
   // A syscall's own references to the files it works on (fdget): while a
@@ -293,6 +300,15 @@ class Process final : public sys::Syscalls, private Waiter {
                     bool is_write);
   // do_dup2's part of dup2 and dup3, once the arguments are checked.
   int DupTo(int oldfd, int newfd, bool cloexec);
+
+  // --- pipes and eventfds (sim/kernel/process_pipe.cc)
+  // read(2) / write(2) on a pipe end or an eventfd, with the call's faults
+  // (a short pipe read or write at the start, a signal as it sleeps).
+  ssize_t FileRead(CallFiles& files, int fd, void* buf, size_t count);
+  ssize_t FileWrite(CallFiles& files, int fd, const void* buf, size_t count);
+  // F_GETPIPE_SZ / F_SETPIPE_SZ (pipe_fcntl): -EBADF on anything but a
+  // pipe end.
+  int PipeFcntl(File& f, int cmd, long arg);
 
   Host& host_;
   World& world_;

@@ -84,6 +84,8 @@ std::optional<faults::Hit> Process::SleepFault(const File& file,
   if (!injector_.MayHit(site.call)) return std::nullopt;
   site.asked_at = AskedAt::kSleep;
   site.blocking = true;
+  site.pipe = file.kind() == File::Kind::kPipe;
+  site.eventfd = file.kind() == File::Kind::kEventFd;
   if (file.IsSocket()) {
     const auto& s = static_cast<const Socket&>(file);
     site.socket = true;

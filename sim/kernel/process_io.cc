@@ -1,7 +1,8 @@
 // Process: read, write, recvfrom and sendto. The syscall layer's part of
 // them (sock_read_iter, __sys_recvfrom, __sys_sendto, move_addr_to_user,
 // the null device's read and write) and the process's injected faults;
-// the protocol's loop is the socket's RecvMsg / SendMsg.
+// the protocol's loop is the socket's RecvMsg / SendMsg. Pipes and
+// eventfds go to process_pipe.cc.
 #include <netinet/in.h>
 
 #include <algorithm>
@@ -85,6 +86,9 @@ ssize_t Process::read(int fd, void* buf, size_t count) {
     File* f = fds_.Get(fd);
     if (f != nullptr && f->kind() == File::Kind::kNull)
       return 0;  // read_null: always end of file (the buffer is untouched)
+    if (f != nullptr &&
+        (f->kind() == File::Kind::kPipe || f->kind() == File::Kind::kEventFd))
+      return FileRead(files, fd, buf, count);
     if (f != nullptr && !f->IsSocket())
       return -EINVAL;  // an epoll fd: the file has no read operation
     return SysRecvFrom(files, fd, buf, count, 0, nullptr, nullptr, true);
@@ -140,6 +144,9 @@ ssize_t Process::write(int fd, const void* buf, size_t count) {
     // the count at MAX_RW_COUNT; the buffer is never read).
     if (f != nullptr && f->kind() == File::Kind::kNull)
       return static_cast<ssize_t>(std::min(count, kMaxRwCount));
+    if (f != nullptr &&
+        (f->kind() == File::Kind::kPipe || f->kind() == File::Kind::kEventFd))
+      return FileWrite(files, fd, buf, count);
     if (f != nullptr && !f->IsSocket())
       return -EINVAL;  // an epoll fd: the file has no write operation
     return SysSendTo(files, fd, buf, count, 0, nullptr, 0, true);

@@ -1,10 +1,10 @@
 /// \file
 /// File: an open file description of the simulated kernel (a socket, an
-/// epoll instance, or the null device behind a process's standard fds). Several
-/// fds may refer to one File; it holds the status flags (O_NONBLOCK) that they
-/// share, its wait queue, and a count of fd references so that "the last close"
-/// can be told apart from other owners (the host keeps TCP sockets alive after
-/// their last fd closes).
+/// epoll instance, the null device behind a process's standard fds, a pipe
+/// end or an eventfd). Several fds may refer to one File; it holds the
+/// status flags (O_NONBLOCK) that they share, its wait queue, and a count of
+/// fd references so that "the last close" can be told apart from other
+/// owners (the host keeps TCP sockets alive after their last fd closes).
 #pragma once
 
 #include <fcntl.h>
@@ -29,7 +29,10 @@ class File : public std::enable_shared_from_this<File> {
     kTcp,    ///< a TCP socket (TcpSocket)
     kUdp,    ///< a UDP socket (UdpSocket)
     kEpoll,  ///< an epoll instance (Epoll)
-    kNull    ///< the null device (NullFile)
+    kNull,   ///< the null device (NullFile)
+    // pipes and eventfds
+    kPipe,    ///< one end of a pipe (PipeEnd)
+    kEventFd  ///< an eventfd (EventFd)
   };
 
   virtual ~File() = default;

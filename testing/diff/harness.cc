@@ -71,7 +71,8 @@ std::string FlFlags(int fl) {
                                                     {O_APPEND, "O_APPEND"},
                                                     {O_ASYNC, "O_ASYNC"},
                                                     {O_NOATIME, "O_NOATIME"},
-                                                    {O_DIRECT, "O_DIRECT"}});
+                                                    {O_DIRECT, "O_DIRECT"},
+                                                    {O_CLOEXEC, "O_CLOEXEC"}});
 }
 
 std::string AcceptFlagsName(int flags) {
@@ -503,6 +504,7 @@ int Script::Fcntl(int fd, int cmd, long arg) {
   if (cmd == F_SETFD)
     line += ", " +
             std::string(arg == FD_CLOEXEC ? "FD_CLOEXEC" : std::to_string(arg));
+  if (cmd == F_SETPIPE_SZ) line += ", " + std::to_string(arg);
   line += ") = ";
   if (r >= 0 && cmd == F_GETFL) {
     line += FlFlags(r);
@@ -515,6 +517,52 @@ int Script::Fcntl(int fd, int cmd, long arg) {
     line += Result(r);
   }
   Add(line);
+  return r;
+}
+
+// --- pipes and eventfds
+
+int Script::Pipe2(int flags, int fds[2]) {
+  fds[0] = fds[1] = -1;
+  int r = sys().pipe2(fds, flags);
+  std::string line = "pipe2(" + sys::PipeFlagsName(flags) + ") = " + Result(r);
+  if (r == 0) {
+    NoteFd(fds[0]);
+    NoteFd(fds[1]);
+    line += " [" + Fd(fds[0]) + ", " + Fd(fds[1]) + "]";
+  }
+  Add(line);
+  return r;
+}
+
+int Script::EventFd(unsigned int initval, int flags) {
+  int r = sys().eventfd2(initval, flags);
+  NoteFd(r);
+  Add("eventfd2(" + std::to_string(initval) + ", " +
+      sys::EventFdFlagsName(flags) + ") = " + FdResult(r));
+  return r;
+}
+
+ssize_t Script::ReadU64(int fd, size_t n) {
+  std::vector<unsigned char> buf(std::max<size_t>(n, 8), 0);
+  ssize_t r = sys().read(fd, buf.data(), n);
+  std::string line =
+      "read(" + Fd(fd) + ", " + std::to_string(n) + ") = " + Result(r);
+  if (r == 8) {
+    uint64_t v;
+    std::memcpy(&v, buf.data(), 8);
+    line += " [" + std::to_string(v) + "]";
+  }
+  Add(line);
+  return r;
+}
+
+ssize_t Script::WriteU64(int fd, uint64_t value, size_t n) {
+  std::vector<unsigned char> buf(std::max<size_t>(n, 8), 0);
+  std::memcpy(buf.data(), &value, 8);
+  ssize_t r = sys().write(fd, buf.data(), n);
+  Add("write(" + Fd(fd) + ", [" + std::to_string(value) + "], " +
+      std::to_string(n) + ") = " + Result(r));
   return r;
 }
 

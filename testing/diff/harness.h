@@ -142,6 +142,12 @@ class Script {
   int EpollCtlNull(int epfd, int op, int fd);
   // Waits with timeout 0 and logs the ready set sorted by fd.
   int EpollWait(int epfd, int maxevents = 16);
+  // pipes and eventfds: pipe2 (the two fds logged), eventfd2, and an
+  // eventfd's read / write of n bytes (a 64-bit value in the first 8).
+  int Pipe2(int flags, int fds[2]);
+  int EventFd(unsigned int initval, int flags);
+  ssize_t ReadU64(int fd, size_t n = 8);
+  ssize_t WriteU64(int fd, uint64_t value, size_t n = 8);
 
   // --- composite, logged as one summary line -------------------------------
   // Reads until EAGAIN, 0 or an error (at most max_calls reads of chunk

@@ -177,6 +177,9 @@ class Corrupting final : public sys::Syscalls {
                    const sigset_t* s) override {
     return p_.epoll_pwait2(e, ev, m, t, s);
   }
+  // pipes and eventfds
+  int pipe2(int fds[2], int f) override { return p_.pipe2(fds, f); }
+  int eventfd2(unsigned int v, int f) override { return p_.eventfd2(v, f); }
 
  private:
   sim::Process& p_;
