@@ -158,4 +158,22 @@ int StreamTap::epoll_pwait2(int epfd, epoll_event* events, int maxevents,
   return inner_.epoll_pwait2(epfd, events, maxevents, timeout, sigmask);
 }
 
+// poll, ppoll, select, pselect6 (issue 13): they move no stream bytes.
+int StreamTap::poll(pollfd* fds, nfds_t nfds, int timeout_ms) {
+  return inner_.poll(fds, nfds, timeout_ms);
+}
+int StreamTap::ppoll(pollfd* fds, nfds_t nfds, const timespec* timeout,
+                     const sigset_t* sigmask) {
+  return inner_.ppoll(fds, nfds, timeout, sigmask);
+}
+int StreamTap::select(int nfds, fd_set* readfds, fd_set* writefds,
+                      fd_set* exceptfds, timeval* timeout) {
+  return inner_.select(nfds, readfds, writefds, exceptfds, timeout);
+}
+int StreamTap::pselect6(int nfds, fd_set* readfds, fd_set* writefds,
+                        fd_set* exceptfds, const timespec* timeout,
+                        const sigset_t* sigmask) {
+  return inner_.pselect6(nfds, readfds, writefds, exceptfds, timeout, sigmask);
+}
+
 }  // namespace simsock::experiment

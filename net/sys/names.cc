@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -234,6 +235,23 @@ std::string EpollOpName(int op) {
     default:
       return std::to_string(op);
   }
+}
+
+// poll, ppoll, select, pselect6 (issue 13). events is a short: only its
+// 16 bits count.
+std::string PollEventsName(int events) {
+  return FlagNames(static_cast<uint16_t>(events), {{POLLIN, "IN"},
+                                                   {POLLPRI, "PRI"},
+                                                   {POLLOUT, "OUT"},
+                                                   {POLLERR, "ERR"},
+                                                   {POLLHUP, "HUP"},
+                                                   {POLLNVAL, "NVAL"},
+                                                   {POLLRDNORM, "RDNORM"},
+                                                   {POLLRDBAND, "RDBAND"},
+                                                   {POLLWRNORM, "WRNORM"},
+                                                   {POLLWRBAND, "WRBAND"},
+                                                   {POLLMSG, "MSG"},
+                                                   {POLLRDHUP, "RDHUP"}});
 }
 
 }  // namespace simsock::sys

@@ -38,4 +38,9 @@ std::string ShutdownHowName(int how);  ///< "SHUT_WR"
 std::string FcntlCmdName(int cmd);     ///< "F_SETFL"
 std::string EpollOpName(int op);       ///< "EPOLL_CTL_ADD"
 
+// poll, ppoll, select, pselect6 (issue 13)
+/// "IN|OUT|RDHUP" for a poll(2) events or revents mask (IN, PRI, OUT, ERR,
+/// HUP, NVAL, RDNORM, RDBAND, WRNORM, WRBAND, MSG, RDHUP named).
+std::string PollEventsName(int events);
+
 }  // namespace simsock::sys

@@ -77,15 +77,15 @@ std::optional<faults::Hit> Process::StartFault(const char* call,
   return injector_.Pick(site);
 }
 
-std::optional<faults::Hit> Process::SleepFault(const File& file,
+std::optional<faults::Hit> Process::SleepFault(const File* file,
                                                const char* call) {
   if (injector_.empty()) return std::nullopt;
   faults::CallSite site{CallSlot() != nullptr ? CallSlot() : call};
   if (!injector_.MayHit(site.call)) return std::nullopt;
   site.asked_at = AskedAt::kSleep;
   site.blocking = true;
-  if (file.IsSocket()) {
-    const auto& s = static_cast<const Socket&>(file);
+  if (file != nullptr && file->IsSocket()) {
+    const auto& s = static_cast<const Socket&>(*file);
     site.socket = true;
     site.stream = s.type() == SOCK_STREAM;
     Endpoint peer;
