@@ -164,4 +164,22 @@ int StreamTap::eventfd2(unsigned int initval, int flags) {
   return inner_.eventfd2(initval, flags);
 }
 
+// poll, ppoll, select, pselect6 (issue 13): they move no stream bytes.
+int StreamTap::poll(pollfd* fds, nfds_t nfds, int timeout_ms) {
+  return inner_.poll(fds, nfds, timeout_ms);
+}
+int StreamTap::ppoll(pollfd* fds, nfds_t nfds, const timespec* timeout,
+                     const sigset_t* sigmask) {
+  return inner_.ppoll(fds, nfds, timeout, sigmask);
+}
+int StreamTap::select(int nfds, fd_set* readfds, fd_set* writefds,
+                      fd_set* exceptfds, timeval* timeout) {
+  return inner_.select(nfds, readfds, writefds, exceptfds, timeout);
+}
+int StreamTap::pselect6(int nfds, fd_set* readfds, fd_set* writefds,
+                        fd_set* exceptfds, const timespec* timeout,
+                        const sigset_t* sigmask) {
+  return inner_.pselect6(nfds, readfds, writefds, exceptfds, timeout, sigmask);
+}
+
 }  // namespace simsock::experiment

@@ -72,6 +72,15 @@ class StreamTap final : public sys::Syscalls {
   /// eventfd2(2), forwarded.
   int eventfd2(unsigned int initval, int flags) override;
 
+  // poll, ppoll, select, pselect6 (issue 13)
+  int poll(pollfd* fds, nfds_t nfds, int timeout_ms) override;
+  int ppoll(pollfd* fds, nfds_t nfds, const timespec* timeout,
+            const sigset_t* sigmask) override;
+  int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
+             timeval* timeout) override;
+  int pselect6(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
+               const timespec* timeout, const sigset_t* sigmask) override;
+
  private:
   // The connected TCP socket behind fd, registered with the ledger; null
   // for anything else (UDP, a listener, a socket not yet connected).

@@ -83,6 +83,15 @@ class FaultySyscalls final : public sys::Syscalls {
   /// eventfd2(2), forwarded: no fault kind names it (docs/faults.md).
   int eventfd2(unsigned int initval, int flags) override;
 
+  // poll, ppoll, select, pselect6 (issue 13)
+  int poll(pollfd* fds, nfds_t nfds, int timeout_ms) override;
+  int ppoll(pollfd* fds, nfds_t nfds, const timespec* timeout,
+            const sigset_t* sigmask) override;
+  int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
+             timeval* timeout) override;
+  int pselect6(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
+               const timespec* timeout, const sigset_t* sigmask) override;
+
  private:
   // The fault for a call on fd (with MSG_* flags and a length), or none.
   std::optional<Hit> Decide(std::string_view call, int fd, int msg_flags,
@@ -106,6 +115,10 @@ class FaultySyscalls final : public sys::Syscalls {
   template <typename Wait>
   int EpollWait(std::string_view call, int epfd, epoll_event* events,
                 int maxevents, bool blocking, Wait wait);
+  // poll, ppoll, select, pselect6 (faults/faulty_poll.cc): `wait(zero)`
+  // makes the call (with a zero timeout when `zero`).
+  template <typename Wait>
+  int SignalledWait(std::string_view call, bool blocking, Wait wait);
   void Report(const Hit& hit, std::string_view call, std::string detail) {
     injector_.Report(hit, call, std::move(detail));
   }

@@ -8,7 +8,8 @@ const std::vector<std::string_view>& CallsFor(SyscallFaultKind kind) {
   // Calls that can sleep, and so see a signal (-EINTR or the progress made).
   static const std::vector<std::string_view> kBlocking = {
       "accept4", "connect", "read",       "write",        "recvfrom",
-      "recvmsg", "sendto",  "epoll_wait", "epoll_pwait2", "nanosleep_ns"};
+      "recvmsg", "sendto",  "epoll_wait", "epoll_pwait2", "nanosleep_ns",
+      "poll",    "ppoll",   "select",     "pselect6"};
   static const std::vector<std::string_view> kStreamIo = {
       "read", "write", "recvfrom", "recvmsg", "sendto"};
   static const std::vector<std::string_view> kNonblockingIo = {

@@ -32,6 +32,16 @@ uint64_t SplitMix64::Below(uint64_t n) {
   return r % n;
 }
 
+namespace {
+
+// poll, ppoll, select, pselect6: waits on a set of fds, not on one.
+bool IsPollCall(std::string_view call) {
+  return call == "poll" || call == "ppoll" || call == "select" ||
+         call == "pselect6";
+}
+
+}  // namespace
+
 bool Eligible(SyscallFaultKind kind, const CallSite& site) {
   if (!CanHit(kind, site.call)) return false;
   // A signal or an early wakeup needs a sleep: asked for separately when
@@ -42,7 +52,8 @@ bool Eligible(SyscallFaultKind kind, const CallSite& site) {
   if (site.asked_at == AskedAt::kSleep && !sleep_fault) return false;
   const bool on_fd = site.call != "epoll_wait" && site.call != "epoll_pwait2" &&
                      site.call != "nanosleep_ns" &&
-                     site.call != "epoll_create1" && site.call != "socket";
+                     site.call != "epoll_create1" && site.call != "socket" &&
+                     !IsPollCall(site.call);
   // A pipe or an eventfd: a signal ends a read or write that sleeps, and
   // a pipe's read returns what is there, or a write larger than PIPE_BUF
   // (4096) what fit before a signal; a write of at most PIPE_BUF is

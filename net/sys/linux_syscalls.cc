@@ -185,4 +185,37 @@ int LinuxSyscalls::eventfd2(unsigned int initval, int flags) {
   return static_cast<int>(Ret(::syscall(SYS_eventfd2, initval, flags)));
 }
 
+// poll, ppoll, select, pselect6 (issue 13).
+int LinuxSyscalls::poll(pollfd* fds, nfds_t nfds, int timeout_ms) {
+  return Ret(::poll(fds, nfds, timeout_ms));
+}
+int LinuxSyscalls::ppoll(pollfd* fds, nfds_t nfds, const timespec* timeout,
+                         const sigset_t* sigmask) {
+  // glibc's wrapper passes the kernel a copy of the timeout.
+  return Ret(::ppoll(fds, nfds, timeout, sigmask));
+}
+int LinuxSyscalls::select(int nfds, fd_set* readfds, fd_set* writefds,
+                          fd_set* exceptfds, timeval* timeout) {
+  // The kernel's select, not glibc's: glibc checks and normalises the
+  // timeval itself and calls pselect6 (EINVAL for any negative field,
+  // where the kernel folds tv_usec into tv_sec first).
+  return Ret(static_cast<int>(
+      ::syscall(SYS_select, nfds, readfds, writefds, exceptfds, timeout)));
+}
+int LinuxSyscalls::pselect6(int nfds, fd_set* readfds, fd_set* writefds,
+                            fd_set* exceptfds, const timespec* timeout,
+                            const sigset_t* sigmask) {
+  // The kernel writes the time left back; like glibc's pselect, give it
+  // a copy. The sixth argument is the kernel's {sigset, size} pair.
+  timespec copy{};
+  if (timeout != nullptr) copy = *timeout;
+  struct {
+    const sigset_t* set;
+    size_t size;
+  } sig{sigmask, _NSIG / 8};
+  return Ret(static_cast<int>(
+      ::syscall(SYS_pselect6, nfds, readfds, writefds, exceptfds,
+                timeout != nullptr ? &copy : nullptr, &sig)));
+}
+
 }  // namespace simsock::sys

@@ -58,6 +58,15 @@ class LinuxSyscalls final : public Syscalls {
   int pipe2(int fds[2], int flags) override;
   int eventfd2(unsigned int initval, int flags) override;
 
+  // poll, ppoll, select, pselect6 (issue 13)
+  int poll(pollfd* fds, nfds_t nfds, int timeout_ms) override;
+  int ppoll(pollfd* fds, nfds_t nfds, const timespec* timeout,
+            const sigset_t* sigmask) override;
+  int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
+             timeval* timeout) override;
+  int pselect6(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
+               const timespec* timeout, const sigset_t* sigmask) override;
+
  private:
   bool no_epoll_pwait2_ = false;  // it failed with ENOSYS once
 };

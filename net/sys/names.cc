@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -254,6 +255,23 @@ std::string EventFdFlagsName(int flags) {
   return FlagNames(static_cast<uint32_t>(flags), {{O_NONBLOCK, "EFD_NONBLOCK"},
                                                   {O_CLOEXEC, "EFD_CLOEXEC"},
                                                   {1, "EFD_SEMAPHORE"}});
+}
+
+// poll, ppoll, select, pselect6 (issue 13). events is a short: only its
+// 16 bits count.
+std::string PollEventsName(int events) {
+  return FlagNames(static_cast<uint16_t>(events), {{POLLIN, "IN"},
+                                                   {POLLPRI, "PRI"},
+                                                   {POLLOUT, "OUT"},
+                                                   {POLLERR, "ERR"},
+                                                   {POLLHUP, "HUP"},
+                                                   {POLLNVAL, "NVAL"},
+                                                   {POLLRDNORM, "RDNORM"},
+                                                   {POLLRDBAND, "RDBAND"},
+                                                   {POLLWRNORM, "WRNORM"},
+                                                   {POLLWRBAND, "WRBAND"},
+                                                   {POLLMSG, "MSG"},
+                                                   {POLLRDHUP, "RDHUP"}});
 }
 
 }  // namespace simsock::sys

@@ -41,4 +41,9 @@ std::string EpollOpName(int op);       ///< "EPOLL_CTL_ADD"
 std::string PipeFlagsName(int flags);     ///< "O_NONBLOCK|O_CLOEXEC"
 std::string EventFdFlagsName(int flags);  ///< "EFD_NONBLOCK|EFD_SEMAPHORE"
 
+// poll, ppoll, select, pselect6 (issue 13)
+/// "IN|OUT|RDHUP" for a poll(2) events or revents mask (IN, PRI, OUT, ERR,
+/// HUP, NVAL, RDNORM, RDBAND, WRNORM, WRBAND, MSG, RDHUP named).
+std::string PollEventsName(int events);
+
 }  // namespace simsock::sys

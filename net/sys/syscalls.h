@@ -15,9 +15,12 @@
 /// one simulated thread of the owning process at a time).
 #pragma once
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -156,6 +159,39 @@ class Syscalls {
   /// EFD_NONBLOCK, EFD_CLOEXEC, EFD_SEMAPHORE as flags say. Returns the
   /// new fd, or -EINVAL (other flag bits), -EMFILE.
   virtual int eventfd2(unsigned int initval, int flags) = 0;
+
+  // --- poll, ppoll, select, pselect6 (issue 13) ---------------------------
+
+  /// poll(2): fills each entry's revents (the file's readiness masked by
+  /// events | POLLERR | POLLHUP; POLLNVAL for an fd not open; 0 for a
+  /// negative fd) and returns how many entries have revents set (0 on
+  /// timeout), waiting up to timeout_ms (< 0: forever; 0: no wait; in the
+  /// simulator the calling simulated thread parks and virtual time moves
+  /// on). Errors: EINVAL (nfds over RLIMIT_NOFILE), EFAULT, EINTR.
+  virtual int poll(pollfd* fds, nfds_t nfds, int timeout_ms) = 0;
+  /// ppoll(2): poll with a nanosecond timeout (null: forever), left
+  /// unchanged as glibc's ppoll leaves it. Errors: those of poll, and
+  /// EINVAL for a negative timeout or tv_nsec outside [0, 1e9). The
+  /// simulator has no signals and ignores sigmask.
+  virtual int ppoll(pollfd* fds, nfds_t nfds, const timespec* timeout,
+                    const sigset_t* sigmask) = 0;
+  /// select(2), the kernel's call (not glibc's emulation): each non-null
+  /// set is rewritten with only its ready fds (readable: POLLIN_SET,
+  /// writable: POLLOUT_SET, exceptional: POLLPRI); returns the number of
+  /// bits set over the three sets (0 on timeout). nfds above the fd
+  /// table's size is cut to it. A non-null *timeout (null: forever) gets
+  /// the time left written back, as Linux does. Errors: EINVAL (nfds < 0,
+  /// a negative timeout), EBADF (a set names an fd not open), EFAULT,
+  /// EINTR; on an error the sets are left as they were.
+  virtual int select(int nfds, fd_set* readfds, fd_set* writefds,
+                     fd_set* exceptfds, timeval* timeout) = 0;
+  /// pselect6(2): select with a nanosecond timeout (null: forever), which
+  /// is left unchanged as glibc's pselect leaves it; errors as select, and
+  /// EINVAL for tv_nsec outside [0, 1e9). The simulator has no signals and
+  /// ignores sigmask.
+  virtual int pselect6(int nfds, fd_set* readfds, fd_set* writefds,
+                       fd_set* exceptfds, const timespec* timeout,
+                       const sigset_t* sigmask) = 0;
 };
 
 }  // namespace simsock::sys

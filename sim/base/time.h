@@ -23,4 +23,15 @@ inline constexpr Time DeadlineAfter(Time t, Duration d) {
   return d >= kNever - t ? kNever : t + d;
 }
 
+/// A valid timeout of sec seconds and nsec nanoseconds (sec >= 0,
+/// 0 <= nsec < 1e9), as a Duration. Saturates: sec may exceed what int64
+/// nanoseconds hold (Linux accepts any valid timespec and caps the
+/// deadline, timespec64_add_safe).
+inline constexpr Duration TimeoutDuration(int64_t sec, int64_t nsec) {
+  constexpr int64_t kMaxSec = Duration::max().count() / 1'000'000'000 - 1;
+  return sec > kMaxSec
+             ? Duration::max()
+             : std::chrono::seconds(sec) + std::chrono::nanoseconds(nsec);
+}
+
 }  // namespace simsock::sim

@@ -27,9 +27,14 @@ class WaiterGuard {
  public:
   WaiterGuard(std::shared_ptr<File> file, WaitQueue::Callback cb)
       : file_(std::move(file)), id_(file_->wait_queue().Add(std::move(cb))) {}
-  ~WaiterGuard() { file_->wait_queue().Remove(id_); }
+  ~WaiterGuard() {
+    if (file_) file_->wait_queue().Remove(id_);
+  }
+  WaiterGuard(WaiterGuard&& other) noexcept
+      : file_(std::move(other.file_)), id_(other.id_) {}
   WaiterGuard(const WaiterGuard&) = delete;
   WaiterGuard& operator=(const WaiterGuard&) = delete;
+  WaiterGuard& operator=(WaiterGuard&&) = delete;
 
  private:
   std::shared_ptr<File> file_;
@@ -105,10 +110,17 @@ int Process::Spawn(std::function<void()> fn, std::string name) {
 }
 
 Waiter::Result Process::Wait(File& file, Time deadline, const char* call) {
+  const WaitEntry entry{file.shared_from_this(), 0};
+  return WaitAny({&entry, 1}, &file, deadline, call);
+}
+
+Waiter::Result Process::WaitAny(std::span<const WaitEntry> files,
+                                const File* fault_file, Time deadline,
+                                const char* call) {
   // A signal arriving as the call starts to sleep (the object returns
   // EINTR or the progress made), or a wait that ends early (epoll: 0
   // events).
-  if (auto hit = SleepFault(file, call)) {
+  if (auto hit = SleepFault(fault_file, call)) {
     const std::string_view name = CallSlot() != nullptr ? CallSlot() : call;
     if (hit->kind == SyscallFaultKind::kEintr) {
       TraceFault(*hit, name, "-EINTR", std::string("EINTR in ") + call);
@@ -118,19 +130,31 @@ Waiter::Result Process::Wait(File& file, Time deadline, const char* call) {
     return Result::kTimedOut;
   }
   Scheduler& sched = world_.scheduler();
-  if (SimThread* t = sched.Current()) {
-    WaiterGuard guard(file.shared_from_this(),
-                      [&sched, t](uint32_t) { sched.Wake(*t); });
-    return sched.Park(call, deadline) ? Result::kWoken : Result::kTimedOut;
-  }
-  if (world_.InEvent()) {
+  SimThread* const t = sched.Current();
+  if (t == nullptr && world_.InEvent()) {
     host_.TraceLine("pid " + std::to_string(pid_) + " " + call +
                     ": cannot block outside a simulated thread");
     return Result::kTimedOut;
   }
+  // A wakeup counts when its key is one the entry waits for, or is 0
+  // ("any change"), as pollwake filters them.
   bool woke = false;
-  WaiterGuard guard(file.shared_from_this(),
-                    [&woke](uint32_t) { woke = true; });
+  std::vector<WaiterGuard> guards;
+  guards.reserve(files.size());
+  for (const WaitEntry& e : files) {
+    guards.emplace_back(e.file,
+                        [&sched, t, &woke, keys = e.keys](uint32_t key) {
+                          if (key != 0 && keys != 0 && (key & keys) == 0)
+                            return;
+                          if (t != nullptr) {
+                            sched.Wake(*t);
+                          } else {
+                            woke = true;
+                          }
+                        });
+  }
+  if (t != nullptr)
+    return sched.Park(call, deadline) ? Result::kWoken : Result::kTimedOut;
   switch (world_.RunUntil([&woke] { return woke; }, deadline)) {
     case World::RunResult::kDone:
       return Result::kWoken;

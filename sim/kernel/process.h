@@ -26,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -185,6 +186,21 @@ class Process final : public sys::Syscalls, private Waiter {
   /// eventfd2(2): an EventFd in the lowest free fd.
   int eventfd2(unsigned int initval, int flags) override;
 
+  // poll, ppoll, select, pselect6 (issue 13): sim/kernel/process_poll.cc,
+  // docs/semantics.md "poll and select".
+  /// poll(2) as do_sys_poll: waits in virtual time, exactly timeout_ms.
+  int poll(pollfd* fds, nfds_t nfds, int timeout_ms) override;
+  /// ppoll(2): poll with a timespec timeout (null: forever); no signals.
+  int ppoll(pollfd* fds, nfds_t nfds, const timespec* timeout,
+            const sigset_t* sigmask) override;
+  /// select(2) as kern_select: writes the exact virtual time left back.
+  int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
+             timeval* timeout) override;
+  /// pselect6(2): select with a timespec timeout (null: forever), left
+  /// unchanged; no signals.
+  int pselect6(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
+               const timespec* timeout, const sigset_t* sigmask) override;
+
  private:
   // A syscall's own references to the files it works on (fdget): while a
   // call is in progress, close() of the fd by another thread does not make
@@ -240,6 +256,18 @@ class Process final : public sys::Syscalls, private Waiter {
 
   // Waiter, for the objects' loops.
   Result Wait(File& file, Time deadline, const char* call) override;
+  // A file a wait parks on, with the readiness keys that wake it (0: any
+  // key), as a poll table entry's key filters pollwake's wakeups.
+  struct WaitEntry {
+    std::shared_ptr<File> file;
+    uint32_t keys = 0;
+  };
+  // Waits until one of `files` is woken with a key it takes, or
+  // `deadline` passes: Wait for several files at once (poll's and
+  // select's poll table; none at all: a plain sleep). `fault_file` is
+  // what a sleep fault is decided on (null: a call on no one fd).
+  Result WaitAny(std::span<const WaitEntry> files, const File* fault_file,
+                 Time deadline, const char* call);
   Time Now() const override;
   Time JiffiesDeadline(int64_t jiffies) const override;
   void DrainImmediate() override;
@@ -264,8 +292,9 @@ class Process final : public sys::Syscalls, private Waiter {
   // none; the cheap path when no rule could hit the call.
   std::optional<faults::Hit> StartFault(const char* call, const Socket* s,
                                         int msg_flags, size_t len);
-  // The fault for the current call as it is about to sleep on `file`.
-  std::optional<faults::Hit> SleepFault(const File& file, const char* call);
+  // The fault for the current call as it is about to sleep on `file`
+  // (null: a wait on no one fd, as poll's).
+  std::optional<faults::Hit> SleepFault(const File* file, const char* call);
   // Traces a fault: the plan's wording, or the older one for SetFaults'
   // rules (`legacy`).
   void TraceFault(const faults::Hit& hit, std::string_view call,
@@ -280,6 +309,15 @@ class Process final : public sys::Syscalls, private Waiter {
   // epoll_wait and epoll_pwait2: `timeout` < 0 waits forever.
   int EpollWait(int epfd, epoll_event* events, int maxevents, Duration timeout,
                 const char* call, const TraceArgs& args);
+  // do_sys_poll after the timeout was read: `timeout` < 0 waits forever.
+  // The files in the poll table are held in `files` (get_file).
+  int DoPoll(CallFiles& files, pollfd* fds, nfds_t nfds, Duration timeout,
+             const char* call);
+  // core_sys_select: waits until `deadline` (kNever: forever), or not at
+  // all when `no_wait`.
+  int DoSelect(CallFiles& files, int nfds, fd_set* readfds, fd_set* writefds,
+               fd_set* exceptfds, Time deadline, bool no_wait,
+               const char* call);
   // __sys_recvfrom and __sys_sendto, which read/write share (is_read:
   // sock_read_iter's rules; is_read / is_write also name the call for the
   // faults).

@@ -15,11 +15,6 @@ std::string EventsArg(int64_t events, int64_t) {
   return "{" + sys::EpollEventsName(static_cast<uint32_t>(events)) + "}";
 }
 
-// epoll_pwait2's timeout: "1s+500ns".
-std::string TimespecArg(int64_t sec, int64_t nsec) {
-  return std::to_string(sec) + "s+" + std::to_string(nsec) + "ns";
-}
-
 }  // namespace
 
 int Process::epoll_create1(int flags) {
@@ -94,25 +89,14 @@ int Process::epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                           const timespec* timeout,
                           const sigset_t* /*sigmask*/) {
   TraceArgs args;
-  args.Int(epfd).Int(maxevents);
-  if (timeout != nullptr) {
-    args.With(TimespecArg, timeout->tv_sec, timeout->tv_nsec);
-  } else {
-    args.Null();
-  }
+  args.Int(epfd).Int(maxevents).Timespec(timeout);
   Duration d(-1);
   if (timeout != nullptr) {
     if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
         timeout->tv_nsec >= 1'000'000'000)
       return Syscall<int>("epoll_pwait2", args,
                           [](CallFiles&) { return -EINVAL; });
-    // Saturates: tv_sec may exceed what int64 nanoseconds hold (Linux
-    // accepts any valid timespec and caps the deadline).
-    constexpr int64_t kMaxSec = Duration::max().count() / 1'000'000'000 - 1;
-    d = timeout->tv_sec > kMaxSec
-            ? Duration::max()
-            : std::chrono::seconds(timeout->tv_sec) +
-                  std::chrono::nanoseconds(timeout->tv_nsec);
+    d = TimeoutDuration(timeout->tv_sec, timeout->tv_nsec);
   }
   return EpollWait(epfd, events, maxevents, d, "epoll_pwait2", args);
 }

@@ -77,17 +77,17 @@ std::optional<faults::Hit> Process::StartFault(const char* call,
   return injector_.Pick(site);
 }
 
-std::optional<faults::Hit> Process::SleepFault(const File& file,
+std::optional<faults::Hit> Process::SleepFault(const File* file,
                                                const char* call) {
   if (injector_.empty()) return std::nullopt;
   faults::CallSite site{CallSlot() != nullptr ? CallSlot() : call};
   if (!injector_.MayHit(site.call)) return std::nullopt;
   site.asked_at = AskedAt::kSleep;
   site.blocking = true;
-  site.pipe = file.kind() == File::Kind::kPipe;
-  site.eventfd = file.kind() == File::Kind::kEventFd;
-  if (file.IsSocket()) {
-    const auto& s = static_cast<const Socket&>(file);
+  site.pipe = file != nullptr && file->kind() == File::Kind::kPipe;
+  site.eventfd = file != nullptr && file->kind() == File::Kind::kEventFd;
+  if (file != nullptr && file->IsSocket()) {
+    const auto& s = static_cast<const Socket&>(*file);
     site.socket = true;
     site.stream = s.type() == SOCK_STREAM;
     Endpoint peer;

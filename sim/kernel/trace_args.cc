@@ -28,7 +28,25 @@ std::string AddrText(int64_t a, int64_t b) {
          "}";
 }
 
+std::string TimespecText(int64_t sec, int64_t nsec) {
+  return std::to_string(sec) + "s+" + std::to_string(nsec) + "ns";
+}
+
+std::string TimevalText(int64_t sec, int64_t usec) {
+  return std::to_string(sec) + "s+" + std::to_string(usec) + "us";
+}
+
 }  // namespace
+
+TraceArgs& TraceArgs::Timespec(const timespec* ts) {
+  if (ts == nullptr) return Null();
+  return With(TimespecText, ts->tv_sec, ts->tv_nsec);
+}
+
+TraceArgs& TraceArgs::Timeval(const timeval* tv) {
+  if (tv == nullptr) return Null();
+  return With(TimevalText, tv->tv_sec, tv->tv_usec);
+}
 
 TraceArgs& TraceArgs::Add(const TraceArg& arg) {
   if (n_ == kMax) throw std::logic_error("TraceArgs: more than kMax arguments");

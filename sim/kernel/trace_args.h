@@ -20,6 +20,8 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include <array>
 #include <cstdint>
@@ -73,6 +75,10 @@ class TraceArgs {
   TraceArgs& Null() { return Add({TraceArg::Kind::kNull, 0, 0, {}}); }
   /// A short string, written as it is.
   TraceArgs& Text(std::string_view s);
+  /// A timespec argument: "1s+500ns", or "NULL".
+  TraceArgs& Timespec(const timespec* ts);
+  /// A timeval argument: "1s+500us", or "NULL".
+  TraceArgs& Timeval(const timeval* tv);
   /// A socket address given with its length, as DescribeAddr writes it
   /// ("{AF_INET, 10.0.0.1:80}", "{len 1}", "NULL"); the bytes are read now.
   TraceArgs& Addr(const sockaddr* addr, socklen_t len);

@@ -13,6 +13,13 @@ size_t FdTable::LowestFreeFrom(size_t fd) const {
   return fd;
 }
 
+void FdTable::GrowFor(size_t fd) {
+  // Capped where Linux caps sysctl_nr_open's range (2^30 on 64-bit).
+  constexpr int kMaxFds = 1 << 30;
+  while (static_cast<size_t>(max_fds_) <= fd && max_fds_ < kMaxFds)
+    max_fds_ *= 2;
+}
+
 bool FdTable::HasRoom() const {
   if (next_at_ >= 0) return next_at_ < limit_ && Get(next_at_) == nullptr;
   return static_cast<int>(LowestFreeFrom(next_fd_)) < limit_;
@@ -44,6 +51,7 @@ int FdTable::InstallFrom(int min_fd, std::shared_ptr<File> file, bool cloexec) {
   if (static_cast<int>(fd) >= limit_) return -EMFILE;
   if (from_next) next_fd_ = fd + 1;
   if (fd == entries_.size()) entries_.emplace_back();
+  GrowFor(fd);
   file->AddFdRef();
   entries_[fd] = {std::move(file), cloexec};
   return static_cast<int>(fd);
@@ -52,6 +60,7 @@ int FdTable::InstallFrom(int min_fd, std::shared_ptr<File> file, bool cloexec) {
 void FdTable::InstallAt(int fd, std::shared_ptr<File> file, bool cloexec) {
   SIM_CHECK(fd >= 0 && Get(fd) == nullptr);  // a free fd
   if (static_cast<size_t>(fd) >= entries_.size()) entries_.resize(fd + 1);
+  GrowFor(static_cast<size_t>(fd));
   file->AddFdRef();
   entries_[fd] = {std::move(file), cloexec};
 }

@@ -60,6 +60,11 @@ class FdTable {
   /// setrlimit(RLIMIT_NOFILE): applies to later allocations; open fds above it
   /// stay.
   void set_limit(int limit) { limit_ = limit; }
+  /// The size of Linux's fd table (fdtable->max_fds), which select(2)
+  /// cuts its nfds to: NR_OPEN_DEFAULT (64) at first, grown as
+  /// alloc_fdtable grows it (the smallest power of two above the highest
+  /// fd installed) and never shrunk.
+  int max_fds() const { return max_fds_; }
   /// The number of open fds. O(number of fds).
   int open_count() const;
   /// Every open fd, lowest first.
@@ -72,6 +77,8 @@ class FdTable {
   };
   // The lowest fd >= `fd` that is not open (may be entries_.size()).
   size_t LowestFreeFrom(size_t fd) const;
+  // expand_files: the table grows to hold fd.
+  void GrowFor(size_t fd);
 
   std::vector<Entry> entries_;
   // No fd below this one is free: where the search for the lowest free
@@ -80,6 +87,7 @@ class FdTable {
   size_t next_fd_ = 0;
   int limit_;
   int next_at_ = -1;  // InstallNextAt's fd, or -1
+  int max_fds_ = 64;
 };
 
 }  // namespace simsock::sim

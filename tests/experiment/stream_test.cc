@@ -181,6 +181,20 @@ class Corrupting final : public sys::Syscalls {
   int pipe2(int fds[2], int f) override { return p_.pipe2(fds, f); }
   int eventfd2(unsigned int v, int f) override { return p_.eventfd2(v, f); }
 
+  // poll, ppoll, select, pselect6 (issue 13)
+  int poll(pollfd* f, nfds_t n, int t) override { return p_.poll(f, n, t); }
+  int ppoll(pollfd* f, nfds_t n, const timespec* t,
+            const sigset_t* s) override {
+    return p_.ppoll(f, n, t, s);
+  }
+  int select(int n, fd_set* r, fd_set* w, fd_set* e, timeval* t) override {
+    return p_.select(n, r, w, e, t);
+  }
+  int pselect6(int n, fd_set* r, fd_set* w, fd_set* e, const timespec* t,
+               const sigset_t* s) override {
+    return p_.pselect6(n, r, w, e, t, s);
+  }
+
  private:
   sim::Process& p_;
 };

@@ -6,6 +6,8 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/select.h>
 
 #include <cstring>
 #include <memory>
@@ -338,6 +340,46 @@ TEST_P(FaultySyscallsTest, EintrInNanosleep) {
   Add(K::kEintr, 1);
   EXPECT_EQ(sys().nanosleep_ns(2'000'000), -EINTR);
   EXPECT_EQ(sys().nanosleep_ns(1'000'000), 0);
+}
+
+// poll, ppoll, select, pselect6 (issue 13): eintr only when the call would
+// sleep; with nothing ready, -EINTR at once, select's sets and timeval as
+// they were; a ready fd, or a zero timeout, is returned as the call's own
+// result.
+TEST_P(FaultySyscallsTest, EintrInPollAndSelectOnlyWhenNothingIsReady) {
+  auto [c, s] = Pair();
+  const int64_t t0 = sys().clock_gettime_ns();
+  pollfd in{s, POLLIN, 0};
+  Add(K::kEintr, 1);
+  EXPECT_EQ(sys().poll(&in, 1, 5000), -EINTR);
+  Add(K::kEintr, 1);
+  const timespec five{5, 0};
+  EXPECT_EQ(sys().ppoll(&in, 1, &five, nullptr), -EINTR);
+  fd_set r;
+  FD_ZERO(&r);
+  FD_SET(s, &r);
+  timeval tv{5, 0};
+  Add(K::kEintr, 1);
+  EXPECT_EQ(sys().select(s + 1, &r, nullptr, nullptr, &tv), -EINTR);
+  EXPECT_TRUE(FD_ISSET(s, &r));
+  EXPECT_EQ(tv.tv_sec, 5);
+  Add(K::kEintr, 1);
+  EXPECT_EQ(sys().pselect6(s + 1, &r, nullptr, nullptr, &five, nullptr),
+            -EINTR);
+  EXPECT_TRUE(FD_ISSET(s, &r));
+  EXPECT_LT(sys().clock_gettime_ns() - t0, 2'000'000'000);
+  EXPECT_EQ(trace_.size(), 4u);
+  // A zero timeout never sleeps: not eligible (the rule stays).
+  Add(K::kEintr, 1);
+  EXPECT_EQ(sys().poll(&in, 1, 0), 0);
+  EXPECT_EQ(trace_.size(), 4u);
+  // Ready: the call's own result; no fault shows.
+  EXPECT_EQ(sys().write(c, "r", 1), 1);
+  inner_->Pass();
+  EXPECT_EQ(sys().poll(&in, 1, 5000), 1);
+  EXPECT_EQ(in.revents, POLLIN);
+  EXPECT_EQ(trace_.size(), 4u);
+  EXPECT_EQ(sys().select(s + 1, &r, nullptr, nullptr, &tv), 1);
 }
 
 TEST_P(FaultySyscallsTest, RemovedRuleStops) {
