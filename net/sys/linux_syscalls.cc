@@ -5,6 +5,9 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -146,6 +149,36 @@ int LinuxSyscalls::resolve_ipv4(std::string_view host,
   }
   ::freeaddrinfo(res);
   return addrs->empty() ? -ENOENT : 0;
+}
+
+// Vectored calls (readv, writev, sendmsg).
+ssize_t LinuxSyscalls::readv(int fd, const iovec* iov, int iovcnt) {
+  return Ret(::readv(fd, iov, iovcnt));
+}
+ssize_t LinuxSyscalls::writev(int fd, const iovec* iov, int iovcnt) {
+  // writev has no MSG_NOSIGNAL (and sendmsg would answer a bad vector, or
+  // one of no bytes, otherwise): SIGPIPE is blocked for the call, and the
+  // one an EPIPE raised is taken back unless one was pending already.
+  sigset_t pipe_set;
+  sigset_t old;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+  sigset_t pending;
+  sigpending(&pending);
+  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  const ssize_t r = ::writev(fd, iov, iovcnt);
+  const int err = errno;
+  if (r < 0 && err == EPIPE && !was_pending) {
+    const timespec zero{0, 0};
+    (void)sigtimedwait(&pipe_set, nullptr, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = err;
+  return Ret(r);
+}
+ssize_t LinuxSyscalls::sendmsg(int fd, const msghdr* msg, int flags) {
+  return Ret(::sendmsg(fd, msg, flags | MSG_NOSIGNAL));
 }
 
 }  // namespace simsock::sys

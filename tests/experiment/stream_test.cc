@@ -177,6 +177,16 @@ class Corrupting final : public sys::Syscalls {
                    const sigset_t* s) override {
     return p_.epoll_pwait2(e, ev, m, t, s);
   }
+  // Vectored calls (readv, writev, sendmsg).
+  ssize_t readv(int fd, const iovec* v, int n) override {
+    return p_.readv(fd, v, n);
+  }
+  ssize_t writev(int fd, const iovec* v, int n) override {
+    return p_.writev(fd, v, n);
+  }
+  ssize_t sendmsg(int fd, const msghdr* m, int f) override {
+    return p_.sendmsg(fd, m, f);
+  }
 
  private:
   sim::Process& p_;
