@@ -99,25 +99,43 @@ ssize_t StreamTap::recvmsg(int fd, msghdr* msg, int flags) {
     Read(fd, nullptr, r);
     return r;
   }
-  // The bytes fill the iovecs in turn.
-  size_t left = static_cast<size_t>(r);
-  for (size_t i = 0; i < msg->msg_iovlen && left > 0; ++i) {
-    const size_t n = std::min(left, msg->msg_iov[i].iov_len);
-    Read(fd, msg->msg_iov[i].iov_base, static_cast<ssize_t>(n));
-    left -= n;
-  }
+  ReadIovecs(fd, msg->msg_iov, msg->msg_iovlen, r);
   return r;
 }
-ssize_t StreamTap::sendto(int fd, const void* buf, size_t len, int flags,
-                          const sockaddr* dest_addr, socklen_t addrlen) {
-  const ssize_t r = inner_.sendto(fd, buf, len, flags, dest_addr, addrlen);
+// The r bytes a receive returned fill the iovecs in turn.
+void StreamTap::ReadIovecs(int fd, const iovec* iov, size_t count, ssize_t r) {
+  size_t left = r > 0 ? static_cast<size_t>(r) : 0;
+  for (size_t i = 0; i < count && left > 0; ++i) {
+    const size_t n = std::min(left, iov[i].iov_len);
+    Read(fd, iov[i].iov_base, static_cast<ssize_t>(n));
+    left -= n;
+  }
+}
+// The r bytes a send took came from the iovecs in turn.
+void StreamTap::WroteIovecs(int fd, const iovec* iov, size_t count, ssize_t r) {
+  size_t left = r > 0 ? static_cast<size_t>(r) : 0;
+  for (size_t i = 0; i < count && left > 0; ++i) {
+    const size_t n = std::min(left, iov[i].iov_len);
+    Wrote(fd, iov[i].iov_base, static_cast<ssize_t>(n));
+    left -= n;
+  }
+}
+// A send of r bytes with `flags`: false when its bytes are not to be
+// recorded (urgent data leaves the stream out of order: the ledger stops
+// checking it).
+bool StreamTap::WroteInBand(int fd, int flags, ssize_t r) {
   if (r > 0 && (flags & MSG_OOB) != 0) {
     if (const void* s = Stream(fd)) {
       ledger_.StopChecking(static_cast<const sim::File*>(s));
     }
-    return r;
+    return false;
   }
-  Wrote(fd, buf, r);
+  return true;
+}
+ssize_t StreamTap::sendto(int fd, const void* buf, size_t len, int flags,
+                          const sockaddr* dest_addr, socklen_t addrlen) {
+  const ssize_t r = inner_.sendto(fd, buf, len, flags, dest_addr, addrlen);
+  if (WroteInBand(fd, flags, r)) Wrote(fd, buf, r);
   return r;
 }
 int StreamTap::shutdown(int fd, int how) { return inner_.shutdown(fd, how); }
@@ -180,6 +198,24 @@ int StreamTap::pselect6(int nfds, fd_set* readfds, fd_set* writefds,
                         fd_set* exceptfds, const timespec* timeout,
                         const sigset_t* sigmask) {
   return inner_.pselect6(nfds, readfds, writefds, exceptfds, timeout, sigmask);
+}
+
+// Vectored calls (readv, writev, sendmsg).
+ssize_t StreamTap::readv(int fd, const iovec* iov, int iovcnt) {
+  const ssize_t r = inner_.readv(fd, iov, iovcnt);
+  if (r > 0) ReadIovecs(fd, iov, static_cast<size_t>(iovcnt), r);
+  return r;
+}
+ssize_t StreamTap::writev(int fd, const iovec* iov, int iovcnt) {
+  const ssize_t r = inner_.writev(fd, iov, iovcnt);
+  if (r > 0) WroteIovecs(fd, iov, static_cast<size_t>(iovcnt), r);
+  return r;
+}
+ssize_t StreamTap::sendmsg(int fd, const msghdr* msg, int flags) {
+  const ssize_t r = inner_.sendmsg(fd, msg, flags);
+  if (r > 0 && WroteInBand(fd, flags, r))
+    WroteIovecs(fd, msg->msg_iov, msg->msg_iovlen, r);
+  return r;
 }
 
 }  // namespace simsock::experiment

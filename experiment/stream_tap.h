@@ -65,6 +65,15 @@ class StreamTap final : public sys::Syscalls {
                    std::vector<uint32_t>* addrs) override;
   int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                    const timespec* timeout, const sigset_t* sigmask) override;
+  // Vectored calls (readv, writev, sendmsg).
+  /// readv(2): the bytes returned, gathered from the iovecs, go to the
+  /// ledger as a read's do.
+  ssize_t readv(int fd, const iovec* iov, int iovcnt) override;
+  /// writev(2): the bytes taken, from the iovecs in turn, go to the ledger
+  /// as a write's do.
+  ssize_t writev(int fd, const iovec* iov, int iovcnt) override;
+  /// sendmsg(2): as writev, or (MSG_OOB) as sendto's urgent data.
+  ssize_t sendmsg(int fd, const msghdr* msg, int flags) override;
 
   // --- pipes and eventfds
   /// pipe2(2), forwarded: a pipe carries no TCP stream bytes.
@@ -88,6 +97,9 @@ class StreamTap final : public sys::Syscalls {
   void Wrote(int fd, const void* buf, ssize_t n);
   void Read(int fd, const void* buf, ssize_t n);
   bool ReadInBand(int fd, int flags, ssize_t r);
+  bool WroteInBand(int fd, int flags, ssize_t r);
+  void ReadIovecs(int fd, const iovec* iov, size_t count, ssize_t r);
+  void WroteIovecs(int fd, const iovec* iov, size_t count, ssize_t r);
 
   sys::Syscalls& inner_;
   sim::Process& process_;

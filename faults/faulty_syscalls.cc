@@ -14,6 +14,27 @@ namespace {
 // UIO_MAXIOV: the most iovecs a recvmsg takes (more is EMSGSIZE).
 constexpr size_t kMaxIov = 1024;
 
+// The bytes of the iovecs (saturating: the kernel caps them at
+// MAX_RW_COUNT before any fault could apply).
+size_t IovTotal(const iovec* iov, size_t count) {
+  size_t len = 0;
+  for (size_t i = 0; i < count; ++i)
+    len += std::min(iov[i].iov_len, SIZE_MAX - len);
+  return len;
+}
+
+// The first n bytes of the iovecs, as iovecs (a short read or write).
+std::vector<iovec> CutIovecs(const iovec* iov, size_t count, size_t n) {
+  std::vector<iovec> cut;
+  for (size_t i = 0, left = n; i < count && left > 0; ++i) {
+    iovec v = iov[i];
+    v.iov_len = std::min(v.iov_len, left);
+    left -= v.iov_len;
+    cut.push_back(v);
+  }
+  return cut;
+}
+
 // SO_LINGER {1, 0}: close() then sends a RST instead of a FIN (tcp_close
 // takes the zero-linger branch to tcp_disconnect).
 void LingerZero(sys::Syscalls& sys, int fd) {
@@ -206,22 +227,17 @@ ssize_t FaultySyscalls::Receive(std::string_view call, int fd, size_t len,
   }
 }
 
-ssize_t FaultySyscalls::Send(std::string_view call, int fd, const void* buf,
-                             size_t len, int flags, const sockaddr* dst,
-                             socklen_t dstlen) {
+template <typename Real>
+ssize_t FaultySyscalls::Send(std::string_view call, int fd, size_t len,
+                             int flags, Real real) {
   if (!reset_.empty() && reset_.count(fd)) return -EPIPE;
-  auto real = [&](size_t n) -> ssize_t {
-    if (call == "write") return inner_.write(fd, buf, n);
-    return inner_.sendto(fd, buf, n, flags, dst, dstlen);
-  };
   auto hit = Decide(call, fd, flags, len);
-  if (!hit) return real(len);
+  if (!hit) return real(len, 0);
   switch (hit->kind) {
     case SyscallFaultKind::kEintr: {
       // A signal while waiting for buffer space: the bytes already queued,
       // or EINTR if none (sk_stream_wait_memory, sock_intr_errno).
-      ssize_t r = inner_.sendto(
-          fd, buf, len, flags | MSG_DONTWAIT | MSG_NOSIGNAL, dst, dstlen);
+      ssize_t r = real(len, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (r == -EAGAIN) {
         Report(*hit, call, Errno(EINTR));
         return -EINTR;
@@ -232,7 +248,7 @@ ssize_t FaultySyscalls::Send(std::string_view call, int fd, const void* buf,
     }
     case SyscallFaultKind::kShortIo: {
       size_t n = injector_.ShortLength(len);
-      ssize_t r = real(n);
+      ssize_t r = real(n, 0);
       if (r > 0) Report(*hit, call, Bytes(r, len));
       return r;
     }
@@ -247,7 +263,7 @@ ssize_t FaultySyscalls::Send(std::string_view call, int fd, const void* buf,
       return -e;  // nothing was sent
     }
     default:
-      return real(len);
+      return real(len, 0);
   }
 }
 
@@ -259,7 +275,10 @@ ssize_t FaultySyscalls::read(int fd, void* buf, size_t count) {
 }
 
 ssize_t FaultySyscalls::write(int fd, const void* buf, size_t count) {
-  return Send("write", fd, buf, count, 0, nullptr, 0);
+  return Send("write", fd, count, 0, [&](size_t n, int extra) {
+    if (extra == 0) return inner_.write(fd, buf, n);
+    return inner_.sendto(fd, buf, n, extra, nullptr, 0);
+  });
 }
 
 ssize_t FaultySyscalls::recvfrom(int fd, void* buf, size_t len, int flags,
@@ -276,18 +295,11 @@ ssize_t FaultySyscalls::recvmsg(int fd, msghdr* msg, int flags) {
       (msg->msg_iov == nullptr && msg->msg_iovlen > 0)) {
     return inner_.recvmsg(fd, msg, flags);
   }
-  size_t len = 0;
-  for (size_t i = 0; i < msg->msg_iovlen; ++i) len += msg->msg_iov[i].iov_len;
+  const size_t len = IovTotal(msg->msg_iov, msg->msg_iovlen);
   return Receive("recvmsg", fd, len, flags, [&](size_t n, int extra) {
     if (n >= len) return inner_.recvmsg(fd, msg, flags | extra);
     // A short read: the same header over the first n bytes of the buffers.
-    std::vector<iovec> cut;
-    for (size_t i = 0, left = n; i < msg->msg_iovlen && left > 0; ++i) {
-      iovec v = msg->msg_iov[i];
-      v.iov_len = std::min(v.iov_len, left);
-      left -= v.iov_len;
-      cut.push_back(v);
-    }
+    std::vector<iovec> cut = CutIovecs(msg->msg_iov, msg->msg_iovlen, n);
     msghdr shorter = *msg;
     shorter.msg_iov = cut.data();
     shorter.msg_iovlen = cut.size();
@@ -301,7 +313,9 @@ ssize_t FaultySyscalls::recvmsg(int fd, msghdr* msg, int flags) {
 
 ssize_t FaultySyscalls::sendto(int fd, const void* buf, size_t len, int flags,
                                const sockaddr* dest_addr, socklen_t addrlen) {
-  return Send("sendto", fd, buf, len, flags, dest_addr, addrlen);
+  return Send("sendto", fd, len, flags, [&](size_t n, int extra) {
+    return inner_.sendto(fd, buf, n, flags | extra, dest_addr, addrlen);
+  });
 }
 
 // --- epoll
@@ -452,6 +466,66 @@ int FaultySyscalls::pipe2(int fds[2], int flags) {
 
 int FaultySyscalls::eventfd2(unsigned int initval, int flags) {
   return inner_.eventfd2(initval, flags);
+}
+
+// --- Vectored calls: readv, writev, sendmsg
+// ----------------------------------------------------------
+
+ssize_t FaultySyscalls::readv(int fd, const iovec* iov, int iovcnt) {
+  // A vector the kernel refuses, or one of no bytes (which never touches
+  // the file), goes through untouched.
+  if (iovcnt < 0 || static_cast<size_t>(iovcnt) > kMaxIov ||
+      (iov == nullptr && iovcnt > 0)) {
+    return inner_.readv(fd, iov, iovcnt);
+  }
+  const size_t count = static_cast<size_t>(iovcnt);
+  const size_t len = IovTotal(iov, count);
+  if (len == 0) return inner_.readv(fd, iov, iovcnt);
+  return Receive("readv", fd, len, 0, [&](size_t n, int extra) {
+    std::vector<iovec> cut = CutIovecs(iov, count, n);
+    if (extra == 0)
+      return inner_.readv(fd, cut.data(), static_cast<int>(cut.size()));
+    msghdr m{};
+    m.msg_iov = cut.data();
+    m.msg_iovlen = cut.size();
+    return inner_.recvmsg(fd, &m, extra);
+  });
+}
+
+ssize_t FaultySyscalls::writev(int fd, const iovec* iov, int iovcnt) {
+  if (iovcnt < 0 || static_cast<size_t>(iovcnt) > kMaxIov ||
+      (iov == nullptr && iovcnt > 0)) {
+    return inner_.writev(fd, iov, iovcnt);
+  }
+  const size_t count = static_cast<size_t>(iovcnt);
+  const size_t len = IovTotal(iov, count);
+  if (len == 0) return inner_.writev(fd, iov, iovcnt);
+  return Send("writev", fd, len, 0, [&](size_t n, int extra) {
+    std::vector<iovec> cut = CutIovecs(iov, count, n);
+    if (extra == 0)
+      return inner_.writev(fd, cut.data(), static_cast<int>(cut.size()));
+    msghdr m{};
+    m.msg_iov = cut.data();
+    m.msg_iovlen = cut.size();
+    return inner_.sendmsg(fd, &m, extra);
+  });
+}
+
+ssize_t FaultySyscalls::sendmsg(int fd, const msghdr* msg, int flags) {
+  if (msg == nullptr || msg->msg_iovlen > kMaxIov ||
+      (msg->msg_iov == nullptr && msg->msg_iovlen > 0)) {
+    return inner_.sendmsg(fd, msg, flags);
+  }
+  const size_t len = IovTotal(msg->msg_iov, msg->msg_iovlen);
+  return Send("sendmsg", fd, len, flags, [&](size_t n, int extra) {
+    if (n >= len) return inner_.sendmsg(fd, msg, flags | extra);
+    // A short write: the same header over the first n bytes.
+    std::vector<iovec> cut = CutIovecs(msg->msg_iov, msg->msg_iovlen, n);
+    msghdr shorter = *msg;
+    shorter.msg_iov = cut.data();
+    shorter.msg_iovlen = cut.size();
+    return inner_.sendmsg(fd, &shorter, flags | extra);
+  });
 }
 
 }  // namespace simsock::faults

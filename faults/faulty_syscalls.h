@@ -76,6 +76,15 @@ class FaultySyscalls final : public sys::Syscalls {
                    std::vector<uint32_t>* addrs) override;
   int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                    const timespec* timeout, const sigset_t* sigmask) override;
+  // Vectored calls (readv, writev, sendmsg).
+  /// readv(2) with the receive faults of read (eintr, short: the iovecs cut
+  /// to the shorter length, eagain, econnreset).
+  ssize_t readv(int fd, const iovec* iov, int iovcnt) override;
+  /// writev(2) with the send faults of write (eintr, short, eagain,
+  /// enobufs, enomem).
+  ssize_t writev(int fd, const iovec* iov, int iovcnt) override;
+  /// sendmsg(2) with the send faults of sendto.
+  ssize_t sendmsg(int fd, const msghdr* msg, int flags) override;
 
   // --- pipes and eventfds
   /// pipe2(2), forwarded: no fault kind names it (docs/faults.md).
@@ -102,14 +111,15 @@ class FaultySyscalls final : public sys::Syscalls {
   template <typename Fn>
   int Nonblocking(int fd, Fn fn);
   // Receive and send, with faults (read/write are recvfrom/sendto with no
-  // address, as on a socket; recvmsg is recvfrom into several buffers).
-  // `real(n, extra)` makes the call for at most n bytes with the MSG_*
-  // flags `extra` added.
+  // address, as on a socket; recvmsg and readv are recvfrom into several
+  // buffers, sendmsg and writev sendto from several). `real(n, extra)`
+  // makes the call for at most n bytes with the MSG_* flags `extra` added
+  // (a call that takes no flags makes its msg counterpart's instead).
   template <typename Real>
   ssize_t Receive(std::string_view call, int fd, size_t len, int flags,
                   Real real);
-  ssize_t Send(std::string_view call, int fd, const void* buf, size_t len,
-               int flags, const sockaddr* dst, socklen_t dstlen);
+  template <typename Real>
+  ssize_t Send(std::string_view call, int fd, size_t len, int flags, Real real);
   // epoll_wait / epoll_pwait2: `wait(zero)` calls the inner wait (with a
   // zero timeout when `zero`).
   template <typename Wait>

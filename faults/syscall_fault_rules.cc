@@ -7,19 +7,30 @@ namespace simsock::faults {
 const std::vector<std::string_view>& CallsFor(SyscallFaultKind kind) {
   // Calls that can sleep, and so see a signal (-EINTR or the progress made).
   static const std::vector<std::string_view> kBlocking = {
-      "accept4", "connect", "read",       "write",        "recvfrom",
-      "recvmsg", "sendto",  "epoll_wait", "epoll_pwait2", "nanosleep_ns",
-      "poll",    "ppoll",   "select",     "pselect6"};
+      "accept4", "connect", "read", "write", "recvfrom", "recvmsg", "sendto",
+      "epoll_wait", "epoll_pwait2", "nanosleep_ns",
+      // poll, ppoll, select, pselect6
+      "poll", "ppoll", "select", "pselect6",
+      // vectored calls
+      "readv", "writev", "sendmsg"};
   static const std::vector<std::string_view> kStreamIo = {
-      "read", "write", "recvfrom", "recvmsg", "sendto"};
+      "read", "write", "recvfrom", "recvmsg", "sendto",
+      // vectored calls
+      "readv", "writev", "sendmsg"};
   static const std::vector<std::string_view> kNonblockingIo = {
-      "accept4", "read", "write", "recvfrom", "recvmsg", "sendto"};
-  static const std::vector<std::string_view> kSend = {"write", "sendto"};
+      "accept4", "read", "write", "recvfrom", "recvmsg", "sendto",
+      // vectored calls
+      "readv", "writev", "sendmsg"};
+  static const std::vector<std::string_view> kSend = {"write", "sendto",
+                                                      // vectored calls
+                                                      "writev", "sendmsg"};
   static const std::vector<std::string_view> kNewFd = {"socket", "accept4",
                                                        "epoll_create1"};
   static const std::vector<std::string_view> kAccept = {"accept4"};
   static const std::vector<std::string_view> kReceive = {"read", "recvfrom",
-                                                         "recvmsg"};
+                                                         "recvmsg",
+                                                         // vectored calls
+                                                         "readv"};
   static const std::vector<std::string_view> kEpollWait = {"epoll_wait",
                                                            "epoll_pwait2"};
   switch (kind) {

@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
+
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -216,6 +218,36 @@ int LinuxSyscalls::pselect6(int nfds, fd_set* readfds, fd_set* writefds,
   return Ret(static_cast<int>(
       ::syscall(SYS_pselect6, nfds, readfds, writefds, exceptfds,
                 timeout != nullptr ? &copy : nullptr, &sig)));
+}
+
+// Vectored calls (readv, writev, sendmsg).
+ssize_t LinuxSyscalls::readv(int fd, const iovec* iov, int iovcnt) {
+  return Ret(::readv(fd, iov, iovcnt));
+}
+ssize_t LinuxSyscalls::writev(int fd, const iovec* iov, int iovcnt) {
+  // writev has no MSG_NOSIGNAL (and sendmsg would answer a bad vector, or
+  // one of no bytes, otherwise): SIGPIPE is blocked for the call, and the
+  // one an EPIPE raised is taken back unless one was pending already.
+  sigset_t pipe_set;
+  sigset_t old;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+  sigset_t pending;
+  sigpending(&pending);
+  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  const ssize_t r = ::writev(fd, iov, iovcnt);
+  const int err = errno;
+  if (r < 0 && err == EPIPE && !was_pending) {
+    const timespec zero{0, 0};
+    (void)sigtimedwait(&pipe_set, nullptr, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = err;
+  return Ret(r);
+}
+ssize_t LinuxSyscalls::sendmsg(int fd, const msghdr* msg, int flags) {
+  return Ret(::sendmsg(fd, msg, flags | MSG_NOSIGNAL));
 }
 
 }  // namespace simsock::sys

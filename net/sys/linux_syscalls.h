@@ -53,6 +53,14 @@ class LinuxSyscalls final : public Syscalls {
   /// where epoll_pwait2 is ENOSYS (kernels before 5.11, valgrind 3.19).
   int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                    const timespec* timeout, const sigset_t* sigmask) override;
+  // Vectored calls (readv, writev, sendmsg).
+  /// readv(2) of the real kernel.
+  ssize_t readv(int fd, const iovec* iov, int iovcnt) override;
+  /// writev(2) of the real kernel, with SIGPIPE blocked for the call (and
+  /// the one it raised taken back), as write() avoids it with MSG_NOSIGNAL.
+  ssize_t writev(int fd, const iovec* iov, int iovcnt) override;
+  /// sendmsg(2) of the real kernel, with MSG_NOSIGNAL.
+  ssize_t sendmsg(int fd, const msghdr* msg, int flags) override;
 
   // --- pipes and eventfds
   int pipe2(int fds[2], int flags) override;

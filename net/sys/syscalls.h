@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include <cstddef>
@@ -192,6 +193,31 @@ class Syscalls {
   virtual int pselect6(int nfds, fd_set* readfds, fd_set* writefds,
                        fd_set* exceptfds, const timespec* timeout,
                        const sigset_t* sigmask) = 0;
+
+  // Vectored calls (readv, writev, sendmsg).
+  /// readv(2): read() into iov's iovcnt buffers in turn (empty ones
+  /// skipped): the byte count (0 at end of stream, and 0 at once, without
+  /// touching the file, when the buffers hold no bytes). Errors: those of
+  /// read(), plus -EINVAL (iovcnt negative or over UIO_MAXIOV, 1024; an
+  /// iov_len negative as ssize_t with more than one iovec), -EFAULT (iov
+  /// null with iovcnt > 0). The total is capped at MAX_RW_COUNT.
+  virtual ssize_t readv(int fd, const iovec* iov, int iovcnt) = 0;
+  /// writev(2): write() of iov's buffers in turn, as one write (a UDP
+  /// socket sends one datagram of them all): the byte count, or the
+  /// errors of write() (-EPIPE never with a SIGPIPE, on either backend)
+  /// and of readv() for the vector.
+  virtual ssize_t writev(int fd, const iovec* iov, int iovcnt) = 0;
+  /// sendmsg(2): sendto() of msg->msg_iov's buffers as one send, to
+  /// msg_name (msg_namelen bytes, cut to 128; a null name or a length of
+  /// 0 is no address), with control messages in msg_control (TCP reads
+  /// the SOL_SOCKET ones; UDP also IP_TTL, IP_TOS, IP_PKTINFO). Flags as
+  /// sendto (MSG_NOSIGNAL is implied on both backends). Errors: those of
+  /// sendto, plus -EFAULT (msg null, msg_iov null with msg_iovlen > 0,
+  /// msg_control null with msg_controllen > 0), -EINVAL (negative
+  /// msg_namelen, MSG_CMSG_COMPAT, a malformed or refused control
+  /// message), -EMSGSIZE (msg_iovlen over 1024), -ENOBUFS
+  /// (msg_controllen over INT_MAX, or over net.core.optmem_max).
+  virtual ssize_t sendmsg(int fd, const msghdr* msg, int flags) = 0;
 };
 
 }  // namespace simsock::sys

@@ -17,7 +17,9 @@
 #include <memory>
 #include <string>
 
+#include "simsock/sim/base/io_span.h"
 #include "simsock/sim/inet/port_holder.h"
+#include "simsock/sim/inet/send_control.h"
 #include "simsock/sim/inet/sockaddr.h"
 #include "simsock/sim/vfs/file.h"
 #include "simsock/sim/vfs/waiter.h"
@@ -103,9 +105,12 @@ class Socket : public File, public PortHolder {
   /// error queue is empty, whatever data or sk_err the socket holds.
   virtual ssize_t RecvErrQueue(uint8_t* buf, size_t len, Endpoint* from,
                                bool* has_from);
-  /// sendto(2): `to` is null when no address was given.
-  virtual ssize_t Send(const uint8_t* buf, size_t len, int flags,
-                       const sockaddr_storage* to, socklen_t tolen) = 0;
+  /// sendto(2), write(2), writev(2), sendmsg(2) without waiting: the bytes
+  /// of `data` (one buffer or the caller's iovecs), `to` null when no
+  /// address was given, `ctl` the sendmsg's control messages (null: none).
+  virtual ssize_t Send(const IoSpan& data, int flags,
+                       const sockaddr_storage* to, socklen_t tolen,
+                       const SendControl* ctl) = 0;
   /// shutdown(2): 0, -EINVAL for a bad how, -ENOTCONN when there is no
   /// connection to shut.
   virtual int Shutdown(int how) = 0;
@@ -128,11 +133,12 @@ class Socket : public File, public PortHolder {
   /// datagrams.
   virtual ssize_t RecvMsg(Waiter& waiter, uint8_t* buf, size_t len, int flags,
                           bool is_read, Endpoint* from, bool* has_from) = 0;
-  /// sendto(2) and write(2): the protocol's sendmsg (tcp_sendmsg_locked,
-  /// udp_sendmsg).
-  virtual ssize_t SendMsg(Waiter& waiter, const uint8_t* buf, size_t len,
-                          int flags, const sockaddr_storage* to,
-                          socklen_t tolen) = 0;
+  /// sendto(2), write(2), writev(2) and sendmsg(2): the protocol's sendmsg
+  /// (tcp_sendmsg_locked, udp_sendmsg) over the bytes of `data`, one
+  /// implementation for all four calls; `ctl` as for Send.
+  virtual ssize_t SendMsg(Waiter& waiter, const IoSpan& data, int flags,
+                          const sockaddr_storage* to, socklen_t tolen,
+                          const SendControl* ctl) = 0;
   /// getsockname: always succeeds for an inet socket.
   virtual Endpoint LocalEndpoint() const { return local_; }
   /// getpeername(2): 0 with *peer, or -ENOTCONN.

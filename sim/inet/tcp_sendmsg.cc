@@ -7,14 +7,15 @@
 
 namespace simsock::sim {
 
-ssize_t TcpSocket::SendMsg(Waiter& waiter, const uint8_t* buf, size_t len,
-                           int flags, const sockaddr_storage* to,
-                           socklen_t tolen) {
+ssize_t TcpSocket::SendMsg(Waiter& waiter, const IoSpan& data, int flags,
+                           const sockaddr_storage* to, socklen_t tolen,
+                           const SendControl* ctl) {
+  const size_t len = data.size();
   const bool nonblock = nonblocking() || (flags & MSG_DONTWAIT);
   const Time deadline = waiter.JiffiesDeadline(opts_.sndtimeo_jiffies);
   size_t sent = 0;
   for (;;) {
-    const ssize_t r = Send(buf + sent, len - sent, flags, to, tolen);
+    const ssize_t r = Send(data.Tail(sent), flags, to, tolen, ctl);
     if (r > 0) sent += static_cast<size_t>(r);
     if (r < 0 && r != -EAGAIN) return sent > 0 ? static_cast<ssize_t>(sent) : r;
     // Done, unless nothing could be queued yet (a zero-length write to a

@@ -277,9 +277,11 @@ bool TcpSocket::Writeable() const {
   return free_space >= queued / 2 && tcb_->SendSpace() > 0;
 }
 
-// tcp_sendmsg_locked.
-ssize_t TcpSocket::Send(const uint8_t* buf, size_t len, int flags,
-                        const sockaddr_storage* /*to*/, socklen_t /*tolen*/) {
+// tcp_sendmsg_locked. msg_name is not read (no Fast Open: a connected or
+// connecting socket ignores it, as Linux's does).
+ssize_t TcpSocket::Send(const IoSpan& data, int flags,
+                        const sockaddr_storage* /*to*/, socklen_t /*tolen*/,
+                        const SendControl* ctl) {
   TcpState st = FdState();
   if (st != TcpState::kEstablished && st != TcpState::kCloseWait) {
     // sk_stream_wait_connect.
@@ -287,18 +289,24 @@ ssize_t TcpSocket::Send(const uint8_t* buf, size_t len, int flags,
     if (st != TcpState::kSynSent && st != TcpState::kSynReceived) return -EPIPE;
     return -EAGAIN;
   }
+  // Once connected, the control messages (any error is EINVAL).
+  if (ctl != nullptr && ctl->len > 0 && SockCmsgSend(*ctl) != 0) return -EINVAL;
   if (error_ != 0 || (shutdown_ & kSendShutdown)) {
     int e = TakeError();
     return e != 0 ? -e : -EPIPE;
   }
+  const size_t len = data.size();
   if (len == 0) return 0;
-  // A NULL buffer passes import_ubuf; tcp_sendmsg_locked faults only when
-  // it copies, that is once there is room in the send buffer (EFAULT,
-  // nothing queued); without room it waits or is EAGAIN first.
-  if (buf == nullptr) return tcb_->SendSpace() > 0 ? -EFAULT : -EAGAIN;
-  size_t n = tcb_->Send(buf, len, Now(), (flags & MSG_OOB) != 0,
+  // A NULL buffer passes import_ubuf / import_iovec; tcp_sendmsg_locked
+  // faults only when it copies, that is once there is room in the send
+  // buffer (EFAULT, nothing queued); without room it waits or is EAGAIN
+  // first. The bytes before a NULL buffer are queued (the caller's loop
+  // then meets the fault with those bytes sent, and returns them).
+  const size_t readable = data.Readable();
+  if (readable == 0) return tcb_->SendSpace() > 0 ? -EFAULT : -EAGAIN;
+  size_t n = tcb_->Send(data.Head(readable), Now(), (flags & MSG_OOB) != 0,
                         (flags & MSG_MORE) != 0);
-  if (n < len) nospace_ = true;
+  if (n < readable) nospace_ = true;
   AfterTcb();
   return n == 0 ? -EAGAIN : static_cast<ssize_t>(n);
 }

@@ -62,13 +62,14 @@ class TcpSocket final : public Socket, public TcpConnection {
   int Connect(const sockaddr_storage& addr, socklen_t len) override;
   ssize_t Recv(uint8_t* buf, size_t len, int flags, bool is_read,
                size_t peek_skip, Endpoint* from, bool* has_from) override;
-  ssize_t Send(const uint8_t* buf, size_t len, int flags,
-               const sockaddr_storage* to, socklen_t tolen) override;
+  ssize_t Send(const IoSpan& data, int flags, const sockaddr_storage* to,
+               socklen_t tolen, const SendControl* ctl) override;
   int Shutdown(int how) override;
   ssize_t RecvMsg(Waiter& waiter, uint8_t* buf, size_t len, int flags,
                   bool is_read, Endpoint* from, bool* has_from) override;
-  ssize_t SendMsg(Waiter& waiter, const uint8_t* buf, size_t len, int flags,
-                  const sockaddr_storage* to, socklen_t tolen) override;
+  ssize_t SendMsg(Waiter& waiter, const IoSpan& data, int flags,
+                  const sockaddr_storage* to, socklen_t tolen,
+                  const SendControl* ctl) override;
   /// SO_LINGER with a timeout: sk_stream_wait_close.
   void WaitAfterLastClose(Waiter& closer) override;
   int GetPeerName(Endpoint* peer) override;

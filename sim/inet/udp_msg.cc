@@ -41,10 +41,10 @@ ssize_t UdpSocket::RecvMsg(Waiter& waiter, uint8_t* buf, size_t len, int flags,
   }
 }
 
-ssize_t UdpSocket::SendMsg(Waiter& /*waiter*/, const uint8_t* buf, size_t len,
-                           int flags, const sockaddr_storage* to,
-                           socklen_t tolen) {
-  return Send(buf, len, flags, to, tolen);
+ssize_t UdpSocket::SendMsg(Waiter& /*waiter*/, const IoSpan& data, int flags,
+                           const sockaddr_storage* to, socklen_t tolen,
+                           const SendControl* ctl) {
+  return Send(data, flags, to, tolen, ctl);
 }
 
 }  // namespace simsock::sim

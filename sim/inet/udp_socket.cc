@@ -259,8 +259,10 @@ void UdpSocket::ReleaseRmem(size_t truesize) {
 }
 
 // inet_sendmsg + udp_sendmsg.
-ssize_t UdpSocket::Send(const uint8_t* buf, size_t len, int flags,
-                        const sockaddr_storage* to, socklen_t tolen) {
+ssize_t UdpSocket::Send(const IoSpan& data, int flags,
+                        const sockaddr_storage* to, socklen_t tolen,
+                        const SendControl* ctl) {
+  const size_t len = data.size();
   // inet_send_prepare autobinds before anything can fail.
   if (held_port_ == 0 && AutoBind() != 0) return -EAGAIN;
   if (len > 0xFFFF) return -EMSGSIZE;
@@ -277,7 +279,12 @@ ssize_t UdpSocket::Send(const uint8_t* buf, size_t len, int flags,
       FlushPending();
       return -EMSGSIZE;
     }
-    if (len > 0) pending_data_.insert(pending_data_.end(), buf, buf + len);
+    // (The copy of a NULL buffer faults in __ip_append_data's getfrag.)
+    if (data.Readable() < len) {
+      FlushPending();  // udp_sendmsg: an append error flushes the cork
+      return -EFAULT;
+    }
+    data.AppendTo(&pending_data_);
     if (!cork) PushPending();
     return static_cast<ssize_t>(len);
   }
@@ -295,6 +302,17 @@ ssize_t UdpSocket::Send(const uint8_t* buf, size_t len, int flags,
     // A socket connected to port 0 sends to port 0 (no check here).
     dst = peer_;
   }
+  // The control messages (udp_cmsg_send, ip_cmsg_send): IP_TTL and IP_TOS
+  // are checked and taken, but packets carry neither (docs/semantics.md).
+  IpCmsgCookie ipc;
+  if (ctl != nullptr && ctl->len > 0) {
+    if (int e = UdpCmsgSend(*ctl, &ipc)) return e;
+  }
+  // IP_PKTINFO's spec_dst is the source the route is asked for (ipc.addr;
+  // 0 lets the route choose): one not on this host has no route
+  // (ip_route_output_flow: EINVAL).
+  if (ipc.pktinfo && ipc.spec_dst != 0 && !stack_.IsLocalAddress(ipc.spec_dst))
+    return -EINVAL;
   if (dst.ip == 0) dst.ip = 0x7F000001;
   // udp_sendmsg: RTCF_BROADCAST route without SO_BROADCAST.
   if (stack_.IsBroadcastAddress(dst.ip) && !opts_.broadcast) return -EACCES;
@@ -305,15 +323,18 @@ ssize_t UdpSocket::Send(const uint8_t* buf, size_t len, int flags,
   // The payload is copied last (ip_make_skb -> getfrag), after the address,
   // route, size and socket-state checks: only then does a NULL buffer
   // fault, and nothing is sent.
-  if (buf == nullptr && len > 0) return -EFAULT;
-  const uint32_t src =
-      local_.ip != 0 ? local_.ip : stack_.SourceAddressFor(dst.ip);
+  if (data.Readable() < len) return -EFAULT;
+  uint32_t src = local_.ip != 0 ? local_.ip : stack_.SourceAddressFor(dst.ip);
+  if (ipc.pktinfo) {
+    src = ipc.spec_dst != 0 ? ipc.spec_dst : stack_.SourceAddressFor(dst.ip);
+  }
   if (cork) {
     // Now cork the socket to pend data: the route is fixed here.
     pending_ = true;
     pending_src_ = src;
     pending_dst_ = dst;
-    pending_data_.assign(buf, buf + len);
+    pending_data_.clear();
+    data.AppendTo(&pending_data_);
     pending_head_ = len;
     return static_cast<ssize_t>(len);
   }
@@ -323,7 +344,7 @@ ssize_t UdpSocket::Send(const uint8_t* buf, size_t len, int flags,
   p.proto = IpProto::kUdp;
   p.udp.src_port = local_.port;
   p.udp.dst_port = dst.port;
-  if (len > 0) p.udp.payload.assign(buf, buf + len);
+  data.AppendTo(&p.udp.payload);
   stack_.Send(std::move(p));
   return static_cast<ssize_t>(len);
 }

@@ -48,12 +48,13 @@ class UdpSocket final : public Socket {
                size_t peek_skip, Endpoint* from, bool* has_from) override;
   ssize_t RecvErrQueue(uint8_t* buf, size_t len, Endpoint* from,
                        bool* has_from) override;
-  ssize_t Send(const uint8_t* buf, size_t len, int flags,
-               const sockaddr_storage* to, socklen_t tolen) override;
+  ssize_t Send(const IoSpan& data, int flags, const sockaddr_storage* to,
+               socklen_t tolen, const SendControl* ctl) override;
   ssize_t RecvMsg(Waiter& waiter, uint8_t* buf, size_t len, int flags,
                   bool is_read, Endpoint* from, bool* has_from) override;
-  ssize_t SendMsg(Waiter& waiter, const uint8_t* buf, size_t len, int flags,
-                  const sockaddr_storage* to, socklen_t tolen) override;
+  ssize_t SendMsg(Waiter& waiter, const IoSpan& data, int flags,
+                  const sockaddr_storage* to, socklen_t tolen,
+                  const SendControl* ctl) override;
   int Shutdown(int how) override;
   int GetPeerName(Endpoint* peer) override;
 

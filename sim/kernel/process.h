@@ -39,6 +39,7 @@
 
 namespace simsock::sim {
 
+struct Endpoint;
 class Host;
 class RandomStream;
 class Socket;
@@ -165,6 +166,15 @@ class Process final : public sys::Syscalls, private Waiter {
   /// epoll_pwait2(2): epoll_wait with a timespec timeout (null: forever).
   int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                    const timespec* timeout, const sigset_t* sigmask) override;
+  // Vectored calls (readv, writev, sendmsg: sim/kernel/process_iov.cc).
+  /// readv(2) on a socket (read() into the iovecs) or the null device (0),
+  /// with import_iovec's checks (docs/semantics.md, "Vectored calls").
+  ssize_t readv(int fd, const iovec* iov, int iovcnt) override;
+  /// writev(2) on a socket (one write of the iovecs) or the null device.
+  ssize_t writev(int fd, const iovec* iov, int iovcnt) override;
+  /// sendmsg(2) with Linux's checks of the header, msg_name and the
+  /// control messages; the protocol's send as sendto's.
+  ssize_t sendmsg(int fd, const msghdr* msg, int flags) override;
 
   // simsock exec (issue 13): the dup family, on Process only (not in
   // sys::Syscalls), with Linux's rules (fs/file.c: ksys_dup, ksys_dup3,
@@ -347,6 +357,17 @@ class Process final : public sys::Syscalls, private Waiter {
   // F_GETPIPE_SZ / F_SETPIPE_SZ (pipe_fcntl): -EBADF on anything but a
   // pipe end.
   int PipeFcntl(File& f, int cmd, long arg);
+
+  /// The faults a send (write, sendto, writev, sendmsg: `call`) on s meets
+  /// at its start: the error to return instead, or 0 to go on, with *len
+  /// cut by a short write.
+  ssize_t StartSendFault(const char* call, Socket& s, int flags, size_t* len);
+  /// A receive into count iovecs holding len bytes (recvmsg, readv): into
+  /// the only one with room, or gathered and scattered; a NULL base ends
+  /// the usable part (sim/kernel/process_msg.cc).
+  ssize_t RecvIntoIovecs(Socket& s, const iovec* iov, size_t count, size_t len,
+                         int flags, bool is_read, Endpoint* from,
+                         bool* has_from);
 
   Host& host_;
   World& world_;

@@ -11,6 +11,7 @@
 
 #include "simsock/net/sys/names.h"
 #include "simsock/sim/inet/socket.h"
+#include "simsock/sim/kernel/iovec_import.h"
 #include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
 
@@ -18,9 +19,6 @@ namespace simsock::sim {
 namespace {
 
 std::string I(long v) { return std::to_string(v); }
-
-// Most counts a single read or write moves (MAX_RW_COUNT, rw_verify_area).
-constexpr size_t kMaxRwCount = 0x7ffff000;
 
 }  // namespace
 
@@ -121,19 +119,24 @@ ssize_t Process::SysSendTo(CallFiles& files, int fd, const void* buf,
     to = &ss;
   }
   const char* call = is_write ? "write" : "sendto";
-  if (auto hit = StartFault(call, s.get(), flags, len)) {
-    if (hit->kind != faults::SyscallFaultKind::kShortIo)
-      return ErrorFault(*hit, call, *s, "ENOBUFS in send");
-    // A short write: a stream may take fewer bytes than were offered.
-    const size_t asked = len;
-    len = injector_.ShortLength(len);
-    TraceFault(*hit, call,
-               "at most " + I(static_cast<long>(len)) + " of " +
-                   I(static_cast<long>(asked)) + " bytes",
-               "short write of at most " + I(static_cast<long>(asked)));
-  }
-  return s->SendMsg(*this, static_cast<const uint8_t*>(buf), len, flags, to,
-                    addrlen);
+  if (ssize_t e = StartSendFault(call, *s, flags, &len)) return e;
+  return s->SendMsg(*this, IoSpan(buf, len), flags, to, addrlen, nullptr);
+}
+
+ssize_t Process::StartSendFault(const char* call, Socket& s, int flags,
+                                size_t* len) {
+  auto hit = StartFault(call, &s, flags, *len);
+  if (!hit) return 0;
+  if (hit->kind != faults::SyscallFaultKind::kShortIo)
+    return ErrorFault(*hit, call, s, "ENOBUFS in send");
+  // A short write: a stream may take fewer bytes than were offered.
+  const size_t asked = *len;
+  *len = injector_.ShortLength(asked);
+  TraceFault(*hit, call,
+             "at most " + I(static_cast<long>(*len)) + " of " +
+                 I(static_cast<long>(asked)) + " bytes",
+             "short write of at most " + I(static_cast<long>(asked)));
+  return 0;
 }
 
 ssize_t Process::write(int fd, const void* buf, size_t count) {

@@ -15,6 +15,7 @@
 #include "simsock/net/sys/names.h"
 #include "simsock/sim/inet/sockaddr.h"
 #include "simsock/sim/inet/socket.h"
+#include "simsock/sim/kernel/iovec_import.h"
 #include "simsock/sim/kernel/process.h"
 
 namespace simsock::sim {
@@ -29,13 +30,9 @@ std::string MsgNameCtlText(int64_t namelen, int64_t ctllen) {
          "}";
 }
 
-// UIO_MAXIOV: the most iovecs one call takes.
-constexpr size_t kMaxIov = 1024;
 // MSG_CMSG_COMPAT (include/linux/socket.h; not in the C library's headers):
 // the kernel's own flag for 32-bit callers, refused from user space.
 constexpr int kMsgCmsgCompat = static_cast<int>(0x80000000u);
-// MAX_RW_COUNT: the most bytes one call moves (import_iovec caps the sum).
-constexpr size_t kMaxRwCount = 0x7ffff000;
 
 // The control buffer as put_cmsg fills it: `used` bytes written so far.
 struct ControlOut {
@@ -75,11 +72,8 @@ ssize_t Process::recvmsg(int fd, msghdr* msg, int flags) {
   // the call, which rewrites msg_namelen and msg_controllen).
   const bool has_msg = msg != nullptr;
   const size_t iovlen = has_msg ? msg->msg_iovlen : 0;
-  size_t total = 0;
-  if (has_msg && msg->msg_iov != nullptr && iovlen <= kMaxIov) {
-    for (size_t i = 0; i < iovlen; ++i)
-      total += std::min(msg->msg_iov[i].iov_len, kMaxRwCount - total);
-  }
+  const size_t total =
+      has_msg && iovlen <= kMaxIov ? IovTotal(msg->msg_iov, iovlen) : 0;
   const long namelen = has_msg && msg->msg_name != nullptr
                            ? static_cast<int>(msg->msg_namelen)
                            : 0;
@@ -105,28 +99,50 @@ ssize_t Process::recvmsg(int fd, msghdr* msg, int flags) {
     if (msg == nullptr) return -EFAULT;
     if (namelen < 0) return -EINVAL;
     if (iovlen > kMaxIov) return -EMSGSIZE;
-    if (msg->msg_iov == nullptr && iovlen > 0) return -EFAULT;
-    for (size_t i = 0; iovlen > 1 && i < iovlen; ++i) {
-      // iovec_from_user: a length that is negative as an ssize_t.
-      if (static_cast<ssize_t>(msg->msg_iov[i].iov_len) < 0) return -EINVAL;
-    }
-    size_t len = total;
+    size_t len = 0;
+    if (int e = ImportIovec(msg->msg_iov, iovlen, &len)) return e;
     if (ssize_t e = StartReceiveFault("recvmsg", *s, flags, &len)) return e;
     return SysRecvMsg(*s, msg, len, flags);
   });
 }
 
 ssize_t Process::SysRecvMsg(Socket& s, msghdr* msg, size_t len, int flags) {
+  s.ClearRecvMsgFlags();
+  Endpoint from;
+  bool has_from = false;
+  const ssize_t r = RecvIntoIovecs(s, msg->msg_iov, msg->msg_iovlen, len, flags,
+                                   false, &from, &has_from);
+  if (r < 0) return r;  // ___sys_recvmsg writes nothing back
+  // move_addr_to_user: the protocol's address (16 bytes for UDP, none for
+  // TCP) cut to the caller's msg_namelen, which then says the full length.
+  if (msg->msg_name != nullptr) {
+    const sockaddr_in sin = ToSockAddr(from);
+    const socklen_t klen = has_from ? sizeof sin : 0;
+    const socklen_t n = std::min(msg->msg_namelen, klen);
+    if (n > 0) std::memcpy(msg->msg_name, &sin, n);
+    msg->msg_namelen = klen;
+  }
+  ControlOut ctl{msg};
+  // tcp_recvmsg: TCP_CM_INQ after every successful receive with TCP_INQ on.
+  if (const int inq = s.RecvInqHint(); inq >= 0)
+    ctl.Put(SOL_TCP, TCP_CM_INQ, &inq, sizeof inq);
+  msg->msg_controllen = ctl.used;
+  msg->msg_flags = (flags & MSG_CMSG_CLOEXEC) | s.recv_msg_flags() | ctl.flags;
+  return r;
+}
+
+ssize_t Process::RecvIntoIovecs(Socket& s, const iovec* iov, size_t count,
+                                size_t len, int flags, bool is_read,
+                                Endpoint* from, bool* has_from) {
   // Where the bytes go: straight into the only buffer with room, or into
   // one contiguous buffer scattered over the iovecs afterwards. An iovec
   // with a NULL base ends the usable part: the call receives only into
   // the buffers before it, or (if none has room) into NULL, which faults
   // when there are bytes to copy (docs/semantics.md, "recvmsg").
-  const iovec* iov = msg->msg_iov;
   size_t usable = 0;
   size_t with_room = 0;
   uint8_t* direct = nullptr;
-  for (size_t i = 0; i < msg->msg_iovlen && usable < len; ++i) {
+  for (size_t i = 0; i < count && usable < len; ++i) {
     if (iov[i].iov_len == 0) continue;
     if (iov[i].iov_base == nullptr) break;
     ++with_room;
@@ -144,39 +160,21 @@ ssize_t Process::SysRecvMsg(Socket& s, msghdr* msg, size_t len, int flags) {
     buf = nullptr;
     usable = len;
   }
-  s.ClearRecvMsgFlags();
-  Endpoint from;
-  bool has_from = false;
   const ssize_t r =
-      s.RecvMsg(*this, buf, usable, flags, false, &from, &has_from);
-  if (r < 0) return r;  // ___sys_recvmsg writes nothing back
+      s.RecvMsg(*this, buf, usable, flags, is_read, from, has_from);
+  if (r < 0) return r;
   // (A stream's MSG_TRUNC discards the bytes: nothing to scatter.)
   const bool discarded = (flags & MSG_TRUNC) != 0 && s.type() == SOCK_STREAM;
   if (with_room > 1 && !discarded) {
     size_t left = std::min(static_cast<size_t>(r), usable);
     const uint8_t* p = gather.data();
-    for (size_t i = 0; left > 0 && i < msg->msg_iovlen; ++i) {
+    for (size_t i = 0; left > 0 && i < count; ++i) {
       const size_t n = std::min(left, iov[i].iov_len);
       if (n > 0) std::memcpy(iov[i].iov_base, p, n);
       p += n;
       left -= n;
     }
   }
-  // move_addr_to_user: the protocol's address (16 bytes for UDP, none for
-  // TCP) cut to the caller's msg_namelen, which then says the full length.
-  if (msg->msg_name != nullptr) {
-    const sockaddr_in sin = ToSockAddr(from);
-    const socklen_t klen = has_from ? sizeof sin : 0;
-    const socklen_t n = std::min(msg->msg_namelen, klen);
-    if (n > 0) std::memcpy(msg->msg_name, &sin, n);
-    msg->msg_namelen = klen;
-  }
-  ControlOut ctl{msg};
-  // tcp_recvmsg: TCP_CM_INQ after every successful receive with TCP_INQ on.
-  if (const int inq = s.RecvInqHint(); inq >= 0)
-    ctl.Put(SOL_TCP, TCP_CM_INQ, &inq, sizeof inq);
-  msg->msg_controllen = ctl.used;
-  msg->msg_flags = (flags & MSG_CMSG_CLOEXEC) | s.recv_msg_flags() | ctl.flags;
   return r;
 }
 

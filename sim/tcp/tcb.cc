@@ -121,17 +121,18 @@ void Tcb::AcceptSyn(const Segment& syn, SeqNum iss, Time now) {
 // --- SEND (RFC 9293 §3.10.2)
 // ---------------------------------------------------
 
-size_t Tcb::Send(const uint8_t* data, size_t len, Time now, bool urgent,
-                 bool more) {
+size_t Tcb::Send(const IoSpan& data, Time now, bool urgent, bool more) {
   now_ = now;
   if (state_ != TcpState::kEstablished && state_ != TcpState::kCloseWait) {
     return 0;
   }
-  const size_t n = std::min(len, SendSpace());
+  const size_t n = std::min(data.size(), SendSpace());
   // A write that starts a new segment (tcp_skb_entail) first checks for
   // an idle restart.
   if (n > 0 && !HasUnsent()) SlowStartAfterIdleCheck(now);
-  snd_queue_.Append(data, n);
+  // The buffers in turn, as tcp_sendmsg_locked's copy walks the iov_iter.
+  data.ForEachChunk(
+      n, [this](const uint8_t* p, size_t len) { snd_queue_.Append(p, len); });
   if (urgent && n > 0) {
     // tcp_mark_urg: snd_up = write_seq, one past the last byte queued.
     urgent_snd_.Mark(snd_una_ + static_cast<uint32_t>(snd_queue_.size()));

@@ -64,6 +64,7 @@
 #include <variant>
 #include <vector>
 
+#include "simsock/sim/base/io_span.h"
 #include "simsock/sim/base/time.h"
 #include "simsock/sim/tcp/byte_queue.h"
 #include "simsock/sim/tcp/congestion_control.h"
@@ -177,8 +178,14 @@ class Tcb {
   /// and Nagle and the cork do not hold them.
   /// more (MSG_MORE): this push is corked, as TCP_CORK for one call; the
   /// partial segment goes with a later push, or on the persist timer.
-  size_t Send(const uint8_t* data, size_t len, Time now, bool urgent = false,
+  /// data: the caller's buffers (all of them readable, IoSpan::Readable).
+  size_t Send(const IoSpan& data, Time now, bool urgent = false,
               bool more = false);
+  /// Send from one buffer of len bytes.
+  size_t Send(const uint8_t* data, size_t len, Time now, bool urgent = false,
+              bool more = false) {
+    return Send(IoSpan(data, len), now, urgent, more);
+  }
   /// Copies (or with out == nullptr, discards) up to len in-order bytes.
   /// peek leaves them queued. Stops before the urgent mark if anything was
   /// copied; at the mark, the urgent byte is skipped (unless oob_inline).

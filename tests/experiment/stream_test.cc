@@ -193,6 +193,17 @@ class Corrupting final : public sys::Syscalls {
   int pselect6(int n, fd_set* r, fd_set* w, fd_set* e, const timespec* t,
                const sigset_t* s) override {
     return p_.pselect6(n, r, w, e, t, s);
+}
+
+  // Vectored calls (readv, writev, sendmsg).
+  ssize_t readv(int fd, const iovec* v, int n) override {
+    return p_.readv(fd, v, n);
+  }
+  ssize_t writev(int fd, const iovec* v, int n) override {
+    return p_.writev(fd, v, n);
+  }
+  ssize_t sendmsg(int fd, const msghdr* m, int f) override {
+    return p_.sendmsg(fd, m, f);
   }
 
  private:

@@ -146,7 +146,9 @@ TEST_F(InetStackTest, UdpSocketReceivesWhatTheStackDemultiplexes) {
   sockaddr_storage to = Addr("127.0.0.1", 5000);
   ASSERT_EQ(rx->Bind(to, sizeof(sockaddr_in)), 0);
   const uint8_t msg[] = {'h', 'i'};
-  ASSERT_EQ(tx->Send(msg, sizeof msg, 0, &to, sizeof(sockaddr_in)), 2);
+  ASSERT_EQ(
+      tx->Send(IoSpan(msg, sizeof msg), 0, &to, sizeof(sockaddr_in), nullptr),
+      2);
   EXPECT_EQ(env_.Pump(), 1);
   uint8_t buf[8];
   Endpoint from;

@@ -1,0 +1,28 @@
+/// \file
+/// The syscall layer's import of a caller's iovec array (import_iovec,
+/// iovec_from_user), shared by recvmsg, readv, writev and sendmsg.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstddef>
+
+namespace simsock::sim {
+
+/// UIO_MAXIOV: the most iovecs one call takes.
+constexpr size_t kMaxIov = 1024;
+/// MAX_RW_COUNT: the most bytes one call moves (import_iovec caps the sum).
+constexpr size_t kMaxRwCount = 0x7ffff000;
+
+/// The bytes of iov[0..count), each length capped so that the sum stays
+/// within MAX_RW_COUNT (__import_iovec); 0 for a null iov.
+size_t IovTotal(const iovec* iov, size_t count);
+
+/// import_iovec's checks of count iovecs (count <= kMaxIov, checked by the
+/// caller with its own errno): -EFAULT for a null iov with count > 0,
+/// -EINVAL for a length negative as an ssize_t when there is more than one
+/// iovec (copy_iovec_from_user; one iovec goes through import_ubuf, which
+/// caps it instead); else 0 with *total = IovTotal.
+int ImportIovec(const iovec* iov, size_t count, size_t* total);
+
+}  // namespace simsock::sim
