@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "simsock/sim/base/json_quote.h"
+
 namespace simsock::cli {
 
 class JsonValue {
@@ -61,7 +63,8 @@ class JsonValue {
 // nullopt and `error` says where and what.
 std::optional<JsonValue> ParseJson(std::string_view text, std::string* error);
 
-// `s` as a JSON string literal, quotes included.
-std::string JsonQuote(std::string_view s);
+// `s` as a JSON string literal, quotes included (the one quoting rule of
+// sim/base/json_quote.h, which the trace's JSON lines use too).
+using sim::JsonQuote;
 
 }  // namespace simsock::cli

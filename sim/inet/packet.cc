@@ -5,13 +5,24 @@
 
 #include <cstdio>
 
+#include "simsock/sim/base/append_decimal.h"
+
 namespace simsock::sim {
 
 std::string IpToString(uint32_t ip) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255,
-                (ip >> 8) & 255, ip & 255);
-  return buf;
+  std::string s;
+  AppendIp(s, ip);
+  return s;
+}
+
+void AppendIp(std::string& out, uint32_t ip) {
+  AppendDecimal(out, ip >> 24);
+  out += '.';
+  AppendDecimal(out, (ip >> 16) & 255);
+  out += '.';
+  AppendDecimal(out, (ip >> 8) & 255);
+  out += '.';
+  AppendDecimal(out, ip & 255);
 }
 
 bool ParseIp(std::string_view text, uint32_t* ip) {
@@ -146,51 +157,76 @@ size_t WireSize(const Packet& p) {
 }
 
 std::string Describe(const Packet& p) {
-  std::string s = "IP ";
-  char buf[256];
+  std::string s;
+  AppendDescription(s, p);
+  return s;
+}
+
+void AppendDescription(std::string& s, const Packet& p) {
+  s += "IP ";
   switch (p.proto) {
     case IpProto::kTcp: {
       const tcp::Segment& t = p.tcp;
-      s += IpToString(p.src) + "." + std::to_string(t.src_port) + " > " +
-           IpToString(p.dst) + "." + std::to_string(t.dst_port) + ": Flags [" +
-           tcp::FlagsToString(t.flags) + "]";
-      std::snprintf(buf, sizeof buf, ", seq %u", t.seq.value());
-      s += buf;
+      AppendIp(s, p.src);
+      s += '.';
+      AppendDecimal(s, t.src_port);
+      s += " > ";
+      AppendIp(s, p.dst);
+      s += '.';
+      AppendDecimal(s, t.dst_port);
+      s += ": Flags [";
+      s += tcp::FlagsToString(t.flags);
+      s += "], seq ";
+      AppendDecimal(s, t.seq.value());
       if (t.Has(tcp::kAck)) {
-        std::snprintf(buf, sizeof buf, ", ack %u", t.ack.value());
-        s += buf;
+        s += ", ack ";
+        AppendDecimal(s, t.ack.value());
       }
-      std::snprintf(buf, sizeof buf, ", win %u", t.window);
-      s += buf;
-      if (t.Has(tcp::kUrg)) s += ", urg " + std::to_string(t.urg_ptr);
+      s += ", win ";
+      AppendDecimal(s, t.window);
+      if (t.Has(tcp::kUrg)) {
+        s += ", urg ";
+        AppendDecimal(s, t.urg_ptr);
+      }
       if (t.mss || t.wscale) {
         s += ", options [";
-        bool first = true;
         if (t.mss) {
-          s += "mss " + std::to_string(*t.mss);
-          first = false;
+          s += "mss ";
+          AppendDecimal(s, *t.mss);
         }
         if (t.wscale) {
-          if (!first) s += ",";
-          s += "wscale " + std::to_string(*t.wscale);
+          if (t.mss) s += ',';
+          s += "wscale ";
+          AppendDecimal(s, static_cast<unsigned>(*t.wscale));
         }
-        s += "]";
+        s += ']';
       }
-      s += ", length " + std::to_string(t.payload.size());
+      s += ", length ";
+      AppendDecimal(s, t.payload.size());
       break;
     }
     case IpProto::kUdp:
-      s += IpToString(p.src) + "." + std::to_string(p.udp.src_port) + " > " +
-           IpToString(p.dst) + "." + std::to_string(p.udp.dst_port) +
-           ": UDP, length " + std::to_string(p.udp.payload.size());
+      AppendIp(s, p.src);
+      s += '.';
+      AppendDecimal(s, p.udp.src_port);
+      s += " > ";
+      AppendIp(s, p.dst);
+      s += '.';
+      AppendDecimal(s, p.udp.dst_port);
+      s += ": UDP, length ";
+      AppendDecimal(s, p.udp.payload.size());
       break;
     case IpProto::kIcmp:
-      s += IpToString(p.src) + " > " + IpToString(p.dst) + ": ICMP " +
-           IpToString(p.icmp.orig_dst) + " udp port " +
-           std::to_string(p.icmp.orig_dst_port) + " unreachable";
+      AppendIp(s, p.src);
+      s += " > ";
+      AppendIp(s, p.dst);
+      s += ": ICMP ";
+      AppendIp(s, p.icmp.orig_dst);
+      s += " udp port ";
+      AppendDecimal(s, p.icmp.orig_dst_port);
+      s += " unreachable";
       break;
   }
-  return s;
 }
 
 }  // namespace simsock::sim

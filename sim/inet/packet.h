@@ -56,6 +56,8 @@ struct Packet {
 
 /// "10.0.0.1"
 std::string IpToString(uint32_t ip);
+/// Appends IpToString(ip) to `out`.
+void AppendIp(std::string& out, uint32_t ip);
 /// Parses a strict dotted quad: four decimal numbers 0..255 of one to three
 /// digits, no leading zeros (an "010" would mean 8 to inet_aton and 10 to a
 /// reader), nothing before or after. The form World::AddHost takes.
@@ -89,6 +91,8 @@ inline bool IsLoopback(uint32_t ip) { return (ip >> 24) == 127; }
 
 /// tcpdump-style one-line summary of a packet.
 std::string Describe(const Packet& p);
+/// Appends Describe(p) to `out` (the trace's lines: no temporaries).
+void AppendDescription(std::string& out, const Packet& p);
 
 /// Bytes the packet occupies on the wire at the IP layer: the IPv4 header,
 /// the transport header (TCP with its options) and the payload; an ICMP

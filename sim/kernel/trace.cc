@@ -9,20 +9,29 @@
 #include <utility>
 
 #include "simsock/net/sys/names.h"
+#include "simsock/sim/base/append_decimal.h"
+#include "simsock/sim/base/json_quote.h"
 #include "simsock/sim/kernel/pcap_writer.h"
 
 namespace simsock::sim {
 
+std::string Trace::FormatTime(Time t) {
+  std::string s;
+  AppendTime(s, t);
+  return s;
+}
+
 // "%5lld.%09lld" of the seconds and nanoseconds, written by hand: every
 // trace line starts with it, and snprintf was a tenth of a traced run.
-std::string Trace::FormatTime(Time t) {
+void Trace::AppendTime(std::string& out, Time t) {
   int64_t ns = t.count();
   char buf[32];
   if (ns < 0) {  // not a time the world reaches; printf's form
     std::snprintf(buf, sizeof buf, "%5lld.%09lld",
                   static_cast<long long>(ns / 1'000'000'000),
                   static_cast<long long>(ns % 1'000'000'000));
-    return buf;
+    out += buf;
+    return;
   }
   char* const end = buf + sizeof buf;
   char* p = end;
@@ -38,37 +47,10 @@ std::string Trace::FormatTime(Time t) {
     ++digits;
   } while (sec > 0);
   for (; digits < 5; ++digits) *--p = ' ';
-  return std::string(p, end);
+  out.append(p, end);
 }
 
 namespace {
-
-// A JSON string literal.
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string ProtoName(IpProto p) {
   switch (p) {
@@ -123,10 +105,19 @@ Trace::~Trace() {
 }
 
 std::string TraceCaller::ToString() const {
-  std::string s(host);
-  s += " pid " + std::to_string(pid);
-  if (tid >= 0) s += " tid " + std::to_string(tid);
+  std::string s;
+  AppendTo(s);
   return s;
+}
+
+void TraceCaller::AppendTo(std::string& out) const {
+  out += host;
+  out += " pid ";
+  AppendDecimal(out, pid);
+  if (tid >= 0) {
+    out += " tid ";
+    AppendDecimal(out, tid);
+  }
 }
 
 bool Trace::WantsText() const {
@@ -179,7 +170,11 @@ void Trace::Write(Time now, const std::string& who, const std::string& what) {
   hash_.Str(who);
   hash_.Str(what);
   if (!WantsText()) return;
-  WriteText(now, who, what);
+  StartLine(now);
+  line_ += who;
+  line_ += ' ';
+  line_ += what;
+  WriteText();
   WriteJson(now, who, what);
   if (keep_events_) Keep(now, who, what, TraceEvent{});
 }
@@ -210,22 +205,35 @@ void Trace::Syscall(Time now, const TraceCaller& who, const char* call,
   }
   hash_.I64(result);
   if (!WantsText()) return;
-  const std::string who_text = who.ToString();
-  std::string args_text = args.ToString();
-  std::string result_text = sys::ResultString(result);
-  std::string what = call;
-  what += '(';
-  what += args_text;
-  what += ") = ";
-  what += result_text;
-  WriteText(now, who_text, what);
+  // "[time] host pid P tid T call(args) = result", formatted in place.
+  const size_t who_pos = StartLine(now);
+  who.AppendTo(line_);
+  const size_t who_end = line_.size();
+  line_ += ' ';
+  const size_t what_pos = line_.size();
+  line_ += call;
+  line_ += '(';
+  const size_t args_pos = line_.size();
+  args.AppendTo(line_);
+  const size_t args_end = line_.size();
+  line_ += ") = ";
+  const size_t result_pos = line_.size();
+  // sys::ResultString, without its temporary for the common case.
+  if (result >= 0) {
+    AppendDecimal(line_, result);
+  } else {
+    line_ += sys::ResultString(result);
+  }
+  WriteText();
+  const std::string_view who_text = LinePart(who_pos, who_end);
+  const std::string_view what = LinePart(what_pos);
   WriteJson(now, who_text, what);
   if (!keep_events_) return;
   TraceEvent e;
   e.kind = TraceEvent::Kind::kSyscall;
   e.call = call;
-  e.args = std::move(args_text);
-  e.result = std::move(result_text);
+  e.args = LinePart(args_pos, args_end);
+  e.result = LinePart(result_pos);
   Keep(now, who_text, what, std::move(e));
 }
 
@@ -237,8 +245,16 @@ void Trace::Drop(Time now, const std::string& who, const std::string& reason,
   hash_.Str(reason);
   HashPacket(packet);
   if (!WantsText()) return;
-  const std::string what = "drop (" + reason + "): " + Describe(packet);
-  WriteText(now, who, what);
+  StartLine(now);
+  line_ += who;
+  line_ += ' ';
+  const size_t what_pos = line_.size();
+  line_ += "drop (";
+  line_ += reason;
+  line_ += "): ";
+  AppendDescription(line_, packet);
+  WriteText();
+  const std::string_view what = LinePart(what_pos);
   WriteJson(now, who, what);
   if (!keep_events_) return;
   TraceEvent e;
@@ -248,13 +264,21 @@ void Trace::Drop(Time now, const std::string& who, const std::string& reason,
   Keep(now, who, what, std::move(e));
 }
 
-void Trace::WriteJson(Time now, std::string_view who, const std::string& what) {
+void Trace::WriteJson(Time now, std::string_view who, std::string_view what) {
   if (json_ == nullptr) return;
-  *json_ << "{\"t_ns\":" << now.count() << ",\"who\":" << Quote(who)
-         << ",\"event\":" << Quote(what) << "}\n";
+  json_line_.clear();
+  json_line_ += "{\"t_ns\":";
+  AppendDecimal(json_line_, now.count());
+  json_line_ += ",\"who\":";
+  AppendJsonQuoted(json_line_, who);
+  json_line_ += ",\"event\":";
+  AppendJsonQuoted(json_line_, what);
+  json_line_ += "}\n";
+  json_->write(json_line_.data(),
+               static_cast<std::streamsize>(json_line_.size()));
 }
 
-void Trace::Keep(Time now, std::string_view who, const std::string& what,
+void Trace::Keep(Time now, std::string_view who, std::string_view what,
                  TraceEvent e) {
   e.time = now;
   e.who = who;
@@ -262,18 +286,28 @@ void Trace::Keep(Time now, std::string_view who, const std::string& what,
   events_.push_back(std::move(e));
 }
 
-void Trace::WriteText(Time now, std::string_view who, const std::string& what) {
+size_t Trace::StartLine(Time now) {
+  line_.clear();
+  line_ += '[';
+  AppendTime(line_, now);
+  line_ += "] ";
+  return line_.size();
+}
+
+std::string_view Trace::LinePart(size_t from, size_t to) const {
+  return std::string_view(line_).substr(
+      from, to == std::string::npos ? to : to - from);
+}
+
+void Trace::WriteText() {
   std::ostream* const dump = TextDump();
   if (sink_ == nullptr && !keep_ && dump == nullptr) return;
-  std::string line = "[";
-  line += FormatTime(now);
-  line += "] ";
-  line += who;
-  line += ' ';
-  line += what;
-  if (sink_ != nullptr) *sink_ << line << '\n';
-  if (dump != nullptr) *dump << line << '\n';
-  if (keep_) lines_.push_back(std::move(line));
+  if (keep_) lines_.push_back(line_);
+  line_ += '\n';
+  const auto n = static_cast<std::streamsize>(line_.size());
+  if (sink_ != nullptr) sink_->write(line_.data(), n);
+  if (dump != nullptr) dump->write(line_.data(), n);
+  line_.pop_back();
 }
 
 void Trace::Capture(Time sent, const sim::Packet& packet,
@@ -288,17 +322,21 @@ void Trace::Packet(Time now, const std::string& who,
   hash_.Str(who);
   HashPacket(packet);
   if (!WantsText()) return;
-  const std::string what = Describe(packet);
-  WriteText(now, who, what);
+  StartLine(now);
+  line_ += who;
+  line_ += ' ';
+  const size_t what_pos = line_.size();
+  AppendDescription(line_, packet);
+  WriteText();
   if (keep_events_) {
     TraceEvent e;
     e.kind = TraceEvent::Kind::kPacket;
     e.packet = packet;
-    Keep(now, who, what, std::move(e));
+    Keep(now, who, LinePart(what_pos), std::move(e));
   }
   if (json_ == nullptr) return;
   std::ostream& j = *json_;
-  j << "{\"t_ns\":" << now.count() << ",\"who\":" << Quote(who)
+  j << "{\"t_ns\":" << now.count() << ",\"who\":" << JsonQuote(who)
     << ",\"packet\":{\"proto\":\"" << ProtoName(packet.proto) << "\",\"src\":\""
     << IpToString(packet.src) << "\",\"dst\":\"" << IpToString(packet.dst)
     << "\"";
@@ -306,7 +344,7 @@ void Trace::Packet(Time now, const std::string& who,
     case IpProto::kTcp: {
       const tcp::Segment& t = packet.tcp;
       j << ",\"sport\":" << t.src_port << ",\"dport\":" << t.dst_port
-        << ",\"flags\":" << Quote(tcp::FlagsToString(t.flags))
+        << ",\"flags\":" << JsonQuote(tcp::FlagsToString(t.flags))
         << ",\"seq\":" << t.seq.value();
       if (t.Has(tcp::kAck)) j << ",\"ack\":" << t.ack.value();
       j << ",\"win\":" << t.window;

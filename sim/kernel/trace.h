@@ -67,6 +67,8 @@ struct TraceCaller {
   int tid = -1;           ///< the simulated thread; -1 for none
   /// "a pid 1", "a pid 1 tid 2".
   std::string ToString() const;
+  /// Appends ToString() to `out`.
+  void AppendTo(std::string& out) const;
 };
 
 /// The trace of one world (World::trace()).
@@ -139,6 +141,8 @@ class Trace {
   /// "    1.234567890": printf's "%5lld.%09lld" of the seconds and
   /// nanoseconds.
   static std::string FormatTime(Time t);
+  /// Appends FormatTime(t) to `out`.
+  static void AppendTime(std::string& out, Time t);
 
  private:
   // Whether any consumer of the text is attached (a sink, the kept lines
@@ -148,12 +152,17 @@ class Trace {
   void HashHead(char kind, Time now);
   // The packet's fields that its line shows.
   void HashPacket(const sim::Packet& packet);
-  // Writes the line to the sink, the kept lines and the text dump.
-  void WriteText(Time now, std::string_view who, const std::string& what);
+  // Starts line_ afresh with "[<time>] " and returns where who starts.
+  size_t StartLine(Time now);
+  // The part [from, to) of line_ (to = npos: to its end).
+  std::string_view LinePart(size_t from, size_t to = std::string::npos) const;
+  // Writes line_ to the sink and the text dump (one write each, its
+  // newline included) and to the kept lines.
+  void WriteText();
   // The line's JSON record.
-  void WriteJson(Time now, std::string_view who, const std::string& what);
+  void WriteJson(Time now, std::string_view who, std::string_view what);
   // Keeps `e` with its time, who and text filled in.
-  void Keep(Time now, std::string_view who, const std::string& what,
+  void Keep(Time now, std::string_view who, std::string_view what,
             TraceEvent e);
 
   bool enabled_ = true;
@@ -166,6 +175,11 @@ class Trace {
   std::vector<TraceEvent> events_;
   TraceHash hash_;
   uint64_t count_ = 0;
+  // The line being formatted ("[time] who what"), and a JSON record: kept
+  // from one event to the next, so a line allocates nothing once they have
+  // grown.
+  std::string line_;
+  std::string json_line_;
 };
 
 }  // namespace simsock::sim

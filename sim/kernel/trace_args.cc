@@ -5,6 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "simsock/sim/base/append_decimal.h"
 #include "simsock/sim/inet/sockaddr.h"
 
 namespace simsock::sim {
@@ -79,13 +80,21 @@ TraceArgs& TraceArgs::Addr(const sockaddr* addr, socklen_t len) {
 
 std::string TraceArgs::ToString() const {
   std::string s;
+  AppendTo(s);
+  return s;
+}
+
+void TraceArgs::AppendTo(std::string& s) const {
   for (int i = 0; i < n_; ++i) {
     if (i > 0) s += ", ";
     const TraceArg& arg = args_[i];
     switch (arg.kind) {
       case TraceArg::Kind::kInt:
-        s += arg.format != nullptr ? arg.format(arg.a, arg.b)
-                                   : std::to_string(arg.a);
+        if (arg.format != nullptr) {
+          s += arg.format(arg.a, arg.b);
+        } else {
+          AppendDecimal(s, arg.a);
+        }
         break;
       case TraceArg::Kind::kNull:
         s += "NULL";
@@ -95,7 +104,6 @@ std::string TraceArgs::ToString() const {
         break;
     }
   }
-  return s;
 }
 
 }  // namespace simsock::sim

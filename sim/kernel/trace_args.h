@@ -94,6 +94,9 @@ class TraceArgs {
   }
   /// The arguments as the line shows them: "3, 64, MSG_PEEK".
   std::string ToString() const;
+  /// Appends ToString() to `out` (the trace's line, without temporaries
+  /// but for the names a Format writes).
+  void AppendTo(std::string& out) const;
 
  private:
   template <auto F, typename Fn>
