@@ -117,10 +117,11 @@ class Process final : public sys::Syscalls, private Waiter {
   int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) override;
   /// connect(2); a blocking TCP connect waits (SO_SNDTIMEO) for the handshake.
   int connect(int fd, const sockaddr* addr, socklen_t addrlen) override;
-  /// read(2) on a socket (as recvfrom with no flags) or the null device (0).
+  /// read(2) on a socket (as recvfrom with no flags), the null device (0),
+  /// a pipe end or an eventfd (their Read: docs/semantics.md §8).
   ssize_t read(int fd, void* buf, size_t count) override;
-  /// write(2) on a socket (as sendto with no flags) or the null device (all of
-  /// it).
+  /// write(2) on a socket (as sendto with no flags), the null device (all
+  /// of it), a pipe end or an eventfd (their Write).
   ssize_t write(int fd, const void* buf, size_t count) override;
   /// recvfrom(2); blocks (SO_RCVTIMEO) unless nonblocking or MSG_DONTWAIT.
   ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* src_addr,
