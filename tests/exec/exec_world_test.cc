@@ -148,6 +148,45 @@ TEST_F(ExecWorld, ServerCrashAndRestart) {
   EXPECT_NE(second.find("accepted 10.0.0.3:"), std::string::npos) << second;
 }
 
+// poll, select and ppoll on simulated sockets (tests/exec/programs/
+// exec_poll.c): a quiet listener's timeouts take exactly their virtual
+// time (select writes 0 left back), stdout beside a socket is answered by
+// the shim at once, and a client's lines are echoed with poll and select
+// waiting for each; the same seed gives the same trace.
+TEST_F(ExecWorld, PollSelectOnSimulatedSockets) {
+  experiment::Scenario s = World(
+      "host server 10.0.0.1\nhost client1 10.0.0.2\n"
+      "latency client1 server 2ms\n"
+      "exec server " SIMSOCK_EXEC_POLL
+      " 7100\n"
+      "run client1 echo-client server:7100 count=3 interval=1s "
+      "delay=5s\n"
+      "budget 30s\n");
+  experiment::RunResult a = Run(s, 7, "", dir_ + "/a.trace");
+  EXPECT_TRUE(a.ok()) << Violations(a);
+  EXPECT_EQ(a.summary.counters["replies"], 3u);
+  const std::string out = ReadFile(dir_ + "/server.1.out");
+  EXPECT_NE(out.find("poll 0 revents 0 after 1500000000 ns"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("poll with stdout 1 revents 0 4 after 0 ns"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("select 0 set 0 left 0.000000 after 250000000 ns"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("ppoll 0 after 750000000 ns"), std::string::npos) << out;
+  EXPECT_NE(out.find("accepted after poll 1 revents 1"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("echoed"), std::string::npos) << out;
+  const std::string ta = ReadFile(dir_ + "/a.trace");
+  EXPECT_NE(ta.find(" poll("), std::string::npos);
+  // glibc's select() makes the pselect6 call.
+  EXPECT_NE(ta.find("select6("), std::string::npos);
+  experiment::RunResult b = Run(s, 7, "", dir_ + "/b.trace");
+  EXPECT_EQ(a.summary.trace_hash, b.summary.trace_hash);
+  EXPECT_EQ(ta, ReadFile(dir_ + "/b.trace"));
+}
+
 // coreutils' sleep 30 sleeps 30 s of virtual time (and, unasserted, little
 // wall time: the summary's wall_seconds shows it).
 TEST_F(ExecWorld, SleepTakesVirtualTime) {
