@@ -222,8 +222,7 @@ std::string UseHint(sim::Process& process, int32_t hint, int32_t second) {
     return "fd_hint " + std::to_string(hint) +
            " is already a simulated fd (the shim's fd map is out of step)";
   }
-  process.fds().InstallNextAt(hint);
-  (void)second;
+  process.fds().InstallNextAt(hint, second);
   return "";
 }
 

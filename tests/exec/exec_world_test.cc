@@ -187,6 +187,48 @@ TEST_F(ExecWorld, PollSelectOnSimulatedSockets) {
   EXPECT_EQ(ta, ReadFile(dir_ + "/b.trace"));
 }
 
+// Wake-up fds (tests/exec/programs/exec_wake.c): a self-pipe and an
+// eventfd are simulated fds at Linux's numbers, in one epoll beside a
+// listening socket; each write wakes epoll_wait at once, the echo loop
+// wakes itself through the pipe, and the same seed gives the same trace.
+TEST_F(ExecWorld, PipeAndEventfdWakeUps) {
+  experiment::Scenario s = World(
+      "host server 10.0.0.1\nhost client1 10.0.0.2\n"
+      "latency client1 server 2ms\n"
+      "exec server " SIMSOCK_EXEC_WAKE
+      " 7200\n"
+      "run client1 echo-client server:7200 count=3 interval=1s "
+      "delay=1s\n"
+      "budget 30s\n");
+  experiment::RunResult a = Run(s, 11, "", dir_ + "/a.trace");
+  EXPECT_TRUE(a.ok()) << Violations(a);
+  EXPECT_EQ(a.summary.counters["replies"], 3u);
+  const std::string out = ReadFile(dir_ + "/server.1.out");
+  EXPECT_NE(out.find("fds pipe 3 4 eventfd 5 socket 6"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("pipe is a fifo 1, eventfd mode 600"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("quiet wait 0 after 300000000 ns"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("after pipe write: 1 ready, fd 3"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("after eventfd writes: 1 ready, fd 5, counter 8 7"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("eventfd empty: -1"), std::string::npos) << out;
+  EXPECT_NE(out.find("client done, 3 wake-ups through the pipe"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("writer closed: 1 ready, read 0"), std::string::npos)
+      << out;
+  const std::string ta = ReadFile(dir_ + "/a.trace");
+  EXPECT_NE(ta.find(" pipe2("), std::string::npos);
+  EXPECT_NE(ta.find(" eventfd2("), std::string::npos);
+  experiment::RunResult b = Run(s, 11, "", dir_ + "/b.trace");
+  EXPECT_EQ(a.summary.trace_hash, b.summary.trace_hash);
+  EXPECT_EQ(ta, ReadFile(dir_ + "/b.trace"));
+}
+
 // coreutils' sleep 30 sleeps 30 s of virtual time (and, unasserted, little
 // wall time: the summary's wall_seconds shows it).
 TEST_F(ExecWorld, SleepTakesVirtualTime) {
