@@ -229,6 +229,32 @@ TEST_F(ExecWorld, PipeAndEventfdWakeUps) {
   EXPECT_EQ(ta, ReadFile(dir_ + "/b.trace"));
 }
 
+// Debian's netcat-openbsd, unmodified: `nc -l` accepts the C++ client and
+// prints its line, its poll listing the socket beside stdin (/dev/null)
+// and stdout (a file), which the shim answers. nc never replies (its
+// stdin is empty), so the run ends as a deadlock the checker reports,
+// not as a failure of the shim.
+TEST_F(ExecWorld, NetcatListensThroughPoll) {
+  if (!std::filesystem::exists("/usr/bin/nc.openbsd")) {
+    GTEST_SKIP() << "netcat-openbsd is not installed";
+  }
+  experiment::Scenario s = World(
+      "host server 10.0.0.1\nhost client1 10.0.0.2\n"
+      "latency client1 server 2ms\n"
+      "exec server /usr/bin/nc.openbsd -l 7000\n"
+      "run client1 echo-client server:7000 count=1 interval=1s\n"
+      "budget 10s\n");
+  experiment::RunResult r = Run(s, 1);
+  const std::string v = Violations(r);
+  EXPECT_EQ(r.violations.size(), 1u) << v;
+  EXPECT_NE(v.find("deadlock: server pid 1 tid 1 (exec /usr/bin/nc.openbsd) "
+                   "blocked in poll"),
+            std::string::npos)
+      << v;
+  EXPECT_EQ(v.find("shim"), std::string::npos) << v;
+  EXPECT_EQ(ReadFile(dir_ + "/server.1.out"), "hello, server");
+}
+
 // coreutils' sleep 30 sleeps 30 s of virtual time (and, unasserted, little
 // wall time: the summary's wall_seconds shows it).
 TEST_F(ExecWorld, SleepTakesVirtualTime) {
