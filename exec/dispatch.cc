@@ -3,8 +3,10 @@
 #include "simsock/exec/dispatch.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -110,38 +112,6 @@ bool RebaseIovecs(Request& r, void* iov_at, size_t count,
   return true;
 }
 
-size_t Total(const std::vector<iovec>& iov) {
-  size_t total = 0;
-  for (const iovec& v : iov) total += v.iov_len;
-  return total;
-}
-
-// readv / writev / sendmsg: through one buffer and read / write / sendto,
-// which moves the same bytes on a socket (the vectors only say where they
-// lie in the program's memory).
-ssize_t ReadV(sys::Syscalls& calls, int fd, std::vector<iovec>& iov) {
-  std::vector<unsigned char> buf(
-      std::min<size_t>(Total(iov), SIMSOCK_EXEC_DATA_BYTES));
-  const ssize_t n = calls.read(fd, buf.data(), buf.size());
-  size_t at = 0;
-  for (const iovec& v : iov) {
-    if (n <= 0 || at >= static_cast<size_t>(n)) break;
-    const size_t k = std::min(v.iov_len, static_cast<size_t>(n) - at);
-    std::memcpy(v.iov_base, buf.data() + at, k);
-    at += k;
-  }
-  return n;
-}
-std::vector<unsigned char> Gather(const std::vector<iovec>& iov) {
-  std::vector<unsigned char> buf;
-  buf.reserve(Total(iov));
-  for (const iovec& v : iov) {
-    const auto* p = static_cast<const unsigned char*>(v.iov_base);
-    buf.insert(buf.end(), p, p + v.iov_len);
-  }
-  return buf;
-}
-
 // A timespec argument as nanoseconds: -EINVAL for a bad tv_nsec or a
 // negative tv_sec (Linux's timespec64_valid).
 int64_t TimespecNs(const timespec& ts) {
@@ -170,8 +140,7 @@ DispatchResult Fail(std::string why) { return {0, std::move(why)}; }
 
 // recvmsg / sendmsg: the msghdr at argument 1, its msg_name, msg_iov and
 // msg_control fields offsets into data (exec/protocol.h).
-int64_t MsgCall(Request& r, sys::Syscalls& calls, bool receive,
-                std::string* fail) {
+int64_t MsgCall(Request& r, sys::Syscalls& calls, bool receive) {
   auto* m = static_cast<msghdr*>(r.Ptr(1, sizeof(msghdr)));
   if (r.fault() || m == nullptr) return -EFAULT;
   if (m->msg_iovlen > IOV_MAX) return -EMSGSIZE;  // ___sys_recvmsg's check
@@ -198,14 +167,9 @@ int64_t MsgCall(Request& r, sys::Syscalls& calls, bool receive,
     m->msg_flags = local.msg_flags;
     return n;
   }
-  if (local.msg_controllen > 0) {
-    *fail = "sendmsg with control messages (SCM_*) is not simulated yet";
-    return 0;
-  }
-  std::vector<unsigned char> buf = Gather(iov);
-  return calls.sendto(fd, buf.data(), buf.size(), flags,
-                      static_cast<const sockaddr*>(local.msg_name),
-                      local.msg_name != nullptr ? local.msg_namelen : 0);
+  // The control messages go through: the simulated kernel checks them
+  // (sock_cmsg_send, ip_cmsg_send) as Linux does.
+  return calls.sendmsg(fd, &local, flags);
 }
 
 int64_t Ioctl(Request& r, sys::Syscalls& calls, std::string* fail) {
@@ -248,13 +212,17 @@ int64_t Ioctl(Request& r, sys::Syscalls& calls, std::string* fail) {
 // The fd-creating calls' fd (fd_hint[0]) must be free in the simulated
 // table: the shim reserved it in the real one, so a simulated fd there
 // means the two tables disagree.
-std::string UseHint(sim::Process& process, int32_t hint) {
+std::string UseHint(sim::Process& process, int32_t hint, int32_t second) {
   if (hint < 0) return "";
+  if (second >= 0 && (second == hint || process.fds().Get(second) != nullptr)) {
+    return "fd_hint " + std::to_string(second) +
+           " (the second) is already a simulated fd or the first";
+  }
   if (process.fds().Get(hint) != nullptr) {
     return "fd_hint " + std::to_string(hint) +
            " is already a simulated fd (the shim's fd map is out of step)";
   }
-  process.fds().InstallNextAt(hint);
+  process.fds().InstallNextAt(hint, second);
   return "";
 }
 
@@ -266,12 +234,75 @@ bool CreatesFd(int64_t nr, const simsock_exec_slot& slot) {
     case SYS_epoll_create:
     case SYS_epoll_create1:
     case SYS_dup:
+    case SYS_pipe:
+    case SYS_pipe2:
+    case SYS_eventfd:
+    case SYS_eventfd2:
       return true;
     case SYS_fcntl:
       return slot.args[1] == F_DUPFD || slot.args[1] == F_DUPFD_CLOEXEC;
     default:
       return false;
   }
+}
+
+// ppoll and pselect6 as system calls write the time left back into their
+// timespec (poll_select_finish; glibc's wrappers hide it, but the shim
+// forwards the raw call), except for a zero timeout.
+void WriteBackLeft(sys::Syscalls& calls, timespec* ts, int64_t ns,
+                   int64_t start) {
+  if (ts == nullptr || ns <= 0) return;
+  const int64_t left =
+      std::max<int64_t>(0, ns - (calls.clock_gettime_ns() - start));
+  ts->tv_sec = left / kNsPerSec;
+  ts->tv_nsec = left % kNsPerSec;
+}
+
+// poll, ppoll, select, pselect6 (protocol.h: the pollfd array, the three
+// fd_sets of FDS_BYTES(nfds) each, the timeout, ppoll's and pselect6's
+// sigset marshalled at their offsets).
+int64_t PollCall(Request& r, int64_t nr, sys::Syscalls& calls) {
+  const int64_t start = calls.clock_gettime_ns();
+  if (nr == SYS_poll || nr == SYS_ppoll) {
+    const auto nfds = static_cast<uint64_t>(r.Int(1));
+    // More entries than the data area holds cannot have been marshalled:
+    // the process answers EINVAL (nfds over RLIMIT_NOFILE) before it
+    // reads the array.
+    pollfd* fds = nullptr;
+    if (nfds <= SIMSOCK_EXEC_DATA_BYTES / sizeof(pollfd)) {
+      fds = static_cast<pollfd*>(r.Ptr(0, nfds * sizeof(pollfd)));
+    }
+    if (nr == SYS_poll) {
+      if (r.fault()) return -EFAULT;
+      return calls.poll(fds, nfds, static_cast<int>(r.Int(2)));
+    }
+    auto* ts = static_cast<timespec*>(r.Ptr(2, sizeof(timespec)));
+    const auto* mask = static_cast<const sigset_t*>(
+        r.Ptr(3, std::min<size_t>(static_cast<size_t>(r.Int(4)), 128)));
+    if (r.fault()) return -EFAULT;
+    const int ret = calls.ppoll(fds, nfds, ts, mask);
+    if (ts != nullptr) WriteBackLeft(calls, ts, TimespecNs(*ts), start);
+    return ret;
+  }
+  const int nfds = static_cast<int>(r.Int(0));
+  // FDS_BYTES(nfds): whole 64-bit words (the process cuts nfds to its
+  // table's size and reads no further).
+  const size_t bytes =
+      nfds > 0 ? (static_cast<size_t>(nfds) + 63) / 64 * sizeof(uint64_t) : 0;
+  auto* in = static_cast<fd_set*>(r.Ptr(1, bytes));
+  auto* out = static_cast<fd_set*>(r.Ptr(2, bytes));
+  auto* ex = static_cast<fd_set*>(r.Ptr(3, bytes));
+  if (nr == SYS_select) {
+    auto* tv = static_cast<timeval*>(r.Ptr(4, sizeof(timeval)));
+    if (r.fault()) return -EFAULT;
+    return calls.select(nfds, in, out, ex, tv);
+  }
+  auto* ts = static_cast<timespec*>(r.Ptr(4, sizeof(timespec)));
+  const auto* mask = static_cast<const sigset_t*>(r.Ptr(5, 8));
+  if (r.fault()) return -EFAULT;
+  const int ret = calls.pselect6(nfds, in, out, ex, ts, mask);
+  if (ts != nullptr) WriteBackLeft(calls, ts, TimespecNs(*ts), start);
+  return ret;
 }
 
 int64_t Run(Request& r, int64_t nr, sim::Process& process, sys::Syscalls& calls,
@@ -332,7 +363,7 @@ int64_t Run(Request& r, int64_t nr, sim::Process& process, sys::Syscalls& calls,
     }
     case SYS_recvmsg:
     case SYS_sendmsg:
-      return MsgCall(r, calls, nr == SYS_recvmsg, fail);
+      return MsgCall(r, calls, nr == SYS_recvmsg);
     case SYS_readv:
     case SYS_writev: {
       const int count = I(2);
@@ -343,9 +374,8 @@ int64_t Run(Request& r, int64_t nr, sim::Process& process, sys::Syscalls& calls,
           !RebaseIovecs(r, at, static_cast<size_t>(count), &iov)) {
         return -EFAULT;
       }
-      if (nr == SYS_readv) return ReadV(calls, I(0), iov);
-      std::vector<unsigned char> buf = Gather(iov);
-      return calls.write(I(0), buf.data(), buf.size());
+      return nr == SYS_readv ? calls.readv(I(0), iov.data(), count)
+                             : calls.writev(I(0), iov.data(), count);
     }
     case SYS_shutdown:
       return calls.shutdown(I(0), I(1));
@@ -440,6 +470,21 @@ int64_t Run(Request& r, int64_t nr, sim::Process& process, sys::Syscalls& calls,
       }
       return Sleep(calls, ns, rem);
     }
+    case SYS_poll:
+    case SYS_ppoll:
+    case SYS_select:
+    case SYS_pselect6:
+      return PollCall(r, nr, calls);
+    case SYS_pipe:
+    case SYS_pipe2: {
+      auto* fds = static_cast<int*>(r.Ptr(0, 2 * sizeof(int)));
+      if (r.fault()) return -EFAULT;
+      return calls.pipe2(fds, nr == SYS_pipe ? 0 : I(1));
+    }
+    case SYS_eventfd:
+    case SYS_eventfd2:
+      return calls.eventfd2(static_cast<unsigned int>(r.Int(0)),
+                            nr == SYS_eventfd ? 0 : I(1));
     case SYS_dup:
       return process.dup(I(0));
     case SYS_dup2:
@@ -463,7 +508,10 @@ DispatchResult Dispatch(simsock_exec_slot& slot, sim::Process& process,
   }
   const bool hinted = CreatesFd(nr, slot) && slot.fd_hint[0] >= 0;
   if (hinted) {
-    std::string why = UseHint(process, slot.fd_hint[0]);
+    // Only pipe2 makes two fds (socketpair is not simulated yet).
+    const bool two = nr == SYS_pipe || nr == SYS_pipe2;
+    std::string why =
+        UseHint(process, slot.fd_hint[0], two ? slot.fd_hint[1] : -1);
     if (!why.empty()) return Fail(SyscallName(nr) + ": " + why);
   }
   Request r(slot);
@@ -525,6 +573,7 @@ std::string SyscallName(int64_t nr) {
       {SYS_pselect6, "pselect6"},
       {SYS_pipe, "pipe"},
       {SYS_pipe2, "pipe2"},
+      {SYS_eventfd, "eventfd"},
       {SYS_eventfd2, "eventfd2"},
       {SYS_socketpair, "socketpair"},
       {SYS_clone, "clone"},

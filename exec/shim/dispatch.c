@@ -64,31 +64,6 @@ static int fd_call_unsupported(long nr) {
   }
 }
 
-/* poll/ppoll: a simulated fd among the program's pollfds needs the
- * simulated kernel's poll, which this slice lacks: fail loudly. */
-static void check_pollfds(long nr, const void *fds, long nfds) {
-  struct pollfd chunk[64];
-  for (long i = 0; i < nfds; i += 64) {
-    long n = nfds - i < 64 ? nfds - i : 64;
-    if (shim_copy_from(chunk, (const struct pollfd *)fds + i,
-                       (size_t)n * sizeof(struct pollfd)) != 0)
-      return; /* the native call answers EFAULT */
-    for (long j = 0; j < n; j++)
-      if (shim_fd_is_sim(chunk[j].fd))
-        unsupported(nr, "poll on a simulated fd");
-  }
-}
-
-static void check_fdset(long nr, const void *set, long nfds) {
-  fd_set copy;
-  if (set == NULL) return;
-  if (nfds > FD_SETSIZE) nfds = FD_SETSIZE;
-  if (shim_copy_from(&copy, set, sizeof copy) != 0) return;
-  for (long fd = 0; fd < nfds; fd++)
-    if (FD_ISSET(fd, &copy) && shim_fd_is_sim(fd))
-      unsupported(nr, "select on a simulated fd");
-}
-
 /* open/openat of /dev/urandom or /dev/random: the fd reads the seeded
  * stream (random.c). Absolute paths only. */
 static int is_random_path(const void *user_path) {
@@ -312,6 +287,14 @@ long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
       return shim_fwd_new_fd(nr, a0, a1, a2);
     case SYS_socketpair:
       return shim_fwd_socketpair(a0, a1, a2, (void *)a3);
+    case SYS_pipe:
+      return shim_fwd_pipe2(nr, (void *)a0, 0);
+    case SYS_pipe2:
+      return shim_fwd_pipe2(nr, (void *)a0, a1);
+    case SYS_eventfd:
+      return shim_fwd_new_fd(nr, a0, 0, 0);
+    case SYS_eventfd2:
+      return shim_fwd_new_fd(nr, a0, a1, 0);
     case SYS_epoll_create:
     case SYS_epoll_create1:
       return shim_fwd_new_fd(nr, a0, 0, 0);
@@ -331,15 +314,21 @@ long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
     case SYS_epoll_ctl:
       return epoll_ctl_call(fd_arg(a0), a1, fd_arg(a2), a3);
     case SYS_poll:
-    case SYS_ppoll:
-      check_pollfds(nr, (void *)a0, a1);
+    case SYS_ppoll: {
+      int run_native = 0;
+      long r =
+          shim_fwd_poll(nr, (void *)a0, a1, a2, (void *)a3, a4, &run_native);
+      if (!run_native) return r;
       break;
+    }
     case SYS_select:
-    case SYS_pselect6:
-      check_fdset(nr, (void *)a1, a0);
-      check_fdset(nr, (void *)a2, a0);
-      check_fdset(nr, (void *)a3, a0);
+    case SYS_pselect6: {
+      int run_native = 0;
+      long r = shim_fwd_select(nr, fd_arg(a0), (void *)a1, (void *)a2,
+                               (void *)a3, (void *)a4, (void *)a5, &run_native);
+      if (!run_native) return r;
       break;
+    }
     case SYS_lseek:
     case SYS_pread64:
     case SYS_pwrite64:
@@ -396,6 +385,14 @@ static int may_forward(long nr, long a0, long a1, long a2) {
     case SYS_epoll_create1:
     case SYS_nanosleep:
     case SYS_clock_nanosleep:
+    case SYS_poll:
+    case SYS_ppoll:
+    case SYS_select:
+    case SYS_pselect6:
+    case SYS_pipe:
+    case SYS_pipe2:
+    case SYS_eventfd:
+    case SYS_eventfd2:
     case SYS_exit:
     case SYS_exit_group:
       return 1;

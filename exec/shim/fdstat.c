@@ -19,6 +19,8 @@
  * mount order at boot (0:8 and 0:14 on this project's kernels). */
 #define SHIM_SOCKFS_DEV 0x8
 #define SHIM_ANON_INODEFS_DEV 0xe
+/* pipefs's (mounted between them). */
+#define SHIM_PIPEFS_DEV 0xc
 
 long shim_fd_stat(long fd, void *user_buf) {
   struct stat st;
@@ -27,6 +29,11 @@ long shim_fd_stat(long fd, void *user_buf) {
   st.st_dev = epoll ? SHIM_ANON_INODEFS_DEV : SHIM_SOCKFS_DEV;
   st.st_ino = 100000 + (ino_t)fd;
   st.st_mode = epoll ? 0600 : (S_IFSOCK | 0777);
+  if (shim_fd_is_pipe(fd)) {
+    /* get_pipe_inode: S_IFIFO | S_IRUSR | S_IWUSR on pipefs. */
+    st.st_dev = SHIM_PIPEFS_DEV;
+    st.st_mode = S_IFIFO | 0600;
+  }
   st.st_nlink = 1;
   st.st_uid = (uid_t)shim_raw_syscall(SYS_geteuid, 0, 0, 0, 0, 0, 0);
   st.st_gid = (gid_t)shim_raw_syscall(SYS_getegid, 0, 0, 0, 0, 0, 0);

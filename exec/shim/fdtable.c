@@ -11,6 +11,7 @@
 static uint64_t sim_bits[SHIM_MAX_FDS / 64];
 static uint64_t random_bits[SHIM_MAX_FDS / 64];
 static uint64_t epoll_bits[SHIM_MAX_FDS / 64];
+static uint64_t pipe_bits[SHIM_MAX_FDS / 64];
 
 static int test_bit(const uint64_t *bits, long fd) {
   if (fd < 0 || fd >= SHIM_MAX_FDS) return 0;
@@ -28,10 +29,19 @@ static void set_bit(uint64_t *bits, long fd, int on) {
 int shim_fd_is_sim(long fd) { return test_bit(sim_bits, fd); }
 void shim_fd_set_sim(long fd, int on) {
   set_bit(sim_bits, fd, on);
-  if (!on) set_bit(epoll_bits, fd, 0);
+  if (!on) {
+    set_bit(epoll_bits, fd, 0);
+    set_bit(pipe_bits, fd, 0);
+  }
 }
 int shim_fd_is_epoll(long fd) { return test_bit(epoll_bits, fd); }
 void shim_fd_set_epoll(long fd, int on) { set_bit(epoll_bits, fd, on); }
+int shim_fd_is_pipe(long fd) { return test_bit(pipe_bits, fd); }
+void shim_fd_set_pipe(long fd, int on) { set_bit(pipe_bits, fd, on); }
+void shim_fd_copy_kind(long from, long to) {
+  set_bit(epoll_bits, to, test_bit(epoll_bits, from));
+  set_bit(pipe_bits, to, test_bit(pipe_bits, from));
+}
 int shim_fd_is_random(long fd) { return test_bit(random_bits, fd); }
 void shim_fd_set_random(long fd, int on) { set_bit(random_bits, fd, on); }
 

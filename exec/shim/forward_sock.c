@@ -12,6 +12,12 @@
 /* sizeof(struct sockaddr_storage): Linux's move_addr_to_kernel refuses a
  * longer address with EINVAL. */
 #define SHIM_ADDR_MAX 128
+/* fcntl's pipe size commands (Linux's F_LINUX_SPECIFIC_BASE + 7 and + 8;
+ * glibc shows them only under _GNU_SOURCE). */
+#ifndef F_SETPIPE_SZ
+#define F_SETPIPE_SZ 1031
+#define F_GETPIPE_SZ 1032
+#endif
 
 long shim_fwd_scalar(long nr, long a0, long a1, long a2, long a3) {
   struct simsock_exec_slot *slot = shim_begin(nr);
@@ -31,6 +37,7 @@ static long settle_new_fd(long hint, long r, int epoll) {
     if (r != hint) shim_fd_release(hint);
     shim_fd_set_sim(r, 1);
     shim_fd_set_epoll(r, epoll);
+    shim_fd_set_pipe(r, 0);
   } else {
     shim_fd_release(hint);
   }
@@ -47,9 +54,11 @@ long shim_fwd_new_fd(long nr, long a0, long a1, long a2) {
   slot->fd_hint[0] = (int32_t)hint;
   long r = shim_roundtrip(slot);
   shim_end(slot);
-  int epoll = nr == SYS_epoll_create || nr == SYS_epoll_create1 ||
-              (nr == SYS_dup && shim_fd_is_epoll(a0));
-  return settle_new_fd(hint, r, epoll);
+  int anon = nr == SYS_epoll_create || nr == SYS_epoll_create1 ||
+             nr == SYS_eventfd || nr == SYS_eventfd2;
+  settle_new_fd(hint, r, anon);
+  if (r >= 0 && nr == SYS_dup) shim_fd_copy_kind(a0, r);
+  return r;
 }
 
 long shim_fwd_socketpair(long domain, long type, long proto, void *sv) {
@@ -80,6 +89,43 @@ long shim_fwd_socketpair(long domain, long type, long proto, void *sv) {
   settle_new_fd(hint0, fds[0], 0);
   settle_new_fd(hint1, fds[1], 0);
   if (shim_copy_to(sv, fds, sizeof fds) != 0) {
+    shim_fwd_close(fds[0]);
+    shim_fwd_close(fds[1]);
+    return -EFAULT;
+  }
+  return 0;
+}
+
+long shim_fwd_pipe2(long nr, void *fds_out, long flags) {
+  long hint0 = shim_fd_reserve(0);
+  if (hint0 < 0) return hint0;
+  long hint1 = shim_fd_reserve(0);
+  if (hint1 < 0) {
+    shim_fd_release(hint0);
+    return hint1;
+  }
+  struct simsock_exec_slot *slot = shim_begin(nr);
+  int64_t off = shim_reserve(slot, 2 * sizeof(int));
+  shim_arg_ptr(slot, 0, off);
+  slot->args[1] = flags;
+  slot->fd_hint[0] = (int32_t)hint0;
+  slot->fd_hint[1] = (int32_t)hint1;
+  long r = shim_roundtrip(slot);
+  int fds[2] = {-1, -1};
+  if (r == 0) __builtin_memcpy(fds, slot->data + off, sizeof fds);
+  shim_end(slot);
+  if (r != 0) {
+    shim_fd_release(hint0);
+    shim_fd_release(hint1);
+    return r;
+  }
+  for (int i = 0; i < 2; i++) {
+    settle_new_fd(i == 0 ? hint0 : hint1, fds[i], 0);
+    shim_fd_set_pipe(fds[i], 1);
+  }
+  /* Linux's do_pipe2 copies the pair out before installing it: a bad
+   * pointer is EFAULT with no fds made. */
+  if (shim_copy_to(fds_out, fds, sizeof fds) != 0) {
     shim_fwd_close(fds[0]);
     shim_fwd_close(fds[1]);
     return -EFAULT;
@@ -239,7 +285,9 @@ long shim_fwd_fcntl(long fd, long cmd, long arg) {
       slot->fd_hint[0] = (int32_t)hint;
       long r = shim_roundtrip(slot);
       shim_end(slot);
-      return settle_new_fd(hint, r, shim_fd_is_epoll(fd));
+      settle_new_fd(hint, r, 0);
+      if (r >= 0) shim_fd_copy_kind(fd, r);
+      return r;
     }
     case F_GETFD:
     case F_SETFD:
@@ -249,6 +297,8 @@ long shim_fwd_fcntl(long fd, long cmd, long arg) {
     case F_SETOWN:
     case F_GETSIG:
     case F_SETSIG:
+    case F_GETPIPE_SZ:
+    case F_SETPIPE_SZ:
       return shim_fwd_scalar(SYS_fcntl, fd, cmd, arg, 0);
     default:
       shim_fail(SIMSOCK_FAIL_UNSUPPORTED_SYSCALL,
@@ -319,7 +369,7 @@ long shim_fwd_dup3(long nr, long oldfd, long newfd, long flags) {
   shim_end(slot);
   if (r >= 0) {
     shim_fd_set_sim(r, 1);
-    shim_fd_set_epoll(r, shim_fd_is_epoll(oldfd));
+    shim_fd_copy_kind(oldfd, r);
   } else if (!was_sim)
     shim_fd_release(newfd);
   return r;

@@ -70,9 +70,15 @@ int shim_copy_to(void *user_dst, const void *src, size_t len);
 /* --- fdtable.c */
 int shim_fd_is_sim(long fd);
 void shim_fd_set_sim(long fd, int on);
-/* A simulated fd that is an epoll instance (the others are sockets). */
+/* A simulated fd that is an anonymous inode: an epoll instance or an
+ * eventfd (the others are sockets or pipe ends). */
 int shim_fd_is_epoll(long fd);
 void shim_fd_set_epoll(long fd, int on);
+/* A simulated fd that is a pipe end (fstat: a FIFO). */
+int shim_fd_is_pipe(long fd);
+void shim_fd_set_pipe(long fd, int on);
+/* A dup's new fd takes the old one's kind (epoll, pipe, or socket). */
+void shim_fd_copy_kind(long from, long to);
 int shim_fd_is_random(long fd);
 void shim_fd_set_random(long fd, int on);
 /* Reserves the lowest free real fd >= min with a placeholder (/dev/null):
@@ -101,6 +107,9 @@ long shim_fwd_scalar(long nr, long a0, long a1, long a2, long a3);
 /* socket, epoll_create(1), dup: one new fd at the lowest free number. */
 long shim_fwd_new_fd(long nr, long a0, long a1, long a2);
 long shim_fwd_socketpair(long domain, long type, long proto, void *sv);
+/* pipe/pipe2: two new fds at the two lowest free numbers (fd_hint[0] and
+ * fd_hint[1]), the read end first. */
+long shim_fwd_pipe2(long nr, void *fds, long flags);
 long shim_fwd_addr_in(long nr, long fd, const void *addr, long len);
 long shim_fwd_accept(long nr, long fd, void *addr, void *addrlen, long flags);
 long shim_fwd_name(long nr, long fd, void *addr, void *addrlen);
@@ -122,6 +131,13 @@ long shim_fwd_dup3(long nr, long oldfd, long newfd, long flags);
 long shim_fwd_epoll_ctl(long epfd, long op, long fd, const void *event);
 long shim_fwd_epoll_wait(long nr, long epfd, void *events, long maxevents,
                          long a3, const void *sigmask, long sigsetsize);
+/* forward_poll.c: poll/ppoll (a2: the timeout, ms or a timespec*) and
+ * select/pselect6 (tmo: a timeval* or timespec*; sig: pselect6's sigset
+ * pair). Set *native when no simulated fd is listed (run it natively). */
+long shim_fwd_poll(long nr, void *fds, long nfds, long a2, const void *mask,
+                   long masklen, int *native);
+long shim_fwd_select(long nr, long nfds, void *r, void *w, void *e, void *tmo,
+                     const void *sig, int *native);
 long shim_fwd_sleep(long nr, long a0, long a1, const void *req, void *rem);
 
 /* --- process_ids.c: signals the program sends (to itself only) and real

@@ -33,7 +33,7 @@ int FdTable::InstallFrom(int min_fd, std::shared_ptr<File> file, bool cloexec) {
   if (min_fd < 0 || min_fd >= limit_) return -EINVAL;
   if (next_at_ >= 0) {
     // The number the caller reserved (InstallNextAt), used once.
-    const int at = std::exchange(next_at_, -1);
+    const int at = std::exchange(next_at_, std::exchange(then_at_, -1));
     if (at >= limit_) return -EMFILE;
     if (Get(at) != nullptr) return -EBADF;
     InstallAt(at, std::move(file), cloexec);

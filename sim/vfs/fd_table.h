@@ -37,7 +37,12 @@ class FdTable {
   /// in its real fd table (exec/protocol.h, fd_hint). That install
   /// returns -EMFILE when fd is at or above the limit and -EBADF when fd
   /// is already open; every other install keeps Linux's lowest-free rule.
-  void InstallNextAt(int fd) { next_at_ = fd; }
+  /// `then` (>= 0) is the number the install after that one takes (the
+  /// second fd of a pipe2).
+  void InstallNextAt(int fd, int then = -1) {
+    next_at_ = fd;
+    then_at_ = then;
+  }
   /// The fd InstallNextAt set and no install has used yet, or -1.
   int next_install_at() const { return next_at_; }
   /// The file at fd, or null.
@@ -87,6 +92,7 @@ class FdTable {
   size_t next_fd_ = 0;
   int limit_;
   int next_at_ = -1;  // InstallNextAt's fd, or -1
+  int then_at_ = -1;  // InstallNextAt's second fd, or -1
   int max_fds_ = 64;
 };
 

@@ -148,6 +148,113 @@ TEST_F(ExecWorld, ServerCrashAndRestart) {
   EXPECT_NE(second.find("accepted 10.0.0.3:"), std::string::npos) << second;
 }
 
+// poll, select and ppoll on simulated sockets (tests/exec/programs/
+// exec_poll.c): a quiet listener's timeouts take exactly their virtual
+// time (select writes 0 left back), stdout beside a socket is answered by
+// the shim at once, and a client's lines are echoed with poll and select
+// waiting for each; the same seed gives the same trace.
+TEST_F(ExecWorld, PollSelectOnSimulatedSockets) {
+  experiment::Scenario s = World(
+      "host server 10.0.0.1\nhost client1 10.0.0.2\n"
+      "latency client1 server 2ms\n"
+      "exec server " SIMSOCK_EXEC_POLL
+      " 7100\n"
+      "run client1 echo-client server:7100 count=3 interval=1s "
+      "delay=5s\n"
+      "budget 30s\n");
+  experiment::RunResult a = Run(s, 7, "", dir_ + "/a.trace");
+  EXPECT_TRUE(a.ok()) << Violations(a);
+  EXPECT_EQ(a.summary.counters["replies"], 3u);
+  const std::string out = ReadFile(dir_ + "/server.1.out");
+  EXPECT_NE(out.find("poll 0 revents 0 after 1500000000 ns"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("poll with stdout 1 revents 0 4 after 0 ns"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("select 0 set 0 left 0.000000 after 250000000 ns"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("ppoll 0 after 750000000 ns"), std::string::npos) << out;
+  EXPECT_NE(out.find("accepted after poll 1 revents 1"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("echoed"), std::string::npos) << out;
+  const std::string ta = ReadFile(dir_ + "/a.trace");
+  EXPECT_NE(ta.find(" poll("), std::string::npos);
+  // glibc's select() makes the pselect6 call.
+  EXPECT_NE(ta.find("select6("), std::string::npos);
+  experiment::RunResult b = Run(s, 7, "", dir_ + "/b.trace");
+  EXPECT_EQ(a.summary.trace_hash, b.summary.trace_hash);
+  EXPECT_EQ(ta, ReadFile(dir_ + "/b.trace"));
+}
+
+// Wake-up fds (tests/exec/programs/exec_wake.c): a self-pipe and an
+// eventfd are simulated fds at Linux's numbers, in one epoll beside a
+// listening socket; each write wakes epoll_wait at once, the echo loop
+// wakes itself through the pipe, and the same seed gives the same trace.
+TEST_F(ExecWorld, PipeAndEventfdWakeUps) {
+  experiment::Scenario s = World(
+      "host server 10.0.0.1\nhost client1 10.0.0.2\n"
+      "latency client1 server 2ms\n"
+      "exec server " SIMSOCK_EXEC_WAKE
+      " 7200\n"
+      "run client1 echo-client server:7200 count=3 interval=1s "
+      "delay=1s\n"
+      "budget 30s\n");
+  experiment::RunResult a = Run(s, 11, "", dir_ + "/a.trace");
+  EXPECT_TRUE(a.ok()) << Violations(a);
+  EXPECT_EQ(a.summary.counters["replies"], 3u);
+  const std::string out = ReadFile(dir_ + "/server.1.out");
+  EXPECT_NE(out.find("fds pipe 3 4 eventfd 5 socket 6"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("pipe is a fifo 1, eventfd mode 600"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("quiet wait 0 after 300000000 ns"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("after pipe write: 1 ready, fd 3"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("after eventfd writes: 1 ready, fd 5, counter 8 7"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("eventfd empty: -1"), std::string::npos) << out;
+  EXPECT_NE(out.find("client done, 3 wake-ups through the pipe"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("writer closed: 1 ready, read 0"), std::string::npos)
+      << out;
+  const std::string ta = ReadFile(dir_ + "/a.trace");
+  EXPECT_NE(ta.find(" pipe2("), std::string::npos);
+  EXPECT_NE(ta.find(" eventfd2("), std::string::npos);
+  experiment::RunResult b = Run(s, 11, "", dir_ + "/b.trace");
+  EXPECT_EQ(a.summary.trace_hash, b.summary.trace_hash);
+  EXPECT_EQ(ta, ReadFile(dir_ + "/b.trace"));
+}
+
+// Debian's netcat-openbsd, unmodified: `nc -l` accepts the C++ client and
+// prints its line, its poll listing the socket beside stdin (/dev/null)
+// and stdout (a file), which the shim answers. nc never replies (its
+// stdin is empty), so the run ends as a deadlock the checker reports,
+// not as a failure of the shim.
+TEST_F(ExecWorld, NetcatListensThroughPoll) {
+  if (!std::filesystem::exists("/usr/bin/nc.openbsd")) {
+    GTEST_SKIP() << "netcat-openbsd is not installed";
+  }
+  experiment::Scenario s = World(
+      "host server 10.0.0.1\nhost client1 10.0.0.2\n"
+      "latency client1 server 2ms\n"
+      "exec server /usr/bin/nc.openbsd -l 7000\n"
+      "run client1 echo-client server:7000 count=1 interval=1s\n"
+      "budget 10s\n");
+  experiment::RunResult r = Run(s, 1);
+  const std::string v = Violations(r);
+  EXPECT_EQ(r.violations.size(), 1u) << v;
+  EXPECT_NE(v.find("deadlock: server pid 1 tid 1 (exec /usr/bin/nc.openbsd) "
+                   "blocked in poll"),
+            std::string::npos)
+      << v;
+  EXPECT_EQ(v.find("shim"), std::string::npos) << v;
+  EXPECT_EQ(ReadFile(dir_ + "/server.1.out"), "hello, server");
+}
+
 // coreutils' sleep 30 sleeps 30 s of virtual time (and, unasserted, little
 // wall time: the summary's wall_seconds shows it).
 TEST_F(ExecWorld, SleepTakesVirtualTime) {

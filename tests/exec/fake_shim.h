@@ -64,9 +64,10 @@ class FakeShim {
     return v;
   }
 
-  // One syscall; `mask` says which args are offsets. Returns ret.
+  // One syscall; `mask` says which args are offsets, `hint` and `hint2`
+  // the fd_hints (pipe2 takes two). Returns ret.
   int64_t Call(int64_t nr, std::initializer_list<int64_t> args,
-               uint32_t mask = 0, int32_t hint = -1) {
+               uint32_t mask = 0, int32_t hint = -1, int32_t hint2 = -1) {
     slot_.kind = SIMSOCK_MSG_SYSCALL;
     slot_.nr = nr;
     int i = 0;
@@ -75,7 +76,7 @@ class FakeShim {
     slot_.ptr_mask = mask;
     slot_.data_len = static_cast<uint32_t>(used_);
     slot_.fd_hint[0] = hint;
-    slot_.fd_hint[1] = -1;
+    slot_.fd_hint[1] = hint2;
     return Send(true);
   }
   int64_t Hello() {
