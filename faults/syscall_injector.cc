@@ -63,7 +63,8 @@ bool Eligible(SyscallFaultKind kind, const CallSite& site) {
     if (kind == SyscallFaultKind::kEintr) return site.blocking;
     if (kind == SyscallFaultKind::kShortIo)
       return site.pipe && site.len > 1 &&
-             (site.call == "read" || site.len > kPipeBuf);
+             (site.call == "read" || site.call == "readv" ||
+              site.len > kPipeBuf);
     return false;
   }
   // Calls on an fd: Linux's socket errors come from socket code only.

@@ -9,6 +9,18 @@
 #include <cstdlib>
 #include <cstring>
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SIMSOCK_STACK_POOL_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define SIMSOCK_STACK_POOL_ASAN 1
+#endif
+#ifdef SIMSOCK_STACK_POOL_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace simsock::fiber {
 
 StackPool& StackPool::Instance() {
@@ -34,6 +46,12 @@ StackPool::Stack StackPool::Allocate(size_t size) {
     void* base = c.free.back();
     c.free.pop_back();
     c.cold_end = std::min(c.cold_end, c.free.size());
+#ifdef SIMSOCK_STACK_POOL_ASAN
+    // The previous fiber's frames may have left their redzones poisoned (a
+    // fiber unwound, not returned): a reused stack starts clean, as a fresh
+    // allocation would.
+    ASAN_UNPOISON_MEMORY_REGION(base, size);
+#endif
     return {base, size};
   }
   if (c.chunk_left == 0) {

@@ -8,7 +8,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
-
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>

@@ -14,10 +14,12 @@
 #include <vector>
 
 #include "simsock/net/sys/names.h"
+#include "simsock/sim/base/io_span.h"
 #include "simsock/sim/inet/sockaddr.h"
 #include "simsock/sim/inet/socket.h"
 #include "simsock/sim/kernel/iovec_import.h"
 #include "simsock/sim/kernel/process.h"
+#include "simsock/sim/vfs/pipe.h"
 
 namespace simsock::sim {
 namespace {
@@ -61,6 +63,39 @@ int ImportVector(const iovec* iov, int iovcnt, size_t* total) {
   return ImportIovec(iov, static_cast<size_t>(iovcnt), total);
 }
 
+bool IsPipeOrEventFd(const File& f) {
+  return f.kind() == File::Kind::kPipe || f.kind() == File::Kind::kEventFd;
+}
+
+// vfs_readv / vfs_writev check the file's mode before the vector: a pipe's
+// write end has no FMODE_READ (EBADF), its read end no FMODE_WRITE.
+bool WrongPipeEnd(const File& f, bool reading) {
+  if (f.kind() != File::Kind::kPipe) return false;
+  return static_cast<const PipeEnd&>(f).is_read_end() != reading;
+}
+
+// Scatters n bytes of `from` into iov's buffers in turn.
+void Scatter(const uint8_t* from, size_t n, const iovec* iov) {
+  for (size_t i = 0; n > 0; ++i) {
+    const size_t take = std::min(n, iov[i].iov_len);
+    if (take > 0) std::memcpy(iov[i].iov_base, from, take);
+    from += take;
+    n -= take;
+  }
+}
+
+// The bytes of iov[0..count) before the first buffer with a NULL base and a
+// length: where copying to or from the vector faults.
+size_t BytesBeforeFault(const iovec* iov, size_t count, size_t len) {
+  size_t ok = 0;
+  for (size_t i = 0; i < count && ok < len; ++i) {
+    if (iov[i].iov_len == 0) continue;
+    if (iov[i].iov_base == nullptr) break;
+    ok += std::min(iov[i].iov_len, len - ok);
+  }
+  return ok;
+}
+
 }  // namespace
 
 ssize_t Process::readv(int fd, const iovec* iov, int iovcnt) {
@@ -71,11 +106,34 @@ ssize_t Process::readv(int fd, const iovec* iov, int iovcnt) {
     File* f = fds_.Get(fd);
     if (f == nullptr) return -EBADF;
     const bool is_null = f->kind() == File::Kind::kNull;
-    if (!is_null && !f->IsSocket()) return -EINVAL;
+    if (WrongPipeEnd(*f, /*reading=*/true)) return -EBADF;
+    if (!is_null && !f->IsSocket() && !IsPipeOrEventFd(*f)) return -EINVAL;
     size_t len = 0;
     if (int e = ImportVector(iov, iovcnt, &len)) return e;
     if (len == 0) return 0;
     if (is_null) return 0;  // read_iter_null: end of file
+    if (IsPipeOrEventFd(*f)) {
+      // pipe_read / eventfd_read fill the iov_iter in one call, atomically
+      // for the file: one read into a buffer, then scattered, is the same
+      // call. A pipe gives at most its content (<= its capacity), an
+      // eventfd 8 bytes; the copy stops where a NULL buffer would fault.
+      const size_t room =
+          BytesBeforeFault(iov, static_cast<size_t>(iovcnt), len);
+      if (room == 0) return -EFAULT;
+      const bool eventfd = f->kind() == File::Kind::kEventFd;
+      std::vector<uint8_t> buf(
+          eventfd ? sizeof(uint64_t)
+                  : std::min(room, static_cast<size_t>(
+                                       static_cast<PipeEnd*>(f)->capacity())));
+      // An eventfd sees the whole length (it checks it is >= 8) and copies
+      // 8 bytes; a pipe never more than its content.
+      const ssize_t n =
+          FileRead(files, fd, buf.data(), eventfd ? len : buf.size());
+      // eventfd_read: the counter is taken before copy_to_iter faults.
+      if (eventfd && n > 0 && room < static_cast<size_t>(n)) return -EFAULT;
+      if (n > 0) Scatter(buf.data(), static_cast<size_t>(n), iov);
+      return n;
+    }
     std::shared_ptr<Socket> s;
     if (int e = LookupSocket(fd, &s)) return e;
     files.Hold(s);
@@ -94,12 +152,39 @@ ssize_t Process::writev(int fd, const iovec* iov, int iovcnt) {
     File* f = fds_.Get(fd);
     if (f == nullptr) return -EBADF;
     const bool is_null = f->kind() == File::Kind::kNull;
-    if (!is_null && !f->IsSocket()) return -EINVAL;
+    if (WrongPipeEnd(*f, /*reading=*/false)) return -EBADF;
+    if (!is_null && !f->IsSocket() && !IsPipeOrEventFd(*f)) return -EINVAL;
     size_t len = 0;
     if (int e = ImportVector(iov, iovcnt, &len)) return e;
     if (len == 0) return 0;  // vfs_writev: the file is not called
     // write_iter_null: all of it taken (already capped at MAX_RW_COUNT).
     if (is_null) return static_cast<ssize_t>(len);
+    if (f->kind() == File::Kind::kEventFd) {
+      // eventfd_write is a plain .write, not .write_iter: vfs_writev runs
+      // do_loop_readv_writev, one write per buffer (each must be 8 bytes),
+      // stopping at the first error (returned if nothing was written yet)
+      // or short write.
+      ssize_t total = 0;
+      for (int i = 0; i < iovcnt; ++i) {
+        if (iov[i].iov_len == 0) continue;
+        const ssize_t n = FileWrite(files, fd, iov[i].iov_base, iov[i].iov_len);
+        if (n < 0) return total > 0 ? total : n;
+        total += n;
+        if (static_cast<size_t>(n) != iov[i].iov_len) break;
+      }
+      return total;
+    }
+    if (IsPipeOrEventFd(*f)) {
+      // pipe_write takes the iov_iter as one write (PIPE_BUF atomicity
+      // counts the whole length): gathered, it is the same call. The copy
+      // stops where a NULL buffer would fault.
+      const IoSpan span(iov, static_cast<size_t>(iovcnt), len);
+      const size_t ok = span.Readable();
+      if (ok == 0) return -EFAULT;
+      std::vector<uint8_t> buf(ok);
+      span.CopyTo(buf.data(), ok);
+      return FileWrite(files, fd, buf.data(), ok);
+    }
     std::shared_ptr<Socket> s;
     if (int e = LookupSocket(fd, &s)) return e;
     files.Hold(s);

@@ -90,12 +90,14 @@ ssize_t Process::FileRead(CallFiles& files, int fd, void* buf, size_t count) {
   if (f->kind() == File::Kind::kEventFd)
     return static_cast<EventFd&>(*f).Read(*this, bytes, count);
   auto& pipe = static_cast<PipeEnd&>(*f);
+  // read or readv: the fault rules name the call in progress.
+  const char* call = CallSlot() != nullptr ? CallSlot() : "read";
   // A short read: the pipe returns fewer bytes than it could (a signal
   // once some were copied). Asked of a read end only: a write end's read
   // is EBADF whatever the length.
   if (pipe.is_read_end() && count > 1 && !injector_.empty() &&
-      injector_.MayHit("read")) {
-    faults::CallSite site{"read"};
+      injector_.MayHit(call)) {
+    faults::CallSite site{call};
     site.asked_at = faults::AskedAt::kStart;
     site.pipe = true;
     site.len = count;
@@ -103,7 +105,7 @@ ssize_t Process::FileRead(CallFiles& files, int fd, void* buf, size_t count) {
     if (auto hit = injector_.Pick(site)) {
       const size_t asked = count;
       count = injector_.ShortLength(asked);
-      TraceFault(*hit, "read",
+      TraceFault(*hit, call,
                  "at most " + std::to_string(count) + " of " +
                      std::to_string(asked) + " bytes",
                  "short read of at most " + std::to_string(asked));
@@ -120,10 +122,12 @@ ssize_t Process::FileWrite(CallFiles& files, int fd, const void* buf,
   if (f->kind() == File::Kind::kEventFd)
     return static_cast<EventFd&>(*f).Write(*this, bytes, count);
   auto& pipe = static_cast<PipeEnd&>(*f);
+  // write or writev: the fault rules name the call in progress.
+  const char* call = CallSlot() != nullptr ? CallSlot() : "write";
   // A short write: only of more than PIPE_BUF bytes (the injector's rule),
   // which Linux may split; a smaller one stays atomic.
-  if (!pipe.is_read_end() && !injector_.empty() && injector_.MayHit("write")) {
-    faults::CallSite site{"write"};
+  if (!pipe.is_read_end() && !injector_.empty() && injector_.MayHit(call)) {
+    faults::CallSite site{call};
     site.asked_at = faults::AskedAt::kStart;
     site.pipe = true;
     site.len = count;
@@ -131,7 +135,7 @@ ssize_t Process::FileWrite(CallFiles& files, int fd, const void* buf,
     if (auto hit = injector_.Pick(site)) {
       const size_t asked = count;
       count = injector_.ShortLength(asked);
-      TraceFault(*hit, "write",
+      TraceFault(*hit, call,
                  "at most " + std::to_string(count) + " of " +
                      std::to_string(asked) + " bytes",
                  "short write of at most " + std::to_string(asked));

@@ -3,6 +3,8 @@
 // vector's checks, and the socket's own results through them (EAGAIN,
 // end of stream, a reset, a listener; one UDP datagram of all the
 // buffers). docs/semantics.md, "Vectored calls".
+#include <fcntl.h>
+#include <sys/eventfd.h>
 #include <sys/uio.h>
 
 #include <cstring>
@@ -83,6 +85,41 @@ DIFF_SCENARIO(Iov_WritevReadvSplits) {
   s.Settle();
   Readv(s, c.server, {3, 3});
   Readv(s, c.server, {0});
+}
+
+// readv and writev on a pipe and an eventfd (do_iter_read / do_iter_write
+// over pipe_read, pipe_write, eventfd_read, eventfd_write): the vector is
+// one read or write of the file; the wrong end of a pipe is EBADF before the
+// vector is looked at; an eventfd needs 8 bytes in all, however split.
+DIFF_SCENARIO(Iov_PipeAndEventFd) {
+  int p[2];
+  s.Pipe2(O_NONBLOCK, p);
+  Writev(s, p[1], {"abc", "", "defg"});
+  Writev(s, p[1], {"hi"});
+  Readv(s, p[0], {2, 0, 4});
+  Readv(s, p[0], {10, 10});
+  Readv(s, p[0], {4});     // empty: EAGAIN
+  Readv(s, p[1], {4});     // the write end
+  Writev(s, p[0], {"x"});  // the read end
+  char b[4];
+  iovec one{b, sizeof b};
+  s.Raw("readv(write end, iovcnt -1)", s.sys().readv(p[1], &one, -1));
+  s.Raw("writev(read end, iovcnt -1)", s.sys().writev(p[0], &one, -1));
+  s.Raw("readv(read end, iovcnt -1)", s.sys().readv(p[0], &one, -1));
+  Readv(s, p[0], {});
+  const int e = s.EventFd(0, EFD_NONBLOCK);
+  Readv(s, e, {4, 4});  // the counter is 0: EAGAIN
+  // eventfd_write is a plain write: writev makes one per buffer, and each
+  // must be 8 bytes; eventfd_read takes the vector whole.
+  Writev(s, e, {"ABC", "DEFGH"});  // a 3-byte write first: EINVAL
+  Writev(s, e, {"ABCD"});
+  Writev(s, e, {"ABCD", "EFGH", "IJ"});
+  Writev(s, e, {"ABCDEFGH"});              // one value
+  Readv(s, e, {3});                        // fewer than 8 bytes in all: EINVAL
+  Readv(s, e, {4, 4, 2});                  // the value, across the buffers
+  Readv(s, e, {8});                        // taken: EAGAIN
+  Writev(s, e, {"ABCDEFGH", "!!!!!!!!"});  // two values: "bcdefghi" in all
+  Readv(s, e, {8});
 }
 
 // The vector's checks: the count (negative, over UIO_MAXIOV), a NULL

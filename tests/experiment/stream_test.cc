@@ -193,7 +193,7 @@ class Corrupting final : public sys::Syscalls {
   int pselect6(int n, fd_set* r, fd_set* w, fd_set* e, const timespec* t,
                const sigset_t* s) override {
     return p_.pselect6(n, r, w, e, t, s);
-}
+  }
 
   // Vectored calls (readv, writev, sendmsg).
   ssize_t readv(int fd, const iovec* v, int n) override {

@@ -3,6 +3,7 @@
  * listener take exactly their virtual time, stdout (a real file) polled
  * beside the listener is answered by the shim, then one client's lines are
  * echoed with poll waiting for each. Prints what it saw on stdout. */
+#define _GNU_SOURCE /* ppoll */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
