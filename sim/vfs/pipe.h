@@ -104,11 +104,12 @@ class PipeEnd final : public File {
  private:
   // The buffer both ends share (pipe_inode_info).
   struct Shared {
-    // A slot: a page holding `bytes` at [offset, offset + bytes.size()).
+    /// A slot: a page holding `bytes` at [offset, offset + bytes.size()).
     struct Slot {
-      size_t offset = 0;
-      std::string bytes;
-      bool packet = false;  // PIPE_BUF_FLAG_PACKET: read whole or not at all
+      size_t offset = 0;  ///< where the unread bytes start in the page
+      std::string bytes;  ///< the page's bytes from `offset` on
+      /// PIPE_BUF_FLAG_PACKET: read whole or not at all.
+      bool packet = false;
     };
     std::deque<Slot> slots;
     size_t max_slots = kDefaultSlots;  // max_usage
