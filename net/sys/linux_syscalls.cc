@@ -187,13 +187,22 @@ int LinuxSyscalls::eventfd2(unsigned int initval, int flags) {
 }
 
 // poll, ppoll, select, pselect6 (issue 13).
+// poll and ppoll are the raw syscalls, as select and pselect6 below: a
+// sanitizer's interceptor of glibc's poll reads the whole array before the
+// kernel is asked, where the kernel refuses an nfds above RLIMIT_NOFILE
+// (EINVAL) or a NULL array (EFAULT) without reading it.
 int LinuxSyscalls::poll(pollfd* fds, nfds_t nfds, int timeout_ms) {
-  return Ret(::poll(fds, nfds, timeout_ms));
+  return static_cast<int>(Ret(::syscall(SYS_poll, fds, nfds, timeout_ms)));
 }
 int LinuxSyscalls::ppoll(pollfd* fds, nfds_t nfds, const timespec* timeout,
                          const sigset_t* sigmask) {
-  // glibc's wrapper passes the kernel a copy of the timeout.
-  return Ret(::ppoll(fds, nfds, timeout, sigmask));
+  // The kernel writes the time left back; like glibc's ppoll, give it a
+  // copy of the timeout. The last argument is the kernel's sigset size.
+  timespec copy{};
+  if (timeout != nullptr) copy = *timeout;
+  return static_cast<int>(
+      Ret(::syscall(SYS_ppoll, fds, nfds, timeout != nullptr ? &copy : nullptr,
+                    sigmask, _NSIG / 8)));
 }
 int LinuxSyscalls::select(int nfds, fd_set* readfds, fd_set* writefds,
                           fd_set* exceptfds, timeval* timeout) {

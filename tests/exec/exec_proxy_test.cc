@@ -418,8 +418,12 @@ TEST_F(ExecProxy, EfaultEpollAndIoctl) {
   EXPECT_EQ(fionread_ret, 0);
   EXPECT_EQ(fionread, 5);
   EXPECT_EQ(nready, 1);
-  EXPECT_EQ(ev_out.data.u64, 42u);
-  EXPECT_EQ(ev_out.events, static_cast<uint32_t>(EPOLLIN));
+  // epoll_event is packed on x86_64: copy its fields out before binding
+  // them to EXPECT_EQ's references (misaligned otherwise).
+  const uint64_t data = ev_out.data.u64;
+  const uint32_t events = ev_out.events;
+  EXPECT_EQ(data, 42u);
+  EXPECT_EQ(events, static_cast<uint32_t>(EPOLLIN));
 }
 
 // nanosleep sleeps in virtual time; every reply carries the clock.
