@@ -42,6 +42,7 @@ namespace simsock::sim {
 struct Endpoint;
 class Host;
 class RandomStream;
+class PipeEnd;
 class Socket;
 class World;
 
@@ -358,6 +359,11 @@ class Process final : public sys::Syscalls, private Waiter {
   // F_GETPIPE_SZ / F_SETPIPE_SZ (pipe_fcntl): -EBADF on anything but a
   // pipe end.
   int PipeFcntl(File& f, int cmd, long arg);
+  // The short-transfer fault of a pipe read or write (the injector decides
+  // by its rules, PIPE_BUF atomicity included): the count to move, and
+  // the fault traced as `call`'s ("short read of at most 100").
+  size_t PipeShortFault(const PipeEnd& pipe, const char* call, size_t count,
+                        const char* what);
 
   /// The faults a send (write, sendto, writev, sendmsg: `call`) on s meets
   /// at its start: the error to return instead, or 0 to go on, with *len

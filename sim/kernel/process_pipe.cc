@@ -95,22 +95,8 @@ ssize_t Process::FileRead(CallFiles& files, int fd, void* buf, size_t count) {
   // A short read: the pipe returns fewer bytes than it could (a signal
   // once some were copied). Asked of a read end only: a write end's read
   // is EBADF whatever the length.
-  if (pipe.is_read_end() && count > 1 && !injector_.empty() &&
-      injector_.MayHit(call)) {
-    faults::CallSite site{call};
-    site.asked_at = faults::AskedAt::kStart;
-    site.pipe = true;
-    site.len = count;
-    site.blocking = !pipe.nonblocking();
-    if (auto hit = injector_.Pick(site)) {
-      const size_t asked = count;
-      count = injector_.ShortLength(asked);
-      TraceFault(*hit, call,
-                 "at most " + std::to_string(count) + " of " +
-                     std::to_string(asked) + " bytes",
-                 "short read of at most " + std::to_string(asked));
-    }
-  }
+  if (pipe.is_read_end() && count > 1)
+    count = PipeShortFault(pipe, call, count, "read");
   return pipe.Read(*this, bytes, count);
 }
 
@@ -126,22 +112,27 @@ ssize_t Process::FileWrite(CallFiles& files, int fd, const void* buf,
   const char* call = CallSlot() != nullptr ? CallSlot() : "write";
   // A short write: only of more than PIPE_BUF bytes (the injector's rule),
   // which Linux may split; a smaller one stays atomic.
-  if (!pipe.is_read_end() && !injector_.empty() && injector_.MayHit(call)) {
-    faults::CallSite site{call};
-    site.asked_at = faults::AskedAt::kStart;
-    site.pipe = true;
-    site.len = count;
-    site.blocking = !pipe.nonblocking();
-    if (auto hit = injector_.Pick(site)) {
-      const size_t asked = count;
-      count = injector_.ShortLength(asked);
-      TraceFault(*hit, call,
-                 "at most " + std::to_string(count) + " of " +
-                     std::to_string(asked) + " bytes",
-                 "short write of at most " + std::to_string(asked));
-    }
-  }
+  if (!pipe.is_read_end()) count = PipeShortFault(pipe, call, count, "write");
   return pipe.Write(*this, bytes, count);
+}
+
+size_t Process::PipeShortFault(const PipeEnd& pipe, const char* call,
+                               size_t count, const char* what) {
+  if (injector_.empty() || !injector_.MayHit(call)) return count;
+  faults::CallSite site{call};
+  site.asked_at = faults::AskedAt::kStart;
+  site.pipe = true;
+  site.len = count;
+  site.blocking = !pipe.nonblocking();
+  auto hit = injector_.Pick(site);
+  if (!hit) return count;
+  const size_t shorter = injector_.ShortLength(count);
+  TraceFault(
+      *hit, call,
+      "at most " + std::to_string(shorter) + " of " + std::to_string(count) +
+          " bytes",
+      std::string("short ") + what + " of at most " + std::to_string(count));
+  return shorter;
 }
 
 int Process::PipeFcntl(File& f, int cmd, long arg) {
