@@ -84,6 +84,7 @@ void StartNative(experiment::RunContext& ctx, RunState& state, sim::Host& h,
   init.virtual_pid = proc.pid();
   // Drawn here, at setup or restart, not when the thread first runs.
   init.random_seed = ctx.world().Rng("exec.random").Next();
+  init.spin_reads = spec.spin_reads;
   std::string line = p.program;
   for (const std::string& a : p.args) line += " " + a;
   const std::string who = h.name() + " " + p.program;

@@ -54,6 +54,7 @@ std::unique_ptr<Region> Region::Create(const RegionInit& init,
   r->realtime_offset_ns = init.realtime_offset_ns;
   r->random_seed = init.random_seed;
   r->debug = init.debug;
+  r->spin_reads = init.spin_reads;
   return std::unique_ptr<Region>(new Region(fd, r));
 }
 

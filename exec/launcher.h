@@ -27,6 +27,9 @@ struct RegionInit {
   int32_t virtual_pid = 1;   ///< the pid the program sees
   uint64_t random_seed = 0;  ///< its getrandom / /dev/urandom stream's seed
   uint32_t debug = 0;        ///< the shim's log level
+  /// Clock reads in a row without a call before the shim yields
+  /// (simsock_exec_region::spin_reads; 0: never).
+  uint32_t spin_reads = 1000;
   int64_t realtime_offset_ns = kRealtimeEpochNs;  ///< realtime - monotonic
 };
 

@@ -64,6 +64,13 @@ enum simsock_msg_kind {
   /// NUL-terminated message). The simulator reports it and kills the
   /// process. No reply is awaited.
   SIMSOCK_MSG_FAIL = 3,
+  /// The thread read the clock region.spin_reads times in a row without a
+  /// forwarded call: it waits for time to move (a spin loop), which it
+  /// never would, as no virtual time passes while a program computes. The
+  /// simulator lets args[0] ns of virtual time pass (the proxy sleeps, other
+  /// hosts run) and replies (ret 0); args[1] is the count of reads.
+  /// Numbered apart from the other kinds, which grow from 3.
+  SIMSOCK_MSG_SPIN_YIELD = 16,
 };
 
 /// Nested pointers (the shim marshals them, the simulator's dispatcher,
@@ -126,7 +133,11 @@ struct simsock_exec_region {
   uint64_t random_seed;
   /// The shim's log level (0: errors only) for SIMSOCK_EXEC_DEBUG output.
   uint32_t debug;
-  uint32_t reserved0;
+  /// Consecutive clock reads (clock_gettime, gettimeofday, time, the vDSO,
+  /// rdtsc) without a forwarded call after which the shim yields
+  /// (SIMSOCK_MSG_SPIN_YIELD); 0: never (a spin loop then hangs until the
+  /// proxy's wall-time busy bound).
+  uint32_t spin_reads;
   /// Slot 0 is the first thread's.
   struct simsock_exec_slot slots[SIMSOCK_EXEC_MAX_THREADS]
       __attribute__((aligned(4096)));

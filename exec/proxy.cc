@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include "simsock/net/sys/syscalls.h"
 #include "simsock/sim/kernel/host.h"
 #include "simsock/sim/kernel/process.h"
+#include "simsock/sim/kernel/world.h"
 
 namespace simsock::exec {
 
@@ -119,6 +121,19 @@ void RunProxy(simsock_exec_region& region, int slot_index,
                                  std::to_string(slot.args[0]) + ")");
         hooks.exited(static_cast<int>(slot.args[0]));
         return;
+      case SIMSOCK_MSG_SPIN_YIELD: {
+        // protocol.h: the program waits for the clock to move; the proxy
+        // sleeps in virtual time, as a call that blocks would.
+        const int64_t ns = std::max<int64_t>(slot.args[0], 1);
+        process.host().TraceLine(
+            who + ": spin: " + std::to_string(slot.args[1]) +
+            " clock reads without a call, " + std::to_string(ns) + " ns pass");
+        sim::World& world = process.host().world();
+        world.scheduler().Park(
+            "spin", sim::DeadlineAfter(world.Now(), sim::Duration(ns)));
+        Reply(region, slot, process, 0);
+        break;
+      }
       case SIMSOCK_MSG_FAIL:
         hooks.fail(std::string("shim: ") + FailReason(slot.args[0]) + ": " +
                    FailMessage(slot));

@@ -137,13 +137,24 @@ std::optional<WorldSpec> ParseWorld(std::string_view text,
         return fail("expected: busy DURATION (wall time, e.g. 30s)");
       }
       spec.busy = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+    } else if (kw == "spin") {
+      // A count: digits only, at most 2^31 - 1 (0 turns the yield off).
+      const bool digits =
+          w.size() == 2 && !w[1].empty() && w[1].size() <= 10 &&
+          w[1].find_first_not_of("0123456789") == std::string::npos;
+      const long long n = digits ? std::stoll(w[1]) : -1;
+      if (n < 0 || n > 2147483647) {
+        return fail(
+            "expected: spin READS (clock reads in a row, e.g. 1000; 0: never)");
+      }
+      spec.spin_reads = static_cast<uint32_t>(n);
     } else if (kw == "output") {
       if (w.size() != 2) return fail("expected: output DIR");
       spec.output_dir = w[1];
     } else {
-      return fail(
-          "unknown keyword '" + kw +
-          "' (host, latency, exec, run, env, budget, plan, busy, output)");
+      return fail("unknown keyword '" + kw +
+                  "' (host, latency, exec, run, env, budget, plan, busy, spin, "
+                  "output)");
     }
   }
   if (spec.hosts.empty()) {

@@ -62,6 +62,9 @@ struct WorldSpec {
   /// `busy`: wall time a program may compute without a call before the
   /// run reports a busy loop (ProxyLimits::busy).
   std::chrono::milliseconds busy{30000};
+  /// `spin`: clock reads in a row without a forwarded call after which
+  /// the shim lets virtual time pass (a spin loop; 0: never).
+  uint32_t spin_reads = 1000;
 };
 
 /// Parses the text of a world file; dir is where relative programs are

@@ -28,6 +28,7 @@ static void futex_wait(uint32_t *word, uint32_t expected) {
 
 struct simsock_exec_slot *shim_begin(long nr) {
   struct simsock_exec_slot *slot = shim_slot();
+  shim_reset_spin();
   slot->kind = SIMSOCK_MSG_SYSCALL;
   slot->nr = nr;
   for (int i = 0; i < 6; i++) slot->args[i] = 0;

@@ -43,6 +43,10 @@ __attribute__((noreturn)) void shim_fail(uint32_t reason, const char *what,
 struct simsock_exec_slot *shim_slot(void);
 /* Starts a request: kind SYSCALL, no pointers, no hints, data empty. */
 struct simsock_exec_slot *shim_begin(long nr);
+/* A clock read (vtime.c): counts towards the spin yield. */
+void shim_charge_clock_read(void);
+/* A forwarded call: the spin count starts again (vtime.c). */
+void shim_reset_spin(void);
 /* Publishes the request, waits for the reply, returns slot->ret. The slot
  * stays owned by the caller until shim_end. */
 long shim_roundtrip(struct simsock_exec_slot *slot);

@@ -22,9 +22,41 @@ int64_t shim_monotonic_ns(void) {
   return __atomic_load_n(&shim_region->monotonic_ns, __ATOMIC_RELAXED);
 }
 
-/* The clock's virtual value, or -1 for a clock the shim does not
- * virtualize (the CPU-time clocks: they run natively). */
-static int64_t virtual_clock_ns(long clock) {
+/* Spin loops. A program that waits for the clock to move by reading it
+ * (a deadline loop on gettimeofday, a backoff on rdtsc) would wait
+ * forever: the clock moves only while a thread is parked in the simulator.
+ * After region.spin_reads clock reads in a row with no forwarded call in
+ * between, the shim lets virtual time pass (SIMSOCK_MSG_SPIN_YIELD): 1 us,
+ * doubling on each further yield of the same run of reads up to 1 ms, so
+ * a loop waiting for a deadline reaches it in a few dozen round trips and
+ * overshoots it by at most a millisecond, as a descheduled thread may on
+ * Linux. The count is the program's own, so the yields fall at the same
+ * reads in every run: deterministic, unlike a wall-time bound. Only one
+ * managed thread runs at a time, so plain counters suffice. */
+static uint32_t clock_reads;
+static int64_t next_yield_ns;
+
+void shim_reset_spin(void) {
+  clock_reads = 0;
+  next_yield_ns = 0;
+}
+
+void shim_charge_clock_read(void) {
+  const uint32_t limit = shim_region->spin_reads;
+  if (limit == 0 || ++clock_reads < limit) return;
+  const int64_t ns = next_yield_ns > 0 ? next_yield_ns : 1000;
+  struct simsock_exec_slot *slot = shim_begin(0); /* resets the count */
+  slot->kind = SIMSOCK_MSG_SPIN_YIELD;
+  slot->args[0] = ns;
+  slot->args[1] = limit;
+  shim_roundtrip(slot);
+  shim_end(slot);
+  next_yield_ns = ns < 1000000 ? 2 * ns : 1000000;
+}
+
+/* The clock's virtual value without counting a read, or -1 for a clock
+ * the shim does not virtualize (the CPU-time clocks: they run natively). */
+static int64_t peek_clock_ns(long clock) {
   switch (clock) {
     case CLOCK_MONOTONIC:
     case CLOCK_MONOTONIC_RAW:
@@ -40,6 +72,14 @@ static int64_t virtual_clock_ns(long clock) {
     default:
       return -1;
   }
+}
+
+/* A read of the clock by the program: it counts towards the spin yield,
+ * which comes first, so the read sees the time the yield let pass. */
+static int64_t virtual_clock_ns(long clock) {
+  if (peek_clock_ns(clock) < 0) return -1;
+  shim_charge_clock_read();
+  return peek_clock_ns(clock);
 }
 
 static struct timespec to_timespec(int64_t ns) {
@@ -59,7 +99,7 @@ int shim_vdso_clock_gettime(clockid_t clock, struct timespec *ts) {
 }
 
 int shim_vdso_clock_getres(clockid_t clock, struct timespec *res) {
-  if (!shim_attached || virtual_clock_ns(clock) < 0)
+  if (!shim_attached || peek_clock_ns(clock) < 0)
     return (int)shim_libc_ret(
         shim_raw_syscall(SYS_clock_getres, clock, (long)res, 0, 0, 0, 0));
   if (res) *res = to_timespec(1);
@@ -97,7 +137,7 @@ long shim_clock_gettime(long clock, void *user_ts) {
 }
 
 long shim_clock_getres(long clock, void *user_ts) {
-  if (virtual_clock_ns(clock) < 0)
+  if (peek_clock_ns(clock) < 0)
     return shim_raw_syscall(SYS_clock_getres, clock, (long)user_ts, 0, 0, 0, 0);
   struct timespec ts = to_timespec(1);
   return user_ts ? shim_copy_to(user_ts, &ts, sizeof ts) : 0;
@@ -120,6 +160,7 @@ long shim_time(void *user_t) {
 
 uint64_t shim_virtual_tsc(void) {
   /* A nominal 1 GHz TSC: one tick per virtual nanosecond. */
+  shim_charge_clock_read();
   return (uint64_t)shim_monotonic_ns();
 }
 

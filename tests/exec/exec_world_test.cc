@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -311,12 +312,52 @@ TEST_F(ExecWorld, SegfaultIsReported) {
             std::string::npos);
 }
 
-// A program spinning on the clock never sees it move; past the world's
-// `busy` bound of wall time without a call, the run reports a busy loop
-// and kills it.
-TEST_F(ExecWorld, BusyLoopIsReported) {
+// A program spinning on the clock: after each run of `spin` clock reads
+// without a call the shim lets virtual time pass (1 us, doubling to 1 ms),
+// so its deadline comes; the yields fall at the same reads in every run.
+TEST_F(ExecWorld, SpinLoopReachesItsDeadlineInVirtualTime) {
+  experiment::Scenario s =
+      World("host h 10.0.0.1\nexec h " SIMSOCK_EXEC_SPIN "\nbudget 10s\n");
+  experiment::RunResult r = Run(s, 1, "", dir_ + "/a.trace");
+  ASSERT_TRUE(r.violations.empty()) << Violations(r);
+  const std::string out = ReadFile(dir_ + "/h.1.out");
+  long long elapsed = -1;
+  long reads = -1;
+  ASSERT_EQ(std::sscanf(out.c_str(), "the clock moved: %lld ns after %ld reads",
+                        &elapsed, &reads),
+            2)
+      << out;
+  // It waits for the second after next: between 1 s and 2 s from its start,
+  // overshooting the second's edge by at most one yield (1 ms).
+  EXPECT_GT(elapsed, 1000000000LL);
+  EXPECT_LE(elapsed, 2001000000LL);
+  // A yield after every 1,000 reads (the default): the first read (start)
+  // and the loop's reads + 1 (the last one breaks), the last run partial.
+  const std::string t = ReadFile(dir_ + "/a.trace");
+  size_t yields = 0;
+  for (size_t at = t.find(" clock reads without a call, ");
+       at != std::string::npos;
+       at = t.find(" clock reads without a call, ", at + 1)) {
+    ++yields;
+  }
+  EXPECT_GT(yields, 1000u);
+  EXPECT_EQ(static_cast<size_t>(reads + 2) / 1000, yields);
+  EXPECT_NE(t.find("spin: 1000 clock reads without a call, 1000 ns pass"),
+            std::string::npos);
+  EXPECT_NE(t.find("clock reads without a call, 1000000 ns pass"),
+            std::string::npos);
+  // Deterministic: the same seed, the same trace.
+  experiment::RunResult b = Run(s, 1, "", dir_ + "/b.trace");
+  EXPECT_EQ(r.summary.trace_hash, b.summary.trace_hash);
+  EXPECT_EQ(t, ReadFile(dir_ + "/b.trace"));
+}
+
+// With the yield off (`spin 0`) the clock never moves while the program
+// computes; past the world's `busy` bound of wall time without a call, the
+// run reports a busy loop and kills it.
+TEST_F(ExecWorld, BusyLoopIsReportedWithoutSpinYield) {
   experiment::Scenario s = World("host h 10.0.0.1\nexec h " SIMSOCK_EXEC_SPIN
-                                 "\nbusy 300ms\nbudget 10s\n");
+                                 "\nspin 0\nbusy 300ms\nbudget 10s\n");
   experiment::RunResult r = Run(s, 1);
   ASSERT_EQ(r.violations.size(), 1u) << Violations(r);
   EXPECT_EQ(r.violations[0].invariant, "exec");
@@ -324,6 +365,27 @@ TEST_F(ExecWorld, BusyLoopIsReported) {
             std::string::npos)
       << r.violations[0].message;
   EXPECT_EQ(ReadFile(dir_ + "/h.1.out"), "");
+}
+
+TEST(ExecWorldFile, SpinLine) {
+  std::string error;
+  std::optional<WorldSpec> w = ParseWorld(
+      "host a 10.0.0.1\nspin 50\nexec a /bin/true\n", "/tmp", &error);
+  ASSERT_TRUE(w) << error;
+  EXPECT_EQ(w->spin_reads, 50u);
+  std::optional<WorldSpec> plain =
+      ParseWorld("host a 10.0.0.1\nexec a /bin/true\n", "/tmp", &error);
+  ASSERT_TRUE(plain) << error;
+  EXPECT_EQ(plain->spin_reads, 1000u);
+  for (const char* bad :
+       {"spin", "spin -1", "spin 1x", "spin 4294967296", "spin 1 2"}) {
+    EXPECT_FALSE(ParseWorld(
+        std::string("host a 10.0.0.1\n") + bad + "\nexec a /bin/true\n", "/tmp",
+        &error))
+        << bad;
+    EXPECT_NE(error.find("line 2: expected: spin READS"), std::string::npos)
+        << error;
+  }
 }
 
 TEST(ExecWorldFile, ParsesAndReportsLines) {
