@@ -20,6 +20,9 @@ int ExecCommand(const ExecArgs& args) {
   s.scenario = scenario->name;
   s.faults = args.faults;
   if (!args.sweep.empty()) {
+    // Each seed's programs write their own files (seed-N/ under the
+    // world's output directory): the workers run in parallel.
+    s.params.push_back("outputs=per-seed");
     SweepArgs sweep;
     sweep.s = s;
     sweep.seeds = args.sweep;

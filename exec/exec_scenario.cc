@@ -55,6 +55,7 @@ std::string HostProblem(const WorldHost& h) {
 // The state of one run: launches per host, for the output files' names.
 struct RunState {
   std::shared_ptr<const WorldSpec> spec;
+  std::filesystem::path output_dir;  // where the programs' stdout/stderr go
   std::map<std::string, int> launches;
 };
 
@@ -67,11 +68,8 @@ void StartNative(experiment::RunContext& ctx, RunState& state, sim::Host& h,
   sim::Process& proc = h.SpawnProcess();
   sys::Syscalls& calls = ctx.Tap(proc);
   const int n = ++state.launches[h.name()];
-  const std::filesystem::path dir =
-      spec.output_dir.empty() ? std::filesystem::current_path()
-                              : std::filesystem::path(spec.output_dir);
   const std::string base =
-      (dir / (h.name() + "." + std::to_string(n))).string();
+      (state.output_dir / (h.name() + "." + std::to_string(n))).string();
   LaunchSpec launch;
   launch.path = ProgramPath(spec, p);
   launch.argv.push_back(p.program);
@@ -135,6 +133,26 @@ void Setup(experiment::RunContext& ctx,
            const std::shared_ptr<const WorldSpec>& spec) {
   auto state = std::make_shared<RunState>();
   state->spec = spec;
+  state->output_dir = spec->output_dir.empty()
+                          ? std::filesystem::current_path()
+                          : std::filesystem::path(spec->output_dir);
+  // The parameter `outputs`: "shared" (one set of files, the last run's),
+  // or "per-seed" (seed-N/ below the directory), which a sweep passes so
+  // that parallel workers never write the same file.
+  const std::string outputs = ctx.Param("outputs", "shared");
+  if (outputs == "per-seed") {
+    state->output_dir /= "seed-" + std::to_string(ctx.seed());
+    std::error_code ec;
+    std::filesystem::create_directories(state->output_dir, ec);
+    if (ec) {
+      ctx.Fail("outputs: cannot create " + state->output_dir.string() + ": " +
+               ec.message());
+      return;
+    }
+  } else if (outputs != "shared") {
+    ctx.Fail("outputs: '" + outputs + "' is neither shared nor per-seed");
+    return;
+  }
   sim::World& world = ctx.world();
   std::map<std::string, sim::Host*> hosts;
   for (const WorldHost& wh : spec->hosts) {

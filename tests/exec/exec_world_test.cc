@@ -367,6 +367,30 @@ TEST_F(ExecWorld, BusyLoopIsReportedWithoutSpinYield) {
   EXPECT_EQ(ReadFile(dir_ + "/h.1.out"), "");
 }
 
+// A sweep passes outputs=per-seed: each seed's programs write below
+// seed-N/, so parallel workers never share a file; another value is a
+// plan error.
+TEST_F(ExecWorld, PerSeedOutputs) {
+  experiment::Scenario s =
+      World("host h 10.0.0.1\nexec h " SIMSOCK_EXEC_SPIN "\nbudget 10s\n");
+  for (uint64_t seed : {3, 4}) {
+    experiment::RunOptions o;
+    o.seed = seed;
+    o.params["outputs"] = "per-seed";
+    experiment::RunResult r = experiment::Run(s, o);
+    EXPECT_TRUE(r.ok()) << Violations(r);
+    EXPECT_NE(ReadFile(dir_ + "/seed-" + std::to_string(seed) + "/h.1.out")
+                  .find("the clock moved"),
+              std::string::npos);
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/h.1.out"));
+  experiment::RunOptions bad;
+  bad.params["outputs"] = "sometimes";
+  EXPECT_EQ(experiment::Run(s, bad).plan_error,
+            "outputs: 'sometimes' is neither shared nor per-seed");
+  EXPECT_TRUE(NoChildLeft());
+}
+
 TEST(ExecWorldFile, SpinLine) {
   std::string error;
   std::optional<WorldSpec> w = ParseWorld(
