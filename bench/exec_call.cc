@@ -3,8 +3,8 @@
 // machines). The test responder (tests/exec/shim_responder.h) plays the
 // simulator and answers at once, so a forwarded call's figure is the
 // channel's round trip (futex wake, switch, reply, switch back) plus the
-// shim's dispatch. Measured in one run, each with and without both parties
-// pinned to one CPU:
+// shim's dispatch. Measured in one run, three ways (polling before the
+// futex sleep, futex only, both parties pinned to one CPU):
 //   - forwarded, through the libc wrapper (fcntl F_GETFL on a simulated fd);
 //   - forwarded, through the seccomp trap (syscall(SYS_fcntl, ...));
 //   - a real fd through the wrapper and through the trap (run natively);
@@ -39,7 +39,11 @@ double NsBetween(Clock::time_point a, Clock::time_point b, long n) {
          static_cast<double>(n);
 }
 
-bool RunOnce(long n, bool pinned) {
+// One row: `mode` is "spin" (unpinned, the parties poll before they sleep
+// where two CPUs allow: exec/slot_wait.h), "futex" (unpinned, no polling)
+// or "pinned" (both on CPU 0, where polling is off).
+bool RunOnce(long n, const char *mode) {
+  const bool pinned = std::strcmp(mode, "pinned") == 0;
   if (pinned) {
     cpu_set_t one;
     CPU_ZERO(&one);
@@ -47,6 +51,7 @@ bool RunOnce(long n, bool pinned) {
     sched_setaffinity(0, sizeof one, &one);  // the program inherits it
   }
   Responder r;
+  if (std::strcmp(mode, "futex") == 0) r.region().spin_polls = 0;
   std::vector<Clock::time_point> at;  // one per forwarded fcntl
   at.reserve(2 * n + 8);
   r.Run({SIMSOCK_SHIM_PROBE, "loop", std::to_string(n)},
@@ -82,11 +87,11 @@ bool RunOnce(long n, bool pinned) {
   double native = NsBetween(t0, Clock::now(), n);
   close(devnull);
   std::printf(
-      "%-8s forwarded: wrapper %7.0f ns  trap %7.0f ns | real fd: wrapper "
+      "%-6s (polls %4u) forwarded: wrapper %7.0f ns  trap %7.0f ns | real fd: wrapper "
       "%6.0f ns  trap %6.0f ns | getpid %5.0f ns  clock_gettime %5.0f ns | "
       "native fcntl %4.0f ns | forwarded/native %.0fx, wrapper vs 5 us "
       "target %.2f\n",
-      pinned ? "pinned" : "unpinned", wrapper, trap, real_wrapper, real_trap,
+      mode, r.region().spin_polls, wrapper, trap, real_wrapper, real_trap,
       getpid_ns, clock_ns, native, wrapper / native, wrapper / 5000.0);
   return true;
 }
@@ -98,6 +103,7 @@ int main(int argc, char **argv) {
   for (int i = 1; i + 1 < argc; i++)
     if (std::strcmp(argv[i], "--calls") == 0) n = std::atol(argv[i + 1]);
   if (n < 10) n = 10;
-  bool ok = RunOnce(n, false) && RunOnce(n, true);
+  // Pinned last: the affinity stays with this process.
+  bool ok = RunOnce(n, "spin") && RunOnce(n, "futex") && RunOnce(n, "pinned");
   return ok ? 0 : 1;
 }

@@ -18,6 +18,8 @@
 #include <new>
 #include <sstream>
 
+#include "simsock/exec/slot_wait.h"
+
 extern char** environ;
 
 namespace simsock::exec {
@@ -55,6 +57,8 @@ std::unique_ptr<Region> Region::Create(const RegionInit& init,
   r->random_seed = init.random_seed;
   r->debug = init.debug;
   r->spin_reads = init.spin_reads;
+  r->spin_polls =
+      init.spin_polls ? *init.spin_polls : SpinPollsForThisMachine();
   return std::unique_ptr<Region>(new Region(fd, r));
 }
 

@@ -30,6 +30,9 @@ struct RegionInit {
   /// Clock reads in a row without a call before the shim yields
   /// (simsock_exec_region::spin_reads; 0: never).
   uint32_t spin_reads = 1000;
+  /// Polls of a slot before sleeping on it (simsock_exec_region::
+  /// spin_polls): this machine's figure (slot_wait.h) unless set.
+  std::optional<uint32_t> spin_polls;
   int64_t realtime_offset_ns = kRealtimeEpochNs;  ///< realtime - monotonic
 };
 

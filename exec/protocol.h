@@ -37,6 +37,10 @@ extern "C" {
 /// moves in one call (a larger one is a short read or write, which a
 /// stream socket may always give).
 #define SIMSOCK_EXEC_DATA_BYTES (256u * 1024u)
+/// The most polls of a slot's state a party makes before it sleeps on the
+/// futex, when the region's spin_polls allows (about 20-60 us of `pause`):
+/// a hand-over that comes within them costs no futex call and no wake-up.
+#define SIMSOCK_EXEC_SPIN_POLLS 2000u
 /// An offset argument meaning a NULL pointer (the simulated kernel then
 /// sees NULL and answers as Linux does, e.g. -EFAULT).
 #define SIMSOCK_EXEC_NULL ((int64_t)-1)
@@ -114,6 +118,21 @@ struct simsock_exec_slot {
   int64_t ret;
   /// The data area: argument bytes in, result bytes out.
   unsigned char data[SIMSOCK_EXEC_DATA_BYTES];
+  /// Waking only a sleeper: each party first polls `state`
+  /// (region.spin_polls times), then stores 1 here, re-reads `state` and
+  /// sleeps on it (futex), and stores 0 once awake. The other party, after
+  /// storing a new state, wakes the futex only if the flag is 1. Both the
+  /// flag's store and the state's load are sequentially consistent on each
+  /// side, so one of them always sees the other: no wake-up is lost, and a
+  /// hand-over within the spin costs no syscall.
+  uint32_t shim_sleeping;  ///< the shim's thread sleeps awaiting a reply
+  uint32_t sim_sleeping;   ///< the simulator sleeps awaiting a request
+  /// Each party's own poll budget (written only by that party): doubled,
+  /// up to region.spin_polls, when a hand-over came within the polls, and
+  /// halved when the party had to sleep, so that a loaded machine, where
+  /// the other party is not running, stops paying for the spin.
+  uint32_t shim_spin_budget;
+  uint32_t sim_spin_budget;  ///< the simulator's, as shim_spin_budget
 } __attribute__((aligned(4096)));
 
 /// The whole region.
@@ -138,6 +157,11 @@ struct simsock_exec_region {
   /// (SIMSOCK_MSG_SPIN_YIELD); 0: never (a spin loop then hangs until the
   /// proxy's wall-time busy bound).
   uint32_t spin_reads;
+  /// The most polls of a slot's state before sleeping on it (both
+  /// parties; each adapts its own budget below it): 0 when the parties
+  /// share one CPU, where a spin only delays the other.
+  uint32_t spin_polls;
+  uint32_t reserved0;
   /// Slot 0 is the first thread's.
   struct simsock_exec_slot slots[SIMSOCK_EXEC_MAX_THREADS]
       __attribute__((aligned(4096)));

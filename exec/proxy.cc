@@ -1,17 +1,13 @@
 // The proxy (proxy.h): futex waits on the slot, dispatch, reply.
 #include "simsock/exec/proxy.h"
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 
 #include "simsock/exec/dispatch.h"
+#include "simsock/exec/slot_wait.h"
 #include "simsock/net/sys/syscalls.h"
 #include "simsock/sim/kernel/host.h"
 #include "simsock/sim/kernel/process.h"
@@ -21,34 +17,14 @@ namespace simsock::exec {
 
 namespace {
 
-std::atomic_ref<uint32_t> State(simsock_exec_slot& s) {
-  return std::atomic_ref<uint32_t>(s.state);
-}
-
-// A shared (not FUTEX_PRIVATE) wait: the word lives in a mapping two
-// processes share.
-void FutexWait(uint32_t* word, uint32_t expected,
-               std::chrono::milliseconds timeout) {
-  timespec ts{static_cast<time_t>(timeout.count() / 1000),
-              static_cast<long>((timeout.count() % 1000) * 1000000)};
-  ::syscall(SYS_futex, word, FUTEX_WAIT, expected, &ts, nullptr, 0);
-}
-void FutexWake(uint32_t* word) {
-  ::syscall(SYS_futex, word, FUTEX_WAKE, 1, nullptr, nullptr, 0);
-}
-
 // Waits until the slot holds a request; false (with *why) when the
 // program ended or computed past the busy bound first.
-bool AwaitRequest(simsock_exec_slot& slot, const ProxyHooks& hooks,
-                  const ProxyLimits& limits, std::string* why) {
+bool AwaitRequest(const simsock_exec_region& region, simsock_exec_slot& slot,
+                  const ProxyHooks& hooks, const ProxyLimits& limits,
+                  std::string* why) {
   const auto start = std::chrono::steady_clock::now();
   for (;;) {
-    const uint32_t s = State(slot).load(std::memory_order_acquire);
-    if (s == SIMSOCK_SLOT_REQUEST) return true;
-    FutexWait(&slot.state, s, limits.poll);
-    if (State(slot).load(std::memory_order_acquire) == SIMSOCK_SLOT_REQUEST) {
-      return true;
-    }
+    if (WaitForRequest(region, slot, limits.poll)) return true;
     if (std::optional<std::string> ended = hooks.ended()) {
       *why = "the program " + *ended + " without exit (no SIMSOCK_MSG_EXIT)";
       return false;
@@ -67,8 +43,7 @@ void Reply(simsock_exec_region& region, simsock_exec_slot& slot,
   slot.ret = ret;
   std::atomic_ref<int64_t>(region.monotonic_ns)
       .store(process.clock_gettime_ns(), std::memory_order_relaxed);
-  State(slot).store(SIMSOCK_SLOT_REPLY, std::memory_order_release);
-  FutexWake(&slot.state);
+  PostReply(slot);
 }
 
 // The FAIL message in data, NUL-terminated within the area.
@@ -103,7 +78,7 @@ void RunProxy(simsock_exec_region& region, int slot_index,
   bool attached = false;
   for (;;) {
     std::string why;
-    if (!AwaitRequest(slot, hooks, limits, &why)) {
+    if (!AwaitRequest(region, slot, hooks, limits, &why)) {
       hooks.fail(attached ? why
                           : why +
                                 ", before the shim attached (is the shim "

@@ -53,14 +53,41 @@ static void log_call(const struct simsock_exec_slot *slot) {
   shim_log("\n");
 }
 
+/* Polls *word until it holds `want` within the adaptive budget: the rule
+ * of exec/slot_wait.h's PollFor (protocol.h, shim_spin_budget), in C. */
+static int poll_for(const uint32_t *word, uint32_t want, uint32_t max,
+                    uint32_t *budget) {
+  if (max == 0) return 0;
+  const uint32_t min = max < 16 ? max : 16;
+  const uint32_t limit = *budget < min ? min : *budget > max ? max : *budget;
+  for (uint32_t i = 0; i < limit; i++) {
+    if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == want) {
+      *budget = 2 * limit < max ? 2 * limit : max;
+      return 1;
+    }
+    __builtin_ia32_pause();
+  }
+  *budget = limit / 2;
+  return 0;
+}
+
+/* The request's hand-over (protocol.h, "Waking only a sleeper"): the
+ * simulator is woken only if it sleeps, and the reply is awaited by
+ * polling first when the region allows it. */
 long shim_roundtrip(struct simsock_exec_slot *slot) {
-  __atomic_store_n(&slot->state, SIMSOCK_SLOT_REQUEST, __ATOMIC_RELEASE);
-  futex_wake(&slot->state);
-  for (;;) {
-    uint32_t state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
-    if (state == SIMSOCK_SLOT_REPLY) break;
-    /* A spurious wake-up or EINTR: look again. */
-    futex_wait(&slot->state, state);
+  __atomic_store_n(&slot->state, SIMSOCK_SLOT_REQUEST, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n(&slot->sim_sleeping, __ATOMIC_SEQ_CST))
+    futex_wake(&slot->state);
+  if (!poll_for(&slot->state, SIMSOCK_SLOT_REPLY, shim_region->spin_polls,
+                &slot->shim_spin_budget)) {
+    __atomic_store_n(&slot->shim_sleeping, 1, __ATOMIC_SEQ_CST);
+    for (;;) {
+      uint32_t state = __atomic_load_n(&slot->state, __ATOMIC_SEQ_CST);
+      if (state == SIMSOCK_SLOT_REPLY) break;
+      /* A spurious wake-up or EINTR: look again. */
+      futex_wait(&slot->state, state);
+    }
+    __atomic_store_n(&slot->shim_sleeping, 0, __ATOMIC_RELAXED);
   }
   if (shim_region->debug > 0) log_call(slot);
   return slot->ret;

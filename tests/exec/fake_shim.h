@@ -106,13 +106,17 @@ class FakeShim {
  private:
   int64_t Send(bool await) {
     std::atomic_ref<uint32_t> state(slot_.state);
-    state.store(SIMSOCK_SLOT_REQUEST, std::memory_order_release);
+    state.store(SIMSOCK_SLOT_REQUEST, std::memory_order_seq_cst);
     ::syscall(SYS_futex, &slot_.state, FUTEX_WAKE, 1, nullptr, nullptr, 0);
     if (!await) return 0;
     const auto give_up =
         std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    // Announced as the shim does (protocol.h, "Waking only a sleeper"):
+    // the proxy wakes a sleeper only.
+    std::atomic_ref<uint32_t> sleeping(slot_.shim_sleeping);
+    sleeping.store(1, std::memory_order_seq_cst);
     for (;;) {
-      const uint32_t s = state.load(std::memory_order_acquire);
+      const uint32_t s = state.load(std::memory_order_seq_cst);
       if (s == SIMSOCK_SLOT_REPLY) break;
       if (killed_.load() || std::chrono::steady_clock::now() > give_up) {
         return kNoReply;
@@ -120,6 +124,7 @@ class FakeShim {
       timespec ts{0, 20 * 1000 * 1000};
       ::syscall(SYS_futex, &slot_.state, FUTEX_WAIT, s, &ts, nullptr, 0);
     }
+    sleeping.store(0, std::memory_order_relaxed);
     const int64_t ret = slot_.ret;
     state.store(SIMSOCK_SLOT_RUNNING, std::memory_order_release);
     return ret;

@@ -16,6 +16,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "simsock/exec/slot_wait.h"
+
 namespace simsock::exec_test {
 namespace {
 
@@ -50,6 +52,7 @@ Responder::Responder(uint64_t seed) {
   region_->monotonic_ns = kStartNs;
   region_->realtime_offset_ns = kRealtimeOffsetNs;
   region_->random_seed = seed;
+  region_->spin_polls = exec::SpinPollsForThisMachine();
 }
 
 Responder::~Responder() {
@@ -86,8 +89,7 @@ void Responder::Handle(simsock_exec_slot &slot, FakeKernel &kernel) {
     }
   }
   slot.ret = ret;
-  __atomic_store_n(&slot.state, SIMSOCK_SLOT_REPLY, __ATOMIC_RELEASE);
-  syscall(SYS_futex, &slot.state, FUTEX_WAKE, 1, nullptr, nullptr, 0);
+  exec::PostReply(slot);
 }
 
 void Responder::Run(const std::vector<std::string> &argv, FakeKernel kernel,
@@ -127,13 +129,10 @@ void Responder::Run(const std::vector<std::string> &argv, FakeKernel kernel,
   simsock_exec_slot &slot = region_->slots[0];
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   for (;;) {
-    uint32_t state = __atomic_load_n(&slot.state, __ATOMIC_ACQUIRE);
-    if (state == SIMSOCK_SLOT_REQUEST) {
+    if (exec::WaitForRequest(*region_, slot, std::chrono::milliseconds(20))) {
       Handle(slot, kernel);
       continue;
     }
-    struct timespec wait = {0, 20'000'000};
-    syscall(SYS_futex, &slot.state, FUTEX_WAIT, state, &wait, nullptr, 0);
     int status;
     if (waitpid(pid, &status, WNOHANG) == pid) {
       wait_status_ = status;

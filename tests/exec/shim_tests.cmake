@@ -26,7 +26,8 @@ if(SIMSOCK_CAN_LINK_STATIC)
 endif()
 
 add_executable(shim_test exec/shim_test.cc exec/shim_responder.cc)
-target_include_directories(shim_test PRIVATE ${PROJECT_SOURCE_DIR})
+target_include_directories(shim_test PRIVATE ${PROJECT_SOURCE_DIR}
+                           ${SIMSOCK_INCLUDE_ROOT})
 target_link_libraries(shim_test PRIVATE GTest::gtest GTest::gmock
                       GTest::gtest_main)
 target_compile_definitions(shim_test PRIVATE
