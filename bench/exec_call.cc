@@ -87,7 +87,8 @@ bool RunOnce(long n, const char *mode) {
   double native = NsBetween(t0, Clock::now(), n);
   close(devnull);
   std::printf(
-      "%-6s (polls %4u) forwarded: wrapper %7.0f ns  trap %7.0f ns | real fd: wrapper "
+      "%-6s (polls %4u) forwarded: wrapper %7.0f ns  trap %7.0f ns | real fd: "
+      "wrapper "
       "%6.0f ns  trap %6.0f ns | getpid %5.0f ns  clock_gettime %5.0f ns | "
       "native fcntl %4.0f ns | forwarded/native %.0fx, wrapper vs 5 us "
       "target %.2f\n",
