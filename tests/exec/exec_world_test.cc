@@ -1,80 +1,18 @@
 // simsock exec end to end: world files with unmodified programs (the C echo
 // server, coreutils' sleep, a crashing program) under the real shim,
 // beside the C++ echo client, run as experiment scenarios.
-#include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <cerrno>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <memory>
-#include <sstream>
 #include <string>
 
-#include "examples/echo/echo_programs.h"
-#include "simsock/exec/exec_scenario.h"
-#include "simsock/exec/world_file.h"
+#include "tests/exec/world_fixture.h"
 
 namespace simsock::exec {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
-// No run may leave a child behind: every launched program was reaped.
-bool NoChildLeft() {
-  return ::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD;
-}
-
-class ExecWorld : public ::testing::Test {
- protected:
-  void SetUp() override {
-    echo::RegisterEchoPrograms();
-    dir_ = ::testing::TempDir() + "exec_world_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::create_directories(dir_);
-  }
-
-  // The world of `text` (with an `output` line to this test's directory).
-  experiment::Scenario World(const std::string& text) {
-    std::string error;
-    std::optional<WorldSpec> spec =
-        ParseWorld(text + "output " + dir_ + "\n", dir_, &error);
-    EXPECT_TRUE(spec) << error;
-    if (!spec) return {};
-    EXPECT_EQ(CheckWorld(*spec), "");
-    return WorldScenario(std::make_shared<const WorldSpec>(*spec));
-  }
-
-  experiment::RunResult Run(const experiment::Scenario& s, uint64_t seed,
-                            const std::string& plan = "",
-                            const std::string& trace = "") {
-    experiment::RunOptions o;
-    o.seed = seed;
-    o.trace_path = trace;
-    o.stop_at_first = false;
-    faults::ParsedPlan p =
-        faults::ParsePlan(plan.empty() ? s.default_plan : plan);
-    EXPECT_TRUE(p.ok()) << p.error.ToString();
-    if (p.ok()) o.plan = *p.plan;
-    experiment::RunResult r = experiment::Run(s, o);
-    EXPECT_TRUE(NoChildLeft());
-    return r;
-  }
-
-  static std::string Violations(const experiment::RunResult& r) {
-    std::string out = r.plan_error;
-    for (const auto& v : r.violations) out += v.ToString() + "\n";
-    return out;
-  }
-
-  std::string dir_;
-};
+using exec_test::NoChildLeft;
+using exec_test::ReadFile;
+using ExecWorld = exec_test::ExecWorldTest;
 
 const std::string kEcho = std::string("host server 10.0.0.1\n") +
                           "host client1 10.0.0.2\n"
