@@ -9,7 +9,7 @@ namespace simsock::experiment {
 
 StreamTap::StreamTap(sys::Syscalls& inner, sim::Process& process,
                      StreamLedger& ledger, uint64_t* bytes_read)
-    : inner_(inner),
+    : ForwardingSyscalls(inner),
       process_(process),
       ledger_(ledger),
       bytes_read_(bytes_read) {}
@@ -42,32 +42,23 @@ void StreamTap::Read(int fd, const void* buf, ssize_t n) {
   }
 }
 
-int StreamTap::socket(int domain, int type, int protocol) {
-  return inner_.socket(domain, type, protocol);
-}
-int StreamTap::bind(int fd, const sockaddr* addr, socklen_t addrlen) {
-  return inner_.bind(fd, addr, addrlen);
-}
-int StreamTap::listen(int fd, int backlog) {
-  return inner_.listen(fd, backlog);
-}
 int StreamTap::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
-  const int r = inner_.accept4(fd, addr, addrlen, flags);
+  const int r = inner().accept4(fd, addr, addrlen, flags);
   if (r >= 0) (void)Stream(r);  // counted now, even if it never reads
   return r;
 }
 int StreamTap::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
-  const int r = inner_.connect(fd, addr, addrlen);
+  const int r = inner().connect(fd, addr, addrlen);
   if (r == 0) (void)Stream(fd);
   return r;
 }
 ssize_t StreamTap::read(int fd, void* buf, size_t count) {
-  const ssize_t r = inner_.read(fd, buf, count);
+  const ssize_t r = inner().read(fd, buf, count);
   Read(fd, buf, r);
   return r;
 }
 ssize_t StreamTap::write(int fd, const void* buf, size_t count) {
-  const ssize_t r = inner_.write(fd, buf, count);
+  const ssize_t r = inner().write(fd, buf, count);
   Wrote(fd, buf, r);
   return r;
 }
@@ -86,14 +77,14 @@ bool StreamTap::ReadInBand(int fd, int flags, ssize_t r) {
 }
 ssize_t StreamTap::recvfrom(int fd, void* buf, size_t len, int flags,
                             sockaddr* src_addr, socklen_t* addrlen) {
-  const ssize_t r = inner_.recvfrom(fd, buf, len, flags, src_addr, addrlen);
+  const ssize_t r = inner().recvfrom(fd, buf, len, flags, src_addr, addrlen);
   if (!ReadInBand(fd, flags, r)) return r;
   // MSG_TRUNC on a stream discards the bytes: counted, not compared.
   Read(fd, (flags & MSG_TRUNC) != 0 ? nullptr : buf, r);
   return r;
 }
 ssize_t StreamTap::recvmsg(int fd, msghdr* msg, int flags) {
-  const ssize_t r = inner_.recvmsg(fd, msg, flags);
+  const ssize_t r = inner().recvmsg(fd, msg, flags);
   if (!ReadInBand(fd, flags, r)) return r;
   if ((flags & MSG_TRUNC) != 0) {  // discarded: counted, not compared
     Read(fd, nullptr, r);
@@ -134,85 +125,24 @@ bool StreamTap::WroteInBand(int fd, int flags, ssize_t r) {
 }
 ssize_t StreamTap::sendto(int fd, const void* buf, size_t len, int flags,
                           const sockaddr* dest_addr, socklen_t addrlen) {
-  const ssize_t r = inner_.sendto(fd, buf, len, flags, dest_addr, addrlen);
+  const ssize_t r = inner().sendto(fd, buf, len, flags, dest_addr, addrlen);
   if (WroteInBand(fd, flags, r)) Wrote(fd, buf, r);
   return r;
-}
-int StreamTap::shutdown(int fd, int how) { return inner_.shutdown(fd, how); }
-int StreamTap::close(int fd) { return inner_.close(fd); }
-int StreamTap::getsockopt(int fd, int level, int optname, void* optval,
-                          socklen_t* optlen) {
-  return inner_.getsockopt(fd, level, optname, optval, optlen);
-}
-int StreamTap::setsockopt(int fd, int level, int optname, const void* optval,
-                          socklen_t optlen) {
-  return inner_.setsockopt(fd, level, optname, optval, optlen);
-}
-int StreamTap::getsockname(int fd, sockaddr* addr, socklen_t* addrlen) {
-  return inner_.getsockname(fd, addr, addrlen);
-}
-int StreamTap::getpeername(int fd, sockaddr* addr, socklen_t* addrlen) {
-  return inner_.getpeername(fd, addr, addrlen);
-}
-int StreamTap::fcntl(int fd, int cmd, long arg) {
-  return inner_.fcntl(fd, cmd, arg);
-}
-int StreamTap::epoll_create1(int flags) { return inner_.epoll_create1(flags); }
-int StreamTap::epoll_ctl(int epfd, int op, int fd, epoll_event* event) {
-  return inner_.epoll_ctl(epfd, op, fd, event);
-}
-int StreamTap::epoll_wait(int epfd, epoll_event* events, int maxevents,
-                          int timeout_ms) {
-  return inner_.epoll_wait(epfd, events, maxevents, timeout_ms);
-}
-int64_t StreamTap::clock_gettime_ns() { return inner_.clock_gettime_ns(); }
-int StreamTap::nanosleep_ns(int64_t ns) { return inner_.nanosleep_ns(ns); }
-int StreamTap::resolve_ipv4(std::string_view host,
-                            std::vector<uint32_t>* addrs) {
-  return inner_.resolve_ipv4(host, addrs);
-}
-int StreamTap::epoll_pwait2(int epfd, epoll_event* events, int maxevents,
-                            const timespec* timeout, const sigset_t* sigmask) {
-  return inner_.epoll_pwait2(epfd, events, maxevents, timeout, sigmask);
-}
-
-// --- pipes and eventfds
-int StreamTap::pipe2(int fds[2], int flags) { return inner_.pipe2(fds, flags); }
-int StreamTap::eventfd2(unsigned int initval, int flags) {
-  return inner_.eventfd2(initval, flags);
-}
-
-// poll, ppoll, select, pselect6 (issue 13): they move no stream bytes.
-int StreamTap::poll(pollfd* fds, nfds_t nfds, int timeout_ms) {
-  return inner_.poll(fds, nfds, timeout_ms);
-}
-int StreamTap::ppoll(pollfd* fds, nfds_t nfds, const timespec* timeout,
-                     const sigset_t* sigmask) {
-  return inner_.ppoll(fds, nfds, timeout, sigmask);
-}
-int StreamTap::select(int nfds, fd_set* readfds, fd_set* writefds,
-                      fd_set* exceptfds, timeval* timeout) {
-  return inner_.select(nfds, readfds, writefds, exceptfds, timeout);
-}
-int StreamTap::pselect6(int nfds, fd_set* readfds, fd_set* writefds,
-                        fd_set* exceptfds, const timespec* timeout,
-                        const sigset_t* sigmask) {
-  return inner_.pselect6(nfds, readfds, writefds, exceptfds, timeout, sigmask);
 }
 
 // Vectored calls (readv, writev, sendmsg).
 ssize_t StreamTap::readv(int fd, const iovec* iov, int iovcnt) {
-  const ssize_t r = inner_.readv(fd, iov, iovcnt);
+  const ssize_t r = inner().readv(fd, iov, iovcnt);
   if (r > 0) ReadIovecs(fd, iov, static_cast<size_t>(iovcnt), r);
   return r;
 }
 ssize_t StreamTap::writev(int fd, const iovec* iov, int iovcnt) {
-  const ssize_t r = inner_.writev(fd, iov, iovcnt);
+  const ssize_t r = inner().writev(fd, iov, iovcnt);
   if (r > 0) WroteIovecs(fd, iov, static_cast<size_t>(iovcnt), r);
   return r;
 }
 ssize_t StreamTap::sendmsg(int fd, const msghdr* msg, int flags) {
-  const ssize_t r = inner_.sendmsg(fd, msg, flags);
+  const ssize_t r = inner().sendmsg(fd, msg, flags);
   if (r > 0 && WroteInBand(fd, flags, r))
     WroteIovecs(fd, msg->msg_iov, msg->msg_iovlen, r);
   return r;

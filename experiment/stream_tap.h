@@ -13,7 +13,7 @@
 #include <cstdint>
 
 #include "simsock/experiment/stream_ledger.h"
-#include "simsock/net/sys/syscalls.h"
+#include "simsock/net/sys/forwarding_syscalls.h"
 
 namespace simsock::sim {
 class Process;
@@ -25,16 +25,15 @@ namespace simsock::experiment {
 /// bytes written and read to a StreamLedger. Costs, per read or write of a
 /// socket, a lookup of the fd in the process and a ledger update (a copy of
 /// the bytes written until they are read).
-class StreamTap final : public sys::Syscalls {
+class StreamTap final : public sys::ForwardingSyscalls {
  public:
   /// `process` resolves fds to sockets; `bytes_read` (may be null) counts
   /// every byte a read of a socket returned.
   StreamTap(sys::Syscalls& inner, sim::Process& process, StreamLedger& ledger,
             uint64_t* bytes_read);
 
-  int socket(int domain, int type, int protocol) override;
-  int bind(int fd, const sockaddr* addr, socklen_t addrlen) override;
-  int listen(int fd, int backlog) override;
+  // The calls that move or open TCP streams; every other call is
+  // forwarded unchanged (ForwardingSyscalls).
   int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) override;
   int connect(int fd, const sockaddr* addr, socklen_t addrlen) override;
   ssize_t read(int fd, void* buf, size_t count) override;
@@ -46,26 +45,6 @@ class StreamTap final : public sys::Syscalls {
   /// recvmsg(2): the bytes returned, gathered from the iovecs, go to the
   /// ledger as a read's do.
   ssize_t recvmsg(int fd, msghdr* msg, int flags) override;
-  int shutdown(int fd, int how) override;
-  int close(int fd) override;
-  int getsockopt(int fd, int level, int optname, void* optval,
-                 socklen_t* optlen) override;
-  int setsockopt(int fd, int level, int optname, const void* optval,
-                 socklen_t optlen) override;
-  int getsockname(int fd, sockaddr* addr, socklen_t* addrlen) override;
-  int getpeername(int fd, sockaddr* addr, socklen_t* addrlen) override;
-  int fcntl(int fd, int cmd, long arg) override;
-  int epoll_create1(int flags) override;
-  int epoll_ctl(int epfd, int op, int fd, epoll_event* event) override;
-  int epoll_wait(int epfd, epoll_event* events, int maxevents,
-                 int timeout_ms) override;
-  int64_t clock_gettime_ns() override;
-  int nanosleep_ns(int64_t ns) override;
-  int resolve_ipv4(std::string_view host,
-                   std::vector<uint32_t>* addrs) override;
-  int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
-                   const timespec* timeout, const sigset_t* sigmask) override;
-  // Vectored calls (readv, writev, sendmsg).
   /// readv(2): the bytes returned, gathered from the iovecs, go to the
   /// ledger as a read's do.
   ssize_t readv(int fd, const iovec* iov, int iovcnt) override;
@@ -74,21 +53,6 @@ class StreamTap final : public sys::Syscalls {
   ssize_t writev(int fd, const iovec* iov, int iovcnt) override;
   /// sendmsg(2): as writev, or (MSG_OOB) as sendto's urgent data.
   ssize_t sendmsg(int fd, const msghdr* msg, int flags) override;
-
-  // --- pipes and eventfds
-  /// pipe2(2), forwarded: a pipe carries no TCP stream bytes.
-  int pipe2(int fds[2], int flags) override;
-  /// eventfd2(2), forwarded.
-  int eventfd2(unsigned int initval, int flags) override;
-
-  // poll, ppoll, select, pselect6 (issue 13)
-  int poll(pollfd* fds, nfds_t nfds, int timeout_ms) override;
-  int ppoll(pollfd* fds, nfds_t nfds, const timespec* timeout,
-            const sigset_t* sigmask) override;
-  int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
-             timeval* timeout) override;
-  int pselect6(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
-               const timespec* timeout, const sigset_t* sigmask) override;
 
  private:
   // The connected TCP socket behind fd, registered with the ledger; null
@@ -101,7 +65,6 @@ class StreamTap final : public sys::Syscalls {
   void ReadIovecs(int fd, const iovec* iov, size_t count, ssize_t r);
   void WroteIovecs(int fd, const iovec* iov, size_t count, ssize_t r);
 
-  sys::Syscalls& inner_;
   sim::Process& process_;
   StreamLedger& ledger_;
   uint64_t* bytes_read_;

@@ -25,7 +25,7 @@ int FaultySyscalls::SignalledWait(std::string_view call, bool blocking,
 
 int FaultySyscalls::poll(pollfd* fds, nfds_t nfds, int timeout_ms) {
   return SignalledWait("poll", timeout_ms != 0, [&](bool zero) {
-    return inner_.poll(fds, nfds, zero ? 0 : timeout_ms);
+    return inner().poll(fds, nfds, zero ? 0 : timeout_ms);
   });
 }
 
@@ -35,7 +35,7 @@ int FaultySyscalls::ppoll(pollfd* fds, nfds_t nfds, const timespec* timeout,
       timeout == nullptr || timeout->tv_sec != 0 || timeout->tv_nsec != 0;
   return SignalledWait("ppoll", blocking, [&](bool zero) {
     const timespec none{0, 0};
-    return inner_.ppoll(fds, nfds, zero ? &none : timeout, sigmask);
+    return inner().ppoll(fds, nfds, zero ? &none : timeout, sigmask);
   });
 }
 
@@ -72,11 +72,11 @@ int FaultySyscalls::select(int nfds, fd_set* readfds, fd_set* writefds,
   const SavedSets saved(readfds, writefds, exceptfds);
   return SignalledWait("select", blocking, [&](bool zero) {
     if (!zero)
-      return inner_.select(nfds, readfds, writefds, exceptfds, timeout);
+      return inner().select(nfds, readfds, writefds, exceptfds, timeout);
     // The probe's timeout is a copy: the signal came at once, so the time
     // left is the whole timeout, as the caller's timeval already says.
     timeval none{0, 0};
-    const int n = inner_.select(nfds, readfds, writefds, exceptfds, &none);
+    const int n = inner().select(nfds, readfds, writefds, exceptfds, &none);
     if (n == 0) saved.Restore();
     return n;
   });
@@ -90,8 +90,8 @@ int FaultySyscalls::pselect6(int nfds, fd_set* readfds, fd_set* writefds,
   const SavedSets saved(readfds, writefds, exceptfds);
   return SignalledWait("pselect6", blocking, [&](bool zero) {
     const timespec none{0, 0};
-    const int n = inner_.pselect6(nfds, readfds, writefds, exceptfds,
-                                  zero ? &none : timeout, sigmask);
+    const int n = inner().pselect6(nfds, readfds, writefds, exceptfds,
+                                   zero ? &none : timeout, sigmask);
     if (zero && n == 0) saved.Restore();
     return n;
   });

@@ -78,15 +78,15 @@ std::optional<Hit> FaultySyscalls::Decide(std::string_view call, int fd,
   site.msg_flags = msg_flags;
   int type = 0;
   socklen_t tlen = sizeof(type);
-  site.socket = inner_.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0;
+  site.socket = inner().getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0;
   site.stream = site.socket && type == SOCK_STREAM;
-  int fl = inner_.fcntl(fd, F_GETFL, 0);
+  int fl = inner().fcntl(fd, F_GETFL, 0);
   site.blocking = fl >= 0 && !(fl & O_NONBLOCK) && !(msg_flags & MSG_DONTWAIT);
   if (site.socket) {
     sockaddr_storage ss{};
     socklen_t sl = sizeof(ss);
     site.connected =
-        inner_.getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &sl) == 0;
+        inner().getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &sl) == 0;
   }
   return injector_.Pick(site);
 }
@@ -101,11 +101,11 @@ std::optional<Hit> FaultySyscalls::DecideNoFd(std::string_view call,
 
 template <typename Fn>
 int FaultySyscalls::Nonblocking(int fd, Fn fn) {
-  int fl = inner_.fcntl(fd, F_GETFL, 0);
+  int fl = inner().fcntl(fd, F_GETFL, 0);
   if (fl < 0) return fn();
-  (void)inner_.fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+  (void)inner().fcntl(fd, F_SETFL, fl | O_NONBLOCK);
   int r = fn();
-  (void)inner_.fcntl(fd, F_SETFL, fl);
+  (void)inner().fcntl(fd, F_SETFL, fl);
   return r;
 }
 
@@ -118,7 +118,7 @@ int FaultySyscalls::socket(int domain, int type, int protocol) {
     Report(*hit, "socket", Errno(e));
     return -e;
   }
-  return inner_.socket(domain, type, protocol);
+  return inner().socket(domain, type, protocol);
 }
 
 int FaultySyscalls::epoll_create1(int flags) {
@@ -127,18 +127,18 @@ int FaultySyscalls::epoll_create1(int flags) {
     Report(*hit, "epoll_create1", Errno(e));
     return -e;
   }
-  return inner_.epoll_create1(flags);
+  return inner().epoll_create1(flags);
 }
 
 int FaultySyscalls::accept4(int fd, sockaddr* addr, socklen_t* addrlen,
                             int flags) {
   auto hit = Decide("accept4", fd, 0, 0);
-  if (!hit) return inner_.accept4(fd, addr, addrlen, flags);
+  if (!hit) return inner().accept4(fd, addr, addrlen, flags);
   switch (hit->kind) {
     case SyscallFaultKind::kEintr: {
       // A signal while waiting: only if nothing was queued.
       int r = Nonblocking(
-          fd, [&] { return inner_.accept4(fd, addr, addrlen, flags); });
+          fd, [&] { return inner().accept4(fd, addr, addrlen, flags); });
       if (r != -EAGAIN) return r;
       Report(*hit, "accept4", Errno(EINTR));
       return -EINTR;
@@ -158,26 +158,26 @@ int FaultySyscalls::accept4(int fd, sockaddr* addr, socklen_t* addrlen,
     case SyscallFaultKind::kEconnaborted: {
       // The queued connection is reset: the peer gets a RST, the caller
       // ECONNABORTED, as when the peer's RST reaches a queued connection.
-      int r = inner_.accept4(fd, addr, addrlen, flags);
+      int r = inner().accept4(fd, addr, addrlen, flags);
       if (r < 0) return r;
-      LingerZero(inner_, r);
-      (void)inner_.close(r);
+      LingerZero(inner(), r);
+      (void)inner().close(r);
       Report(*hit, "accept4", Errno(ECONNABORTED));
       return -ECONNABORTED;
     }
     default:
-      return inner_.accept4(fd, addr, addrlen, flags);
+      return inner().accept4(fd, addr, addrlen, flags);
   }
 }
 
 int FaultySyscalls::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
   auto hit = Decide("connect", fd, 0, 0);
   if (!hit || hit->kind != SyscallFaultKind::kEintr)
-    return inner_.connect(fd, addr, addrlen);
+    return inner().connect(fd, addr, addrlen);
   // The SYN is sent and the connection goes on without the caller
   // (inet_stream_connect returns sock_intr_errno; a later connect() says
   // EALREADY, then EISCONN). Done at once: no signal could interrupt it.
-  int r = Nonblocking(fd, [&] { return inner_.connect(fd, addr, addrlen); });
+  int r = Nonblocking(fd, [&] { return inner().connect(fd, addr, addrlen); });
   if (r != -EINPROGRESS) return r;
   Report(*hit, "connect", Errno(EINTR));
   return -EINTR;
@@ -218,8 +218,8 @@ ssize_t FaultySyscalls::Receive(std::string_view call, int fd, size_t len,
       // close sends a RST (zero linger); this object answers later reads
       // with 0 and writes with EPIPE, as Linux does after a reset.
       reset_.insert(fd);
-      LingerZero(inner_, fd);
-      (void)inner_.shutdown(fd, SHUT_RDWR);
+      LingerZero(inner(), fd);
+      (void)inner().shutdown(fd, SHUT_RDWR);
       Report(*hit, call, Errno(ECONNRESET));
       return -ECONNRESET;
     default:
@@ -269,22 +269,22 @@ ssize_t FaultySyscalls::Send(std::string_view call, int fd, size_t len,
 
 ssize_t FaultySyscalls::read(int fd, void* buf, size_t count) {
   return Receive("read", fd, count, 0, [&](size_t n, int extra) {
-    if (extra == 0) return inner_.read(fd, buf, n);
-    return inner_.recvfrom(fd, buf, n, extra, nullptr, nullptr);
+    if (extra == 0) return inner().read(fd, buf, n);
+    return inner().recvfrom(fd, buf, n, extra, nullptr, nullptr);
   });
 }
 
 ssize_t FaultySyscalls::write(int fd, const void* buf, size_t count) {
   return Send("write", fd, count, 0, [&](size_t n, int extra) {
-    if (extra == 0) return inner_.write(fd, buf, n);
-    return inner_.sendto(fd, buf, n, extra, nullptr, 0);
+    if (extra == 0) return inner().write(fd, buf, n);
+    return inner().sendto(fd, buf, n, extra, nullptr, 0);
   });
 }
 
 ssize_t FaultySyscalls::recvfrom(int fd, void* buf, size_t len, int flags,
                                  sockaddr* src_addr, socklen_t* addrlen) {
   return Receive("recvfrom", fd, len, flags, [&](size_t n, int extra) {
-    return inner_.recvfrom(fd, buf, n, flags | extra, src_addr, addrlen);
+    return inner().recvfrom(fd, buf, n, flags | extra, src_addr, addrlen);
   });
 }
 
@@ -293,17 +293,17 @@ ssize_t FaultySyscalls::recvmsg(int fd, msghdr* msg, int flags) {
   // kernel's to give).
   if (msg == nullptr || msg->msg_iovlen > kMaxIov ||
       (msg->msg_iov == nullptr && msg->msg_iovlen > 0)) {
-    return inner_.recvmsg(fd, msg, flags);
+    return inner().recvmsg(fd, msg, flags);
   }
   const size_t len = IovTotal(msg->msg_iov, msg->msg_iovlen);
   return Receive("recvmsg", fd, len, flags, [&](size_t n, int extra) {
-    if (n >= len) return inner_.recvmsg(fd, msg, flags | extra);
+    if (n >= len) return inner().recvmsg(fd, msg, flags | extra);
     // A short read: the same header over the first n bytes of the buffers.
     std::vector<iovec> cut = CutIovecs(msg->msg_iov, msg->msg_iovlen, n);
     msghdr shorter = *msg;
     shorter.msg_iov = cut.data();
     shorter.msg_iovlen = cut.size();
-    const ssize_t r = inner_.recvmsg(fd, &shorter, flags | extra);
+    const ssize_t r = inner().recvmsg(fd, &shorter, flags | extra);
     msg->msg_namelen = shorter.msg_namelen;
     msg->msg_controllen = shorter.msg_controllen;
     msg->msg_flags = shorter.msg_flags;
@@ -314,7 +314,7 @@ ssize_t FaultySyscalls::recvmsg(int fd, msghdr* msg, int flags) {
 ssize_t FaultySyscalls::sendto(int fd, const void* buf, size_t len, int flags,
                                const sockaddr* dest_addr, socklen_t addrlen) {
   return Send("sendto", fd, len, flags, [&](size_t n, int extra) {
-    return inner_.sendto(fd, buf, n, flags | extra, dest_addr, addrlen);
+    return inner().sendto(fd, buf, n, flags | extra, dest_addr, addrlen);
   });
 }
 
@@ -322,7 +322,7 @@ ssize_t FaultySyscalls::sendto(int fd, const void* buf, size_t len, int flags,
 // -----------------------------------------------------------------------
 
 int FaultySyscalls::epoll_ctl(int epfd, int op, int fd, epoll_event* event) {
-  int r = inner_.epoll_ctl(epfd, op, fd, event);
+  int r = inner().epoll_ctl(epfd, op, fd, event);
   if (r == 0) {
     if ((op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && event) {
       registered_[epfd][fd] = *event;
@@ -383,8 +383,8 @@ int FaultySyscalls::epoll_wait(int epfd, epoll_event* events, int maxevents,
                                int timeout_ms) {
   return EpollWait("epoll_wait", epfd, events, maxevents, timeout_ms != 0,
                    [&](bool zero) {
-                     return inner_.epoll_wait(epfd, events, maxevents,
-                                              zero ? 0 : timeout_ms);
+                     return inner().epoll_wait(epfd, events, maxevents,
+                                               zero ? 0 : timeout_ms);
                    });
 }
 
@@ -396,18 +396,18 @@ int FaultySyscalls::epoll_pwait2(int epfd, epoll_event* events, int maxevents,
   return EpollWait(
       "epoll_pwait2", epfd, events, maxevents, blocking, [&](bool zero) {
         timespec none{0, 0};
-        return inner_.epoll_pwait2(epfd, events, maxevents,
-                                   zero ? &none : timeout, sigmask);
+        return inner().epoll_pwait2(epfd, events, maxevents,
+                                    zero ? &none : timeout, sigmask);
       });
 }
 
 int FaultySyscalls::nanosleep_ns(int64_t ns) {
   auto hit = DecideNoFd("nanosleep_ns", ns > 0);
-  if (!hit) return inner_.nanosleep_ns(ns);
+  if (!hit) return inner().nanosleep_ns(ns);
   // The signal comes part way through the sleep.
   int64_t part =
       static_cast<int64_t>(injector_.ShortLength(static_cast<size_t>(ns)));
-  if (ns > 1) (void)inner_.nanosleep_ns(part);
+  if (ns > 1) (void)inner().nanosleep_ns(part);
   Report(*hit, "nanosleep_ns", Errno(EINTR));
   return -EINTR;
 }
@@ -420,52 +420,7 @@ int FaultySyscalls::close(int fd) {
   owed_.erase(fd);
   registered_.erase(fd);
   for (auto& [epfd, fds] : registered_) fds.erase(fd);
-  return inner_.close(fd);
-}
-
-int FaultySyscalls::bind(int fd, const sockaddr* addr, socklen_t addrlen) {
-  return inner_.bind(fd, addr, addrlen);
-}
-int FaultySyscalls::listen(int fd, int backlog) {
-  return inner_.listen(fd, backlog);
-}
-int FaultySyscalls::shutdown(int fd, int how) {
-  return inner_.shutdown(fd, how);
-}
-int FaultySyscalls::getsockopt(int fd, int level, int optname, void* optval,
-                               socklen_t* optlen) {
-  return inner_.getsockopt(fd, level, optname, optval, optlen);
-}
-int FaultySyscalls::setsockopt(int fd, int level, int optname,
-                               const void* optval, socklen_t optlen) {
-  return inner_.setsockopt(fd, level, optname, optval, optlen);
-}
-int FaultySyscalls::getsockname(int fd, sockaddr* addr, socklen_t* addrlen) {
-  return inner_.getsockname(fd, addr, addrlen);
-}
-int FaultySyscalls::getpeername(int fd, sockaddr* addr, socklen_t* addrlen) {
-  return inner_.getpeername(fd, addr, addrlen);
-}
-int FaultySyscalls::fcntl(int fd, int cmd, long arg) {
-  return inner_.fcntl(fd, cmd, arg);
-}
-int64_t FaultySyscalls::clock_gettime_ns() { return inner_.clock_gettime_ns(); }
-int FaultySyscalls::resolve_ipv4(std::string_view host,
-                                 std::vector<uint32_t>* addrs) {
-  return inner_.resolve_ipv4(host, addrs);
-}
-
-// --- pipes and eventfds
-// Their reads and writes go through read() and write() above, whose Decide
-// finds no socket: the decorator injects nothing into them (docs/faults.md,
-// "Pipes and eventfds").
-
-int FaultySyscalls::pipe2(int fds[2], int flags) {
-  return inner_.pipe2(fds, flags);
-}
-
-int FaultySyscalls::eventfd2(unsigned int initval, int flags) {
-  return inner_.eventfd2(initval, flags);
+  return inner().close(fd);
 }
 
 // --- Vectored calls: readv, writev, sendmsg
@@ -476,55 +431,55 @@ ssize_t FaultySyscalls::readv(int fd, const iovec* iov, int iovcnt) {
   // the file), goes through untouched.
   if (iovcnt < 0 || static_cast<size_t>(iovcnt) > kMaxIov ||
       (iov == nullptr && iovcnt > 0)) {
-    return inner_.readv(fd, iov, iovcnt);
+    return inner().readv(fd, iov, iovcnt);
   }
   const size_t count = static_cast<size_t>(iovcnt);
   const size_t len = IovTotal(iov, count);
-  if (len == 0) return inner_.readv(fd, iov, iovcnt);
+  if (len == 0) return inner().readv(fd, iov, iovcnt);
   return Receive("readv", fd, len, 0, [&](size_t n, int extra) {
     std::vector<iovec> cut = CutIovecs(iov, count, n);
     if (extra == 0)
-      return inner_.readv(fd, cut.data(), static_cast<int>(cut.size()));
+      return inner().readv(fd, cut.data(), static_cast<int>(cut.size()));
     msghdr m{};
     m.msg_iov = cut.data();
     m.msg_iovlen = cut.size();
-    return inner_.recvmsg(fd, &m, extra);
+    return inner().recvmsg(fd, &m, extra);
   });
 }
 
 ssize_t FaultySyscalls::writev(int fd, const iovec* iov, int iovcnt) {
   if (iovcnt < 0 || static_cast<size_t>(iovcnt) > kMaxIov ||
       (iov == nullptr && iovcnt > 0)) {
-    return inner_.writev(fd, iov, iovcnt);
+    return inner().writev(fd, iov, iovcnt);
   }
   const size_t count = static_cast<size_t>(iovcnt);
   const size_t len = IovTotal(iov, count);
-  if (len == 0) return inner_.writev(fd, iov, iovcnt);
+  if (len == 0) return inner().writev(fd, iov, iovcnt);
   return Send("writev", fd, len, 0, [&](size_t n, int extra) {
     std::vector<iovec> cut = CutIovecs(iov, count, n);
     if (extra == 0)
-      return inner_.writev(fd, cut.data(), static_cast<int>(cut.size()));
+      return inner().writev(fd, cut.data(), static_cast<int>(cut.size()));
     msghdr m{};
     m.msg_iov = cut.data();
     m.msg_iovlen = cut.size();
-    return inner_.sendmsg(fd, &m, extra);
+    return inner().sendmsg(fd, &m, extra);
   });
 }
 
 ssize_t FaultySyscalls::sendmsg(int fd, const msghdr* msg, int flags) {
   if (msg == nullptr || msg->msg_iovlen > kMaxIov ||
       (msg->msg_iov == nullptr && msg->msg_iovlen > 0)) {
-    return inner_.sendmsg(fd, msg, flags);
+    return inner().sendmsg(fd, msg, flags);
   }
   const size_t len = IovTotal(msg->msg_iov, msg->msg_iovlen);
   return Send("sendmsg", fd, len, flags, [&](size_t n, int extra) {
-    if (n >= len) return inner_.sendmsg(fd, msg, flags | extra);
+    if (n >= len) return inner().sendmsg(fd, msg, flags | extra);
     // A short write: the same header over the first n bytes.
     std::vector<iovec> cut = CutIovecs(msg->msg_iov, msg->msg_iovlen, n);
     msghdr shorter = *msg;
     shorter.msg_iov = cut.data();
     shorter.msg_iovlen = cut.size();
-    return inner_.sendmsg(fd, &shorter, flags | extra);
+    return inner().sendmsg(fd, &shorter, flags | extra);
   });
 }
 

@@ -22,7 +22,7 @@
 #include <set>
 
 #include "simsock/faults/syscall_injector.h"
-#include "simsock/net/sys/syscalls.h"
+#include "simsock/net/sys/forwarding_syscalls.h"
 
 namespace simsock::faults {
 
@@ -32,20 +32,25 @@ namespace simsock::faults {
 /// "Syscall faults"). A call no rule can hit costs one lookup in the
 /// injector; one a rule could hit costs up to three more inner calls (fcntl,
 /// getsockopt, getpeername) to learn the fd's state.
-class FaultySyscalls final : public sys::Syscalls {
+///
+/// The calls no fault kind names (bind, listen, shutdown, the socket
+/// options and names, fcntl, the clock, resolve_ipv4, pipe2, eventfd2) are
+/// forwarded unchanged by ForwardingSyscalls. A pipe's or an eventfd's
+/// reads and writes go through read() and write(), whose Decide finds no
+/// socket: nothing is injected into them (docs/faults.md, "Pipes and
+/// eventfds").
+class FaultySyscalls final : public sys::ForwardingSyscalls {
  public:
   /// Faults injector's rules into inner's calls. Both must outlive this object.
   FaultySyscalls(sys::Syscalls& inner, SyscallInjector& injector)
-      : inner_(inner), injector_(injector) {}
+      : ForwardingSyscalls(inner), injector_(injector) {}
 
   /// The backend calls go to.
-  sys::Syscalls& inner() const { return inner_; }
+  using ForwardingSyscalls::inner;
   /// The rules and the record of what was injected.
   SyscallInjector& injector() const { return injector_; }
 
   int socket(int domain, int type, int protocol) override;
-  int bind(int fd, const sockaddr* addr, socklen_t addrlen) override;
-  int listen(int fd, int backlog) override;
   int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) override;
   int connect(int fd, const sockaddr* addr, socklen_t addrlen) override;
   ssize_t read(int fd, void* buf, size_t count) override;
@@ -57,23 +62,12 @@ class FaultySyscalls final : public sys::Syscalls {
   /// recvmsg(2) with the receive faults of read and recvfrom (eintr, short:
   /// the iovecs cut to the shorter length, eagain, econnreset).
   ssize_t recvmsg(int fd, msghdr* msg, int flags) override;
-  int shutdown(int fd, int how) override;
   int close(int fd) override;
-  int getsockopt(int fd, int level, int optname, void* optval,
-                 socklen_t* optlen) override;
-  int setsockopt(int fd, int level, int optname, const void* optval,
-                 socklen_t optlen) override;
-  int getsockname(int fd, sockaddr* addr, socklen_t* addrlen) override;
-  int getpeername(int fd, sockaddr* addr, socklen_t* addrlen) override;
-  int fcntl(int fd, int cmd, long arg) override;
   int epoll_create1(int flags) override;
   int epoll_ctl(int epfd, int op, int fd, epoll_event* event) override;
   int epoll_wait(int epfd, epoll_event* events, int maxevents,
                  int timeout_ms) override;
-  int64_t clock_gettime_ns() override;
   int nanosleep_ns(int64_t ns) override;
-  int resolve_ipv4(std::string_view host,
-                   std::vector<uint32_t>* addrs) override;
   int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                    const timespec* timeout, const sigset_t* sigmask) override;
   // Vectored calls (readv, writev, sendmsg).
@@ -85,12 +79,6 @@ class FaultySyscalls final : public sys::Syscalls {
   ssize_t writev(int fd, const iovec* iov, int iovcnt) override;
   /// sendmsg(2) with the send faults of sendto.
   ssize_t sendmsg(int fd, const msghdr* msg, int flags) override;
-
-  // --- pipes and eventfds
-  /// pipe2(2), forwarded: no fault kind names it (docs/faults.md).
-  int pipe2(int fds[2], int flags) override;
-  /// eventfd2(2), forwarded: no fault kind names it (docs/faults.md).
-  int eventfd2(unsigned int initval, int flags) override;
 
   // poll, ppoll, select, pselect6 (issue 13)
   int poll(pollfd* fds, nfds_t nfds, int timeout_ms) override;
@@ -133,7 +121,6 @@ class FaultySyscalls final : public sys::Syscalls {
     injector_.Report(hit, call, std::move(detail));
   }
 
-  sys::Syscalls& inner_;
   SyscallInjector& injector_;
   // epfd -> fd -> the event registered through this object.
   std::map<int, std::map<int, epoll_event>> registered_;

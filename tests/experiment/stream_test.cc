@@ -102,9 +102,9 @@ TEST(StreamLedger, AReusedTupleIsANewConnection) {
 
 // A decorator that flips a bit of every byte its reads return: the
 // "kernel" under the tap delivers a damaged stream.
-class Corrupting final : public sys::Syscalls {
+class Corrupting final : public sys::ForwardingSyscalls {
  public:
-  explicit Corrupting(sim::Process& p) : p_(p) {}
+  explicit Corrupting(sim::Process& p) : ForwardingSyscalls(p), p_(p) {}
   ssize_t read(int fd, void* buf, size_t count) override {
     const ssize_t n = p_.read(fd, buf, count);
     if (n > 0) static_cast<uint8_t*>(buf)[n - 1] ^= 0x20;
@@ -123,88 +123,7 @@ class Corrupting final : public sys::Syscalls {
     }
     return n;
   }
-  // Everything else passes through.
-  int socket(int d, int t, int p) override { return p_.socket(d, t, p); }
-  int bind(int fd, const sockaddr* a, socklen_t l) override {
-    return p_.bind(fd, a, l);
-  }
-  int listen(int fd, int b) override { return p_.listen(fd, b); }
-  int accept4(int fd, sockaddr* a, socklen_t* l, int f) override {
-    return p_.accept4(fd, a, l, f);
-  }
-  int connect(int fd, const sockaddr* a, socklen_t l) override {
-    return p_.connect(fd, a, l);
-  }
-  ssize_t write(int fd, const void* b, size_t c) override {
-    return p_.write(fd, b, c);
-  }
-  ssize_t recvfrom(int fd, void* b, size_t l, int f, sockaddr* a,
-                   socklen_t* al) override {
-    return p_.recvfrom(fd, b, l, f, a, al);
-  }
-  ssize_t sendto(int fd, const void* b, size_t l, int f, const sockaddr* a,
-                 socklen_t al) override {
-    return p_.sendto(fd, b, l, f, a, al);
-  }
-  int shutdown(int fd, int h) override { return p_.shutdown(fd, h); }
-  int close(int fd) override { return p_.close(fd); }
-  int getsockopt(int fd, int l, int n, void* v, socklen_t* vl) override {
-    return p_.getsockopt(fd, l, n, v, vl);
-  }
-  int setsockopt(int fd, int l, int n, const void* v, socklen_t vl) override {
-    return p_.setsockopt(fd, l, n, v, vl);
-  }
-  int getsockname(int fd, sockaddr* a, socklen_t* l) override {
-    return p_.getsockname(fd, a, l);
-  }
-  int getpeername(int fd, sockaddr* a, socklen_t* l) override {
-    return p_.getpeername(fd, a, l);
-  }
-  int fcntl(int fd, int c, long a) override { return p_.fcntl(fd, c, a); }
-  int epoll_create1(int f) override { return p_.epoll_create1(f); }
-  int epoll_ctl(int e, int o, int fd, epoll_event* ev) override {
-    return p_.epoll_ctl(e, o, fd, ev);
-  }
-  int epoll_wait(int e, epoll_event* ev, int m, int t) override {
-    return p_.epoll_wait(e, ev, m, t);
-  }
-  int64_t clock_gettime_ns() override { return p_.clock_gettime_ns(); }
-  int nanosleep_ns(int64_t ns) override { return p_.nanosleep_ns(ns); }
-  int resolve_ipv4(std::string_view h, std::vector<uint32_t>* a) override {
-    return p_.resolve_ipv4(h, a);
-  }
-  int epoll_pwait2(int e, epoll_event* ev, int m, const timespec* t,
-                   const sigset_t* s) override {
-    return p_.epoll_pwait2(e, ev, m, t, s);
-  }
-  // pipes and eventfds
-  int pipe2(int fds[2], int f) override { return p_.pipe2(fds, f); }
-  int eventfd2(unsigned int v, int f) override { return p_.eventfd2(v, f); }
-
-  // poll, ppoll, select, pselect6 (issue 13)
-  int poll(pollfd* f, nfds_t n, int t) override { return p_.poll(f, n, t); }
-  int ppoll(pollfd* f, nfds_t n, const timespec* t,
-            const sigset_t* s) override {
-    return p_.ppoll(f, n, t, s);
-  }
-  int select(int n, fd_set* r, fd_set* w, fd_set* e, timeval* t) override {
-    return p_.select(n, r, w, e, t);
-  }
-  int pselect6(int n, fd_set* r, fd_set* w, fd_set* e, const timespec* t,
-               const sigset_t* s) override {
-    return p_.pselect6(n, r, w, e, t, s);
-  }
-
-  // Vectored calls (readv, writev, sendmsg).
-  ssize_t readv(int fd, const iovec* v, int n) override {
-    return p_.readv(fd, v, n);
-  }
-  ssize_t writev(int fd, const iovec* v, int n) override {
-    return p_.writev(fd, v, n);
-  }
-  ssize_t sendmsg(int fd, const msghdr* m, int f) override {
-    return p_.sendmsg(fd, m, f);
-  }
+  // Everything else passes through (ForwardingSyscalls).
 
  private:
   sim::Process& p_;
