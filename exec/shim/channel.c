@@ -10,12 +10,6 @@
 
 #include "exec/shim/shim.h"
 
-/* This slice manages one thread per process (clone of a thread fails
- * loudly, dispatch.c): the first thread's slot is slot 0. */
-struct simsock_exec_slot *shim_slot(void) {
-  return &shim_region->slots[0];
-}
-
 static void futex_wake(uint32_t *word) {
   /* Not FUTEX_PRIVATE_FLAG: the simulator waits on the same word through
    * its own mapping of the memfd. */

@@ -83,23 +83,23 @@ static long open_native(long nr, long a0, long a1, long a2, long a3,
 }
 
 static long exit_call(long nr, long status) {
+  /* A thread that is not the last ends alone (threads.c). */
+  if (nr == SYS_exit) shim_thread_exit(status);
   shim_post(SIMSOCK_MSG_EXIT, status, NULL);
   return native(nr == SYS_exit ? SYS_exit_group : nr, status, 0, 0, 0, 0, 0);
 }
 
-/* clone(flags, ...), clone3(struct clone_args *, size), fork, vfork: a
- * thread needs the clone emulation (future work), a new process would run
- * outside the simulation. clone3's flags are the first field of its
- * struct clone_args. */
+/* clone(flags, ...), clone3(struct clone_args *, size), fork, vfork
+ * reaching here did not come through the SIGSYS handler (which hands
+ * clone and clone3 to threads.c with its ucontext): a thread needs the
+ * trapped context, a new process would run outside the simulation.
+ * clone3's flags are the first field of its struct clone_args. */
 __attribute__((noreturn)) static void clone_call(long nr, long a0) {
   uint64_t flags = (uint64_t)a0;
   if (nr == SYS_clone3 && shim_copy_from(&flags, (void *)a0, sizeof flags))
     flags = 0;
   if ((nr == SYS_clone || nr == SYS_clone3) && (flags & CLONE_THREAD))
-    shim_fail(SIMSOCK_FAIL_TOO_MANY_THREADS,
-              "a new thread (clone of a thread: thread emulation is future "
-              "work)",
-              nr);
+    unsupported(nr, "a thread's clone outside the seccomp trap");
   unsupported(nr, "fork (a managed process cannot fork or spawn)");
 }
 
@@ -241,8 +241,13 @@ long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
                    long a5) {
   switch (nr) {
     case SYS_getpid:
-    case SYS_gettid:
       return shim_region->virtual_pid;
+    case SYS_gettid:
+      return shim_thread_gettid();
+    case SYS_set_tid_address:
+      return shim_thread_set_tid_address(a0);
+    case SYS_futex:
+      return shim_futex(a0, a1, a2, a3, a4, a5);
     case SYS_getppid:
       return 1; /* the simulated host's init */
     case SYS_kill:
@@ -395,6 +400,7 @@ static int may_forward(long nr, long a0, long a1, long a2) {
     case SYS_eventfd2:
     case SYS_exit:
     case SYS_exit_group:
+    case SYS_futex:
       return 1;
     case SYS_dup2:
     case SYS_dup3:

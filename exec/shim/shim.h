@@ -39,8 +39,25 @@ void shim_format_num(char *out, long v);
 __attribute__((noreturn)) void shim_fail(uint32_t reason, const char *what,
                                          long nr);
 
-/* --- channel.c: one request/reply on the calling thread's slot. */
+/* --- threads.c: the clone emulation (docs/exec.md, "Threads"). */
+/* The calling thread's slot (slot 0: the first thread). */
 struct simsock_exec_slot *shim_slot(void);
+/* The calling thread's virtual tid (the first thread's: the virtual pid). */
+long shim_thread_gettid(void);
+/* set_tid_address: records the clear_child_tid address, returns the tid. */
+long shim_thread_set_tid_address(long addr);
+/* clone/clone3 of a thread, trapped (context: the SIGSYS ucontext): the
+ * new thread's virtual tid or a negated errno; fork fails loudly. */
+long shim_thread_clone(long nr, void *context);
+/* SYS_exit: 0 when the caller is the last thread (the caller then ends
+ * the process); otherwise the thread ends here. */
+int shim_thread_exit(long status);
+
+/* --- futex.c: futex(2) on the simulated kernel. */
+long shim_futex(long uaddr, long op, long val, long timeout, long uaddr2,
+                long val3);
+
+/* --- channel.c: one request/reply on the calling thread's slot. */
 /* Starts a request: kind SYSCALL, no pointers, no hints, data empty. */
 struct simsock_exec_slot *shim_begin(long nr);
 /* Publishes the request, waits for the reply, returns slot->ret. The slot
