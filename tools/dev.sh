@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 what=${1:-run}
 preset=${2:-default}
 
-bash tools/setup.sh
+bash tools/setup.sh "$what"
 cmake --preset "$preset" >/dev/null
 # One compile job per core: Ninja's default (cores + 2) oversubscribes a
 # 2-core machine with heavy C++ compiles.

@@ -10,6 +10,12 @@ packages=(
   libboost-context-dev libbenchmark-dev libcli11-dev
   doxygen graphviz
 )
+# Optional test dependencies, installed for `tools/dev.sh test` (argument
+# "test"): unmodified programs the exec tests run (a test whose program is
+# absent skips, saying so).
+if [ "${1:-}" = test ]; then
+  packages+=(memcached)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
