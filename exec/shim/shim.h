@@ -44,6 +44,8 @@ __attribute__((noreturn)) void shim_fail(uint32_t reason, const char *what,
 struct simsock_exec_slot *shim_slot(void);
 /* The calling thread's virtual tid (the first thread's: the virtual pid). */
 long shim_thread_gettid(void);
+/* Records the first thread's clear-child-tid address (at attach). */
+void shim_thread_attach(void);
 /* set_tid_address: records the clear_child_tid address, returns the tid. */
 long shim_thread_set_tid_address(long addr);
 /* clone/clone3 of a thread, trapped (context: the SIGSYS ucontext): the

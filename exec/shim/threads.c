@@ -14,6 +14,7 @@
 #include <linux/sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/ucontext.h>
 
@@ -79,6 +80,17 @@ struct simsock_exec_slot *shim_slot(void) {
 
 long shim_thread_gettid(void) {
   return thread_vtid != 0 ? thread_vtid : shim_region->virtual_pid;
+}
+
+void shim_thread_attach(void) {
+  /* The first thread's clear-child-tid word: glibc set it (&pd->tid)
+   * before the shim attached; the shim clears it if that thread exits
+   * before the others. PR_GET_TID_ADDRESS needs CONFIG_CHECKPOINT_RESTORE;
+   * without it the word stays unknown (0). */
+  long addr = 0;
+  if (shim_raw_syscall(SYS_prctl, PR_GET_TID_ADDRESS, (long)&addr, 0, 0, 0,
+                       0) == 0)
+    clear_child_tid[0] = addr;
 }
 
 long shim_thread_set_tid_address(long addr) {

@@ -122,10 +122,12 @@ class ExecMemcached : public ::testing::Test {
     const std::string text =
         std::string("host server 10.0.0.1\nhost client1 10.0.0.2\n") +
         "latency client1 server 2ms\n"
-        "exec server " + kMemcached +
+        "exec server " +
+        kMemcached +
         " -t 4 -p 11211 -U 0 -u root -l 10.0.0.1\n"
         "run client1 memcache-client 10.0.0.1 11211 20\n"
-        "budget 5s\noutput " + dir_ + "\n";
+        "budget 5s\noutput " +
+        dir_ + "\n";
     std::string error;
     std::optional<WorldSpec> spec = ParseWorld(text, dir_, &error);
     EXPECT_TRUE(spec) << error;

@@ -51,12 +51,14 @@ class ExecThreads : public ::testing::Test {
   }
 
   experiment::RunResult Run(const experiment::Scenario& s, uint64_t seed,
-                            const std::string& trace = "") {
+                            const std::string& trace = "",
+                            const std::string& plan = "") {
     experiment::RunOptions o;
     o.seed = seed;
     o.trace_path = trace;
     o.stop_at_first = false;
-    faults::ParsedPlan p = faults::ParsePlan(s.default_plan);
+    faults::ParsedPlan p =
+        faults::ParsePlan(plan.empty() ? s.default_plan : plan);
     EXPECT_TRUE(p.ok()) << p.error.ToString();
     if (p.ok()) o.plan = *p.plan;
     experiment::RunResult r = experiment::Run(s, o);
@@ -148,6 +150,28 @@ TEST_F(ExecThreads, BlockedAcceptWhileAnotherThreadRuns) {
   EXPECT_NE(out.find("server thread: accepted at 15"), std::string::npos)
       << out;
   EXPECT_NE(out.find("joined the server thread: 0"), std::string::npos) << out;
+}
+
+// A crash kills every thread of the program (SIGKILL, reaped) while one
+// is parked in accept and one in nanosleep; the restart launches it again
+// and the new one serves a later client.
+TEST_F(ExecThreads, CrashAndRestartWithThreads) {
+  experiment::Scenario s = World(
+      "serve 7300",
+      "run client1 echo-client server:7300 count=2 interval=1s delay=2500ms\n"
+      "budget 20s\n");
+  experiment::RunResult r =
+      Run(s, 5, "", "at 1500ms crash server\nat 2s restart server\n");
+  EXPECT_TRUE(r.ok()) << Violations(r);
+  EXPECT_EQ(r.summary.counters["replies"], 2u);
+  const std::string first = Out();
+  EXPECT_NE(first.find("tick 0 at 1000 ms"), std::string::npos) << first;
+  EXPECT_EQ(first.find("tick 1"), std::string::npos) << first;
+  const std::string second = ReadFile(dir_ + "/server.2.out");
+  EXPECT_NE(second.find("server thread: accepted at"), std::string::npos)
+      << second;
+  EXPECT_NE(second.find("joined the server thread: 0"), std::string::npos)
+      << second;
 }
 
 // More threads than slots: the shim fails loudly, naming the cause.
