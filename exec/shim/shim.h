@@ -42,6 +42,8 @@ __attribute__((noreturn)) void shim_fail(uint32_t reason, const char *what,
 /* --- threads.c: the clone emulation (docs/exec.md, "Threads"). */
 /* The calling thread's slot (slot 0: the first thread). */
 struct simsock_exec_slot *shim_slot(void);
+/* The calling thread's real tid (the first thread's: the real pid). */
+long shim_thread_real_tid(void);
 /* The calling thread's virtual tid (the first thread's: the virtual pid). */
 long shim_thread_gettid(void);
 /* Records the first thread's clear-child-tid address (at attach). */

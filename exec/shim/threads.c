@@ -25,6 +25,10 @@
  * the static block that pthread_create sets up before clone. */
 static __thread int thread_slot __attribute__((tls_model("initial-exec")));
 static __thread long thread_vtid __attribute__((tls_model("initial-exec")));
+/* The calling thread's real tid: process_vm_readv/writev name it rather
+ * than the real pid, whose thread (the group leader) may have exited
+ * (its mm gone: the copies would fail). */
+static __thread long thread_real_tid __attribute__((tls_model("initial-exec")));
 
 /* What a new thread starts with, per slot: the parent's registers at its
  * clone (rax 0, rsp the new stack's top, rip after the syscall), in
@@ -78,6 +82,10 @@ struct simsock_exec_slot *shim_slot(void) {
   return &shim_region->slots[thread_slot];
 }
 
+long shim_thread_real_tid(void) {
+  return thread_real_tid != 0 ? thread_real_tid : shim_real_pid;
+}
+
 long shim_thread_gettid(void) {
   return thread_vtid != 0 ? thread_vtid : shim_region->virtual_pid;
 }
@@ -102,9 +110,10 @@ long shim_thread_set_tid_address(long addr) {
 __attribute__((noreturn, used)) void shim_thread_child(
     struct thread_start *start) {
   thread_slot = start->slot;
+  thread_real_tid = shim_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
   struct simsock_exec_slot *slot = shim_begin(0);
   slot->kind = SIMSOCK_MSG_THREAD_START;
-  slot->args[0] = shim_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
+  slot->args[0] = thread_real_tid;
   long vtid = shim_roundtrip(slot);
   shim_end(slot);
   if (vtid <= 0)

@@ -174,6 +174,22 @@ TEST_F(ExecThreads, CrashAndRestartWithThreads) {
       << second;
 }
 
+// The first thread pthread_exits while another runs: its slot is freed
+// (the program goes on), the other joins it (its clear-child-tid word,
+// read at attach with PR_GET_TID_ADDRESS, is cleared and woken) and, as
+// the last thread, ends the program with exit_group(0).
+TEST_F(ExecThreads, FirstThreadExitsAndIsJoined) {
+  experiment::Scenario s = World("mainexit", "budget 10s\n");
+  experiment::RunResult r = Run(s, 1, dir_ + "/a.trace");
+  EXPECT_TRUE(r.ok()) << Violations(r);
+  EXPECT_NE(Out().find("joined the first thread: 0 at 100 ms"),
+            std::string::npos)
+      << Out();
+  const std::string ta = ReadFile(dir_ + "/a.trace");
+  EXPECT_NE(ta.find("server pid 1 exec: thread exit"), std::string::npos) << ta;
+  EXPECT_NE(ta.find("exit_group(0)"), std::string::npos) << ta;
+}
+
 // More threads than slots: the shim fails loudly, naming the cause.
 TEST_F(ExecThreads, TooManyThreadsFailsLoudly) {
   experiment::Scenario s = World("many 70", "budget 10s\n");

@@ -10,7 +10,9 @@
  *                  while the first thread ticks on nanosleep.
  *   many N         N threads that all wait (more than there are slots:
  *                  the shim fails loudly).
- *   fork           fork (the shim refuses it loudly). */
+ *   fork           fork (the shim refuses it loudly).
+ *   mainexit       the first thread pthread_exits; another joins it, then
+ *                  ends the program as its last thread. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -181,6 +183,24 @@ static int many(int n) {
   return 0;
 }
 
+/* --- mainexit */
+static pthread_t first;
+static void *joiner(void *arg) {
+  (void)arg;
+  struct timespec d = {0, 100 * 1000000};
+  nanosleep(&d, NULL);
+  int r = pthread_join(first, NULL);
+  printf("joined the first thread: %d at %lld ms\n", r, now_ms());
+  return NULL; /* the last thread: glibc calls exit(0) */
+}
+
+static int mainexit(void) {
+  first = pthread_self();
+  pthread_t t;
+  if (pthread_create(&t, NULL, joiner, NULL) != 0) return 1;
+  pthread_exit(NULL);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   const char *mode = argc > 1 ? argv[1] : "contend";
@@ -188,6 +208,7 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "timeout") == 0) return timeout_mode();
   if (strcmp(mode, "serve") == 0) return serve(argc > 2 ? atoi(argv[2]) : 7300);
   if (strcmp(mode, "many") == 0) return many(argc > 2 ? atoi(argv[2]) : 70);
+  if (strcmp(mode, "mainexit") == 0) return mainexit();
   if (strcmp(mode, "fork") == 0) {
     pid_t p = fork();
     printf("fork returned %d\n", (int)p);
