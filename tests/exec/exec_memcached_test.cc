@@ -15,6 +15,7 @@
 
 #include "simsock/exec/exec_scenario.h"
 #include "simsock/exec/world_file.h"
+#include "simsock/faults/fault_plan.h"
 #include "simsock/net/sys/syscalls.h"
 #include "simsock/sim/kernel/host.h"
 #include "simsock/sim/kernel/process.h"
@@ -117,7 +118,8 @@ class ExecMemcached : public ::testing::Test {
     std::filesystem::create_directories(dir_);
   }
 
-  experiment::RunResult Run(uint64_t seed, const std::string& trace) {
+  experiment::RunResult Run(uint64_t seed, const std::string& trace,
+                            const std::string& plan = "") {
     // -u root: memcached refuses to run as root without it (the tests may).
     const std::string text =
         std::string("host server 10.0.0.1\nhost client1 10.0.0.2\n") +
@@ -126,7 +128,7 @@ class ExecMemcached : public ::testing::Test {
         kMemcached +
         " -t 4 -p 11211 -U 0 -u root -l 10.0.0.1\n"
         "run client1 memcache-client 10.0.0.1 11211 20\n"
-        "budget 5s\noutput " +
+        "budget 20s\noutput " +
         dir_ + "\n";
     std::string error;
     std::optional<WorldSpec> spec = ParseWorld(text, dir_, &error);
@@ -139,6 +141,9 @@ class ExecMemcached : public ::testing::Test {
     o.seed = seed;
     o.trace_path = trace;
     o.stop_at_first = false;
+    faults::ParsedPlan p = faults::ParsePlan(plan);
+    EXPECT_TRUE(p.ok()) << p.error.ToString();
+    if (p.ok()) o.plan = *p.plan;
     experiment::RunResult r = experiment::Run(s, o);
     EXPECT_TRUE(::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD);
     return r;
@@ -146,6 +151,17 @@ class ExecMemcached : public ::testing::Test {
 
   std::string dir_;
 };
+
+// glibc's getpwnam (memcached's -u) asks nscd over an AF_UNIX socket
+// first; without AF_UNIX sockets in the simulated kernel the shim stops the
+// program there, loudly, as it must.
+bool NeedsUnixSockets(const std::string& violations) {
+  return violations.find("socket(AF_UNIX) is not simulated yet") !=
+         std::string::npos;
+}
+constexpr const char* kNoUnix =
+    "memcached's getpwnam opens an AF_UNIX socket (nscd), which this build "
+    "does not simulate: ";
 
 std::string Violations(const experiment::RunResult& r) {
   std::string out = r.plan_error;
@@ -164,19 +180,28 @@ TEST_F(ExecMemcached, FourThreadsServeSetAndGet) {
   }
   experiment::RunResult a = Run(4, dir_ + "/a.trace");
   const std::string v = Violations(a);
-  if (v.find("socket(AF_UNIX) is not simulated yet") != std::string::npos) {
-    // glibc's getpwnam (memcached's -u) asks nscd over an AF_UNIX socket
-    // first; without AF_UNIX sockets in the simulated kernel the shim stops
-    // the program there, loudly, as it must.
-    GTEST_SKIP() << "memcached's getpwnam opens an AF_UNIX socket (nscd), "
-                    "which this build does not simulate: "
-                 << v;
-  }
+  if (NeedsUnixSockets(v)) GTEST_SKIP() << kNoUnix << v;
   EXPECT_TRUE(a.ok()) << v;
   EXPECT_EQ(a.summary.counters["mc stored"], 20u) << v;
   EXPECT_EQ(a.summary.counters["mc hits"], 20u) << v;
   experiment::RunResult b = Run(4, dir_ + "/b.trace");
   EXPECT_EQ(a.summary.trace_hash, b.summary.trace_hash);
+}
+
+// Under 20% loss both ways the replies are the same (TCP retransmits);
+// memcached's threads see only delays.
+TEST_F(ExecMemcached, SameRepliesUnderLoss) {
+  if (!std::filesystem::exists(kMemcached)) {
+    GTEST_SKIP() << kMemcached << " is absent (Debian package memcached)";
+  }
+  experiment::RunResult r =
+      Run(9, "", "from 0s to 10s loss 0.2 client1 <-> server\n");
+  const std::string v = Violations(r);
+  if (NeedsUnixSockets(v)) GTEST_SKIP() << kNoUnix << v;
+  EXPECT_TRUE(r.ok()) << v;
+  EXPECT_GT(r.summary.faults_injected, 0u);
+  EXPECT_EQ(r.summary.counters["mc stored"], 20u) << v;
+  EXPECT_EQ(r.summary.counters["mc hits"], 20u) << v;
 }
 
 }  // namespace
