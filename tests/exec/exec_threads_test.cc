@@ -203,6 +203,18 @@ TEST_F(ExecThreads, TooManyThreadsFailsLoudly) {
   EXPECT_EQ(Out().find("thread 64 made"), std::string::npos) << Out();
 }
 
+// A futex op the emulation does not do fails loudly, naming it.
+TEST_F(ExecThreads, UnsupportedFutexOpFailsLoudly) {
+  experiment::Scenario s = World("requeue", "budget 10s\n");
+  experiment::RunResult r = Run(s, 1);
+  const std::string v = Violations(r);
+  EXPECT_NE(v.find("unsupported syscall: simsock shim: futex "
+                   "FUTEX_CMP_REQUEUE (syscall 202)"),
+            std::string::npos)
+      << v;
+  EXPECT_EQ(Out().find("requeue returned"), std::string::npos) << Out();
+}
+
 // fork still fails loudly.
 TEST_F(ExecThreads, ForkFailsLoudly) {
   experiment::Scenario s = World("fork", "budget 10s\n");

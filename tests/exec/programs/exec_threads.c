@@ -11,6 +11,7 @@
  *   many N         N threads that all wait (more than there are slots:
  *                  the shim fails loudly).
  *   fork           fork (the shim refuses it loudly).
+ *   requeue        FUTEX_CMP_REQUEUE (not emulated: the shim fails loudly).
  *   mainexit       the first thread pthread_exits; another joins it, then
  *                  ends the program as its last thread. */
 #define _GNU_SOURCE
@@ -209,6 +210,13 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "serve") == 0) return serve(argc > 2 ? atoi(argv[2]) : 7300);
   if (strcmp(mode, "many") == 0) return many(argc > 2 ? atoi(argv[2]) : 70);
   if (strcmp(mode, "mainexit") == 0) return mainexit();
+  if (strcmp(mode, "requeue") == 0) {
+    uint32_t word = 0, other = 0;
+    long r =
+        syscall(SYS_futex, &word, FUTEX_CMP_REQUEUE_PRIVATE, 1, 1, &other, 0);
+    printf("requeue returned %ld\n", r);
+    return 0;
+  }
   if (strcmp(mode, "fork") == 0) {
     pid_t p = fork();
     printf("fork returned %d\n", (int)p);
