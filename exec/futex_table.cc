@@ -54,6 +54,19 @@ int FutexTable::Wake(sim::Scheduler& sched, uint64_t addr, uint32_t bitset,
   return woken;
 }
 
+int FutexTable::WakeAll(sim::Scheduler& sched) {
+  int woken = 0;
+  for (auto& [addr, queue] : waiters_) {
+    for (Waiter* w : queue) {
+      w->woken = true;
+      sched.Wake(*w->thread);
+      ++woken;
+    }
+  }
+  waiters_.clear();
+  return woken;
+}
+
 size_t FutexTable::Waiting(uint64_t addr) const {
   auto q = waiters_.find(addr);
   return q == waiters_.end() ? 0 : q->second.size();

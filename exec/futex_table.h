@@ -36,6 +36,9 @@ class FutexTable {
   /// Wakes up to `count` waiters of `addr` whose bitset meets `bitset`,
   /// oldest first; returns how many (futex_wake's result).
   int Wake(sim::Scheduler& sched, uint64_t addr, uint32_t bitset, int count);
+  /// Wakes every waiter of every address (the program ended: its proxies
+  /// parked here finish); returns how many.
+  int WakeAll(sim::Scheduler& sched);
   /// Waiters parked on `addr` now (tests).
   size_t Waiting(uint64_t addr) const;
 

@@ -54,12 +54,22 @@ void ProgramThreads::Fail(const std::string& why) {
   if (over_) return;
   over_ = true;
   hooks_.fail(why);
+  EndParkedThreads();
 }
 
 void ProgramThreads::Exited(int status) {
   if (over_) return;
   over_ = true;
   hooks_.exited(status);
+  EndParkedThreads();
+}
+
+void ProgramThreads::EndParkedThreads() {
+  // Their futex waits return; each proxy then sees over() and ends
+  // without a reply. (A proxy parked in another call, an accept say,
+  // stays parked until the world ends: its thread is gone with the
+  // program, so nothing answers it.)
+  futexes_.WakeAll(process_.host().world().scheduler());
 }
 
 std::string ProgramThreads::Who(int slot) const {

@@ -72,6 +72,7 @@ class ProgramThreads : public std::enable_shared_from_this<ProgramThreads> {
 
  private:
   int64_t Clone(int slot, const simsock_exec_slot& s);
+  void EndParkedThreads();
   int64_t Futex(int slot, simsock_exec_slot& s);
 
   simsock_exec_region& region_;

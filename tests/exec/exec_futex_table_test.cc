@@ -78,6 +78,17 @@ TEST_F(FutexTableTest, TimesOutInVirtualTime) {
   EXPECT_EQ(table_.Wake(sched(), 0x1000, ~0u, 1), 0);
 }
 
+// WakeAll (the program ended) wakes every address's waiters.
+TEST_F(FutexTableTest, WakeAllEndsEveryWait) {
+  Waiter("a", 0x1000, 0x1);
+  Waiter("b", 0x2000, ~0u);
+  world_.RunFor(std::chrono::milliseconds(1));
+  EXPECT_EQ(table_.WakeAll(sched()), 2);
+  world_.RunFor(std::chrono::milliseconds(1));
+  EXPECT_EQ(log_, (std::vector<std::string>{"a:0@1", "b:0@1"}));
+  EXPECT_EQ(table_.Waiting(0x1000) + table_.Waiting(0x2000), 0u);
+}
+
 // A waiter whose thread is killed (a host crash) leaves the table.
 TEST_F(FutexTableTest, KilledWaiterLeavesNoEntry) {
   Waiter("k", 0x1000, ~0u);
