@@ -48,6 +48,9 @@ long shim_thread_real_tid(void);
 long shim_thread_gettid(void);
 /* Records the first thread's clear-child-tid address (at attach). */
 void shim_thread_attach(void);
+/* The real id of a thread or process the program names by its virtual id
+ * (0 stays 0: the caller), or -1 when it names none of the program's. */
+long shim_thread_real_id(long id);
 /* set_tid_address: records the clear_child_tid address, returns the tid. */
 long shim_thread_set_tid_address(long addr);
 /* clone/clone3 of a thread, trapped (context: the SIGSYS ucontext): the

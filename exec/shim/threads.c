@@ -44,6 +44,10 @@ static struct thread_start starts[SIMSOCK_EXEC_MAX_THREADS];
 /* CLONE_CHILD_CLEARTID's / set_tid_address's address per slot (0: none):
  * the shim clears it itself, then the simulator wakes its futex. */
 static long clear_child_tid[SIMSOCK_EXEC_MAX_THREADS];
+/* Each live thread's virtual and real tid, per slot (0: none), for the
+ * calls that name a thread (shim_thread_real_id). Slot 0's are the pid's. */
+static long slot_vtid[SIMSOCK_EXEC_MAX_THREADS];
+static long slot_rtid[SIMSOCK_EXEC_MAX_THREADS];
 
 /* trampoline.c: the real clone3; the child calls shim_thread_child(start)
  * on its new stack and never returns. */
@@ -88,6 +92,14 @@ long shim_thread_real_tid(void) {
 
 long shim_thread_gettid(void) {
   return thread_vtid != 0 ? thread_vtid : shim_region->virtual_pid;
+}
+
+long shim_thread_real_id(long id) {
+  if (id == 0) return 0; /* the calling thread, for the sched_* calls */
+  if (id == shim_region->virtual_pid) return shim_real_pid;
+  for (int k = 1; k < SIMSOCK_EXEC_MAX_THREADS; k++)
+    if (slot_vtid[k] == id && slot_rtid[k] != 0) return slot_rtid[k];
+  return -1;
 }
 
 void shim_thread_attach(void) {
@@ -222,6 +234,8 @@ long shim_thread_clone(long nr, void *context) {
   if (vtid <= 0)
     shim_fail(SIMSOCK_FAIL_UNSUPPORTED_SYSCALL,
               "the simulator refused a new thread", nr);
+  slot_rtid[k] = rtid;
+  slot_vtid[k] = vtid;
   int32_t tid32 = (int32_t)vtid;
   if (flags & CLONE_PARENT_SETTID)
     shim_copy_to((void *)args.parent_tid, &tid32, sizeof tid32);
@@ -251,6 +265,8 @@ int shim_thread_exit(long status) {
     int32_t zero = 0;
     if (shim_copy_to((void *)ctid, &zero, sizeof zero) != 0) ctid = 0;
   }
+  slot_vtid[k] = 0;
+  slot_rtid[k] = 0;
   struct simsock_exec_thread *t = &shim_region->threads[k];
   long rtid = shim_raw_syscall(SYS_gettid, 0, 0, 0, 0, 0, 0);
   __atomic_store_n(&t->exit_word, (uint32_t)rtid, __ATOMIC_RELEASE);

@@ -100,6 +100,10 @@ TEST_F(ExecThreads, MutexCondvarJoinDetached) {
   EXPECT_NE(out.find("a worker's tid differs from the pid: 1"),
             std::string::npos)
       << out;
+  // Calls naming a thread take its virtual tid (translated to the real).
+  EXPECT_NE(out.find("sched_getaffinity of the worker's tid: 0"),
+            std::string::npos)
+      << out;
   const std::string ta = ReadFile(dir_ + "/a.trace");
   EXPECT_NE(ta.find(": clone3 thread -> 100005"), std::string::npos) << ta;
   EXPECT_NE(ta.find(" exec t100001: thread start"), std::string::npos);

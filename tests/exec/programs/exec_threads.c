@@ -20,6 +20,7 @@
 #include <linux/futex.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@ static long counted[WORKERS];
 static int detached_done;
 static pthread_cond_t detached_cond = PTHREAD_COND_INITIALIZER;
 static int worker_tid_differs;
+static int worker_affinity; /* sched_getaffinity(its virtual tid): 0 */
 
 static void *worker(void *arg) {
   int id = (int)(intptr_t)arg;
@@ -67,7 +69,11 @@ static void *worker(void *arg) {
     pthread_mutex_unlock(&lock);
   }
   counted[id] = mine;
-  if (id == 0) worker_tid_differs = gettid() != getpid();
+  if (id == 0) {
+    worker_tid_differs = gettid() != getpid();
+    cpu_set_t set;
+    worker_affinity = sched_getaffinity(gettid(), sizeof set, &set);
+  }
   return (void *)(intptr_t)(mine * 10 + id);
 }
 
@@ -104,6 +110,7 @@ static int contend(void) {
          WORKERS * ROUNDS * 2, mine);
   printf("detached done after %lld ms\n", now_ms() - start);
   printf("a worker's tid differs from the pid: %d\n", worker_tid_differs);
+  printf("sched_getaffinity of the worker's tid: %d\n", worker_affinity);
   return shared_total == WORKERS * ROUNDS * 2 ? 0 : 2;
 }
 
