@@ -219,6 +219,20 @@ TEST_F(ExecThreads, UnsupportedFutexOpFailsLoudly) {
   EXPECT_EQ(Out().find("requeue returned"), std::string::npos) << Out();
 }
 
+// clone(2) of a thread without CLONE_SETTLS: refused loudly (the new
+// thread would share the caller's TLS, and the shim's slot index in it).
+TEST_F(ExecThreads, CloneWithoutTlsFailsLoudly) {
+  experiment::Scenario s = World("rawclone", "budget 10s\n");
+  experiment::RunResult r = Run(s, 1);
+  const std::string v = Violations(r);
+  EXPECT_NE(v.find("simsock shim: a thread without CLONE_SETTLS or without a "
+                   "stack of its own (the clone emulation needs both) "
+                   "(syscall 56)"),
+            std::string::npos)
+      << v;
+  EXPECT_EQ(Out().find("clone returned"), std::string::npos) << Out();
+}
+
 // fork still fails loudly.
 TEST_F(ExecThreads, ForkFailsLoudly) {
   experiment::Scenario s = World("fork", "budget 10s\n");

@@ -11,6 +11,8 @@
  *   many N         N threads that all wait (more than there are slots:
  *                  the shim fails loudly).
  *   fork           fork (the shim refuses it loudly).
+ *   rawclone       clone(2) of a thread without CLONE_SETTLS (refused
+ *                  loudly: the emulation needs the thread's own TLS).
  *   requeue        FUTEX_CMP_REQUEUE (not emulated: the shim fails loudly).
  *   mainexit       the first thread pthread_exits; another joins it, then
  *                  ends the program as its last thread. */
@@ -191,6 +193,22 @@ static int many(int n) {
   return 0;
 }
 
+/* --- rawclone */
+static int clone_child(void *arg) {
+  (void)arg;
+  return 0;
+}
+
+static int rawclone(void) {
+  static char stack[64 * 1024];
+  int r = clone(clone_child, stack + sizeof stack,
+                CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+                    CLONE_THREAD | CLONE_SYSVSEM,
+                NULL);
+  printf("clone returned %d\n", r);
+  return 0;
+}
+
 /* --- mainexit */
 static pthread_t first;
 static void *joiner(void *arg) {
@@ -217,6 +235,7 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "serve") == 0) return serve(argc > 2 ? atoi(argv[2]) : 7300);
   if (strcmp(mode, "many") == 0) return many(argc > 2 ? atoi(argv[2]) : 70);
   if (strcmp(mode, "mainexit") == 0) return mainexit();
+  if (strcmp(mode, "rawclone") == 0) return rawclone();
   if (strcmp(mode, "requeue") == 0) {
     uint32_t word = 0, other = 0;
     long r =
