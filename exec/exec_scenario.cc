@@ -88,24 +88,33 @@ void StartNative(experiment::RunContext& ctx, RunState& state, sim::Host& h,
   const std::string who = h.name() + " " + p.program;
   ProxyLimits limits;
   limits.busy = spec.busy;
+  const std::string thread_name = "exec " + p.program;
   proc.Spawn(
-      [&ctx, &proc, &calls, &h, launch, init, line, who, limits] {
+      [&ctx, &proc, &calls, &h, launch, init, line, who, limits, thread_name] {
+        // The region and the child live until the program's last proxy
+        // ends (its threads' proxies share them: program_threads.h).
+        struct Owned {
+          std::unique_ptr<Region> region;
+          std::unique_ptr<Child> child;
+        };
+        auto owned = std::make_shared<Owned>();
         std::string error;
-        std::unique_ptr<Region> region = Region::Create(init, &error);
-        std::unique_ptr<Child> child;
-        if (region) child = Launch(launch, *region, &error);
-        if (!child) {
+        owned->region = Region::Create(init, &error);
+        if (owned->region)
+          owned->child = Launch(launch, *owned->region, &error);
+        if (!owned->child) {
           ctx.Violate("exec", who + ": " + error);
           return;
         }
         h.TraceLine("pid " + std::to_string(proc.pid()) + " exec: " + line);
+        Child* child = owned->child.get();
         ProxyHooks hooks;
-        hooks.ended = [&child] { return child->Poll(); };
-        hooks.fail = [&ctx, &child, &who](const std::string& why) {
+        hooks.ended = [child] { return child->Poll(); };
+        hooks.fail = [&ctx, child, who](const std::string& why) {
           child->Kill();
           ctx.Violate("exec", who + ": " + why);
         };
-        hooks.exited = [&ctx, &child, &who](int status) {
+        hooks.exited = [&ctx, child, who](int status) {
           child->Kill();  // it is in exit_group: reap it
           ctx.Count("exec exits");
           if (status != 0) {
@@ -113,9 +122,10 @@ void StartNative(experiment::RunContext& ctx, RunState& state, sim::Host& h,
                         who + ": exited with status " + std::to_string(status));
           }
         };
-        RunProxy(region->get(), 0, proc, calls, hooks, limits);
+        simsock_exec_region& region = owned->region->get();
+        RunProxy(region, 0, proc, calls, hooks, limits, owned, thread_name);
       },
-      "exec " + p.program);
+      thread_name);
 }
 
 void StartPrograms(experiment::RunContext& ctx, RunState& state, sim::Host& h) {

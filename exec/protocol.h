@@ -27,7 +27,7 @@ extern "C" {
 /// "SIMSOCK1": the region's first bytes once the launcher has set it up.
 #define SIMSOCK_EXEC_MAGIC 0x314b434f534d4953ULL
 /// Bumped when the layout or a message's meaning changes.
-#define SIMSOCK_EXEC_VERSION 1u
+#define SIMSOCK_EXEC_VERSION 2u
 /// The environment variable naming the region's fd in the managed process
 /// (the launcher passes the memfd across exec without FD_CLOEXEC).
 #define SIMSOCK_EXEC_ENV_FD "SIMSOCK_EXEC_FD"
@@ -68,12 +68,24 @@ enum simsock_msg_kind {
   /// NUL-terminated message). The simulator reports it and kills the
   /// process. No reply is awaited.
   SIMSOCK_MSG_FAIL = 3,
+  /// The first message of a new thread (clone emulation, docs/exec.md
+  /// "Threads"), on the slot its parent claimed for it: args[0] is its real
+  /// tid. The reply's ret is its virtual tid; until the reply the thread
+  /// runs no program code.
+  SIMSOCK_MSG_THREAD_START = 4,
+  /// A thread that is not the last ends (SYS_exit): args[0] is its
+  /// clear_child_tid address (0: none), to which the shim has already
+  /// written 0. The kernel clears the slot's simsock_exec_thread.exit_word
+  /// once the thread is off its stack; the proxy waits for that, then
+  /// wakes the simulated futex at args[0] (pthread_join) and frees the
+  /// slot. No reply is awaited.
+  SIMSOCK_MSG_THREAD_EXIT = 5,
   /// The thread read the clock region.spin_reads times in a row without a
   /// forwarded call: it waits for time to move (a spin loop), which it
   /// never would, as no virtual time passes while a program computes. The
   /// simulator lets args[0] ns of virtual time pass (the proxy sleeps, other
   /// hosts run) and replies (ret 0); args[1] is the count of reads.
-  /// Numbered apart from the other kinds, which grow from 3.
+  /// Numbered apart, so that kinds added in order (from 6) never meet it.
   SIMSOCK_MSG_SPIN_YIELD = 16,
 };
 
@@ -88,6 +100,24 @@ enum simsock_msg_kind {
 /// - socklen_t* (accept, accept4, recvfrom, getsockname, getpeername,
 ///   getsockopt): an offset to a 4-byte length the simulator updates.
 /// - epoll_event arrays: packed 12-byte structs, as on x86_64 Linux.
+/// - pipe2 / socketpair: fd_hint[0] and fd_hint[1], the two new fds' numbers.
+/// - pselect6: args[5] is the offset of the sigset itself (the shim reads
+///   the kernel's {sigset*, size} pair and marshals the 8-byte set).
+/// - poll / ppoll: entries on the program's real fds are sent with fd -1
+///   (ignored, as Linux ignores a negative fd) and their revents merged by
+///   the shim.
+/// - clone3 / clone of a thread (the clone emulation, docs/exec.md
+///   "Threads"): nr SYS_clone3, args[0] the child's slot, args[1] its real
+///   tid, args[2] the clone flags. The reply's ret is the child's virtual
+///   tid (the shim writes it to parent_tid / child_tid as CLONE_PARENT_SETTID
+///   and CLONE_CHILD_SETTID ask).
+/// - futex: nr SYS_futex, args[0] the program's futex address (a key, not a
+///   pointer: never dereferenced by the simulator), args[1] the op, args[2]
+///   val (WAKE: the count), args[3] the offset of a struct timespec or
+///   SIMSOCK_EXEC_NULL (WAIT: relative; WAIT_BITSET: absolute, on
+///   CLOCK_REALTIME with FUTEX_CLOCK_REALTIME), args[5] val3 (the bitset).
+///   The shim has checked *uaddr == val itself (-EAGAIN locally): a WAIT
+///   that arrives must sleep.
 /// Every offset and length must lie within [0, data_len): one that does
 /// not is -EFAULT, as a bad pointer is on Linux.
 ///
@@ -135,6 +165,17 @@ struct simsock_exec_slot {
   uint32_t sim_spin_budget;  ///< the simulator's, as shim_spin_budget
 } __attribute__((aligned(4096)));
 
+/// Per slot: what a thread's exit needs in shared memory.
+struct simsock_exec_thread {
+  /// The exiting thread's real tid, then 0: the shim points the real
+  /// set_tid_address at it before the real exit, so the kernel clears it
+  /// (and futex-wakes it, shared) once the thread is off its stack
+  /// (mm_release); the proxy waits for that before it lets another thread
+  /// run (a joiner may free that stack).
+  uint32_t exit_word;
+  uint32_t reserved;  ///< 0
+};
+
 /// The whole region.
 struct simsock_exec_region {
   uint64_t magic;    ///< SIMSOCK_EXEC_MAGIC
@@ -165,6 +206,8 @@ struct simsock_exec_region {
   /// Slot 0 is the first thread's.
   struct simsock_exec_slot slots[SIMSOCK_EXEC_MAX_THREADS]
       __attribute__((aligned(4096)));
+  /// Per slot: a thread's exit word (clone emulation).
+  struct simsock_exec_thread threads[SIMSOCK_EXEC_MAX_THREADS];
 };
 
 /// Why the shim gave up (SIMSOCK_MSG_FAIL's args[0]).

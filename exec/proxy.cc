@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "simsock/exec/dispatch.h"
+#include "simsock/exec/program_threads.h"
 #include "simsock/exec/slot_wait.h"
 #include "simsock/net/sys/syscalls.h"
 #include "simsock/sim/kernel/host.h"
@@ -18,14 +19,16 @@ namespace simsock::exec {
 namespace {
 
 // Waits until the slot holds a request; false (with *why) when the
-// program ended or computed past the busy bound first.
-bool AwaitRequest(const simsock_exec_region& region, simsock_exec_slot& slot,
-                  const ProxyHooks& hooks, const ProxyLimits& limits,
+// program ended or computed past the busy bound first, or (why empty)
+// when another thread ended or failed the program meanwhile.
+bool AwaitRequest(simsock_exec_slot& slot, const ProgramThreads& program,
                   std::string* why) {
+  const ProxyLimits& limits = program.limits();
   const auto start = std::chrono::steady_clock::now();
   for (;;) {
-    if (WaitForRequest(region, slot, limits.poll)) return true;
-    if (std::optional<std::string> ended = hooks.ended()) {
+    if (program.over()) return false;
+    if (WaitForRequest(program.region(), slot, limits.poll)) return true;
+    if (std::optional<std::string> ended = program.Ended()) {
       *why = "the program " + *ended + " without exit (no SIMSOCK_MSG_EXIT)";
       return false;
     }
@@ -70,31 +73,50 @@ const char* FailReason(int64_t r) {
 
 }  // namespace
 
-void RunProxy(simsock_exec_region& region, int slot_index,
-              sim::Process& process, sys::Syscalls& calls,
-              const ProxyHooks& hooks, const ProxyLimits& limits) {
+void ServeSlot(const std::shared_ptr<ProgramThreads>& program, int slot_index) {
+  simsock_exec_region& region = program->region();
+  sim::Process& process = program->process();
   simsock_exec_slot& slot = region.slots[slot_index];
-  const std::string who = "pid " + std::to_string(process.pid()) + " exec";
+  // Slot 0 begins with HELLO, a new thread's slot with THREAD_START.
   bool attached = false;
   for (;;) {
     std::string why;
-    if (!AwaitRequest(region, slot, hooks, limits, &why)) {
-      hooks.fail(attached ? why
-                          : why +
-                                ", before the shim attached (is the shim "
-                                "at SIMSOCK_SHIM loadable?)");
+    if (!AwaitRequest(slot, *program, &why)) {
+      if (program->over()) return;
+      program->Fail(attached || slot_index != 0
+                        ? why
+                        : why +
+                              ", before the shim attached (is the shim "
+                              "at SIMSOCK_SHIM loadable?)");
       return;
     }
+    const std::string who = program->Who(slot_index);
     switch (slot.kind) {
       case SIMSOCK_MSG_HELLO:
+        if (slot_index != 0 || attached) {
+          program->Fail("HELLO on a thread's slot");
+          return;
+        }
         attached = true;
         process.host().TraceLine(who + ": attached");
         Reply(region, slot, process, 0);
         break;
+      case SIMSOCK_MSG_THREAD_START:
+        if (slot_index == 0 || attached) {
+          program->Fail("THREAD_START on a slot already started");
+          return;
+        }
+        attached = true;
+        process.host().TraceLine(who + ": thread start");
+        Reply(region, slot, process, program->tid(slot_index));
+        break;
+      case SIMSOCK_MSG_THREAD_EXIT:
+        program->ThreadExit(slot_index, static_cast<uint64_t>(slot.args[0]));
+        return;
       case SIMSOCK_MSG_EXIT:
         process.host().TraceLine(who + ": exit_group(" +
                                  std::to_string(slot.args[0]) + ")");
-        hooks.exited(static_cast<int>(slot.args[0]));
+        program->Exited(static_cast<int>(slot.args[0]));
         return;
       case SIMSOCK_MSG_SPIN_YIELD: {
         // protocol.h: the program waits for the clock to move; the proxy
@@ -110,29 +132,44 @@ void RunProxy(simsock_exec_region& region, int slot_index,
         break;
       }
       case SIMSOCK_MSG_FAIL:
-        hooks.fail(std::string("shim: ") + FailReason(slot.args[0]) + ": " +
-                   FailMessage(slot));
+        program->Fail(std::string("shim: ") + FailReason(slot.args[0]) + ": " +
+                      FailMessage(slot));
         return;
       case SIMSOCK_MSG_SYSCALL: {
         if (!attached) {
-          hooks.fail("a syscall before SIMSOCK_MSG_HELLO");
+          program->Fail("a syscall before SIMSOCK_MSG_HELLO");
           return;
         }
-        DispatchResult r = Dispatch(slot, process, calls);
+        if (std::optional<int64_t> ret = program->Handle(slot_index, slot)) {
+          Reply(region, slot, process, *ret);
+          break;
+        }
+        if (program->over()) return;
+        DispatchResult r = Dispatch(slot, process, program->calls());
+        if (program->over()) return;
         if (!r.fail.empty()) {
           // One trace line, so that the trace shows where it stopped.
           process.host().TraceLine(who + ": cannot emulate " + r.fail);
-          hooks.fail(r.fail);
+          program->Fail(r.fail);
           return;
         }
         Reply(region, slot, process, r.ret);
         break;
       }
       default:
-        hooks.fail("unknown message kind " + std::to_string(slot.kind));
+        program->Fail("unknown message kind " + std::to_string(slot.kind));
         return;
     }
   }
+}
+
+void RunProxy(simsock_exec_region& region, int slot_index,
+              sim::Process& process, sys::Syscalls& calls,
+              const ProxyHooks& hooks, const ProxyLimits& limits,
+              std::shared_ptr<void> keep, const std::string& name) {
+  ServeSlot(std::make_shared<ProgramThreads>(region, process, calls, hooks,
+                                             limits, name, std::move(keep)),
+            slot_index);
 }
 
 }  // namespace simsock::exec

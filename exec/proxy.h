@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -51,9 +52,14 @@ struct ProxyLimits {
 /// or fails: the first request must be SIMSOCK_MSG_HELLO, then syscalls,
 /// each answered with region.monotonic_ns updated. Runs in a simulated
 /// thread of `process` (Process::Spawn); `calls` is the process's tapped
-/// syscalls (RunContext::Tap).
+/// syscalls (RunContext::Tap). The program's threads get proxies of their
+/// own (program_threads.h), simulated threads named `name` + "/t<k>";
+/// `keep` (the owner of the region and of the child) lives until the last
+/// of them ends. The hooks are called at most once, by whichever proxy
+/// sees the end.
 void RunProxy(simsock_exec_region& region, int slot, sim::Process& process,
               sys::Syscalls& calls, const ProxyHooks& hooks,
-              const ProxyLimits& limits = {});
+              const ProxyLimits& limits = {}, std::shared_ptr<void> keep = {},
+              const std::string& name = "exec");
 
 }  // namespace simsock::exec

@@ -114,6 +114,7 @@ __attribute__((constructor(101))) static void shim_attach(void) {
     refuse("slot 0 of the region is taken");
   open_placeholder();
   shim_random_seed(region->random_seed);
+  shim_thread_attach();
   shim_install_handlers();
   shim_patch_vdso();
   shim_trap_rdtsc();

@@ -10,12 +10,6 @@
 
 #include "exec/shim/shim.h"
 
-/* This slice manages one thread per process (clone of a thread fails
- * loudly, dispatch.c): the first thread's slot is slot 0. */
-struct simsock_exec_slot *shim_slot(void) {
-  return &shim_region->slots[0];
-}
-
 static void futex_wake(uint32_t *word) {
   /* Not FUTEX_PRIVATE_FLAG: the simulator waits on the same word through
    * its own mapping of the memfd. */
@@ -145,17 +139,19 @@ void shim_arg_ptr(struct simsock_exec_slot *slot, int i, int64_t off) {
   slot->ptr_mask |= 1u << i;
 }
 
-/* process_vm_readv/writev on our own pid: the kernel checks the remote
+/* process_vm_readv/writev on our own thread: the kernel checks the remote
  * range and answers EFAULT instead of raising SIGSEGV, which is what a
  * syscall given a bad pointer does (Linux's copy_from_user). Same thread
- * group, so no ptrace permission is needed (__ptrace_may_access). */
+ * group, so no ptrace permission is needed (__ptrace_may_access). The
+ * calling thread's tid, not the pid: the first thread may have exited
+ * (pthread_exit), and the leader's task then has no mm. */
 static int vm_copy(long nr, void *local, const void *remote, size_t len) {
   struct iovec liov = {local, len};
   struct iovec riov = {(void *)remote, len};
   if (len == 0) return 0;
   if (remote == NULL) return -EFAULT;
-  long n =
-      shim_raw_syscall(nr, shim_real_pid, (long)&liov, 1, (long)&riov, 1, 0);
+  long n = shim_raw_syscall(nr, shim_thread_real_tid(), (long)&liov, 1,
+                            (long)&riov, 1, 0);
   return n == (long)len ? 0 : -EFAULT;
 }
 

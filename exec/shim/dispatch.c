@@ -82,24 +82,62 @@ static long open_native(long nr, long a0, long a1, long a2, long a3,
   return fd;
 }
 
+/* Calls that name a thread or process by id (the sched_* family,
+ * prlimit64, get_robust_list; getpriority/setpriority with PRIO_PROCESS,
+ * its id in a1): the program knows virtual ids, which on the real kernel
+ * may be another process's. Translated to the program's real ids; an id
+ * outside the program fails loudly, as a signal to another process does. */
+static int names_a_thread(long nr) {
+  switch (nr) {
+    case SYS_sched_setaffinity:
+    case SYS_sched_getaffinity:
+    case SYS_sched_setscheduler:
+    case SYS_sched_getscheduler:
+    case SYS_sched_setparam:
+    case SYS_sched_getparam:
+    case SYS_sched_setattr:
+    case SYS_sched_getattr:
+    case SYS_sched_rr_get_interval:
+    case SYS_prlimit64:
+    case SYS_get_robust_list:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+static long thread_id_call(long nr, long a0, long a1, long a2, long a3, long a4,
+                           long a5) {
+  const int prio = nr == SYS_getpriority || nr == SYS_setpriority;
+  long id = prio ? a1 : a0;
+  long real = shim_thread_real_id(id);
+  if (real < 0)
+    unsupported(nr, "a call naming a process or thread outside the program");
+  if (prio)
+    a1 = real;
+  else
+    a0 = real;
+  return native(nr, a0, a1, a2, a3, a4, a5);
+}
+
 static long exit_call(long nr, long status) {
+  /* A thread that is not the last ends alone (threads.c). */
+  if (nr == SYS_exit) shim_thread_exit(status);
   shim_post(SIMSOCK_MSG_EXIT, status, NULL);
   return native(nr == SYS_exit ? SYS_exit_group : nr, status, 0, 0, 0, 0, 0);
 }
 
-/* clone(flags, ...), clone3(struct clone_args *, size), fork, vfork: a
- * thread needs the clone emulation (future work), a new process would run
- * outside the simulation. clone3's flags are the first field of its
- * struct clone_args. */
+/* clone(flags, ...), clone3(struct clone_args *, size), fork, vfork
+ * reaching here did not come through the SIGSYS handler (which hands
+ * clone and clone3 to threads.c with its ucontext): a thread needs the
+ * trapped context, a new process would run outside the simulation.
+ * clone3's flags are the first field of its struct clone_args. */
 __attribute__((noreturn)) static void clone_call(long nr, long a0) {
   uint64_t flags = (uint64_t)a0;
   if (nr == SYS_clone3 && shim_copy_from(&flags, (void *)a0, sizeof flags))
     flags = 0;
   if ((nr == SYS_clone || nr == SYS_clone3) && (flags & CLONE_THREAD))
-    shim_fail(SIMSOCK_FAIL_TOO_MANY_THREADS,
-              "a new thread (clone of a thread: thread emulation is future "
-              "work)",
-              nr);
+    unsupported(nr, "a thread's clone outside the seccomp trap");
   unsupported(nr, "fork (a managed process cannot fork or spawn)");
 }
 
@@ -241,8 +279,18 @@ long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
                    long a5) {
   switch (nr) {
     case SYS_getpid:
-    case SYS_gettid:
       return shim_region->virtual_pid;
+    case SYS_gettid:
+      return shim_thread_gettid();
+    case SYS_getpriority:
+    case SYS_setpriority:
+      if (a0 == 0 /* PRIO_PROCESS */)
+        return thread_id_call(nr, a0, a1, a2, a3, a4, a5);
+      break;
+    case SYS_set_tid_address:
+      return shim_thread_set_tid_address(a0);
+    case SYS_futex:
+      return shim_futex(a0, a1, a2, a3, a4, a5);
     case SYS_getppid:
       return 1; /* the simulated host's init */
     case SYS_kill:
@@ -362,6 +410,7 @@ long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
     default:
       break;
   }
+  if (names_a_thread(nr)) return thread_id_call(nr, a0, a1, a2, a3, a4, a5);
   if (is_fd_call(nr)) {
     a0 = fd_arg(a0);
     if (shim_fd_is_sim(a0)) return fd_call(nr, a0, a1, a2, a3, a4, a5);
@@ -395,6 +444,7 @@ static int may_forward(long nr, long a0, long a1, long a2) {
     case SYS_eventfd2:
     case SYS_exit:
     case SYS_exit_group:
+    case SYS_futex:
       return 1;
     case SYS_dup2:
     case SYS_dup3:

@@ -23,7 +23,7 @@ static int is_self(long pid) {
 }
 
 static int is_own_thread(long tid) {
-  return tid == shim_region->virtual_pid || tid == real_tid();
+  return tid == shim_thread_gettid() || tid == real_tid();
 }
 
 __attribute__((noreturn)) static void other_process(long nr) {

@@ -79,6 +79,11 @@ static void on_sigsys(int sig, siginfo_t *info, void *context) {
                                  g[REG_R10]);
     return;
   }
+  if (info->si_syscall == SYS_clone || info->si_syscall == SYS_clone3) {
+    /* The new thread starts from this context (threads.c). */
+    g[REG_RAX] = shim_thread_clone(info->si_syscall, context);
+    return;
+  }
   g[REG_RAX] = shim_dispatch(info->si_syscall, g[REG_RDI], g[REG_RSI],
                              g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]);
 }

@@ -39,8 +39,32 @@ void shim_format_num(char *out, long v);
 __attribute__((noreturn)) void shim_fail(uint32_t reason, const char *what,
                                          long nr);
 
-/* --- channel.c: one request/reply on the calling thread's slot. */
+/* --- threads.c: the clone emulation (docs/exec.md, "Threads"). */
+/* The calling thread's slot (slot 0: the first thread). */
 struct simsock_exec_slot *shim_slot(void);
+/* The calling thread's real tid (the first thread's: the real pid). */
+long shim_thread_real_tid(void);
+/* The calling thread's virtual tid (the first thread's: the virtual pid). */
+long shim_thread_gettid(void);
+/* Records the first thread's clear-child-tid address (at attach). */
+void shim_thread_attach(void);
+/* The real id of a thread or process the program names by its virtual id
+ * (0 stays 0: the caller), or -1 when it names none of the program's. */
+long shim_thread_real_id(long id);
+/* set_tid_address: records the clear_child_tid address, returns the tid. */
+long shim_thread_set_tid_address(long addr);
+/* clone/clone3 of a thread, trapped (context: the SIGSYS ucontext): the
+ * new thread's virtual tid or a negated errno; fork fails loudly. */
+long shim_thread_clone(long nr, void *context);
+/* SYS_exit: 0 when the caller is the last thread (the caller then ends
+ * the process); otherwise the thread ends here. */
+int shim_thread_exit(long status);
+
+/* --- futex.c: futex(2) on the simulated kernel. */
+long shim_futex(long uaddr, long op, long val, long timeout, long uaddr2,
+                long val3);
+
+/* --- channel.c: one request/reply on the calling thread's slot. */
 /* Starts a request: kind SYSCALL, no pointers, no hints, data empty. */
 struct simsock_exec_slot *shim_begin(long nr);
 /* A clock read (vtime.c): counts towards the spin yield. */

@@ -28,6 +28,26 @@ __asm__(
     "  syscall\n"
     "  ret\n"
     "  .size shim_raw_syscall, .-shim_raw_syscall\n"
+    /* long shim_raw_clone3(struct clone_args *, size, start): the real
+     * clone3 of a new thread (threads.c). The child comes back here with
+     * rax 0 on its new stack (rdx, the start record, survives the
+     * syscall) and calls shim_thread_child(start), which never returns. */
+    "  .globl shim_raw_clone3\n"
+    "  .hidden shim_raw_clone3\n"
+    "  .type shim_raw_clone3,@function\n"
+    "shim_raw_clone3:\n"
+    "  movl $435, %eax\n" /* SYS_clone3 */
+    "  syscall\n"
+    "  testq %rax, %rax\n"
+    "  jnz 1f\n"
+    "  xorl %ebp, %ebp\n"
+    "  andq $-16, %rsp\n"
+    "  movq %rdx, %rdi\n"
+    "  call shim_thread_child\n"
+    "  ud2\n"
+    "1:\n"
+    "  ret\n"
+    "  .size shim_raw_clone3, .-shim_raw_clone3\n"
     "  .globl shim_trampoline_end\n"
     "  .hidden shim_trampoline_end\n"
     "shim_trampoline_end:\n"

@@ -97,6 +97,15 @@ class FakeShim {
     slot_.data_len = static_cast<uint32_t>(used_);
     Send(false);
   }
+  // One of the thread messages (SIMSOCK_MSG_THREAD_START: awaits the
+  // reply; SIMSOCK_MSG_THREAD_EXIT: does not).
+  int64_t Message(uint32_t kind, int64_t arg0) {
+    Clear();
+    slot_.kind = kind;
+    slot_.args[0] = arg0;
+    slot_.data_len = 0;
+    return Send(kind != SIMSOCK_MSG_THREAD_EXIT);
+  }
   // What SIGKILL is to the real program: a pending or later Send gives up.
   void Kill() { killed_ = true; }
   int64_t monotonic_ns() const {

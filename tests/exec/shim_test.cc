@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -449,14 +450,26 @@ TEST(ShimTest, ForkFailsLoudly) {
   EXPECT_THAT(r.out(), Not(HasSubstr("fork returned")));
 }
 
-TEST(ShimTest, ANewThreadFailsLoudly) {
+// pthread_create's clone3 comes to the simulator as SYS_clone3 (the clone
+// emulation: args[0] the new thread's slot, args[1] its real tid, args[2]
+// the flags); a simulator that refuses it stops the program loudly.
+TEST(ShimTest, ANewThreadTheSimulatorRefusesFailsLoudly) {
   Responder r;
-  r.Run({SIMSOCK_SHIM_PROBE, "thread"},
-        [](simsock_exec_slot &) { return int64_t{-ENOSYS}; });
+  int64_t child_slot = -1, flags = 0;
+  r.Run({SIMSOCK_SHIM_PROBE, "thread"}, [&](simsock_exec_slot &slot) {
+    if (slot.nr == SYS_clone3) {
+      child_slot = slot.args[0];
+      flags = slot.args[2];
+    }
+    return int64_t{-ENOSYS};
+  });
   ASSERT_TRUE(WIFEXITED(r.wait_status()));
   EXPECT_EQ(WEXITSTATUS(r.wait_status()), 127);
-  EXPECT_EQ(r.fail_reason(), SIMSOCK_FAIL_TOO_MANY_THREADS);
-  EXPECT_THAT(r.fail_message(), HasSubstr("a new thread"));
+  EXPECT_EQ(child_slot, 1);
+  EXPECT_NE(flags & CLONE_THREAD, 0);
+  EXPECT_NE(flags & CLONE_SETTLS, 0);
+  EXPECT_EQ(r.fail_reason(), SIMSOCK_FAIL_UNSUPPORTED_SYSCALL);
+  EXPECT_THAT(r.fail_message(), HasSubstr("refused a new thread"));
   EXPECT_THAT(r.out(), Not(HasSubstr("pthread_create returned")));
 }
 
