@@ -46,7 +46,8 @@ ProgramThreads::ProgramThreads(simsock_exec_region& region,
       hooks_(std::move(hooks)),
       limits_(limits),
       name_(std::move(name)),
-      keep_(std::move(keep)) {
+      keep_(std::move(keep)),
+      spin_(region.spin_reads) {
   tids_[0] = region.virtual_pid;
 }
 

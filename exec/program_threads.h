@@ -23,6 +23,7 @@
 #include "simsock/exec/futex_table.h"
 #include "simsock/exec/protocol.h"
 #include "simsock/exec/proxy.h"
+#include "simsock/exec/spin_guard.h"
 
 namespace simsock::exec {
 
@@ -55,6 +56,8 @@ class ProgramThreads : public std::enable_shared_from_this<ProgramThreads> {
 
   /// The virtual tid of the thread on `slot` (slot 0: the virtual pid).
   int32_t tid(int slot) const { return tids_[slot]; }
+  /// The spin-loop rule for the program's forwarded calls (all threads).
+  SpinGuard& spin() { return spin_; }
   /// "pid 2 exec" or "pid 2 exec t200001": a trace line's subject.
   std::string Who(int slot) const;
 
@@ -83,6 +86,7 @@ class ProgramThreads : public std::enable_shared_from_this<ProgramThreads> {
   std::string name_;
   std::shared_ptr<void> keep_;
   FutexTable futexes_;
+  SpinGuard spin_;
   bool over_ = false;
   int threads_made_ = 0;
   std::array<int32_t, SIMSOCK_EXEC_MAX_THREADS> tids_{};

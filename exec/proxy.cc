@@ -49,6 +49,17 @@ void Reply(simsock_exec_region& region, simsock_exec_slot& slot,
   PostReply(slot);
 }
 
+// A spin loop's yield (SIMSOCK_MSG_SPIN_YIELD, SpinGuard): `ns` of
+// virtual time pass while the proxy sleeps, as a call that blocks would;
+// one trace line, "<what>, <ns> ns pass".
+void LetTimePass(sim::Process& process, int64_t ns, const std::string& what) {
+  ns = std::max<int64_t>(ns, 1);
+  process.host().TraceLine(what + ", " + std::to_string(ns) + " ns pass");
+  sim::World& world = process.host().world();
+  world.scheduler().Park("spin",
+                         sim::DeadlineAfter(world.Now(), sim::Duration(ns)));
+}
+
 // The FAIL message in data, NUL-terminated within the area.
 std::string FailMessage(const simsock_exec_slot& slot) {
   const size_t n = std::min<size_t>(slot.data_len, SIMSOCK_EXEC_DATA_BYTES);
@@ -118,19 +129,13 @@ void ServeSlot(const std::shared_ptr<ProgramThreads>& program, int slot_index) {
                                  std::to_string(slot.args[0]) + ")");
         program->Exited(static_cast<int>(slot.args[0]));
         return;
-      case SIMSOCK_MSG_SPIN_YIELD: {
-        // protocol.h: the program waits for the clock to move; the proxy
-        // sleeps in virtual time, as a call that blocks would.
-        const int64_t ns = std::max<int64_t>(slot.args[0], 1);
-        process.host().TraceLine(
-            who + ": spin: " + std::to_string(slot.args[1]) +
-            " clock reads without a call, " + std::to_string(ns) + " ns pass");
-        sim::World& world = process.host().world();
-        world.scheduler().Park(
-            "spin", sim::DeadlineAfter(world.Now(), sim::Duration(ns)));
+      case SIMSOCK_MSG_SPIN_YIELD:
+        // protocol.h: the program waits for the clock to move.
+        LetTimePass(process, slot.args[0],
+                    who + ": spin: " + std::to_string(slot.args[1]) +
+                        " clock reads without a call");
         Reply(region, slot, process, 0);
         break;
-      }
       case SIMSOCK_MSG_FAIL:
         program->Fail(std::string("shim: ") + FailReason(slot.args[0]) + ": " +
                       FailMessage(slot));
@@ -139,6 +144,16 @@ void ServeSlot(const std::shared_ptr<ProgramThreads>& program, int slot_index) {
         if (!attached) {
           program->Fail("a syscall before SIMSOCK_MSG_HELLO");
           return;
+        }
+        // A run of calls at one instant: a spin loop (spin_guard.h).
+        sim::World& world = process.host().world();
+        if (const int64_t ns = program->spin().BeforeCall(world.Now())) {
+          LetTimePass(
+              process, ns,
+              who + ": spin: " + std::to_string(program->spin().yield_calls()) +
+                  " calls at one instant");
+          program->spin().Yielded(world.Now());
+          if (program->over()) return;
         }
         if (std::optional<int64_t> ret = program->Handle(slot_index, slot)) {
           Reply(region, slot, process, *ret);

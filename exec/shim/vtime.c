@@ -27,12 +27,14 @@ int64_t shim_monotonic_ns(void) {
  * forever: the clock moves only while a thread is parked in the simulator.
  * After region.spin_reads clock reads in a row with no forwarded call in
  * between, the shim lets virtual time pass (SIMSOCK_MSG_SPIN_YIELD): 1 us,
- * doubling on each further yield of the same run of reads up to 1 ms, so
- * a loop waiting for a deadline reaches it in a few dozen round trips and
- * overshoots it by at most a millisecond, as a descheduled thread may on
- * Linux. The count is the program's own, so the yields fall at the same
- * reads in every run: deterministic, unlike a wall-time bound. Only one
- * managed thread runs at a time, so plain counters suffice. */
+ * then after each tenth as many further reads twice as long, up to 1 ms,
+ * so a loop waiting for a deadline reaches it in one round trip per
+ * millisecond and overshoots it by at most a millisecond, as a
+ * descheduled thread may on Linux. (exec/spin_guard.h applies the same
+ * rule to forwarded calls made at one instant.) The count is the program's own,
+ * so the yields fall at the same reads in every run: deterministic, unlike a
+ * wall-time bound. Only one managed thread runs at a time, so plain counters
+ * suffice. */
 static uint32_t clock_reads;
 static int64_t next_yield_ns;
 
@@ -43,12 +45,18 @@ void shim_reset_spin(void) {
 
 void shim_charge_clock_read(void) {
   const uint32_t limit = shim_region->spin_reads;
-  if (limit == 0 || ++clock_reads < limit) return;
+  if (limit == 0) return;
+  /* After a yield of this run, a tenth as many reads: exec/spin_guard.h's
+   * rule for calls, so that a long wait costs fewer round trips. */
+  const uint32_t threshold =
+      next_yield_ns == 0 ? limit : (limit / 10 > 0 ? limit / 10 : 1);
+  if (++clock_reads < threshold) return;
   const int64_t ns = next_yield_ns > 0 ? next_yield_ns : 1000;
+  const uint32_t reads = clock_reads;
   struct simsock_exec_slot *slot = shim_begin(0); /* resets the count */
   slot->kind = SIMSOCK_MSG_SPIN_YIELD;
   slot->args[0] = ns;
-  slot->args[1] = limit;
+  slot->args[1] = reads;
   shim_roundtrip(slot);
   shim_end(slot);
   next_yield_ns = ns < 1000000 ? 2 * ns : 1000000;

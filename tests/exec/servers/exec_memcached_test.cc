@@ -1,29 +1,24 @@
 // Debian's memcached, unmodified, with 4 worker threads (`memcached -t 4`)
 // on a simulated host under simsock exec (docs/exec.md, "Threads"), served
 // to a small C++ client on another host that stores and reads back keys
-// (memcached's text protocol: set / get). Skipped, with the cause printed,
-// when /usr/bin/memcached is absent (tools/dev.sh installs it).
+// (memcached's text protocol: set / get). The binary is Debian's, unpacked
+// by tools/install_servers.sh (servers.h).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <sys/wait.h>
 
-#include <cerrno>
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "simsock/exec/exec_scenario.h"
-#include "simsock/exec/world_file.h"
-#include "simsock/faults/fault_plan.h"
 #include "simsock/net/sys/syscalls.h"
 #include "simsock/sim/kernel/host.h"
 #include "simsock/sim/kernel/process.h"
+#include "tests/exec/servers/servers.h"
+#include "tests/exec/world_fixture.h"
 
 namespace simsock::exec {
 namespace {
-
-constexpr const char* kMemcached = "/usr/bin/memcached";
 
 // Reads from fd until `buf` ends with `end` (or holds "ERROR"): false on
 // EOF or an error. Bounded by the reply sizes of this client.
@@ -109,95 +104,49 @@ void MemcacheClient(experiment::RunContext& ctx, sim::Host& host,
       "memcache_client");
 }
 
-class ExecMemcached : public ::testing::Test {
+class ExecMemcached : public exec_test::ExecWorldTest {
  protected:
   void SetUp() override {
+    ExecWorldTest::SetUp();
     RegisterBuiltinProgram("memcache-client", MemcacheClient);
-    dir_ = ::testing::TempDir() + "exec_memcached_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::create_directories(dir_);
   }
 
-  experiment::RunResult Run(uint64_t seed, const std::string& trace,
-                            const std::string& plan = "") {
+  experiment::RunResult RunMemcached(uint64_t seed, const std::string& trace,
+                                     const std::string& plan = "") {
     // -u root: memcached refuses to run as root without it (the tests may).
-    const std::string text =
-        std::string("host server 10.0.0.1\nhost client1 10.0.0.2\n") +
+    experiment::Scenario s = World(
+        "host server 10.0.0.1\nhost client1 10.0.0.2\n"
         "latency client1 server 2ms\n"
         "exec server " +
-        kMemcached +
-        " -t 4 -p 11211 -U 0 -u root -l 10.0.0.1\n"
+        exec_test::ServersBin() +
+        "/memcached -t 4 -p 11211 -U 0 -u root -l 10.0.0.1\n"
         "run client1 memcache-client 10.0.0.1 11211 20\n"
-        "budget 20s\noutput " +
-        dir_ + "\n";
-    std::string error;
-    std::optional<WorldSpec> spec = ParseWorld(text, dir_, &error);
-    EXPECT_TRUE(spec) << error;
-    if (!spec) return {};
-    EXPECT_EQ(CheckWorld(*spec), "");
-    experiment::Scenario s =
-        WorldScenario(std::make_shared<const WorldSpec>(*spec));
-    experiment::RunOptions o;
-    o.seed = seed;
-    o.trace_path = trace;
-    o.stop_at_first = false;
-    faults::ParsedPlan p = faults::ParsePlan(plan);
-    EXPECT_TRUE(p.ok()) << p.error.ToString();
-    if (p.ok()) o.plan = *p.plan;
-    experiment::RunResult r = experiment::Run(s, o);
-    EXPECT_TRUE(::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD);
-    return r;
+        "budget 20s\n");
+    return Run(s, seed, plan, trace);
   }
-
-  std::string dir_;
 };
-
-// glibc's getpwnam (memcached's -u) asks nscd over an AF_UNIX socket
-// first; without AF_UNIX sockets in the simulated kernel the shim stops the
-// program there, loudly, as it must.
-bool NeedsUnixSockets(const std::string& violations) {
-  return violations.find("socket(AF_UNIX) is not simulated yet") !=
-         std::string::npos;
-}
-constexpr const char* kNoUnix =
-    "memcached's getpwnam opens an AF_UNIX socket (nscd), which this build "
-    "does not simulate: ";
-
-std::string Violations(const experiment::RunResult& r) {
-  std::string out = r.plan_error;
-  for (const auto& v : r.violations) out += v.ToString() + "\n";
-  return out;
-}
 
 // memcached -t 4 stores and returns 20 keys; its threads (the main event
 // loop, 4 workers, the LRU and hash maintainers) run one at a time, and
 // the same seed gives the same trace.
 TEST_F(ExecMemcached, FourThreadsServeSetAndGet) {
-  if (!std::filesystem::exists(kMemcached)) {
-    GTEST_SKIP() << kMemcached
-                 << " is absent (Debian package memcached: tools/dev.sh "
-                    "installs the optional test programs)";
-  }
-  experiment::RunResult a = Run(4, dir_ + "/a.trace");
+  ASSERT_FALSE(exec_test::ServersBin().empty());
+  experiment::RunResult a = RunMemcached(4, dir_ + "/a.trace");
   const std::string v = Violations(a);
-  if (NeedsUnixSockets(v)) GTEST_SKIP() << kNoUnix << v;
   EXPECT_TRUE(a.ok()) << v;
   EXPECT_EQ(a.summary.counters["mc stored"], 20u) << v;
   EXPECT_EQ(a.summary.counters["mc hits"], 20u) << v;
-  experiment::RunResult b = Run(4, dir_ + "/b.trace");
+  experiment::RunResult b = RunMemcached(4, dir_ + "/b.trace");
   EXPECT_EQ(a.summary.trace_hash, b.summary.trace_hash);
 }
 
 // Under 20% loss both ways the replies are the same (TCP retransmits);
 // memcached's threads see only delays.
 TEST_F(ExecMemcached, SameRepliesUnderLoss) {
-  if (!std::filesystem::exists(kMemcached)) {
-    GTEST_SKIP() << kMemcached << " is absent (Debian package memcached)";
-  }
+  ASSERT_FALSE(exec_test::ServersBin().empty());
   experiment::RunResult r =
-      Run(9, "", "from 0s to 10s loss 0.2 client1 <-> server\n");
+      RunMemcached(9, "", "from 0s to 10s loss 0.2 client1 <-> server\n");
   const std::string v = Violations(r);
-  if (NeedsUnixSockets(v)) GTEST_SKIP() << kNoUnix << v;
   EXPECT_TRUE(r.ok()) << v;
   EXPECT_GT(r.summary.faults_injected, 0u);
   EXPECT_EQ(r.summary.counters["mc stored"], 20u) << v;
