@@ -145,18 +145,25 @@ void ServeSlot(const std::shared_ptr<ProgramThreads>& program, int slot_index) {
           program->Fail("a syscall before SIMSOCK_MSG_HELLO");
           return;
         }
-        // A run of calls at one instant: a spin loop (spin_guard.h).
+        // A run of calls at one instant is a spin loop (spin_guard.h): the
+        // call runs first and the time passes after it, before the reply,
+        // never between the shim's checks and the call (a futex wait's
+        // value check must meet its parking with nothing run in between).
         sim::World& world = process.host().world();
-        if (const int64_t ns = program->spin().BeforeCall(world.Now())) {
-          LetTimePass(
-              process, ns,
-              who + ": spin: " + std::to_string(program->spin().yield_calls()) +
-                  " calls at one instant");
-          program->spin().Yielded(world.Now());
-          if (program->over()) return;
-        }
+        const sim::Time start = world.Now();
+        const int64_t spin_ns = program->spin().BeforeCall(start);
+        auto reply = [&](int64_t ret) {
+          if (spin_ns > 0 && world.Now() == start) {
+            LetTimePass(process, spin_ns,
+                        who + ": spin: " +
+                            std::to_string(program->spin().yield_calls()) +
+                            " calls at one instant");
+            program->spin().Yielded(world.Now());
+          }
+          if (!program->over()) Reply(region, slot, process, ret);
+        };
         if (std::optional<int64_t> ret = program->Handle(slot_index, slot)) {
-          Reply(region, slot, process, *ret);
+          reply(*ret);
           break;
         }
         if (program->over()) return;
@@ -168,7 +175,7 @@ void ServeSlot(const std::shared_ptr<ProgramThreads>& program, int slot_index) {
           program->Fail(r.fail);
           return;
         }
-        Reply(region, slot, process, r.ret);
+        reply(r.ret);
         break;
       }
       default:
