@@ -18,6 +18,8 @@
 #include <new>
 #include <sstream>
 
+#include "simsock/sim/kernel/signal_state.h"
+
 extern char** environ;
 
 namespace simsock::exec {
@@ -155,7 +157,7 @@ std::string DescribeWaitStatus(int status) {
     const int sig = WTERMSIG(status);
     const char* name = ::strsignal(sig);
     return "killed by signal " + std::to_string(sig) + " (" +
-           (name != nullptr ? name : "?") + ")" +
+           sim::SignalName(sig) + ": " + (name != nullptr ? name : "?") + ")" +
            (WCOREDUMP(status) ? ", core dumped" : "");
   }
   return "ended with wait status " + std::to_string(status);

@@ -63,6 +63,8 @@ bool AwaitRequest(simsock_exec_slot& slot, const ProxyHooks& hooks,
 void Reply(simsock_exec_region& region, simsock_exec_slot& slot,
            sim::Process& process, int64_t ret) {
   slot.ret = ret;
+  // The signals the thread takes now: the shim raises them (protocol.h).
+  slot.deliver_mask |= process.TakeSignalsToDeliver();
   std::atomic_ref<int64_t>(region.monotonic_ns)
       .store(process.clock_gettime_ns(), std::memory_order_relaxed);
   State(slot).store(SIMSOCK_SLOT_REPLY, std::memory_order_release);

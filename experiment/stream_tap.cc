@@ -218,4 +218,25 @@ ssize_t StreamTap::sendmsg(int fd, const msghdr* msg, int flags) {
   return r;
 }
 
+// --- signals (issue 13): forwarded
+int StreamTap::sigaction(int sig, const SignalAction* act,
+                         SignalAction* oldact) {
+  return inner_.sigaction(sig, act, oldact);
+}
+uint64_t StreamTap::signals_caught(int sig) {
+  return inner_.signals_caught(sig);
+}
+int StreamTap::sigprocmask(int how, const sigset_t* set, sigset_t* oldset) {
+  return inner_.sigprocmask(how, set, oldset);
+}
+int StreamTap::sigpending(sigset_t* set) { return inner_.sigpending(set); }
+int StreamTap::setitimer(int which, const itimerval* new_value,
+                         itimerval* old_value) {
+  return inner_.setitimer(which, new_value, old_value);
+}
+int StreamTap::getitimer(int which, itimerval* curr_value) {
+  return inner_.getitimer(which, curr_value);
+}
+int StreamTap::kill_self(int sig) { return inner_.kill_self(sig); }
+
 }  // namespace simsock::experiment

@@ -90,6 +90,17 @@ class StreamTap final : public sys::Syscalls {
   int pselect6(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
                const timespec* timeout, const sigset_t* sigmask) override;
 
+  // --- signals (issue 13): forwarded (no fault kind names them)
+  int sigaction(int sig, const SignalAction* act,
+                SignalAction* oldact) override;
+  uint64_t signals_caught(int sig) override;
+  int sigprocmask(int how, const sigset_t* set, sigset_t* oldset) override;
+  int sigpending(sigset_t* set) override;
+  int setitimer(int which, const itimerval* new_value,
+                itimerval* old_value) override;
+  int getitimer(int which, itimerval* curr_value) override;
+  int kill_self(int sig) override;
+
  private:
   // The connected TCP socket behind fd, registered with the ledger; null
   // for anything else (UDP, a listener, a socket not yet connected).

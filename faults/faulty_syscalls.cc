@@ -528,4 +528,26 @@ ssize_t FaultySyscalls::sendmsg(int fd, const msghdr* msg, int flags) {
   });
 }
 
+// --- signals (issue 13): forwarded
+int FaultySyscalls::sigaction(int sig, const SignalAction* act,
+                              SignalAction* oldact) {
+  return inner_.sigaction(sig, act, oldact);
+}
+uint64_t FaultySyscalls::signals_caught(int sig) {
+  return inner_.signals_caught(sig);
+}
+int FaultySyscalls::sigprocmask(int how, const sigset_t* set,
+                                sigset_t* oldset) {
+  return inner_.sigprocmask(how, set, oldset);
+}
+int FaultySyscalls::sigpending(sigset_t* set) { return inner_.sigpending(set); }
+int FaultySyscalls::setitimer(int which, const itimerval* new_value,
+                              itimerval* old_value) {
+  return inner_.setitimer(which, new_value, old_value);
+}
+int FaultySyscalls::getitimer(int which, itimerval* curr_value) {
+  return inner_.getitimer(which, curr_value);
+}
+int FaultySyscalls::kill_self(int sig) { return inner_.kill_self(sig); }
+
 }  // namespace simsock::faults

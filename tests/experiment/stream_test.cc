@@ -206,6 +206,21 @@ class Corrupting final : public sys::Syscalls {
     return p_.sendmsg(fd, m, f);
   }
 
+  // signals (issue 13)
+  int sigaction(int sig, const SignalAction* a, SignalAction* o) override {
+    return p_.sigaction(sig, a, o);
+  }
+  uint64_t signals_caught(int sig) override { return p_.signals_caught(sig); }
+  int sigprocmask(int h, const sigset_t* s, sigset_t* o) override {
+    return p_.sigprocmask(h, s, o);
+  }
+  int sigpending(sigset_t* s) override { return p_.sigpending(s); }
+  int setitimer(int w, const itimerval* n, itimerval* o) override {
+    return p_.setitimer(w, n, o);
+  }
+  int getitimer(int w, itimerval* c) override { return p_.getitimer(w, c); }
+  int kill_self(int sig) override { return p_.kill_self(sig); }
+
  private:
   sim::Process& p_;
 };
