@@ -259,5 +259,43 @@ TEST(Signals, ABlockedSigalrmHoldsTheIntervalTimerUntilTaken) {
   EXPECT_EQ(cur.it_value.tv_usec, 500000);
 }
 
+TEST(Signals, AlarmRoundsTheSecondsLeftAsLinux) {
+  World w(1);
+  Process& p = w.AddHost("h", "10.0.0.1").SpawnProcess();
+  const Action ignore{Action::Kind::kIgnore, 0};
+  ASSERT_EQ(p.sigaction(SIGALRM, &ignore, nullptr), 0);
+  EXPECT_EQ(p.alarm(10), 0u);
+  w.RunFor(milliseconds(4400));
+  EXPECT_EQ(p.alarm(10), 6u);  // 5.6 s left: half a second or more rounds up
+  w.RunFor(milliseconds(9999));
+  EXPECT_EQ(p.alarm(0), 1u);  // 1 ms left: never 0 for a pending alarm
+  EXPECT_EQ(p.alarm(0), 0u);
+}
+
+TEST(Signals, ResetHandAndTgkillToOneThread) {
+  World w(1);
+  Process& p = w.AddHost("h", "10.0.0.1").SpawnProcess();
+  const Action once{Action::Kind::kCount, static_cast<int>(SA_RESETHAND)};
+  ASSERT_EQ(p.sigaction(SIGUSR2, &once, nullptr), 0);
+  int fds[2];
+  ASSERT_EQ(p.pipe2(fds, 0), 0);
+  ssize_t got = 0;
+  const int tid = p.Spawn([&] {
+    char buf[4];
+    got = p.read(fds[0], buf, sizeof buf);
+  });
+  w.RunFor(milliseconds(10));
+  EXPECT_EQ(p.tgkill(p.pid(), tid, SIGUSR2), 0);
+  w.RunFor(milliseconds(10));
+  EXPECT_EQ(got, -EINTR);
+  EXPECT_EQ(p.signals_caught(SIGUSR2), 1u);
+  Action now;
+  ASSERT_EQ(p.sigaction(SIGUSR2, nullptr, &now), 0);
+  EXPECT_EQ(now.kind, Action::Kind::kDefault);  // reset once delivered
+  EXPECT_EQ(p.tgkill(p.pid(), tid + 100, SIGUSR2), -ESRCH);
+  EXPECT_EQ(p.tgkill(p.pid() + 1, tid, SIGUSR2), -ESRCH);
+  EXPECT_EQ(p.tgkill(p.pid(), 0, SIGUSR2), -EINVAL);
+}
+
 }  // namespace
 }  // namespace simsock::sim
