@@ -18,6 +18,7 @@
 #include <cstring>
 #include <vector>
 
+#include "simsock/exec/dispatch_signal.h"
 #include "simsock/exec/launcher.h"
 #include "simsock/net/sys/syscalls.h"
 #include "simsock/sim/kernel/process.h"
@@ -36,6 +37,8 @@ class Request {
         len_(std::min<size_t>(slot.data_len, SIMSOCK_EXEC_DATA_BYTES)) {}
 
   int64_t Int(int i) const { return slot_.args[i]; }
+  // The six arguments as they came.
+  const int64_t* args() const { return slot_.args; }
 
   // Argument i as a pointer to n bytes of data: null for NULL; sets
   // fault() when the bytes lie outside the request's data (EFAULT) and
@@ -491,6 +494,24 @@ int64_t Run(Request& r, int64_t nr, sim::Process& process, sys::Syscalls& calls,
       return process.dup2(I(0), I(1));
     case SYS_dup3:
       return process.dup3(I(0), I(1), I(2));
+    // signals (exec/dispatch_signal.cc)
+    case SYS_rt_sigaction:
+    case SYS_rt_sigprocmask:
+    case SYS_setitimer:
+    case SYS_getitimer:
+    case SYS_alarm:
+    case SYS_kill:
+    case SYS_tgkill:
+    case SYS_tkill: {
+      const bool set = nr == SYS_setitimer;
+      const bool timer = set || nr == SYS_getitimer;
+      const auto* value = static_cast<const itimerval*>(
+          set ? r.Ptr(1, sizeof(itimerval)) : nullptr);
+      auto* old = static_cast<itimerval*>(
+          timer ? r.Ptr(set ? 2 : 1, sizeof(itimerval)) : nullptr);
+      if (r.fault()) return -EFAULT;
+      return RunSignalCall(nr, r.args(), process, value, old);
+    }
     default:
       *fail = SyscallName(nr) + " is not simulated";
       return 0;
@@ -580,6 +601,13 @@ std::string SyscallName(int64_t nr) {
       {SYS_clone3, "clone3"},
       {SYS_fork, "fork"},
       {SYS_setitimer, "setitimer"},
+      {SYS_getitimer, "getitimer"},
+      {SYS_alarm, "alarm"},
+      {SYS_rt_sigaction, "rt_sigaction"},
+      {SYS_rt_sigprocmask, "rt_sigprocmask"},
+      {SYS_kill, "kill"},
+      {SYS_tgkill, "tgkill"},
+      {SYS_tkill, "tkill"},
       {SYS_sendfile, "sendfile"},
       {SYS_splice, "splice"},
   };

@@ -66,6 +66,9 @@ void StartNative(experiment::RunContext& ctx, RunState& state, sim::Host& h,
                  const WorldProgram& p) {
   const WorldSpec& spec = *state.spec;
   sim::Process& proc = h.SpawnProcess();
+  // A program starts with Linux's default dispositions, and its own
+  // handlers run in it (docs/exec.md, "Signals").
+  proc.ResetSignalsForExec();
   sys::Syscalls& calls = ctx.Tap(proc);
   const int n = ++state.launches[h.name()];
   const std::string base =

@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "simsock/exec/slot_wait.h"
+#include "simsock/sim/kernel/signal_state.h"
 
 extern char** environ;
 
@@ -160,7 +161,7 @@ std::string DescribeWaitStatus(int status) {
     const int sig = WTERMSIG(status);
     const char* name = ::strsignal(sig);
     return "killed by signal " + std::to_string(sig) + " (" +
-           (name != nullptr ? name : "?") + ")" +
+           sim::SignalName(sig) + ": " + (name != nullptr ? name : "?") + ")" +
            (WCOREDUMP(status) ? ", core dumped" : "");
   }
   return "ended with wait status " + std::to_string(status);

@@ -66,6 +66,8 @@ void ProgramThreads::Exited(int status) {
 }
 
 void ProgramThreads::EndParkedThreads() {
+  // The program is gone: its timers stop (exit_itimers).
+  process_.ReleaseSignals();
   // Their futex waits return; each proxy then sees over() and ends
   // without a reply. (A proxy parked in another call, an accept say,
   // stays parked until the world ends: its thread is gone with the

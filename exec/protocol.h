@@ -27,7 +27,7 @@ extern "C" {
 /// "SIMSOCK1": the region's first bytes once the launcher has set it up.
 #define SIMSOCK_EXEC_MAGIC 0x314b434f534d4953ULL
 /// Bumped when the layout or a message's meaning changes.
-#define SIMSOCK_EXEC_VERSION 2u
+#define SIMSOCK_EXEC_VERSION 4u
 /// The environment variable naming the region's fd in the managed process
 /// (the launcher passes the memfd across exec without FD_CLOEXEC).
 #define SIMSOCK_EXEC_ENV_FD "SIMSOCK_EXEC_FD"
@@ -121,6 +121,17 @@ enum simsock_msg_kind {
 /// Every offset and length must lie within [0, data_len): one that does
 /// not is -EFAULT, as a bad pointer is on Linux.
 ///
+/// Signal calls (version 3; the shim performs rt_sigaction and
+/// rt_sigprocmask for real first, then tells the simulator):
+/// - rt_sigaction: args[0] the signal, args[1] its disposition (0 SIG_DFL,
+///   1 SIG_IGN, 2 a handler), args[2] sa_flags; no pointers.
+/// - rt_sigprocmask: args[0] SIG_SETMASK, args[1] the thread's new mask
+///   (a value, bit sig - 1).
+/// - setitimer / getitimer: which, then offsets of struct itimerval (or
+///   SIMSOCK_EXEC_NULL); alarm: the seconds.
+/// - kill / tgkill / tkill to the program itself: args[0] the signal (the
+///   shim checked that the target is the program or its calling thread).
+///
 /// One managed thread's mailbox. Aligned to a page so slots never share a
 /// cache line.
 struct simsock_exec_slot {
@@ -163,7 +174,21 @@ struct simsock_exec_slot {
   /// the other party is not running, stops paying for the spin.
   uint32_t shim_spin_budget;
   uint32_t sim_spin_budget;  ///< the simulator's, as shim_spin_budget
+  /// Signals to deliver now (bit sig - 1), written with the
+  /// reply: the simulated kernel generated them (a timer's SIGALRM, a
+  /// SIGPIPE, a kill to itself) and the thread takes them. Once the slot
+  /// is released, the shim raises each for real on its own thread (tgkill
+  /// through the trampoline), so the program's handler runs, or the
+  /// default action kills it, before the call returns to the program;
+  /// once per generated signal (standard signals coalesce while pending).
+  /// A reply of SIMSOCK_EXEC_RESTART asks the shim to make the same call
+  /// again after delivering them (SA_RESTART).
+  uint64_t deliver_mask;
 } __attribute__((aligned(4096)));
+
+/// A reply's ret meaning "deliver the signals, then make the call again"
+/// (the kernel's -ERESTARTSYS, which never reaches a program).
+#define SIMSOCK_EXEC_RESTART (-512)
 
 /// Per slot: what a thread's exit needs in shared memory.
 struct simsock_exec_thread {

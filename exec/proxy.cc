@@ -44,6 +44,8 @@ bool AwaitRequest(simsock_exec_slot& slot, const ProgramThreads& program,
 void Reply(simsock_exec_region& region, simsock_exec_slot& slot,
            sim::Process& process, int64_t ret) {
   slot.ret = ret;
+  // The signals the thread takes now: the shim raises them (protocol.h).
+  slot.deliver_mask |= process.TakeSignalsToDeliver();
   std::atomic_ref<int64_t>(region.monotonic_ns)
       .store(process.clock_gettime_ns(), std::memory_order_relaxed);
   PostReply(slot);

@@ -34,7 +34,8 @@ namespace simsock::faults {
 /// getsockopt, getpeername) to learn the fd's state.
 ///
 /// The calls no fault kind names (bind, listen, shutdown, the socket
-/// options and names, fcntl, the clock, resolve_ipv4, pipe2, eventfd2) are
+/// options and names, fcntl, the clock, resolve_ipv4, pipe2, eventfd2, the
+/// signal calls) are
 /// forwarded unchanged by ForwardingSyscalls. A pipe's or an eventfd's
 /// reads and writes go through read() and write(), whose Decide finds no
 /// socket: nothing is injected into them (docs/faults.md, "Pipes and

@@ -328,9 +328,11 @@ long shim_dispatch(long nr, long a0, long a1, long a2, long a3, long a4,
     case SYS_execveat:
       unsupported(nr, "execve (a managed program cannot exec another)");
     case SYS_rt_sigaction:
-      return shim_guard_sigaction(a0, (void *)a1, (void *)a2, a3);
+      return shim_sig_action(a0, (void *)a1, (void *)a2, a3);
     case SYS_rt_sigprocmask:
-      return shim_guard_sigprocmask(a0, (void *)a1, (void *)a2, a3);
+      return shim_sig_procmask(a0, (void *)a1, (void *)a2, a3);
+    case SYS_getitimer:
+      return shim_sig_itimer(nr, a0, NULL, (void *)a1);
     case SYS_socket:
       return shim_fwd_new_fd(nr, a0, a1, a2);
     case SYS_socketpair:
@@ -445,7 +447,17 @@ static int may_forward(long nr, long a0, long a1, long a2) {
     case SYS_exit:
     case SYS_exit_group:
     case SYS_futex:
+    /* signals.c's forwarded calls (rt_sigprocmask guards its own). */
+    case SYS_rt_sigaction:
+    case SYS_setitimer:
+    case SYS_getitimer:
+    case SYS_alarm:
+    case SYS_kill:
+    case SYS_tgkill:
+    case SYS_tkill:
       return 1;
+    case SYS_rt_sigprocmask:
+      return 0;
     case SYS_dup2:
     case SYS_dup3:
       return shim_fd_is_sim(fd_arg(a0)) || shim_fd_is_sim(fd_arg(a1));
@@ -456,8 +468,23 @@ static int may_forward(long nr, long a0, long a1, long a2) {
   }
 }
 
+/* One call, then the signals its replies carry (signals.c); a call the
+ * simulator answered SIMSOCK_EXEC_RESTART runs again once the handlers
+ * ran (SA_RESTART). */
+static long call_once(long nr, long a0, long a1, long a2, long a3, long a4,
+                      long a5);
+
 long shim_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
   if (!shim_attached) return native(nr, a0, a1, a2, a3, a4, a5);
+  for (;;) {
+    long r = call_once(nr, a0, a1, a2, a3, a4, a5);
+    shim_sig_deliver();
+    if (r != SIMSOCK_EXEC_RESTART) return r;
+  }
+}
+
+static long call_once(long nr, long a0, long a1, long a2, long a3, long a4,
+                      long a5) {
   if (!shim_program_has_handlers || !may_forward(nr, a0, a1, a2))
     return shim_dispatch(nr, a0, a1, a2, a3, a4, a5);
   /* Block asynchronous signals while the slot is in use: a handler's own

@@ -4,9 +4,10 @@
  * (raise() is tgkill(getpid(), gettid(), sig), kill(getpid(), sig)). A
  * signal to any other process, or to a process group, would reach real
  * processes outside the simulation (kill(0, sig) would reach the
- * simulator's own group): it fails loudly. So does a real interval timer,
- * whose SIGALRM would arrive in real time, not virtual time (simulated
- * timers and signals are future work). */
+ * simulator's own group): it fails loudly. A signal to itself goes to the
+ * simulated kernel, and alarm / setitimer are its timers in virtual time
+ * (signals.c); a real POSIX timer (timer_settime) fails loudly, since its
+ * signal would come in real time. */
 #include <errno.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -35,16 +36,17 @@ __attribute__((noreturn)) static void other_process(long nr) {
 
 long shim_signal_call(long nr, long a0, long a1, long a2) {
   switch (nr) {
+    /* The simulated kernel generates the signal and says when it is
+     * delivered (signals.c). */
     case SYS_kill:
       if (!is_self(a0)) other_process(nr);
-      return shim_raw_syscall(SYS_kill, shim_real_pid, a1, 0, 0, 0, 0);
+      return shim_sig_forward(SYS_kill, a1);
     case SYS_tgkill:
       if (!is_self(a0) || !is_own_thread(a1)) other_process(nr);
-      return shim_raw_syscall(SYS_tgkill, shim_real_pid, real_tid(), a2, 0, 0,
-                              0);
+      return shim_sig_forward(SYS_tgkill, a2);
     case SYS_tkill:
       if (!is_own_thread(a0)) other_process(nr);
-      return shim_raw_syscall(SYS_tkill, real_tid(), a1, 0, 0, 0, 0);
+      return shim_sig_forward(SYS_tkill, a1);
     case SYS_rt_sigqueueinfo:
       if (!is_self(a0)) other_process(nr);
       return shim_raw_syscall(nr, shim_real_pid, a1, a2, 0, 0, 0);
@@ -53,18 +55,15 @@ long shim_signal_call(long nr, long a0, long a1, long a2) {
   }
 }
 
-/* alarm(0), and setitimer/timer_settime that disarm, are harmless and run;
- * arming a real timer fails loudly. */
+/* alarm and setitimer are the simulated kernel's ITIMER_REAL, in virtual
+ * time (signals.c). timer_settime that disarms is harmless and runs;
+ * arming a real POSIX timer fails loudly. */
 long shim_timer_call(long nr, long a0, long a1, long a2, long a3) {
   int arms = 0;
   if (nr == SYS_alarm) {
-    arms = a0 != 0;
+    return shim_sig_forward(SYS_alarm, a0);
   } else if (nr == SYS_setitimer) {
-    struct itimerval v;
-    if (a1 != 0) {
-      if (shim_copy_from(&v, (const void *)a1, sizeof v) != 0) return -EFAULT;
-      arms = v.it_value.tv_sec != 0 || v.it_value.tv_usec != 0;
-    }
+    return shim_sig_itimer(nr, a0, (const void *)a1, (void *)a2);
   } else if (nr == SYS_timer_settime) {
     struct itimerspec v;
     if (shim_copy_from(&v, (const void *)a2, sizeof v) != 0) return -EFAULT;
@@ -72,8 +71,8 @@ long shim_timer_call(long nr, long a0, long a1, long a2, long a3) {
   }
   if (arms)
     shim_fail(SIMSOCK_FAIL_UNSUPPORTED_SYSCALL,
-              "a real timer (alarm, setitimer, timer_settime: its signal "
-              "would come in real time; simulated timers are future work)",
+              "a real POSIX timer (timer_settime: its signal would come in "
+              "real time; alarm and setitimer are simulated)",
               nr);
   return shim_raw_syscall(nr, a0, a1, a2, a3, 0, 0);
 }

@@ -77,6 +77,14 @@ static void on_sigsys(int sig, siginfo_t *info, void *context) {
     g[REG_RAX] = mask_in_context((ucontext_t *)context, g[REG_RDI],
                                  (const void *)g[REG_RSI], (void *)g[REG_RDX],
                                  g[REG_R10]);
+    if (g[REG_RAX] == 0 && g[REG_RSI] != 0) {
+      /* The simulated kernel learns the new mask (signals.c); what it
+       * delivers now waits for rt_sigreturn to restore that mask. */
+      uint64_t now;
+      memcpy(&now, &((ucontext_t *)context)->uc_sigmask, sizeof now);
+      shim_sig_tell_mask(now);
+      shim_sig_deliver();
+    }
     return;
   }
   if (info->si_syscall == SYS_clone || info->si_syscall == SYS_clone3) {
@@ -84,8 +92,20 @@ static void on_sigsys(int sig, siginfo_t *info, void *context) {
     g[REG_RAX] = shim_thread_clone(info->si_syscall, context);
     return;
   }
-  g[REG_RAX] = shim_dispatch(info->si_syscall, g[REG_RDI], g[REG_RSI],
-                             g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]);
+  long r = shim_dispatch(info->si_syscall, g[REG_RDI], g[REG_RSI], g[REG_RDX],
+                         g[REG_R10], g[REG_R8], g[REG_R9]);
+  /* The signals the replies carry: raised now, delivered as the handler
+   * returns (its sa_mask blocks them), before the program goes on. */
+  shim_sig_deliver();
+  if (r == SIMSOCK_EXEC_RESTART) {
+    /* SA_RESTART: back onto the syscall instruction (2 bytes), as the
+     * kernel restarts a call, so it is trapped and made again after the
+     * program's handler ran. */
+    g[REG_RIP] -= 2;
+    g[REG_RAX] = info->si_syscall;
+    return;
+  }
+  g[REG_RAX] = r;
 }
 
 static void on_sigsegv(int sig, siginfo_t *info, void *context) {

@@ -195,4 +195,17 @@ void shim_install_filter(void);
 long shim_guard_sigaction(long sig, const void *act, void *oldact, long size);
 long shim_guard_sigprocmask(long how, const void *set, void *oldset, long size);
 
+/* --- signals.c: the simulated kernel's signals (docs/exec.md, "Signals"). */
+/* Raises the signals the last replies asked for (slot.deliver_mask). */
+void shim_sig_deliver(void);
+/* Tells the simulator the calling thread's blocked mask. */
+void shim_sig_tell_mask(uint64_t mask);
+/* rt_sigaction / rt_sigprocmask: for real, then told to the simulator. */
+long shim_sig_action(long sig, const void *act, void *oldact, long size);
+long shim_sig_procmask(long how, const void *set, void *oldset, long size);
+/* kill / tgkill / tkill / alarm to the simulator: args[0] = a0. */
+long shim_sig_forward(long nr, long a0);
+/* setitimer(which, value, old) / getitimer(which, old), forwarded. */
+long shim_sig_itimer(long nr, long which, const void *value, void *old);
+
 #endif /* SIMSOCK_EXEC_SHIM_SHIM_H_ */

@@ -115,6 +115,25 @@ class ForwardingSyscalls : public Syscalls {
   ssize_t sendmsg(int fd, const msghdr* msg, int flags) override {
     return inner_.sendmsg(fd, msg, flags);
   }
+  int sigaction(int sig, const SignalAction* act,
+                SignalAction* oldact) override {
+    return inner_.sigaction(sig, act, oldact);
+  }
+  uint64_t signals_caught(int sig) override {
+    return inner_.signals_caught(sig);
+  }
+  int sigprocmask(int how, const sigset_t* set, sigset_t* oldset) override {
+    return inner_.sigprocmask(how, set, oldset);
+  }
+  int sigpending(sigset_t* set) override { return inner_.sigpending(set); }
+  int setitimer(int which, const itimerval* new_value,
+                itimerval* old_value) override {
+    return inner_.setitimer(which, new_value, old_value);
+  }
+  int getitimer(int which, itimerval* curr_value) override {
+    return inner_.getitimer(which, curr_value);
+  }
+  int kill_self(int sig) override { return inner_.kill_self(sig); }
 
  protected:
   /// The layer every call goes to.

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <string>
@@ -26,16 +27,36 @@ T Ret(T r) {
   return r < 0 ? static_cast<T>(-errno) : r;
 }
 
+// --- signals (issue 13)
+// The runs of the counting handler, per signal (process-wide, as
+// dispositions are).
+std::atomic<uint64_t> g_caught[65];
+void CountingHandler(int sig) {
+  g_caught[sig].fetch_add(1, std::memory_order_relaxed);
+}
+// SIGPIPE's disposition as the interface shows it: ignored (and kept from
+// the real process by MSG_NOSIGNAL and the pipe write's blocking) until
+// sigaction sets it, as a simulated process starts with it ignored.
+std::atomic<int> g_sigpipe_kind{
+    static_cast<int>(Syscalls::SignalAction::Kind::kIgnore)};
+bool SigpipeDelivered() {
+  return g_sigpipe_kind.load(std::memory_order_relaxed) !=
+         static_cast<int>(Syscalls::SignalAction::Kind::kIgnore);
+}
+// MSG_NOSIGNAL unless SIGPIPE was given a handler or its default.
+int NoSignal() { return SigpipeDelivered() ? 0 : MSG_NOSIGNAL; }
+
 // write(2) on a file that is not a socket (a pipe) without SIGPIPE:
 // pipe_write sends it to a writer that finds no reader, and no flag turns
 // that off. SIGPIPE is blocked in this thread for the call, and the one the
 // call raised (none was pending before) is taken off the pending set
 // before the mask is restored, so it is never delivered.
 ssize_t WriteNoSigpipe(int fd, const void* buf, size_t count) {
+  if (SigpipeDelivered()) return Ret(::write(fd, buf, count));
   sigset_t pipe_only, old, pending;
   sigemptyset(&pipe_only);
   sigaddset(&pipe_only, SIGPIPE);
-  sigpending(&pending);
+  ::sigpending(&pending);
   const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
   pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
   ssize_t r = ::write(fd, buf, count);
@@ -73,7 +94,7 @@ ssize_t LinuxSyscalls::read(int fd, void* buf, size_t count) {
 ssize_t LinuxSyscalls::write(int fd, const void* buf, size_t count) {
   // send(MSG_NOSIGNAL) so that a write to a shut-down socket returns EPIPE
   // without raising SIGPIPE, as the simulator does; non-sockets fall back.
-  ssize_t r = ::send(fd, buf, count, MSG_NOSIGNAL);
+  ssize_t r = ::send(fd, buf, count, NoSignal());
   if (r < 0 && errno == ENOTSOCK) return WriteNoSigpipe(fd, buf, count);
   return Ret(r);
 }
@@ -86,7 +107,7 @@ ssize_t LinuxSyscalls::recvmsg(int fd, msghdr* msg, int flags) {
 }
 ssize_t LinuxSyscalls::sendto(int fd, const void* buf, size_t len, int flags,
                               const sockaddr* dest_addr, socklen_t addrlen) {
-  return Ret(::sendto(fd, buf, len, flags | MSG_NOSIGNAL, dest_addr, addrlen));
+  return Ret(::sendto(fd, buf, len, flags | NoSignal(), dest_addr, addrlen));
 }
 int LinuxSyscalls::shutdown(int fd, int how) {
   return Ret(::shutdown(fd, how));
@@ -233,6 +254,7 @@ ssize_t LinuxSyscalls::readv(int fd, const iovec* iov, int iovcnt) {
   return Ret(::readv(fd, iov, iovcnt));
 }
 ssize_t LinuxSyscalls::writev(int fd, const iovec* iov, int iovcnt) {
+  if (SigpipeDelivered()) return Ret(::writev(fd, iov, iovcnt));
   // writev has no MSG_NOSIGNAL (and sendmsg would answer a bad vector, or
   // one of no bytes, otherwise): SIGPIPE is blocked for the call, and the
   // one an EPIPE raised is taken back unless one was pending already.
@@ -242,7 +264,7 @@ ssize_t LinuxSyscalls::writev(int fd, const iovec* iov, int iovcnt) {
   sigaddset(&pipe_set, SIGPIPE);
   pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
   sigset_t pending;
-  sigpending(&pending);
+  ::sigpending(&pending);
   const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
   const ssize_t r = ::writev(fd, iov, iovcnt);
   const int err = errno;
@@ -255,7 +277,64 @@ ssize_t LinuxSyscalls::writev(int fd, const iovec* iov, int iovcnt) {
   return Ret(r);
 }
 ssize_t LinuxSyscalls::sendmsg(int fd, const msghdr* msg, int flags) {
-  return Ret(::sendmsg(fd, msg, flags | MSG_NOSIGNAL));
+  return Ret(::sendmsg(fd, msg, flags | NoSignal()));
 }
+
+// --- signals (issue 13)
+int LinuxSyscalls::sigaction(int sig, const SignalAction* act,
+                             SignalAction* oldact) {
+  // The interface's own checks first (Process::sigaction makes the same).
+  if (sig < 1 || sig > 64) return -EINVAL;
+  if (act != nullptr && (act->flags & ~(SA_RESTART | SA_RESETHAND)) != 0)
+    return -EINVAL;
+  struct sigaction sa = {};
+  struct sigaction old = {};
+  if (act != nullptr) {
+    switch (act->kind) {
+      case SignalAction::Kind::kDefault:
+        sa.sa_handler = SIG_DFL;
+        break;
+      case SignalAction::Kind::kIgnore:
+        sa.sa_handler = SIG_IGN;
+        break;
+      case SignalAction::Kind::kCount:
+        sa.sa_handler = &CountingHandler;
+        break;
+    }
+    sa.sa_flags = act->flags;
+    sigemptyset(&sa.sa_mask);
+  }
+  if (::sigaction(sig, act != nullptr ? &sa : nullptr, &old) != 0)
+    return -errno;
+  if (oldact != nullptr) {
+    oldact->flags = old.sa_flags & (SA_RESTART | SA_RESETHAND);
+    oldact->kind = old.sa_handler == SIG_DFL   ? SignalAction::Kind::kDefault
+                   : old.sa_handler == SIG_IGN ? SignalAction::Kind::kIgnore
+                                               : SignalAction::Kind::kCount;
+    if (sig == SIGPIPE)
+      oldact->kind = static_cast<SignalAction::Kind>(g_sigpipe_kind.load());
+  }
+  if (act != nullptr && sig == SIGPIPE)
+    g_sigpipe_kind.store(static_cast<int>(act->kind));
+  return 0;
+}
+uint64_t LinuxSyscalls::signals_caught(int sig) {
+  return sig >= 1 && sig <= 64 ? g_caught[sig].load() : 0;
+}
+int LinuxSyscalls::sigprocmask(int how, const sigset_t* set, sigset_t* oldset) {
+  // pthread_sigmask returns the error number (and keeps glibc's own
+  // signals, as the raw call would refuse to block them anyway).
+  return -pthread_sigmask(how, set, oldset);
+}
+int LinuxSyscalls::sigpending(sigset_t* set) { return Ret(::sigpending(set)); }
+int LinuxSyscalls::setitimer(int which, const itimerval* new_value,
+                             itimerval* old_value) {
+  return Ret(
+      static_cast<int>(::syscall(SYS_setitimer, which, new_value, old_value)));
+}
+int LinuxSyscalls::getitimer(int which, itimerval* curr_value) {
+  return Ret(static_cast<int>(::syscall(SYS_getitimer, which, curr_value)));
+}
+int LinuxSyscalls::kill_self(int sig) { return Ret(::kill(::getpid(), sig)); }
 
 }  // namespace simsock::sys

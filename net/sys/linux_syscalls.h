@@ -1,9 +1,12 @@
 /// \file
 /// simsock::sys::LinuxSyscalls — the real Linux kernel behind the Syscalls
 /// interface: a thin pass-through that converts errno to -errno at once.
-/// Writes use MSG_NOSIGNAL semantics (SIGPIPE is never raised): write() is
-/// sent as send(MSG_NOSIGNAL) on sockets, and on a pipe made with SIGPIPE
+/// Writes use MSG_NOSIGNAL semantics (SIGPIPE is never raised) while
+/// SIGPIPE reads as ignored, as a simulated process starts: write() is sent
+/// as send(MSG_NOSIGNAL) on sockets, and on a pipe made with SIGPIPE
 /// blocked and the raised one discarded, so both backends return EPIPE.
+/// Once sigaction gives SIGPIPE a handler (or its default), writes raise
+/// it as Linux does.
 #pragma once
 
 #include "simsock/net/sys/syscalls.h"
@@ -74,6 +77,27 @@ class LinuxSyscalls final : public Syscalls {
              timeval* timeout) override;
   int pselect6(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
                const timespec* timeout, const sigset_t* sigmask) override;
+
+  // --- signals (issue 13)
+  /// sigaction(2) with a counting handler. SIGPIPE reads as ignored until
+  /// set: until then (and while it is ignored) writes keep MSG_NOSIGNAL
+  /// semantics; once it has a handler or its default, sends and writes
+  /// raise it as the real kernel does (MSG_NOSIGNAL only when asked).
+  int sigaction(int sig, const SignalAction* act,
+                SignalAction* oldact) override;
+  /// The runs of the counting handler in this process.
+  uint64_t signals_caught(int sig) override;
+  /// pthread_sigmask(3) of the calling thread.
+  int sigprocmask(int how, const sigset_t* set, sigset_t* oldset) override;
+  /// sigpending(2).
+  int sigpending(sigset_t* set) override;
+  /// setitimer(2), the raw call.
+  int setitimer(int which, const itimerval* new_value,
+                itimerval* old_value) override;
+  /// getitimer(2), the raw call.
+  int getitimer(int which, itimerval* curr_value) override;
+  /// kill(getpid(), sig).
+  int kill_self(int sig) override;
 
  private:
   bool no_epoll_pwait2_ = false;  // it failed with ENOSYS once

@@ -65,8 +65,8 @@ class Syscalls {
   /// -ECONNRESET, -ECONNREFUSED, -ETIMEDOUT, -EFAULT, -EBADF.
   virtual ssize_t read(int fd, void* buf, size_t count) = 0;
   /// write(2): the byte count, or -EAGAIN, -ENOTCONN, -ECONNRESET,
-  /// -ETIMEDOUT, -EPIPE (never with a SIGPIPE, on either backend), -EFAULT,
-  /// -EBADF.
+  /// -ETIMEDOUT, -EPIPE (with a SIGPIPE unless it is ignored: sigaction),
+  /// -EFAULT, -EBADF.
   virtual ssize_t write(int fd, const void* buf, size_t count) = 0;
   /// recvfrom(2) with MSG_PEEK, MSG_DONTWAIT, MSG_TRUNC, MSG_WAITALL: the
   /// byte count (the datagram's full length with MSG_TRUNC), the sender in
@@ -141,7 +141,7 @@ class Syscalls {
   virtual int resolve_ipv4(std::string_view host,
                            std::vector<uint32_t>* addrs) = 0;
   /// epoll_pwait2(2): epoll_wait with a nanosecond timeout (null = wait
-  /// forever). The simulator has no signals and ignores sigmask.
+  /// forever). The simulator ignores sigmask.
   virtual int epoll_pwait2(int epfd, epoll_event* events, int maxevents,
                            const timespec* timeout,
                            const sigset_t* sigmask) = 0;
@@ -153,8 +153,8 @@ class Syscalls {
   /// packet mode (O_DIRECT) as flags say. Returns 0, or -EINVAL (other
   /// flags), -EFAULT (fds null; no fd is left open), -EMFILE, and in the
   /// simulator -ENOPKG for O_NOTIFICATION_PIPE (docs/semantics.md, "Pipes
-  /// and eventfds"). A write with no reader is -EPIPE without SIGPIPE, on
-  /// both backends.
+  /// and eventfds"). A write with no reader is -EPIPE, and SIGPIPE unless
+  /// it is ignored (a simulated process starts with it ignored: sigaction).
   virtual int pipe2(int fds[2], int flags) = 0;
   /// eventfd2(2): an eventfd whose counter starts at initval, with
   /// EFD_NONBLOCK, EFD_CLOEXEC, EFD_SEMAPHORE as flags say. Returns the
@@ -173,7 +173,7 @@ class Syscalls {
   /// ppoll(2): poll with a nanosecond timeout (null: forever), left
   /// unchanged as glibc's ppoll leaves it. Errors: those of poll, and
   /// EINVAL for a negative timeout or tv_nsec outside [0, 1e9). The
-  /// simulator has no signals and ignores sigmask.
+  /// simulator ignores sigmask.
   virtual int ppoll(pollfd* fds, nfds_t nfds, const timespec* timeout,
                     const sigset_t* sigmask) = 0;
   /// select(2), the kernel's call (not glibc's emulation): each non-null
@@ -188,8 +188,7 @@ class Syscalls {
                      fd_set* exceptfds, timeval* timeout) = 0;
   /// pselect6(2): select with a nanosecond timeout (null: forever), which
   /// is left unchanged as glibc's pselect leaves it; errors as select, and
-  /// EINVAL for tv_nsec outside [0, 1e9). The simulator has no signals and
-  /// ignores sigmask.
+  /// EINVAL for tv_nsec outside [0, 1e9). The simulator ignores sigmask.
   virtual int pselect6(int nfds, fd_set* readfds, fd_set* writefds,
                        fd_set* exceptfds, const timespec* timeout,
                        const sigset_t* sigmask) = 0;
@@ -204,20 +203,73 @@ class Syscalls {
   virtual ssize_t readv(int fd, const iovec* iov, int iovcnt) = 0;
   /// writev(2): write() of iov's buffers in turn, as one write (a UDP
   /// socket sends one datagram of them all): the byte count, or the
-  /// errors of write() (-EPIPE never with a SIGPIPE, on either backend)
+  /// errors of write() (-EPIPE with a SIGPIPE unless it is ignored)
   /// and of readv() for the vector.
   virtual ssize_t writev(int fd, const iovec* iov, int iovcnt) = 0;
   /// sendmsg(2): sendto() of msg->msg_iov's buffers as one send, to
   /// msg_name (msg_namelen bytes, cut to 128; a null name or a length of
   /// 0 is no address), with control messages in msg_control (TCP reads
   /// the SOL_SOCKET ones; UDP also IP_TTL, IP_TOS, IP_PKTINFO). Flags as
-  /// sendto (MSG_NOSIGNAL is implied on both backends). Errors: those of
+  /// sendto (MSG_NOSIGNAL as sendto's: no SIGPIPE on EPIPE). Errors: those of
   /// sendto, plus -EFAULT (msg null, msg_iov null with msg_iovlen > 0,
   /// msg_control null with msg_controllen > 0), -EINVAL (negative
   /// msg_namelen, MSG_CMSG_COMPAT, a malformed or refused control
   /// message), -EMSGSIZE (msg_iovlen over 1024), -ENOBUFS
   /// (msg_controllen over INT_MAX, or over net.core.optmem_max).
   virtual ssize_t sendmsg(int fd, const msghdr* msg, int flags) = 0;
+
+  // --- signals (issue 13): dispositions, the blocked mask, ITIMER_REAL and
+  // kill to itself (docs/semantics.md, "Signals") -------------------------
+
+  /// What a signal does when delivered (sigaction's sa_handler): its
+  /// default action, nothing, or a handler that counts its runs (read with
+  /// signals_caught), so a test observes delivery without code of its own
+  /// in a signal handler.
+  struct SignalAction {
+    /// The disposition.
+    enum class Kind {
+      kDefault,  ///< SIG_DFL: the signal's default action (Linux's table)
+      kIgnore,   ///< SIG_IGN: discarded when generated
+      kCount     ///< a handler that adds 1 to the signal's count
+    };
+    Kind kind = Kind::kDefault;  ///< the disposition
+    /// sa_flags: SA_RESTART (a call it interrupts restarts where Linux
+    /// restarts it) and SA_RESETHAND; others are -EINVAL.
+    int flags = 0;
+  };
+  /// sigaction(2) for the handlers a test observes: sets sig's disposition
+  /// to *act (null: unchanged), the previous one in *oldact (null: not
+  /// wanted). Errors: EINVAL (sig outside [1, 64], SIGKILL or SIGSTOP with
+  /// an act, unknown flags). The simulator's processes start with SIGPIPE
+  /// ignored (docs/semantics.md D8); a program under simsock exec, and the
+  /// real kernel, with every signal at its default.
+  virtual int sigaction(int sig, const SignalAction* act,
+                        SignalAction* oldact) = 0;
+  /// How many times the counting handler of sig has run in this process
+  /// (0 for a signal outside [1, 64]).
+  virtual uint64_t signals_caught(int sig) = 0;
+  /// rt_sigprocmask(2) of the calling thread: how is SIG_BLOCK,
+  /// SIG_UNBLOCK or SIG_SETMASK (SIGKILL and SIGSTOP are never blocked);
+  /// the old mask in *oldset. A signal pending and unblocked is delivered
+  /// before the call returns. Errors: EINVAL (how).
+  virtual int sigprocmask(int how, const sigset_t* set, sigset_t* oldset) = 0;
+  /// sigpending(2): the signals pending for the thread or its process.
+  virtual int sigpending(sigset_t* set) = 0;
+  /// setitimer(2): ITIMER_REAL sends SIGALRM after it_value (0: disarm),
+  /// then every it_interval; the old setting in *old_value. ITIMER_VIRTUAL
+  /// and ITIMER_PROF are accepted; in the simulator no CPU time passes, so
+  /// they never fire (docs/semantics.md D30). Errors: EINVAL (which,
+  /// tv_usec outside [0, 999999], a negative tv_sec), EFAULT.
+  virtual int setitimer(int which, const itimerval* new_value,
+                        itimerval* old_value) = 0;
+  /// getitimer(2): the time left (truncated to microseconds, 1 us when
+  /// the timer is due but its signal not yet sent) and the interval.
+  /// Errors: EINVAL (which), EFAULT.
+  virtual int getitimer(int which, itimerval* curr_value) = 0;
+  /// kill(getpid(), sig): sends sig to the calling process (0: only
+  /// checks). An unblocked signal is delivered before the call returns.
+  /// Errors: EINVAL (sig outside [0, 64]).
+  virtual int kill_self(int sig) = 0;
 };
 
 }  // namespace simsock::sys

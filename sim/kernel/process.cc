@@ -53,6 +53,9 @@ Process::Process(Host& host, int pid)
   injector_.SetTrace([this](const faults::Injection& i) {
     host_.TraceLine("pid " + std::to_string(pid_) + " fault: " + i.ToString());
   });
+  // SIGPIPE starts ignored, as in Go's runtime and most servers: the net
+  // layer expects EPIPE, never a death (docs/semantics.md D8).
+  signals_.SetAction(SIGPIPE, {SignalAction::Kind::kIgnore, 0});
   // A real process starts with fds 0, 1 and 2 open, so its first socket is
   // fd 3. A simulated one gets them on the null device, as a daemon that
   // pointed its standard fds at /dev/null: one open file under three fds.
@@ -64,6 +67,11 @@ Process::Process(Host& host, int pid)
 
 void Process::Kill() {
   dead_ = true;
+  // Its threads are gone: none sleeps any more (SendSignal stops at dead_).
+  for (auto& [tid, t] : signals_.threads()) {
+    t.sleeping = false;
+    t.sleeper = nullptr;
+  }
   // The host drops what the closing sockets would send.
   fds_.CloseAll();
 }
@@ -106,7 +114,12 @@ Time Process::JiffiesDeadline(int64_t jiffies) const {
 void Process::DrainImmediate() { world_.DrainImmediate(); }
 
 int Process::Spawn(std::function<void()> fn, std::string name) {
-  return world_.scheduler().Spawn(*this, std::move(name), std::move(fn)).tid();
+  const int tid =
+      world_.scheduler().Spawn(*this, std::move(name), std::move(fn)).tid();
+  // A new thread inherits its creator's blocked mask (copy_process).
+  if (signals_.active())
+    signals_.thread(tid).blocked = CurrentSignals().blocked;
+  return tid;
 }
 
 Waiter::Result Process::Wait(File& file, Time deadline, const char* call) {
@@ -153,9 +166,29 @@ Waiter::Result Process::WaitAny(std::span<const WaitEntry> files,
                           }
                         });
   }
-  if (t != nullptr)
-    return sched.Park(call, deadline) ? Result::kWoken : Result::kTimedOut;
-  switch (world_.RunUntil([&woke] { return woke; }, deadline)) {
+  // A signal pending as the call would sleep ends it at once; one sent
+  // while it sleeps wakes it (signal_pending in the wait loops). The call
+  // may restart (-ERESTARTSYS) only when the wait had no timeout of its
+  // own (sock_intr_errno).
+  SignalState::Thread& th = BeginSleep(t);
+  const auto interrupted = [&] {
+    th.interrupted = true;
+    th.restartable = deadline == kNever;
+    return Result::kInterrupted;
+  };
+  if (signals_.HasDeliverable(th)) {
+    EndSleep(th);
+    return interrupted();
+  }
+  if (t != nullptr) {
+    const bool woken = sched.Park(call, deadline);
+    if (EndSleep(th)) return interrupted();
+    return woken ? Result::kWoken : Result::kTimedOut;
+  }
+  const World::RunResult run = world_.RunUntil(
+      [&woke, &th] { return woke || th.signal_woke; }, deadline);
+  if (EndSleep(th)) return interrupted();
+  switch (run) {
     case World::RunResult::kDone:
       return Result::kWoken;
     case World::RunResult::kTimedOut:
@@ -426,10 +459,24 @@ int Process::nanosleep_ns(int64_t ns) {
             injector_.ShortLength(static_cast<size_t>(ns)));
       }
     }
-    if (sched.Current() != nullptr) {
-      sched.Park("nanosleep", DeadlineAfter(world_.Now(), Duration(sleep)));
-    } else if (!world_.InEvent()) {
-      world_.RunFor(Duration(sleep));
+    SimThread* const t = sched.Current();
+    SignalState::Thread& th = BeginSleep(t);
+    const Time deadline = DeadlineAfter(world_.Now(), Duration(sleep));
+    if (!signals_.HasDeliverable(th)) {
+      if (t != nullptr) {
+        sched.Park("nanosleep", deadline);
+      } else if (!world_.InEvent() && !signals_.active()) {
+        world_.RunFor(Duration(sleep));
+      } else if (!world_.InEvent()) {
+        world_.RunUntil([&th] { return th.signal_woke; }, deadline);
+      }
+    }
+    // A signal ends the sleep with EINTR (hrtimer_nanosleep's
+    // -ERESTART_RESTARTBLOCK, which a handler turns into EINTR).
+    if (EndSleep(th) || signals_.HasDeliverable(th)) {
+      th.interrupted = true;
+      th.restartable = false;
+      return -EINTR;
     }
     if (hit) {
       TraceFault(*hit, "nanosleep_ns", "-EINTR", "");

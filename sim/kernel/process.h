@@ -33,6 +33,7 @@
 #include "simsock/faults/syscall_injector.h"
 #include "simsock/net/sys/syscalls.h"
 #include "simsock/sim/base/time.h"
+#include "simsock/sim/kernel/signal_state.h"
 #include "simsock/sim/kernel/trace_args.h"
 #include "simsock/sim/vfs/fd_table.h"
 #include "simsock/sim/vfs/waiter.h"
@@ -213,6 +214,61 @@ class Process final : public sys::Syscalls, private Waiter {
   int pselect6(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
                const timespec* timeout, const sigset_t* sigmask) override;
 
+  // --- signals (issue 13): sim/kernel/process_signal.cc, docs/semantics.md
+  // "Signals". A simulated process starts with SIGPIPE ignored (the net
+  // layer's assumption, D8); a program under simsock exec with Linux's
+  // defaults (ResetSignalsForExec).
+  /// sigaction(2) with observable handlers (sys::Syscalls::sigaction).
+  int sigaction(int sig, const SignalAction* act,
+                SignalAction* oldact) override;
+  /// Runs of sig's counting handler.
+  uint64_t signals_caught(int sig) override;
+  /// rt_sigprocmask(2) of the calling simulated thread.
+  int sigprocmask(int how, const sigset_t* set, sigset_t* oldset) override;
+  /// sigpending(2): the thread's and the process's pending signals.
+  int sigpending(sigset_t* set) override;
+  /// setitimer(2): ITIMER_REAL in virtual time; the CPU timers are stored
+  /// and never fire (docs/semantics.md D30).
+  int setitimer(int which, const itimerval* new_value,
+                itimerval* old_value) override;
+  /// getitimer(2), with Linux's rounding (itimer_get_remtime).
+  int getitimer(int which, itimerval* curr_value) override;
+  /// kill(getpid(), sig).
+  int kill_self(int sig) override;
+
+  // simsock exec's signal calls, on Process only.
+  /// kill(2): pid is this process's (its pid, 0 or -pid: its group), else
+  /// -ESRCH (no other process is visible: docs/semantics.md D31).
+  int kill(int pid, int sig);
+  /// tgkill(2): tgid must be this process's pid and tid one of its
+  /// threads (the simulated thread id), else -ESRCH; -EINVAL for tid <= 0.
+  int tgkill(int tgid, int tid, int sig);
+  /// alarm(2): ITIMER_REAL for seconds (0: disarm); the seconds left of
+  /// the previous alarm, rounded as alarm_setitimer rounds.
+  unsigned alarm(unsigned seconds);
+  /// nanosleep with the time left when a signal ends it early (-EINTR).
+  int nanosleep_left(int64_t ns, int64_t* left_ns);
+  /// The process's signal state (tests, the exec dispatcher).
+  SignalState& signals() { return signals_; }
+  /// Every disposition back to its default, as execve leaves it (a
+  /// program under simsock exec), and signals delivered by the program
+  /// itself: the process collects them (TakeSignalsToDeliver) instead of
+  /// running the counting handler or ending itself.
+  void ResetSignalsForExec();
+  /// The signals the calling thread must now deliver in the program (its
+  /// handlers run, or the default action kills it), taken: simsock exec's
+  /// reply carries them (exec/protocol.h's deliver_mask).
+  SigMask TakeSignalsToDeliver();
+  /// The program behind the process has ended (simsock exec): its
+  /// ITIMER_REAL stops and no signal is sent to it any more
+  /// (exit_itimers, the signal struct released).
+  void ReleaseSignals();
+  /// The signal that ended the process (0: none).
+  int killed_by() const { return killed_by_; }
+  /// -ERESTARTSYS: a call that a signal interrupted and that the program
+  /// must make again once its handlers ran (only in exec mode).
+  static constexpr int kRestartSys = 512;
+
  private:
   // A syscall's own references to the files it works on (fdget): while a
   // call is in progress, close() of the fd by another thread does not make
@@ -256,13 +312,22 @@ class Process final : public sys::Syscalls, private Waiter {
     const char* old_;
   };
 
+  // Once the process has seen a signal, the call's exit delivers the
+  // pending ones (SignalsAtCallExit), and a call a signal interrupted may
+  // run again (SA_RESTART).
   template <typename T, typename Body>
   T Syscall(const char* call, const TraceArgs& args, Body&& body) {
     CallName name(CallSlot(), call);
-    CallFiles files;
-    const T result = body(files);
-    TraceCall(call, args, static_cast<long>(result));
-    return result;
+    for (;;) {
+      CallFiles files;
+      const T result = body(files);
+      if (!signals_.active()) {
+        TraceCall(call, args, static_cast<long>(result));
+        return result;
+      }
+      long r = static_cast<long>(result);
+      if (!SignalsAtCallExit(call, args, &r)) return static_cast<T>(r);
+    }
   }
   void TraceCall(const char* call, const TraceArgs& args, long result);
 
@@ -375,6 +440,40 @@ class Process final : public sys::Syscalls, private Waiter {
   ssize_t RecvIntoIovecs(Socket& s, const iovec* iov, size_t count, size_t len,
                          int flags, bool is_read, Endpoint* from,
                          bool* has_from);
+
+  // --- signals (sim/kernel/process_signal.cc)
+  // The calling thread's signal state (tid 0 outside a simulated thread).
+  SignalState::Thread& CurrentSignals();
+  // The calling simulated thread's id, 0 outside one.
+  int CurrentTid() const;
+  // sk_stream_error: a TCP send's EPIPE also sends SIGPIPE to the calling
+  // thread unless MSG_NOSIGNAL. Returns r.
+  ssize_t SigpipeOnEpipe(ssize_t r, const Socket& s, int flags);
+  // send_signal + complete_signal: sig to the process (tid 0) or to one
+  // of its threads; wakes a thread that takes it; `why` for the trace.
+  void SendSignal(int sig, int tid, const char* why);
+  // At a call's exit (signals active): traces the call line (r, or
+  // -ERESTARTSYS), delivers the pending signals the thread takes, and
+  // says whether the call runs again (SA_RESTART in-process).
+  bool SignalsAtCallExit(const char* call, const TraceArgs& args, long* r);
+  // The process ends by sig's default action, as exit would end it.
+  void TerminateBySignal(int sig);
+  // ITIMER_REAL: (re)arms the expiry event at real_timer().expires.
+  void ArmRealTimer();
+  // it_real_fn: SIGALRM to the process.
+  void RealTimerFired();
+  // The time left of ITIMER_REAL and its interval (itimer_get_remtime).
+  itimerval RealTimerValue() const;
+  // An interruptible sleep (TASK_INTERRUPTIBLE): BeginSleep marks the
+  // calling thread (t: its SimThread, null outside one) as one a signal
+  // wakes; EndSleep ends the mark and says whether a signal woke it.
+  SignalState::Thread& BeginSleep(SimThread* t);
+  static bool EndSleep(SignalState::Thread& th);
+
+  SignalState signals_;
+  bool program_delivers_ = false;  // ResetSignalsForExec
+  bool signals_released_ = false;  // ReleaseSignals
+  int killed_by_ = 0;
 
   Host& host_;
   World& world_;

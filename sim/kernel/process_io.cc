@@ -120,7 +120,9 @@ ssize_t Process::SysSendTo(CallFiles& files, int fd, const void* buf,
   }
   const char* call = is_write ? "write" : "sendto";
   if (ssize_t e = StartSendFault(call, *s, flags, &len)) return e;
-  return s->SendMsg(*this, IoSpan(buf, len), flags, to, addrlen, nullptr);
+  return SigpipeOnEpipe(
+      s->SendMsg(*this, IoSpan(buf, len), flags, to, addrlen, nullptr), *s,
+      flags);
 }
 
 ssize_t Process::StartSendFault(const char* call, Socket& s, int flags,

@@ -190,8 +190,10 @@ ssize_t Process::writev(int fd, const iovec* iov, int iovcnt) {
     files.Hold(s);
     // sock_write_iter -> sock_sendmsg with no flags, as write().
     if (ssize_t e = StartSendFault("writev", *s, 0, &len)) return e;
-    return s->SendMsg(*this, IoSpan(iov, static_cast<size_t>(iovcnt), len), 0,
-                      nullptr, 0, nullptr);
+    return SigpipeOnEpipe(
+        s->SendMsg(*this, IoSpan(iov, static_cast<size_t>(iovcnt), len), 0,
+                   nullptr, 0, nullptr),
+        *s, 0);
   });
 }
 
@@ -251,8 +253,9 @@ ssize_t Process::sendmsg(int fd, const msghdr* msg, int flags) {
     if (ctllen > 0) std::memcpy(ctl_copy.data(), msg->msg_control, ctllen);
     const SendControl ctl{ctl_copy.data(), ctllen};
     if (ssize_t e = StartSendFault("sendmsg", *s, flags, &len)) return e;
-    return s->SendMsg(*this, IoSpan(msg->msg_iov, iovlen, len), flags, to,
-                      shown_namelen, &ctl);
+    return SigpipeOnEpipe(s->SendMsg(*this, IoSpan(msg->msg_iov, iovlen, len),
+                                     flags, to, shown_namelen, &ctl),
+                          *s, flags);
   });
 }
 

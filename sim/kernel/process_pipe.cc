@@ -113,7 +113,10 @@ ssize_t Process::FileWrite(CallFiles& files, int fd, const void* buf,
   // A short write: only of more than PIPE_BUF bytes (the injector's rule),
   // which Linux may split; a smaller one stays atomic.
   if (!pipe.is_read_end()) count = PipeShortFault(pipe, call, count, "write");
-  return pipe.Write(*this, bytes, count);
+  const ssize_t r = pipe.Write(*this, bytes, count);
+  // pipe_write: no reader is EPIPE and SIGPIPE to the writer.
+  if (r == -EPIPE) SendSignal(SIGPIPE, CurrentTid(), "EPIPE");
+  return r;
 }
 
 size_t Process::PipeShortFault(const PipeEnd& pipe, const char* call,

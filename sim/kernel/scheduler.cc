@@ -41,6 +41,11 @@ void Scheduler::KillProcess(const Process& process) {
   }
 }
 
+const SimThread* Scheduler::Find(int tid) const {
+  auto it = threads_.find(static_cast<uint64_t>(tid));
+  return it == threads_.end() || tid <= 0 ? nullptr : it->second.get();
+}
+
 SimThread& Scheduler::Spawn(Process& process, std::string name,
                             std::function<void()> fn) {
   uint64_t id = ++next_id_;

@@ -122,6 +122,8 @@ class Scheduler {
 
   /// Threads that are blocked, in spawn order.
   std::vector<const SimThread*> Blocked() const;
+  /// The live thread with id tid, or null (tgkill's lookup).
+  const SimThread* Find(int tid) const;
   /// Threads not yet finished and reaped.
   size_t live_threads() const { return threads_.size(); }
   /// Ends every thread: unfinished fibers are unwound. Called before the

@@ -383,5 +383,76 @@ TEST(ExecWorldFile, ParsesAndReportsLines) {
             std::string::npos);
 }
 
+// Signals (tests/exec/programs/exec_signals.c): setitimer(1 s, every 1 s)
+// ticks in virtual time (5 ticks: 5 s virtual, little wall time), the
+// program's own SIGALRM handler runs, and the accept it blocks in fails
+// with EINTR (no SA_RESTART); the same seed gives the same trace.
+TEST_F(ExecWorld, SignalsAlarmTicksInterruptAccept) {
+  experiment::Scenario s = World("host h 10.0.0.1\nexec h " SIMSOCK_EXEC_SIGNALS
+                                 " eintr\nbudget 30s\n");
+  experiment::RunResult a = Run(s, 3, "", dir_ + "/a.trace");
+  EXPECT_TRUE(a.ok()) << Violations(a);
+  const std::string out = ReadFile(dir_ + "/h.1.out");
+  for (int tick = 1; tick <= 5; ++tick) {
+    const std::string line = "accept = -1 (Interrupted system call) at tick " +
+                             std::to_string(tick) + ", " +
+                             std::to_string(tick) + ".000 s";
+    EXPECT_NE(out.find(line), std::string::npos) << line << "\n" << out;
+  }
+  // Re-armed as the fifth SIGALRM was taken: the next one is 1 s away.
+  EXPECT_NE(out.find("next tick in 1.000000 s, every 1 s"), std::string::npos)
+      << out;
+  EXPECT_GE(a.summary.virtual_time, std::chrono::seconds(5));
+  const std::string ta = ReadFile(dir_ + "/a.trace");
+  EXPECT_NE(ta.find("signal SIGALRM (ITIMER_REAL): pending"),
+            std::string::npos);
+  std::cout << "5 ticks of 1 s: virtual "
+            << a.summary.virtual_time.count() / 1e9 << " s, wall "
+            << a.summary.wall_seconds << " s\n";
+  experiment::RunResult b = Run(s, 3, "", dir_ + "/b.trace");
+  EXPECT_EQ(a.summary.trace_hash, b.summary.trace_hash);
+  EXPECT_EQ(ta, ReadFile(dir_ + "/b.trace"));
+}
+
+// SA_RESTART: the pipe read restarts after each tick (the simulator
+// answers -ERESTARTSYS, the shim runs the handler and makes the call
+// again); the fifth tick's handler writes to the pipe (a forwarded call
+// from inside a handler) and the read returns its byte.
+TEST_F(ExecWorld, SignalsSaRestartRestartsARead) {
+  experiment::Scenario s = World("host h 10.0.0.1\nexec h " SIMSOCK_EXEC_SIGNALS
+                                 " restart\nbudget 30s\n");
+  experiment::RunResult r = Run(s, 1);
+  EXPECT_TRUE(r.ok()) << Violations(r);
+  const std::string out = ReadFile(dir_ + "/h.1.out");
+  EXPECT_NE(out.find("read 1 byte '!' after 5 ticks at 5.000 s"),
+            std::string::npos)
+      << out;
+}
+
+// SIGPIPE at its default kills the program writing to a closed peer (the
+// run reports the death with the signal's name); ignored, the write fails
+// with EPIPE and the program goes on.
+TEST_F(ExecWorld, SignalsSigpipeKillsUnlessIgnored) {
+  experiment::Scenario dies = World(
+      "host h 10.0.0.1\nexec h " SIMSOCK_EXEC_SIGNALS " sigpipe\nbudget 10s\n");
+  experiment::RunResult r = Run(dies, 1);
+  ASSERT_EQ(r.violations.size(), 1u) << Violations(r);
+  EXPECT_NE(r.violations[0].message.find("killed by signal 13 (SIGPIPE"),
+            std::string::npos)
+      << r.violations[0].message;
+  std::string out = ReadFile(dir_ + "/h.1.out");
+  EXPECT_NE(out.find("write 0 = 4 (ok)"), std::string::npos) << out;
+  EXPECT_EQ(out.find("still alive"), std::string::npos) << out;
+
+  experiment::Scenario lives =
+      World("host h 10.0.0.1\nexec h " SIMSOCK_EXEC_SIGNALS
+            " sigpipe-ign\nbudget 10s\n");
+  experiment::RunResult q = Run(lives, 1);
+  EXPECT_TRUE(q.ok()) << Violations(q);
+  out = ReadFile(dir_ + "/h.1.out");
+  EXPECT_NE(out.find("= -1 (Broken pipe)"), std::string::npos) << out;
+  EXPECT_NE(out.find("still alive"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace simsock::exec
