@@ -218,4 +218,9 @@ ssize_t StreamTap::sendmsg(int fd, const msghdr* msg, int flags) {
   return r;
 }
 
+// AF_UNIX sockets (issue 13)
+int StreamTap::socketpair(int domain, int type, int protocol, int sv[2]) {
+  return inner_.socketpair(domain, type, protocol, sv);
+}
+
 }  // namespace simsock::experiment

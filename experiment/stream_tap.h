@@ -90,6 +90,11 @@ class StreamTap final : public sys::Syscalls {
   int pselect6(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
                const timespec* timeout, const sigset_t* sigmask) override;
 
+  // AF_UNIX sockets (issue 13)
+  /// socketpair(2), forwarded: the ledger follows TCP streams only (an
+  /// AF_UNIX socket's bytes never cross the network).
+  int socketpair(int domain, int type, int protocol, int sv[2]) override;
+
  private:
   // The connected TCP socket behind fd, registered with the ledger; null
   // for anything else (UDP, a listener, a socket not yet connected).

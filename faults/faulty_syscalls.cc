@@ -528,4 +528,9 @@ ssize_t FaultySyscalls::sendmsg(int fd, const msghdr* msg, int flags) {
   });
 }
 
+// AF_UNIX sockets (issue 13)
+int FaultySyscalls::socketpair(int domain, int type, int protocol, int sv[2]) {
+  return inner_.socketpair(domain, type, protocol, sv);
+}
+
 }  // namespace simsock::faults

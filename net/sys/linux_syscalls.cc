@@ -258,4 +258,10 @@ ssize_t LinuxSyscalls::sendmsg(int fd, const msghdr* msg, int flags) {
   return Ret(::sendmsg(fd, msg, flags | MSG_NOSIGNAL));
 }
 
+// AF_UNIX sockets (issue 13)
+int LinuxSyscalls::socketpair(int domain, int type, int protocol, int sv[2]) {
+  return static_cast<int>(
+      Ret(::syscall(SYS_socketpair, domain, type, protocol, sv)));
+}
+
 }  // namespace simsock::sys

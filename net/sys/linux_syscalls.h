@@ -75,6 +75,11 @@ class LinuxSyscalls final : public Syscalls {
   int pselect6(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
                const timespec* timeout, const sigset_t* sigmask) override;
 
+  // AF_UNIX sockets (issue 13)
+  /// socketpair(2) of the real kernel (the raw call: glibc's wrapper is the
+  /// same, and EFAULT comes back as an errno).
+  int socketpair(int domain, int type, int protocol, int sv[2]) override;
+
  private:
   bool no_epoll_pwait2_ = false;  // it failed with ENOSYS once
 };

@@ -218,6 +218,15 @@ class Syscalls {
   /// message), -EMSGSIZE (msg_iovlen over 1024), -ENOBUFS
   /// (msg_controllen over INT_MAX, or over net.core.optmem_max).
   virtual ssize_t sendmsg(int fd, const msghdr* msg, int flags) = 0;
+
+  // AF_UNIX sockets (issue 13).
+  /// socketpair(2): two connected sockets in sv[0] and sv[1]. The simulator
+  /// has AF_UNIX SOCK_STREAM (with SOCK_NONBLOCK / SOCK_CLOEXEC); other
+  /// types are EOPNOTSUPP there (docs/semantics.md §9). Errors: EAFNOSUPPORT
+  /// (a family without pairs, AF_INET: EOPNOTSUPP), EINVAL (flags),
+  /// EPROTONOSUPPORT (a protocol other than 0), EMFILE, EFAULT (sv null;
+  /// nothing stays open).
+  virtual int socketpair(int domain, int type, int protocol, int sv[2]) = 0;
 };
 
 }  // namespace simsock::sys

@@ -206,6 +206,11 @@ class Corrupting final : public sys::Syscalls {
     return p_.sendmsg(fd, m, f);
   }
 
+  // AF_UNIX sockets (issue 13)
+  int socketpair(int d, int t, int p, int sv[2]) override {
+    return p_.socketpair(d, t, p, sv);
+  }
+
  private:
   sim::Process& p_;
 };
