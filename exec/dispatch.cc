@@ -241,6 +241,7 @@ bool CreatesFd(int64_t nr, const simsock_exec_slot& slot) {
     case SYS_pipe2:
     case SYS_eventfd:
     case SYS_eventfd2:
+    case SYS_socketpair:
       return true;
     case SYS_fcntl:
       return slot.args[1] == F_DUPFD || slot.args[1] == F_DUPFD_CLOEXEC;
@@ -313,11 +314,13 @@ int64_t Run(Request& r, int64_t nr, sim::Process& process, sys::Syscalls& calls,
   auto I = [&r](int i) { return static_cast<int>(r.Int(i)); };
   switch (nr) {
     case SYS_socket:
-      if (I(0) == AF_UNIX) {
-        *fail = "socket(AF_UNIX) is not simulated yet";
-        return 0;
-      }
       return calls.socket(I(0), I(1), I(2));
+    case SYS_socketpair: {
+      // AF_UNIX pairs (docs/semantics.md §9): the pair in data, as pipe2's.
+      auto* sv = static_cast<int*>(r.Ptr(3, 2 * sizeof(int)));
+      if (r.fault()) return -EFAULT;
+      return calls.socketpair(I(0), I(1), I(2), sv);
+    }
     case SYS_bind:
     case SYS_connect: {
       const auto* a = static_cast<const sockaddr*>(
@@ -407,8 +410,19 @@ int64_t Run(Request& r, int64_t nr, sim::Process& process, sys::Syscalls& calls,
     }
     case SYS_fcntl:
       return calls.fcntl(I(0), I(1), static_cast<long>(r.Int(2)));
-    case SYS_ioctl:
+    case SYS_ioctl: {
+      // An AF_UNIX socket's FIONREAD and SIOCOUTQ (TIOCOUTQ) are
+      // unix_ioctl's exact counts.
+      const unsigned long req = static_cast<unsigned long>(r.Int(1));
+      const sim::File* f = process.fds().Get(I(0));
+      if (f != nullptr && f->kind() == sim::File::Kind::kUnix &&
+          (req == FIONREAD || req == TIOCOUTQ)) {
+        auto* arg = static_cast<int*>(r.Ptr(2, sizeof(int)));
+        if (r.fault() || arg == nullptr) return -EFAULT;
+        return process.unix_ioctl(I(0), req, arg);
+      }
       return Ioctl(r, calls, fail);
+    }
     case SYS_epoll_create:
       // The size is only checked (ep_alloc ignores it).
       if (I(0) <= 0) return -EINVAL;
@@ -529,8 +543,8 @@ DispatchResult Dispatch(simsock_exec_slot& slot, sim::Process& process,
   }
   const bool hinted = CreatesFd(nr, slot) && slot.fd_hint[0] >= 0;
   if (hinted) {
-    // Only pipe2 makes two fds (socketpair is not simulated yet).
-    const bool two = nr == SYS_pipe || nr == SYS_pipe2;
+    // pipe2 and socketpair make two fds.
+    const bool two = nr == SYS_pipe || nr == SYS_pipe2 || nr == SYS_socketpair;
     std::string why =
         UseHint(process, slot.fd_hint[0], two ? slot.fd_hint[1] : -1);
     if (!why.empty()) return Fail(SyscallName(nr) + ": " + why);

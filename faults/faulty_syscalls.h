@@ -34,12 +34,11 @@ namespace simsock::faults {
 /// getsockopt, getpeername) to learn the fd's state.
 ///
 /// The calls no fault kind names (bind, listen, shutdown, the socket
-/// options and names, fcntl, the clock, resolve_ipv4, pipe2, eventfd2, the
-/// signal calls) are
-/// forwarded unchanged by ForwardingSyscalls. A pipe's or an eventfd's
-/// reads and writes go through read() and write(), whose Decide finds no
-/// socket: nothing is injected into them (docs/faults.md, "Pipes and
-/// eventfds").
+/// options and names, fcntl, the clock, resolve_ipv4, pipe2, eventfd2,
+/// socketpair, the signal calls) are forwarded unchanged by ForwardingSyscalls.
+/// A pipe's or an eventfd's reads and writes go through read() and write(),
+/// whose Decide finds no socket: nothing is injected into them (docs/faults.md,
+/// "Pipes and eventfds").
 class FaultySyscalls final : public sys::ForwardingSyscalls {
  public:
   /// Faults injector's rules into inner's calls. Both must outlive this object.

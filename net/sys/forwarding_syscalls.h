@@ -134,6 +134,9 @@ class ForwardingSyscalls : public Syscalls {
     return inner_.getitimer(which, curr_value);
   }
   int kill_self(int sig) override { return inner_.kill_self(sig); }
+  int socketpair(int domain, int type, int protocol, int sv[2]) override {
+    return inner_.socketpair(domain, type, protocol, sv);
+  }
 
  protected:
   /// The layer every call goes to.

@@ -337,4 +337,10 @@ int LinuxSyscalls::getitimer(int which, itimerval* curr_value) {
 }
 int LinuxSyscalls::kill_self(int sig) { return Ret(::kill(::getpid(), sig)); }
 
+// AF_UNIX sockets (issue 13)
+int LinuxSyscalls::socketpair(int domain, int type, int protocol, int sv[2]) {
+  return static_cast<int>(
+      Ret(::syscall(SYS_socketpair, domain, type, protocol, sv)));
+}
+
 }  // namespace simsock::sys

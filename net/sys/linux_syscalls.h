@@ -99,6 +99,11 @@ class LinuxSyscalls final : public Syscalls {
   /// kill(getpid(), sig).
   int kill_self(int sig) override;
 
+  // AF_UNIX sockets (issue 13)
+  /// socketpair(2) of the real kernel (the raw call: glibc's wrapper is the
+  /// same, and EFAULT comes back as an errno).
+  int socketpair(int domain, int type, int protocol, int sv[2]) override;
+
  private:
   bool no_epoll_pwait2_ = false;  // it failed with ENOSYS once
 };

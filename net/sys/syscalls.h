@@ -270,6 +270,15 @@ class Syscalls {
   /// checks). An unblocked signal is delivered before the call returns.
   /// Errors: EINVAL (sig outside [0, 64]).
   virtual int kill_self(int sig) = 0;
+
+  // AF_UNIX sockets (issue 13).
+  /// socketpair(2): two connected sockets in sv[0] and sv[1]. The simulator
+  /// has AF_UNIX SOCK_STREAM (with SOCK_NONBLOCK / SOCK_CLOEXEC); other
+  /// types are EOPNOTSUPP there (docs/semantics.md §10). Errors: EAFNOSUPPORT
+  /// (a family without pairs, AF_INET: EOPNOTSUPP), EINVAL (flags),
+  /// EPROTONOSUPPORT (a protocol other than 0), EMFILE, EFAULT (sv null;
+  /// nothing stays open).
+  virtual int socketpair(int domain, int type, int protocol, int sv[2]) = 0;
 };
 
 }  // namespace simsock::sys

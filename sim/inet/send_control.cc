@@ -147,4 +147,13 @@ int UdpCmsgSend(const SendControl& ctl, IpCmsgCookie* ipc) {
   });
 }
 
+int UnixCmsgSend(const SendControl& ctl) {
+  return ForEachCmsg(ctl, [](const Cmsg& m) {
+    if (m.hdr.cmsg_level != SOL_SOCKET) return 0;
+    if (m.hdr.cmsg_type == SCM_RIGHTS || m.hdr.cmsg_type == SCM_CREDENTIALS)
+      return -EOPNOTSUPP;
+    return -EINVAL;
+  });
+}
+
 }  // namespace simsock::sim

@@ -46,4 +46,11 @@ int SockCmsgSend(const SendControl& ctl);
 /// skipped. Returns 0 or the negated errno.
 int UdpCmsgSend(const SendControl& ctl, IpCmsgCookie* ipc);
 
+/// __scm_send, as unix_stream_sendmsg calls it first: every message must
+/// be well formed (CMSG_OK, else -EINVAL); only SOL_SOCKET ones are read:
+/// SCM_RIGHTS and SCM_CREDENTIALS (fd passing and credentials) are not
+/// modelled (-EOPNOTSUPP, docs D30), any other SOL_SOCKET type is -EINVAL;
+/// other levels are skipped. Returns 0 or the negated errno.
+int UnixCmsgSend(const SendControl& ctl);
+
 }  // namespace simsock::sim

@@ -20,6 +20,7 @@
 #include "simsock/sim/inet/packet.h"
 #include "simsock/sim/inet/port_table.h"
 #include "simsock/sim/inet/stack_env.h"
+#include "simsock/sim/vfs/unix_names.h"
 
 namespace simsock::sim {
 
@@ -53,6 +54,8 @@ class Host final : private StackEnv {
   InetStack& stack() { return stack_; }
   /// The host's network stack, read-only.
   const InetStack& stack() const { return stack_; }
+  /// The AF_UNIX names bound on the host (sim/vfs/unix_names.h).
+  UnixNameTable& unix_names() { return unix_names_; }
   /// The host's sysctls (InetStack::settings), to change.
   HostSettings& settings() { return stack_.settings(); }
   /// The host's sysctls.
@@ -128,6 +131,7 @@ class Host final : private StackEnv {
   bool down_ = false;
   // Declared before the processes: their fds close before the stack goes.
   InetStack stack_;
+  UnixNameTable unix_names_;  // AF_UNIX names, also before the processes
   std::vector<std::unique_ptr<Process>> processes_;
   std::vector<std::function<void(Process&)>> on_spawn_;
   int next_pid_ = 1;

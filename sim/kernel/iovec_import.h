@@ -6,6 +6,7 @@
 #include <sys/uio.h>
 
 #include <cstddef>
+#include <cstdint>
 
 namespace simsock::sim {
 
@@ -24,5 +25,13 @@ size_t IovTotal(const iovec* iov, size_t count);
 /// iovec (copy_iovec_from_user; one iovec goes through import_ubuf, which
 /// caps it instead); else 0 with *total = IovTotal.
 int ImportIovec(const iovec* iov, size_t count, size_t* total);
+
+/// Scatters n bytes of `from` into iov's buffers in turn (the caller knows
+/// they hold n bytes).
+void Scatter(const uint8_t* from, size_t n, const iovec* iov);
+
+/// The bytes of iov[0..count) before the first buffer with a NULL base and
+/// a length: where copying to or from the vector faults (len caps it).
+size_t BytesBeforeFault(const iovec* iov, size_t count, size_t len);
 
 }  // namespace simsock::sim

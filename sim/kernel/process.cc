@@ -12,6 +12,7 @@
 #include "simsock/sim/kernel/host.h"
 #include "simsock/sim/kernel/world.h"
 #include "simsock/sim/vfs/null_file.h"
+#include "simsock/sim/vfs/unix_socket.h"
 
 namespace simsock::sim {
 namespace {
@@ -219,7 +220,9 @@ int Process::socket(int domain, int type, int protocol) {
     int base = type & 0xf;
     if (domain < 0 || domain >= AF_MAX) return -EAFNOSUPPORT;
     if (base < 0 || base >= 11) return -EINVAL;
-    // Only AF_INET is modelled; AF_INET6 comes later (docs/semantics.md).
+    if (domain == AF_UNIX) return UnixCreate(type, protocol);  // §9
+    // Only AF_INET and AF_UNIX are modelled; AF_INET6 comes later
+    // (docs/semantics.md).
     if (domain != AF_INET) return -EAFNOSUPPORT;
     // inet_create: the protocol number's range comes before the type
     // (IPPROTO_MAX is 263 since IPPROTO_MPTCP = 262).
@@ -250,6 +253,7 @@ int Process::socket(int domain, int type, int protocol) {
 int Process::bind(int fd, const sockaddr* addr, socklen_t addrlen) {
   const TraceArgs args = TraceArgs().Int(fd).Addr(addr, addrlen).Int(addrlen);
   return Syscall<int>("bind", args, [&](CallFiles&) {
+    if (auto u = UnixAt(fd)) return UnixBind(*u, addr, addrlen);
     std::shared_ptr<Socket> s;
     if (int e = LookupSocket(fd, &s)) return e;
     sockaddr_storage ss;
@@ -261,6 +265,14 @@ int Process::bind(int fd, const sockaddr* addr, socklen_t addrlen) {
 int Process::listen(int fd, int backlog) {
   const TraceArgs args = TraceArgs().Int(fd).Int(backlog);
   return Syscall<int>("listen", args, [&](CallFiles&) {
+    if (auto u = UnixAt(fd)) {
+      // __sys_listen caps the backlog at somaxconn (as unsigned).
+      const int cap = host_.settings().somaxconn;
+      return u->Listen(
+          static_cast<unsigned>(backlog) > static_cast<unsigned>(cap) ? cap
+                                                                      : backlog,
+          UnixCred{pid_});
+    }
     std::shared_ptr<Socket> s;
     if (int e = LookupSocket(fd, &s)) return e;
     return s->Listen(backlog);
@@ -280,6 +292,10 @@ int Process::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
     if (fds_.Get(fd) == nullptr) return -EBADF;
     if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return -EINVAL;
     if (!fds_.HasRoom()) return -EMFILE;  // the connection stays queued
+    if (auto u = UnixAt(fd)) {
+      files.Hold(u);
+      return UnixAccept(*u, addr, addrlen, flags);
+    }
     const File* file = fds_.Get(fd);
     auto hit = StartFault(
         "accept4",
@@ -326,6 +342,10 @@ int Process::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
     if (fds_.Get(fd) == nullptr) return -EBADF;
     sockaddr_storage ss;
     if (int e = CopyAddrIn(addr, addrlen, &ss)) return e;
+    if (auto u = UnixAt(fd)) {
+      files.Hold(u);
+      return UnixConnect(*u, ss, addrlen);
+    }
     std::shared_ptr<Socket> s;
     if (int e = LookupSocket(fd, &s)) return e;
     files.Hold(s);
@@ -336,6 +356,7 @@ int Process::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
 int Process::shutdown(int fd, int how) {
   const TraceArgs args = TraceArgs().Int(fd).Named<sys::ShutdownHowName>(how);
   return Syscall<int>("shutdown", args, [&](CallFiles&) {
+    if (auto u = UnixAt(fd)) return u->Shutdown(how);
     std::shared_ptr<Socket> s;
     if (int e = LookupSocket(fd, &s)) return e;
     return s->Shutdown(how);
@@ -355,6 +376,8 @@ int Process::getsockopt(int fd, int level, int optname, void* optval,
                              .Named<sys::SockLevelName>(level)
                              .Named2<sys::SockOptName>(level, optname);
   return Syscall<int>("getsockopt", args, [&](CallFiles&) {
+    if (auto u = UnixAt(fd))
+      return UnixGetSockOpt(*u, level, optname, optval, optlen);
     std::shared_ptr<Socket> s;
     if (int e = LookupSocket(fd, &s)) return e;
     // The level is routed first; optlen is read (EFAULT, EINVAL) by the
@@ -371,6 +394,8 @@ int Process::setsockopt(int fd, int level, int optname, const void* optval,
                              .Named2<sys::SockOptName>(level, optname)
                              .Int(optlen);
   return Syscall<int>("setsockopt", args, [&](CallFiles&) {
+    if (auto u = UnixAt(fd))
+      return UnixSetSockOpt(*u, level, optname, optval, optlen);
     std::shared_ptr<Socket> s;
     if (int e = LookupSocket(fd, &s)) return e;
     if (static_cast<int>(optlen) < 0) return -EINVAL;
@@ -380,6 +405,7 @@ int Process::setsockopt(int fd, int level, int optname, const void* optval,
 
 int Process::getsockname(int fd, sockaddr* addr, socklen_t* addrlen) {
   return Syscall<int>("getsockname", TraceArgs().Int(fd), [&](CallFiles&) {
+    if (auto u = UnixAt(fd)) return UnixName(*u, false, addr, addrlen);
     std::shared_ptr<Socket> s;
     if (int e = LookupSocket(fd, &s)) return e;
     return CopyAddrOut(s->LocalEndpoint(), addr, addrlen);
@@ -388,6 +414,7 @@ int Process::getsockname(int fd, sockaddr* addr, socklen_t* addrlen) {
 
 int Process::getpeername(int fd, sockaddr* addr, socklen_t* addrlen) {
   return Syscall<int>("getpeername", TraceArgs().Int(fd), [&](CallFiles&) {
+    if (auto u = UnixAt(fd)) return UnixName(*u, true, addr, addrlen);
     std::shared_ptr<Socket> s;
     if (int e = LookupSocket(fd, &s)) return e;
     Endpoint peer;

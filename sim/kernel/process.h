@@ -32,7 +32,9 @@
 
 #include "simsock/faults/syscall_injector.h"
 #include "simsock/net/sys/syscalls.h"
+#include "simsock/sim/base/io_span.h"
 #include "simsock/sim/base/time.h"
+#include "simsock/sim/inet/send_control.h"
 #include "simsock/sim/kernel/signal_state.h"
 #include "simsock/sim/kernel/trace_args.h"
 #include "simsock/sim/vfs/fd_table.h"
@@ -45,6 +47,7 @@ class Host;
 class RandomStream;
 class PipeEnd;
 class Socket;
+class UnixSocket;
 class World;
 
 /// The older form of syscall faults for one process, each a probability
@@ -269,6 +272,17 @@ class Process final : public sys::Syscalls, private Waiter {
   /// must make again once its handlers ran (only in exec mode).
   static constexpr int kRestartSys = 512;
 
+  // AF_UNIX sockets (issue 13): sim/kernel/process_unix.cc, docs/semantics.md
+  // §9.
+  /// socketpair(2): a connected UnixSocket pair in the two lowest free fds
+  /// (AF_UNIX SOCK_STREAM only; other types EOPNOTSUPP, D30).
+  int socketpair(int domain, int type, int protocol, int sv[2]) override;
+  /// ioctl(2)'s FIONREAD and SIOCOUTQ on an AF_UNIX socket (unix_ioctl):
+  /// the count in *value; -EBADF, -ENOTTY (not a socket), -ENOIOCTLCMD
+  /// as -ENOTTY for other requests, -EINVAL (FIONREAD while listening).
+  /// On Process only (sys::Syscalls has no ioctl).
+  int unix_ioctl(int fd, unsigned long request, int* value);
+
  private:
   // A syscall's own references to the files it works on (fdget): while a
   // call is in progress, close() of the fd by another thread does not make
@@ -474,6 +488,31 @@ class Process final : public sys::Syscalls, private Waiter {
   bool program_delivers_ = false;  // ResetSignalsForExec
   bool signals_released_ = false;  // ReleaseSignals
   int killed_by_ = 0;
+
+  // --- AF_UNIX sockets (sim/kernel/process_unix.cc)
+  // The AF_UNIX socket behind fd, or null.
+  std::shared_ptr<UnixSocket> UnixAt(int fd) const;
+  // socket(AF_UNIX, ...) once the flags and family were checked.
+  int UnixCreate(int type, int protocol);
+  // The calls on an AF_UNIX socket, after the fd was resolved (and, for
+  // connect, the address copied in).
+  int UnixBind(UnixSocket& u, const sockaddr* addr, socklen_t addrlen);
+  int UnixConnect(UnixSocket& u, const sockaddr_storage& ss, socklen_t len);
+  int UnixAccept(UnixSocket& u, sockaddr* addr, socklen_t* addrlen, int flags);
+  ssize_t UnixRecv(UnixSocket& u, void* buf, size_t len, int flags,
+                   sockaddr* addr, socklen_t* addrlen);
+  ssize_t UnixSend(UnixSocket& u, const IoSpan& data, int flags, bool has_name,
+                   const SendControl* ctl);
+  int UnixName(UnixSocket& u, bool peer, sockaddr* addr, socklen_t* addrlen);
+  int UnixGetSockOpt(UnixSocket& u, int level, int optname, void* optval,
+                     socklen_t* optlen);
+  int UnixSetSockOpt(UnixSocket& u, int level, int optname, const void* optval,
+                     socklen_t optlen);
+  // readv / recvmsg on an AF_UNIX socket: one receive into a buffer of the
+  // usable length, scattered over the iovecs.
+  // With msg (recvmsg), its name, control length and flags are filled.
+  ssize_t UnixRecvIovecs(UnixSocket& u, const iovec* iov, size_t count,
+                         size_t len, int flags, msghdr* msg = nullptr);
 
   Host& host_;
   World& world_;

@@ -14,6 +14,7 @@
 #include "simsock/sim/kernel/iovec_import.h"
 #include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
+#include "simsock/sim/vfs/unix_socket.h"
 
 namespace simsock::sim {
 namespace {
@@ -25,6 +26,11 @@ std::string I(long v) { return std::to_string(v); }
 ssize_t Process::SysRecvFrom(CallFiles& files, int fd, void* buf, size_t len,
                              int flags, sockaddr* addr, socklen_t* addrlen,
                              bool is_read) {
+  if (auto u = UnixAt(fd)) {
+    files.Hold(u);
+    if (is_read && len == 0) return 0;  // sock_read_iter
+    return UnixRecv(*u, buf, len, flags, addr, addrlen);
+  }
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return e;
   files.Hold(s);
@@ -87,7 +93,7 @@ ssize_t Process::read(int fd, void* buf, size_t count) {
     if (f != nullptr &&
         (f->kind() == File::Kind::kPipe || f->kind() == File::Kind::kEventFd))
       return FileRead(files, fd, buf, count);
-    if (f != nullptr && !f->IsSocket())
+    if (f != nullptr && !f->IsSocket() && f->kind() != File::Kind::kUnix)
       return -EINVAL;  // an epoll fd: the file has no read operation
     return SysRecvFrom(files, fd, buf, count, 0, nullptr, nullptr, true);
   });
@@ -107,6 +113,16 @@ ssize_t Process::recvfrom(int fd, void* buf, size_t len, int flags,
 ssize_t Process::SysSendTo(CallFiles& files, int fd, const void* buf,
                            size_t len, int flags, const sockaddr* addr,
                            socklen_t addrlen, bool is_write) {
+  if (auto u = UnixAt(fd)) {
+    files.Hold(u);
+    // __sys_sendto: the address is copied in; a length of 0 is no name.
+    sockaddr_storage ss;
+    if (addr != nullptr) {
+      if (int e = CopyAddrIn(addr, addrlen, &ss)) return e;
+    }
+    return UnixSend(*u, IoSpan(buf, len), flags, addr != nullptr && addrlen > 0,
+                    nullptr);
+  }
   std::shared_ptr<Socket> s;
   if (int e = LookupSocket(fd, &s)) return e;
   files.Hold(s);
@@ -152,7 +168,7 @@ ssize_t Process::write(int fd, const void* buf, size_t count) {
     if (f != nullptr &&
         (f->kind() == File::Kind::kPipe || f->kind() == File::Kind::kEventFd))
       return FileWrite(files, fd, buf, count);
-    if (f != nullptr && !f->IsSocket())
+    if (f != nullptr && !f->IsSocket() && f->kind() != File::Kind::kUnix)
       return -EINVAL;  // an epoll fd: the file has no write operation
     return SysSendTo(files, fd, buf, count, 0, nullptr, 0, true);
   });

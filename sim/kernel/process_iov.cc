@@ -20,6 +20,7 @@
 #include "simsock/sim/kernel/iovec_import.h"
 #include "simsock/sim/kernel/process.h"
 #include "simsock/sim/vfs/pipe.h"
+#include "simsock/sim/vfs/unix_socket.h"
 
 namespace simsock::sim {
 namespace {
@@ -74,28 +75,6 @@ bool WrongPipeEnd(const File& f, bool reading) {
   return static_cast<const PipeEnd&>(f).is_read_end() != reading;
 }
 
-// Scatters n bytes of `from` into iov's buffers in turn.
-void Scatter(const uint8_t* from, size_t n, const iovec* iov) {
-  for (size_t i = 0; n > 0; ++i) {
-    const size_t take = std::min(n, iov[i].iov_len);
-    if (take > 0) std::memcpy(iov[i].iov_base, from, take);
-    from += take;
-    n -= take;
-  }
-}
-
-// The bytes of iov[0..count) before the first buffer with a NULL base and a
-// length: where copying to or from the vector faults.
-size_t BytesBeforeFault(const iovec* iov, size_t count, size_t len) {
-  size_t ok = 0;
-  for (size_t i = 0; i < count && ok < len; ++i) {
-    if (iov[i].iov_len == 0) continue;
-    if (iov[i].iov_base == nullptr) break;
-    ok += std::min(iov[i].iov_len, len - ok);
-  }
-  return ok;
-}
-
 }  // namespace
 
 ssize_t Process::readv(int fd, const iovec* iov, int iovcnt) {
@@ -107,11 +86,18 @@ ssize_t Process::readv(int fd, const iovec* iov, int iovcnt) {
     if (f == nullptr) return -EBADF;
     const bool is_null = f->kind() == File::Kind::kNull;
     if (WrongPipeEnd(*f, /*reading=*/true)) return -EBADF;
-    if (!is_null && !f->IsSocket() && !IsPipeOrEventFd(*f)) return -EINVAL;
+    const bool is_unix = f->kind() == File::Kind::kUnix;
+    if (!is_null && !is_unix && !f->IsSocket() && !IsPipeOrEventFd(*f))
+      return -EINVAL;
     size_t len = 0;
     if (int e = ImportVector(iov, iovcnt, &len)) return e;
     if (len == 0) return 0;
     if (is_null) return 0;  // read_iter_null: end of file
+    if (is_unix) {
+      std::shared_ptr<UnixSocket> u = UnixAt(fd);
+      files.Hold(u);
+      return UnixRecvIovecs(*u, iov, static_cast<size_t>(iovcnt), len, 0);
+    }
     if (IsPipeOrEventFd(*f)) {
       // pipe_read / eventfd_read fill the iov_iter in one call, atomically
       // for the file: one read into a buffer, then scattered, is the same
@@ -153,12 +139,20 @@ ssize_t Process::writev(int fd, const iovec* iov, int iovcnt) {
     if (f == nullptr) return -EBADF;
     const bool is_null = f->kind() == File::Kind::kNull;
     if (WrongPipeEnd(*f, /*reading=*/false)) return -EBADF;
-    if (!is_null && !f->IsSocket() && !IsPipeOrEventFd(*f)) return -EINVAL;
+    const bool is_unix = f->kind() == File::Kind::kUnix;
+    if (!is_null && !is_unix && !f->IsSocket() && !IsPipeOrEventFd(*f))
+      return -EINVAL;
     size_t len = 0;
     if (int e = ImportVector(iov, iovcnt, &len)) return e;
     if (len == 0) return 0;  // vfs_writev: the file is not called
     // write_iter_null: all of it taken (already capped at MAX_RW_COUNT).
     if (is_null) return static_cast<ssize_t>(len);
+    if (is_unix) {
+      std::shared_ptr<UnixSocket> u = UnixAt(fd);
+      files.Hold(u);
+      return UnixSend(*u, IoSpan(iov, static_cast<size_t>(iovcnt), len), 0,
+                      false, nullptr);
+    }
     if (f->kind() == File::Kind::kEventFd) {
       // eventfd_write is a plain .write, not .write_iter: vfs_writev runs
       // do_loop_readv_writev, one write per buffer (each must be 8 bytes),
@@ -225,9 +219,14 @@ ssize_t Process::sendmsg(int fd, const msghdr* msg, int flags) {
   return Syscall<ssize_t>("sendmsg", args, [&](CallFiles& files) -> ssize_t {
     // __sys_sendmsg refuses the compat flag before it looks at the fd.
     if (flags & kMsgCmsgCompat) return -EINVAL;
+    std::shared_ptr<UnixSocket> u = UnixAt(fd);
     std::shared_ptr<Socket> s;
-    if (int e = LookupSocket(fd, &s)) return e;
-    files.Hold(s);
+    if (u) {
+      files.Hold(u);
+    } else {
+      if (int e = LookupSocket(fd, &s)) return e;
+      files.Hold(s);
+    }
     // sendmsg_copy_msghdr -> __copy_msghdr: a NULL name or a length of 0
     // is no address; a negative length EINVAL; a longer one is cut to a
     // sockaddr_storage (sendto's EINVAL for it does not apply).
@@ -252,6 +251,9 @@ ssize_t Process::sendmsg(int fd, const msghdr* msg, int flags) {
     std::vector<uint8_t> ctl_copy(ctllen);
     if (ctllen > 0) std::memcpy(ctl_copy.data(), msg->msg_control, ctllen);
     const SendControl ctl{ctl_copy.data(), ctllen};
+    if (u)
+      return UnixSend(*u, IoSpan(msg->msg_iov, iovlen, len), flags,
+                      to != nullptr, &ctl);
     if (ssize_t e = StartSendFault("sendmsg", *s, flags, &len)) return e;
     return SigpipeOnEpipe(s->SendMsg(*this, IoSpan(msg->msg_iov, iovlen, len),
                                      flags, to, shown_namelen, &ctl),

@@ -17,6 +17,7 @@
 #include "simsock/sim/inet/socket.h"
 #include "simsock/sim/kernel/iovec_import.h"
 #include "simsock/sim/kernel/process.h"
+#include "simsock/sim/vfs/unix_socket.h"
 
 namespace simsock::sim {
 namespace {
@@ -92,15 +93,23 @@ ssize_t Process::recvmsg(int fd, msghdr* msg, int flags) {
   return Syscall<ssize_t>("recvmsg", args, [&](CallFiles& files) -> ssize_t {
     // __sys_recvmsg refuses the compat flag before it looks at the fd.
     if (flags & kMsgCmsgCompat) return -EINVAL;
+    std::shared_ptr<UnixSocket> u = UnixAt(fd);
     std::shared_ptr<Socket> s;
-    if (int e = LookupSocket(fd, &s)) return e;
-    files.Hold(s);
+    if (u) {
+      files.Hold(u);
+    } else {
+      if (int e = LookupSocket(fd, &s)) return e;
+      files.Hold(s);
+    }
     // copy_msghdr_from_user, then import_iovec.
     if (msg == nullptr) return -EFAULT;
     if (namelen < 0) return -EINVAL;
     if (iovlen > kMaxIov) return -EMSGSIZE;
     size_t len = 0;
     if (int e = ImportIovec(msg->msg_iov, iovlen, &len)) return e;
+    if (u) {
+      return UnixRecvIovecs(*u, msg->msg_iov, iovlen, len, flags, msg);
+    }
     if (ssize_t e = StartReceiveFault("recvmsg", *s, flags, &len)) return e;
     return SysRecvMsg(*s, msg, len, flags);
   });

@@ -31,14 +31,16 @@ class File : public std::enable_shared_from_this<File> {
     kEpoll,  ///< an epoll instance (Epoll)
     kNull,   ///< the null device (NullFile)
     // pipes and eventfds
-    kPipe,    ///< one end of a pipe (PipeEnd)
-    kEventFd  ///< an eventfd (EventFd)
+    kPipe,     ///< one end of a pipe (PipeEnd)
+    kEventFd,  ///< an eventfd (EventFd)
+    // AF_UNIX sockets
+    kUnix  ///< an AF_UNIX stream socket (UnixSocket)
   };
 
   virtual ~File() = default;
   /// What the file is.
   virtual Kind kind() const = 0;
-  /// A TCP or UDP socket (what ENOTSOCK checks).
+  /// A TCP or UDP socket (a sim::Socket; AF_UNIX sockets are kUnix).
   bool IsSocket() const { return kind() == Kind::kTcp || kind() == Kind::kUdp; }
 
   /// The readiness mask poll(2) would report now (EPOLLIN | EPOLLOUT | ...).

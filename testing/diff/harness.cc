@@ -117,6 +117,7 @@ Script::~Script() {
   for (auto it = open_fds_.rbegin(); it != open_fds_.rend(); ++it) {
     backend_.sys().close(*it);
   }
+  RemoveUnixDir();
 }
 
 void Script::Add(std::string line) { log_.push_back(std::move(line)); }

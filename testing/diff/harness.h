@@ -149,6 +149,33 @@ class Script {
   ssize_t ReadU64(int fd, size_t n = 8);
   ssize_t WriteU64(int fd, uint64_t value, size_t n = 8);
 
+  // --- AF_UNIX sockets (testing/diff/script_unix.cc) -----------------------
+  // A name is "@abc" (abstract: a NUL byte, then "abc"), "" (just the
+  // family: autobind for bind), or a pathname in the scenario's own
+  // directory ("s" is <dir>/s: a fresh /tmp directory on Linux, removed
+  // with what was bound in it when the Script ends; a fixed one in the
+  // simulator, whose names are its host's table). len -1: the usual length
+  // (a pathname's counts its NUL).
+  int Socketpair(int domain, int type, int sv[2], int protocol = 0);
+  int UnixSocket(int flags = 0) { return Socket(AF_UNIX, SOCK_STREAM | flags); }
+  int BindUnix(int fd, const std::string& name, int len = -1);
+  int ConnectUnix(int fd, const std::string& name, int len = -1);
+  // accept4 with room for a sockaddr_un: logs the peer's address.
+  int AcceptUnix(int fd, int flags = SOCK_NONBLOCK);
+  // getsockname / getpeername with room for a sockaddr_un.
+  int UnixName(int fd, bool peer);
+  // getsockopt(SO_PEERCRED): the pid as "self" (the calling process), "0"
+  // or "other", and the ids.
+  int PeerCred(int fd);
+  // ioctl(FIONREAD or SIOCOUTQ): the count.
+  int Ioctl(int fd, unsigned long request);
+  // sendmsg of `data` with one SOL_SOCKET control message of `type` (and
+  // an int's data), as SCM_RIGHTS passing fd `payload`.
+  ssize_t SendCmsg(int fd, std::string_view data, int level, int type,
+                   int payload);
+  // recvfrom with room for a sockaddr_un: the bytes and the name length.
+  ssize_t RecvFromUnix(int fd, size_t n, int flags);
+
   // --- composite, logged as one summary line -------------------------------
   // Reads until EAGAIN, 0 or an error (at most max_calls reads of chunk
   // bytes). Logs the byte total, the terminating result and whether the
@@ -212,7 +239,16 @@ class Script {
               int (sys::Syscalls::*fn)(int, sockaddr*, socklen_t*), int fd,
               int len);
 
+  // The AF_UNIX names: the address for `name` (see BindUnix), its
+  // length, and the log's text for an address.
+  socklen_t UnixAddr(const std::string& name, int len, sockaddr_storage* out);
+  std::string UnixAddrStr(const sockaddr_storage& a, socklen_t len) const;
+  // Removes the pathnames bound and the directory (Linux only).
+  void RemoveUnixDir();
+
   Backend& backend_;
+  std::string unix_dir_;                 // made on the first pathname
+  std::vector<std::string> unix_paths_;  // bound there (Linux: removed)
   std::vector<std::string> log_;
   int base_fd_ = -1;
   std::set<int> foreign_fds_;

@@ -168,6 +168,39 @@ TEST_F(ExecWorld, PipeAndEventfdWakeUps) {
   EXPECT_EQ(ta, ReadFile(dir_ + "/b.trace"));
 }
 
+// AF_UNIX sockets (tests/exec/programs/exec_unix.c): a socketpair is the
+// event loop's wake-up channel beside a TCP listener, an abstract-named
+// listener takes the program's own connection; simulated fds at Linux's
+// numbers, the same trace twice.
+TEST_F(ExecWorld, UnixSocketpairWakeUps) {
+  experiment::Scenario s = World(
+      "host server 10.0.0.1\nhost client1 10.0.0.2\n"
+      "latency client1 server 2ms\n"
+      "exec server " SIMSOCK_EXEC_UNIX
+      " 7300\n"
+      "run client1 echo-client server:7300 count=3 interval=1s "
+      "delay=1s\n"
+      "budget 30s\n");
+  experiment::RunResult a = Run(s, 13, "", dir_ + "/a.trace");
+  EXPECT_TRUE(a.ok()) << Violations(a);
+  EXPECT_EQ(a.summary.counters["replies"], 3u);
+  const std::string out = ReadFile(dir_ + "/server.1.out");
+  for (const char* want :
+       {"fds pair 3 4 socket 5", "pair is a socket 1, cloexec 1",
+        "peer cred pid is mine 1", "pair name len 2", "unix connect 0 accept 1",
+        "unix FIONREAD 3 SIOCOUTQ 768", "unix read 3", "after close read 0",
+        "after pair write: 1 ready, fd 3", "pair read 1",
+        "client done, 3 wake-ups through the pair",
+        "pair closed: 1 ready, read 0", "write to closed pair -1 errno 32"}) {
+    EXPECT_NE(out.find(want), std::string::npos) << want << "\n" << out;
+  }
+  const std::string ta = ReadFile(dir_ + "/a.trace");
+  EXPECT_NE(ta.find(" socketpair("), std::string::npos);
+  experiment::RunResult b = Run(s, 13, "", dir_ + "/b.trace");
+  EXPECT_EQ(a.summary.trace_hash, b.summary.trace_hash);
+  EXPECT_EQ(ta, ReadFile(dir_ + "/b.trace"));
+}
+
 // Debian's netcat-openbsd, unmodified: `nc -l` accepts the C++ client and
 // prints its line, its poll listing the socket beside stdin (/dev/null)
 // and stdout (a file), which the shim answers. nc never replies (its
