@@ -32,6 +32,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "simsock/sim/base/event_queue.h"
 #include "simsock/sim/inet/socket.h"
@@ -210,7 +211,9 @@ class TcpSocket final : public Socket, public TcpConnection {
     bool quickack = true;   // TCP_QUICKACK before there is a control block
     int notsent_lowat = 0;  // TCP_NOTSENT_LOWAT (stored, not enforced)
     bool inq = false;       // TCP_INQ (stored)
-    std::string congestion = "cubic";  // TCP_CONGESTION (stored)
+    // TCP_CONGESTION: "cubic" or "reno" (SetProtoOpt refuses any other
+    // name), a view of a literal rather than a string of its own.
+    std::string_view congestion = "cubic";
   };
   TcpOptions topts_;
 };
