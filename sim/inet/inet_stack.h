@@ -28,6 +28,10 @@
 
 namespace simsock::sim {
 
+namespace tcp {
+struct TcbConfig;
+}  // namespace tcp
+
 class TcpListener;
 
 /// One host's network stack (see the file comment). Owned by its Host; not
@@ -73,6 +77,12 @@ class InetStack {
   PortTable& tcp_ports() { return tcp_ports_; }
   /// The UDP port table.
   PortTable& udp_ports() { return udp_ports_; }
+  /// The TCP control blocks' shared config (tcp::Tcb's second constructor):
+  /// the last one made; the host's connections with the same options share
+  /// it, so that an idle connection does not carry its own copy.
+  std::shared_ptr<const tcp::TcbConfig>* shared_tcb_config() {
+    return &shared_tcb_config_;
+  }
 
   // --- TCP connection table ------------------------------------------------
   /// Enters conn in the connection table under key, which must be free; the
@@ -123,6 +133,7 @@ class InetStack {
   HostSettings settings_;
   PortTable tcp_ports_;
   PortTable udp_ports_;
+  std::shared_ptr<const tcp::TcbConfig> shared_tcb_config_;
   // Hashed: found per segment. Nothing iterates it but DropConnections,
   // which takes the entries in key order.
   ConnTable<std::shared_ptr<TcpConnection>> tcp_conns_;

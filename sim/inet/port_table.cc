@@ -1,6 +1,8 @@
 #include "simsock/sim/inet/port_table.h"
 
 #include <algorithm>
+#include <map>
+#include <memory>
 
 #include "simsock/sim/base/check.h"
 #include "simsock/sim/base/random.h"
@@ -50,7 +52,11 @@ void PortTable::Update(PortHolder& s, uint16_t port) {
   auto e = b.holders.find(s.port_seq_);
   SIM_CHECK(e != b.holders.end() && e->second.holder == &s);
   SetBindOwned(b, e->second, port, !s.connect_bound());
-  if (s.IsListening()) b.listeners.emplace(s.port_seq_, &s);
+  if (s.IsListening()) {
+    if (b.listeners == nullptr)
+      b.listeners = std::make_unique<std::map<uint64_t, PortHolder*>>();
+    b.listeners->emplace(s.port_seq_, &s);
+  }
 }
 
 void PortTable::Remove(PortHolder& s, uint16_t port) {
@@ -61,7 +67,7 @@ void PortTable::Remove(PortHolder& s, uint16_t port) {
   SIM_CHECK(e != b.holders.end() && e->second.holder == &s);
   SetBindOwned(b, e->second, port, false);
   b.holders.erase(e);
-  b.listeners.erase(s.port_seq_);
+  if (b.listeners != nullptr) b.listeners->erase(s.port_seq_);
   s.port_seq_ = 0;
   if (b.holders.empty()) ports_.erase(it);
 }
@@ -78,8 +84,8 @@ std::vector<PortHolder*> PortTable::Holders(uint16_t port) const {
 std::vector<PortHolder*> PortTable::Listeners(uint16_t port) const {
   std::vector<PortHolder*> v;
   auto it = ports_.find(port);
-  if (it == ports_.end()) return v;
-  for (const auto& [seq, s] : it->second.listeners)
+  if (it == ports_.end() || it->second.listeners == nullptr) return v;
+  for (const auto& [seq, s] : *it->second.listeners)
     if (s->IsListening()) v.push_back(s);
   return v;
 }

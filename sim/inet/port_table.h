@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "simsock/sim/inet/port_bitmap.h"
@@ -79,8 +80,9 @@ class PortTable {
   struct Bucket {
     std::map<uint64_t, Entry> holders;  // by PortHolder::port_seq_
     // Holders that listened while holding the port (a superset of those
-    // listening now: readers check listener()).
-    std::map<uint64_t, PortHolder*> listeners;
+    // listening now: readers check listener()); allocated by the first, as
+    // most ports (every connect()'s own) never have one.
+    std::unique_ptr<std::map<uint64_t, PortHolder*>> listeners;
     uint32_t bind_owned = 0;  // entries with bind_owned
   };
   void SetBindOwned(Bucket& b, Entry& e, uint16_t port, bool owned);

@@ -30,26 +30,28 @@ class InetStack;
 
 /// SOL_SOCKET state shared by TCP and UDP (struct sock's option fields).
 struct SocketOptions {
-  bool reuseaddr = false;      ///< sk_reuse
-  bool reuseport = false;      ///< sk_reuseport
-  bool keepalive = false;      ///< SO_KEEPALIVE
-  bool broadcast = false;      ///< SO_BROADCAST
-  bool linger = false;         ///< SOCK_LINGER
-  int linger_seconds = 0;      ///< sk_lingertime / HZ, kept when linger is off
-  int sndbuf = 0;              ///< sk_sndbuf, as getsockopt reports it
-  int rcvbuf = 0;              ///< sk_rcvbuf
-  bool sndbuf_locked = false;  ///< SOCK_SNDBUF_LOCK: no autotuning
-  bool rcvbuf_locked = false;  ///< SOCK_RCVBUF_LOCK: no autotuning
-  int rcvlowat = 1;            ///< SO_RCVLOWAT (sk_rcvlowat)
-  /// SO_PEEK_OFF (sk_peek_off): -1 = off; MSG_PEEK starts this many bytes
-  /// into the queue and moves it on, a read moves it back (sk_peek_offset_fwd
-  /// / _bwd).
-  int peek_off = -1;
-  bool recverr = false;  ///< IP_RECVERR
+  // (Ordered by size, the timeouts first, so that no padding comes between
+  // fields: every socket carries one.)
   /// SO_RCVTIMEO / SO_SNDTIMEO in jiffies, as the kernel keeps them (so a
   /// timeval reads back rounded up to the tick); -1 = wait forever.
   int64_t rcvtimeo_jiffies = -1;
   int64_t sndtimeo_jiffies = -1;  ///< SO_SNDTIMEO in jiffies; -1 = forever
+  bool reuseaddr = false;         ///< sk_reuse
+  bool reuseport = false;         ///< sk_reuseport
+  bool keepalive = false;         ///< SO_KEEPALIVE
+  bool broadcast = false;         ///< SO_BROADCAST
+  bool linger = false;            ///< SOCK_LINGER
+  bool sndbuf_locked = false;     ///< SOCK_SNDBUF_LOCK: no autotuning
+  bool rcvbuf_locked = false;     ///< SOCK_RCVBUF_LOCK: no autotuning
+  bool recverr = false;           ///< IP_RECVERR
+  int linger_seconds = 0;  ///< sk_lingertime / HZ, kept when linger is off
+  int sndbuf = 0;          ///< sk_sndbuf, as getsockopt reports it
+  int rcvbuf = 0;          ///< sk_rcvbuf
+  int rcvlowat = 1;        ///< SO_RCVLOWAT (sk_rcvlowat)
+  /// SO_PEEK_OFF (sk_peek_off): -1 = off; MSG_PEEK starts this many bytes
+  /// into the queue and moves it on, a read moves it back (sk_peek_offset_fwd
+  /// / _bwd).
+  int peek_off = -1;
   // The options below are stored and read back as Linux does; their effect
   // on the wire (queue priority, routing, timestamps, marks, DSCP, TTL) is
   // not modelled.

@@ -51,7 +51,7 @@ tcp::TcbConfig TcpSocket::MakeConfig(uint32_t peer_ip) const {
       topts_.keepcnt > 0 ? topts_.keepcnt : s.tcp_keepalive_probes;
   c.oob_inline = opts_.oobinline;
   c.interactive = !topts_.quickack;
-  c.congestion = topts_.congestion;
+  c.congestion = std::string(topts_.congestion);
   return c;
 }
 
@@ -116,7 +116,8 @@ int TcpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
       peer_ = dst;
       if (held_port_ == 0) HoldPort(port, /*connect_bound=*/true);
       key_ = {src, port, dst.ip, dst.port};
-      tcb_ = std::make_unique<tcp::Tcb>(MakeConfig(dst.ip));
+      tcb_ = std::make_unique<tcp::Tcb>(MakeConfig(dst.ip),
+                                        stack_.shared_tcb_config());
       was_connection_ = true;
       if (topts_.cork) tcb_->SetCork(true, Now());
       stack_.AddConnection(key_, Self());

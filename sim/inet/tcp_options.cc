@@ -184,7 +184,7 @@ int TcpSocket::SetProtoOpt(int level, int name, const void* val,
     const char* p = static_cast<const char*>(val);
     std::string want(p, std::find(p, p + n, '\0'));
     if (want != "cubic" && want != "reno") return -ENOENT;
-    topts_.congestion = want;
+    topts_.congestion = want == "reno" ? "reno" : "cubic";
     // A live connection switches now, keeping cwnd and ssthresh
     // (tcp_reinit_congestion_control).
     if (tcb_) tcb_->SetCongestionControl(want);

@@ -32,6 +32,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "simsock/sim/base/event_queue.h"
 #include "simsock/sim/inet/socket.h"
@@ -198,19 +199,22 @@ class TcpSocket final : public Socket, public TcpConnection {
 
   // IPPROTO_TCP options; an accepted socket inherits them all.
   struct TcpOptions {
+    // (the flags first, then the numbers: no padding between)
     bool nodelay = false;
-    int syncnt = 0;    // TCP_SYNCNT; 0 = sysctl
-    int user_mss = 0;  // TCP_MAXSEG
-    int keepidle = 0;  // seconds; 0 = sysctl
+    bool cork = false;     // TCP_CORK
+    bool quickack = true;  // TCP_QUICKACK before there is a control block
+    bool inq = false;      // TCP_INQ (stored)
+    int syncnt = 0;        // TCP_SYNCNT; 0 = sysctl
+    int user_mss = 0;      // TCP_MAXSEG
+    int keepidle = 0;      // seconds; 0 = sysctl
     int keepintvl = 0;
     int keepcnt = 0;
     int linger2 = 0;  // TCP_LINGER2 seconds; 0 = tcp_fin_timeout, <0 off
     int user_timeout_ms = 0;
-    bool cork = false;      // TCP_CORK
-    bool quickack = true;   // TCP_QUICKACK before there is a control block
     int notsent_lowat = 0;  // TCP_NOTSENT_LOWAT (stored, not enforced)
-    bool inq = false;       // TCP_INQ (stored)
-    std::string congestion = "cubic";  // TCP_CONGESTION (stored)
+    // TCP_CONGESTION: "cubic" or "reno" (SetProtoOpt refuses any other
+    // name), a view of a literal rather than a string of its own.
+    std::string_view congestion = "cubic";
   };
   TcpOptions topts_;
 };

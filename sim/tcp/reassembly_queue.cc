@@ -4,22 +4,37 @@
 #include <algorithm>
 #include <cstring>
 #include <iterator>
+#include <memory>
 #include <utility>
 
 namespace simsock::sim::tcp {
 
+ReassemblyQueue::ReassemblyQueue(const ReassemblyQueue& other)
+    : runs_(other.runs_ == nullptr ? nullptr
+                                   : std::make_unique<Runs>(*other.runs_)),
+      fin_off_(other.fin_off_),
+      fin_valid_(other.fin_valid_) {}
+
+ReassemblyQueue& ReassemblyQueue::operator=(const ReassemblyQueue& other) {
+  if (this != &other) *this = ReassemblyQueue(other);
+  return *this;
+}
+
 void ReassemblyQueue::Insert(uint64_t off, const uint8_t* data, size_t len) {
+  if (runs_ == nullptr) runs_ = std::make_unique<Runs>();
+  auto& segments = runs_->segments;
+  size_t& held = runs_->bytes;
   // Merge with every entry that overlaps or touches [off, off + len), so
-  // entries stay disjoint and bytes_ counts each byte once.
+  // entries stay disjoint and the count of bytes held counts each once.
   uint64_t mstart = off;
   uint64_t mend = off + len;
-  auto first = segments_.lower_bound(off);
-  if (first != segments_.begin()) {
+  auto first = segments.lower_bound(off);
+  if (first != segments.begin()) {
     auto prev = std::prev(first);
     if (prev->first + prev->second.size() >= off) first = prev;
   }
   auto last = first;
-  while (last != segments_.end() && last->first <= mend) {
+  while (last != segments.end() && last->first <= mend) {
     mstart = std::min(mstart, last->first);
     mend = std::max(mend, last->first + last->second.size());
     ++last;
@@ -28,18 +43,21 @@ void ReassemblyQueue::Insert(uint64_t off, const uint8_t* data, size_t len) {
   for (auto it = first; it != last; ++it) {
     std::memcpy(merged.data() + (it->first - mstart), it->second.data(),
                 it->second.size());
-    bytes_ -= it->second.size();
+    held -= it->second.size();
   }
   std::memcpy(merged.data() + (off - mstart), data, len);
-  segments_.erase(first, last);
-  bytes_ += merged.size();
-  segments_.emplace(mstart, std::move(merged));
+  segments.erase(first, last);
+  held += merged.size();
+  segments.emplace(mstart, std::move(merged));
 }
 
 size_t ReassemblyQueue::Drain(uint64_t next, ByteQueue* in_order) {
   size_t appended = 0;
-  while (!segments_.empty()) {
-    auto it = segments_.begin();
+  if (runs_ == nullptr) return appended;
+  auto& segments = runs_->segments;
+  size_t& held = runs_->bytes;
+  while (!segments.empty()) {
+    auto it = segments.begin();
     if (it->first > next) break;
     const uint64_t end = it->first + it->second.size();
     if (end > next) {
@@ -49,15 +67,14 @@ size_t ReassemblyQueue::Drain(uint64_t next, ByteQueue* in_order) {
       appended += n;
       next = end;
     }
-    bytes_ -= it->second.size();
-    segments_.erase(it);
+    held -= it->second.size();
+    segments.erase(it);
   }
   return appended;
 }
 
 void ReassemblyQueue::Clear() {
-  segments_.clear();
-  bytes_ = 0;
+  runs_.reset();
   fin_valid_ = false;
 }
 

@@ -74,9 +74,9 @@ class RttEstimator {
   Duration rto_initial_, rto_min_, rto_max_;
   Duration rto_;
   bool timing_ = false;
+  bool have_srtt_ = false;
   SeqNum timed_ack_;  // the ACK that completes the sample
   Time timed_start_{0};
-  bool have_srtt_ = false;
   Duration srtt_{0}, rttvar_{0};
 };
 

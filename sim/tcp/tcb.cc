@@ -25,6 +25,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <tuple>
 #include <utility>
 
 namespace simsock::sim::tcp {
@@ -58,11 +60,59 @@ bool ResetFor(const Segment& seg, Segment* reply) {
   return true;
 }
 
+bool SameSharedConfig(const TcbConfig& a, const TcbConfig& b) {
+  auto shared = [](const TcbConfig& c) {
+    return std::tie(c.syn_retries, c.syn_linear_timeouts, c.synack_retries,
+                    c.retries2, c.orphan_retries, c.rto_initial, c.rto_min,
+                    c.rto_max, c.time_wait, c.fin_timeout, c.user_timeout,
+                    c.keepalive_idle, c.keepalive_interval, c.keepalive_count,
+                    c.interactive, c.congestion, c.slow_start_after_idle);
+  };
+  return shared(a) == shared(b);
+}
+
+Tcb::ConnParams Tcb::ParamsOf(const TcbConfig& config) {
+  return {config.rcv_buf,     config.snd_buf,   config.local_port,
+          config.remote_port, config.mss,       config.rcv_wscale,
+          config.nodelay,     config.keepalive, config.oob_inline};
+}
+
 Tcb::Tcb(const TcbConfig& config)
-    : config_(config),
-      rtt_(config.rto_initial, config.rto_min, config.rto_max),
-      delayed_ack_(config.interactive) {
-  if (config.congestion == "reno") cc_.emplace<Reno>();
+    : Tcb(std::make_shared<const TcbConfig>(config), ParamsOf(config)) {}
+
+Tcb::Tcb(const TcbConfig& config, std::shared_ptr<const TcbConfig>* shared)
+    : Tcb((*shared != nullptr && SameSharedConfig(**shared, config))
+              ? *shared
+              : (*shared = std::make_shared<const TcbConfig>(config)),
+          ParamsOf(config)) {}
+
+Tcb::Tcb(std::shared_ptr<const TcbConfig> config, const ConnParams& conn)
+    : config_(std::move(config)),
+      conn_(conn),
+      rtt_(config_->rto_initial, config_->rto_min, config_->rto_max),
+      delayed_ack_(config_->interactive) {
+  if (config_->congestion == "reno") cc_.emplace<Reno>();
+}
+
+TcbConfig& Tcb::MutableConfig() {
+  auto own = std::make_shared<TcbConfig>(*config_);
+  TcbConfig& c = *own;
+  config_ = std::move(own);
+  return c;
+}
+
+TcbConfig Tcb::config() const {
+  TcbConfig c = *config_;
+  c.rcv_buf = conn_.rcv_buf;
+  c.snd_buf = conn_.snd_buf;
+  c.local_port = conn_.local_port;
+  c.remote_port = conn_.remote_port;
+  c.mss = conn_.mss;
+  c.rcv_wscale = conn_.rcv_wscale;
+  c.nodelay = conn_.nodelay;
+  c.keepalive = conn_.keepalive;
+  c.oob_inline = conn_.oob_inline;
+  return c;
 }
 
 // --- OPEN (RFC 9293 §3.10.1)
@@ -71,7 +121,7 @@ Tcb::Tcb(const TcbConfig& config)
 // tcp_connect.
 void Tcb::Connect(SeqNum iss, Time now) {
   CheckOrDie(state_ == TcpState::kClosed, "Connect on a block not CLOSED");
-  *this = Tcb(config_);  // a fresh connection: nothing carries over
+  *this = Tcb(config_, conn_);  // a fresh connection: nothing carries over
   now_ = now;
   iss_ = iss;
   snd_una_ = iss;
@@ -90,7 +140,7 @@ void Tcb::Connect(SeqNum iss, Time now) {
 // A listener's request sock (tcp_openreq_init, tcp_v4_send_synack).
 void Tcb::AcceptSyn(const Segment& syn, SeqNum iss, Time now) {
   CheckOrDie(state_ == TcpState::kClosed, "AcceptSyn on a block not CLOSED");
-  *this = Tcb(config_);
+  *this = Tcb(config_, conn_);
   now_ = now;
   passive_ = true;
   irs_ = syn.seq;
@@ -101,12 +151,12 @@ void Tcb::AcceptSyn(const Segment& syn, SeqNum iss, Time now) {
   snd_nxt_ = iss + 1;
   snd_max_ = iss + 1;
   cwnd_usage_seq_ = snd_max_;
-  snd_mss_ = std::min(syn.mss.value_or(kDefaultMss), config_.mss);
+  snd_mss_ = std::min(syn.mss.value_or(kDefaultMss), conn_.mss);
   // RFC 7323 §1.3: scaling is on only if both SYNs carry the option; our
   // SYN-ACK carries it only if the peer's SYN did.
   wscale_ok_ = syn.wscale.has_value();
   snd_wscale_ = wscale_ok_ ? std::min(*syn.wscale, kMaxWscale) : 0;
-  rcv_wscale_ = wscale_ok_ ? std::min(config_.rcv_wscale, kMaxWscale) : 0;
+  rcv_wscale_ = wscale_ok_ ? std::min(conn_.rcv_wscale, kMaxWscale) : 0;
   snd_wnd_ = syn.window;  // never scaled in a SYN
   max_snd_wnd_ = snd_wnd_;
   snd_wl1_ = syn.seq;
@@ -115,7 +165,7 @@ void Tcb::AcceptSyn(const Segment& syn, SeqNum iss, Time now) {
   state_ = TcpState::kSynReceived;
   SendSyn(/*with_ack=*/true);
   rtt_.StartTiming(iss + 1, now);
-  timers_.Arm(TcpTimer::kRetransmit, now + config_.rto_initial);
+  timers_.Arm(TcpTimer::kRetransmit, now + config_->rto_initial);
 }
 
 // --- SEND (RFC 9293 §3.10.2)
@@ -145,7 +195,7 @@ size_t Tcb::Send(const IoSpan& data, Time now, bool urgent, bool more) {
 
 size_t Tcb::SendSpace() const {
   const size_t queued = snd_queue_.size();
-  return config_.snd_buf > queued ? config_.snd_buf - queued : 0;
+  return conn_.snd_buf > queued ? conn_.snd_buf - queued : 0;
 }
 
 // --- RECEIVE (RFC 9293 §3.10.3)
@@ -166,7 +216,7 @@ size_t Tcb::Recv(uint8_t* out, size_t len, bool peek, Time now, size_t skip) {
   while (copied < len && at < avail) {
     if (marked && pos == mark) {
       if (copied > 0) break;
-      if (!config_.oob_inline) {
+      if (!conn_.oob_inline) {
         ++at;
         ++pos;
         continue;
@@ -204,8 +254,7 @@ void Tcb::CleanupRbuf(size_t copied, uint64_t old_wnd) {
       !fin_received_;
   if (can_receive) {
     const uint64_t new_wnd = SelectableWindow();
-    const uint64_t threshold =
-        std::min<uint64_t>(config_.rcv_buf / 2, snd_mss_);
+    const uint64_t threshold = std::min<uint64_t>(conn_.rcv_buf / 2, snd_mss_);
     if (old_wnd < threshold && new_wnd >= old_wnd + threshold)
       time_to_ack = true;
   }
@@ -214,7 +263,7 @@ void Tcb::CleanupRbuf(size_t copied, uint64_t old_wnd) {
 
 size_t Tcb::ReadableBytes() const {
   size_t n = rcv_queue_.size();
-  if (n > 0 && !config_.oob_inline && urgent_rcv_.At(CopiedOffset())) --n;
+  if (n > 0 && !conn_.oob_inline && urgent_rcv_.At(CopiedOffset())) --n;
   return n;
 }
 
@@ -296,7 +345,7 @@ void Tcb::SetOrphan(Time now) {
   orphan_ = true;
   rcv_shutdown_ = true;
   if (state_ == TcpState::kFinWait2) {
-    timers_.Arm(TcpTimer::kClose, now + config_.fin_timeout);
+    timers_.Arm(TcpTimer::kClose, now + config_->fin_timeout);
   }
 }
 
@@ -305,7 +354,7 @@ void Tcb::SetOrphan(Time now) {
 
 void Tcb::SetNoDelay(bool on, Time now) {
   now_ = now;
-  config_.nodelay = on;
+  conn_.nodelay = on;
   if (on) {
     // TCP_NODELAY pushes what Nagle, or a cork, was holding
     // (__tcp_sock_set_nodelay: TCP_NAGLE_PUSH).
@@ -322,15 +371,15 @@ void Tcb::SetCork(bool on, Time now) {
 }
 
 void Tcb::SetKeepAlive(bool on, Time now) {
-  const bool was = config_.keepalive;
-  config_.keepalive = on;
+  const bool was = conn_.keepalive;
+  conn_.keepalive = on;
   if (!on) {
     timers_.Cancel(TcpTimer::kKeepalive);
     return;
   }
   // tcp_set_keepalive arms the timer only when the option turns on.
   if (!was && IsSynchronized(state_) && state_ != TcpState::kTimeWait) {
-    timers_.Arm(TcpTimer::kKeepalive, now + config_.keepalive_idle);
+    timers_.Arm(TcpTimer::kKeepalive, now + config_->keepalive_idle);
   }
 }
 
@@ -339,10 +388,15 @@ void Tcb::SetKeepAlive(bool on, Time now) {
 // segment received.
 void Tcb::SetKeepAliveTiming(Duration idle, Duration interval, int count,
                              Time now) {
-  config_.keepalive_idle = idle;
-  config_.keepalive_interval = interval;
-  config_.keepalive_count = count;
-  if (config_.keepalive && IsSynchronized(state_) &&
+  if (config_->keepalive_idle != idle ||
+      config_->keepalive_interval != interval ||
+      config_->keepalive_count != count) {
+    TcbConfig& c = MutableConfig();
+    c.keepalive_idle = idle;
+    c.keepalive_interval = interval;
+    c.keepalive_count = count;
+  }
+  if (conn_.keepalive && IsSynchronized(state_) &&
       state_ != TcpState::kTimeWait && timers_.probes_out() == 0) {
     const Duration elapsed = now - last_rcv_;
     timers_.Arm(TcpTimer::kKeepalive,
@@ -350,7 +404,15 @@ void Tcb::SetKeepAliveTiming(Duration idle, Duration interval, int count,
   }
 }
 
-void Tcb::SetReceiveBuffer(uint32_t bytes) { config_.rcv_buf = bytes; }
+void Tcb::SetReceiveBuffer(uint32_t bytes) { conn_.rcv_buf = bytes; }
+
+void Tcb::SetUserTimeout(Duration timeout) {
+  if (config_->user_timeout != timeout) MutableConfig().user_timeout = timeout;
+}
+
+void Tcb::SetFinTimeout(Duration timeout) {
+  if (config_->fin_timeout != timeout) MutableConfig().fin_timeout = timeout;
+}
 
 // __tcp_sock_set_quickack.
 void Tcb::SetQuickAck(int val, Time now) {
@@ -373,9 +435,9 @@ void Tcb::SetQuickAck(int val, Time now) {
 
 void Tcb::EnterEstablished(Time now) {
   state_ = TcpState::kEstablished;
-  delayed_ack_.InitRcvMss(config_.mss, snd_mss_, last_adv_wnd_);
-  if (config_.keepalive) {
-    timers_.Arm(TcpTimer::kKeepalive, now + config_.keepalive_idle);
+  delayed_ack_.InitRcvMss(conn_.mss, snd_mss_, last_adv_wnd_);
+  if (conn_.keepalive) {
+    timers_.Arm(TcpTimer::kKeepalive, now + config_->keepalive_idle);
   }
 }
 
@@ -384,7 +446,7 @@ void Tcb::EnterTimeWait(Time now) {
   state_ = TcpState::kTimeWait;
   CancelTimers();
   snd_queue_.Clear();
-  timers_.Arm(TcpTimer::kClose, now + config_.time_wait);
+  timers_.Arm(TcpTimer::kClose, now + config_->time_wait);
 }
 
 // tcp_done. CLOSED: timers stop and unsent data is dropped; data already

@@ -59,6 +59,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -131,6 +132,11 @@ struct TcbConfig {
   bool slow_start_after_idle = true;
 };
 
+/// Whether two configs agree in every field a Tcb shares between connections
+/// (all but the ports, mss, rcv_wscale, the buffer sizes, nodelay, keepalive
+/// and oob_inline, which each block keeps for itself).
+bool SameSharedConfig(const TcbConfig& a, const TcbConfig& b);
+
 /// One TCP connection's control block, sans-IO: RFC 9293's state machine with
 /// Linux's choices (see the file comment). Segments come in through OnSegment,
 /// time through OnTimer and every call's `now`; segments go out through
@@ -141,6 +147,12 @@ class Tcb {
   /// A CLOSED block with the given parameters (and its congestion control
   /// algorithm, config.congestion).
   explicit Tcb(const TcbConfig& config);
+  /// The same block, sharing the config's common part with the other blocks
+  /// made through `shared` (a host's connections with the same options):
+  /// *shared is used when SameSharedConfig says it fits, else replaced by a
+  /// copy of `config`. The block copies the shared part only when a setter
+  /// changes it. Only memory differs from Tcb(config).
+  Tcb(const TcbConfig& config, std::shared_ptr<const TcbConfig>* shared);
 
   // --- Opening -------------------------------------------------------------
   /// Active open (RFC 9293 OPEN call): CLOSED -> SYN_SENT, emits a SYN with
@@ -231,16 +243,16 @@ class Tcb {
   void SetKeepAliveTiming(Duration idle, Duration interval, int count,
                           Time now);
   /// TCP_USER_TIMEOUT; 0 turns it off.
-  void SetUserTimeout(Duration timeout) { config_.user_timeout = timeout; }
+  void SetUserTimeout(Duration timeout);
   /// TCP_LINGER2: how long an orphan stays in FIN_WAIT2.
-  void SetFinTimeout(Duration timeout) { config_.fin_timeout = timeout; }
+  void SetFinTimeout(Duration timeout);
   /// Changes the buffer capacities (SO_SNDBUF / SO_RCVBUF, autotuning).
-  void SetSendBuffer(uint32_t bytes) { config_.snd_buf = bytes; }
+  void SetSendBuffer(uint32_t bytes) { conn_.snd_buf = bytes; }
   /// The receive buffer's capacity; the advertised window follows from the next
   /// segment sent.
   void SetReceiveBuffer(uint32_t bytes);
   /// SO_OOBINLINE: the urgent byte stays in the stream.
-  void SetOobInline(bool on) { config_.oob_inline = on; }
+  void SetOobInline(bool on) { conn_.oob_inline = on; }
   /// TCP_CONGESTION: switches the algorithm ("cubic" or "reno"; false for
   /// another name, nothing changed). cwnd and ssthresh carry over
   /// (tcp_reinit_congestion_control).
@@ -311,7 +323,7 @@ class Tcb {
   /// to half the peer's largest window (tcp_bound_to_half_wnd).
   uint16_t send_mss() const { return EffectiveMss(); }
   /// The parameters, with the changes the setters made.
-  const TcbConfig& config() const { return config_; }
+  TcbConfig config() const;
 
   /// Our initial sequence number (ISS).
   SeqNum iss() const { return iss_; }
@@ -360,7 +372,28 @@ class Tcb {
   static constexpr uint8_t kMaxWscale = 14;
   static constexpr uint32_t kMaxWindowField = 65535;
 
-  TcbConfig config_;
+  // The config's fields each connection has its own values of (its ports,
+  // what the socket's options and buffer autotuning set), kept in the block;
+  // the rest is config_, shared by a host's connections made with the same
+  // options and copied when a setter changes it (MutableConfig). config_'s
+  // copies of conn_'s fields are not read.
+  struct ConnParams {
+    uint32_t rcv_buf;
+    uint32_t snd_buf;
+    uint16_t local_port;
+    uint16_t remote_port;
+    uint16_t mss;
+    uint8_t rcv_wscale;
+    bool nodelay;
+    bool keepalive;
+    bool oob_inline;
+  };
+  static ConnParams ParamsOf(const TcbConfig& config);
+  Tcb(std::shared_ptr<const TcbConfig> config, const ConnParams& conn);
+  TcbConfig& MutableConfig();
+
+  std::shared_ptr<const TcbConfig> config_;
+  ConnParams conn_;
   // The time of the call in progress, for Emit, which accounts every
   // segment sent to the delayed-ACK engine (tcp_event_ack_sent,
   // tcp_event_data_sent).

@@ -47,7 +47,8 @@ bool Tcb::SetCongestionControl(std::string_view name) {
   }
   std::visit([&](auto& c) { c.TakeWindowFrom(congestion()); }, next);
   cc_ = next;
-  config_.congestion = std::string(name);
+  if (config_->congestion != name)
+    MutableConfig().congestion = std::string(name);
   return true;
 }
 
@@ -152,7 +153,7 @@ void Tcb::OnRetransmitTimeout() {
 // sender with nothing in flight that last sent more than an RTO ago
 // restarts from a smaller window (tcp_cwnd_restart).
 void Tcb::SlowStartAfterIdleCheck(Time now) {
-  if (!config_.slow_start_after_idle || !packets_out_.empty()) return;
+  if (!config_->slow_start_after_idle || !packets_out_.empty()) return;
   const Duration idle = now - lsndtime_;  // negative: no data sent yet
   if (idle > rtt_.rto()) cc().RestartAfterIdle(idle, rtt_.rto());
 }

@@ -52,8 +52,8 @@ void Tcb::OnSegment(const Segment& seg, Time now) {
     rtt_.StopTiming();
     if (passive_) {
       timers_.Arm(TcpTimer::kRetransmit,
-                  now + Backoff(config_.rto_initial, timers_.synack_timeouts(),
-                                config_.rto_max));
+                  now + Backoff(config_->rto_initial, timers_.synack_timeouts(),
+                                config_->rto_max));
     }
     return;
   }
@@ -175,10 +175,10 @@ void Tcb::SynSentSegment(const Segment& seg, Time now) {
   rcv_wup_ = rcv_nxt_;
   last_adv_wnd_ = syn_window_;
   last_rcv_ = now;
-  snd_mss_ = std::min(seg.mss.value_or(kDefaultMss), config_.mss);
+  snd_mss_ = std::min(seg.mss.value_or(kDefaultMss), conn_.mss);
   wscale_ok_ = seg.wscale.has_value();  // we always offer it
   snd_wscale_ = wscale_ok_ ? std::min(*seg.wscale, kMaxWscale) : 0;
-  rcv_wscale_ = wscale_ok_ ? std::min(config_.rcv_wscale, kMaxWscale) : 0;
+  rcv_wscale_ = wscale_ok_ ? std::min(conn_.rcv_wscale, kMaxWscale) : 0;
   snd_wnd_ = seg.window;
   max_snd_wnd_ = snd_wnd_;
   snd_wl1_ = seg.seq;
@@ -346,7 +346,7 @@ bool Tcb::ProcessAck(const Segment& seg, Time now) {
       case TcpState::kFinWait1:
         state_ = TcpState::kFinWait2;
         timers_.Cancel(TcpTimer::kRetransmit);
-        if (orphan_) timers_.Arm(TcpTimer::kClose, now + config_.fin_timeout);
+        if (orphan_) timers_.Arm(TcpTimer::kClose, now + config_->fin_timeout);
         break;
       case TcpState::kClosing:
         EnterTimeWait(now);
@@ -372,7 +372,7 @@ void Tcb::ProcessUrgent(const Segment& seg) {
     // tcp_stdurg = 0: the pointer is one past the urgent byte.
     const int64_t ptr = seg.urg_ptr > 0 ? seg.urg_ptr - 1 : 0;
     if (urgent_rcv_.OnPointer(seg_off + ptr, rcv_off_, CopiedOffset(),
-                              config_.oob_inline)) {
+                              conn_.oob_inline)) {
       rcv_queue_.Consume(1);  // the old urgent byte, next to be read
     }
   }
@@ -404,7 +404,7 @@ void Tcb::ProcessText(const Segment& seg, Time now) {
       rcv_nxt_ += static_cast<uint32_t>(filled);
       rcv_off_ += filled;
       delayed_ack_.OnDataRecv(n, seg.flags, now, rtt_.rto(), last_adv_wnd_,
-                              config_.mss, config_.rcv_buf > syn_window_);
+                              conn_.mss, conn_.rcv_buf > syn_window_);
       // RFC 5681 §4.2: ACK at once when a hole has been filled.
       if (had_hole && reassembly_.empty()) delayed_ack_.AckNow();
     } else {
@@ -482,14 +482,14 @@ void Tcb::TimeWaitSegment(const Segment& seg, Time now) {
   }
   // An in-sequence bare segment restarts the timer silently.
   if (seg.seq == rcv_nxt_ && seg.SeqLen() == 0) {
-    timers_.Arm(TcpTimer::kClose, now + config_.time_wait);
+    timers_.Arm(TcpTimer::kClose, now + config_->time_wait);
     return;
   }
   // Anything else (typically the peer's retransmitted FIN, whose ACK was
   // lost) is acknowledged; with an ACK bit it also restarts the timer. A
   // new SYN that would reopen the connection is the socket layer's to
   // route to a listener; here it is answered like an old duplicate.
-  if (seg.Has(kAck)) timers_.Arm(TcpTimer::kClose, now + config_.time_wait);
+  if (seg.Has(kAck)) timers_.Arm(TcpTimer::kClose, now + config_->time_wait);
   SendAck();
 }
 

@@ -41,8 +41,8 @@ std::vector<Segment> Tcb::TakeOutput() {
 
 Segment Tcb::MakeSegment(uint8_t flags, SeqNum seq) {
   Segment s;
-  s.src_port = config_.local_port;
-  s.dst_port = config_.remote_port;
+  s.src_port = conn_.local_port;
+  s.dst_port = conn_.remote_port;
   s.seq = seq;
   s.flags = flags;
   if (flags & kAck) s.ack = rcv_nxt_;
@@ -100,9 +100,9 @@ void Tcb::SendSyn(bool with_ack) {
     rcv_wup_ = rcv_nxt_;
   }
   Segment s = MakeSegment(with_ack ? (kSyn | kAck) : kSyn, iss_);
-  s.mss = config_.mss;
+  s.mss = conn_.mss;
   if (!with_ack) {
-    s.wscale = std::min(config_.rcv_wscale, kMaxWscale);
+    s.wscale = std::min(conn_.rcv_wscale, kMaxWscale);
   } else if (wscale_ok_) {
     s.wscale = rcv_wscale_;
   }
@@ -154,7 +154,7 @@ bool Tcb::SendOneSegment(Time now) {
     // cork (tcp_nagle_test).
     const bool small_in_flight =
         snd_nxt_ != snd_una_ && snd_sml_ > snd_una_ && snd_sml_ <= snd_nxt_;
-    if (len < EffectiveMss() && !config_.nodelay && !fin_queued_ &&
+    if (len < EffectiveMss() && !conn_.nodelay && !fin_queued_ &&
         !urgent_snd_.mode() && small_in_flight) {
       return false;
     }
@@ -318,7 +318,7 @@ uint64_t Tcb::SelectableWindow() const {
 
 uint64_t Tcb::FreeSpace() const {
   const uint64_t used = rcv_queue_.size() + reassembly_.bytes();
-  return config_.rcv_buf > used ? config_.rcv_buf - used : 0;
+  return conn_.rcv_buf > used ? conn_.rcv_buf - used : 0;
 }
 
 }  // namespace simsock::sim::tcp

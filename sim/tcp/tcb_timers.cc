@@ -70,7 +70,7 @@ void Tcb::RetransmitTimer(Time now) {
     // Request sock: SYN-ACK at rto_initial << n, synack_retries times,
     // then dropped silently (the client will see its ACK answered by RST
     // or its SYN retransmission answered afresh).
-    if (timers_.synack_timeouts() >= config_.synack_retries) {
+    if (timers_.synack_timeouts() >= config_->synack_retries) {
       EnterClosed();
       return;
     }
@@ -78,8 +78,8 @@ void Tcb::RetransmitTimer(Time now) {
     rtt_.StopTiming();
     timers_.CountSynAckTimeout();
     timers_.Arm(TcpTimer::kRetransmit,
-                now + Backoff(config_.rto_initial, timers_.synack_timeouts(),
-                              config_.rto_max));
+                now + Backoff(config_->rto_initial, timers_.synack_timeouts(),
+                              config_->rto_max));
     return;
   }
 
@@ -96,12 +96,12 @@ void Tcb::RetransmitTimer(Time now) {
     // Linux >= 6.5: the first syn_linear_timeouts SYN retransmissions keep
     // the initial RTO; after that, and in any other state, it doubles.
     if (state_ != TcpState::kSynSent ||
-        timers_.total_rto() > config_.syn_linear_timeouts) {
+        timers_.total_rto() > config_->syn_linear_timeouts) {
       rtt_.BackOff();
     }
     timers_.Arm(TcpTimer::kRetransmit,
-                now + timers_.ClampRtoToUserTimeout(rtt_.rto(),
-                                                    config_.user_timeout, now));
+                now + timers_.ClampRtoToUserTimeout(
+                          rtt_.rto(), config_->user_timeout, now));
     return;
   }
 
@@ -120,7 +120,7 @@ void Tcb::RetransmitTimer(Time now) {
   rtt_.BackOff();
   timers_.Arm(TcpTimer::kRetransmit,
               now + timers_.ClampRtoToUserTimeout(rtt_.rto(),
-                                                  config_.user_timeout, now));
+                                                  config_->user_timeout, now));
 }
 
 // tcp_write_timeout. With the defaults (syn_retries 6, linear 4, rto 1 s)
@@ -134,36 +134,36 @@ bool Tcb::WriteTimeout(Time now) const {
   int retry_until;
   bool expired = false;
   if (!syn_acked_) {
-    retry_until = config_.syn_retries;
+    retry_until = config_->syn_retries;
     int max_retransmits = retry_until;
     if (state_ == TcpState::kSynSent) {
-      max_retransmits += config_.syn_linear_timeouts;
+      max_retransmits += config_->syn_linear_timeouts;
     }
     expired = timers_.retransmits() >= max_retransmits;
   } else {
-    retry_until = config_.retries2;
+    retry_until = config_->retries2;
     if (orphan_) {
       // "alive": the RTO has not yet reached its ceiling.
-      retry_until = OrphanRetries(rtt_.rto() < config_.rto_max);
+      retry_until = OrphanRetries(rtt_.rto() < config_->rto_max);
     }
   }
   if (!expired) {
     expired = timers_.RetransmitsTimedOut(
-        retry_until, syn_acked_ ? kLinuxRtoMin : config_.rto_initial,
-        config_.rto_max, config_.user_timeout, now);
+        retry_until, syn_acked_ ? kLinuxRtoMin : config_->rto_initial,
+        config_->rto_max, config_->user_timeout, now);
   }
   return expired;
 }
 
 int Tcb::OrphanRetries(bool alive) const {
   // tcp_orphan_retries: 0 means 8 while the peer looks alive.
-  int retries = config_.orphan_retries;
+  int retries = config_->orphan_retries;
   if (retries == 0 && alive) retries = 8;
   return retries;
 }
 
 Duration Tcb::ProbeWhen() const {
-  return timers_.ProbeWhen(rtt_.rto(), config_.rto_min, config_.rto_max);
+  return timers_.ProbeWhen(rtt_.rto(), config_->rto_min, config_->rto_max);
 }
 
 // tcp_probe_timer + tcp_send_probe0.
@@ -177,17 +177,17 @@ void Tcb::ProbeTimer(Time now) {
   // RFC 1122 §4.2.2.17: stay open as long as probes are answered (every
   // ACK zeroes the probe count); give up after retries2 unanswered probes,
   // or by TCP_USER_TIMEOUT, or sooner for an orphan.
-  const Duration ut = config_.user_timeout;
+  const Duration ut = config_->user_timeout;
   if (!timers_.StartProbes(now) && ut > Duration::zero() &&
       now - timers_.probes_start() >= ut) {
     GiveUp(/*send_reset=*/false);
     return;
   }
-  int max_probes = config_.retries2;
+  int max_probes = config_->retries2;
   if (orphan_) {
     // inet_csk_rto_backoff(icsk, TCP_RTO_MAX) < TCP_RTO_MAX.
     const bool alive = Backoff(rtt_.rto(), timers_.probe_backoff(),
-                               config_.rto_max) < config_.rto_max;
+                               config_->rto_max) < config_->rto_max;
     max_probes = OrphanRetries(alive);
     if (!alive && timers_.probe_backoff() >= max_probes) {
       GiveUp(/*send_reset=*/false);
@@ -210,7 +210,7 @@ void Tcb::ProbeTimer(Time now) {
   // answer with its current window.
   Emit(MakeSegment(kAck, snd_una_ - 1));
   timers_.CountProbe();
-  timers_.BackOffProbe(config_.retries2);
+  timers_.BackOffProbe(config_->retries2);
   Duration when = ProbeWhen();
   if (ut > Duration::zero()) {  // tcp_clamp_probe0_to_user_timeout
     const Duration remaining = ut - (now - timers_.probes_start());
@@ -223,11 +223,11 @@ void Tcb::ProbeTimer(Time now) {
 // tcp_keepalive_timer.
 void Tcb::KeepaliveTimer(Time now) {
   timers_.Cancel(TcpTimer::kKeepalive);
-  if (!config_.keepalive || !IsSynchronized(state_) ||
+  if (!conn_.keepalive || !IsSynchronized(state_) ||
       state_ == TcpState::kTimeWait) {
     return;
   }
-  const Duration idle = config_.keepalive_idle;
+  const Duration idle = config_->keepalive_idle;
   // "It is alive without keepalive": data or FIN in flight or queued.
   if (snd_max_ != snd_una_ || !snd_queue_.empty() ||
       (fin_queued_ && !fin_sent_)) {
@@ -239,16 +239,16 @@ void Tcb::KeepaliveTimer(Time now) {
     timers_.Arm(TcpTimer::kKeepalive, now + (idle - elapsed));
     return;
   }
-  const Duration ut = config_.user_timeout;
+  const Duration ut = config_->user_timeout;
   const int probes_out = timers_.probes_out();
   if ((ut > Duration::zero() && elapsed >= ut && probes_out > 0) ||
-      (ut == Duration::zero() && probes_out >= config_.keepalive_count)) {
+      (ut == Duration::zero() && probes_out >= config_->keepalive_count)) {
     GiveUp(/*send_reset=*/true);
     return;
   }
   Emit(MakeSegment(kAck, snd_una_ - 1));  // same probe as tcp_xmit_probe_skb
   timers_.CountProbe();
-  timers_.Arm(TcpTimer::kKeepalive, now + config_.keepalive_interval);
+  timers_.Arm(TcpTimer::kKeepalive, now + config_->keepalive_interval);
 }
 
 // tcp_write_err / tcp_done: the connection dies with ETIMEDOUT. Only the

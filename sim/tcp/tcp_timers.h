@@ -150,14 +150,15 @@ class TcpTimers {
   static size_t Index(TcpTimer t) { return static_cast<size_t>(t); }
 
   std::array<Time, 5> at_{kNever, kNever, kNever, kNever, kNever};
+  // The counters and flags together, then the stamps: no padding between.
   int retransmits_ = 0;
   int total_rto_ = 0;
-  bool retrans_stamp_valid_ = false;
-  Time retrans_stamp_{0};
   int synack_timeouts_ = 0;
   int probes_out_ = 0;
   int probe_backoff_ = 0;
+  bool retrans_stamp_valid_ = false;
   bool probes_start_valid_ = false;
+  Time retrans_stamp_{0};
   Time probes_start_{0};
 };
 

@@ -72,12 +72,17 @@ class File : public std::enable_shared_from_this<File> {
   /// Hooks run when the last fd is closed, before OnLastClose (epoll uses
   /// them to drop the file from its interest lists, as eventpoll_release).
   uint64_t AddReleaseHook(std::function<void()> fn) {
-    release_hooks_.emplace(++next_hook_, std::move(fn));
-    return next_hook_;
+    if (release_hooks_ == nullptr)
+      release_hooks_ = std::make_unique<ReleaseHooks>();
+    const uint64_t id = ++release_hooks_->last_id;
+    release_hooks_->hooks.emplace(id, std::move(fn));
+    return id;
   }
   /// Removes the hook AddReleaseHook returned id for; an unknown id does
   /// nothing.
-  void RemoveReleaseHook(uint64_t id) { release_hooks_.erase(id); }
+  void RemoveReleaseHook(uint64_t id) {
+    if (release_hooks_ != nullptr) release_hooks_->hooks.erase(id);
+  }
 
   /// References held by fds and calls in progress.
   int fd_refs() const { return fd_refs_; }
@@ -90,9 +95,11 @@ class File : public std::enable_shared_from_this<File> {
   /// given: the closing call may wait), WaitAfterLastClose.
   void DropFdRef(Waiter* closer = nullptr) {
     if (--fd_refs_ != 0) return;
-    auto hooks = std::move(release_hooks_);
-    release_hooks_.clear();
-    for (auto& [id, fn] : hooks) fn();
+    if (release_hooks_ != nullptr) {
+      auto hooks = std::move(release_hooks_->hooks);
+      release_hooks_->hooks.clear();
+      for (auto& [id, fn] : hooks) fn();
+    }
     OnLastClose();
     if (closer != nullptr) WaitAfterLastClose(*closer);
   }
@@ -103,8 +110,14 @@ class File : public std::enable_shared_from_this<File> {
 
  private:
   WaitQueue wait_queue_;
-  std::map<uint64_t, std::function<void()>> release_hooks_;
-  uint64_t next_hook_ = 0;
+  // Only a file in an epoll set has release hooks: they live in a block
+  // allocated by the first AddReleaseHook, so that every other file (an
+  // idle connection's socket) carries one pointer for them.
+  struct ReleaseHooks {
+    std::map<uint64_t, std::function<void()>> hooks;
+    uint64_t last_id = 0;  // ids are never reused
+  };
+  std::unique_ptr<ReleaseHooks> release_hooks_;
   bool nonblocking_ = false;
   int extra_status_flags_ = 0;
   int fd_refs_ = 0;

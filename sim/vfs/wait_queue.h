@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <vector>
 
 namespace simsock::sim {
@@ -22,25 +23,29 @@ class WaitQueue {
 
   /// Registers cb; returns the id to Remove it with.
   uint64_t Add(Callback cb) {
-    uint64_t id = ++next_id_;
-    waiters_.emplace(id, std::move(cb));
+    if (state_ == nullptr) state_ = std::make_unique<State>();
+    uint64_t id = ++state_->last_id;
+    state_->waiters.emplace(id, std::move(cb));
     return id;
   }
   /// Unregisters the waiter id; an unknown id does nothing.
-  void Remove(uint64_t id) { waiters_.erase(id); }
+  void Remove(uint64_t id) {
+    if (state_ != nullptr) state_->waiters.erase(id);
+  }
   /// No one is waiting.
-  bool empty() const { return waiters_.empty(); }
+  bool empty() const { return state_ == nullptr || state_->waiters.empty(); }
 
   /// Calls every waiter with `key`. Waiters may add or remove waiters while
   /// being woken; those added during the wake are not called.
   void Wake(uint32_t key) {
-    if (waiters_.empty()) return;
+    if (empty()) return;
+    std::map<uint64_t, Callback>& waiters = state_->waiters;
     std::vector<uint64_t> ids;
-    ids.reserve(waiters_.size());
-    for (auto& [id, cb] : waiters_) ids.push_back(id);
+    ids.reserve(waiters.size());
+    for (auto& [id, cb] : waiters) ids.push_back(id);
     for (uint64_t id : ids) {
-      auto it = waiters_.find(id);
-      if (it != waiters_.end()) {
+      auto it = waiters.find(id);
+      if (it != waiters.end()) {
         Callback cb = it->second;  // the callback may remove itself
         cb(key);
       }
@@ -48,8 +53,14 @@ class WaitQueue {
   }
 
  private:
-  std::map<uint64_t, Callback> waiters_;
-  uint64_t next_id_ = 0;
+  // Most files never have a waiter (a connection nobody blocks on or
+  // polls): the waiters live in a block allocated by the first Add, kept
+  // until the queue goes, so that such a file carries one pointer.
+  struct State {
+    std::map<uint64_t, Callback> waiters;
+    uint64_t last_id = 0;  // ids are never reused
+  };
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace simsock::sim

@@ -121,5 +121,39 @@ TEST(ReassemblyQueue, Fin_RememberedUntilClearedOrClear) {
   EXPECT_EQ(q.bytes(), 0u);
 }
 
+// The runs are allocated on the first Insert; a copy (a TIME_WAIT's copy of
+// the control block) is deep, and Clear gives the runs back.
+TEST(ReassemblyQueue, Copy_IsDeepAndClearEmpties) {
+  ReassemblyQueue empty;
+  ReassemblyQueue empty_copy(empty);
+  EXPECT_TRUE(empty_copy.empty());
+  EXPECT_EQ(empty_copy.bytes(), 0u);
+  ByteQueue none;
+  EXPECT_EQ(empty_copy.Drain(0, &none), 0u);
+
+  ReassemblyQueue q;
+  Insert(q, 3, "def");
+  q.SetFin(6);
+  ReassemblyQueue copy(q);
+  Insert(q, 10, "xy");  // the copy does not see it
+  EXPECT_EQ(copy.runs(), 1u);
+  EXPECT_EQ(copy.bytes(), 3u);
+  EXPECT_TRUE(copy.FinAt(6));
+  EXPECT_EQ(q.runs(), 2u);
+
+  ByteQueue in_order;
+  EXPECT_EQ(copy.Drain(3, &in_order), 3u);
+  EXPECT_EQ(Contents(in_order), "def");
+  EXPECT_EQ(q.bytes(), 5u);  // the original kept its runs
+
+  empty = q;  // copy assignment
+  EXPECT_EQ(empty.runs(), 2u);
+  q.Clear();
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.bytes(), 0u);
+  EXPECT_FALSE(q.FinAt(6));
+  EXPECT_EQ(empty.bytes(), 5u);
+}
+
 }  // namespace
 }  // namespace simsock::sim::tcp
