@@ -2,80 +2,35 @@
 // pthreads program (tests/exec/programs/exec_threads.c) runs with the
 // clone emulation and simulated futexes, one real thread at a time,
 // deterministically; what the emulation cannot do fails loudly.
-#include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <cerrno>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
-#include "examples/echo/echo_programs.h"
-#include "simsock/exec/exec_scenario.h"
-#include "simsock/exec/world_file.h"
+#include "tests/exec/world_fixture.h"
 
 namespace simsock::exec {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
+using exec_test::ReadFile;
 
-class ExecThreads : public ::testing::Test {
+class ExecThreads : public exec_test::ExecWorldTest {
  protected:
-  void SetUp() override {
-    echo::RegisterEchoPrograms();
-    dir_ = ::testing::TempDir() + "exec_threads_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::create_directories(dir_);
-  }
-
   // exec_threads with `args` on host server (and the world's other lines).
   experiment::Scenario World(const std::string& args,
                              const std::string& more = "") {
-    const std::string text =
+    return ExecWorldTest::World(
         "host server 10.0.0.1\nhost client1 10.0.0.2\n"
         "latency client1 server 2ms\n"
         "exec server " SIMSOCK_EXEC_THREADS " " +
-        args + "\n" + more + "output " + dir_ + "\n";
-    std::string error;
-    std::optional<WorldSpec> spec = ParseWorld(text, dir_, &error);
-    EXPECT_TRUE(spec) << error;
-    if (!spec) return {};
-    EXPECT_EQ(CheckWorld(*spec), "");
-    return WorldScenario(std::make_shared<const WorldSpec>(*spec));
+        args + "\n" + more);
   }
 
+  // A run with its trace written to `trace` (and `plan`, or the world's).
   experiment::RunResult Run(const experiment::Scenario& s, uint64_t seed,
                             const std::string& trace = "",
                             const std::string& plan = "") {
-    experiment::RunOptions o;
-    o.seed = seed;
-    o.trace_path = trace;
-    o.stop_at_first = false;
-    faults::ParsedPlan p =
-        faults::ParsePlan(plan.empty() ? s.default_plan : plan);
-    EXPECT_TRUE(p.ok()) << p.error.ToString();
-    if (p.ok()) o.plan = *p.plan;
-    experiment::RunResult r = experiment::Run(s, o);
-    // Every launched program was reaped.
-    EXPECT_TRUE(::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD);
-    return r;
-  }
-
-  static std::string Violations(const experiment::RunResult& r) {
-    std::string out = r.plan_error;
-    for (const auto& v : r.violations) out += v.ToString() + "\n";
-    return out;
+    return ExecWorldTest::Run(s, seed, plan, trace);
   }
 
   std::string Out() const { return ReadFile(dir_ + "/server.1.out"); }
-
-  std::string dir_;
 };
 
 // Four workers pass a token round under a mutex and a condvar, then
