@@ -9,6 +9,8 @@ packages=(
   libgtest-dev libgmock-dev librapidcheck-dev
   libboost-context-dev libbenchmark-dev libcli11-dev
   doxygen graphviz
+  # Unmodified programs the exec tests run (docs/exec.md): Debian's netcat.
+  netcat-openbsd
 )
 
 missing=()

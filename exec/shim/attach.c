@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -114,6 +115,7 @@ __attribute__((constructor(101))) static void shim_attach(void) {
     refuse("slot 0 of the region is taken");
   open_placeholder();
   shim_random_seed(region->random_seed);
+  shim_random_auxv(region->random_seed);
   shim_thread_attach();
   shim_install_handlers();
   shim_patch_vdso();

@@ -1,8 +1,10 @@
 /* The process's random stream: getrandom and reads of /dev/urandom and
  * /dev/random, seeded by region.random_seed, so that the same seed gives
- * the same bytes. xoshiro256** (Blackman and Vigna) seeded by splitmix64. */
+ * the same bytes. xoshiro256** (Blackman and Vigna) seeded by splitmix64.
+ * Also the AT_RANDOM bytes. */
 #include <errno.h>
 #include <string.h>
+#include <sys/auxv.h>
 
 #include "exec/shim/shim.h"
 
@@ -31,6 +33,22 @@ static uint64_t next(void) {
 
 void shim_random_seed(uint64_t seed) {
   for (int i = 0; i < 4; i++) state[i] = splitmix64(&seed);
+}
+
+/* AT_RANDOM: the kernel's 16 random bytes on the initial stack, which the
+ * auxv points at. glibc has read them before the shim's constructor runs
+ * (the stack protector's canary, the pointer guard), but a program that
+ * reads getauxval(AT_RANDOM) later (a hash seed, say) gets bytes drawn
+ * from the seed: deterministic. A stream of their own (the seed mixed
+ * with a constant), so getrandom's stream is the same with or without. */
+void shim_random_auxv(uint64_t seed) {
+  unsigned char *bytes = (unsigned char *)getauxval(AT_RANDOM);
+  if (bytes == NULL) return;
+  uint64_t x = seed ^ 0x4f444e41525f5441ULL; /* "AT_RANDO" */
+  for (int i = 0; i < 16; i += 8) {
+    uint64_t v = splitmix64(&x);
+    memcpy(bytes + i, &v, 8);
+  }
 }
 
 long shim_getrandom(void *user_buf, long len) {

@@ -184,6 +184,8 @@ void shim_trap_rdtsc(void);
 
 /* --- random.c: the process's seeded random stream. */
 void shim_random_seed(uint64_t seed);
+/* Overwrites the 16 AT_RANDOM bytes with bytes drawn from seed (random.c). */
+void shim_random_auxv(uint64_t seed);
 long shim_getrandom(void *user_buf, long len);
 
 /* --- seccomp.c */

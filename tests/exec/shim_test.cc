@@ -418,6 +418,15 @@ TEST(ShimTest, RandomnessIsTheSeededStream) {
   };
   EXPECT_NE(line("getrandom"), line("rawgetrandom"));
   EXPECT_NE(line("rawgetrandom"), line("urandom"));
+  // AT_RANDOM's bytes come from the seed too (a stream of their own).
+  auto at_random = [](const std::string &out) {
+    size_t at = out.find("at_random ");
+    return at == std::string::npos ? std::string() : out.substr(at + 10, 32);
+  };
+  EXPECT_EQ(at_random(a).size(), 32u) << a;
+  EXPECT_EQ(at_random(a), at_random(b));
+  EXPECT_NE(at_random(a), at_random(c));
+  EXPECT_NE(at_random(a), line("getrandom"));
 }
 
 TEST(ShimTest, BadPointersGiveEfaultNotACrash) {

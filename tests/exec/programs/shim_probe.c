@@ -236,6 +236,7 @@ static int randomness(void) {
   printf("urandom %zd\n", n);
   hex("urandom", a, sizeof a);
   close(fd);
+  hex("at_random", (const unsigned char *)getauxval(AT_RANDOM), 16);
   return 0;
 }
 
