@@ -21,8 +21,19 @@ dir=$(cd "$dir" && pwd)
 root=$dir/root
 bin=$root/usr/bin
 
-if [ -x "$bin/redis-server" ] && [ -x "$bin/redis-benchmark" ] &&
-   [ -x "$bin/memcached" ]; then
+installed() {
+  [ -x "$bin/redis-server" ] && [ -x "$bin/redis-benchmark" ] &&
+    [ -x "$bin/memcached" ]
+}
+if installed; then
+  echo "$bin"
+  exit 0
+fi
+# ctest runs the servers' tests in parallel, each calling this script: one
+# installs while the others wait for the lock, then find it done.
+exec 9>"$dir/.lock"
+flock 9
+if installed; then
   echo "$bin"
   exit 0
 fi
@@ -65,9 +76,14 @@ mkdir -p "$debs"
       fail "apt-get download"
   fi
 )
+# Unpacked into a fresh directory first, renamed into place once whole:
+# an interrupted run leaves no half tree that looks installed.
+rm -rf "$root.new"
 for deb in "$debs"/*.deb; do
-  dpkg-deb -x "$deb" "$root" || fail "dpkg-deb -x $deb"
+  dpkg-deb -x "$deb" "$root.new" || fail "dpkg-deb -x $deb"
 done
+rm -rf "$root"
+mv "$root.new" "$root"
 for prog in redis-server redis-benchmark redis-cli memcached; do
   [ -x "$bin/$prog" ] || fail "$prog missing from the unpacked packages"
 done
