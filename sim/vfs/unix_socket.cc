@@ -393,7 +393,9 @@ namespace {
 
 int PutBytes(const void* v, socklen_t size, void* val, socklen_t* len) {
   const socklen_t n = std::min(*len, size);
-  std::memcpy(val, v, n);
+  // A zero optlen may come with a null optval (found by the syscall
+  // fuzzer under UBSan): nothing to copy, as Linux copies nothing.
+  if (n > 0) std::memcpy(val, v, n);
   *len = n;
   return 0;
 }
