@@ -398,7 +398,7 @@ struct AcceptCmd : ModelCmd {
     if (l.phase != Phase::kListening) return {-EINVAL};
     if (l.queue.empty()) return {-EAGAIN};
     int cid = l.queue.front();
-    l.queue.pop_front();
+    l.queue.erase(l.queue.begin());
     int nfd = m.LowestFree(p);
     Sock s;
     s.proc = p;

@@ -11,8 +11,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <deque>
-#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -20,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "props/model/flat_map.h"
 #include "props/prop_util.h"
 #include "simsock/sim/inet/port_table.h"
 #include "simsock/sim/kernel/host.h"
@@ -110,8 +109,13 @@ struct Sock {
   AddrKind addr = AddrKind::kAny;
   uint16_t port = 0;  // fixed port when bound explicitly; 0 = ephemeral
   int backlog = 0;
-  std::deque<int> queue;  // listener: conn ids in arrival order
-  int conn = -1;          // kEnd
+  // listener: conn ids in arrival order. A vector, not a deque: rapidcheck
+  // copies the model for every command it generates, and an empty
+  // std::deque allocates its map and a node when copied (a third of the
+  // property's time went to such copies); the queue never holds more than
+  // a backlog's few entries, so popping the front is cheap.
+  std::vector<int> queue;
+  int conn = -1;  // kEnd
   int side = 0;
   bool reported = false;    // client: connect() already returned 0
   bool no_connect = false;  // shutdown() of a closed client: SS_DISCONNECTING
@@ -120,17 +124,19 @@ struct Sock {
   // never connects. Kept when a failed connect makes the socket fresh.
   bool was_connection = false;
   bool was_listener = false;
-  int err = 0;                       // kRefused: pending ECONNREFUSED
-  Time stuck_since = 0;              // kStuck
-  std::map<int, uint32_t> interest;  // kEpoll: fd -> events
+  int err = 0;                      // kRefused: pending ECONNREFUSED
+  Time stuck_since = 0;             // kStuck
+  FlatMap<int, uint32_t> interest;  // kEpoll: fd -> events
 };
 
 struct Model {
   int hosts = 1;
   int procs_per_host = 1;
   Time now = 0;
-  std::vector<std::map<int, int>> fds;  // per process: fd -> sock id
-  std::map<int, Sock> socks;
+  // Flat maps, not std::map: see flat_map.h (the model is copied for every
+  // command rapidcheck generates).
+  std::vector<FlatMap<int, int>> fds;  // per process: fd -> sock id
+  FlatMap<int, Sock> socks;
   int next_sock = 0;
   std::vector<Conn> conns;
 
