@@ -265,6 +265,19 @@ void WriteBackLeft(sys::Syscalls& calls, timespec* ts, int64_t ns,
 // poll, ppoll, select, pselect6 (protocol.h: the pollfd array, the three
 // fd_sets of FDS_BYTES(nfds) each, the timeout, ppoll's and pselect6's
 // sigset marshalled at their offsets).
+// rt_sigaction, setitimer, kill and the others (exec/dispatch_signal.cc):
+// the itimervals are read and written here, where the program's memory is.
+int64_t SignalCall(Request& r, int64_t nr, sim::Process& process) {
+  const bool set = nr == SYS_setitimer;
+  const bool timer = set || nr == SYS_getitimer;
+  const auto* value = static_cast<const itimerval*>(
+      set ? r.Ptr(1, sizeof(itimerval)) : nullptr);
+  auto* old = static_cast<itimerval*>(
+      timer ? r.Ptr(set ? 2 : 1, sizeof(itimerval)) : nullptr);
+  if (r.fault()) return -EFAULT;
+  return RunSignalCall(nr, r.args(), process, value, old);
+}
+
 int64_t PollCall(Request& r, int64_t nr, sys::Syscalls& calls) {
   const int64_t start = calls.clock_gettime_ns();
   if (nr == SYS_poll || nr == SYS_ppoll) {
@@ -508,25 +521,9 @@ int64_t Run(Request& r, int64_t nr, sim::Process& process, sys::Syscalls& calls,
       return process.dup2(I(0), I(1));
     case SYS_dup3:
       return process.dup3(I(0), I(1), I(2));
-    // signals (exec/dispatch_signal.cc)
-    case SYS_rt_sigaction:
-    case SYS_rt_sigprocmask:
-    case SYS_setitimer:
-    case SYS_getitimer:
-    case SYS_alarm:
-    case SYS_kill:
-    case SYS_tgkill:
-    case SYS_tkill: {
-      const bool set = nr == SYS_setitimer;
-      const bool timer = set || nr == SYS_getitimer;
-      const auto* value = static_cast<const itimerval*>(
-          set ? r.Ptr(1, sizeof(itimerval)) : nullptr);
-      auto* old = static_cast<itimerval*>(
-          timer ? r.Ptr(set ? 2 : 1, sizeof(itimerval)) : nullptr);
-      if (r.fault()) return -EFAULT;
-      return RunSignalCall(nr, r.args(), process, value, old);
-    }
     default:
+      // The signal calls: their list is IsSignalCall's alone.
+      if (IsSignalCall(nr)) return SignalCall(r, nr, process);
       *fail = SyscallName(nr) + " is not simulated";
       return 0;
   }
