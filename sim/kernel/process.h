@@ -7,10 +7,10 @@
 /// finishes the step (loopback packets are processed before a call
 /// returns). Syscalls are in process.cc, process_io.cc (read, write,
 /// recvfrom, sendto), process_iov.cc (readv, writev,
-/// sendmsg), process_msg.cc (recvmsg), process_dup.cc, process_epoll.cc, process_poll.cc
-/// (poll, select), process_pipe.cc (pipe2, eventfd2), process_signal.cc
-/// (signals, interval timers) and process_unix.cc (AF_UNIX, socketpair);
-/// the fault injection's own part in process_faults.cc.
+/// sendmsg), process_msg.cc (recvmsg), process_dup.cc, process_epoll.cc,
+/// process_poll.cc (poll, select), process_pipe.cc (pipe2, eventfd2),
+/// process_signal.cc (signals, interval timers) and process_unix.cc (AF_UNIX,
+/// socketpair); the fault injection's own part in process_faults.cc.
 //
 // Blocking: the objects' loops (a socket's recvmsg, an epoll's wait) wait
 // through the process, which is their Waiter. Inside a simulated thread
