@@ -91,6 +91,8 @@ void Process::TraceCall(const char* call, const TraceArgs& args, long result) {
   world_.DrainImmediate();
 }
 
+bool Process::Tracing() const { return world_.trace().Enabled(); }
+
 Socket* Process::SocketAt(int fd) const {
   File* f = fds_.Get(fd);
   return f != nullptr && f->IsSocket() ? static_cast<Socket*>(f) : nullptr;
