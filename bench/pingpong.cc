@@ -9,7 +9,16 @@
 // delay 0 on both directions): the ratio is what a plan costs a run that
 // it does not disturb (issue 8).
 //
+// The in-memory floor (issue 10) is the least a ping-pong of messages in
+// one process can cost: per round trip, two calls that the compiler may
+// not inline, each copying the 64-byte message (one each way). The
+// simulator's rate over the floor's says how far it is from that bound.
+//
 //   pingpong [--seconds S]   (default 1 s per backend)
+//   pingpong --trips N [--only loopback|hosts]
+//       exactly N simulated round trips (one host, or two hosts with no
+//       plan), nothing timed, nothing real: for instruction counts, e.g.
+//       the difference of two callgrind runs over the difference of N.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -60,23 +69,56 @@ void ReadFull(Syscalls& sys, int fd, char* buf, size_t n) {
 // Bounces 64-byte messages between client fd c (on cs) and server fd s (on
 // ss), `batch` round trips between clock readings, for `seconds` of wall
 // time; returns round trips per second.
+//
+// With `trips` > 0, does exactly that many round trips instead, whatever
+// the time (returns 0).
 double Bounce(Syscalls& cs, int c, Syscalls& ss, int s, double seconds,
-              int batch) {
+              int batch, long trips_wanted = 0) {
   char msg[kMessage];
   std::memset(msg, 'x', sizeof msg);
   char buf[kMessage];
+  auto trip = [&] {
+    if (cs.write(c, msg, kMessage) != static_cast<ssize_t>(kMessage))
+      Fail("write", -1);
+    ReadFull(ss, s, buf, kMessage);
+    if (ss.write(s, buf, kMessage) != static_cast<ssize_t>(kMessage))
+      Fail("write", -1);
+    ReadFull(cs, c, buf, kMessage);
+  };
+  if (trips_wanted > 0) {
+    for (long i = 0; i < trips_wanted; ++i) trip();
+    return 0;
+  }
   uint64_t trips = 0;
   auto start = Clock::now();
   auto end = start + std::chrono::duration<double>(seconds);
   do {
-    for (int i = 0; i < batch; ++i) {
-      if (cs.write(c, msg, kMessage) != static_cast<ssize_t>(kMessage))
-        Fail("write", -1);
-      ReadFull(ss, s, buf, kMessage);
-      if (ss.write(s, buf, kMessage) != static_cast<ssize_t>(kMessage))
-        Fail("write", -1);
-      ReadFull(cs, c, buf, kMessage);
-      ++trips;
+    for (int i = 0; i < batch; ++i, ++trips) trip();
+  } while (Clock::now() < end);
+  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  return static_cast<double>(trips) / elapsed;
+}
+
+// The floor's message delivery: a call the compiler may not inline or
+// drop, copying one message.
+[[gnu::noinline]] void DeliverInMemory(char* to, const char* from) {
+  std::memcpy(to, from, kMessage);
+  asm volatile("" : : "r"(to) : "memory");
+}
+
+// The in-memory floor: per round trip, the message copied to the server
+// and back, each by a call. Round trips per second of wall time.
+double RunFloor(double seconds) {
+  char client[kMessage];
+  std::memset(client, 'x', sizeof client);
+  char server[kMessage];
+  uint64_t trips = 0;
+  auto start = Clock::now();
+  auto end = start + std::chrono::duration<double>(seconds);
+  do {
+    for (int i = 0; i < 65536; ++i, ++trips) {
+      DeliverInMemory(server, client);
+      DeliverInMemory(client, server);
     }
   } while (Clock::now() < end);
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
@@ -84,8 +126,8 @@ double Bounce(Syscalls& cs, int c, Syscalls& ss, int s, double seconds,
 }
 
 // Connects a client to a listener on 127.0.0.1 and accepts it; returns the
-// round trips done in `seconds` of wall time.
-double Run(Syscalls& sys, double seconds) {
+// round trips done in `seconds` of wall time (or does `trips` of them).
+double Run(Syscalls& sys, double seconds, long trips = 0) {
   int l = sys.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   if (l < 0) Fail("socket", l);
   sockaddr_in addr{};
@@ -107,7 +149,7 @@ double Run(Syscalls& sys, double seconds) {
   if (s < 0) Fail("accept4", s);
   sys.setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
-  double rate = Bounce(sys, c, sys, s, seconds, 256);
+  double rate = Bounce(sys, c, sys, s, seconds, 256, trips);
   sys.close(c);
   sys.close(s);
   sys.close(l);
@@ -117,7 +159,7 @@ double Run(Syscalls& sys, double seconds) {
 // The bounce between two hosts of a world, with blocking sockets: each
 // blocking read, made from outside any simulated thread, runs the world
 // until the message has crossed the link. Round trips per wall second.
-double RunCrossHost(const char* plan_text, double seconds) {
+double RunCrossHost(const char* plan_text, double seconds, long trips = 0) {
   simsock::sim::World world(1);
   world.trace().SetEnabled(false);
   simsock::sim::Host& a = world.AddHost("a", "10.0.0.1");
@@ -146,34 +188,69 @@ double RunCrossHost(const char* plan_text, double seconds) {
   int s = pb.accept4(l, nullptr, nullptr, 0);
   if (s < 0) Fail("accept4", s);
   pb.setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return Bounce(pa, c, pb, s, seconds, 64);
+  return Bounce(pa, c, pb, s, seconds, 64, trips);
+}
+
+// One simulated host's loopback ping-pong, as main measures it.
+double RunLoopbackSim(double seconds, long trips = 0) {
+  simsock::sim::World world(1);
+  world.trace().SetEnabled(false);
+  simsock::sim::Host& host = world.AddHost("bench", "10.0.0.1");
+  simsock::sim::Process& proc = host.SpawnProcess();
+  return Run(proc, seconds, trips);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   double seconds = 1.0;
+  long trips = 0;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--seconds" && i + 1 < argc) {
+    std::string arg = argv[i];
+    if (arg == "--seconds" && i + 1 < argc) {
       seconds = std::atof(argv[++i]);
+    } else if (arg == "--trips" && i + 1 < argc) {
+      trips = std::atol(argv[++i]);
+    } else if (arg == "--only" && i + 1 < argc) {
+      only = argv[++i];
+    } else {
+      std::fprintf(stderr,
+                   "usage: pingpong [--seconds S] | --trips N "
+                   "[--only loopback|hosts]\n");
+      return 2;
     }
   }
   if (seconds <= 0 || seconds > 60) seconds = 1.0;
+  if (trips < 0 || trips > 100000000 ||
+      (!only.empty() && only != "loopback" && only != "hosts")) {
+    std::fprintf(stderr, "pingpong: bad --trips or --only\n");
+    return 2;
+  }
+  if (trips > 0) {
+    if (only.empty() || only == "loopback") RunLoopbackSim(seconds, trips);
+    if (only.empty() || only == "hosts") RunCrossHost(nullptr, seconds, trips);
+    std::printf("pingpong: %ld simulated round trips done\n", trips);
+    return 0;
+  }
 
   simsock::sys::LinuxSyscalls real;
   double real_rate = Run(real, seconds);
 
-  simsock::sim::World world(1);
-  world.trace().SetEnabled(false);
-  simsock::sim::Host& host = world.AddHost("bench", "10.0.0.1");
-  simsock::sim::Process& proc = host.SpawnProcess();
-  double sim_rate = Run(proc, seconds);
+  double sim_rate = RunLoopbackSim(seconds);
+  double floor_rate = RunFloor(seconds);
 
   std::printf("pingpong, %zu-byte messages, %.1f s per backend\n", kMessage,
               seconds);
-  std::printf("  real loopback: %12.0f round trips/s\n", real_rate);
-  std::printf("  simulator:     %12.0f round trips/s\n", sim_rate);
-  std::printf("  ratio sim/real: %.2f (target >= 10)\n", sim_rate / real_rate);
+  std::printf("  real loopback:   %12.0f round trips/s\n", real_rate);
+  std::printf("  simulator:       %12.0f round trips/s\n", sim_rate);
+  std::printf(
+      "  in-memory floor: %12.0f round trips/s (a call and a %zu B "
+      "memcpy each way)\n",
+      floor_rate, kMessage);
+  std::printf("  ratio sim/real: %.2f (target >= 40)\n", sim_rate / real_rate);
+  std::printf("  ratio sim/floor: %.5f (1/%.0f)\n", sim_rate / floor_rate,
+              floor_rate / sim_rate);
 
   // Interleaved, best of three each: a shared machine's noise hits both.
   double bare = 0, planned = 0;

@@ -498,8 +498,10 @@ void TcpSocket::OnSegment(const Packet& p) {
 
 void TcpSocket::AfterTcb() {
   if (!tcb_) return;
-  for (Segment& seg : tcb_->TakeOutput())
+  std::vector<Segment> out = tcb_->TakeOutput();
+  for (Segment& seg : out)
     SendSegment(std::move(seg), key_.local_ip, key_.remote_ip);
+  tcp::RecycleSegmentVector(std::move(out));
 
   TcpState now_state = tcb_->state();
   TcpState was = last_state_;

@@ -57,7 +57,8 @@ void TcpTimeWait::OnSegment(const Packet& p) {
 }
 
 void TcpTimeWait::AfterTcb() {
-  for (tcp::Segment& seg : tcb_.TakeOutput()) {
+  std::vector<tcp::Segment> out = tcb_.TakeOutput();
+  for (tcp::Segment& seg : out) {
     Packet p;
     p.src = key_.local_ip;
     p.dst = key_.remote_ip;
@@ -65,6 +66,7 @@ void TcpTimeWait::AfterTcb() {
     p.tcp = std::move(seg);
     stack_.Send(std::move(p));
   }
+  tcp::RecycleSegmentVector(std::move(out));
   if (tcb_.state() == TcpState::kClosed && in_table_) {
     // inet_twsk_kill: out of the connection table, the port given back.
     stack_.env().Cancel(timer_);

@@ -3,6 +3,7 @@
 #include "simsock/sim/base/check.h"
 #include "simsock/sim/kernel/host.h"
 #include "simsock/sim/kernel/world.h"
+#include "simsock/sim/tcp/segment.h"
 
 namespace simsock::sim {
 namespace {
@@ -190,7 +191,7 @@ std::string Millis(Duration d) {
 
 }  // namespace
 
-void Network::Note(const std::string& what) {
+void Network::Note(std::string_view what) {
   if (fate_ == nullptr) return;
   if (!fate_->empty()) *fate_ += "; ";
   *fate_ += what;
@@ -353,7 +354,10 @@ std::unique_ptr<Packet> Network::Box(Packet&& packet) {
 }
 
 void Network::Recycle(std::unique_ptr<Packet> box) {
-  *box = Packet();  // the payloads go now, the box stays for the next hop
+  // The payloads go now (a TCP one back to the senders' pool), the box
+  // stays for the next hop.
+  tcp::RecyclePayload(std::move(box->tcp.payload));
+  *box = Packet();
   free_boxes_.push_back(std::move(box));
 }
 

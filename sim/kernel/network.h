@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -148,7 +149,7 @@ class Network {
   // Adds to the fate of the packet being sent, while Send decides it for
   // the pcapng record (nothing when no pcap is written, or outside Send:
   // a clog's release).
-  void Note(const std::string& what);
+  void Note(std::string_view what);
   // "arrives at b after 1ms[, which is down]": a copy put on the wire.
   void NoteArrival(const Host& to, Duration after);
 

@@ -4,6 +4,8 @@
 #include <netinet/in.h>
 
 #include <cerrno>
+#include <optional>
+#include <vector>
 
 #include "simsock/faults/fault_plan.h"
 #include "simsock/net/sys/names.h"
@@ -91,6 +93,8 @@ void Process::TraceCall(const char* call, const TraceArgs& args, long result) {
   world_.DrainImmediate();
 }
 
+bool Process::Tracing() const { return world_.trace().Enabled(); }
+
 Socket* Process::SocketAt(int fd) const {
   File* f = fds_.Get(fd);
   return f != nullptr && f->IsSocket() ? static_cast<Socket*>(f) : nullptr;
@@ -152,20 +156,34 @@ Waiter::Result Process::WaitAny(std::span<const WaitEntry> files,
   }
   // A wakeup counts when its key is one the entry waits for, or is 0
   // ("any change"), as pollwake filters them.
-  bool woke = false;
+  // The waiters' callbacks capture one pointer to this and their keys, so
+  // that std::function keeps them inline; a wait on one file (a read, a
+  // write, an accept) keeps its guard inline too: a blocking call's wait
+  // allocates only the wait queue's entry.
+  struct Waking {
+    Scheduler& sched;
+    SimThread* t;
+    bool woke;
+  } waking{sched, t, false};
+  bool& woke = waking.woke;
+  const auto waiter = [&waking](uint32_t keys) {
+    return [w = &waking, keys](uint32_t key) {
+      if (key != 0 && keys != 0 && (key & keys) == 0) return;
+      if (w->t != nullptr) {
+        w->sched.Wake(*w->t);
+      } else {
+        w->woke = true;
+      }
+    };
+  };
+  std::optional<WaiterGuard> one_guard;
   std::vector<WaiterGuard> guards;
-  guards.reserve(files.size());
-  for (const WaitEntry& e : files) {
-    guards.emplace_back(e.file,
-                        [&sched, t, &woke, keys = e.keys](uint32_t key) {
-                          if (key != 0 && keys != 0 && (key & keys) == 0)
-                            return;
-                          if (t != nullptr) {
-                            sched.Wake(*t);
-                          } else {
-                            woke = true;
-                          }
-                        });
+  if (files.size() == 1) {
+    one_guard.emplace(files[0].file, waiter(files[0].keys));
+  } else {
+    guards.reserve(files.size());
+    for (const WaitEntry& e : files)
+      guards.emplace_back(e.file, waiter(e.keys));
   }
   // A signal pending as the call would sleep ends it at once; one sent
   // while it sleeps wakes it (signal_pending in the wait loops). The call

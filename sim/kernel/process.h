@@ -31,6 +31,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "simsock/faults/syscall_injector.h"
@@ -292,21 +293,32 @@ class Process final : public sys::Syscalls, private Waiter {
   // it the last close; the call's end does, after its trace line. So a
   // read blocked in one thread is not woken by close() in another, as on
   // Linux (docs/semantics.md §2.6).
+  // The first two files are held inline (a read or write holds one, an
+  // epoll_ctl two), so a call allocates nothing; poll's and select's
+  // tables go on in a vector. Dropped in the order they were held.
   class CallFiles {
    public:
     CallFiles() = default;
     ~CallFiles() {
-      for (auto& f : files_) f->DropFdRef();
+      for (int i = 0; i < inline_used_; ++i) inline_[i]->DropFdRef();
+      for (auto& f : more_) f->DropFdRef();
     }
     CallFiles(const CallFiles&) = delete;
     CallFiles& operator=(const CallFiles&) = delete;
     void Hold(std::shared_ptr<File> f) {
       f->AddFdRef();
-      files_.push_back(std::move(f));
+      if (inline_used_ < kInline) {
+        inline_[inline_used_++] = std::move(f);
+      } else {
+        more_.push_back(std::move(f));
+      }
     }
 
    private:
-    std::vector<std::shared_ptr<File>> files_;
+    static constexpr int kInline = 2;
+    std::shared_ptr<File> inline_[kInline];
+    int inline_used_ = 0;
+    std::vector<std::shared_ptr<File>> more_;
   };
 
   // One syscall: body(files) computes the result (argument checks, the
@@ -334,19 +346,36 @@ class Process final : public sys::Syscalls, private Waiter {
   // run again (SA_RESTART).
   template <typename T, typename Body>
   T Syscall(const char* call, const TraceArgs& args, Body&& body) {
+    return SyscallWithArgs<T>(
+        call, [&]() -> const TraceArgs& { return args; },
+        std::forward<Body>(body));
+  }
+  // Syscall for the hot calls (read, write): the trace arguments are built
+  // by make_args() only when something reads them (the trace on, or a
+  // signal at the call's exit), not on every call. make_args must give
+  // what they were at the call's start (from the call's by-value
+  // parameters, which the body does not change).
+  template <typename T, typename MakeArgs, typename Body>
+  T SyscallWithArgs(const char* call, const MakeArgs& make_args, Body&& body) {
     CallName name(CallSlot(), call);
     for (;;) {
       CallFiles files;
       const T result = body(files);
       if (!signals_.active()) {
-        TraceCall(call, args, static_cast<long>(result));
+        if (Tracing()) {
+          TraceCall(call, make_args(), static_cast<long>(result));
+        } else {
+          DrainImmediate();  // what TraceCall does after the line
+        }
         return result;
       }
       long r = static_cast<long>(result);
-      if (!SignalsAtCallExit(call, args, &r)) return static_cast<T>(r);
+      if (!SignalsAtCallExit(call, make_args(), &r)) return static_cast<T>(r);
     }
   }
   void TraceCall(const char* call, const TraceArgs& args, long result);
+  // Whether the world's trace is on (TraceCall writes a line).
+  bool Tracing() const;
 
   // Waiter, for the objects' loops.
   Result Wait(File& file, Time deadline, const char* call) override;

@@ -26,14 +26,18 @@ std::string I(long v) { return std::to_string(v); }
 ssize_t Process::SysRecvFrom(CallFiles& files, int fd, void* buf, size_t len,
                              int flags, sockaddr* addr, socklen_t* addrlen,
                              bool is_read) {
-  if (auto u = UnixAt(fd)) {
-    files.Hold(u);
+  // One look-up and one reference for the call (sockfd_lookup_light).
+  File* f = fds_.Get(fd);
+  if (f == nullptr) return -EBADF;
+  if (f->kind() == File::Kind::kUnix) {
+    files.Hold(fds_.GetShared(fd));
     if (is_read && len == 0) return 0;  // sock_read_iter
-    return UnixRecv(*u, buf, len, flags, addr, addrlen);
+    return UnixRecv(static_cast<UnixSocket&>(*f), buf, len, flags, addr,
+                    addrlen);
   }
-  std::shared_ptr<Socket> s;
-  if (int e = LookupSocket(fd, &s)) return e;
-  files.Hold(s);
+  if (!f->IsSocket()) return -ENOTSOCK;
+  files.Hold(fds_.GetShared(fd));
+  Socket* s = static_cast<Socket*>(f);
   if (is_read && len == 0) return 0;  // sock_read_iter: nothing to read
   const char* call = is_read ? "read" : "recvfrom";
   if (ssize_t e = StartReceiveFault(call, *s, flags, &len)) return e;
@@ -85,18 +89,21 @@ ssize_t Process::StartReceiveFault(const char* call, Socket& s, int flags,
 }
 
 ssize_t Process::read(int fd, void* buf, size_t count) {
-  const TraceArgs args = TraceArgs().Int(fd).Int(static_cast<long>(count));
-  return Syscall<ssize_t>("read", args, [&](CallFiles& files) -> ssize_t {
-    File* f = fds_.Get(fd);
-    if (f != nullptr && f->kind() == File::Kind::kNull)
-      return 0;  // read_null: always end of file (the buffer is untouched)
-    if (f != nullptr &&
-        (f->kind() == File::Kind::kPipe || f->kind() == File::Kind::kEventFd))
-      return FileRead(files, fd, buf, count);
-    if (f != nullptr && !f->IsSocket() && f->kind() != File::Kind::kUnix)
-      return -EINVAL;  // an epoll fd: the file has no read operation
-    return SysRecvFrom(files, fd, buf, count, 0, nullptr, nullptr, true);
-  });
+  const auto args = [fd, count] {
+    return TraceArgs().Int(fd).Int(static_cast<long>(count));
+  };
+  return SyscallWithArgs<ssize_t>(
+      "read", args, [&](CallFiles& files) -> ssize_t {
+        File* f = fds_.Get(fd);
+        if (f != nullptr && f->kind() == File::Kind::kNull)
+          return 0;  // read_null: always end of file (the buffer is untouched)
+        if (f != nullptr && (f->kind() == File::Kind::kPipe ||
+                             f->kind() == File::Kind::kEventFd))
+          return FileRead(files, fd, buf, count);
+        if (f != nullptr && !f->IsSocket() && f->kind() != File::Kind::kUnix)
+          return -EINVAL;  // an epoll fd: the file has no read operation
+        return SysRecvFrom(files, fd, buf, count, 0, nullptr, nullptr, true);
+      });
 }
 
 ssize_t Process::recvfrom(int fd, void* buf, size_t len, int flags,
@@ -113,19 +120,22 @@ ssize_t Process::recvfrom(int fd, void* buf, size_t len, int flags,
 ssize_t Process::SysSendTo(CallFiles& files, int fd, const void* buf,
                            size_t len, int flags, const sockaddr* addr,
                            socklen_t addrlen, bool is_write) {
-  if (auto u = UnixAt(fd)) {
-    files.Hold(u);
+  // One look-up and one reference for the call (sockfd_lookup_light).
+  File* f = fds_.Get(fd);
+  if (f == nullptr) return -EBADF;
+  if (f->kind() == File::Kind::kUnix) {
+    files.Hold(fds_.GetShared(fd));
     // __sys_sendto: the address is copied in; a length of 0 is no name.
     sockaddr_storage ss;
     if (addr != nullptr) {
       if (int e = CopyAddrIn(addr, addrlen, &ss)) return e;
     }
-    return UnixSend(*u, IoSpan(buf, len), flags, addr != nullptr && addrlen > 0,
-                    nullptr);
+    return UnixSend(static_cast<UnixSocket&>(*f), IoSpan(buf, len), flags,
+                    addr != nullptr && addrlen > 0, nullptr);
   }
-  std::shared_ptr<Socket> s;
-  if (int e = LookupSocket(fd, &s)) return e;
-  files.Hold(s);
+  if (!f->IsSocket()) return -ENOTSOCK;
+  files.Hold(fds_.GetShared(fd));
+  Socket* s = static_cast<Socket*>(f);
   // A NULL buffer is not refused here (import_ubuf accepts it): each
   // protocol faults where it copies the payload, after its other checks.
   sockaddr_storage ss;
@@ -158,20 +168,23 @@ ssize_t Process::StartSendFault(const char* call, Socket& s, int flags,
 }
 
 ssize_t Process::write(int fd, const void* buf, size_t count) {
-  const TraceArgs args = TraceArgs().Int(fd).Int(static_cast<long>(count));
-  return Syscall<ssize_t>("write", args, [&](CallFiles& files) -> ssize_t {
-    File* f = fds_.Get(fd);
-    // write_null: everything is taken and discarded (vfs_write first caps
-    // the count at MAX_RW_COUNT; the buffer is never read).
-    if (f != nullptr && f->kind() == File::Kind::kNull)
-      return static_cast<ssize_t>(std::min(count, kMaxRwCount));
-    if (f != nullptr &&
-        (f->kind() == File::Kind::kPipe || f->kind() == File::Kind::kEventFd))
-      return FileWrite(files, fd, buf, count);
-    if (f != nullptr && !f->IsSocket() && f->kind() != File::Kind::kUnix)
-      return -EINVAL;  // an epoll fd: the file has no write operation
-    return SysSendTo(files, fd, buf, count, 0, nullptr, 0, true);
-  });
+  const auto args = [fd, count] {
+    return TraceArgs().Int(fd).Int(static_cast<long>(count));
+  };
+  return SyscallWithArgs<ssize_t>(
+      "write", args, [&](CallFiles& files) -> ssize_t {
+        File* f = fds_.Get(fd);
+        // write_null: everything is taken and discarded (vfs_write first caps
+        // the count at MAX_RW_COUNT; the buffer is never read).
+        if (f != nullptr && f->kind() == File::Kind::kNull)
+          return static_cast<ssize_t>(std::min(count, kMaxRwCount));
+        if (f != nullptr && (f->kind() == File::Kind::kPipe ||
+                             f->kind() == File::Kind::kEventFd))
+          return FileWrite(files, fd, buf, count);
+        if (f != nullptr && !f->IsSocket() && f->kind() != File::Kind::kUnix)
+          return -EINVAL;  // an epoll fd: the file has no write operation
+        return SysSendTo(files, fd, buf, count, 0, nullptr, 0, true);
+      });
 }
 
 ssize_t Process::sendto(int fd, const void* buf, size_t len, int flags,

@@ -53,4 +53,24 @@ struct Segment {
 /// tcpdump's flag notation: "S", "S.", ".", "P.", "F.", "R", "R.".
 std::string FlagsToString(uint8_t flags);
 
+/// An empty vector of segments with room for some, from a small pool of the
+/// calling thread (a new empty vector when the pool is empty): a control
+/// block's outbox takes one when it emits into no buffer, so that the
+/// segments of a step cost no allocation of their own. Behaviour never
+/// depends on it; only capacity moves.
+std::vector<Segment> SpareSegmentVector();
+/// Gives `v`'s buffer back to the calling thread's pool (its segments are
+/// destroyed; a full pool, or a vector with no buffer, just frees it).
+void RecycleSegmentVector(std::vector<Segment>&& v);
+
+/// An empty payload buffer with room for some bytes, from a small pool of
+/// the calling thread (an empty vector when the pool is empty): a segment
+/// built for sending takes one, and the network gives it back when it is
+/// done with the packet (RecyclePayload), so a segment in flight costs no
+/// allocation of its own. Only capacity moves; behaviour never depends on it.
+std::vector<uint8_t> SparePayload();
+/// Gives `payload`'s buffer back to the calling thread's pool (a full pool,
+/// or a buffer with no room or a large one, just frees it).
+void RecyclePayload(std::vector<uint8_t>&& payload);
+
 }  // namespace simsock::sim::tcp

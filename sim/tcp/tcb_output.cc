@@ -71,6 +71,7 @@ void Tcb::Emit(Segment seg) {
     lsndtime_ = now_;
     delayed_ack_.OnDataSent(now_);
   }
+  if (outbox_.capacity() == 0) outbox_ = SpareSegmentVector();
   outbox_.push_back(std::move(seg));
 }
 
@@ -197,8 +198,11 @@ void Tcb::TransmitAt(SeqNum seq, size_t max_len, bool allow_fin, Time now) {
   if (len > 0 && at_end) flags |= kPsh;
   if (fin) flags |= kFin;
   Segment s = MakeSegment(flags, seq);
-  s.payload.resize(len);
-  if (len > 0) snd_queue_.Peek(offset, s.payload.data(), len);
+  if (len > 0) {
+    s.payload = SparePayload();
+    s.payload.resize(len);
+    snd_queue_.Peek(offset, s.payload.data(), len);
+  }
   // tcp_minshall_update.
   if (len < EffectiveMss())
     snd_sml_ = seq + static_cast<uint32_t>(len) + (fin ? 1u : 0u);
