@@ -10,7 +10,16 @@
 // Cancel takes its entry out of the heap at once (the last entry moves into
 // its place and sifts up or down). Timers are re-armed on nearly every ACK,
 // so a cancelled entry must not stay behind to be skipped later; Reschedule
-// re-arms one in place (a new key at the entry's position, one sift). The order
+// re-arms one in place. A re-arm to an earlier key sifts the entry up at
+// once; a re-arm to a later key (nearly every ACK pushes the RTO timer
+// further out) only writes the new key into the slot and leaves the heap
+// entry with its old, smaller key: a lazy increase-key. An entry's key in
+// the heap is thus never larger than its event's real key, so the heap's
+// top is at or before the real earliest event; whenever the top is such a
+// stale entry, it takes its real key and sifts down, until the top is
+// current (Normalize, after every change). Each re-arm of a timer that
+// has not surfaced costs O(1) instead of a sift through a heap of every
+// pending timer (a cache miss per level at 100,000 connections). The order
 // events run in is (time, number) whatever the heap's layout: the pair is
 // unique. Callbacks are InlineCallbacks: a timer's or a step's capture is
 // kept in the slot itself, so an event allocates nothing.
@@ -49,10 +58,11 @@ class EventQueue {
     EventId id{at, ++next_seq_, 0};
     if (free_.empty()) {
       id.slot = static_cast<uint32_t>(slots_.size());
-      slots_.push_back({id.seq, 0, std::move(fn)});
+      slots_.push_back({at, id.seq, 0, std::move(fn)});
     } else {
       id.slot = free_.back();
       free_.pop_back();
+      slots_[id.slot].at = at;
       slots_[id.slot].seq = id.seq;
       slots_[id.slot].fn = std::move(fn);
     }
@@ -69,30 +79,32 @@ class EventQueue {
     // The callback dies last, once the queue is whole again: what it
     // captured may schedule or cancel as it goes.
     InlineCallback dead = Remove(slots_[id.slot].pos);
+    Normalize();
   }
   /// Moves the pending event id names to `at`, keeping its callback, and
   /// returns its new id. The event takes a new insertion number, exactly
   /// as Cancel(id) followed by Schedule(at, same callback) would give it
   /// (and the same slot, the one that Cancel would free and Schedule reuse),
   /// so it runs after every event already due at `at`: a re-armed timer
-  /// keeps the order of a fresh one. The entry's key changes where it sits
-  /// and sifts up or down: one sift instead of a removal and an insertion.
-  /// An id that already ran or was cancelled, or an invalid one, changes
-  /// nothing and returns an invalid id (and takes no number): the caller
-  /// schedules afresh. O(log n).
+  /// keeps the order of a fresh one. An earlier key sifts the entry up
+  /// where it sits; a later one is only noted in the slot (the lazy
+  /// increase-key of the file comment). An id that already ran or was
+  /// cancelled, or an invalid one, changes nothing and returns an invalid id
+  /// (and takes no number): the caller schedules afresh. O(log n) when
+  /// moved earlier, O(1) amortised when moved later.
   EventId Reschedule(EventId id, Time at) {
     if (!id.valid() || id.slot >= slots_.size()) return {};
     Slot& slot = slots_[id.slot];
     if (slot.seq != id.seq) return {};
     const EventId moved{at, ++next_seq_, id.slot};
+    slot.at = at;
     slot.seq = moved.seq;
-    const size_t i = slot.pos;
     const Entry e{at, moved.seq, moved.slot};
-    heap_[i] = e;
-    if (i > 0 && RunsFirst(e, heap_[(i - 1) / 2])) {
-      SiftUp(i);
-    } else {
-      SiftDown(i);
+    if (RunsFirst(e, heap_[slot.pos])) {
+      heap_[slot.pos] = e;
+      SiftUp(slot.pos);
+    } else if (slot.pos == 0) {
+      Normalize();
     }
     return moved;
   }
@@ -103,8 +115,9 @@ class EventQueue {
   /// Removes and returns the earliest event (its id and callback), without
   /// running it. The queue must not be empty. O(log n).
   std::pair<EventId, InlineCallback> Pop() {
-    const Entry top = heap_.front();
+    const Entry top = heap_.front();  // current: Normalize keeps it so
     InlineCallback fn = Remove(0);
+    Normalize();
     return {EventId{top.at, top.seq, top.slot}, std::move(fn)};
   }
   /// The number of pending events.
@@ -117,7 +130,9 @@ class EventQueue {
     uint32_t slot;
   };
   struct Slot {
-    uint64_t seq = 0;  // the pending event's number, 0 when free
+    Time at{0};        // the pending event's real time (its entry's may be
+                       // earlier: see Normalize)
+    uint64_t seq = 0;  // its real number, 0 when the slot is free
     size_t pos = 0;    // its entry's index in heap_
     InlineCallback fn;
   };
@@ -150,6 +165,20 @@ class EventQueue {
       i = child;
     }
     Place(i, e);
+  }
+  // Until the top entry holds its event's real key: a top whose key a lazy
+  // Reschedule left behind takes the real one and sifts down. Keys in the
+  // heap are never later than the real ones, so a current top is the real
+  // earliest event. Called after every change that can expose a new top.
+  void Normalize() {
+    while (!heap_.empty()) {
+      Entry& top = heap_.front();
+      const Slot& slot = slots_[top.slot];
+      if (top.seq == slot.seq) return;
+      top.at = slot.at;
+      top.seq = slot.seq;
+      SiftDown(0);
+    }
   }
   // Takes the entry at heap index i out; frees its slot for reuse and
   // returns its callback.

@@ -138,6 +138,73 @@ TEST(EventQueue, RescheduleMatchesCancelAndScheduleAndAnOrderedMap) {
   }
 }
 
+// The RTO's pattern: timers pushed later again and again (each re-arm is
+// a lazy increase-key that leaves the heap's entry with its old key) while
+// short events run in between. Stale entries surface at the top over and
+// over; NextTime must still be the real earliest time after every change,
+// and the order the ordered map's.
+TEST(EventQueue, TimersPushedLaterKeepTheRealOrderAndNextTime) {
+  RandomStream rng(7, "event_queue_lazy_test");
+  EventQueue q;
+  std::map<std::pair<int64_t, uint64_t>, int> model;
+  std::vector<EventId> timers;
+  std::vector<int> ran, model_ran;
+  int64_t now = 0;
+  auto check_next = [&] {
+    ASSERT_EQ(q.size(), model.size());
+    if (!model.empty()) {
+      ASSERT_EQ(q.NextTime().count(), model.begin()->first.first);
+    }
+  };
+  for (int t = 0; t < 500; ++t) {
+    const Time at(200 + static_cast<int64_t>(rng.Below(100)));
+    EventId id = q.Schedule(at, [&ran, t] { ran.push_back(t); });
+    model[{at.count(), id.seq}] = t;
+    timers.push_back(id);
+  }
+  for (int step = 0; step < 20000; ++step) {
+    const size_t k = rng.Below(timers.size());
+    const EventId id = timers[k];
+    auto it = model.find({id.at.count(), id.seq});
+    if (it != model.end() && rng.Below(4) != 0) {
+      // Pushed later: now + 200..299, never earlier than its key.
+      const Time at(now + 200 + static_cast<int64_t>(rng.Below(100)));
+      const int tag = it->second;
+      model.erase(it);
+      EventId moved = q.Reschedule(id, at);
+      ASSERT_TRUE(moved.valid());
+      model[{at.count(), moved.seq}] = tag;
+      timers[k] = moved;
+    } else {
+      // A short event, then the earliest event runs.
+      const int tag = 100000 + step;
+      const Time at(now + static_cast<int64_t>(rng.Below(3)));
+      EventId e = q.Schedule(at, [&ran, tag] { ran.push_back(tag); });
+      model[{at.count(), e.seq}] = tag;
+      check_next();
+      auto [popped, fn] = q.Pop();
+      ASSERT_EQ(popped.seq, model.begin()->first.second);
+      ASSERT_EQ(popped.at.count(), model.begin()->first.first);
+      fn();
+      now = model.begin()->first.first;
+      model_ran.push_back(model.begin()->second);
+      model.erase(model.begin());
+    }
+    check_next();
+  }
+  while (!model.empty()) {
+    check_next();
+    auto [popped, fn] = q.Pop();
+    ASSERT_EQ(popped.seq, model.begin()->first.second);
+    fn();
+    model_ran.push_back(model.begin()->second);
+    model.erase(model.begin());
+  }
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(ran, model_ran);
+  EXPECT_GT(model_ran.size(), 4000u);
+}
+
 TEST(EventQueue, RescheduleToTheSameTimeRunsAfterEventsAlreadyThere) {
   EventQueue q;
   std::vector<int> ran;
