@@ -23,7 +23,13 @@ class TcpListener;
 /// demultiplexing calls its virtuals.
 class PortHolder {
  public:
+  /// Holds no port yet.
+  PortHolder() = default;
   virtual ~PortHolder() = default;
+  /// Not copyable: the port table links a port's holders by address.
+  PortHolder(const PortHolder&) = delete;
+  /// Not assignable, for the same reason.
+  PortHolder& operator=(const PortHolder&) = delete;
 
   // --- The port table's view (sim/inet/port_table.h) -----------------------
   /// The address held (its port is the table's key).
@@ -60,6 +66,13 @@ class PortHolder {
   // When this holder took its port, in the table's count: the order of a
   // port's holders.
   uint64_t port_seq_ = 0;
+  // The port's holders are a list through the holders themselves, in the
+  // order they took it: a holder holds one port at a time, and a map node
+  // per holder (64 B, on both ends of every connection) cost more than
+  // these links.
+  PortHolder* port_prev_ = nullptr;
+  PortHolder* port_next_ = nullptr;
+  bool port_bind_owned_ = false;  // !connect_bound() when last read
 };
 
 }  // namespace simsock::sim
