@@ -30,7 +30,7 @@ bool PortTable::CanBind(const PortHolder& s, uint32_t ip, uint16_t port) const {
 
 void PortTable::SetBindOwned(Bucket& b, PortHolder& s, uint16_t port,
                              bool owned) {
-  if (s.port_bind_owned_ == owned) return;
+  if ((s.port_bind_owned_ != 0) == owned) return;
   s.port_bind_owned_ = owned;
   if (owned) {
     if (b.bind_owned++ == 0) bind_owned_.Set(port, true);
@@ -70,7 +70,7 @@ void PortTable::Update(PortHolder& s, uint16_t port) {
   if (s.IsListening()) {
     if (b.listeners == nullptr)
       b.listeners = std::make_unique<std::map<uint64_t, PortHolder*>>();
-    b.listeners->emplace(s.port_seq_, &s);
+    b.listeners->emplace(uint64_t{s.port_seq_}, &s);
   }
 }
 
@@ -82,7 +82,7 @@ void PortTable::Remove(PortHolder& s, uint16_t port) {
   (s.port_next_ != nullptr ? s.port_next_->port_prev_ : b.last) = s.port_prev_;
   s.port_prev_ = s.port_next_ = nullptr;
   --b.count;
-  if (b.listeners != nullptr) b.listeners->erase(s.port_seq_);
+  if (b.listeners != nullptr) b.listeners->erase(uint64_t{s.port_seq_});
   s.port_seq_ = 0;
   if (b.count == 0) ports_.erase(it);
 }
