@@ -23,7 +23,13 @@ class TcpListener;
 /// demultiplexing calls its virtuals.
 class PortHolder {
  public:
+  /// Holds no port yet.
+  PortHolder() = default;
   virtual ~PortHolder() = default;
+  /// Not copyable: the port table links a port's holders by address.
+  PortHolder(const PortHolder&) = delete;
+  /// Not assignable, for the same reason.
+  PortHolder& operator=(const PortHolder&) = delete;
 
   // --- The port table's view (sim/inet/port_table.h) -----------------------
   /// The address held (its port is the table's key).
@@ -58,8 +64,16 @@ class PortHolder {
  private:
   friend class PortTable;
   // When this holder took its port, in the table's count: the order of a
-  // port's holders.
-  uint64_t port_seq_ = 0;
+  // port's holders. (63 bits, sharing a word with the flag: a table would
+  // need 2^63 Adds to run out, and every socket is 8 bytes smaller.)
+  uint64_t port_seq_ : 63 = 0;
+  uint64_t port_bind_owned_ : 1 = 0;  // !connect_bound() when last read
+  // The port's holders are a list through the holders themselves, in the
+  // order they took it: a holder holds one port at a time, and a map node
+  // per holder (64 B, on both ends of every connection) cost more than
+  // these links.
+  PortHolder* port_prev_ = nullptr;
+  PortHolder* port_next_ = nullptr;
 };
 
 }  // namespace simsock::sim

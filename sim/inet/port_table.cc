@@ -17,8 +17,8 @@ bool Overlap(uint32_t a, uint32_t b) { return a == 0 || b == 0 || a == b; }
 bool PortTable::CanBind(const PortHolder& s, uint32_t ip, uint16_t port) const {
   auto it = ports_.find(port);
   if (it == ports_.end()) return true;
-  for (const auto& [seq, e] : it->second.holders) {
-    const PortHolder* other = e.holder;
+  for (const PortHolder* other = it->second.first; other != nullptr;
+       other = other->port_next_) {
     if (other == &s) continue;
     if (!Overlap(ip, other->local().ip)) continue;
     if (s.reuseaddr() && other->reuseaddr() && !other->IsListening()) continue;
@@ -28,9 +28,10 @@ bool PortTable::CanBind(const PortHolder& s, uint32_t ip, uint16_t port) const {
   return true;
 }
 
-void PortTable::SetBindOwned(Bucket& b, Entry& e, uint16_t port, bool owned) {
-  if (e.bind_owned == owned) return;
-  e.bind_owned = owned;
+void PortTable::SetBindOwned(Bucket& b, PortHolder& s, uint16_t port,
+                             bool owned) {
+  if ((s.port_bind_owned_ != 0) == owned) return;
+  s.port_bind_owned_ = owned;
   if (owned) {
     if (b.bind_owned++ == 0) bind_owned_.Set(port, true);
   } else {
@@ -38,46 +39,61 @@ void PortTable::SetBindOwned(Bucket& b, Entry& e, uint16_t port, bool owned) {
   }
 }
 
+PortTable::BucketMap::iterator PortTable::BucketOf(const PortHolder& s,
+                                                   uint16_t port) {
+  auto it = ports_.find(port);
+  SIM_CHECK(it != ports_.end());
+  // s is linked in this bucket: first, or after another holder.
+  SIM_CHECK(s.port_seq_ != 0 &&
+            (s.port_prev_ != nullptr || it->second.first == &s));
+  return it;
+}
+
 void PortTable::Add(PortHolder& s, uint16_t port) {
   SIM_CHECK(s.port_seq_ == 0);
   s.port_seq_ = ++next_seq_;
-  ports_[port].holders.emplace(s.port_seq_, Entry{&s, false});
+  // The newest holder has the largest port_seq_: appended, the list stays
+  // in port_seq_ order.
+  Bucket& b = ports_[port];
+  s.port_prev_ = b.last;
+  s.port_next_ = nullptr;
+  s.port_bind_owned_ = false;
+  (b.last != nullptr ? b.last->port_next_ : b.first) = &s;
+  b.last = &s;
+  ++b.count;
   Update(s, port);
 }
 
 void PortTable::Update(PortHolder& s, uint16_t port) {
-  auto it = ports_.find(port);
-  SIM_CHECK(it != ports_.end());
-  Bucket& b = it->second;
-  auto e = b.holders.find(s.port_seq_);
-  SIM_CHECK(e != b.holders.end() && e->second.holder == &s);
-  SetBindOwned(b, e->second, port, !s.connect_bound());
+  Bucket& b = BucketOf(s, port)->second;
+  SetBindOwned(b, s, port, !s.connect_bound());
   if (s.IsListening()) {
     if (b.listeners == nullptr)
       b.listeners = std::make_unique<std::map<uint64_t, PortHolder*>>();
-    b.listeners->emplace(s.port_seq_, &s);
+    b.listeners->emplace(uint64_t{s.port_seq_}, &s);
   }
 }
 
 void PortTable::Remove(PortHolder& s, uint16_t port) {
-  auto it = ports_.find(port);
-  SIM_CHECK(it != ports_.end());
+  auto it = BucketOf(s, port);
   Bucket& b = it->second;
-  auto e = b.holders.find(s.port_seq_);
-  SIM_CHECK(e != b.holders.end() && e->second.holder == &s);
-  SetBindOwned(b, e->second, port, false);
-  b.holders.erase(e);
-  if (b.listeners != nullptr) b.listeners->erase(s.port_seq_);
+  SetBindOwned(b, s, port, false);
+  (s.port_prev_ != nullptr ? s.port_prev_->port_next_ : b.first) = s.port_next_;
+  (s.port_next_ != nullptr ? s.port_next_->port_prev_ : b.last) = s.port_prev_;
+  s.port_prev_ = s.port_next_ = nullptr;
+  --b.count;
+  if (b.listeners != nullptr) b.listeners->erase(uint64_t{s.port_seq_});
   s.port_seq_ = 0;
-  if (b.holders.empty()) ports_.erase(it);
+  if (b.count == 0) ports_.erase(it);
 }
 
 std::vector<PortHolder*> PortTable::Holders(uint16_t port) const {
   std::vector<PortHolder*> v;
   auto it = ports_.find(port);
   if (it == ports_.end()) return v;
-  v.reserve(it->second.holders.size());
-  for (const auto& [seq, e] : it->second.holders) v.push_back(e.holder);
+  v.reserve(it->second.count);
+  for (PortHolder* h = it->second.first; h != nullptr; h = h->port_next_)
+    v.push_back(h);
   return v;
 }
 

@@ -16,8 +16,9 @@
 // differs, but never a port some socket took with bind() or listen().
 //
 // Scale: a listener's port is held by every connection it accepted, so a
-// port's holders are kept in a map by the order they took it (removal
-// without a scan), with the holders that listen apart (a SYN asks for
+// port's holders are kept in a list through the holders, in the order
+// they took it (removal without a scan, and no node to allocate for each
+// end of every connection), with the holders that listen apart (a SYN asks for
 // them only), and the ports some bind()/listen() holder owns in a bitmap
 // (connect()'s choice skips them a word at a time).
 #pragma once
@@ -73,21 +74,24 @@ class PortTable {
   size_t size() const;
 
  private:
-  struct Entry {
-    PortHolder* holder;
-    bool bind_owned;  // !connect_bound() when last read
-  };
   struct Bucket {
-    std::map<uint64_t, Entry> holders;  // by PortHolder::port_seq_
+    // The holders in the order they took the port (by PortHolder::port_seq_),
+    // linked through PortHolder::port_prev_ / port_next_.
+    PortHolder* first = nullptr;
+    PortHolder* last = nullptr;
     // Holders that listened while holding the port (a superset of those
     // listening now: readers check listener()); allocated by the first, as
     // most ports (every connect()'s own) never have one.
     std::unique_ptr<std::map<uint64_t, PortHolder*>> listeners;
-    uint32_t bind_owned = 0;  // entries with bind_owned
+    uint32_t bind_owned = 0;  // holders with port_bind_owned_
+    uint32_t count = 0;       // holders
   };
-  void SetBindOwned(Bucket& b, Entry& e, uint16_t port, bool owned);
+  using BucketMap = std::map<uint16_t, Bucket>;
+  // The bucket of `port`, which `s` holds.
+  BucketMap::iterator BucketOf(const PortHolder& s, uint16_t port);
+  void SetBindOwned(Bucket& b, PortHolder& s, uint16_t port, bool owned);
 
-  std::map<uint16_t, Bucket> ports_;
+  BucketMap ports_;
   PortBitmap bind_owned_;  // ports whose bucket has bind_owned > 0
   uint64_t next_seq_ = 0;
 };

@@ -249,8 +249,8 @@ class Socket : public File, public PortHolder {
   /// Writes `size` bytes of an option value, truncated to *len.
   static int PutBytes(const void* v, socklen_t size, void* val, socklen_t* len);
 
+  // (type_ last, with the other 4-byte fields: no padding after it.)
   InetStack& stack_;               ///< the host's stack
-  int type_;                       ///< SOCK_STREAM or SOCK_DGRAM
   SocketOptions opts_;             ///< SOL_SOCKET and IPPROTO_IP options
   Endpoint local_;                 ///< 0.0.0.0:0 until bound
   bool port_bound_ = false;        ///< holds a port in the stack's port table
@@ -259,6 +259,7 @@ class Socket : public File, public PortHolder {
   bool connect_bound_ = false;     ///< the port was bound by connect()
   int error_ = 0;                  ///< sk_err
   int recv_msg_flags_ = 0;         ///< see recv_msg_flags()
+  int type_;                       ///< SOCK_STREAM or SOCK_DGRAM
 };
 
 }  // namespace simsock::sim

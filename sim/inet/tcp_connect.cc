@@ -116,8 +116,7 @@ int TcpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
       peer_ = dst;
       if (held_port_ == 0) HoldPort(port, /*connect_bound=*/true);
       key_ = {src, port, dst.ip, dst.port};
-      tcb_ = std::make_unique<tcp::Tcb>(MakeConfig(dst.ip),
-                                        stack_.shared_tcb_config());
+      tcb_.emplace(MakeConfig(dst.ip), stack_.shared_tcb_config());
       was_connection_ = true;
       if (topts_.cork) tcb_->SetCork(true, Now());
       stack_.AddConnection(key_, Self());

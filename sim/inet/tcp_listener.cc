@@ -109,8 +109,7 @@ std::shared_ptr<TcpSocket> TcpSocket::CloneForSyn(const Packet& p,
   child->sock_state_ = SockState::kConnected;
   child->was_connection_ = true;
   child->parent_ = parent;
-  child->tcb_ = std::make_unique<tcp::Tcb>(child->MakeConfig(p.src),
-                                           stack_.shared_tcb_config());
+  child->tcb_.emplace(child->MakeConfig(p.src), stack_.shared_tcb_config());
   if (topts_.cork) child->tcb_->SetCork(true, Now());
   stack_.AddConnection(child->key_, child);
   child->in_table_ = true;

@@ -98,8 +98,9 @@ int TcpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
       // The name, NUL-padded to TCP_CA_NAME_MAX, truncated to the caller's
       // length.
       char name_buf[16] = {};
-      std::memcpy(name_buf, topts_.congestion.data(),
-                  std::min(topts_.congestion.size(), sizeof name_buf - 1));
+      const std::string_view name = topts_.congestion;
+      std::memcpy(name_buf, name.data(),
+                  std::min(name.size(), sizeof name_buf - 1));
       return PutBytes(name_buf, sizeof name_buf, val, len);
     }
     case TCP_MAXSEG: {

@@ -478,7 +478,7 @@ void TcpSocket::KillTimeWait() {
 }
 
 void TcpSocket::OnSegment(const Packet& p) {
-  SIM_CHECK(tcb_ != nullptr);
+  SIM_CHECK(tcb_.has_value());
   const Segment& seg = p.tcp;
   // The final ACK of the handshake finds the accept queue full: drop it
   // (tcp_abort_on_overflow = 0); the SYN-ACK will be retransmitted.

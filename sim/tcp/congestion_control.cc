@@ -123,6 +123,23 @@ void Reno::CongestionAvoidance(uint32_t acked, Time, Duration) {
   AdditiveIncrease(cwnd_, acked);
 }
 
+Cubic::Cubic(const Cubic& other)
+    : CongestionControl(other),
+      hz_(other.hz_),
+      delay_min_ms8_(other.delay_min_ms8_),
+      curve_(other.curve_ != nullptr ? std::make_unique<Curve>(*other.curve_)
+                                     : nullptr) {}
+
+Cubic& Cubic::operator=(const Cubic& other) {
+  if (this != &other) *this = Cubic(other);
+  return *this;
+}
+
+Cubic::Curve& Cubic::curve() {
+  if (curve_ == nullptr) curve_ = std::make_unique<Curve>();
+  return *curve_;
+}
+
 int64_t Cubic::Jiffies(Time now) const {
   return now.count() / (1'000'000'000 / hz_);
 }
@@ -138,91 +155,88 @@ void Cubic::OnRttSample(Duration rtt) {
 // pause the curve resumes where it stopped instead of jumping ahead by the
 // idle time.
 void Cubic::OnTransmitStart(Time now, Duration idle) {
+  if (curve_ == nullptr) return;  // epoch_start -1: no epoch to move
   const int64_t delta = Jiffies(now) - Jiffies(now - idle);
-  if (epoch_start_ >= 0 && delta > 0) {
-    epoch_start_ = std::min(epoch_start_ + delta, Jiffies(now));
+  int64_t& epoch_start = curve_->epoch_start;
+  if (epoch_start >= 0 && delta > 0) {
+    epoch_start = std::min(epoch_start + delta, Jiffies(now));
   }
 }
 
 uint32_t Cubic::RecalcSsthresh() {
-  epoch_start_ = -1;
+  Curve& c = curve();
+  c.epoch_start = -1;
   // Fast convergence: a flow that lost below its last maximum gives way.
-  if (cwnd_ < last_max_cwnd_) {
-    last_max_cwnd_ = cwnd_ * (kBetaScale + kBeta) / (2 * kBetaScale);
+  if (cwnd_ < c.last_max_cwnd) {
+    c.last_max_cwnd = cwnd_ * (kBetaScale + kBeta) / (2 * kBetaScale);
   } else {
-    last_max_cwnd_ = cwnd_;
+    c.last_max_cwnd = cwnd_;
   }
   return std::max(cwnd_ * kBeta / kBetaScale, 2u);
 }
 
 void Cubic::OnLoss() {
   // bictcp_reset on TCP_CA_Loss (delay_min too).
-  cnt_ = 0;
-  last_max_cwnd_ = 0;
-  last_cwnd_ = 0;
-  last_time_ = -1;
-  epoch_start_ = -1;
-  origin_ = 0;
-  bic_k_ = 0;
-  ack_cnt_ = 0;
-  tcp_cwnd_ = 0;
+  if (curve_ != nullptr) *curve_ = Curve{};
   delay_min_ms8_ = 0;
 }
 
 void Cubic::CongestionAvoidance(uint32_t acked, Time now, Duration) {
   Update(acked, now);
-  AdditiveIncrease(cnt_, acked);
+  AdditiveIncrease(curve_->cnt, acked);
 }
 
 void Cubic::Update(uint32_t acked, Time now) {
+  Curve& c = curve();
   const int64_t jiffies = Jiffies(now);
-  ack_cnt_ += acked;
-  if (last_cwnd_ == cwnd_ && last_time_ >= 0 &&
-      jiffies - last_time_ <= hz_ / 32)
+  c.ack_cnt += acked;
+  if (c.last_cwnd == cwnd_ && c.last_time >= 0 &&
+      jiffies - c.last_time <= hz_ / 32)
     return;
-  const bool friendliness_only = epoch_start_ >= 0 && jiffies == last_time_;
+  const bool friendliness_only = c.epoch_start >= 0 && jiffies == c.last_time;
   if (!friendliness_only) {
-    last_cwnd_ = cwnd_;
-    last_time_ = jiffies;
-    if (epoch_start_ < 0) {  // a new epoch: the curve starts here
-      epoch_start_ = jiffies;
-      ack_cnt_ = acked;
-      tcp_cwnd_ = cwnd_;
-      if (last_max_cwnd_ <= cwnd_) {
-        bic_k_ = 0;
-        origin_ = cwnd_;
+    c.last_cwnd = cwnd_;
+    c.last_time = jiffies;
+    if (c.epoch_start < 0) {  // a new epoch: the curve starts here
+      c.epoch_start = jiffies;
+      c.ack_cnt = acked;
+      c.tcp_cwnd = cwnd_;
+      if (c.last_max_cwnd <= cwnd_) {
+        c.bic_k = 0;
+        c.origin = cwnd_;
       } else {
-        bic_k_ = CubeRoot(kCubeFactor * (last_max_cwnd_ - cwnd_));
-        origin_ = last_max_cwnd_;
+        c.bic_k = CubeRoot(kCubeFactor * (c.last_max_cwnd - cwnd_));
+        c.origin = c.last_max_cwnd;
       }
     }
     // t: time since the epoch plus the minimum RTT, in 1/1024 s.
-    uint64_t t = static_cast<uint64_t>(jiffies - epoch_start_) +
+    uint64_t t = static_cast<uint64_t>(jiffies - c.epoch_start) +
                  (static_cast<uint64_t>(delay_min_ms8_ >> 3) * hz_ + 999) /
                      1000;  // msecs_to_jiffies rounds up
     t = (t << kBicHz) / static_cast<uint64_t>(hz_);
-    const uint64_t offs = t < bic_k_ ? bic_k_ - t : t - bic_k_;
+    const uint64_t offs = t < c.bic_k ? c.bic_k - t : t - c.bic_k;
     const uint64_t delta =
         (kCubeRttScale * offs * offs * offs) >> (10 + 3 * kBicHz);
-    const uint64_t target =
-        t < bic_k_ ? (origin_ > delta ? origin_ - delta : 0) : origin_ + delta;
-    cnt_ = target > cwnd_ ? static_cast<uint32_t>(cwnd_ / (target - cwnd_))
-                          : 100 * cwnd_;
+    const uint64_t target = t < c.bic_k
+                                ? (c.origin > delta ? c.origin - delta : 0)
+                                : c.origin + delta;
+    c.cnt = target > cwnd_ ? static_cast<uint32_t>(cwnd_ / (target - cwnd_))
+                           : 100 * cwnd_;
     // Before the first loss, at least 5% growth per RTT.
-    if (last_max_cwnd_ == 0 && cnt_ > 20) cnt_ = 20;
+    if (c.last_max_cwnd == 0 && c.cnt > 20) c.cnt = 20;
   }
   // TCP friendliness: never slower than Reno would be in the same time.
   const uint32_t per_segment = (cwnd_ * kFriendlyScale) >> 3;
-  while (per_segment > 0 && ack_cnt_ > per_segment) {
-    ack_cnt_ -= per_segment;
-    ++tcp_cwnd_;
+  while (per_segment > 0 && c.ack_cnt > per_segment) {
+    c.ack_cnt -= per_segment;
+    ++c.tcp_cwnd;
   }
-  if (tcp_cwnd_ > cwnd_) {
-    const uint32_t max_cnt = cwnd_ / (tcp_cwnd_ - cwnd_);
-    cnt_ = std::min(cnt_, max_cnt);
+  if (c.tcp_cwnd > cwnd_) {
+    const uint32_t max_cnt = cwnd_ / (c.tcp_cwnd - cwnd_);
+    c.cnt = std::min(c.cnt, max_cnt);
   }
   // At most one more segment per two acknowledged (1.5x per RTT).
-  cnt_ = std::max(cnt_, 2u);
+  c.cnt = std::max(c.cnt, 2u);
 }
 
 }  // namespace simsock::sim::tcp

@@ -129,14 +129,26 @@ class Cubic final : public CongestionControl {
  public:
   /// A CUBIC window whose clock ticks hz times a second (HostSettings::hz).
   explicit Cubic(int hz = 250) : hz_(hz) {}
+  /// A copy with its own curve (a TIME_WAIT's copy of the control block).
+  Cubic(const Cubic& other);
+  /// Copies the window and the curve.
+  Cubic& operator=(const Cubic& other);
+  /// Moves the window and the curve.
+  Cubic(Cubic&&) = default;
+  /// Moves the window and the curve.
+  Cubic& operator=(Cubic&&) = default;
+  ~Cubic() override = default;
   std::string_view name() const override { return "cubic"; }
   void OnRttSample(Duration rtt) override;
   void OnTransmitStart(Time now, Duration idle) override;
 
   /// Exposed for the tests: the curve's state. W_max, the window before the
   /// last reduction (bictcp last_max_cwnd).
-  uint32_t last_max_cwnd() const { return last_max_cwnd_; }
-  uint32_t k() const { return bic_k_; }  ///< the curve's K, in 1/1024 s
+  uint32_t last_max_cwnd() const {
+    return curve_ != nullptr ? curve_->last_max_cwnd : 0;
+  }
+  /// The curve's K, in 1/1024 s.
+  uint32_t k() const { return curve_ != nullptr ? curve_->bic_k : 0; }
 
  protected:
   uint32_t RecalcSsthresh() override;
@@ -144,20 +156,28 @@ class Cubic final : public CongestionControl {
   void OnLoss() override;
 
  private:
+  // bictcp's curve, delay_min apart. A connection reads it only once it
+  // leaves slow start or loses a segment; until then it holds the reset
+  // values below, so it is allocated then (curve()) rather than carried,
+  // 48 bytes, by every control block (an idle connection, each end).
+  struct Curve {
+    uint32_t cnt = 0;  // acks per one more segment
+    uint32_t last_max_cwnd = 0;
+    uint32_t last_cwnd = 0;
+    uint32_t origin = 0;
+    uint32_t bic_k = 0;
+    uint32_t ack_cnt = 0;
+    uint32_t tcp_cwnd = 0;
+    int64_t last_time = -1;    // jiffies of the last update
+    int64_t epoch_start = -1;  // jiffies; -1: no epoch
+  };
+  Curve& curve();
   void Update(uint32_t acked, Time now);
   int64_t Jiffies(Time now) const;
 
   int hz_;
-  uint32_t cnt_ = 0;  // acks per one more segment
-  uint32_t last_max_cwnd_ = 0;
-  uint32_t last_cwnd_ = 0;
-  int64_t last_time_ = -1;    // jiffies of the last update
-  int64_t epoch_start_ = -1;  // jiffies; -1: no epoch
-  uint32_t origin_ = 0;
-  uint32_t bic_k_ = 0;
-  uint32_t ack_cnt_ = 0;
-  uint32_t tcp_cwnd_ = 0;
-  uint32_t delay_min_ms8_ = 0;  // min RTT in 1/8 ms, 0 until measured
+  uint32_t delay_min_ms8_ = 0;    // min RTT in 1/8 ms, 0 until measured
+  std::unique_ptr<Curve> curve_;  // null: every field at its reset value
 };
 
 }  // namespace simsock::sim::tcp

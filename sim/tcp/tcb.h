@@ -407,6 +407,10 @@ class Tcb {
   bool orphan_ = false;     // no fd refers to the connection
   bool fin_received_ = false;
   bool rcv_shutdown_ = false;
+  // (Two flags of the send side below, here where the flags above leave
+  // room: no padding in the block.)
+  bool in_loss_ = false;          // see recover_
+  bool is_cwnd_limited_ = false;  // see max_packets_out_
 
   // --- Send side (tcb_output.cc) -------------------------------------------
   SeqNum iss_;
@@ -421,6 +425,7 @@ class Tcb {
   uint8_t snd_wscale_ = 0;    // shift applied to the peer's window field
   bool wscale_ok_ = false;    // both SYNs carried the window-scale option
   uint16_t snd_mss_ = 536;
+  int dupacks_ = 0;      // duplicate ACKs in a row (see recover_)
   ByteQueue snd_queue_;  // bytes from snd_una on (sent-unacked, then unsent)
   bool fin_queued_ = false;  // Close(): a FIN follows the queued data
   bool fin_sent_ = false;    // the FIN has been transmitted at least once
@@ -437,8 +442,7 @@ class Tcb {
   // congestion control's (in_recovery()); its limit is applied in
   // SendQuota (tcb_output.cc), the one place that decides how much new
   // data may go.
-  int dupacks_ = 0;
-  bool in_loss_ = false;
+  // (dupacks_ and in_loss_ are declared above, where they fill padding.)
   SeqNum recover_;
   RttEstimator rtt_;
   std::variant<Cubic, Reno> cc_;
@@ -446,8 +450,7 @@ class Tcb {
   // acknowledged, in order (the skbs of tp->packets_out).
   SeqFifo packets_out_;
   // tcp_cwnd_validate's memory of how much of cwnd was used, for
-  // tcp_is_cwnd_limited.
-  bool is_cwnd_limited_ = false;
+  // tcp_is_cwnd_limited (and is_cwnd_limited_, declared above).
   uint32_t max_packets_out_ = 0;
   SeqNum cwnd_usage_seq_;
   Time lsndtime_ = kNever;  // the last data segment sent (tp->lsndtime)

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 
 #include "simsock/sim/tcp/rtt_estimator.h"
 
@@ -21,6 +22,19 @@ Duration ModelTimeout(int boundary, Duration rto_base, Duration rto_max) {
          (boundary - thresh) * rto_max;
 }
 
+TcpTimers::TcpTimers(const TcpTimers& other)
+    : at_(other.at_),
+      retrans_stamp_valid_(other.retrans_stamp_valid_),
+      retrans_stamp_(other.retrans_stamp_),
+      counts_(other.counts_ != nullptr
+                  ? std::make_unique<Counts>(*other.counts_)
+                  : nullptr) {}
+
+TcpTimers& TcpTimers::operator=(const TcpTimers& other) {
+  if (this != &other) *this = TcpTimers(other);
+  return *this;
+}
+
 Time TcpTimers::NextDeadline() const {
   // Asked after every segment in and out (the socket re-arms its one
   // timer): the five slots' minimum without a loop.
@@ -33,7 +47,7 @@ Time TcpTimers::NextDeadline() const {
 bool TcpTimers::RetransmitsTimedOut(int boundary, Duration rto_base,
                                     Duration rto_max, Duration user_timeout,
                                     Time now) const {
-  if (retransmits_ == 0 || !retrans_stamp_valid_) return false;
+  if (retransmits() == 0 || !retrans_stamp_valid_) return false;
   Duration timeout = user_timeout;
   if (timeout == Duration::zero()) {
     timeout = ModelTimeout(boundary, rto_base, rto_max);
@@ -53,7 +67,7 @@ Duration TcpTimers::ClampRtoToUserTimeout(Duration rto, Duration user_timeout,
 
 Duration TcpTimers::ProbeWhen(Duration rto, Duration rto_min,
                               Duration rto_max) const {
-  return Backoff(std::max(rto, rto_min), probe_backoff_, rto_max);
+  return Backoff(std::max(rto, rto_min), probe_backoff(), rto_max);
 }
 
 }  // namespace simsock::sim::tcp

@@ -28,6 +28,7 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
 
 #include "simsock/sim/base/time.h"
 
@@ -53,6 +54,18 @@ Duration ModelTimeout(int boundary, Duration rto_base, Duration rto_max);
 /// allocation.
 class TcpTimers {
  public:
+  /// No timer armed, every counter 0.
+  TcpTimers() = default;
+  /// A copy with counters of its own (a TIME_WAIT's copy of the block).
+  TcpTimers(const TcpTimers& other);
+  /// Copies the deadlines and the counters.
+  TcpTimers& operator=(const TcpTimers& other);
+  /// Moves the deadlines and the counters.
+  TcpTimers(TcpTimers&&) = default;
+  /// Moves the deadlines and the counters.
+  TcpTimers& operator=(TcpTimers&&) = default;
+  ~TcpTimers() = default;
+
   // --- Deadlines -----------------------------------------------------------
   /// Sets t's deadline to at (re-arming moves it).
   void Arm(TcpTimer t, Time at) { at_[Index(t)] = at; }
@@ -72,14 +85,16 @@ class TcpTimers {
   // --- Retransmissions -----------------------------------------------------
   /// Retransmission timeouts since new data was last acknowledged
   /// (icsk_retransmits).
-  int retransmits() const { return retransmits_; }
+  int retransmits() const {
+    return counts_ != nullptr ? counts_->retransmits : 0;
+  }
   /// Retransmission timeouts over the connection's life (tp->total_rto,
   /// TCP_INFO).
-  int total_rto() const { return total_rto_; }
+  int total_rto() const { return counts_ != nullptr ? counts_->total_rto : 0; }
   /// A retransmission timeout (tcp_update_rto_stats).
   void CountRetransmitTimeout() {
-    ++retransmits_;
-    ++total_rto_;
+    ++counts().retransmits;
+    ++counts().total_rto;
   }
   /// tcp_connect stamps retrans_stamp with the first SYN (the SYN give-up
   /// budget counts from it); tcp_retransmit_skb with the first
@@ -95,7 +110,7 @@ class TcpTimers {
   }
   /// New data acknowledged: the retransmission count starts over.
   void ClearRetransmits() {
-    retransmits_ = 0;
+    if (counts_ != nullptr) counts_->retransmits = 0;
     retrans_stamp_valid_ = false;
   }
   /// retransmits_timed_out: true once the time since retrans_stamp reaches
@@ -107,41 +122,54 @@ class TcpTimers {
   Duration ClampRtoToUserTimeout(Duration rto, Duration user_timeout,
                                  Time now) const;
   /// The request sock's SYN-ACK timeouts (req->num_timeout).
-  int synack_timeouts() const { return synack_timeouts_; }
+  int synack_timeouts() const {
+    return counts_ != nullptr ? counts_->synack_timeouts : 0;
+  }
   /// A SYN-ACK timeout (req->num_timeout++).
-  void CountSynAckTimeout() { ++synack_timeouts_; }
+  void CountSynAckTimeout() { ++counts().synack_timeouts; }
 
   // --- Zero-window and keepalive probes ------------------------------------
   /// Zero-window or keepalive probes sent and unanswered (icsk_probes_out).
-  int probes_out() const { return probes_out_; }
+  int probes_out() const {
+    return counts_ != nullptr ? counts_->probes_out : 0;
+  }
   /// A probe was sent.
-  void CountProbe() { ++probes_out_; }
+  void CountProbe() { ++counts().probes_out; }
   /// tcp_ack: any ACK shows the peer alive.
-  void ClearProbesOut() { probes_out_ = 0; }
+  void ClearProbesOut() {
+    if (counts_ != nullptr) counts_->probes_out = 0;
+  }
   /// Doublings of the persist timer (icsk_backoff).
-  int probe_backoff() const { return probe_backoff_; }
+  int probe_backoff() const {
+    return counts_ != nullptr ? counts_->probe_backoff : 0;
+  }
   /// One more doubling of the persist timer, up to max_backoff.
   void BackOffProbe(int max_backoff) {
-    if (probe_backoff_ < max_backoff) ++probe_backoff_;
+    if (probe_backoff() < max_backoff) ++counts().probe_backoff;
   }
   /// The persist timer stops and its backoff and start time are forgotten.
   void StopProbing() {
     Cancel(TcpTimer::kProbe);
-    probe_backoff_ = 0;
-    probes_start_valid_ = false;
+    if (counts_ != nullptr) {
+      counts_->probe_backoff = 0;
+      counts_->probes_start_valid = false;
+    }
   }
   /// icsk_probes_tstamp: the first probe of a series starts the
   /// TCP_USER_TIMEOUT clock. Returns false when the series was already
   /// running (probes_start() is then its start).
   bool StartProbes(Time now) {
-    if (probes_start_valid_) return false;
-    probes_start_valid_ = true;
-    probes_start_ = now;
+    Counts& c = counts();
+    if (c.probes_start_valid) return false;
+    c.probes_start_valid = true;
+    c.probes_start = now;
     return true;
   }
   /// When the running probe series began (valid after StartProbes returned
   /// true).
-  Time probes_start() const { return probes_start_; }
+  Time probes_start() const {
+    return counts_ != nullptr ? counts_->probes_start : Time{0};
+  }
   /// tcp_probe0_when: max(RTO, rto_min) doubled per unanswered probe,
   /// capped at rto_max.
   Duration ProbeWhen(Duration rto, Duration rto_min, Duration rto_max) const;
@@ -150,16 +178,27 @@ class TcpTimers {
   static size_t Index(TcpTimer t) { return static_cast<size_t>(t); }
 
   std::array<Time, 5> at_{kNever, kNever, kNever, kNever, kNever};
-  // The counters and flags together, then the stamps: no padding between.
-  int retransmits_ = 0;
-  int total_rto_ = 0;
-  int synack_timeouts_ = 0;
-  int probes_out_ = 0;
-  int probe_backoff_ = 0;
+  // The retransmission stamp stays here: every active open sets it (the
+  // first SYN). The counters below are all zero, and no probe series
+  // runs, until the first timeout or probe: an idle connection that never
+  // lost a segment never reads anything else, so they are allocated then
+  // (counts()) rather than carried by every control block.
+  struct Counts {
+    int retransmits = 0;
+    int total_rto = 0;
+    int synack_timeouts = 0;
+    int probes_out = 0;
+    int probe_backoff = 0;
+    bool probes_start_valid = false;
+    Time probes_start{0};
+  };
+  Counts& counts() {
+    if (counts_ == nullptr) counts_ = std::make_unique<Counts>();
+    return *counts_;
+  }
   bool retrans_stamp_valid_ = false;
-  bool probes_start_valid_ = false;
   Time retrans_stamp_{0};
-  Time probes_start_{0};
+  std::unique_ptr<Counts> counts_;  // null: every counter 0, no probe series
 };
 
 }  // namespace simsock::sim::tcp

@@ -9,7 +9,7 @@
 namespace simsock::sim {
 
 size_t FdTable::LowestFreeFrom(size_t fd) const {
-  while (fd < entries_.size() && entries_[fd].file) ++fd;
+  while (fd < entries_.size() && entries_[fd]) ++fd;
   return fd;
 }
 
@@ -18,6 +18,11 @@ void FdTable::GrowFor(size_t fd) {
   constexpr int kMaxFds = 1 << 30;
   while (static_cast<size_t>(max_fds_) <= fd && max_fds_ < kMaxFds)
     max_fds_ *= 2;
+}
+
+void FdTable::Resize(size_t n) {
+  entries_.resize(n);
+  cloexec_.resize(n);
 }
 
 bool FdTable::HasRoom() const {
@@ -45,44 +50,50 @@ int FdTable::InstallFrom(int min_fd, std::shared_ptr<File> file, bool cloexec) {
   size_t from = static_cast<size_t>(min_fd);
   bool from_next = from <= next_fd_;
   if (from_next) from = next_fd_;
-  if (from > entries_.size()) entries_.resize(from);
+  if (from > entries_.size()) Resize(from);
   size_t fd = LowestFreeFrom(from);
   if (from_next) next_fd_ = fd;
   if (static_cast<int>(fd) >= limit_) return -EMFILE;
   if (from_next) next_fd_ = fd + 1;
-  if (fd == entries_.size()) entries_.emplace_back();
+  if (fd == entries_.size()) Resize(fd + 1);
   GrowFor(fd);
   file->AddFdRef();
-  entries_[fd] = {std::move(file), cloexec};
+  entries_[fd] = std::move(file);
+  cloexec_[fd] = cloexec;
   return static_cast<int>(fd);
 }
 
 void FdTable::InstallAt(int fd, std::shared_ptr<File> file, bool cloexec) {
   SIM_CHECK(fd >= 0 && Get(fd) == nullptr);  // a free fd
-  if (static_cast<size_t>(fd) >= entries_.size()) entries_.resize(fd + 1);
+  if (static_cast<size_t>(fd) >= entries_.size()) Resize(fd + 1);
   GrowFor(static_cast<size_t>(fd));
   file->AddFdRef();
-  entries_[fd] = {std::move(file), cloexec};
+  entries_[fd] = std::move(file);
+  cloexec_[fd] = cloexec;
 }
 
 File* FdTable::Get(int fd) const {
   if (fd < 0 || static_cast<size_t>(fd) >= entries_.size()) return nullptr;
-  return entries_[fd].file.get();
+  return entries_[fd].get();
 }
 
 std::shared_ptr<File> FdTable::GetShared(int fd) const {
   if (fd < 0 || static_cast<size_t>(fd) >= entries_.size()) return nullptr;
-  return entries_[fd].file;
+  return entries_[fd];
 }
 
 bool FdTable::Close(int fd, Waiter* closer) {
   if (Get(fd) == nullptr) return false;
   // The table lets go of the fd first, so a close that waits (SO_LINGER)
   // sees it closed; the file lives on until its last reference goes.
-  std::shared_ptr<File> f = std::move(entries_[fd].file);
-  entries_[fd] = {};
+  std::shared_ptr<File> f = std::move(entries_[fd]);
+  entries_[fd] = nullptr;
+  cloexec_[fd] = false;
   next_fd_ = std::min(next_fd_, static_cast<size_t>(fd));
-  while (!entries_.empty() && !entries_.back().file) entries_.pop_back();
+  while (!entries_.empty() && !entries_.back()) {
+    entries_.pop_back();
+    cloexec_.pop_back();
+  }
   f->DropFdRef(closer);
   return true;
 }
@@ -93,14 +104,14 @@ void FdTable::CloseAll() {
 
 int FdTable::open_count() const {
   int n = 0;
-  for (const Entry& e : entries_) n += e.file ? 1 : 0;
+  for (const auto& f : entries_) n += f ? 1 : 0;
   return n;
 }
 
 std::vector<int> FdTable::OpenFds() const {
   std::vector<int> fds;
   for (size_t i = 0; i < entries_.size(); ++i)
-    if (entries_[i].file) fds.push_back(static_cast<int>(i));
+    if (entries_[i]) fds.push_back(static_cast<int>(i));
   return fds;
 }
 

@@ -57,9 +57,9 @@ class FdTable {
   void CloseAll();
 
   /// fd's FD_CLOEXEC; fd must be open.
-  bool cloexec(int fd) const { return entries_[fd].cloexec; }
+  bool cloexec(int fd) const { return cloexec_[fd]; }
   /// Sets fd's FD_CLOEXEC; fd must be open.
-  void set_cloexec(int fd, bool on) { entries_[fd].cloexec = on; }
+  void set_cloexec(int fd, bool on) { cloexec_[fd] = on; }
   /// The RLIMIT_NOFILE in force.
   int limit() const { return limit_; }
   /// setrlimit(RLIMIT_NOFILE): applies to later allocations; open fds above it
@@ -76,16 +76,19 @@ class FdTable {
   std::vector<int> OpenFds() const;
 
  private:
-  struct Entry {
-    std::shared_ptr<File> file;
-    bool cloexec = false;
-  };
   // The lowest fd >= `fd` that is not open (may be entries_.size()).
   size_t LowestFreeFrom(size_t fd) const;
   // expand_files: the table grows to hold fd.
   void GrowFor(size_t fd);
+  // entries_ and cloexec_ hold n fds (the new ones free).
+  void Resize(size_t n);
 
-  std::vector<Entry> entries_;
+  // Kept the same length: the open files by fd, and their FD_CLOEXEC
+  // flags apart (a bit each rather than a bool padded to 8 bytes beside
+  // every file pointer: a process holding 100,000 sockets has a table of
+  // 131,072 entries).
+  std::vector<std::shared_ptr<File>> entries_;
+  std::vector<bool> cloexec_;
   // No fd below this one is free: where the search for the lowest free
   // fd starts (Linux's next_fd), so that a process with 100 000 sockets
   // does not walk them all for its next one.

@@ -84,6 +84,30 @@ TEST(FdTable, FlagsPerFdAndPerFile) {
   EXPECT_THAT(p.fcntl(77, F_GETFL, 0), SyscallFailsWithErrno(EBADF));
 }
 
+// FD_CLOEXEC is kept per fd beside the table's files (a bit each): a
+// closed fd's flag goes with it, so a number used again, also after the
+// table shrank and grew back, starts with only the flag it is given.
+TEST(FdTable, CloexecGoesWithItsFd) {
+  World w(1);
+  Process& p = w.AddHost("h", "10.0.0.1").SpawnProcess();
+  const int a = p.socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int b = p.socket(AF_INET, SOCK_STREAM, 0);
+  EXPECT_EQ(p.fcntl(a, F_GETFD, 0), FD_CLOEXEC);
+  EXPECT_EQ(p.fcntl(b, F_GETFD, 0), 0);
+  EXPECT_EQ(p.fcntl(a, F_DUPFD_CLOEXEC, 100), 100);
+  EXPECT_EQ(p.fcntl(100, F_GETFD, 0), FD_CLOEXEC);
+  EXPECT_EQ(p.close(100), 0);  // the table shrinks back below 100
+  EXPECT_EQ(p.fcntl(b, F_DUPFD, 100), 100);
+  EXPECT_EQ(p.fcntl(100, F_GETFD, 0), 0);
+  EXPECT_EQ(p.close(a), 0);
+  EXPECT_EQ(p.socket(AF_INET, SOCK_STREAM, 0), a);
+  EXPECT_EQ(p.fcntl(a, F_GETFD, 0), 0);
+  EXPECT_EQ(p.fcntl(a, F_SETFD, FD_CLOEXEC), 0);
+  EXPECT_EQ(p.fcntl(a, F_GETFD, 0), FD_CLOEXEC);
+  EXPECT_EQ(p.fcntl(b, F_GETFD, 0), 0);
+  EXPECT_EQ(p.fcntl(100, F_GETFD, 0), 0);
+}
+
 TEST(FdTable, NonSocketFdGivesEnotsock) {
   World w(1);
   Process& p = w.AddHost("h", "10.0.0.1").SpawnProcess();

@@ -6,6 +6,7 @@
 // random tables, with complete, partial and no bitmaps.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <vector>
@@ -85,6 +86,44 @@ TEST(PortPick, SameChoiceAsAPortByPortScan) {
     for (auto& h : holders) table.Remove(*h, h->local().port);
     EXPECT_EQ(table.size(), 0u);
   }
+}
+
+// A port's holders are a list through the holders (no node each): through
+// random adds and removals, first, last or in the middle, Holders() gives
+// them in the order they took the port, as a vector in arrival order does,
+// and a port with none left is gone from the table.
+TEST(PortPick, HoldersStayInArrivalOrder) {
+  RandomStream rng(7, "holders");
+  std::vector<std::unique_ptr<FakeHolder>> holders;
+  for (int i = 0; i < 24; ++i)
+    holders.push_back(std::make_unique<FakeHolder>(
+        static_cast<uint16_t>(1000 + i % 3), i % 2 == 0));
+  PortTable t;
+  std::vector<std::vector<PortHolder*>> expected(3);
+  std::vector<bool> held(holders.size(), false);
+  for (int step = 0; step < 2000; ++step) {
+    const size_t i = rng.Below(holders.size());
+    FakeHolder& h = *holders[i];
+    const uint16_t port = h.local().port;
+    std::vector<PortHolder*>& want = expected[port - 1000];
+    if (held[i]) {
+      t.Remove(h, port);
+      want.erase(std::find(want.begin(), want.end(), &h));
+    } else {
+      t.Add(h, port);
+      want.push_back(&h);
+    }
+    held[i] = !held[i];
+    size_t ports = 0;
+    for (int p = 0; p < 3; ++p) {
+      ASSERT_EQ(t.Holders(static_cast<uint16_t>(1000 + p)), expected[p]);
+      ports += expected[p].empty() ? 0 : 1;
+    }
+    ASSERT_EQ(t.size(), ports);
+  }
+  for (size_t i = 0; i < holders.size(); ++i)
+    if (held[i]) t.Remove(*holders[i], holders[i]->local().port);
+  EXPECT_EQ(t.size(), 0u);
 }
 
 }  // namespace

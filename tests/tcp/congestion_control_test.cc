@@ -164,5 +164,47 @@ TEST(CongestionControl, CubicIsTcpFriendlyWhereItsCurveIsSlow) {
   EXPECT_LE(cc.cwnd(), 70u);
 }
 
+// The curve is allocated by the first loss or congestion avoidance (a
+// connection in slow start never reads it): a copy made before it exists
+// and one made after each carry on as the original would, and the
+// original's later changes stay its own.
+TEST(CongestionControl, CubicCopiesCarryTheirOwnCurve) {
+  const Duration rtt = milliseconds(200);
+  Time now{0};
+  Cubic cc;
+  EXPECT_EQ(cc.k(), 0u);
+  EXPECT_EQ(cc.last_max_cwnd(), 0u);
+  cc.OnRttSample(rtt);
+  cc.OnAck(90, true, now, rtt);  // cwnd 100, still in slow start
+  Cubic early = cc;              // copied before the curve exists
+  Time early_now = now;
+  for (Cubic* c : {&cc, &early}) {
+    c->EnterRecovery();
+    c->ExitRecovery();
+  }
+  RoundTrip(cc, &now, rtt);
+  RoundTrip(early, &early_now, rtt);
+  ASSERT_GT(cc.k(), 0u);
+  EXPECT_EQ(early.k(), cc.k());
+  EXPECT_EQ(early.cwnd(), cc.cwnd());
+  Cubic late(cc);  // copied with its curve
+  Time late_now = now;
+  const uint32_t k = cc.k();
+  cc.OnRetransmitTimeout();  // the original's curve starts over
+  EXPECT_EQ(cc.k(), 0u);
+  EXPECT_EQ(late.k(), k);
+  for (int i = 0; i < 10; ++i) {
+    RoundTrip(late, &late_now, rtt);
+    RoundTrip(early, &early_now, rtt);
+  }
+  EXPECT_EQ(late.cwnd(), early.cwnd());
+  EXPECT_EQ(late.k(), early.k());
+  EXPECT_EQ(late.last_max_cwnd(), early.last_max_cwnd());
+  Cubic assigned;
+  assigned = late;
+  EXPECT_EQ(assigned.cwnd(), late.cwnd());
+  EXPECT_EQ(assigned.k(), late.k());
+}
+
 }  // namespace
 }  // namespace simsock::sim::tcp

@@ -119,5 +119,52 @@ TEST(TcpTimers, Probes_StartOnceStopForgetsTheSeries) {
   EXPECT_TRUE(t.StartProbes(At(seconds(4))));
 }
 
+// The counters are allocated by the first timeout or probe (an idle
+// connection carries none): before, they read 0 and clearing them allocates
+// nothing; a copy, made before or after, has counters of its own.
+TEST(TcpTimers, Counters_ZeroUntilCountedCopiedDeep) {
+  TcpTimers t;
+  t.ClearRetransmits();
+  t.ClearProbesOut();
+  t.StopProbing();
+  EXPECT_EQ(t.retransmits(), 0);
+  EXPECT_EQ(t.total_rto(), 0);
+  EXPECT_EQ(t.synack_timeouts(), 0);
+  EXPECT_EQ(t.probes_out(), 0);
+  EXPECT_EQ(t.probe_backoff(), 0);
+  EXPECT_EQ(t.probes_start(), At(seconds(0)));
+  t.StampRetransmit(At(seconds(1)));
+  TcpTimers before = t;  // no counters yet
+  t.CountRetransmitTimeout();
+  t.CountSynAckTimeout();
+  t.CountProbe();
+  t.BackOffProbe(15);
+  EXPECT_TRUE(t.StartProbes(At(seconds(2))));
+  TcpTimers after(t);
+  t.CountRetransmitTimeout();
+  t.ClearProbesOut();
+  EXPECT_EQ(before.retransmits(), 0);
+  EXPECT_EQ(before.probes_out(), 0);
+  EXPECT_EQ(after.retransmits(), 1);
+  EXPECT_EQ(after.total_rto(), 1);
+  EXPECT_EQ(after.synack_timeouts(), 1);
+  EXPECT_EQ(after.probes_out(), 1);
+  EXPECT_EQ(after.probe_backoff(), 1);
+  EXPECT_EQ(after.probes_start(), At(seconds(2)));
+  EXPECT_FALSE(after.StartProbes(At(seconds(3))));  // the series runs on
+  EXPECT_EQ(t.retransmits(), 2);
+  EXPECT_EQ(t.probes_out(), 0);
+  // The stamp, kept inline, is copied with the rest.
+  // `before` counted no retransmission: no give-up, whatever the time.
+  EXPECT_FALSE(before.RetransmitsTimedOut(0, seconds(1), seconds(120),
+                                          Duration::zero(), At(seconds(9))));
+  EXPECT_TRUE(after.RetransmitsTimedOut(0, seconds(1), seconds(120),
+                                        Duration::zero(), At(seconds(2))));
+  TcpTimers assigned;
+  assigned = after;
+  EXPECT_EQ(assigned.total_rto(), 1);
+  EXPECT_EQ(assigned.probes_start(), At(seconds(2)));
+}
+
 }  // namespace
 }  // namespace simsock::sim::tcp
