@@ -2,6 +2,7 @@
 // pool of segment vectors that the outboxes reuse.
 #include "simsock/sim/tcp/segment.h"
 
+#include <cstdint>
 #include <utility>
 
 namespace simsock::sim::tcp {
@@ -10,12 +11,6 @@ namespace {
 // A step emits one or two segments and hands them on at once; a few spare
 // buffers cover nested steps (a send that runs the peer's receive).
 constexpr size_t kSpareVectors = 8;
-
-std::vector<std::vector<Segment>>& SparePool() {
-  thread_local std::vector<std::vector<Segment>> pool;
-  return pool;
-}
-
 // Payloads in flight at once: one or two per connection in a ping-pong;
 // a burst of many connections just allocates past the pool, as before.
 constexpr size_t kSparePayloads = 64;
@@ -23,46 +18,49 @@ constexpr size_t kSparePayloads = 64;
 // pool holds at most kSparePayloads * kSparePayloadBytes.
 constexpr size_t kSparePayloadBytes = 4096;
 
-std::vector<std::vector<uint8_t>>& PayloadPool() {
-  thread_local std::vector<std::vector<uint8_t>> pool;
-  return pool;
-}
+// One calling thread's spare, emptied vectors of T: Take hands out the
+// last given back (or a new empty one); Give keeps a buffer while fewer
+// than `count` are kept and its capacity is at most `max_capacity`.
+template <typename T, size_t count, size_t max_capacity>
+struct SparePool {
+  static std::vector<std::vector<T>>& Kept() {
+    thread_local std::vector<std::vector<T>> kept;
+    return kept;
+  }
+  static std::vector<T> Take() {
+    auto& kept = Kept();
+    if (kept.empty()) return {};
+    std::vector<T> v = std::move(kept.back());
+    kept.pop_back();
+    return v;
+  }
+  static void Give(std::vector<T>&& given) {
+    std::vector<T> v = std::move(given);
+    v.clear();
+    auto& kept = Kept();
+    if (v.capacity() == 0 || v.capacity() > max_capacity ||
+        kept.size() >= count)
+      return;
+    if (kept.capacity() == 0) kept.reserve(count);
+    kept.push_back(std::move(v));
+  }
+};
+
+using SegmentVectors = SparePool<Segment, kSpareVectors, SIZE_MAX>;
+using Payloads = SparePool<uint8_t, kSparePayloads, kSparePayloadBytes>;
 
 }  // namespace
 
-std::vector<uint8_t> SparePayload() {
-  auto& pool = PayloadPool();
-  if (pool.empty()) return {};
-  std::vector<uint8_t> p = std::move(pool.back());
-  pool.pop_back();
-  return p;
-}
+std::vector<uint8_t> SparePayload() { return Payloads::Take(); }
 
 void RecyclePayload(std::vector<uint8_t>&& payload) {
-  std::vector<uint8_t> p = std::move(payload);
-  auto& pool = PayloadPool();
-  if (p.capacity() == 0 || p.capacity() > kSparePayloadBytes ||
-      pool.size() >= kSparePayloads)
-    return;
-  p.clear();
-  if (pool.capacity() == 0) pool.reserve(kSparePayloads);
-  pool.push_back(std::move(p));
+  Payloads::Give(std::move(payload));
 }
 
-std::vector<Segment> SpareSegmentVector() {
-  auto& pool = SparePool();
-  if (pool.empty()) return {};
-  std::vector<Segment> v = std::move(pool.back());
-  pool.pop_back();
-  return v;
-}
+std::vector<Segment> SpareSegmentVector() { return SegmentVectors::Take(); }
 
 void RecycleSegmentVector(std::vector<Segment>&& v) {
-  v.clear();
-  auto& pool = SparePool();
-  if (v.capacity() == 0 || pool.size() >= kSpareVectors) return;
-  if (pool.capacity() == 0) pool.reserve(kSpareVectors);
-  pool.push_back(std::move(v));
+  SegmentVectors::Give(std::move(v));
 }
 
 std::string FlagsToString(uint8_t flags) {
