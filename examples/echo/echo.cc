@@ -31,6 +31,8 @@ void HandleClient(Runtime& rt, net::TCPConn conn, Chan<Error> result,
   std::vector<char> request(256);
 
   for (;;) {
+    if (options.renew_deadline_per_read)
+      (void)conn.SetReadDeadline(net::Now(rt).Add(options.read_deadline));
     auto n = conn.Read(request);
     if (!n.ok()) {
       // fmt.Println("Error: ", err) prints two spaces: Println separates

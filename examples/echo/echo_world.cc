@@ -52,14 +52,16 @@ EchoWorld BuildEchoWorld(sim::World& world, const EchoWorldOptions& options,
       std::string(kSeedServerName) + ":" + std::to_string(kSeedPort));
   // The seed's server in a fresh process of the server host (at start, and
   // again after a restart).
-  auto spawn_server = [progs, addr](sim::Process& proc) {
+  const bool renew = options.renew_deadline_per_read;
+  auto spawn_server = [progs, addr, renew](sim::Process& proc) {
     proc.Spawn(
-        [&proc, progs, addr, log = progs->logger_for(kSeedServerName)] {
+        [&proc, progs, addr, renew, log = progs->logger_for(kSeedServerName)] {
           net::Runtime rt(progs->syscalls(proc));
-          rt.Go([&rt, &addr, &log] {
+          rt.Go([&rt, &addr, &log, renew] {
             ServerOptions o;
             o.addr = *addr;
             o.log = log;
+            o.renew_deadline_per_read = renew;
             (void)RunServer(rt, o);
           });
           rt.Run();

@@ -61,6 +61,9 @@ struct EchoWorldOptions {
   // look at a large world (thousands of clients keep some timer due every
   // second, so "idle" would be the end of the whole story).
   bool settle = true;
+  // The server renews its read deadline before every read
+  // (ServerOptions::renew_deadline_per_read); false is the seed's once.
+  bool renew_deadline_per_read = false;
   // One-way latency between the server and client i is
   // base + (i % latency_cycle) * step: 1 ms to 100 ms by default, so a
   // world of thousands of clients keeps realistic latencies (client 10 000

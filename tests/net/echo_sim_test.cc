@@ -227,6 +227,31 @@ Tally Count(const EchoWorldResult& r) {
 
 // 255 clients was the first number that aborted (10.0.1.256); 1000 was
 // the old limit. Both play the whole story: four replies each, then EOF.
+// With the server renewing its read deadline per read (the benchmark's
+// workload), clients exchanging every 30 s are never cut off: in 10
+// minutes each gets 20 replies (at connection, then every 30 s plus the
+// round trip) and none ends, where the seed's once-set deadline ends every
+// one after 2 minutes.
+TEST(EchoSimClients, RenewedDeadlineKeepsClientsExchanging) {
+  EchoWorldOptions o;
+  o.clients = 5;
+  o.run_for = std::chrono::minutes(10);
+  o.settle = false;
+  o.renew_deadline_per_read = true;
+  EchoWorldResult r = RunEchoWorld(o);
+  Tally t = Count(r);
+  ASSERT_EQ(t.replies.size(), 5u);
+  for (const auto& [host, count] : t.replies) EXPECT_EQ(count, 20) << host;
+  EXPECT_TRUE(t.end.empty());
+  for (const TimelineEntry& e : r.timeline)
+    EXPECT_EQ(e.line.find("i/o timeout"), std::string::npos) << e.line;
+
+  o.renew_deadline_per_read = false;  // the seed: cut off at 2 minutes
+  Tally seed = Count(RunEchoWorld(o));
+  for (const auto& [host, count] : seed.replies) EXPECT_EQ(count, 4) << host;
+  EXPECT_EQ(seed.end.size(), 5u);
+}
+
 TEST(EchoSimClients, Clients255And1000PlayTheWholeStory) {
   for (int n : {255, 1000}) {
     EchoWorldOptions o;
