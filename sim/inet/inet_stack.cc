@@ -46,9 +46,10 @@ uint32_t InetStack::NewIss() {
 }
 
 void InetStack::AddConnection(const ConnKey& key,
-                              std::shared_ptr<TcpConnection> conn) {
+                              std::shared_ptr<TcpConnection> conn,
+                              bool active_open) {
   SIM_CHECK(tcp_conns_.Insert(key, std::move(conn)));
-  conn_ports_[Destination(key)].Add(key.local_port);
+  if (active_open) conn_ports_[Destination(key)].Add(key.local_port);
 }
 
 void InetStack::RemoveConnection(const ConnKey& key,
@@ -59,9 +60,11 @@ void InetStack::RemoveConnection(const ConnKey& key,
   // is over, in the stack's graveyard (never in the world's queues, which
   // may outlive the host during teardown).
   graveyard_.push_back(tcp_conns_.Erase(key));
+  // (Only an active open is in the index; the key was in the table, so
+  // an entry for it is this connection's.)
   auto d = conn_ports_.find(Destination(key));
-  SIM_CHECK(d != conn_ports_.end());
-  if (d->second.Remove(key.local_port)) conn_ports_.erase(d);
+  if (d != conn_ports_.end() && d->second.Remove(key.local_port))
+    conn_ports_.erase(d);
   if (graveyard_.size() == 1) env_.Defer([this]() { graveyard_.clear(); });
 }
 
@@ -94,10 +97,10 @@ void InetStack::LocalPorts::Add(uint16_t port) {
 
 bool InetStack::LocalPorts::Remove(uint16_t port) {
   SIM_CHECK(count_ > 0);
-  if (--count_ == 0) return true;
   // Past one port the bitmap stays, even when one is left.
+  if (bits_ ? !bits_->Test(port) : single_ != port) return false;
   if (bits_) bits_->Set(port, false);
-  return false;
+  return --count_ == 0;
 }
 
 const PortBitmap* InetStack::LocalPorts::bitmap() const { return bits_.get(); }

@@ -86,16 +86,25 @@ class InetStack {
 
   // --- TCP connection table ------------------------------------------------
   /// Enters conn in the connection table under key, which must be free; the
-  /// table keeps conn alive.
-  void AddConnection(const ConnKey& key, std::shared_ptr<TcpConnection> conn);
+  /// table keeps conn alive. `active_open`: the connection's local port is
+  /// a connect()'s (picked or bound), so it enters the index PortsInUse
+  /// answers from. A passive open's is its listener's: the index only
+  /// speeds up connect()'s port choice (which asks the table about every
+  /// candidate anyway), and an accepted connection's destination (the
+  /// client's address and port) almost never holds a second connection,
+  /// so indexing it would cost a map node per accepted connection for
+  /// nothing.
+  void AddConnection(const ConnKey& key, std::shared_ptr<TcpConnection> conn,
+                     bool active_open);
   /// Removes key's entry if it is conn (another connection may hold the key
   /// since); conn is destroyed later, not during the call.
   void RemoveConnection(const ConnKey& key, const TcpConnection* conn);
   /// The connection of a 4-tuple, or null. O(log n).
   TcpConnection* FindConnection(const ConnKey& key) const;
-  /// The local ports of this host's connections from local_ip to
-  /// remote_ip:remote_port, as a bitmap; null when there is at most one
-  /// (connect()'s port choice skips them without a lookup each).
+  /// The local ports of this host's active-open connections from local_ip
+  /// to remote_ip:remote_port, as a bitmap; null when there is at most one
+  /// (connect()'s port choice skips them without a lookup each; a port
+  /// missing here is still checked in the table).
   const PortBitmap* PortsInUse(uint32_t local_ip, uint32_t remote_ip,
                                uint16_t remote_port) const;
   /// Entries in the connection table (TIME_WAIT included).
@@ -137,8 +146,10 @@ class InetStack {
   // Hashed: found per segment. Nothing iterates it but DropConnections,
   // which takes the entries in key order.
   ConnTable<std::shared_ptr<TcpConnection>> tcp_conns_;
-  // The connection table's local ports by destination (local address,
-  // remote address and port): the index PortsInUse answers from.
+  // The active-open connections' local ports by destination (local
+  // address, remote address and port): the index PortsInUse answers from.
+  // Its entries are a subset of the table's keys, so a key removed from
+  // the table leaves the index exactly when it was in it.
   struct Destination {
     uint32_t local_ip;
     uint32_t remote_ip;
@@ -154,7 +165,7 @@ class InetStack {
   class LocalPorts {
    public:
     void Add(uint16_t port);
-    // True when none is left.
+    // Takes `port` out if it is there. True when none is left.
     bool Remove(uint16_t port);
     const PortBitmap* bitmap() const;
 

@@ -51,7 +51,7 @@ tcp::TcbConfig TcpSocket::MakeConfig(uint32_t peer_ip) const {
       topts_.keepcnt > 0 ? topts_.keepcnt : s.tcp_keepalive_probes;
   c.oob_inline = opts_.oobinline;
   c.interactive = !topts_.quickack;
-  c.congestion = std::string(topts_.congestion);
+  c.congestion = std::string(topts_.congestion());
   return c;
 }
 
@@ -119,7 +119,7 @@ int TcpSocket::Connect(const sockaddr_storage& addr, socklen_t len) {
       tcb_.emplace(MakeConfig(dst.ip), stack_.shared_tcb_config());
       was_connection_ = true;
       if (topts_.cork) tcb_->SetCork(true, Now());
-      stack_.AddConnection(key_, Self());
+      stack_.AddConnection(key_, Self(), /*active_open=*/true);
       in_table_ = true;
       // shutdown flags set on the unconnected socket stay (inet_shutdown's
       // "hack"): a later write still gets EPIPE.

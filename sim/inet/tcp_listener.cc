@@ -111,7 +111,7 @@ std::shared_ptr<TcpSocket> TcpSocket::CloneForSyn(const Packet& p,
   child->parent_ = parent;
   child->tcb_.emplace(child->MakeConfig(p.src), stack_.shared_tcb_config());
   if (topts_.cork) child->tcb_->SetCork(true, Now());
-  stack_.AddConnection(child->key_, child);
+  stack_.AddConnection(child->key_, child, /*active_open=*/false);
   child->in_table_ = true;
   return child;
 }

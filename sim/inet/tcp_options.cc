@@ -98,7 +98,7 @@ int TcpSocket::GetProtoOpt(int level, int name, void* val, socklen_t* len) {
       // The name, NUL-padded to TCP_CA_NAME_MAX, truncated to the caller's
       // length.
       char name_buf[16] = {};
-      const std::string_view name = topts_.congestion;
+      const std::string_view name = topts_.congestion();
       std::memcpy(name_buf, name.data(),
                   std::min(name.size(), sizeof name_buf - 1));
       return PutBytes(name_buf, sizeof name_buf, val, len);
@@ -185,7 +185,7 @@ int TcpSocket::SetProtoOpt(int level, int name, const void* val,
     const char* p = static_cast<const char*>(val);
     std::string want(p, std::find(p, p + n, '\0'));
     if (want != "cubic" && want != "reno") return -ENOENT;
-    topts_.congestion = want == "reno" ? "reno" : "cubic";
+    topts_.reno = want == "reno";
     // A live connection switches now, keeping cwnd and ssthresh
     // (tcp_reinit_congestion_control).
     if (tcb_) tcb_->SetCongestionControl(want);

@@ -208,18 +208,19 @@ class TcpSocket final : public Socket, public TcpConnection {
     bool cork = false;     // TCP_CORK
     bool quickack = true;  // TCP_QUICKACK before there is a control block
     bool inq = false;      // TCP_INQ (stored)
-    int syncnt = 0;        // TCP_SYNCNT; 0 = sysctl
-    int user_mss = 0;      // TCP_MAXSEG
-    int keepidle = 0;      // seconds; 0 = sysctl
+    // TCP_CONGESTION: "reno" when set, else "cubic" (SetProtoOpt refuses
+    // any other name): a flag rather than the name (a pointer to the
+    // literal would be 8 bytes more in every socket).
+    bool reno = false;
+    int syncnt = 0;    // TCP_SYNCNT; 0 = sysctl
+    int user_mss = 0;  // TCP_MAXSEG
+    int keepidle = 0;  // seconds; 0 = sysctl
     int keepintvl = 0;
     int keepcnt = 0;
     int linger2 = 0;  // TCP_LINGER2 seconds; 0 = tcp_fin_timeout, <0 off
     int user_timeout_ms = 0;
     int notsent_lowat = 0;  // TCP_NOTSENT_LOWAT (stored, not enforced)
-    // TCP_CONGESTION: "cubic" or "reno" (SetProtoOpt refuses any other
-    // name), one of those literals: a pointer rather than a string (or a
-    // string_view, 8 bytes more in every socket).
-    const char* congestion = "cubic";
+    const char* congestion() const { return reno ? "reno" : "cubic"; }
   };
   TcpOptions topts_;
 };

@@ -29,7 +29,7 @@ TcpTimeWait::~TcpTimeWait() {
 }
 
 void TcpTimeWait::Enter() {
-  stack_.AddConnection(key_, shared_from_this());
+  stack_.AddConnection(key_, shared_from_this(), !tcb_.passive());
   in_table_ = true;
   ArmTimer();
 }

@@ -33,7 +33,7 @@ constexpr size_t kGrowMinPayload = 832;
 }  // namespace
 
 DelayedAck::DelayedAck(bool interactive) {
-  if (interactive) pingpong_ = kPingpongThresh;
+  if (interactive) pingpong_ = static_cast<uint8_t>(kPingpongThresh);
 }
 
 // --- Receiving (tcp_input.c) -----------------------------------------------
@@ -53,7 +53,7 @@ void DelayedAck::IncrQuickack(uint32_t adv_wnd, int max_quickacks) {
   if (quickacks == 0) quickacks = 2;
   const int q = static_cast<int>(
       std::min<uint32_t>(quickacks, static_cast<uint32_t>(max_quickacks)));
-  if (q > quick_) quick_ = q;
+  if (q > quick_) quick_ = static_cast<uint8_t>(q);
 }
 
 // tcp_enter_quickack_mode.
@@ -64,7 +64,7 @@ void DelayedAck::EnterQuickackMode(uint32_t adv_wnd) {
 }
 
 void DelayedAck::EnterPingpong() {
-  pingpong_ = std::max(pingpong_, kPingpongThresh);
+  pingpong_ = static_cast<uint8_t>(std::max<int>(pingpong_, kPingpongThresh));
 }
 
 // tcp_measure_rcv_mss: full-sized segments teach the peer's MSS; small

@@ -118,14 +118,16 @@ class DelayedAck {
   bool InQuickackMode() const { return quick_ > 0 && !in_pingpong(); }
   void MeasureRcvMss(size_t len, uint8_t flags, uint32_t our_mss);
 
-  // (The times first, then the 4-byte fields, then the flags: no padding
-  // between them, 40 bytes in every control block rather than 48.)
+  // (The times first, then the 4-byte fields, then the bytes: no padding
+  // between them, 32 bytes in every control block. The two counters are
+  // bytes as Linux's icsk_ack.quick and .pingpong are: quick_ is at most
+  // kMaxQuickacks, pingpong_ stops at 255.)
   Duration ato_{0};         // 0 until the first data segment
   Time lrcvtime_{0};        // last data segment received
-  int quick_ = 0;           // ACKs still to send at once
-  int pingpong_ = 0;        // interactive-session count
   uint32_t rcv_mss_ = 536;  // guess at the peer's MSS
   uint32_t last_seg_size_ = 0;
+  uint8_t quick_ = 0;          // ACKs still to send at once
+  uint8_t pingpong_ = 0;       // interactive-session count
   uint8_t pending_ = 0;        // icsk_ack.pending
   bool window_grown_ = false;  // tcp_grow_window has raised rcv_ssthresh
 };

@@ -12,8 +12,7 @@ namespace simsock::sim::tcp {
 ReassemblyQueue::ReassemblyQueue(const ReassemblyQueue& other)
     : runs_(other.runs_ == nullptr ? nullptr
                                    : std::make_unique<Runs>(*other.runs_)),
-      fin_off_(other.fin_off_),
-      fin_valid_(other.fin_valid_) {}
+      fin_off_(other.fin_off_) {}
 
 ReassemblyQueue& ReassemblyQueue::operator=(const ReassemblyQueue& other) {
   if (this != &other) *this = ReassemblyQueue(other);
@@ -75,7 +74,7 @@ size_t ReassemblyQueue::Drain(uint64_t next, ByteQueue* in_order) {
 
 void ReassemblyQueue::Clear() {
   runs_.reset();
-  fin_valid_ = false;
+  fin_off_ = kNoFin;
 }
 
 }  // namespace simsock::sim::tcp

@@ -62,14 +62,11 @@ class ReassemblyQueue {
 
   /// Records a FIN in the window, at stream offset off; it is processed once
   /// the data before it is all in (at once, or after a hole fills).
-  void SetFin(uint64_t off) {
-    fin_valid_ = true;
-    fin_off_ = off;
-  }
-  /// True when a FIN is held at stream offset off.
-  bool FinAt(uint64_t off) const { return fin_valid_ && fin_off_ == off; }
+  void SetFin(uint64_t off) { fin_off_ = off; }
+  /// True when a FIN is held at stream offset off (never kNoFin).
+  bool FinAt(uint64_t off) const { return fin_off_ == off; }
   /// Forgets the held FIN (once it is processed).
-  void ClearFin() { fin_valid_ = false; }
+  void ClearFin() { fin_off_ = kNoFin; }
 
   /// Drops every run and the FIN (the connection went to CLOSED).
   void Clear();
@@ -79,9 +76,12 @@ class ReassemblyQueue {
     std::map<uint64_t, std::vector<uint8_t>> segments;
     size_t bytes = 0;
   };
+  // No FIN held: an offset no stream reaches (2^64 - 1 bytes), rather
+  // than a flag that would pad every control block by 8 bytes.
+  static constexpr uint64_t kNoFin = ~uint64_t{0};
+
   std::unique_ptr<Runs> runs_;  // null until the first Insert
-  uint64_t fin_off_ = 0;
-  bool fin_valid_ = false;
+  uint64_t fin_off_ = kNoFin;   // the held FIN's stream offset
 };
 
 }  // namespace simsock::sim::tcp

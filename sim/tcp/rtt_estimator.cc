@@ -41,12 +41,14 @@ void RttEstimator::Sample(Duration r) {
 
 // RFC 6298 §2.4 with Linux's floor on the variance term (tcp_set_rto:
 // rttvar is at least rto_min, so RTO = srtt + max(4 * rttvar, rto_min)).
-Duration RttEstimator::ComputedRto() const {
-  if (!have_srtt_) return rto_initial_;
-  const Duration rto = srtt_ + std::max(4 * rttvar_, rto_min_);
-  return std::min(rto, rto_max_);
+Duration RttEstimator::ComputedRto(const RtoBounds& b) const {
+  if (!have_srtt_) return b.initial;
+  const Duration rto = srtt_ + std::max(4 * rttvar_, b.min);
+  return std::min(rto, b.max);
 }
 
-void RttEstimator::BackOff() { rto_ = std::min(rto_ * 2, rto_max_); }
+void RttEstimator::BackOff(const RtoBounds& b) {
+  rto_ = std::min(rto_ * 2, b.max);
+}
 
 }  // namespace simsock::sim::tcp

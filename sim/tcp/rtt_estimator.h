@@ -26,17 +26,24 @@ namespace simsock::sim::tcp {
 /// rto_initial << num_timeout.
 Duration Backoff(Duration base, int n, Duration cap);
 
+/// The RTO's bounds: its value before any sample, the floor of the
+/// variance term and the cap (TCP_TIMEOUT_INIT, TCP_RTO_MIN, TCP_RTO_MAX).
+/// The control block passes them from its shared configuration rather than
+/// each estimator keeping a copy (24 bytes in every connection).
+struct RtoBounds {
+  Duration initial = std::chrono::seconds(1);
+  Duration min = std::chrono::milliseconds(200);
+  Duration max = std::chrono::seconds(120);
+};
+
 /// The round-trip estimate and RTO of one sending connection (RFC 6298 with
 /// Linux's floor, Karn's rule; no timestamps). O(1) per call; no allocation.
+/// The calls that compute an RTO take the bounds; pass the same ones on
+/// every call.
 class RttEstimator {
  public:
-  /// An estimator with no sample yet: rto() is rto_initial; the computed RTO is
-  /// floored by rto_min and capped at rto_max.
-  RttEstimator(Duration rto_initial, Duration rto_min, Duration rto_max)
-      : rto_initial_(rto_initial),
-        rto_min_(rto_min),
-        rto_max_(rto_max),
-        rto_(rto_initial) {}
+  /// An estimator with no sample yet: rto() is rto_initial.
+  explicit RttEstimator(Duration rto_initial) : rto_(rto_initial) {}
 
   // --- Timing one segment (Karn's rule) ----------------------------------
   /// Times the segment whose acknowledgment will be `ack_seq`, sent at now.
@@ -53,13 +60,14 @@ class RttEstimator {
   // --- Estimate and RTO ----------------------------------------------------
   /// RFC 6298 §2.2 / 2.3: a new measurement r (negative counts as 0).
   void Sample(Duration r);
-  /// The RTO from the estimate (RFC 6298 §2.4, Linux's floor), or
-  /// rto_initial with no sample yet.
-  Duration ComputedRto() const;
+  /// The RTO from the estimate (RFC 6298 §2.4, Linux's floor: at least
+  /// b.min for the variance term, at most b.max), or b.initial with no
+  /// sample yet.
+  Duration ComputedRto(const RtoBounds& b) const;
   /// RFC 6298 §5.7-like: new data acknowledged, the RTO is the estimate's.
-  void ResetRto() { rto_ = ComputedRto(); }
-  /// RFC 6298 §5.5: the timer expired, the RTO doubles up to rto_max.
-  void BackOff();
+  void ResetRto(const RtoBounds& b) { rto_ = ComputedRto(b); }
+  /// RFC 6298 §5.5: the timer expired, the RTO doubles up to b.max.
+  void BackOff(const RtoBounds& b);
 
   /// The current RTO, backoff included.
   Duration rto() const { return rto_; }
@@ -71,7 +79,6 @@ class RttEstimator {
   Duration rttvar() const { return rttvar_; }
 
  private:
-  Duration rto_initial_, rto_min_, rto_max_;
   Duration rto_;
   bool timing_ = false;
   bool have_srtt_ = false;

@@ -89,7 +89,7 @@ Tcb::Tcb(const TcbConfig& config, std::shared_ptr<const TcbConfig>* shared)
 Tcb::Tcb(std::shared_ptr<const TcbConfig> config, const ConnParams& conn)
     : config_(std::move(config)),
       conn_(conn),
-      rtt_(config_->rto_initial, config_->rto_min, config_->rto_max),
+      rtt_(config_->rto_initial),
       delayed_ack_(config_->interactive) {
   if (config_->congestion == "reno") cc_.emplace<Reno>();
 }

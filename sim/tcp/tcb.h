@@ -112,6 +112,8 @@ struct TcbConfig {
   Duration rto_min = std::chrono::milliseconds(200);
   /// TCP_RTO_MAX: cap of the RTO and its backoff
   Duration rto_max = std::chrono::seconds(120);
+  /// The three above, as the RTT estimator takes them.
+  RtoBounds rto_bounds() const { return {rto_initial, rto_min, rto_max}; }
   Duration time_wait = std::chrono::seconds(60);  ///< TCP_TIMEWAIT_LEN
   /// tcp_fin_timeout, orphans
   Duration fin_timeout = std::chrono::seconds(60);
@@ -284,6 +286,8 @@ class Tcb {
   // --- Observers -----------------------------------------------------------
   /// The connection's state.
   TcpState state() const { return state_; }
+  /// Opened by AcceptSyn (a listener's child), not by Connect.
+  bool passive() const { return passive_; }
   /// The pending socket error as a positive errno (ECONNREFUSED, ECONNRESET,
   /// EPIPE, ETIMEDOUT) or 0. The socket layer reads and clears it.
   int error() const { return error_; }
@@ -394,6 +398,9 @@ class Tcb {
 
   std::shared_ptr<const TcbConfig> config_;
   ConnParams conn_;
+  // The connection state's error (see error()), here where ConnParams
+  // leaves 4 bytes before the next 8-byte field: no padding in the block.
+  int error_ = 0;
   // The time of the call in progress, for Emit, which accounts every
   // segment sent to the delayed-ACK engine (tcp_event_ack_sent,
   // tcp_event_data_sent).
@@ -401,7 +408,6 @@ class Tcb {
 
   // --- Connection state (tcb.cc) -------------------------------------------
   TcpState state_ = TcpState::kClosed;
-  int error_ = 0;
   bool passive_ = false;    // opened by AcceptSyn (a Linux request sock)
   bool syn_acked_ = false;  // our SYN has been acknowledged
   bool orphan_ = false;     // no fd refers to the connection

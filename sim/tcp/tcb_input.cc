@@ -190,7 +190,7 @@ void Tcb::SynSentSegment(const Segment& seg, Time now) {
     syn_acked_ = true;
     snd_una_ = seg.ack;
     rtt_.OnAck(seg.ack, now);  // the ACK covers the timed SYN exactly
-    rtt_.ResetRto();
+    rtt_.ResetRto(config_->rto_bounds());
     timers_.ClearRetransmits();
     timers_.Cancel(TcpTimer::kRetransmit);
     EnterEstablished(now);
@@ -293,7 +293,7 @@ bool Tcb::ProcessAck(const Segment& seg, Time now) {
     if (const auto sample = rtt_.OnAck(seg.ack, now)) {
       cc().OnRttSample(*sample);  // bictcp_acked's delay_min
     }
-    rtt_.ResetRto();
+    rtt_.ResetRto(config_->rto_bounds());
     timers_.ClearRetransmits();
     dupacks_ = 0;
     partial_ack = congestion().in_recovery() && snd_una_ < recover_;

@@ -97,7 +97,7 @@ void Tcb::RetransmitTimer(Time now) {
     // the initial RTO; after that, and in any other state, it doubles.
     if (state_ != TcpState::kSynSent ||
         timers_.total_rto() > config_->syn_linear_timeouts) {
-      rtt_.BackOff();
+      rtt_.BackOff(config_->rto_bounds());
     }
     timers_.Arm(TcpTimer::kRetransmit,
                 now + timers_.ClampRtoToUserTimeout(
@@ -117,7 +117,7 @@ void Tcb::RetransmitTimer(Time now) {
   // retransmission; the retries2 budget counts from there.
   timers_.StampFirstRetransmit(now);
   RetransmitHead(now);
-  rtt_.BackOff();
+  rtt_.BackOff(config_->rto_bounds());
   timers_.Arm(TcpTimer::kRetransmit,
               now + timers_.ClampRtoToUserTimeout(rtt_.rto(),
                                                   config_->user_timeout, now));

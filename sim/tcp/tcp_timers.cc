@@ -24,7 +24,6 @@ Duration ModelTimeout(int boundary, Duration rto_base, Duration rto_max) {
 
 TcpTimers::TcpTimers(const TcpTimers& other)
     : at_(other.at_),
-      retrans_stamp_valid_(other.retrans_stamp_valid_),
       retrans_stamp_(other.retrans_stamp_),
       counts_(other.counts_ != nullptr
                   ? std::make_unique<Counts>(*other.counts_)
@@ -47,7 +46,7 @@ Time TcpTimers::NextDeadline() const {
 bool TcpTimers::RetransmitsTimedOut(int boundary, Duration rto_base,
                                     Duration rto_max, Duration user_timeout,
                                     Time now) const {
-  if (retransmits() == 0 || !retrans_stamp_valid_) return false;
+  if (retransmits() == 0 || retrans_stamp_ == kNoStamp) return false;
   Duration timeout = user_timeout;
   if (timeout == Duration::zero()) {
     timeout = ModelTimeout(boundary, rto_base, rto_max);
@@ -57,7 +56,8 @@ bool TcpTimers::RetransmitsTimedOut(int boundary, Duration rto_base,
 
 Duration TcpTimers::ClampRtoToUserTimeout(Duration rto, Duration user_timeout,
                                           Time now) const {
-  if (user_timeout == Duration::zero() || !retrans_stamp_valid_) return rto;
+  if (user_timeout == Duration::zero() || retrans_stamp_ == kNoStamp)
+    return rto;
   const Duration remaining = user_timeout - (now - retrans_stamp_);
   if (remaining <= Duration::zero()) {
     return std::chrono::milliseconds(1);  // one jiffy

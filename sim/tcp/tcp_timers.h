@@ -99,19 +99,16 @@ class TcpTimers {
   /// tcp_connect stamps retrans_stamp with the first SYN (the SYN give-up
   /// budget counts from it); tcp_retransmit_skb with the first
   /// retransmission (the retries2 budget counts from it).
-  void StampRetransmit(Time now) {
-    retrans_stamp_valid_ = true;
-    retrans_stamp_ = now;
-  }
+  void StampRetransmit(Time now) { retrans_stamp_ = now; }
   /// StampRetransmit unless a stamp is already set: the first retransmission of
   /// a series starts the budget.
   void StampFirstRetransmit(Time now) {
-    if (!retrans_stamp_valid_) StampRetransmit(now);
+    if (retrans_stamp_ == kNoStamp) StampRetransmit(now);
   }
   /// New data acknowledged: the retransmission count starts over.
   void ClearRetransmits() {
     if (counts_ != nullptr) counts_->retransmits = 0;
-    retrans_stamp_valid_ = false;
+    retrans_stamp_ = kNoStamp;
   }
   /// retransmits_timed_out: true once the time since retrans_stamp reaches
   /// user_timeout (if set), or else ModelTimeout(boundary, rto_base,
@@ -196,8 +193,10 @@ class TcpTimers {
     if (counts_ == nullptr) counts_ = std::make_unique<Counts>();
     return *counts_;
   }
-  bool retrans_stamp_valid_ = false;
-  Time retrans_stamp_{0};
+  // No stamp set: a time before any the simulation reaches (a sentinel
+  // rather than a flag, which would pad every control block by 8 bytes).
+  static constexpr Time kNoStamp = Time::min();
+  Time retrans_stamp_ = kNoStamp;
   std::unique_ptr<Counts> counts_;  // null: every counter 0, no probe series
 };
 

@@ -13,6 +13,7 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "simsock/sim/base/random.h"
 #include "simsock/sim/inet/tcp_socket.h"
@@ -194,6 +195,79 @@ TEST_F(InetStackTest, ConnectionListenerAndTimeWaitWithoutAWorld) {
                 std::chrono::seconds(1));
   EXPECT_EQ(stack_.connection_count(), 0u);
   EXPECT_EQ(stack_.tcp_ports().size(), 0u);
+}
+
+// The index of local ports by destination (PortsInUse, which speeds up
+// connect()'s port choice) holds active opens only: two connections from
+// one client port to two listening ports make the client's address and
+// port a destination of two passive opens, and it stays out of the index.
+// Their 4-tuples are still refused to a connect() towards that client
+// port, by the per-candidate look-up in the table.
+TEST_F(InetStackTest, PassiveOpensStayOutOfThePortIndexYetKeepTheirTuples) {
+  std::vector<std::shared_ptr<TcpSocket>> keep;
+  for (uint16_t port : {8080, 8081}) {
+    auto l = std::make_shared<TcpSocket>(stack_);
+    sockaddr_storage a = Addr("127.0.0.1", port);
+    ASSERT_EQ(l->Bind(a, sizeof(sockaddr_in)), 0);
+    ASSERT_EQ(l->Listen(4), 0);
+    keep.push_back(l);
+  }
+  constexpr uint16_t kClientPort = 40000;
+  int one = 1;
+  for (uint16_t port : {8080, 8081}) {
+    auto c = std::make_shared<TcpSocket>(stack_);
+    ASSERT_EQ(c->SetSockOpt(SOL_SOCKET, SO_REUSEADDR, &one, sizeof one), 0);
+    sockaddr_storage local = Addr("127.0.0.1", kClientPort);
+    ASSERT_EQ(c->Bind(local, sizeof(sockaddr_in)), 0);
+    sockaddr_storage server = Addr("127.0.0.1", port);
+    EXPECT_EQ(c->Connect(server, sizeof(sockaddr_in)), -EINPROGRESS);
+    env_.Pump();
+    ASSERT_EQ(c->ConnState(), tcp::TcpState::kEstablished);
+    keep.push_back(c);
+  }
+  for (size_t i = 0; i < 2; ++i) {
+    std::shared_ptr<Socket> child;
+    ASSERT_EQ(keep[i]->Accept(&child), 0);
+    keep.push_back(std::static_pointer_cast<TcpSocket>(child));
+  }
+  EXPECT_EQ(stack_.connection_count(), 4u);
+  // Two passive opens towards 127.0.0.1:40000 (local ports 8080, 8081):
+  // not indexed, where the second would have made a bitmap.
+  EXPECT_EQ(stack_.PortsInUse(0x7F000001, 0x7F000001, kClientPort), nullptr);
+
+  // With only 8080 and 8081 to choose from, a connect() to the client's
+  // port finds both tuples taken.
+  keep[0]->OnLastClose();
+  keep[1]->OnLastClose();
+  env_.Pump();
+  stack_.settings().port_range_lo = 8080;
+  stack_.settings().port_range_hi = 8081;
+  auto probe = std::make_shared<TcpSocket>(stack_);
+  sockaddr_storage client = Addr("127.0.0.1", kClientPort);
+  EXPECT_EQ(probe->Connect(client, sizeof(sockaddr_in)), -EADDRNOTAVAIL);
+
+  // Active opens are indexed: three connections from this host to the
+  // listener on 8082 make a bitmap of their three ports.
+  stack_.settings().port_range_lo = 32768;
+  stack_.settings().port_range_hi = 60999;
+  auto l = std::make_shared<TcpSocket>(stack_);
+  sockaddr_storage at = Addr("127.0.0.1", 8082);
+  ASSERT_EQ(l->Bind(at, sizeof(sockaddr_in)), 0);
+  ASSERT_EQ(l->Listen(4), 0);
+  std::vector<uint16_t> ports;
+  for (int i = 0; i < 3; ++i) {
+    auto c = std::make_shared<TcpSocket>(stack_);
+    EXPECT_EQ(c->Connect(at, sizeof(sockaddr_in)), -EINPROGRESS);
+    env_.Pump();
+    ports.push_back(c->LocalEndpoint().port);
+    keep.push_back(c);
+  }
+  const PortBitmap* in_use = stack_.PortsInUse(0x7F000001, 0x7F000001, 8082);
+  ASSERT_NE(in_use, nullptr);
+  for (uint16_t p : ports) EXPECT_TRUE(in_use->Test(p)) << p;
+  for (auto& s : keep) s->OnLastClose();
+  l->OnLastClose();
+  env_.Pump();
 }
 
 }  // namespace

@@ -12,15 +12,16 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-RttEstimator Linux() {
-  return RttEstimator(seconds(1), milliseconds(200), seconds(120));
-}
+// Linux's bounds: TCP_TIMEOUT_INIT, TCP_RTO_MIN, TCP_RTO_MAX.
+constexpr RtoBounds kLinux{seconds(1), milliseconds(200), seconds(120)};
+
+RttEstimator Linux() { return RttEstimator(kLinux.initial); }
 
 TEST(RttEstimator, NoSample_RtoInitial) {
   RttEstimator r = Linux();
   EXPECT_FALSE(r.has_srtt());
   EXPECT_EQ(r.rto(), seconds(1));
-  EXPECT_EQ(r.ComputedRto(), seconds(1));
+  EXPECT_EQ(r.ComputedRto(kLinux), seconds(1));
 }
 
 // RFC 6298 §2.2: SRTT = R, RTTVAR = R/2; RTO = SRTT + max(4 RTTVAR, 200 ms).
@@ -30,9 +31,9 @@ TEST(RttEstimator, FirstSample_Rfc6298Section2_2) {
   EXPECT_TRUE(r.has_srtt());
   EXPECT_EQ(r.srtt(), milliseconds(100));
   EXPECT_EQ(r.rttvar(), milliseconds(50));
-  EXPECT_EQ(r.ComputedRto(), milliseconds(300));
+  EXPECT_EQ(r.ComputedRto(kLinux), milliseconds(300));
   EXPECT_EQ(r.rto(), seconds(1));  // until ResetRto
-  r.ResetRto();
+  r.ResetRto(kLinux);
   EXPECT_EQ(r.rto(), milliseconds(300));
 }
 
@@ -45,7 +46,7 @@ TEST(RttEstimator, LaterSample_Rfc6298Section2_3) {
   EXPECT_EQ(r.rttvar(), std::chrono::microseconds(62500));
   EXPECT_EQ(r.srtt(), std::chrono::microseconds(112500));
   // 112.5 + max(4 * 62.5, 200) = 362.5 ms.
-  EXPECT_EQ(r.ComputedRto(), std::chrono::microseconds(362500));
+  EXPECT_EQ(r.ComputedRto(kLinux), std::chrono::microseconds(362500));
 }
 
 // Loopback-like RTTs: 4 * RTTVAR is far below rto_min, which then sets the
@@ -53,17 +54,17 @@ TEST(RttEstimator, LaterSample_Rfc6298Section2_3) {
 TEST(RttEstimator, SmallRtt_VarianceFlooredAtRtoMin) {
   RttEstimator r = Linux();
   r.Sample(milliseconds(10));
-  EXPECT_EQ(r.ComputedRto(), milliseconds(210));
+  EXPECT_EQ(r.ComputedRto(kLinux), milliseconds(210));
   r.Sample(Duration(-5));  // a clock going backwards counts as 0
   // rttvar = (3 * 5 + 10) / 4 = 6.25 ms; srtt = 70 / 8 = 8.75 ms.
   EXPECT_EQ(r.srtt(), std::chrono::microseconds(8750));
-  EXPECT_EQ(r.ComputedRto(), std::chrono::microseconds(208750));
+  EXPECT_EQ(r.ComputedRto(kLinux), std::chrono::microseconds(208750));
 }
 
 TEST(RttEstimator, HugeRtt_RtoCappedAtRtoMax) {
   RttEstimator r = Linux();
   r.Sample(seconds(100));
-  EXPECT_EQ(r.ComputedRto(), seconds(120));
+  EXPECT_EQ(r.ComputedRto(kLinux), seconds(120));
 }
 
 // RFC 6298 §5.5: each timeout doubles the RTO, up to rto_max; an ACK of new
@@ -71,15 +72,15 @@ TEST(RttEstimator, HugeRtt_RtoCappedAtRtoMax) {
 TEST(RttEstimator, BackOff_DoublesToRtoMaxAndResetEndsIt) {
   RttEstimator r = Linux();
   for (int64_t want : {2, 4, 8, 16, 32, 64, 120, 120}) {
-    r.BackOff();
+    r.BackOff(kLinux);
     EXPECT_EQ(r.rto(), seconds(want));
   }
   r.Sample(milliseconds(100));
-  r.ResetRto();
+  r.ResetRto(kLinux);
   EXPECT_EQ(r.rto(), milliseconds(300));
-  r.BackOff();
+  r.BackOff(kLinux);
   EXPECT_EQ(r.rto(), milliseconds(600));
-  r.ResetRto();
+  r.ResetRto(kLinux);
   EXPECT_EQ(r.rto(), milliseconds(300));
 }
 
@@ -105,7 +106,7 @@ TEST(RttEstimator, Karn_NoSampleAcrossARetransmission) {
   r.StopTiming();
   r.OnAck(SeqNum(100), Time(milliseconds(50)));
   EXPECT_FALSE(r.has_srtt());
-  EXPECT_EQ(r.ComputedRto(), seconds(1));
+  EXPECT_EQ(r.ComputedRto(kLinux), seconds(1));
 }
 
 TEST(Backoff, ShiftsAndCaps) {

@@ -115,9 +115,7 @@ DelayedAck Engine(bool interactive = false) {
   return d;
 }
 
-RttEstimator Rtt() {
-  return RttEstimator(seconds(1), milliseconds(200), seconds(120));
-}
+RttEstimator Rtt() { return RttEstimator(seconds(1)); }
 
 TEST(DelayedAck, Fresh_NothingPendingAtoZero) {
   DelayedAck d = Engine();
