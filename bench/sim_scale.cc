@@ -18,10 +18,13 @@
 //              a text sink
 //
 //   sim_scale [--short] [--section NAME] [--million] [--seconds S]
+//             [--clients N] [--minutes M]
 //
 // --short (or SIMSOCK_BENCH_SHORT=1 in the environment) runs smaller
 // worlds in a few seconds (the ctest `bench` label); --million adds a world
 // of 1 000 000 established connections to the memory section (several GB).
+// --clients and --minutes size the echo world (callgrind-sized runs, and
+// the cost per exchange at two sizes: anything O(N) per event shows).
 // Timing is printed, never checked: the exit status only says whether the
 // programs ran.
 #include <fcntl.h>
@@ -55,6 +58,8 @@ struct Options {
   bool million = false;
   double seconds = 1.0;
   std::string section;
+  int echo_clients = 0;     // 0: 10 000 (1 000 with --short)
+  double echo_minutes = 0;  // 0: 60 (5 with --short)
 };
 
 bool g_ok = true;
@@ -391,9 +396,14 @@ void SectionMemory(const Options& o) {
 
 void SectionEcho(const Options& o) {
   echo::EchoWorldOptions opts;
-  opts.clients = o.short_mode ? 1000 : 10000;
-  opts.run_for =
-      o.short_mode ? std::chrono::minutes(5) : std::chrono::minutes(60);
+  opts.clients = o.echo_clients > 0 ? o.echo_clients
+                 : o.short_mode     ? 1000
+                                    : 10000;
+  const double minutes = o.echo_minutes > 0 ? o.echo_minutes
+                         : o.short_mode     ? 5
+                                            : 60;
+  opts.run_for = std::chrono::duration_cast<sim::Duration>(
+      std::chrono::duration<double, std::ratio<60>>(minutes));
   opts.settle = false;
   // The workload: every client exchanges every 30 s for the whole
   // hour, the server renewing its read deadline per read (the seed's
@@ -418,11 +428,11 @@ void SectionEcho(const Options& o) {
         [](const echo::TimelineEntry& e) { return e.line == "hello, client"; });
     std::printf(
         "  wall %.2f s, %.0fx real time, RSS %.0f MiB, %zu timeline "
-        "lines, %ld replies to clients (%.1f per client) (target: 10 000 "
-        "clients, 1 h, <= 10 s)\n",
+        "lines, %ld replies to clients (%.1f per client, %.2f us each) "
+        "(target: 10 000 clients, 1 h, <= 10 s)\n",
         wall, sim_s / wall, RssBytes() / (1 << 20), r.timeline.size(),
-        static_cast<long>(replies),
-        static_cast<double>(replies) / opts.clients);
+        static_cast<long>(replies), static_cast<double>(replies) / opts.clients,
+        replies > 0 ? wall * 1e6 / static_cast<double>(replies) : 0.0);
     Csv("echo", "wall_s", opts.clients, wall);
   });
 }
@@ -470,10 +480,15 @@ int main(int argc, char** argv) {
       o.section = argv[++i];
     } else if (a == "--seconds" && i + 1 < argc) {
       o.seconds = std::atof(argv[++i]);
+    } else if (a == "--clients" && i + 1 < argc) {
+      o.echo_clients = std::atoi(argv[++i]);
+    } else if (a == "--minutes" && i + 1 < argc) {
+      o.echo_minutes = std::atof(argv[++i]);
     } else {
       std::fprintf(stderr,
                    "usage: sim_scale [--short] [--section pingpong|lifecycle|"
-                   "memory|echo|trace] [--million] [--seconds S]\n");
+                   "memory|echo|trace] [--million] [--seconds S] "
+                   "[--clients N] [--minutes M]\n");
       return 2;
     }
   }

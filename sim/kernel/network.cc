@@ -8,10 +8,12 @@
 namespace simsock::sim {
 namespace {
 
-// Links are undirected: key them by the ordered pair of host ids.
-std::pair<int, int> LinkKey(const Host& a, const Host& b) {
-  return a.id() < b.id() ? std::pair{a.id(), b.id()}
-                         : std::pair{b.id(), a.id()};
+// Links are undirected: key them by the ordered pair of host ids, the
+// lower id in the high half.
+uint64_t LinkKey(const Host& a, const Host& b) {
+  const auto lo = static_cast<uint32_t>(a.id() < b.id() ? a.id() : b.id());
+  const auto hi = static_cast<uint32_t>(a.id() < b.id() ? b.id() : a.id());
+  return uint64_t{lo} << 32 | hi;
 }
 
 }  // namespace

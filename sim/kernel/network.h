@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -198,8 +199,11 @@ class Network {
   void Recycle(std::unique_ptr<Packet> box);
 
   World& world_;
-  std::map<uint32_t, Host*> by_address_;
-  std::map<std::pair<int, int>, Link> links_;  // by host ids, ordered
+  // Looked up on every packet sent (a hop's destination and its link) and
+  // never iterated: hashed, so a world of 10,000 hosts costs a probe or
+  // two per packet instead of a walk down a tree of cold nodes.
+  std::unordered_map<uint32_t, Host*> by_address_;
+  std::unordered_map<uint64_t, Link> links_;   // by LinkKey(host ids)
   std::map<std::pair<int, int>, Path> paths_;  // by (from id, to id)
   std::map<ImpairmentId, std::pair<int, int>> impairment_paths_;
   ImpairmentId next_impairment_ = 1;

@@ -12,6 +12,16 @@
 
 namespace simsock::sim {
 
+namespace trace_hash_internal {
+// FNV-1a's 64-bit prime, and its powers (mod 2^64).
+inline constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
+constexpr uint64_t PrimePower(int k) {
+  uint64_t p = 1;
+  for (int i = 0; i < k; ++i) p *= kFnvPrime;
+  return p;
+}
+}  // namespace trace_hash_internal
+
 /// FNV-1a over the bytes it is fed, in order.
 class TraceHash {
  public:
@@ -21,7 +31,7 @@ class TraceHash {
   /// One byte.
   void U8(uint8_t v) {
     h_ ^= v;
-    h_ *= 0x100000001b3ULL;
+    h_ *= kPrime;
   }
   /// 2 bytes, little-endian.
   void U16(uint16_t v) { Bytes(v, 2); }
@@ -39,8 +49,23 @@ class TraceHash {
   uint64_t value() const { return h_; }
 
  private:
+  static constexpr uint64_t kPrime = trace_hash_internal::kFnvPrime;
+  static constexpr uint64_t kPrimePowers[9] = {
+      trace_hash_internal::PrimePower(0), trace_hash_internal::PrimePower(1),
+      trace_hash_internal::PrimePower(2), trace_hash_internal::PrimePower(3),
+      trace_hash_internal::PrimePower(4), trace_hash_internal::PrimePower(5),
+      trace_hash_internal::PrimePower(6), trace_hash_internal::PrimePower(7),
+      trace_hash_internal::PrimePower(8)};
+
+  // The n low bytes of v, low byte first. FNV-1a's step for a zero byte is
+  // a multiply alone (h ^ 0 == h), so the zero bytes above v's highest set
+  // byte, which most fields have (fds, lengths, flags, the unused second
+  // value of an argument), are one multiply by kPrime^k rather than k
+  // steps of a serial chain: the same hash, bit for bit, at a fraction of
+  // the cost (trace_hash_test checks it against the byte-by-byte form).
   void Bytes(uint64_t v, int n) {
-    for (int i = 0; i < n; ++i, v >>= 8) U8(static_cast<uint8_t>(v & 0xff));
+    for (; n > 0 && v != 0; --n, v >>= 8) U8(static_cast<uint8_t>(v & 0xff));
+    h_ *= kPrimePowers[n];
   }
 
   uint64_t h_ = kBasis;

@@ -195,15 +195,35 @@ bool Epoll::HasReady() {
   return false;
 }
 
-// ep_send_events.
+// ep_send_events. The ready list is taken whole (a wakeup during the walk
+// queues on ready_ anew), walked from its front, and what is left is put
+// back behind such wakeups, then the level-triggered items to report
+// again. The walk works in two scratch vectors kept by the epoll, so that
+// a call allocates nothing once they have grown (each epoll_wait used to
+// build and free three deques).
 int Epoll::Collect(epoll_event* out, int maxevents) {
-  std::deque<uint64_t> pending = std::move(ready_);
+  // Collect does not re-enter for one epoll (a file's Poll never collects
+  // from an epoll watching it); if it ever did, the inner call works in
+  // vectors of its own.
+  std::vector<uint64_t> own_pending, own_requeue;
+  const bool nested = collecting_;
+  std::vector<uint64_t>& pending = nested ? own_pending : scratch_pending_;
+  std::vector<uint64_t>& requeue = nested ? own_requeue : scratch_requeue_;
+  collecting_ = true;
+  struct Done {
+    bool& collecting;
+    bool nested;
+    ~Done() {
+      if (!nested) collecting = false;
+    }
+  } done{collecting_, nested};
+  pending.assign(ready_.begin(), ready_.end());
   ready_.clear();
-  std::deque<uint64_t> requeue;
+  requeue.clear();
+  size_t next = 0;  // pending[next..] are not walked yet
   int n = 0;
-  while (!pending.empty() && n < maxevents) {
-    uint64_t id = pending.front();
-    pending.pop_front();
+  while (next < pending.size() && n < maxevents) {
+    uint64_t id = pending[next++];
     auto it = items_.find(id);
     if (it == items_.end()) continue;
     Item& item = it->second;
@@ -214,9 +234,10 @@ int Epoll::Collect(epoll_event* out, int maxevents) {
     if (out == nullptr) {
       // Copying out faults: the item stays ready, the call fails.
       item.queued = true;
-      pending.push_front(id);
+      --next;
       if (n == 0) {
-        for (uint64_t r : pending) ready_.push_back(r);
+        for (size_t i = next; i < pending.size(); ++i)
+          ready_.push_back(pending[i]);
         return -EFAULT;
       }
       break;
@@ -232,7 +253,7 @@ int Epoll::Collect(epoll_event* out, int maxevents) {
     }
   }
   // Items not reached keep their place; level-triggered ones follow.
-  for (uint64_t id : pending) ready_.push_back(id);
+  for (size_t i = next; i < pending.size(); ++i) ready_.push_back(pending[i]);
   for (uint64_t id : requeue) ready_.push_back(id);
   return n;
 }

@@ -44,6 +44,41 @@ TEST(TraceHash, IsFnv1aOverLittleEndianBytes) {
   EXPECT_EQ(str.value(), by_hand.value());
 }
 
+// The fixed-width integers fold their high zero bytes into one multiply
+// by a power of the prime: the value must be what hashing every byte gives.
+TEST(TraceHash, WideIntegersHashAsTheirBytes) {
+  std::vector<uint64_t> values = {0,
+                                  1,
+                                  0xff,
+                                  0x100,
+                                  0x1234,
+                                  0xff0000,
+                                  0x80000000,
+                                  0x100000000ULL,
+                                  0x00ff00ff00ff00ffULL,
+                                  0x8000000000000000ULL,
+                                  ~uint64_t{0}};
+  uint64_t x = 0x9e3779b97f4a7c15ULL;  // a fixed xorshift sequence
+  for (int i = 0; i < 2000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    values.push_back(x >> (i % 64));
+  }
+  for (uint64_t v : values) {
+    TraceHash wide, bytes;
+    wide.U8(0x5a);  // a hash that does not start at the basis
+    bytes.U8(0x5a);
+    wide.I64(static_cast<int64_t>(v));
+    wide.U32(static_cast<uint32_t>(v));
+    wide.U16(static_cast<uint16_t>(v));
+    for (int b = 0; b < 8; ++b) bytes.U8(static_cast<uint8_t>(v >> (8 * b)));
+    for (int b = 0; b < 4; ++b) bytes.U8(static_cast<uint8_t>(v >> (8 * b)));
+    for (int b = 0; b < 2; ++b) bytes.U8(static_cast<uint8_t>(v >> (8 * b)));
+    EXPECT_EQ(wide.value(), bytes.value()) << std::hex << v;
+  }
+}
+
 TEST(TraceArgs, WritesEachFormAsTheLineReads) {
   sockaddr_in sin{};
   sin.sin_family = AF_INET;
