@@ -8,8 +8,9 @@
 #
 # Three panels: ping-pong round trips per second against the number of
 # connections (with the target, half the rate at 10), the connection
-# lifecycle's cost per connection (with the real loopback's), and RSS per
-# idle established connection (with the 2 KiB target).
+# lifecycle's cost per connection (with the real loopback's), and the
+# bytes per idle established connection (heap in use, and RSS all told,
+# with the 2 KiB target).
 set -euo pipefail
 in=${1:?usage: plot_bench.sh SIM_SCALE_OUTPUT OUT.png}
 out=${2:?usage: plot_bench.sh SIM_SCALE_OUTPUT OUT.png}
