@@ -12,9 +12,11 @@
 
 namespace simsock::sim {
 
+/// TraceHash's constants (not an interface of their own).
 namespace trace_hash_internal {
-// FNV-1a's 64-bit prime, and its powers (mod 2^64).
+/// FNV-1a's 64-bit prime.
 inline constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
+/// kFnvPrime to the power k (mod 2^64): the hash's step for k zero bytes.
 constexpr uint64_t PrimePower(int k) {
   uint64_t p = 1;
   for (int i = 0; i < k; ++i) p *= kFnvPrime;

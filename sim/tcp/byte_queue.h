@@ -29,6 +29,7 @@ class ByteQueue {
     block_ = std::make_unique_for_overwrite<uint8_t[]>(bytes);
     std::memcpy(block_.get(), other.block_.get(), bytes);
   }
+  /// Takes other's bytes and buffer; other is left empty, with no buffer.
   ByteQueue(ByteQueue&& other) noexcept
       : block_(std::move(other.block_)),
         head_(other.head_),
@@ -36,6 +37,8 @@ class ByteQueue {
     other.head_ = 0;
     other.size_ = 0;
   }
+  /// Copy or move assignment (by copy-and-swap): this holds what other
+  /// held.
   ByteQueue& operator=(ByteQueue other) noexcept {
     std::swap(block_, other.block_);
     std::swap(head_, other.head_);

@@ -31,9 +31,9 @@ Duration Backoff(Duration base, int n, Duration cap);
 /// The control block passes them from its shared configuration rather than
 /// each estimator keeping a copy (24 bytes in every connection).
 struct RtoBounds {
-  Duration initial = std::chrono::seconds(1);
-  Duration min = std::chrono::milliseconds(200);
-  Duration max = std::chrono::seconds(120);
+  Duration initial = std::chrono::seconds(1);     ///< the RTO before a sample
+  Duration min = std::chrono::milliseconds(200);  ///< floor of 4 * RTTVAR
+  Duration max = std::chrono::seconds(120);       ///< cap, backoff included
 };
 
 /// The round-trip estimate and RTO of one sending connection (RFC 6298 with
