@@ -121,6 +121,11 @@ if [ -n "$text_out" ]; then
   echo "trace_pins: text digests of $(wc -l <"$text_digests") runs in $text_out"
 fi
 
+# The pins are kept sorted by key: the order in which a test binary lists
+# its tests (static registration order, which a unity build's batching
+# changes) is not behaviour.
+LC_ALL=C sort -o "$out" "$out"
+
 if [ "$record" -eq 1 ]; then
   mkdir -p "$(dirname "$pins")"
   {
@@ -131,7 +136,7 @@ if [ "$record" -eq 1 ]; then
   exit 0
 fi
 
-if diff <(grep -v '^#' "$pins") "$out" >"$scratch/diff"; then
+if diff <(grep -v '^#' "$pins" | LC_ALL=C sort) "$out" >"$scratch/diff"; then
   echo "trace_pins: all $(wc -l <"$out") pins unchanged"
   exit 0
 fi

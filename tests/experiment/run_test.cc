@@ -15,17 +15,10 @@
 #include "simsock/sim/kernel/host.h"
 #include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
+#include "testing/sockets.h"
 
 namespace simsock::experiment {
 namespace {
-
-sockaddr_in ServerAddr() {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(80);
-  a.sin_addr.s_addr = htonl(0x0a000001);
-  return a;
-}
 
 // A server that reads one request and never answers; a client that sends
 // it and reads without a timeout: both wait forever on a connection with
@@ -52,7 +45,7 @@ Scenario Silent(bool no_client = false, bool ticker = true) {
     sp.Spawn(
         [&server] {
           const int fd = server.socket(AF_INET, SOCK_STREAM, 0);
-          sockaddr_in a = ServerAddr();
+          sockaddr_in a = testing::Addr(testing::HostIp(0), 80);
           server.bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
           server.listen(fd, 4);
           const int c = server.accept4(fd, nullptr, nullptr, 0);
@@ -65,7 +58,7 @@ Scenario Silent(bool no_client = false, bool ticker = true) {
     cp.Spawn(
         [&client] {
           const int fd = client.socket(AF_INET, SOCK_STREAM, 0);
-          sockaddr_in a = ServerAddr();
+          sockaddr_in a = testing::Addr(testing::HostIp(0), 80);
           client.connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
           client.write(fd, "ping", 4);
           char buf[16];

@@ -14,6 +14,7 @@
 #include "simsock/sim/kernel/host.h"
 #include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
+#include "testing/sockets.h"
 #include "simsock/sim/vfs/null_file.h"
 
 namespace simsock::experiment {
@@ -129,14 +130,6 @@ class Corrupting final : public sys::ForwardingSyscalls {
   sim::Process& p_;
 };
 
-sockaddr_in ServerAddr() {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(80);
-  a.sin_addr.s_addr = htonl(0x0a000001);
-  return a;
-}
-
 // A client sends 3 messages of 5 bytes, the server reads them all and
 // answers "ok"; the server's reads go through `corrupt` if set. Returns
 // what the ledger found.
@@ -154,7 +147,7 @@ std::vector<std::string> Exchange(bool corrupt) {
   StreamTap client(cp, cp, ledger, &client_bytes);
   sp.Spawn([&] {
     const int fd = server.socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a = ServerAddr();
+    sockaddr_in a = testing::Addr(testing::HostIp(0), 80);
     ASSERT_EQ(server.bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
     ASSERT_EQ(server.listen(fd, 4), 0);
     const int c = server.accept4(fd, nullptr, nullptr, 0);
@@ -172,7 +165,7 @@ std::vector<std::string> Exchange(bool corrupt) {
   });
   cp.Spawn([&] {
     const int fd = client.socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a = ServerAddr();
+    sockaddr_in a = testing::Addr(testing::HostIp(0), 80);
     ASSERT_EQ(client.connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
     for (const char* m : {"one..", "two..", "three"}) {
       ASSERT_EQ(client.write(fd, m, 5), 5);

@@ -79,9 +79,11 @@ TEST_P(DialContextTest, ContextDeadlineDuringConnectIsIoTimeout) {
   EXPECT_TRUE(RunBody(
       [&] {
         const std::string addr = Blackhole();
+        // The clock starts before the context's, so that a slow step
+        // between the two cannot shorten the measured wait.
+        Time start = rt().Now();
         auto [ctx, cancel] =
             context::WithTimeout(context::Background(rt()), 150 * kMillisecond);
-        Time start = rt().Now();
         Dialer d;
         d.timeout = 10 * kSecond;  // the earlier (the context's) wins
         auto c = d.DialContext(ctx, "tcp4", addr);
@@ -139,6 +141,10 @@ TEST_P(DialContextTest, LiveContextDialsAsDial) {
 TEST_P(DialContextTest, ReadAndAcceptEndedByAContext) {
   EXPECT_TRUE(RunBody([&] {
     Pair p = MustPair();
+    // The context's 80 ms run from here: the clock starts first, so that
+    // the real backend's time spent setting up the waiters (measured at
+    // 5 ms on a loaded CI machine) cannot shorten the measured wait.
+    Time start = rt().Now();
     auto [ctx, cancel] =
         context::WithTimeout(context::Background(rt()), 80 * kMillisecond);
     TCPConn server = p.server;
@@ -154,7 +160,6 @@ TEST_P(DialContextTest, ReadAndAcceptEndedByAContext) {
       auto a = listener.Accept();
       if (!a.ok()) accept_err = a.error();
     });
-    Time start = rt().Now();
     char buf[8];
     auto n = p.server.Read(buf);
     ASSERT_FALSE(n.ok());
