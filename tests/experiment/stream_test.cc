@@ -14,8 +14,8 @@
 #include "simsock/sim/kernel/host.h"
 #include "simsock/sim/kernel/process.h"
 #include "simsock/sim/kernel/world.h"
-#include "testing/sockets.h"
 #include "simsock/sim/vfs/null_file.h"
+#include "testing/sockets.h"
 
 namespace simsock::experiment {
 namespace {
