@@ -34,8 +34,6 @@ volatile int shim_program_has_handlers;
 
 static int is_handler(const void *h) { return h != SIG_DFL && h != SIG_IGN; }
 
-static uint64_t sig_bit(int sig) { return (uint64_t)1 << (sig - 1); }
-
 /* rt_sigprocmask(how, set, oldset, size) applied to the mask a trapped
  * call returns to, as the kernel's sigprocmask does (SIG_BLOCK,
  * SIG_UNBLOCK, SIG_SETMASK), minus SIGSYS and SIGSEGV. */

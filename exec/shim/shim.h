@@ -198,6 +198,8 @@ long shim_guard_sigaction(long sig, const void *act, void *oldact, long size);
 long shim_guard_sigprocmask(long how, const void *set, void *oldset, long size);
 
 /* --- signals.c: the simulated kernel's signals (docs/exec.md, "Signals"). */
+/* A signal's bit in a 64-bit kernel sigset (signal 1 is bit 0). */
+static inline uint64_t sig_bit(int sig) { return (uint64_t)1 << (sig - 1); }
 /* Raises the signals the last replies asked for (slot.deliver_mask). */
 void shim_sig_deliver(void);
 /* Tells the simulator the calling thread's blocked mask. */

@@ -20,7 +20,6 @@
 
 #include "exec/shim/shim.h"
 
-static uint64_t sig_bit(int sig) { return (uint64_t)1 << (sig - 1); }
 
 /* The shim's own signals, never in the mask it reports. */
 static const uint64_t shim_own =

@@ -8,7 +8,10 @@
 
 namespace simsock::net {
 
-namespace {
+// Named rather than anonymous: Mutex::State and Cond::State (declared in
+// sync.h) hold one, and a unity build would otherwise warn that their
+// members have internal linkage (-Wsubobject-linkage).
+namespace sync_internal {
 
 // A FIFO of parked tasks; each waiter removes itself if unwound while
 // parked (~Runtime).
@@ -43,7 +46,9 @@ struct WaitQueue {
   }
 };
 
-}  // namespace
+}  // namespace sync_internal
+
+using sync_internal::WaitQueue;
 
 struct Mutex::State {
   explicit State(Runtime& r) : rt(&r) {}

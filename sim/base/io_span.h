@@ -14,6 +14,10 @@
 
 namespace simsock::sim {
 
+/// MAX_RW_COUNT: the most bytes one read or write moves (rw_verify_area
+/// caps a plain call's count, import_iovec the sum of an iovec array's).
+inline constexpr size_t kMaxRwCount = 0x7ffff000;
+
 /// A read-only view of the caller's buffers as one byte sequence: write
 /// and sendto give one buffer, writev and sendmsg an iovec array whose
 /// lengths the syscall layer has checked and capped (import_iovec). The

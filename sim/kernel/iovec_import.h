@@ -8,12 +8,16 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "simsock/sim/base/io_span.h"  // kMaxRwCount
+
 namespace simsock::sim {
 
 /// UIO_MAXIOV: the most iovecs one call takes.
 constexpr size_t kMaxIov = 1024;
-/// MAX_RW_COUNT: the most bytes one call moves (import_iovec caps the sum).
-constexpr size_t kMaxRwCount = 0x7ffff000;
+/// MSG_CMSG_COMPAT (include/linux/socket.h; not in the C library's
+/// headers): the kernel's own flag for 32-bit callers, refused from user
+/// space by sendmsg and recvmsg.
+inline constexpr int kMsgCmsgCompat = static_cast<int>(0x80000000u);
 
 /// The bytes of iov[0..count), each length capped so that the sum stays
 /// within MAX_RW_COUNT (__import_iovec); 0 for a null iov.

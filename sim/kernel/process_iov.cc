@@ -49,8 +49,6 @@ TraceArgs VectorArgs(int fd, const iovec* iov, int iovcnt) {
   return args.With(&IovText, iovcnt, static_cast<int64_t>(total));
 }
 
-// MSG_CMSG_COMPAT (include/linux/socket.h): refused from user space.
-constexpr int kMsgCmsgCompat = static_cast<int>(0x80000000u);
 // ____sys_sendmsg: a control buffer larger than its on-stack one
 // (sizeof(struct cmsghdr) + 20) comes from sock_kmalloc, which refuses
 // net.core.optmem_max (131072 since Linux 6.9) or more.

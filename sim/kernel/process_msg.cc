@@ -31,10 +31,6 @@ std::string MsgNameCtlText(int64_t namelen, int64_t ctllen) {
          "}";
 }
 
-// MSG_CMSG_COMPAT (include/linux/socket.h; not in the C library's headers):
-// the kernel's own flag for 32-bit callers, refused from user space.
-constexpr int kMsgCmsgCompat = static_cast<int>(0x80000000u);
-
 // The control buffer as put_cmsg fills it: `used` bytes written so far.
 struct ControlOut {
   msghdr* msg;

@@ -9,15 +9,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include "simsock/sim/base/io_span.h"  // kMaxRwCount
 #include "simsock/sim/base/time.h"
 
 namespace simsock::sim {
-namespace {
-
-// Most bytes one read or write moves (MAX_RW_COUNT, rw_verify_area).
-constexpr size_t kMaxRwCount = 0x7ffff000;
-
-}  // namespace
 
 std::pair<std::shared_ptr<PipeEnd>, std::shared_ptr<PipeEnd>>
 PipeEnd::MakePipe() {

@@ -30,8 +30,6 @@ constexpr int kMinSndbuf = 4608;
 constexpr int kMinRcvbuf = 2304;
 // net.core.wmem_max and rmem_max (the defaults).
 constexpr int kBufMax = 212992;
-// Most bytes one read or write moves (MAX_RW_COUNT).
-constexpr size_t kMaxRwCount = 0x7ffff000;
 constexpr socklen_t kFamilyLen = offsetof(sockaddr_un, sun_path);
 
 size_t Align(size_t n, size_t to) { return (n + to - 1) / to * to; }
