@@ -15,10 +15,13 @@
 // simulator's rate over the floor's says how far it is from that bound.
 //
 //   pingpong [--seconds S]   (default 1 s per backend)
-//   pingpong --trips N [--only loopback|hosts]
+//   pingpong --trips N [--only loopback|hosts] [--trace off|hash|text]
 //       exactly N simulated round trips (one host, or two hosts with no
 //       plan), nothing timed, nothing real: for instruction counts, e.g.
 //       the difference of two callgrind runs over the difference of N.
+//       --trace: the world's trace off (the default), on with no sink
+//       (the hash only), or on with a text sink writing to /dev/null
+//       (what sim_scale's trace section times).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -28,6 +31,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 
 #include "simsock/faults/fault_plan.h"
@@ -125,6 +129,19 @@ double RunFloor(double seconds) {
   return static_cast<double>(trips) / elapsed;
 }
 
+// The simulated worlds' trace (--trace): off, the hash only, or text
+// lines written to /dev/null.
+enum class TraceMode { kOff, kHash, kText };
+TraceMode g_trace = TraceMode::kOff;
+
+void SetTrace(simsock::sim::World& world) {
+  world.trace().SetEnabled(g_trace != TraceMode::kOff);
+  if (g_trace == TraceMode::kText) {
+    static std::ofstream null("/dev/null");
+    world.trace().SetSink(&null);
+  }
+}
+
 // Connects a client to a listener on 127.0.0.1 and accepts it; returns the
 // round trips done in `seconds` of wall time (or does `trips` of them).
 double Run(Syscalls& sys, double seconds, long trips = 0) {
@@ -161,7 +178,7 @@ double Run(Syscalls& sys, double seconds, long trips = 0) {
 // until the message has crossed the link. Round trips per wall second.
 double RunCrossHost(const char* plan_text, double seconds, long trips = 0) {
   simsock::sim::World world(1);
-  world.trace().SetEnabled(false);
+  SetTrace(world);
   simsock::sim::Host& a = world.AddHost("a", "10.0.0.1");
   simsock::sim::Host& b = world.AddHost("b", "10.0.0.2");
   if (plan_text != nullptr) {
@@ -194,7 +211,7 @@ double RunCrossHost(const char* plan_text, double seconds, long trips = 0) {
 // One simulated host's loopback ping-pong, as main measures it.
 double RunLoopbackSim(double seconds, long trips = 0) {
   simsock::sim::World world(1);
-  world.trace().SetEnabled(false);
+  SetTrace(world);
   simsock::sim::Host& host = world.AddHost("bench", "10.0.0.1");
   simsock::sim::Process& proc = host.SpawnProcess();
   return Run(proc, seconds, trips);
@@ -214,10 +231,22 @@ int main(int argc, char** argv) {
       trips = std::atol(argv[++i]);
     } else if (arg == "--only" && i + 1 < argc) {
       only = argv[++i];
+    } else if (arg == "--trace" && i + 1 < argc) {
+      const std::string mode = argv[++i];
+      if (mode == "off") {
+        g_trace = TraceMode::kOff;
+      } else if (mode == "hash") {
+        g_trace = TraceMode::kHash;
+      } else if (mode == "text") {
+        g_trace = TraceMode::kText;
+      } else {
+        std::fprintf(stderr, "pingpong: --trace is off, hash or text\n");
+        return 2;
+      }
     } else {
       std::fprintf(stderr,
                    "usage: pingpong [--seconds S] | --trips N "
-                   "[--only loopback|hosts]\n");
+                   "[--only loopback|hosts] [--trace off|hash|text]\n");
       return 2;
     }
   }

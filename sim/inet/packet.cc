@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <charconv>
 #include <cstdio>
 
 #include "simsock/sim/base/append_decimal.h"
@@ -16,13 +17,15 @@ std::string IpToString(uint32_t ip) {
 }
 
 void AppendIp(std::string& out, uint32_t ip) {
-  AppendDecimal(out, ip >> 24);
-  out += '.';
-  AppendDecimal(out, (ip >> 16) & 255);
-  out += '.';
-  AppendDecimal(out, (ip >> 8) & 255);
-  out += '.';
-  AppendDecimal(out, ip & 255);
+  // Formatted on the stack and appended once: every packet's trace line
+  // has two or three of these.
+  char buf[16];  // "255.255.255.255"
+  char* p = buf;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    p = std::to_chars(p, buf + sizeof buf, (ip >> shift) & 255).ptr;
+    if (shift > 0) *p++ = '.';
+  }
+  out.append(buf, static_cast<size_t>(p - buf));
 }
 
 bool ParseIp(std::string_view text, uint32_t* ip) {
@@ -163,45 +166,47 @@ std::string Describe(const Packet& p) {
 }
 
 void AppendDescription(std::string& s, const Packet& p) {
-  s += "IP ";
+  // string_view literals: appended without a strlen each.
+  using namespace std::string_view_literals;
+  s += "IP "sv;
   switch (p.proto) {
     case IpProto::kTcp: {
       const tcp::Segment& t = p.tcp;
       AppendIp(s, p.src);
       s += '.';
       AppendDecimal(s, t.src_port);
-      s += " > ";
+      s += " > "sv;
       AppendIp(s, p.dst);
       s += '.';
       AppendDecimal(s, t.dst_port);
-      s += ": Flags [";
-      s += tcp::FlagsToString(t.flags);
-      s += "], seq ";
+      s += ": Flags ["sv;
+      tcp::AppendFlags(s, t.flags);
+      s += "], seq "sv;
       AppendDecimal(s, t.seq.value());
       if (t.Has(tcp::kAck)) {
-        s += ", ack ";
+        s += ", ack "sv;
         AppendDecimal(s, t.ack.value());
       }
-      s += ", win ";
+      s += ", win "sv;
       AppendDecimal(s, t.window);
       if (t.Has(tcp::kUrg)) {
-        s += ", urg ";
+        s += ", urg "sv;
         AppendDecimal(s, t.urg_ptr);
       }
       if (t.mss || t.wscale) {
-        s += ", options [";
+        s += ", options ["sv;
         if (t.mss) {
-          s += "mss ";
+          s += "mss "sv;
           AppendDecimal(s, *t.mss);
         }
         if (t.wscale) {
           if (t.mss) s += ',';
-          s += "wscale ";
+          s += "wscale "sv;
           AppendDecimal(s, static_cast<unsigned>(*t.wscale));
         }
         s += ']';
       }
-      s += ", length ";
+      s += ", length "sv;
       AppendDecimal(s, t.payload.size());
       break;
     }
@@ -209,22 +214,22 @@ void AppendDescription(std::string& s, const Packet& p) {
       AppendIp(s, p.src);
       s += '.';
       AppendDecimal(s, p.udp.src_port);
-      s += " > ";
+      s += " > "sv;
       AppendIp(s, p.dst);
       s += '.';
       AppendDecimal(s, p.udp.dst_port);
-      s += ": UDP, length ";
+      s += ": UDP, length "sv;
       AppendDecimal(s, p.udp.payload.size());
       break;
     case IpProto::kIcmp:
       AppendIp(s, p.src);
-      s += " > ";
+      s += " > "sv;
       AppendIp(s, p.dst);
-      s += ": ICMP ";
+      s += ": ICMP "sv;
       AppendIp(s, p.icmp.orig_dst);
-      s += " udp port ";
+      s += " udp port "sv;
       AppendDecimal(s, p.icmp.orig_dst_port);
-      s += " unreachable";
+      s += " unreachable"sv;
       break;
   }
 }

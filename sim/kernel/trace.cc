@@ -15,6 +15,9 @@
 
 namespace simsock::sim {
 
+// string_view literals: appended without a strlen each.
+using namespace std::string_view_literals;
+
 std::string Trace::FormatTime(Time t) {
   std::string s;
   AppendTime(s, t);
@@ -47,7 +50,7 @@ void Trace::AppendTime(std::string& out, Time t) {
     ++digits;
   } while (sec > 0);
   for (; digits < 5; ++digits) *--p = ' ';
-  out.append(p, end);
+  out.append(p, static_cast<size_t>(end - p));
 }
 
 namespace {
@@ -112,10 +115,10 @@ std::string TraceCaller::ToString() const {
 
 void TraceCaller::AppendTo(std::string& out) const {
   out += host;
-  out += " pid ";
+  out += " pid "sv;
   AppendDecimal(out, pid);
   if (tid >= 0) {
-    out += " tid ";
+    out += " tid "sv;
     AppendDecimal(out, tid);
   }
 }
@@ -216,7 +219,7 @@ void Trace::Syscall(Time now, const TraceCaller& who, const char* call,
   const size_t args_pos = line_.size();
   args.AppendTo(line_);
   const size_t args_end = line_.size();
-  line_ += ") = ";
+  line_ += ") = "sv;
   const size_t result_pos = line_.size();
   // sys::ResultString, without its temporary for the common case.
   if (result >= 0) {
@@ -249,9 +252,9 @@ void Trace::Drop(Time now, const std::string& who, const std::string& reason,
   line_ += who;
   line_ += ' ';
   const size_t what_pos = line_.size();
-  line_ += "drop (";
+  line_ += "drop ("sv;
   line_ += reason;
-  line_ += "): ";
+  line_ += "): "sv;
   AppendDescription(line_, packet);
   WriteText();
   const std::string_view what = LinePart(what_pos);
@@ -287,10 +290,16 @@ void Trace::Keep(Time now, std::string_view who, std::string_view what,
 }
 
 size_t Trace::StartLine(Time now) {
-  line_.clear();
-  line_ += '[';
-  AppendTime(line_, now);
-  line_ += "] ";
+  // Many events share an instant (a call, its segments, the peer's
+  // wake-up): the time's text is formatted once per instant.
+  if (time_text_.empty() || now != time_text_at_) {
+    time_text_.clear();
+    time_text_ += '[';
+    AppendTime(time_text_, now);
+    time_text_ += "] "sv;
+    time_text_at_ = now;
+  }
+  line_.assign(time_text_);
   return line_.size();
 }
 

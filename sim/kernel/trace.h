@@ -180,6 +180,9 @@ class Trace {
   // grown.
   std::string line_;
   std::string json_line_;
+  // "[<time>] " of the last line's instant (StartLine), and that instant.
+  std::string time_text_;
+  Time time_text_at_{};
 };
 
 }  // namespace simsock::sim

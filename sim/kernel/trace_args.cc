@@ -86,7 +86,7 @@ std::string TraceArgs::ToString() const {
 
 void TraceArgs::AppendTo(std::string& s) const {
   for (int i = 0; i < n_; ++i) {
-    if (i > 0) s += ", ";
+    if (i > 0) s.append(", ", 2);
     const TraceArg& arg = args_[i];
     switch (arg.kind) {
       case TraceArg::Kind::kInt:

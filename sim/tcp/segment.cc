@@ -64,19 +64,29 @@ void RecycleSegmentVector(std::vector<Segment>&& v) {
 }
 
 std::string FlagsToString(uint8_t flags) {
+  std::string out;
+  AppendFlags(out, flags);
+  return out;
+}
+
+void AppendFlags(std::string& out, uint8_t flags) {
   // tcpdump prints the flags in the order of its tcp_flag_values table
   // (F, S, R, P, "." for ACK, then U), so FIN+PSH+ACK is "FP.", SYN+ACK
   // "S." and urgent data "P.U". A segment with no flag at all prints as
   // "none".
-  std::string out;
-  if (flags & kFin) out += 'F';
-  if (flags & kSyn) out += 'S';
-  if (flags & kRst) out += 'R';
-  if (flags & kPsh) out += 'P';
-  if (flags & kAck) out += '.';
-  if (flags & kUrg) out += 'U';
-  if (out.empty()) out = "none";
-  return out;
+  char buf[6];
+  size_t n = 0;
+  if (flags & kFin) buf[n++] = 'F';
+  if (flags & kSyn) buf[n++] = 'S';
+  if (flags & kRst) buf[n++] = 'R';
+  if (flags & kPsh) buf[n++] = 'P';
+  if (flags & kAck) buf[n++] = '.';
+  if (flags & kUrg) buf[n++] = 'U';
+  if (n == 0) {
+    out += "none";
+  } else {
+    out.append(buf, n);
+  }
 }
 
 }  // namespace simsock::sim::tcp

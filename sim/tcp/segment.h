@@ -52,6 +52,8 @@ struct Segment {
 
 /// tcpdump's flag notation: "S", "S.", ".", "P.", "F.", "R", "R.".
 std::string FlagsToString(uint8_t flags);
+/// Appends FlagsToString(flags) to `out`.
+void AppendFlags(std::string& out, uint8_t flags);
 
 /// An empty vector of segments with room for some, from a small pool of the
 /// calling thread (a new empty vector when the pool is empty): a control

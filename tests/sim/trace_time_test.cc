@@ -33,5 +33,22 @@ TEST(TraceTime, FormatTimeIsPrintfsForm) {
   }
 }
 
+// A line's "[time] " is formatted once per instant and reused while the
+// events share it: every line still carries its own event's time, whatever
+// the order of the instants (the first one at time zero included).
+TEST(TraceTime, LinesOfOneInstantShareTheTimeTextAndEachKeepsItsOwn) {
+  Trace trace;
+  trace.KeepLines(true);
+  const Time second = Time(1'000'000'000);
+  for (Time t : {Time(0), Time(0), second, second, Time(5), second, Time(0)})
+    trace.Write(t, "a", "event");
+  const std::vector<std::string> want = {
+      "[    0.000000000] a event", "[    0.000000000] a event",
+      "[    1.000000000] a event", "[    1.000000000] a event",
+      "[    0.000000005] a event", "[    1.000000000] a event",
+      "[    0.000000000] a event"};
+  EXPECT_EQ(trace.lines(), want);
+}
+
 }  // namespace
 }  // namespace simsock::sim

@@ -42,6 +42,18 @@ TEST(Segment, FlagsToStringIsTcpdumpNotation) {
   EXPECT_EQ(FlagsToString(kRst), "R");
   EXPECT_EQ(FlagsToString(kRst | kAck), "R.");
   EXPECT_EQ(FlagsToString(kPsh | kAck | kUrg), "P.U");
+  EXPECT_EQ(FlagsToString(0), "none");
+}
+
+// AppendFlags appends what FlagsToString returns, for every combination
+// of the six flags, after whatever the string already holds.
+TEST(Segment, AppendFlagsAppendsFlagsToString) {
+  for (unsigned flags = 0; flags < 64; ++flags) {
+    const auto f = static_cast<uint8_t>(flags);
+    std::string s = "Flags [";
+    AppendFlags(s, f);
+    EXPECT_EQ(s, "Flags [" + FlagsToString(f)) << flags;
+  }
 }
 
 TEST(ResetFor, SegmentWithAck_RstAtItsAck) {
