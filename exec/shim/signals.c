@@ -20,7 +20,6 @@
 
 #include "exec/shim/shim.h"
 
-
 /* The shim's own signals, never in the mask it reports. */
 static const uint64_t shim_own =
     ((uint64_t)1 << (SIGSYS - 1)) | ((uint64_t)1 << (SIGSEGV - 1));

@@ -202,26 +202,17 @@ bool Epoll::HasReady() {
 // a call allocates nothing once they have grown (each epoll_wait used to
 // build and free three deques).
 int Epoll::Collect(epoll_event* out, int maxevents) {
-  // Collect does not re-enter for one epoll (a file's Poll never collects
-  // from an epoll watching it); if it ever did, the inner call works in
-  // vectors of its own.
-  std::vector<uint64_t> own_pending, own_requeue;
-  const bool nested = collecting_;
-  std::vector<uint64_t>& pending = nested ? own_pending : scratch_pending_;
-  std::vector<uint64_t>& requeue = nested ? own_requeue : scratch_requeue_;
-  collecting_ = true;
-  struct Done {
-    bool& collecting;
-    bool nested;
-    ~Done() {
-      if (!nested) collecting = false;
-    }
-  } done{collecting_, nested};
+  // The scratch vectors are moved out for the walk and back at its end: a
+  // Collect nested in a file's Poll (none does today) would find them
+  // empty and grow its own.
+  std::vector<uint64_t> pending = std::move(scratch_pending_);
+  std::vector<uint64_t> requeue = std::move(scratch_requeue_);
   pending.assign(ready_.begin(), ready_.end());
   ready_.clear();
   requeue.clear();
   size_t next = 0;  // pending[next..] are not walked yet
   int n = 0;
+  bool fault = false;
   while (next < pending.size() && n < maxevents) {
     uint64_t id = pending[next++];
     auto it = items_.find(id);
@@ -232,14 +223,11 @@ int Epoll::Collect(epoll_event* out, int maxevents) {
     uint32_t revents = f ? (f->Poll() & item.events & ~kPrivateBits) : 0;
     if (revents == 0) continue;
     if (out == nullptr) {
-      // Copying out faults: the item stays ready, the call fails.
+      // Copying out faults (on the first event, with nothing reported):
+      // the item stays ready, the call fails.
       item.queued = true;
       --next;
-      if (n == 0) {
-        for (size_t i = next; i < pending.size(); ++i)
-          ready_.push_back(pending[i]);
-        return -EFAULT;
-      }
+      fault = true;
       break;
     }
     out[n].events = revents;
@@ -255,7 +243,9 @@ int Epoll::Collect(epoll_event* out, int maxevents) {
   // Items not reached keep their place; level-triggered ones follow.
   for (size_t i = next; i < pending.size(); ++i) ready_.push_back(pending[i]);
   for (uint64_t id : requeue) ready_.push_back(id);
-  return n;
+  scratch_pending_ = std::move(pending);
+  scratch_requeue_ = std::move(requeue);
+  return fault ? -EFAULT : n;
 }
 
 // ep_eventpoll_poll: readable while something on the ready list is ready.

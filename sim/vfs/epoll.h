@@ -103,11 +103,9 @@ class Epoll final : public File {
   // Item ids in the order they became ready (the rdllist).
   std::deque<uint64_t> ready_;
   // Collect's scratch: the ready list being walked and the level-triggered
-  // items to queue again (kept to save their allocations), and whether a
-  // Collect is using them.
+  // items to queue again, kept between calls to save their allocations.
   std::vector<uint64_t> scratch_pending_;
   std::vector<uint64_t> scratch_requeue_;
-  bool collecting_ = false;
   uint64_t next_id_ = 0;
   // The epolls that have this one as an item, with how many items each
   // (Linux's file->f_ep list), for UpwardDepth.
