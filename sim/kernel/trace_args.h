@@ -23,6 +23,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -40,10 +41,13 @@ struct TraceArg {
     kNull,  ///< a NULL pointer: "NULL"
     kText,  ///< a short string: TraceArgs' bytes [a, a + b)
   };
-  Kind kind = Kind::kInt;   ///< what it holds
-  int64_t a = 0;            ///< the value (an fd, a count, flags...)
-  int64_t b = 0;            ///< a second value, for arguments made of two
-  Format format = nullptr;  ///< kInt: nullptr writes `a` in decimal
+  // No default member initialisers: TraceArgs keeps six of these on the
+  // stack of every traced call and sets only those it uses (TraceArg{}
+  // is still all zeros).
+  Kind kind;      ///< what it holds
+  int64_t a;      ///< the value (an fd, a count, flags...)
+  int64_t b;      ///< a second value, for arguments made of two
+  Format format;  ///< kInt: nullptr writes `a` in decimal
 };
 
 /// A syscall's arguments, at most kMax of them; building one costs a few
@@ -53,6 +57,20 @@ class TraceArgs {
  public:
   /// Most arguments a call records.
   static constexpr int kMax = 6;
+
+  TraceArgs() = default;
+  // Copies carry the arguments set, not the unused slots: a syscall's
+  // arguments are built and copied on the stack of the calling task, and
+  // at thousands of tasks each stack line written is a cache miss.
+  TraceArgs(const TraceArgs& other) : n_(other.n_), strings_(other.strings_) {
+    std::copy_n(other.args_.begin(), n_, args_.begin());
+  }
+  TraceArgs& operator=(const TraceArgs& other) {
+    n_ = other.n_;
+    strings_ = other.strings_;
+    std::copy_n(other.args_.begin(), n_, args_.begin());
+    return *this;
+  }
 
   /// An integer, written in decimal.
   TraceArgs& Int(int64_t v) { return Add({TraceArg::Kind::kInt, v, 0, {}}); }
@@ -116,7 +134,7 @@ class TraceArgs {
 
   TraceArgs& Add(const TraceArg& arg);
 
-  std::array<TraceArg, kMax> args_{};
+  std::array<TraceArg, kMax> args_;  // [0, n_) are set, the rest untouched
   int n_ = 0;
   std::string strings_;  // the kText arguments' bytes
 };
