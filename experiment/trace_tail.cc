@@ -1,5 +1,8 @@
 #include "simsock/experiment/trace_tail.h"
 
+#include <string.h>  // memrchr
+
+#include <cstring>
 #include <string_view>
 
 namespace simsock::experiment {
@@ -30,21 +33,89 @@ TraceTail::int_type TraceTail::overflow(int_type c) {
 }
 
 std::streamsize TraceTail::xsputn(const char* s, std::streamsize n) {
-  for (std::streamsize i = 0; i < n; ++i) {
-    if (s[i] == '\n') {
-      EndLine();
-    } else {
-      line_ += s[i];
+  // The trace writes a whole line (and its newline) at once: the line is
+  // appended in one piece, not a character at a time.
+  const char* const end = s + n;
+  while (s != end) {
+    const auto* nl = static_cast<const char*>(
+        std::memchr(s, '\n', static_cast<size_t>(end - s)));
+    if (nl == nullptr) {
+      line_.append(s, end);
+      break;
     }
+    line_.append(s, nl);
+    EndLine();
+    s = nl + 1;
   }
   return n;
 }
+
+namespace {
+
+// Where the last ") = " of `line` starts, or npos. A syscall line has it
+// near its end; other lines are walked back a ')' at a time (memrchr), not
+// compared at every position.
+size_t LastResultMark(std::string_view line) {
+  size_t end = line.size();
+  while (end > 0) {
+    const auto* close =
+        static_cast<const char*>(memrchr(line.data(), ')', end));
+    if (close == nullptr) break;
+    const auto at = static_cast<size_t>(close - line.data());
+    if (line.substr(at).starts_with(") = ")) return at;
+    end = at;
+  }
+  return std::string_view::npos;
+}
+
+// Whether a line that is not a syscall's records an injected fault: a
+// drop by a loss, a partition or a full queue, a duplicate, a corruption,
+// a clog's hold, or a fault line that is not the plan's own note (the
+// first " fault: " decides). Every mark starts with a space, so the walk
+// looks only after each space, at the one character that can begin a
+// mark.
+bool RecordsInjection(std::string_view line) {
+  size_t first_fault = std::string_view::npos;
+  for (size_t at = line.find(' '); at != std::string_view::npos;
+       at = line.find(' ', at + 1)) {
+    const std::string_view rest = line.substr(at);
+    if (rest.size() < 2) break;
+    switch (rest[1]) {
+      case 'd':
+        if (rest.starts_with(" drop (loss") ||
+            rest.starts_with(" drop (partition") ||
+            rest.starts_with(" drop (queue full") ||
+            rest.starts_with(" duplicate")) {
+          return true;
+        }
+        break;
+      case 'c':
+        if (rest.starts_with(" corrupt")) return true;
+        break;
+      case 'h':
+        if (rest.starts_with(" hold (clog")) return true;
+        break;
+      case 'f':
+        if (first_fault == std::string_view::npos &&
+            rest.starts_with(" fault: ")) {
+          first_fault = at;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return first_fault != std::string_view::npos &&
+         !line.substr(first_fault).starts_with(" fault: plan line ");
+}
+
+}  // namespace
 
 void TraceTail::EndLine() {
   const std::string_view line = line_;
   // A syscall line ends "call(args) = <result>" (sys::ResultString); no
   // other line has ") = ", and a syscall line shows no data.
-  if (const size_t at = line.rfind(") = "); at != std::string_view::npos) {
+  if (const size_t at = LastResultMark(line); at != std::string_view::npos) {
     std::string_view result = line.substr(at + 4);
     if (result.size() > 2 && result[0] == '-' && result[1] == 'E') {
       result.remove_prefix(1);
@@ -55,16 +126,7 @@ void TraceTail::EndLine() {
         ++errors_[std::string(result)];
       }
     }
-  } else if (line.find(" drop (loss") != std::string_view::npos ||
-             line.find(" drop (partition") != std::string_view::npos ||
-             line.find(" drop (queue full") != std::string_view::npos ||
-             line.find(" duplicate") != std::string_view::npos ||
-             line.find(" corrupt") != std::string_view::npos ||
-             line.find(" hold (clog") != std::string_view::npos) {
-    ++faults_;
-  } else if (const size_t f = line.find(" fault: ");
-             f != std::string_view::npos &&
-             line.compare(f, 18, " fault: plan line ") != 0) {
+  } else if (RecordsInjection(line)) {
     ++faults_;
   }
   if (forward_ != nullptr) *forward_ << line_ << '\n';
