@@ -63,12 +63,19 @@ Runtime::Runtime(sys::Syscalls& sys, RuntimeOptions options)
 
 Runtime::~Runtime() {
   SIMSOCK_NET_CHECK(!running_, "Runtime destroyed while running");
-  // Unwind every started task: destroying its fiber makes the pending
-  // Suspend() throw inside it, and Park() refuses to park again.
+  // Unwind every started task, oldest first. Resumed once cancelling_ is
+  // set, a task's pending switch to the scheduler throws TaskCancelled,
+  // which TaskMain catches: one unwind of its stack, and its fiber ends.
+  // (Destroying the unfinished fiber would do it too, with the fiber's own
+  // exception, which TaskMain can only catch with catch (...) and rethrow:
+  // a second unwind, about as dear as the first, for every task of every
+  // world torn down or host crashed.) Park() refuses to park again.
   cancelling_ = true;
   runq_.clear();
   while (!tasks_.empty()) {
     auto node = tasks_.extract(tasks_.begin());
+    fiber::Fiber* f = node.mapped()->fiber.get();
+    if (f != nullptr && !f->finished()) f->Resume();
     node.mapped()->fiber.reset();
   }
   // Close the fds still registered (their owners outlive us).
@@ -174,8 +181,8 @@ void Runtime::TaskMain(Task* t) {
                  static_cast<unsigned long long>(t->id), e.what());
     internal::Fatal("uncaught exception in a task");
   } catch (...) {
-    // The fiber's own unwinding (the Runtime is being destroyed) or our
-    // TaskCancelled: let it end the task.
+    // The fiber's own unwinding (its fiber destroyed unfinished while the
+    // Runtime is being destroyed): let it end the task.
     if (cancelling_) throw;
     internal::Fatal("uncaught exception in a task");
   }

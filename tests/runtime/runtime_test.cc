@@ -244,6 +244,43 @@ TEST_P(RuntimeTest, StopThenDestroyUnwindsParkedTasks) {
   EXPECT_EQ(destroyed, 2);
 }
 
+TEST_P(RuntimeTest, DestroyUnwindsTasksOldestFirstEachStackThenItsCaptures) {
+  std::vector<std::string> order;
+  struct Note {
+    Note(std::vector<std::string>* o, const char* w) : out(o), what(w) {}
+    Note(const Note&) = delete;
+    ~Note() { out->push_back(what); }
+    std::vector<std::string>* out;
+    const char* what;
+  };
+  Chan<int> ch(rt());
+  auto capture1 = std::make_shared<Note>(&order, "1 capture");
+  rt().Go([&, ch, capture1]() mutable {
+    Note on_stack{&order, "1 stack"};
+    (void)ch.Recv();
+  });
+  auto capture2 = std::make_shared<Note>(&order, "2 capture");
+  rt().Go([&, capture2] {
+    Note on_stack{&order, "2 stack"};
+    rt().Sleep(kHour);
+  });
+  rt().Go([&] {
+    rt().Yield();
+    rt().Stop();
+  });
+  capture1.reset();
+  capture2.reset();
+  EXPECT_EQ(RunRuntime(), RunStatus::kStopped);
+  // Never started: no stack to unwind, only its captures.
+  auto capture4 = std::make_shared<Note>(&order, "4 capture");
+  rt().Go([capture4] { ADD_FAILURE() << "never runs"; });
+  capture4.reset();
+  EXPECT_TRUE(order.empty());
+  rt_.reset();
+  EXPECT_EQ(order, (std::vector<std::string>{"1 stack", "1 capture", "2 stack",
+                                             "2 capture", "4 capture"}));
+}
+
 TEST_P(RuntimeTest, RunCanBeResumedAfterStop) {
   int steps = 0;
   rt().Go([&] {
