@@ -117,11 +117,10 @@ TEST(TraceTail, CountsFailedCallsByErrnoButNotTheNotYets) {
   std::string text;
   for (const std::string& line : SampleLines()) text += line + "\n";
   Feed(tail, text, 0);
-  EXPECT_EQ(tail.errors(),
-            (std::map<std::string, uint64_t>{{"ECONNREFUSED", 1},
-                                             {"ECONNRESET", 1},
-                                             {"ETIMEDOUT", 1},
-                                             {"EX", 1}}));
+  EXPECT_EQ(tail.errors(), (std::map<std::string, uint64_t>{{"ECONNREFUSED", 1},
+                                                            {"ECONNRESET", 1},
+                                                            {"ETIMEDOUT", 1},
+                                                            {"EX", 1}}));
   // loss, partition, queue full, duplicate, corrupt, hold, crash, restart,
   // the partition's fault line, the syscall fault, " fault: " alone, a
   // cut-short " fault: plan line", a bare " drop (loss"; not the plan's
