@@ -54,16 +54,18 @@ RunResult Run(const Scenario& scenario, const RunOptions& options) {
     result.plan_error = files.error();
     return result;
   }
-  TraceTail tail(options.context_lines,
-                 trace_file.is_open() ? &trace_file : nullptr);
-  std::ostream tail_stream(&tail);
+  TraceTail tail(options.context_lines);
 
   auto ctx = std::make_unique<RunContextImpl>(scenario, options, tail);
   sim::World& world = ctx->world();
   sim::Trace& trace = world.trace();
-  trace.SetSink(&tail_stream);
+  // The tail takes the events unformatted; only a trace file makes every
+  // line's text.
+  trace.SetListener(&tail);
+  if (trace_file.is_open()) trace.SetSink(&trace_file);
   files.Attach(trace);
   auto finish = [&] {
+    trace.SetListener(nullptr);
     trace.SetSink(nullptr);
     files.Detach();
   };

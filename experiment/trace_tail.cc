@@ -2,53 +2,9 @@
 
 #include <string.h>  // memrchr
 
-#include <cstring>
-#include <string_view>
+#include "simsock/net/sys/names.h"
 
 namespace simsock::experiment {
-
-TraceTail::TraceTail(size_t lines, std::ostream* forward)
-    : ring_(lines), forward_(forward) {}
-
-std::vector<std::string> TraceTail::Last() const {
-  std::vector<std::string> out;
-  const size_t n = ring_.size();
-  if (n == 0) return out;
-  const size_t kept = count_ < n ? static_cast<size_t>(count_) : n;
-  for (size_t i = 0; i < kept; ++i) {
-    out.push_back(ring_[(next_ + n - kept + i) % n]);
-  }
-  return out;
-}
-
-TraceTail::int_type TraceTail::overflow(int_type c) {
-  if (traits_type::eq_int_type(c, traits_type::eof())) return 0;
-  const char ch = traits_type::to_char_type(c);
-  if (ch == '\n') {
-    EndLine();
-  } else {
-    line_ += ch;
-  }
-  return c;
-}
-
-std::streamsize TraceTail::xsputn(const char* s, std::streamsize n) {
-  // The trace writes a whole line (and its newline) at once: the line is
-  // appended in one piece, not a character at a time.
-  const char* const end = s + n;
-  while (s != end) {
-    const auto* nl = static_cast<const char*>(
-        std::memchr(s, '\n', static_cast<size_t>(end - s)));
-    if (nl == nullptr) {
-      line_.append(s, end);
-      break;
-    }
-    line_.append(s, nl);
-    EndLine();
-    s = nl + 1;
-  }
-  return n;
-}
 
 namespace {
 
@@ -111,31 +67,115 @@ bool RecordsInjection(std::string_view line) {
 
 }  // namespace
 
-void TraceTail::EndLine() {
-  const std::string_view line = line_;
+TraceTail::TraceTail(size_t lines) : ring_(lines) {}
+
+std::vector<std::string> TraceTail::Last() const {
+  std::vector<std::string> out;
+  const size_t n = ring_.size();
+  if (n == 0) return out;
+  const size_t kept = count_ < n ? static_cast<size_t>(count_) : n;
+  for (size_t i = 0; i < kept; ++i) {
+    const Event& e = ring_[(next_ + n - kept + i) % n];
+    std::string line;
+    sim::Trace::AppendLineStart(line, e.at);
+    switch (e.kind) {
+      case Event::Kind::kSyscall:
+        sim::Trace::AppendSyscallText(line,
+                                      sim::TraceCaller{e.who, e.pid, e.tid},
+                                      e.call.c_str(), e.args, e.result);
+        break;
+      case Event::Kind::kPacket:
+        sim::Trace::AppendPacketText(line, e.who, e.packet);
+        break;
+      case Event::Kind::kDrop:
+        sim::Trace::AppendDropText(line, e.who, e.text, e.packet);
+        break;
+      case Event::Kind::kLine:
+        sim::Trace::AppendLineText(line, e.who, e.text);
+        break;
+    }
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
+TraceTail::Event* TraceTail::Keep(Event::Kind kind, sim::Time now,
+                                  std::string_view who) {
+  ++count_;
+  if (ring_.empty()) return nullptr;
+  Event& e = ring_[next_];
+  next_ = (next_ + 1) % ring_.size();
+  e.kind = kind;
+  e.at = now;
+  e.who.assign(who);
+  return &e;
+}
+
+void TraceTail::OnSyscall(sim::Time now, const sim::TraceCaller& who,
+                          const char* call, const sim::TraceArgs& args,
+                          long result) {
+  if (result < 0) CountResult(sys::ResultString(result));
+  if (Event* e = Keep(Event::Kind::kSyscall, now, who.host)) {
+    e->pid = who.pid;
+    e->tid = who.tid;
+    e->call.assign(call);
+    e->args = args;
+    e->result = result;
+  }
+}
+
+void TraceTail::OnPacket(sim::Time now, const std::string& who,
+                         const sim::Packet& packet) {
+  if (Event* e = Keep(Event::Kind::kPacket, now, who)) {
+    e->packet = sim::PacketSummary::Of(packet);
+  }
+}
+
+void TraceTail::OnDrop(sim::Time now, const std::string& who,
+                       const std::string& reason, const sim::Packet& packet) {
+  // "drop (loss", "drop (partition ...", "drop (queue full": injected;
+  // "drop (no route)" and the stack's own drops are not.
+  const std::string_view r = reason;
+  if (r.starts_with("loss") || r.starts_with("partition") ||
+      r.starts_with("queue full")) {
+    ++faults_;
+  }
+  if (Event* e = Keep(Event::Kind::kDrop, now, who)) {
+    e->text.assign(reason);
+    e->packet = sim::PacketSummary::Of(packet);
+  }
+}
+
+void TraceTail::OnLine(sim::Time now, const std::string& who,
+                       const std::string& what) {
+  // The line as the rules read it, from the space before who (the time
+  // in front carries no mark).
+  scratch_.assign(1, ' ');
+  sim::Trace::AppendLineText(scratch_, who, what);
+  CountText(scratch_);
+  if (Event* e = Keep(Event::Kind::kLine, now, who)) e->text.assign(what);
+}
+
+void TraceTail::CountText(std::string_view line) {
   // A syscall line ends "call(args) = <result>" (sys::ResultString); no
   // other line has ") = ", and a syscall line shows no data.
   if (const size_t at = LastResultMark(line); at != std::string_view::npos) {
-    std::string_view result = line.substr(at + 4);
-    if (result.size() > 2 && result[0] == '-' && result[1] == 'E') {
-      result.remove_prefix(1);
-      if (const size_t sp = result.find(' '); sp != std::string_view::npos) {
-        result = result.substr(0, sp);
-      }
-      if (result != "EAGAIN" && result != "EINPROGRESS") {
-        ++errors_[std::string(result)];
-      }
-    }
+    CountResult(line.substr(at + 4));
   } else if (RecordsInjection(line)) {
     ++faults_;
   }
-  if (forward_ != nullptr) *forward_ << line_ << '\n';
-  if (!ring_.empty()) {
-    ring_[next_].swap(line_);
-    next_ = (next_ + 1) % ring_.size();
+}
+
+void TraceTail::CountResult(std::string_view result) {
+  if (result.size() > 2 && result[0] == '-' && result[1] == 'E') {
+    result.remove_prefix(1);
+    if (const size_t sp = result.find(' '); sp != std::string_view::npos) {
+      result = result.substr(0, sp);
+    }
+    if (result != "EAGAIN" && result != "EINPROGRESS") {
+      ++errors_[std::string(result)];
+    }
   }
-  ++count_;
-  line_.clear();
 }
 
 }  // namespace simsock::experiment

@@ -165,70 +165,104 @@ std::string Describe(const Packet& p) {
   return s;
 }
 
+PacketSummary PacketSummary::Of(const Packet& p) {
+  PacketSummary s;
+  s.src = p.src;
+  s.dst = p.dst;
+  s.proto = p.proto;
+  switch (p.proto) {
+    case IpProto::kTcp:
+      s.src_port = p.tcp.src_port;
+      s.dst_port = p.tcp.dst_port;
+      s.flags = p.tcp.flags;
+      s.seq = p.tcp.seq.value();
+      s.ack = p.tcp.ack.value();
+      s.window = p.tcp.window;
+      s.urg_ptr = p.tcp.urg_ptr;
+      s.mss = p.tcp.mss;
+      s.wscale = p.tcp.wscale;
+      s.length = p.tcp.payload.size();
+      break;
+    case IpProto::kUdp:
+      s.src_port = p.udp.src_port;
+      s.dst_port = p.udp.dst_port;
+      s.length = p.udp.payload.size();
+      break;
+    case IpProto::kIcmp:
+      s.orig_dst = p.icmp.orig_dst;
+      s.orig_dst_port = p.icmp.orig_dst_port;
+      break;
+  }
+  return s;
+}
+
 void AppendDescription(std::string& s, const Packet& p) {
+  AppendDescription(s, PacketSummary::Of(p));
+}
+
+void AppendDescription(std::string& s, const PacketSummary& p) {
   // string_view literals: appended without a strlen each.
   using namespace std::string_view_literals;
   s += "IP "sv;
   switch (p.proto) {
     case IpProto::kTcp: {
-      const tcp::Segment& t = p.tcp;
       AppendIp(s, p.src);
       s += '.';
-      AppendDecimal(s, t.src_port);
+      AppendDecimal(s, p.src_port);
       s += " > "sv;
       AppendIp(s, p.dst);
       s += '.';
-      AppendDecimal(s, t.dst_port);
+      AppendDecimal(s, p.dst_port);
       s += ": Flags ["sv;
-      tcp::AppendFlags(s, t.flags);
+      tcp::AppendFlags(s, p.flags);
       s += "], seq "sv;
-      AppendDecimal(s, t.seq.value());
-      if (t.Has(tcp::kAck)) {
+      AppendDecimal(s, p.seq);
+      if ((p.flags & tcp::kAck) != 0) {
         s += ", ack "sv;
-        AppendDecimal(s, t.ack.value());
+        AppendDecimal(s, p.ack);
       }
       s += ", win "sv;
-      AppendDecimal(s, t.window);
-      if (t.Has(tcp::kUrg)) {
+      AppendDecimal(s, p.window);
+      if ((p.flags & tcp::kUrg) != 0) {
         s += ", urg "sv;
-        AppendDecimal(s, t.urg_ptr);
+        AppendDecimal(s, p.urg_ptr);
       }
-      if (t.mss || t.wscale) {
+      if (p.mss || p.wscale) {
         s += ", options ["sv;
-        if (t.mss) {
+        if (p.mss) {
           s += "mss "sv;
-          AppendDecimal(s, *t.mss);
+          AppendDecimal(s, *p.mss);
         }
-        if (t.wscale) {
-          if (t.mss) s += ',';
+        if (p.wscale) {
+          if (p.mss) s += ',';
           s += "wscale "sv;
-          AppendDecimal(s, static_cast<unsigned>(*t.wscale));
+          AppendDecimal(s, static_cast<unsigned>(*p.wscale));
         }
         s += ']';
       }
       s += ", length "sv;
-      AppendDecimal(s, t.payload.size());
+      AppendDecimal(s, p.length);
       break;
     }
     case IpProto::kUdp:
       AppendIp(s, p.src);
       s += '.';
-      AppendDecimal(s, p.udp.src_port);
+      AppendDecimal(s, p.src_port);
       s += " > "sv;
       AppendIp(s, p.dst);
       s += '.';
-      AppendDecimal(s, p.udp.dst_port);
+      AppendDecimal(s, p.dst_port);
       s += ": UDP, length "sv;
-      AppendDecimal(s, p.udp.payload.size());
+      AppendDecimal(s, p.length);
       break;
     case IpProto::kIcmp:
       AppendIp(s, p.src);
       s += " > "sv;
       AppendIp(s, p.dst);
       s += ": ICMP "sv;
-      AppendIp(s, p.icmp.orig_dst);
+      AppendIp(s, p.orig_dst);
       s += " udp port "sv;
-      AppendDecimal(s, p.icmp.orig_dst_port);
+      AppendDecimal(s, p.orig_dst_port);
       s += " unreachable"sv;
       break;
   }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,10 +90,36 @@ bool ParseInetAton(std::string_view text, uint32_t* ip);
 /// True for 127.0.0.0/8.
 inline bool IsLoopback(uint32_t ip) { return (ip >> 24) == 127; }
 
+/// What a packet's line shows (AppendDescription): its headers and its
+/// payload's length, not the payload. Cheap to copy: a trace listener that
+/// keeps the last events (experiment::TraceTail) keeps these and formats
+/// only the lines a report shows.
+struct PacketSummary {
+  uint32_t src = 0;
+  uint32_t dst = 0;
+  IpProto proto = IpProto::kTcp;
+  uint16_t src_port = 0;          ///< TCP, UDP
+  uint16_t dst_port = 0;          ///< TCP, UDP
+  uint8_t flags = 0;              ///< TCP
+  uint32_t seq = 0;               ///< TCP
+  uint32_t ack = 0;               ///< TCP (shown with kAck)
+  uint16_t window = 0;            ///< TCP
+  uint16_t urg_ptr = 0;           ///< TCP (shown with kUrg)
+  std::optional<uint16_t> mss;    ///< TCP
+  std::optional<uint8_t> wscale;  ///< TCP
+  size_t length = 0;              ///< TCP, UDP: the payload's length
+  uint32_t orig_dst = 0;          ///< ICMP: the failed datagram's
+  uint16_t orig_dst_port = 0;     ///< ICMP
+  /// The summary of `p`.
+  static PacketSummary Of(const Packet& p);
+};
+
 /// tcpdump-style one-line summary of a packet.
 std::string Describe(const Packet& p);
 /// Appends Describe(p) to `out` (the trace's lines: no temporaries).
 void AppendDescription(std::string& out, const Packet& p);
+/// Appends the line of the packet `p` summarises (the same text).
+void AppendDescription(std::string& out, const PacketSummary& p);
 
 /// Bytes the packet occupies on the wire at the IP layer: the IPv4 header,
 /// the transport header (TCP with its options) and the payload; an ICMP

@@ -100,6 +100,62 @@ std::ostream* TextDump() {
 // ports and payload length; ICMP the quoted destination and port.
 // Changing an encoding changes every trace pin (docs/testing.md).
 
+void Trace::AppendLineStart(std::string& out, Time t) {
+  out += '[';
+  AppendTime(out, t);
+  out += "] "sv;
+}
+
+size_t Trace::AppendSyscallText(std::string& out, const TraceCaller& who,
+                                const char* call, const TraceArgs& args,
+                                long result) {
+  who.AppendTo(out);
+  out += ' ';
+  const size_t what_pos = out.size();
+  out += call;
+  out += '(';
+  args.AppendTo(out);
+  out += ") = "sv;
+  // sys::ResultString, without its temporary for the common case.
+  if (result >= 0) {
+    AppendDecimal(out, result);
+  } else {
+    out += sys::ResultString(result);
+  }
+  return what_pos;
+}
+
+size_t Trace::AppendPacketText(std::string& out, std::string_view who,
+                               const PacketSummary& packet) {
+  out += who;
+  out += ' ';
+  const size_t what_pos = out.size();
+  AppendDescription(out, packet);
+  return what_pos;
+}
+
+size_t Trace::AppendDropText(std::string& out, std::string_view who,
+                             std::string_view reason,
+                             const PacketSummary& packet) {
+  out += who;
+  out += ' ';
+  const size_t what_pos = out.size();
+  out += "drop ("sv;
+  out += reason;
+  out += "): "sv;
+  AppendDescription(out, packet);
+  return what_pos;
+}
+
+size_t Trace::AppendLineText(std::string& out, std::string_view who,
+                             std::string_view what) {
+  out += who;
+  out += ' ';
+  const size_t what_pos = out.size();
+  out += what;
+  return what_pos;
+}
+
 Trace::~Trace() {
   const char* path = std::getenv("SIMSOCK_TRACE_DIGEST");
   if (path == nullptr || *path == '\0') return;
@@ -172,11 +228,10 @@ void Trace::Write(Time now, const std::string& who, const std::string& what) {
   HashHead('L', now);
   hash_.Str(who);
   hash_.Str(what);
+  if (listener_ != nullptr) listener_->OnLine(now, who, what);
   if (!WantsText()) return;
   StartLine(now);
-  line_ += who;
-  line_ += ' ';
-  line_ += what;
+  AppendLineText(line_, who, what);
   WriteText();
   WriteJson(now, who, what);
   if (keep_events_) Keep(now, who, what, TraceEvent{});
@@ -207,35 +262,23 @@ void Trace::Syscall(Time now, const TraceCaller& who, const char* call,
     }
   }
   hash_.I64(result);
+  if (listener_ != nullptr) listener_->OnSyscall(now, who, call, args, result);
   if (!WantsText()) return;
   // "[time] host pid P tid T call(args) = result", formatted in place.
   const size_t who_pos = StartLine(now);
-  who.AppendTo(line_);
-  const size_t who_end = line_.size();
-  line_ += ' ';
-  const size_t what_pos = line_.size();
-  line_ += call;
-  line_ += '(';
-  const size_t args_pos = line_.size();
-  args.AppendTo(line_);
-  const size_t args_end = line_.size();
-  line_ += ") = "sv;
-  const size_t result_pos = line_.size();
-  // sys::ResultString, without its temporary for the common case.
-  if (result >= 0) {
-    AppendDecimal(line_, result);
-  } else {
-    line_ += sys::ResultString(result);
-  }
+  const size_t what_pos = AppendSyscallText(line_, who, call, args, result);
   WriteText();
-  const std::string_view who_text = LinePart(who_pos, who_end);
+  const std::string_view who_text = LinePart(who_pos, what_pos - 1);
   const std::string_view what = LinePart(what_pos);
   WriteJson(now, who_text, what);
   if (!keep_events_) return;
+  // The call's arguments and result, from the line: "call(args) = result".
+  const size_t args_pos = what_pos + std::char_traits<char>::length(call) + 1;
+  const size_t result_pos = line_.rfind(") = "sv) + 4;
   TraceEvent e;
   e.kind = TraceEvent::Kind::kSyscall;
   e.call = call;
-  e.args = LinePart(args_pos, args_end);
+  e.args = LinePart(args_pos, result_pos - 4);
   e.result = LinePart(result_pos);
   Keep(now, who_text, what, std::move(e));
 }
@@ -247,15 +290,11 @@ void Trace::Drop(Time now, const std::string& who, const std::string& reason,
   hash_.Str(who);
   hash_.Str(reason);
   HashPacket(packet);
+  if (listener_ != nullptr) listener_->OnDrop(now, who, reason, packet);
   if (!WantsText()) return;
   StartLine(now);
-  line_ += who;
-  line_ += ' ';
-  const size_t what_pos = line_.size();
-  line_ += "drop ("sv;
-  line_ += reason;
-  line_ += "): "sv;
-  AppendDescription(line_, packet);
+  const size_t what_pos =
+      AppendDropText(line_, who, reason, PacketSummary::Of(packet));
   WriteText();
   const std::string_view what = LinePart(what_pos);
   WriteJson(now, who, what);
@@ -294,9 +333,7 @@ size_t Trace::StartLine(Time now) {
   // wake-up): the time's text is formatted once per instant.
   if (time_text_.empty() || now != time_text_at_) {
     time_text_.clear();
-    time_text_ += '[';
-    AppendTime(time_text_, now);
-    time_text_ += "] "sv;
+    AppendLineStart(time_text_, now);
     time_text_at_ = now;
   }
   line_.assign(time_text_);
@@ -330,12 +367,11 @@ void Trace::Packet(Time now, const std::string& who,
   HashHead('P', now);
   hash_.Str(who);
   HashPacket(packet);
+  if (listener_ != nullptr) listener_->OnPacket(now, who, packet);
   if (!WantsText()) return;
   StartLine(now);
-  line_ += who;
-  line_ += ' ';
-  const size_t what_pos = line_.size();
-  AppendDescription(line_, packet);
+  const size_t what_pos =
+      AppendPacketText(line_, who, PacketSummary::Of(packet));
   WriteText();
   if (keep_events_) {
     TraceEvent e;

@@ -71,6 +71,27 @@ struct TraceCaller {
   void AppendTo(std::string& out) const;
 };
 
+/// Receives a trace's events as they happen, in binary form: nothing is
+/// formatted for a listener (Trace::WantsText does not count it). One that
+/// shows some events later formats them with Trace's Append*Text, the
+/// text a sink would have got.
+class TraceListener {
+ public:
+  virtual ~TraceListener() = default;
+  /// Trace::Syscall's event.
+  virtual void OnSyscall(Time now, const TraceCaller& who, const char* call,
+                         const TraceArgs& args, long result) = 0;
+  /// Trace::Packet's event.
+  virtual void OnPacket(Time now, const std::string& who,
+                        const sim::Packet& packet) = 0;
+  /// Trace::Drop's event.
+  virtual void OnDrop(Time now, const std::string& who,
+                      const std::string& reason, const sim::Packet& packet) = 0;
+  /// Trace::Write's event.
+  virtual void OnLine(Time now, const std::string& who,
+                      const std::string& what) = 0;
+};
+
 /// The trace of one world (World::trace()).
 class Trace {
  public:
@@ -94,6 +115,8 @@ class Trace {
   void SetEnabled(bool on) { enabled_ = on; }
   /// Copies every line to `out` as it is written (nullptr to stop).
   void SetSink(std::ostream* out) { sink_ = out; }
+  /// Hands every event to `listener` too, unformatted (nullptr to stop).
+  void SetListener(TraceListener* listener) { listener_ = listener; }
   /// Keeps every line in memory, for tests.
   void KeepLines(bool on) { keep_ = on; }
   /// The lines kept since KeepLines(true).
@@ -144,6 +167,26 @@ class Trace {
   /// Appends FormatTime(t) to `out`.
   static void AppendTime(std::string& out, Time t);
 
+  // A line's text, in the pieces a listener formats later: the line is
+  // AppendLineStart's "[<time>] " and then one of the Append*Text. Each
+  // returns where its "what" starts in `out` (after "<who> ").
+  /// "[    1.234567890] ".
+  static void AppendLineStart(std::string& out, Time t);
+  /// "<who> <call>(<args>) = <result>".
+  static size_t AppendSyscallText(std::string& out, const TraceCaller& who,
+                                  const char* call, const TraceArgs& args,
+                                  long result);
+  /// "<who> <packet>" (AppendDescription).
+  static size_t AppendPacketText(std::string& out, std::string_view who,
+                                 const PacketSummary& packet);
+  /// "<who> drop (<reason>): <packet>".
+  static size_t AppendDropText(std::string& out, std::string_view who,
+                               std::string_view reason,
+                               const PacketSummary& packet);
+  /// "<who> <what>".
+  static size_t AppendLineText(std::string& out, std::string_view who,
+                               std::string_view what);
+
  private:
   // Whether any consumer of the text is attached (a sink, the kept lines
   // or events, JSON, the process's text dump).
@@ -168,6 +211,7 @@ class Trace {
   bool enabled_ = true;
   bool keep_ = false;
   std::ostream* sink_ = nullptr;
+  TraceListener* listener_ = nullptr;
   PcapWriter* pcap_ = nullptr;
   std::ostream* json_ = nullptr;
   std::vector<std::string> lines_;

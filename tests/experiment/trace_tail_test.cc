@@ -1,13 +1,16 @@
-// TraceTail: the ring of last lines, the forwarded copy, and what it
-// counts from the lines (failed syscalls by errno, injected faults),
-// checked against a plain statement of the rules (substring searches) over
-// the trace lines the simulator writes and over lines made of their parts.
+// TraceTail: the counting rules on text, checked against a plain statement
+// of them (substring searches) over trace lines and lines made of their
+// parts; and the listener, checked against a text sink on the same trace:
+// the same last lines, the same counts as the rules give on the sink's
+// lines.
 #include "simsock/experiment/trace_tail.h"
 
+#include <errno.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <map>
-#include <ostream>
 #include <random>
 #include <sstream>
 #include <string>
@@ -51,19 +54,14 @@ void CountLine(std::string_view line, Counts& c) {
   }
 }
 
-// Feeds `text` to a TraceTail through an ostream, in pieces of `chunk`
-// bytes (0: at once), as the trace (or a user's writes) would.
-void Feed(TraceTail& tail, std::string_view text, size_t chunk) {
-  std::ostream out(&tail);
-  if (chunk == 0) {
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  } else {
-    for (size_t at = 0; at < text.size(); at += chunk) {
-      const std::string_view piece = text.substr(at, chunk);
-      out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
-    }
+// Counts every line of `text` with TraceTail's rules.
+void CountAll(TraceTail& tail, std::string_view text) {
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    tail.CountText(text.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
   }
-  out.flush();
 }
 
 const std::vector<std::string>& SampleLines() {
@@ -116,7 +114,7 @@ TEST(TraceTail, CountsFailedCallsByErrnoButNotTheNotYets) {
   TraceTail tail(4);
   std::string text;
   for (const std::string& line : SampleLines()) text += line + "\n";
-  Feed(tail, text, 0);
+  CountAll(tail, text);
   EXPECT_EQ(tail.errors(), (std::map<std::string, uint64_t>{{"ECONNREFUSED", 1},
                                                             {"ECONNRESET", 1},
                                                             {"ETIMEDOUT", 1},
@@ -151,43 +149,106 @@ TEST(TraceTail, AgreesWithThePlainRulesOnMixedLines) {
   // The mix reaches both counts (the seed is fixed).
   ASSERT_GT(want.faults, 100u);
   ASSERT_GT(want.errors.size(), 2u);
-  for (size_t chunk : {size_t{0}, size_t{1}, size_t{5}, size_t{64}}) {
-    TraceTail tail(3);
-    Feed(tail, text, chunk);
-    EXPECT_EQ(tail.errors(), want.errors) << "chunk " << chunk;
-    EXPECT_EQ(tail.faults(), want.faults) << "chunk " << chunk;
+  TraceTail tail(3);
+  CountAll(tail, text);
+  EXPECT_EQ(tail.errors(), want.errors);
+  EXPECT_EQ(tail.faults(), want.faults);
+}
+
+// Every kind of event, with the forms their lines take: arguments of
+// every kind (a text one with ") = " in it), results of every kind,
+// packets of each protocol with and without options, drops for every
+// reason, lines with and without a fault's mark.
+void WriteEvents(sim::Trace& trace) {
+  using std::chrono::milliseconds;
+  const sim::TraceCaller a{"client1", 1, 2};
+  const sim::TraceCaller b{"server", 3, -1};
+  sim::Packet syn;
+  syn.src = 0x0a000101;
+  syn.dst = 0x0a000001;
+  syn.tcp.src_port = 40000;
+  syn.tcp.dst_port = 80;
+  syn.tcp.flags = sim::tcp::kSyn;
+  syn.tcp.seq = sim::tcp::SeqNum(7);
+  syn.tcp.window = 64240;
+  syn.tcp.mss = 1460;
+  syn.tcp.wscale = 7;
+  sim::Packet data = syn;
+  data.tcp.flags = sim::tcp::kAck | sim::tcp::kPsh | sim::tcp::kUrg;
+  data.tcp.mss.reset();
+  data.tcp.ack = sim::tcp::SeqNum(99);
+  data.tcp.urg_ptr = 3;
+  data.tcp.wscale.reset();
+  data.tcp.payload.assign(13, 'x');
+  sim::Packet udp;
+  udp.proto = sim::IpProto::kUdp;
+  udp.src = 0x0a000101;
+  udp.dst = 0x0a000001;
+  udp.udp.src_port = 5353;
+  udp.udp.dst_port = 53;
+  udp.udp.payload.assign(40, 'q');
+  sim::Packet icmp;
+  icmp.proto = sim::IpProto::kIcmp;
+  icmp.src = 0x0a000001;
+  icmp.dst = 0x0a000101;
+  icmp.icmp.orig_dst = 0x0a000001;
+  icmp.icmp.orig_dst_port = 53;
+  for (int round = 0; round < 3; ++round) {
+    const sim::Time t = milliseconds(1000 * round);
+    trace.Syscall(
+        t, a, "connect",
+        sim::TraceArgs().Int(3).Text("{AF_INET, 10.0.0.1:80}").Int(16),
+        -EINPROGRESS);
+    trace.Packet(t, "client1", syn);
+    trace.Syscall(t + milliseconds(1), a, "read",
+                  sim::TraceArgs().Int(3).Int(64), -EAGAIN);
+    trace.Syscall(t + milliseconds(1), b, "sendto",
+                  sim::TraceArgs().Int(4).Text("x) = -EPIPE").Null(), 13);
+    trace.Syscall(t + milliseconds(2), a, "write",
+                  sim::TraceArgs().Int(3).Int(13), -ECONNRESET);
+    trace.Syscall(t + milliseconds(2), b, "recvmsg", sim::TraceArgs(),
+                  -ETIMEDOUT);
+    trace.Packet(t + milliseconds(3), "server", data);
+    trace.Packet(t + milliseconds(3), "client1", udp);
+    trace.Packet(t + milliseconds(3), "server", icmp);
+    trace.Drop(t + milliseconds(4), "net", "loss", data);
+    trace.Drop(t + milliseconds(4), "net", "partition client1 <-> server", syn);
+    trace.Drop(t + milliseconds(4), "net", "queue full", udp);
+    trace.Drop(t + milliseconds(4), "net", "no route", syn);
+    trace.Write(t + milliseconds(5), "net",
+                "duplicate (plan line 2): IP 10.0.1.1.1 > 10.0.0.1.80");
+    trace.Write(t + milliseconds(5), "net", "corrupt: IP 1.2.3.4 > 5.6.7.8");
+    trace.Write(t + milliseconds(5), "net", "hold (clog client1): IP");
+    trace.Write(t + milliseconds(5), "server", "fault: crash");
+    trace.Write(t + milliseconds(5), "net", "fault: plan line 2 begins");
+    trace.Write(t + milliseconds(5), "client1", "pid 1 fault: read -EIO");
+    trace.Write(t + milliseconds(5), "client1", "odd(1) = -EBADMSG");
+    trace.Write(t + milliseconds(6), "client1", "hello, client");
   }
 }
 
-TEST(TraceTail, KeepsTheLastLinesOldestFirstAndForwardsEveryLine) {
-  std::ostringstream copy;
-  TraceTail tail(3, &copy);
-  Feed(tail, "one\ntwo\nthree\nfour\nfive", 2);
-  // "five" has no newline yet: it is not a line.
-  EXPECT_EQ(tail.Last(), (std::vector<std::string>{"two", "three", "four"}));
-  EXPECT_EQ(copy.str(), "one\ntwo\nthree\nfour\n");
-  Feed(tail, "\n", 0);
-  EXPECT_EQ(tail.Last(), (std::vector<std::string>{"three", "four", "five"}));
-  EXPECT_EQ(copy.str(), "one\ntwo\nthree\nfour\nfive\n");
-}
-
-TEST(TraceTail, FewerLinesThanTheRingAndNoRingAtAll) {
-  TraceTail tail(5);
-  Feed(tail, "a\n\nb\n", 0);
-  EXPECT_EQ(tail.Last(), (std::vector<std::string>{"a", "", "b"}));
-  TraceTail none(0);
-  Feed(none, "a\nb) = -EPIPE\n", 1);
-  EXPECT_TRUE(none.Last().empty());
-  EXPECT_EQ(none.errors(), (std::map<std::string, uint64_t>{{"EPIPE", 1}}));
-}
-
-TEST(TraceTail, CharactersPutOneAtATimeMakeTheSameLines) {
-  TraceTail tail(2);
-  std::ostream out(&tail);
-  for (char c : std::string_view("x(1) = -ENOENT\ny\n")) out.put(c);
-  out.flush();
-  EXPECT_EQ(tail.Last(), (std::vector<std::string>{"x(1) = -ENOENT", "y"}));
-  EXPECT_EQ(tail.errors(), (std::map<std::string, uint64_t>{{"ENOENT", 1}}));
+TEST(TraceTail, KeepsWhatASinkGetsAndCountsAsTheRulesOnItsLines) {
+  for (size_t keep : {size_t{0}, size_t{1}, size_t{7}, size_t{200}}) {
+    sim::Trace trace;
+    std::ostringstream sink;
+    TraceTail tail(keep);
+    trace.SetSink(&sink);
+    trace.SetListener(&tail);
+    WriteEvents(trace);
+    trace.SetListener(nullptr);
+    std::vector<std::string> lines;
+    std::istringstream in(sink.str());
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    ASSERT_EQ(lines.size(), 3u * 21u);
+    const size_t kept = std::min(keep, lines.size());
+    EXPECT_EQ(tail.Last(),
+              std::vector<std::string>(lines.end() - kept, lines.end()))
+        << "keep " << keep;
+    Counts want;
+    for (const std::string& line : lines) CountLine(line, want);
+    EXPECT_EQ(tail.errors(), want.errors) << "keep " << keep;
+    EXPECT_EQ(tail.faults(), want.faults) << "keep " << keep;
+  }
 }
 
 }  // namespace
