@@ -23,6 +23,18 @@
 // events run in is (time, number) whatever the heap's layout: the pair is
 // unique. Callbacks are InlineCallbacks: a timer's or a step's capture is
 // kept in the slot itself, so an event allocates nothing.
+//
+// The entries are kept in two such heaps: a near one for events due within
+// a horizon (a second by default) of the last event popped, and a far one
+// for the rest (TIME_WAIT's minute, a sleeping program's timeout, the
+// keepalive). Pop takes the earlier of the two tops, so the order is the
+// same as one heap's; which heap an entry sits in only decides what a sift
+// walks through. The events a world schedules by the million (a packet's
+// delivery, a step, an RTO) sift through the near heap only, not through
+// the tens of thousands of far timers a large world keeps pending, and a
+// far timer, scheduled later than nearly everything, stays near the far
+// heap's bottom. A re-armed entry stays in its heap (either heap is right
+// for any key; the horizon is only where entries start).
 #pragma once
 
 #include <cstdint>
@@ -51,9 +63,18 @@ struct EventId {
 /// number) order. Not thread-safe; one per World.
 class EventQueue {
  public:
+  /// Events due within this much of the last event popped start in the
+  /// near heap (see the file comment).
+  static constexpr Duration kDefaultNearHorizon = std::chrono::seconds(1);
+
+  /// An empty agenda; near_horizon splits its two heaps (tests set it small
+  /// to exercise both).
+  explicit EventQueue(Duration near_horizon = kDefaultNearHorizon)
+      : near_horizon_(near_horizon) {}
+
   /// Schedules fn to run at `at` (which may be in the past: it then runs
   /// next, after the events already due). Returns the id to cancel it with.
-  /// O(log n); allocates only while the heap and slot table grow.
+  /// O(log n); allocates only while the heaps and slot table grow.
   EventId Schedule(Time at, InlineCallback fn) {
     EventId id{at, ++next_seq_, 0};
     if (free_.empty()) {
@@ -66,8 +87,10 @@ class EventQueue {
       slots_[id.slot].seq = id.seq;
       slots_[id.slot].fn = std::move(fn);
     }
-    heap_.push_back({at, id.seq, id.slot});
-    SiftUp(heap_.size() - 1);
+    const int h =
+        at > last_popped_ && at - last_popped_ > near_horizon_ ? kFar : kNear;
+    heaps_[h].push_back({at, id.seq, id.slot});
+    SiftUp(h, heaps_[h].size() - 1);
     return id;
   }
   /// Removes the event id names and destroys its callback. Cancelling an
@@ -78,8 +101,10 @@ class EventQueue {
     if (slots_[id.slot].seq != id.seq) return;
     // The callback dies last, once the queue is whole again: what it
     // captured may schedule or cancel as it goes.
-    InlineCallback dead = Remove(slots_[id.slot].pos);
-    Normalize();
+    const size_t pos = slots_[id.slot].pos;
+    const int h = HeapOf(pos);
+    InlineCallback dead = Remove(h, IndexOf(pos));
+    Normalize(h);
   }
   /// Moves the pending event id names to `at`, keeping its callback, and
   /// returns its new id. The event takes a new insertion number, exactly
@@ -100,28 +125,35 @@ class EventQueue {
     slot.at = at;
     slot.seq = moved.seq;
     const Entry e{at, moved.seq, moved.slot};
-    if (RunsFirst(e, heap_[slot.pos])) {
-      heap_[slot.pos] = e;
-      SiftUp(slot.pos);
-    } else if (slot.pos == 0) {
-      Normalize();
+    const int h = HeapOf(slot.pos);
+    const size_t i = IndexOf(slot.pos);
+    if (RunsFirst(e, heaps_[h][i])) {
+      heaps_[h][i] = e;
+      SiftUp(h, i);
+    } else if (i == 0) {
+      Normalize(h);
     }
     return moved;
   }
   /// True when no event is pending.
-  bool empty() const { return heap_.empty(); }
+  bool empty() const { return heaps_[kNear].empty() && heaps_[kFar].empty(); }
   /// When the earliest pending event is due; kNever when none is. O(1).
-  Time NextTime() const { return heap_.empty() ? kNever : heap_.front().at; }
+  Time NextTime() const {
+    const int h = First();
+    return h < 0 ? kNever : heaps_[h].front().at;
+  }
   /// Removes and returns the earliest event (its id and callback), without
   /// running it. The queue must not be empty. O(log n).
   std::pair<EventId, InlineCallback> Pop() {
-    const Entry top = heap_.front();  // current: Normalize keeps it so
-    InlineCallback fn = Remove(0);
-    Normalize();
+    const int h = First();
+    const Entry top = heaps_[h].front();  // current: Normalize keeps it so
+    last_popped_ = top.at;
+    InlineCallback fn = Remove(h, 0);
+    Normalize(h);
     return {EventId{top.at, top.seq, top.slot}, std::move(fn)};
   }
   /// The number of pending events.
-  size_t size() const { return heap_.size(); }
+  size_t size() const { return heaps_[kNear].size() + heaps_[kFar].size(); }
 
  private:
   struct Entry {
@@ -133,65 +165,95 @@ class EventQueue {
     Time at{0};        // the pending event's real time (its entry's may be
                        // earlier: see Normalize)
     uint64_t seq = 0;  // its real number, 0 when the slot is free
-    size_t pos = 0;    // its entry's index in heap_
+    size_t pos = 0;    // its entry's index in its heap, kFarBit set in the
+                       // far heap's
     InlineCallback fn;
   };
+  static constexpr int kNear = 0;
+  static constexpr int kFar = 1;
+  static constexpr size_t kFarBit = size_t{1} << 63;
+  static int HeapOf(size_t pos) { return (pos & kFarBit) != 0 ? kFar : kNear; }
+  static size_t IndexOf(size_t pos) { return pos & ~kFarBit; }
+
   static bool RunsFirst(const Entry& a, const Entry& b) {
     return a.at != b.at ? a.at < b.at : a.seq < b.seq;
   }
-  void Place(size_t i, const Entry& e) {
-    heap_[i] = e;
-    slots_[e.slot].pos = i;
+  // The heap whose top runs first, or -1 when both are empty. Both tops are
+  // current (Normalize).
+  int First() const {
+    if (heaps_[kFar].empty()) return heaps_[kNear].empty() ? -1 : kNear;
+    if (heaps_[kNear].empty()) return kFar;
+    return RunsFirst(heaps_[kFar].front(), heaps_[kNear].front()) ? kFar
+                                                                  : kNear;
   }
-  void SiftUp(size_t i) {
-    const Entry e = heap_[i];
+  // What a slot's pos carries besides the index: kFarBit for the far heap.
+  static size_t TagOf(int h) { return h == kFar ? kFarBit : 0; }
+  void Place(int h, size_t i, const Entry& e) {
+    heaps_[h][i] = e;
+    slots_[e.slot].pos = i | TagOf(h);
+  }
+  // The sifts work on the heap's array and its tag directly: they are the
+  // agenda's inner loops.
+  void SiftUp(int h, size_t i) {
+    Entry* const heap = heaps_[h].data();
+    const size_t tag = TagOf(h);
+    const Entry e = heap[i];
     while (i > 0) {
       const size_t parent = (i - 1) / 2;
-      if (!RunsFirst(e, heap_[parent])) break;
-      Place(i, heap_[parent]);
+      if (!RunsFirst(e, heap[parent])) break;
+      heap[i] = heap[parent];
+      slots_[heap[i].slot].pos = i | tag;
       i = parent;
     }
-    Place(i, e);
+    heap[i] = e;
+    slots_[e.slot].pos = i | tag;
   }
-  void SiftDown(size_t i) {
-    const Entry e = heap_[i];
-    const size_t n = heap_.size();
+  void SiftDown(int h, size_t i) {
+    Entry* const heap = heaps_[h].data();
+    const size_t tag = TagOf(h);
+    const size_t n = heaps_[h].size();
+    const Entry e = heap[i];
     for (;;) {
       size_t child = 2 * i + 1;
       if (child >= n) break;
-      if (child + 1 < n && RunsFirst(heap_[child + 1], heap_[child])) ++child;
-      if (!RunsFirst(heap_[child], e)) break;
-      Place(i, heap_[child]);
+      if (child + 1 < n && RunsFirst(heap[child + 1], heap[child])) ++child;
+      if (!RunsFirst(heap[child], e)) break;
+      heap[i] = heap[child];
+      slots_[heap[i].slot].pos = i | tag;
       i = child;
     }
-    Place(i, e);
+    heap[i] = e;
+    slots_[e.slot].pos = i | tag;
   }
-  // Until the top entry holds its event's real key: a top whose key a lazy
-  // Reschedule left behind takes the real one and sifts down. Keys in the
-  // heap are never later than the real ones, so a current top is the real
-  // earliest event. Called after every change that can expose a new top.
-  void Normalize() {
-    while (!heap_.empty()) {
-      Entry& top = heap_.front();
+  // Until heap h's top entry holds its event's real key: a top whose key a
+  // lazy Reschedule left behind takes the real one and sifts down. Keys in
+  // a heap are never later than the real ones, so a current top is its
+  // heap's real earliest event. Called after every change to heap h that
+  // can expose a new top (the other heap's top is untouched, so current).
+  void Normalize(int h) {
+    std::vector<Entry>& heap = heaps_[h];
+    while (!heap.empty()) {
+      Entry& top = heap.front();
       const Slot& slot = slots_[top.slot];
       if (top.seq == slot.seq) return;
       top.at = slot.at;
       top.seq = slot.seq;
-      SiftDown(0);
+      SiftDown(h, 0);
     }
   }
-  // Takes the entry at heap index i out; frees its slot for reuse and
+  // Takes the entry at index i of heap h out; frees its slot for reuse and
   // returns its callback.
-  InlineCallback Remove(size_t i) {
-    const uint32_t slot = heap_[i].slot;
-    const Entry last = heap_.back();
-    heap_.pop_back();
-    if (i < heap_.size()) {
-      Place(i, last);
-      if (i > 0 && RunsFirst(last, heap_[(i - 1) / 2])) {
-        SiftUp(i);
+  InlineCallback Remove(int h, size_t i) {
+    std::vector<Entry>& heap = heaps_[h];
+    const uint32_t slot = heap[i].slot;
+    const Entry last = heap.back();
+    heap.pop_back();
+    if (i < heap.size()) {
+      Place(h, i, last);
+      if (i > 0 && RunsFirst(last, heap[(i - 1) / 2])) {
+        SiftUp(h, i);
       } else {
-        SiftDown(i);
+        SiftDown(h, i);
       }
     }
     InlineCallback fn = std::move(slots_[slot].fn);
@@ -201,7 +263,9 @@ class EventQueue {
     return fn;
   }
 
-  std::vector<Entry> heap_;
+  Duration near_horizon_;
+  Time last_popped_{0};          // the time of the last event popped
+  std::vector<Entry> heaps_[2];  // [kNear], [kFar]
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_;
   uint64_t next_seq_ = 0;

@@ -15,10 +15,17 @@
 namespace simsock::sim {
 namespace {
 
+// The near heap's horizon: the default (these tests' times all fall in the
+// near heap), a few nanoseconds (both heaps in use), none (every event
+// later than the last one popped starts in the far heap).
+const Duration kHorizons[] = {EventQueue::kDefaultNearHorizon, Duration(10),
+                              Duration(0)};
+
 TEST(EventQueue, MatchesAnOrderedMapUnderRandomScheduleCancelAndPop) {
-  for (uint64_t seed = 1; seed <= 20; ++seed) {
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    const Duration horizon = kHorizons[seed % 3];
     RandomStream rng(seed, "event_queue_test");
-    EventQueue q;
+    EventQueue q(horizon);
     std::map<std::pair<int64_t, uint64_t>, int> model;  // (ns, seq) -> tag
     std::vector<EventId> ids;                           // every id handed out
     std::vector<int> ran, model_ran;
@@ -58,10 +65,11 @@ TEST(EventQueue, MatchesAnOrderedMapUnderRandomScheduleCancelAndPop) {
 // equal times), whatever the heap's layout. A second queue re-arms by
 // cancel and schedule, and the ordered map is the model of both.
 TEST(EventQueue, RescheduleMatchesCancelAndScheduleAndAnOrderedMap) {
-  for (uint64_t seed = 1; seed <= 20; ++seed) {
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    const Duration horizon = kHorizons[seed % 3];
     RandomStream rng(seed, "event_queue_reschedule_test");
-    EventQueue q;    // re-arms with Reschedule
-    EventQueue ref;  // re-arms with Cancel + Schedule
+    EventQueue q(horizon);    // re-arms with Reschedule
+    EventQueue ref(horizon);  // re-arms with Cancel + Schedule
     std::map<std::pair<int64_t, uint64_t>, int> model;  // (ns, seq) -> tag
     std::vector<EventId> ids;  // every id handed out (q's; ref's are equal)
     std::vector<int> ran, ref_ran, model_ran;
@@ -145,7 +153,9 @@ TEST(EventQueue, RescheduleMatchesCancelAndScheduleAndAnOrderedMap) {
 // and the order the ordered map's.
 TEST(EventQueue, TimersPushedLaterKeepTheRealOrderAndNextTime) {
   RandomStream rng(7, "event_queue_lazy_test");
-  EventQueue q;
+  // The timers (200-299 ahead) start in the far heap, the short events
+  // (0-2 ahead) in the near one.
+  EventQueue q(Duration(100));
   std::map<std::pair<int64_t, uint64_t>, int> model;
   std::vector<EventId> timers;
   std::vector<int> ran, model_ran;
