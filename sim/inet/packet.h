@@ -95,9 +95,9 @@ inline bool IsLoopback(uint32_t ip) { return (ip >> 24) == 127; }
 /// keeps the last events (experiment::TraceTail) keeps these and formats
 /// only the lines a report shows.
 struct PacketSummary {
-  uint32_t src = 0;
-  uint32_t dst = 0;
-  IpProto proto = IpProto::kTcp;
+  uint32_t src = 0;               ///< source address, host byte order
+  uint32_t dst = 0;               ///< destination address, host byte order
+  IpProto proto = IpProto::kTcp;  ///< which fields below are meaningful
   uint16_t src_port = 0;          ///< TCP, UDP
   uint16_t dst_port = 0;          ///< TCP, UDP
   uint8_t flags = 0;              ///< TCP

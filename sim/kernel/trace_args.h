@@ -58,13 +58,15 @@ class TraceArgs {
   /// Most arguments a call records.
   static constexpr int kMax = 6;
 
+  /// No arguments.
   TraceArgs() = default;
-  // Copies carry the arguments set, not the unused slots: a syscall's
-  // arguments are built and copied on the stack of the calling task, and
-  // at thousands of tasks each stack line written is a cache miss.
+  /// A copy of the arguments set, not of the unused slots: a syscall's
+  /// arguments are built and copied on the stack of the calling task, and
+  /// at thousands of tasks each stack line written is a cache miss.
   TraceArgs(const TraceArgs& other) : n_(other.n_), strings_(other.strings_) {
     std::copy_n(other.args_.begin(), n_, args_.begin());
   }
+  /// As the copy constructor.
   TraceArgs& operator=(const TraceArgs& other) {
     n_ = other.n_;
     strings_ = other.strings_;
