@@ -24,6 +24,13 @@ size_t LastResultMark(std::string_view line) {
   return std::string_view::npos;
 }
 
+// Whether a drop's reason is an injected fault's: a loss, a partition
+// ("partition a <-> b") or a full queue; not "no route" nor the stack's own.
+bool IsInjectedDrop(std::string_view reason) {
+  return reason.starts_with("loss") || reason.starts_with("partition") ||
+         reason.starts_with("queue full");
+}
+
 // Whether a line that is not a syscall's records an injected fault: a
 // drop by a loss, a partition or a full queue, a duplicate, a corruption,
 // a clog's hold, or a fault line that is not the plan's own note (the
@@ -38,9 +45,7 @@ bool RecordsInjection(std::string_view line) {
     if (rest.size() < 2) break;
     switch (rest[1]) {
       case 'd':
-        if (rest.starts_with(" drop (loss") ||
-            rest.starts_with(" drop (partition") ||
-            rest.starts_with(" drop (queue full") ||
+        if ((rest.starts_with(" drop (") && IsInjectedDrop(rest.substr(7))) ||
             rest.starts_with(" duplicate")) {
           return true;
         }
@@ -133,13 +138,7 @@ void TraceTail::OnPacket(sim::Time now, const std::string& who,
 
 void TraceTail::OnDrop(sim::Time now, const std::string& who,
                        const std::string& reason, const sim::Packet& packet) {
-  // "drop (loss", "drop (partition ...", "drop (queue full": injected;
-  // "drop (no route)" and the stack's own drops are not.
-  const std::string_view r = reason;
-  if (r.starts_with("loss") || r.starts_with("partition") ||
-      r.starts_with("queue full")) {
-    ++faults_;
-  }
+  if (IsInjectedDrop(reason)) ++faults_;
   if (Event* e = Keep(Event::Kind::kDrop, now, who)) {
     e->text.assign(reason);
     e->packet = sim::PacketSummary::Of(packet);
