@@ -4,7 +4,8 @@
 /// value. An event can be cancelled by the id Schedule returned.
 //
 // An indexed binary min-heap of (time, number, slot) over a table of slots
-// that hold the callbacks and know where their entry sits in the heap:
+// that hold the callbacks, with an array beside it that knows where each
+// slot's entry sits in the heap:
 // scheduling allocates nothing once the heap and the table have grown to
 // the world's working set (freed slots are reused, last freed first), and
 // Cancel takes its entry out of the heap at once (the last entry moves into
@@ -79,7 +80,8 @@ class EventQueue {
     EventId id{at, ++next_seq_, 0};
     if (free_.empty()) {
       id.slot = static_cast<uint32_t>(slots_.size());
-      slots_.push_back({at, id.seq, 0, std::move(fn)});
+      slots_.push_back({at, id.seq, std::move(fn)});
+      pos_.push_back(0);
     } else {
       id.slot = free_.back();
       free_.pop_back();
@@ -101,7 +103,7 @@ class EventQueue {
     if (slots_[id.slot].seq != id.seq) return;
     // The callback dies last, once the queue is whole again: what it
     // captured may schedule or cancel as it goes.
-    const size_t pos = slots_[id.slot].pos;
+    const uint32_t pos = pos_[id.slot];
     const int h = HeapOf(pos);
     InlineCallback dead = Remove(h, IndexOf(pos));
     Normalize(h);
@@ -125,8 +127,8 @@ class EventQueue {
     slot.at = at;
     slot.seq = moved.seq;
     const Entry e{at, moved.seq, moved.slot};
-    const int h = HeapOf(slot.pos);
-    const size_t i = IndexOf(slot.pos);
+    const int h = HeapOf(pos_[id.slot]);
+    const size_t i = IndexOf(pos_[id.slot]);
     if (RunsFirst(e, heaps_[h][i])) {
       heaps_[h][i] = e;
       SiftUp(h, i);
@@ -165,15 +167,15 @@ class EventQueue {
     Time at{0};        // the pending event's real time (its entry's may be
                        // earlier: see Normalize)
     uint64_t seq = 0;  // its real number, 0 when the slot is free
-    size_t pos = 0;    // its entry's index in its heap, kFarBit set in the
-                       // far heap's
     InlineCallback fn;
   };
   static constexpr int kNear = 0;
   static constexpr int kFar = 1;
-  static constexpr size_t kFarBit = size_t{1} << 63;
-  static int HeapOf(size_t pos) { return (pos & kFarBit) != 0 ? kFar : kNear; }
-  static size_t IndexOf(size_t pos) { return pos & ~kFarBit; }
+  static constexpr uint32_t kFarBit = uint32_t{1} << 31;
+  static int HeapOf(uint32_t pos) {
+    return (pos & kFarBit) != 0 ? kFar : kNear;
+  }
+  static size_t IndexOf(uint32_t pos) { return pos & ~kFarBit; }
 
   static bool RunsFirst(const Entry& a, const Entry& b) {
     return a.at != b.at ? a.at < b.at : a.seq < b.seq;
@@ -187,30 +189,32 @@ class EventQueue {
                                                                   : kNear;
   }
   // What a slot's pos carries besides the index: kFarBit for the far heap.
-  static size_t TagOf(int h) { return h == kFar ? kFarBit : 0; }
+  static uint32_t TagOf(int h) { return h == kFar ? kFarBit : 0; }
   void Place(int h, size_t i, const Entry& e) {
     heaps_[h][i] = e;
-    slots_[e.slot].pos = i | TagOf(h);
+    pos_[e.slot] = static_cast<uint32_t>(i) | TagOf(h);
   }
   // The sifts work on the heap's array and its tag directly: they are the
   // agenda's inner loops.
   void SiftUp(int h, size_t i) {
     Entry* const heap = heaps_[h].data();
-    const size_t tag = TagOf(h);
+    uint32_t* const pos = pos_.data();
+    const uint32_t tag = TagOf(h);
     const Entry e = heap[i];
     while (i > 0) {
       const size_t parent = (i - 1) / 2;
       if (!RunsFirst(e, heap[parent])) break;
       heap[i] = heap[parent];
-      slots_[heap[i].slot].pos = i | tag;
+      pos[heap[i].slot] = static_cast<uint32_t>(i) | tag;
       i = parent;
     }
     heap[i] = e;
-    slots_[e.slot].pos = i | tag;
+    pos[e.slot] = static_cast<uint32_t>(i) | tag;
   }
   void SiftDown(int h, size_t i) {
     Entry* const heap = heaps_[h].data();
-    const size_t tag = TagOf(h);
+    uint32_t* const pos = pos_.data();
+    const uint32_t tag = TagOf(h);
     const size_t n = heaps_[h].size();
     const Entry e = heap[i];
     for (;;) {
@@ -219,11 +223,11 @@ class EventQueue {
       if (child + 1 < n && RunsFirst(heap[child + 1], heap[child])) ++child;
       if (!RunsFirst(heap[child], e)) break;
       heap[i] = heap[child];
-      slots_[heap[i].slot].pos = i | tag;
+      pos[heap[i].slot] = static_cast<uint32_t>(i) | tag;
       i = child;
     }
     heap[i] = e;
-    slots_[e.slot].pos = i | tag;
+    pos[e.slot] = static_cast<uint32_t>(i) | tag;
   }
   // Until heap h's top entry holds its event's real key: a top whose key a
   // lazy Reschedule left behind takes the real one and sifts down. Keys in
@@ -267,6 +271,10 @@ class EventQueue {
   Time last_popped_{0};          // the time of the last event popped
   std::vector<Entry> heaps_[2];  // [kNear], [kFar]
   std::vector<Slot> slots_;
+  // Each slot's entry: its index in its heap, kFarBit set in the far
+  // heap's. Apart from the slots so that a sift's writes, one per level,
+  // land in a small dense array, not in a callback's cache line each.
+  std::vector<uint32_t> pos_;
   std::vector<uint32_t> free_;
   uint64_t next_seq_ = 0;
 };
