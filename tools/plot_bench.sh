@@ -47,7 +47,7 @@ set key top right
 set title "64 B ping-pong, two hosts, 500 us"
 set xlabel "connections"
 set ylabel "round trips / s"
-set format y "%.0s%c"
+set format y "%.1s%c"
 set yrange [0:*]
 plot "$tmp/pingpong.sim.dat" with linespoints lw 2 title "simulator", \
      ${at10:-0} * 0.5 with lines dt 2 title "target: 50% of the rate at 10", \
