@@ -312,9 +312,44 @@ rc::Gen<std::string> PlanEvent() {
   });
 }
 
+// A case the property below found (rapidcheck seed 13011237270486747906,
+// 50 cases): on a slow link with a small queue, delays and duplicates made
+// each end's bare ACKs carry a sequence number past the other's window.
+// Each end dropped the other's ACKs as out of window and answered every
+// one with a duplicate ACK: the two looped, and neither ever processed
+// the other's acknowledgements again. The connection broke on the
+// retransmission budget after 997 s, on a link that had been clean since
+// 21.5 s. Linux avoids it twice over: every ACK that moves snd_una sets
+// the send window (tcp_may_update_window), so a sender never runs past the
+// edge the peer offered, and out-of-window ACKs are rate-limited
+// (tcp_oow_rate_limited). Both ends now finish, with every byte.
+TEST(FaultsProp, BareAcksOutsideEachOthersWindowDoNotDeadlock) {
+  FaultCase c;
+  c.seed = 250164;
+  c.loss_pct = 0;
+  c.duplicate_pct = 0;
+  c.jitter_us = 0;
+  c.latency_us = 15146;
+  c.a_to_b = {62664, 86968, 53925, 13381};
+  c.b_to_a = {26899, 63092, 42386, 52104};
+  c.plan =
+      "from 0s bandwidth 1mbit a <-> b\n"
+      "from 0s queue 32kb a <-> b\n"
+      "from 342ms to 21503ms duplicate 5% a -> b\n"
+      "from 373ms to 18307ms delay 48ms a -> b\n"
+      "from 544ms to 5403ms delay 84ms a -> b\n";
+  const Outcome o = RunCase(c);
+  ASSERT_TRUE(o.ok) << o.why;
+  EXPECT_FALSE(o.broken);
+}
+
 // Issue 8 §4: under any plan without a permanent partition, every byte
-// written arrives intact and in order, or the loss of the connection is
-// reported; and the same seed and plan replay to the same trace.
+// written arrives intact and in order; and the same seed and plan replay
+// to the same trace. The connection must not even break: every event here
+// ends within 32 s, well inside Linux's SYN schedule (131 s), its SYN-ACK
+// schedule (63 s) and its retransmission budget (924 s), so a Linux
+// connection rides each one out. (Only a permanent, lossy link may break
+// one: the property above.)
 RC_GTEST_PROP(FaultsProp, StreamIntegrityUnderFaultPlans, ()) {
   FaultCase c;
   c.seed = *rc::gen::inRange<uint64_t>(1, 1'000'000);
@@ -344,8 +379,8 @@ RC_GTEST_PROP(FaultsProp, StreamIntegrityUnderFaultPlans, ()) {
   RC_LOG() << "sim seed " << c.seed << ", plan:\n"
            << c.plan << first.why << "\n";
   RC_ASSERT(first.ok);
+  RC_ASSERT(!first.broken);
   RC_CLASSIFY(first.dropped > 0, "packets were lost");
-  RC_CLASSIFY(first.broken, "the connection broke (reported)");
   RC_CLASSIFY(slow, "a slow link");
   Outcome again = RunCase(c);
   RC_ASSERT(again.hash == first.hash);

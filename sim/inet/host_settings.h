@@ -33,6 +33,9 @@ struct HostSettings {
   int tcp_keepalive_time = 7200;  ///< seconds idle before the first probe
   int tcp_keepalive_intvl = 75;   ///< seconds between keepalive probes
   int tcp_keepalive_probes = 9;   ///< unanswered probes before giving up
+  /// net.ipv4.tcp_invalid_ratelimit: one out-of-window or challenge ACK
+  /// per this interval, per connection
+  Duration tcp_invalid_ratelimit = std::chrono::milliseconds(500);
   int tcp_rmem[3] = {4096, 131072, 33554432};  ///< TCP rcvbuf min, default, max
   int tcp_wmem[3] = {4096, 16384, 4194304};    ///< TCP sndbuf min, default, max
   int rmem_default = 212992;  ///< net.core.rmem_default: a UDP socket's rcvbuf

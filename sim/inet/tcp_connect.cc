@@ -52,6 +52,8 @@ tcp::TcbConfig TcpSocket::MakeConfig(uint32_t peer_ip) const {
   c.oob_inline = opts_.oobinline;
   c.interactive = !topts_.quickack;
   c.congestion = std::string(topts_.congestion());
+  c.invalid_ratelimit = s.tcp_invalid_ratelimit;
+  c.hz = s.hz;
   return c;
 }
 

@@ -66,7 +66,8 @@ bool SameSharedConfig(const TcbConfig& a, const TcbConfig& b) {
                     c.retries2, c.orphan_retries, c.rto_initial, c.rto_min,
                     c.rto_max, c.time_wait, c.fin_timeout, c.user_timeout,
                     c.keepalive_idle, c.keepalive_interval, c.keepalive_count,
-                    c.interactive, c.congestion, c.slow_start_after_idle);
+                    c.interactive, c.congestion, c.slow_start_after_idle,
+                    c.invalid_ratelimit, c.hz);
   };
   return shared(a) == shared(b);
 }
@@ -160,7 +161,6 @@ void Tcb::AcceptSyn(const Segment& syn, SeqNum iss, Time now) {
   snd_wnd_ = syn.window;  // never scaled in a SYN
   max_snd_wnd_ = snd_wnd_;
   snd_wl1_ = syn.seq;
-  snd_wl2_ = iss;
   last_rcv_ = now;
   state_ = TcpState::kSynReceived;
   SendSyn(/*with_ack=*/true);
@@ -435,6 +435,9 @@ void Tcb::SetQuickAck(int val, Time now) {
 
 void Tcb::EnterEstablished(Time now) {
   state_ = TcpState::kEstablished;
+  // tcp_create_openreq_child: the child socket starts with no out-of-window
+  // ACK on record (its request sock kept its own).
+  if (passive_) last_oow_ack_time_ = 0;
   delayed_ack_.InitRcvMss(conn_.mss, snd_mss_, last_adv_wnd_);
   if (conn_.keepalive) {
     timers_.Arm(TcpTimer::kKeepalive, now + config_->keepalive_idle);
@@ -444,6 +447,7 @@ void Tcb::EnterEstablished(Time now) {
 // tcp_time_wait.
 void Tcb::EnterTimeWait(Time now) {
   state_ = TcpState::kTimeWait;
+  last_oow_ack_time_ = 0;  // tcp_time_wait: tw_last_oow_ack_time
   CancelTimers();
   snd_queue_.Clear();
   timers_.Arm(TcpTimer::kClose, now + config_->time_wait);

@@ -132,6 +132,13 @@ struct TcbConfig {
   /// net.ipv4.tcp_slow_start_after_idle: a sender idle for more than an
   /// RTO restarts from a smaller window (tcp_cwnd_restart, RFC 2861).
   bool slow_start_after_idle = true;
+  /// net.ipv4.tcp_invalid_ratelimit: at most one ACK per this interval
+  /// answers out-of-window segments, or is a challenge ACK (RFC 5961), on
+  /// one connection (tcp_oow_rate_limited), so two ends that each find the
+  /// other's ACKs unacceptable cannot loop.
+  Duration invalid_ratelimit = std::chrono::milliseconds(500);
+  /// CONFIG_HZ of the modelled kernel: the rate limit counts jiffies.
+  int hz = 250;
 };
 
 /// Whether two configs agree in every field a Tcb shares between connections
@@ -426,7 +433,11 @@ class Tcb {
   // timeout (go-back-N, RFC 9293 §3.8.1); snd_max_ never goes back.
   SeqNum snd_max_;
   uint32_t snd_wnd_ = 0;
-  SeqNum snd_wl1_, snd_wl2_;  // segment seq / ack of the last window update
+  SeqNum snd_wl1_;  // sequence number of the segment that last set snd_wnd_
+  // last_oow_ack_time: tcp_jiffies32 when the last out-of-window or
+  // challenge ACK went out; 0 when none has (as Linux, which a jiffies
+  // value of exactly 0 fools too).
+  uint32_t last_oow_ack_time_ = 0;
   uint32_t max_snd_wnd_ = 0;  // largest window the peer offered (RFC 5961 §5)
   uint8_t snd_wscale_ = 0;    // shift applied to the peer's window field
   bool wscale_ok_ = false;    // both SYNs carried the window-scale option
@@ -508,6 +519,16 @@ class Tcb {
   Segment MakeSegment(uint8_t flags, SeqNum seq);
   void Emit(Segment seg);
   void SendAck();
+  // tcp_send_challenge_ack: an ACK, unless this connection sent an
+  // out-of-window one within tcp_invalid_ratelimit.
+  void SendChallengeAck(Time now);
+  // __tcp_oow_rate_limited: true when an out-of-window ACK went out within
+  // tcp_invalid_ratelimit; otherwise notes `now` as the last one and says
+  // false (the caller sends it).
+  bool OowRateLimited(Time now);
+  // tcp_oow_rate_limited: the same, except that a segment carrying data
+  // (or a FIN) and no SYN is never limited: it is not part of an ACK loop.
+  bool OowRateLimited(const Segment& seg, Time now);
   void SendDelayedAck(Time now);
   void SendSyn(bool with_ack);
   void SendActiveReset();

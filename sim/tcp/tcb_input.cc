@@ -45,9 +45,13 @@ void Tcb::OnSegment(const Segment& seg, Time now) {
 
   // tcp_check_req: a retransmitted SYN in SYN_RECEIVED means our SYN-ACK
   // was lost; send it again. For a request sock the timer restarts with the
-  // current backoff (reqsk_timeout), without counting a timeout.
+  // current backoff (reqsk_timeout), without counting a timeout; and a
+  // request sock answers at most one such SYN per tcp_invalid_ratelimit
+  // (tcp_oow_rate_limited on the request's last_oow_ack_time): a
+  // duplicate close behind gets nothing.
   if (!syn_acked_ && seg.Has(kSyn) && !seg.Has(kAck) && !seg.Has(kRst) &&
       seg.seq == irs_) {
+    if (passive_ && OowRateLimited(seg, now)) return;
     SendSyn(/*with_ack=*/true);
     rtt_.StopTiming();
     if (passive_) {
@@ -66,13 +70,21 @@ void Tcb::OnSegment(const Segment& seg, Time now) {
 
   // First, check the sequence number (RFC 9293 step 1). An unacceptable
   // segment gets an ACK, unless it is a RST, which is dropped (RFC 5961
-  // §3.2), except Linux's tcp_reset_check case.
+  // §3.2), except Linux's tcp_reset_check case. As tcp_validate_incoming
+  // answers: a SYN with a challenge ACK, anything else with a duplicate
+  // ACK, both at most one per tcp_invalid_ratelimit unless the segment
+  // carries data. Two ends that each find the other's bare ACKs out of
+  // window would otherwise answer each other for ever.
   if (!simopen_synack && !SeqAcceptable(seg)) {
     if (seg.Has(kRst)) {
       if (ResetCheck(seg)) OnReset();
       return;
     }
-    SendAck();
+    if (seg.Has(kSyn)) {
+      SendChallengeAck(now);
+    } else if (!OowRateLimited(seg, now)) {
+      SendAck();
+    }
     return;
   }
   last_rcv_ = now;
@@ -88,7 +100,7 @@ void Tcb::OnSegment(const Segment& seg, Time now) {
     if (seg.seq == rcv_nxt_ || ResetCheck(seg)) {
       OnReset();
     } else {
-      SendAck();  // challenge ACK
+      SendChallengeAck(now);
     }
     return;
   }
@@ -103,7 +115,7 @@ void Tcb::OnSegment(const Segment& seg, Time now) {
       EnterClosed();
       return;
     }
-    SendAck();
+    SendChallengeAck(now);
     return;
   }
 
@@ -182,7 +194,6 @@ void Tcb::SynSentSegment(const Segment& seg, Time now) {
   snd_wnd_ = seg.window;
   max_snd_wnd_ = snd_wnd_;
   snd_wl1_ = seg.seq;
-  snd_wl2_ = seg.Has(kAck) ? seg.ack : iss_;
 
   if (seg.Has(kAck)) {
     // SYN-ACK: ESTABLISHED. Without Fast Open Linux ignores any text or FIN
@@ -256,20 +267,19 @@ bool Tcb::ProcessAck(const Segment& seg, Time now) {
     ReplyReset(seg);
     return false;
   }
-  // An ACK of something not yet sent: send an ACK, drop the segment.
-  if (seg.ack > snd_max_) {
-    SendAck();
-    return false;
-  }
-  // RFC 5961 §5.2: an ACK older than the largest window the peer ever
-  // offered is a blind injection attempt: challenge ACK, drop.
-  if (seg.ack < snd_una_ - max_snd_wnd_) {
-    SendAck();
+  // An ACK of something not yet sent, or (RFC 5961 §5.2) older than the
+  // largest window the peer ever offered: drop it. tcp_ack answers both
+  // with a challenge ACK, rate-limited, in ESTABLISHED only: every other
+  // state goes through tcp_rcv_state_process, whose tcp_ack call passes
+  // FLAG_NO_CHALLENGE_ACK.
+  if (seg.ack > snd_max_ || seg.ack < snd_una_ - max_snd_wnd_) {
+    if (state_ == TcpState::kEstablished) SendChallengeAck(now);
     return false;
   }
 
   timers_.ClearProbesOut();  // tcp_ack: the peer is alive
   const bool prior_in_flight = snd_max_ != snd_una_;
+  const SeqNum prior_snd_una = snd_una_;
   const uint32_t seg_wnd = seg.Has(kSyn) ? seg.window
                                          : static_cast<uint32_t>(seg.window)
                                                << snd_wscale_;
@@ -313,13 +323,20 @@ bool Tcb::ProcessAck(const Segment& seg, Time now) {
     OnDupAck(now);
   }
 
-  // Window update (RFC 9293: only from a segment not older than the last
-  // one that set the window; tcp_ack_update_window).
-  if (seg.ack >= snd_una_ &&
-      (snd_wl1_ < seg.seq || (snd_wl1_ == seg.seq && snd_wl2_ <= seg.ack))) {
+  // Window update, Linux's rule (tcp_ack_update_window,
+  // tcp_may_update_window), not RFC 9293's: an ACK that moves snd_una
+  // forward always sets the window, whatever its sequence number; one that
+  // does not sets it only from a segment newer than the one that last did
+  // (snd_wl1), or from that same segment when the window grows or closes.
+  // RFC 9293 also asks SEG.SEQ >= SND.WL1 of an advancing ACK, so a
+  // retransmission (an old SEG.SEQ) that acknowledges new data would move
+  // SND.UNA and leave the window as it was: the right edge would then run
+  // past the one the peer offered, and a sender would fill it.
+  if (seg.ack >= prior_snd_una &&
+      (seg.ack > prior_snd_una || snd_wl1_ < seg.seq ||
+       (seg.seq == snd_wl1_ && (seg_wnd > snd_wnd_ || seg_wnd == 0)))) {
     snd_wnd_ = seg_wnd;
     snd_wl1_ = seg.seq;
-    snd_wl2_ = seg.ack;
     max_snd_wnd_ = std::max(max_snd_wnd_, snd_wnd_);
   }
 
@@ -488,9 +505,11 @@ void Tcb::TimeWaitSegment(const Segment& seg, Time now) {
   // Anything else (typically the peer's retransmitted FIN, whose ACK was
   // lost) is acknowledged; with an ACK bit it also restarts the timer. A
   // new SYN that would reopen the connection is the socket layer's to
-  // route to a listener; here it is answered like an old duplicate.
+  // route to a listener; here it is answered like an old duplicate. The
+  // ACK is rate-limited unless the segment carries data or a FIN
+  // (tcp_timewait_check_oow_rate_limit).
   if (seg.Has(kAck)) timers_.Arm(TcpTimer::kClose, now + config_->time_wait);
-  SendAck();
+  if (!OowRateLimited(seg, now)) SendAck();
 }
 
 }  // namespace simsock::sim::tcp

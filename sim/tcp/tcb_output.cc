@@ -78,6 +78,37 @@ void Tcb::Emit(Segment seg) {
 // tcp_send_ack.
 void Tcb::SendAck() { Emit(MakeSegment(kAck, AcceptableSeq())); }
 
+void Tcb::SendChallengeAck(Time now) {
+  // Linux >= 6.0 has no host-wide challenge ACK limit by default
+  // (tcp_challenge_ack_limit = INT_MAX); the per-connection one remains.
+  if (!OowRateLimited(now)) SendAck();
+}
+
+bool Tcb::OowRateLimited(Time now) {
+  // tcp_jiffies32 as a kernel booted when the world started counts it:
+  // jiffies start at INITIAL_JIFFIES, 300 s before zero.
+  const int64_t hz = config_->hz;
+  const int64_t tick_ns = 1'000'000'000 / hz;
+  const auto jiffies32 =
+      static_cast<uint32_t>(-300 * hz + now.count() / tick_ns);
+  // The sysctl is kept in jiffies (proc_dointvec_ms_jiffies rounds up).
+  const int64_t limit_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               config_->invalid_ratelimit)
+                               .count();
+  const int64_t limit = (limit_ns + tick_ns - 1) / tick_ns;
+  if (last_oow_ack_time_ != 0) {
+    const auto elapsed = static_cast<int32_t>(jiffies32 - last_oow_ack_time_);
+    if (elapsed >= 0 && elapsed < limit) return true;
+  }
+  last_oow_ack_time_ = jiffies32;
+  return false;
+}
+
+bool Tcb::OowRateLimited(const Segment& seg, Time now) {
+  if (seg.SeqLen() != 0 && !seg.Has(kSyn)) return false;
+  return OowRateLimited(now);
+}
+
 // tcp_send_delayed_ack: the ACK goes at once, or the timer is armed.
 void Tcb::SendDelayedAck(Time now) {
   const Time at = delayed_ack_.DelayedAckDeadline(
