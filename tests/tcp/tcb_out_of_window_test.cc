@@ -77,15 +77,6 @@ TEST(OutOfWindow, ChallengeAcksShareTheLimit) {
   EXPECT_EQ(t.state(), TcpState::kEstablished);
 }
 
-TEST(OutOfWindow, ChallengeAckForAnUnsentAckIsLimitedToo) {
-  Tcb t = Established();
-  t.OnSegment(In(kAck | kPsh, R, L + 10, "x"), Ms(1));
-  EXPECT_OUT(t, Out(kAck, L, R, 4096));
-  t.OnSegment(In(kAck | kPsh, R, L + 10, "x"), Ms(2));
-  EXPECT_NO_OUT(t);
-  EXPECT_EQ(t.RecvAvailable(), 0u);
-}
-
 TEST(OutOfWindow, UnsentOrTooOldAckOutsideEstablished_DroppedSilently) {
   // tcp_rcv_state_process calls tcp_ack with FLAG_NO_CHALLENGE_ACK.
   Tcb t = FinWait1();

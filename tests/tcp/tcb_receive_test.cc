@@ -211,6 +211,10 @@ TEST(Established, AckOfUnsentData_AckedAndDropped) {
   EXPECT_OUT(t, Out(kAck, L, R, 4096));
   EXPECT_EQ(t.RecvAvailable(), 0u);
   EXPECT_EQ(t.snd_una(), L);
+  // The ACK is a challenge ACK, rate-limited (tcb_out_of_window_test.cc):
+  // a second one within tcp_invalid_ratelimit draws nothing.
+  t.OnSegment(In(kAck | kPsh, R, L + 10, "x"), Ms(2));
+  EXPECT_NO_OUT(t);
 }
 
 TEST(Established, AckOlderThanMaxWindow_ChallengeAck) {
